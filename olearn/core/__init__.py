@@ -1,0 +1,1 @@
+"""Contracts shared by learners, environments and the engine."""

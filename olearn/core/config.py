@@ -1,0 +1,15 @@
+"""Numeric defaults in one place (dtype, checkpoint grid, chunk sizes, tolerances)."""
+import numpy as np
+
+DTYPE = np.float64
+#: number of log-spaced checkpoints when none are given (the horizon is always the last one)
+CHECKPOINTS = 50
+#: seeds per chunk handed to a backend: bounds working memory, sets progress-bar granularity
+CHUNK_STEPS = 20_000_000  # seeds x rounds per chunk on the cpu backend
+MAX_CHUNK_SEEDS = 1 << 16
+#: most Newton steps for Tsallis-INF's normaliser and KL-UCB's index
+NEWTON_STEPS = 30
+#: threads per block on the GPU backend
+THREADS_PER_BLOCK = 128
+#: confidence level of summary bands
+CONFIDENCE = 0.95

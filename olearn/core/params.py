@@ -1,0 +1,115 @@
+"""Declared parameters: name, default, allowed values, and their validation.
+
+Learners and environments declare their parameters with :class:`Param`; the
+declarations drive validation (with errors that name the parameter and the
+allowed range), ``olearn list``, and parameter grids.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from olearn.core.errors import ParameterError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter.
+
+    kind: ``float``, ``int``, ``bool``, ``choice``, ``vector`` (1-D floats) or ``matrix`` (2-D floats).
+    ``low``/``high`` bound scalars and the entries of vectors and matrices;
+    ``open_low``/``open_high`` make a bound strict; ``optional`` allows ``None``
+    (meaning "derive it", e.g. a step size from the horizon).
+    """
+
+    name: str
+    default: Any
+    doc: str
+    kind: str = "float"
+    low: float = -math.inf
+    high: float = math.inf
+    open_low: bool = False
+    open_high: bool = False
+    optional: bool = False
+    choices: tuple = ()
+    min_size: int = 1
+
+    def allowed(self) -> str:
+        if self.kind == "choice":
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+        elif self.kind == "bool":
+            text = "True or False"
+        else:
+            lo = "(" if self.open_low else "["
+            hi = ")" if self.open_high else "]"
+            rng = f"{lo}{self.low:g}, {self.high:g}{hi}"
+            if self.kind == "int":
+                text = f"an integer in {rng}"
+            elif self.kind == "float":
+                text = f"a finite number in {rng}" if math.isfinite(self.low) or math.isfinite(self.high) else "a finite number"
+            elif self.kind == "vector":
+                text = f"a non-empty list of at least {self.min_size} finite numbers, each in {rng}"
+            else:
+                text = f"a 2-D array of finite numbers, each in {rng}"
+        return text + (", or None" if self.optional else "")
+
+    def _in_range(self, x) -> bool:
+        x = np.asarray(x, dtype=float)
+        if not np.all(np.isfinite(x)):
+            return False
+        ok_low = np.all(x > self.low) if self.open_low else np.all(x >= self.low)
+        ok_high = np.all(x < self.high) if self.open_high else np.all(x <= self.high)
+        return bool(ok_low and ok_high)
+
+    def validate(self, owner: str, value):
+        """Return the canonical value, or raise :class:`ParameterError`."""
+        if value is None:
+            if self.optional:
+                return None
+            raise ParameterError(owner, self.name, value, self.allowed())
+        bad = ParameterError(owner, self.name, value, self.allowed())
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise bad
+            return value
+        if self.kind == "bool":
+            if not isinstance(value, (bool, np.bool_)):
+                raise bad
+            return bool(value)
+        if self.kind in ("float", "int"):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise bad
+            if self.kind == "int":
+                if float(value) != math.floor(float(value)):
+                    raise bad
+                value = int(value)
+            else:
+                value = float(value)
+            if not self._in_range(value):
+                raise bad
+            return value
+        try:
+            arr = np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            raise bad from None
+        want = 1 if self.kind == "vector" else 2
+        if arr.ndim != want or (arr.size == 0 and self.min_size > 0) or arr.shape[-1] < self.min_size or not self._in_range(arr):
+            raise bad
+        arr.setflags(write=False)
+        return arr
+
+
+def resolve(owner: str, declared: tuple[Param, ...], given: dict) -> dict:
+    """Validate ``given`` against ``declared`` and fill defaults; unknown names are errors."""
+    names = {p.name for p in declared}
+    for key in given:
+        if key not in names:
+            known = ", ".join(sorted(names)) or "(none)"
+            raise ParameterError(owner, key, given[key], f"known parameters are {known}")
+    out = {}
+    for p in declared:
+        out[p.name] = p.validate(owner, given.get(p.name, p.default))
+    return out

@@ -1,0 +1,125 @@
+"""Counter-based random numbers: a draw is a hash of (seed, stream, round, index).
+
+There is no generator state.  The ``i``-th draw of stream ``stream`` at round
+``t`` for seed ``seed`` is ``mix(mix(seed, stream) + t, i)``, where ``mix`` is
+the splitmix64 finaliser (Steele, Lea and Flood, 2014).  The same seed therefore
+gives the same trajectory on every backend, at any thread count and in any
+order of evaluation, and different seeds are independent by construction.
+
+Streams in use (one home, so two components never share draws):
+
+========  =======================================
+stream    used by
+========  =======================================
+0         environments (rewards, losses, contexts)
+1         learners, in ``act`` (exploration, posterior samples)
+2         feedback delays
+3         learners, in ``update``
+4+        free for combinators and wrappers
+========  =======================================
+
+Every function here is a kernel (see :mod:`olearn.core.kernel`).
+"""
+import math
+
+import numpy as np
+
+from olearn.core.kernel import kernel
+
+ENV = 0
+LEARNER = 1
+DELAY = 2
+LEARNER_UPDATE = 3
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_ODD = np.uint64(0xD1B54A32D192ED03)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TWO_M53 = 1.0 / 9007199254740992.0
+_TWO_PI = 2.0 * math.pi
+
+
+@kernel
+def _mix(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@kernel
+def bits(seed, stream, t, i):
+    """64 random bits for draw ``i`` of ``stream`` at round ``t`` of ``seed``."""
+    key = _mix(np.uint64(seed) * _GOLDEN + np.uint64(stream) * _ODD + _GOLDEN)
+    return _mix(key + np.uint64(t) * _GOLDEN + np.uint64(i) * _ODD)
+
+
+@kernel
+def uniform(seed, stream, t, i):
+    """Uniform on [0, 1) with 53 random bits."""
+    return float(bits(seed, stream, t, i) >> _S11) * _TWO_M53
+
+
+@kernel
+def normal(seed, stream, t, i):
+    """Standard normal by Box-Muller from draws ``2i`` and ``2i + 1``."""
+    u1 = 1.0 - uniform(seed, stream, t, 2 * i)  # in (0, 1]
+    u2 = uniform(seed, stream, t, 2 * i + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
+
+
+@kernel
+def gamma(seed, stream, t, i, shape):
+    """Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 via the U^(1/shape) boost.
+
+    Attempt ``j`` of draw ``i`` uses sub-indices ``1024 i + 4 j + {0, 1, 2}``.
+    """
+    boost = 1.0
+    a = shape
+    if shape < 1.0:
+        boost = uniform(seed, stream, t, 1024 * i + 1023) ** (1.0 / shape)
+        a = shape + 1.0
+    d = a - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    x = d
+    for j in range(255):
+        z = normal(seed, stream, t, 512 * i + 2 * j)
+        v = 1.0 + c * z
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = uniform(seed, stream, t, 1024 * i + 4 * j + 2)
+        z2 = z * z
+        if u < 1.0 - 0.0331 * z2 * z2:  # squeeze: accepts most draws without logarithms
+            x = d * v
+            break
+        if math.log(u + 1e-300) < 0.5 * z2 + d - d * v + d * math.log(v):
+            x = d * v
+            break
+    return x * boost
+
+
+@kernel
+def beta(seed, stream, t, i, a, b):
+    """Beta(a, b) as X / (X + Y) with independent Gamma(a) and Gamma(b)."""
+    x = gamma(seed, stream, t, 2 * i, a)
+    y = gamma(seed, stream, t, 2 * i + 1, b)
+    return x / (x + y)
+
+
+@kernel
+def categorical(seed, stream, t, i, probs, n):
+    """Index drawn from ``probs[:n]`` (non-negative, summing to one) by inversion."""
+    u = uniform(seed, stream, t, i)
+    acc = 0.0
+    last = 0
+    for k in range(n):
+        if probs[k] > 0.0:
+            last = k
+            acc += probs[k]
+            if u < acc:
+                return k
+    return last

@@ -1,0 +1,207 @@
+"""Learner and environment specifications: validated parameters + state layout + kernels.
+
+A **learner** is a :class:`LearnerType` (the algorithm: declared parameters,
+state layout, parameter row, and three kernels) together with parameter
+values (a :class:`Learner`).  Its kernels are::
+
+    init(state, params, seed)
+    act(state, params, obs, t, seed, action)          # writes the action into `action`
+    update(state, params, obs, action, feedback, t, seed)
+
+``state`` is the learner's float64 row for one seed, ``params`` its float64
+parameter row (``params[0]`` is always the number of actions), ``obs`` the
+context of round ``t`` (empty when there is none), ``action`` a float64 row
+(``action[0]`` is the arm for discrete problems) and ``feedback`` what the
+environment reveals: the loss of the played arm (``feedback="bandit"``) or the
+loss of every arm (``feedback="full"``).  ``t`` counts rounds from 0.
+
+An **environment** of kind ``arms`` (K discrete actions, optional contexts) is
+an :class:`EnvType` with kernels::
+
+    reset(state, params, seed)
+    observe(state, params, t, seed, obs)              # writes the context of round t
+    loss(state, params, obs, t, seed, k)              # realized loss of arm k at round t
+    mean_loss(state, params, obs, t, k)               # its expectation (pseudo-regret)
+    best_mean_loss(state, params, obs, t)             # min over k of mean_loss
+    advance(state, params, obs, arm, loss, t, seed)   # after the round (adaptive adversaries)
+
+Randomness comes from :mod:`olearn.core.rng` only, so a loss is a pure function
+of (seed, round, arm): drawing one arm's loss or all of them gives the same
+numbers.  Regret is computed by the engine from these functions, never by a
+learner.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from olearn.core.errors import ParameterError
+from olearn.core.params import Param, resolve
+
+
+def _grid_axes(owner, declared, given):
+    """Split ``given`` into fixed values and grid axes (lists given for scalar parameters)."""
+    kinds = {p.name: p.kind for p in declared}
+    fixed, axes = {}, {}
+    for key, value in given.items():
+        scalar = kinds.get(key) in ("float", "int", "bool", "choice")
+        if scalar and isinstance(value, (list, tuple, np.ndarray)) and not isinstance(value, str):
+            values = list(np.asarray(value).tolist()) if isinstance(value, np.ndarray) else list(value)
+            if not values:
+                raise ParameterError(owner, key, value, "a non-empty list of values for a grid")
+            axes[key] = values
+        else:
+            fixed[key] = value
+    return fixed, axes
+
+
+@dataclass(frozen=True)
+class LearnerType:
+    """An algorithm: declared parameters, state layout, parameter row and kernels."""
+
+    name: str
+    summary: str
+    feedback: str  # "bandit" or "full"
+    params: tuple[Param, ...]
+    state_size: Callable  # (values, n_actions, obs_dim) -> int
+    row: Callable  # (values, n_actions, obs_dim, horizon) -> list[float]; row[0] == n_actions
+    init: Callable
+    act: Callable
+    update: Callable
+    reference: str = ""
+    action_dim: int = 1
+    test_params: tuple = ({},)
+
+    def make(self, **values) -> "Learner":
+        fixed, axes = _grid_axes(self.name, self.params, values)
+        configs = []
+        for combo in itertools.product(*axes.values()):
+            configs.append(resolve(self.name, self.params, dict(fixed, **dict(zip(axes, combo)))))
+        return Learner(self, tuple(configs), tuple(axes))
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A learner type with validated parameter values (one configuration, or a grid of them)."""
+
+    type: LearnerType
+    configs: tuple  # of dicts, one per configuration
+    grid: tuple = ()  # names of the parameters that vary across configs
+
+    @property
+    def name(self) -> str:
+        return self.type.name
+
+    @property
+    def values(self) -> dict:
+        if len(self.configs) != 1:
+            raise ValueError(f"{self.name}: a grid of {len(self.configs)} configurations has no single set of values")
+        return self.configs[0]
+
+    def labels(self) -> list[str]:
+        """One short label per configuration (the name plus the varying parameters)."""
+        if not self.grid:
+            return [self.name] * len(self.configs)
+        return [self.name + "(" + ", ".join(f"{k}={c[k]}" for k in self.grid) + ")" for c in self.configs]
+
+    def bind(self, n_actions: int, obs_dim: int, horizon: int):
+        """Parameter rows (configs x P) and the state size for a problem of this shape."""
+        for cfg in self.configs:
+            if cfg.get("n_arms") is not None and cfg["n_arms"] != n_actions:
+                raise ParameterError(self.name, "n_arms", cfg["n_arms"], f"{n_actions}, the environment's number of actions")
+        rows = [np.asarray(self.type.row(cfg, n_actions, obs_dim, horizon), dtype=np.float64) for cfg in self.configs]
+        width = max(r.size for r in rows)
+        table = np.zeros((len(rows), width))
+        for i, r in enumerate(rows):
+            table[i, : r.size] = r
+        size = max(int(self.type.state_size(cfg, n_actions, obs_dim)) for cfg in self.configs)
+        return table, max(size, 1)
+
+    def __repr__(self):
+        if len(self.configs) == 1:
+            shown = ", ".join(f"{k}={v!r}" for k, v in self.configs[0].items() if not isinstance(v, np.ndarray))
+            return f"olearn.make({self.name!r}{', ' if shown else ''}{shown})"
+        return f"<{self.name}: grid of {len(self.configs)} configurations over {', '.join(self.grid)}>"
+
+
+@dataclass(frozen=True)
+class EnvType:
+    """A world with K discrete actions (kind ``arms``): parameters, state layout and kernels."""
+
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    n_actions: Callable  # values -> int
+    row: Callable  # values -> array of float64
+    reset: Callable
+    observe: Callable
+    loss: Callable
+    mean_loss: Callable
+    best_mean_loss: Callable
+    advance: Callable
+    state_size: Callable = lambda values: 1
+    obs_dim: Callable = lambda values: 0
+    max_horizon: Callable = lambda values: None  # finite for loss matrices
+    stationary: bool = True  # mean losses do not depend on t (pseudo-regret is then T * gap)
+    has_means: bool = True  # False for adversarial worlds, where only realized regret makes sense
+    kind: str = "arms"
+    reference: str = ""
+    test_params: tuple = ({},)
+    check: Callable | None = None  # values -> None; raises ParameterError on inconsistent values
+
+    def make(self, **values) -> "Environment":
+        resolved = resolve(self.name, self.params, values)
+        if self.check is not None:
+            self.check(resolved)
+        return Environment(self, resolved)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """An environment type with validated parameter values."""
+
+    type: EnvType
+    values: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.type.name
+
+    @property
+    def n_actions(self) -> int:
+        return int(self.type.n_actions(self.values))
+
+    @property
+    def obs_dim(self) -> int:
+        return int(self.type.obs_dim(self.values))
+
+    def row(self) -> np.ndarray:
+        return np.ascontiguousarray(self.type.row(self.values), dtype=np.float64)
+
+    def state_size(self) -> int:
+        return max(int(self.type.state_size(self.values)), 1)
+
+    def metrics(self) -> tuple[str, ...]:
+        """Metrics this environment supports, in recording order."""
+        names = ["loss", "regret"]
+        if self.type.has_means:
+            names.append("pseudo_regret")
+            if not self.type.stationary:
+                names.append("dynamic_regret")
+        names.append("counts")
+        return tuple(names)
+
+    def gym(self, seed: int = 0, horizon: int = 1000):
+        """This environment as a :class:`gymnasium.Env` (see :mod:`environments.gym`)."""
+        from environments.gym import ArmsEnv
+
+        return ArmsEnv(self, horizon=horizon, seed=seed)
+
+    def __repr__(self):
+        shown = ", ".join(
+            f"{k}={v.tolist() if isinstance(v, np.ndarray) and v.size <= 12 else v!r}" for k, v in self.values.items()
+        )
+        return f"environments.make({self.name!r}, {shown})"

@@ -1,0 +1,116 @@
+"""Interaction and regret bookkeeping for problems with K discrete actions.
+
+Per seed the engine keeps these statistics (``stats`` row):
+
+====================  ==============================================================
+slot                  meaning
+====================  ==============================================================
+0                     cumulative loss of the played arms
+1                     cumulative mean loss of the played arms, sum_t mu_t(a_t)
+2                     cumulative per-round best mean loss, sum_t min_k mu_t(k)
+3 .. 3+K              plays of each arm
+3+K .. 3+2K           cumulative realized loss of each fixed arm (for ``regret``)
+3+2K .. 3+3K          cumulative mean loss of each fixed arm (``pseudo_regret``, non-stationary worlds)
+====================  ==============================================================
+
+Metrics at a checkpoint:
+
+* ``loss``: cumulative loss;
+* ``regret``: cumulative loss minus that of the best fixed arm in hindsight (realized losses);
+* ``pseudo_regret``: sum_t mu_t(a_t) - min_k sum_t mu_t(k) (for stationary worlds, T-step gap sum);
+* ``dynamic_regret``: sum_t mu_t(a_t) - sum_t min_k mu_t(k);
+* ``counts``: plays of each arm (one column per arm).
+"""
+import math
+
+from olearn.core.kernel import kernel
+
+METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "counts")
+
+
+def n_stats(n_actions: int) -> int:
+    return 3 + 3 * n_actions
+
+
+def metric_columns(metrics, n_actions: int) -> list[str]:
+    """Names of the recorded columns, ``counts`` expanded to ``count[k]``."""
+    cols = []
+    for m in metrics:
+        cols.extend([f"count[{k}]" for k in range(n_actions)] if m == "counts" else [m])
+    return cols
+
+
+def make_interaction(env_type, full_feedback: bool, metrics):
+    """Kernels ``interact`` (one round: feedback + statistics) and ``record`` (statistics -> metrics row)."""
+    e_loss, e_mean, e_best, e_advance = env_type.loss, env_type.mean_loss, env_type.best_mean_loss, env_type.advance
+    want_regret = "regret" in metrics
+    want_counts = "counts" in metrics
+    want_pseudo = "pseudo_regret" in metrics
+    want_dynamic = "dynamic_regret" in metrics
+    stationary = env_type.stationary
+    want_means = want_pseudo or want_dynamic
+    fixed_means = want_pseudo and not stationary  # needs the mean loss of every arm, every round
+    per_round_best = want_dynamic or (want_pseudo and stationary)
+    cols = {m: i for i, m in enumerate(ordered(metrics))}  # column of each metric; counts span the last K
+    c_loss, c_regret = cols.get("loss", -1), cols.get("regret", -1)
+    c_pseudo, c_dynamic, c_counts = cols.get("pseudo_regret", -1), cols.get("dynamic_regret", -1), cols.get("counts", -1)
+
+    @kernel
+    def interact(es, ep, obs, action, t, seed, fb, stats):
+        k_arms = int(ep[0])
+        a = int(action[0])
+        if full_feedback:
+            for k in range(k_arms):
+                fb[k] = e_loss(es, ep, obs, t, seed, k)
+            loss = fb[a]
+        else:
+            loss = e_loss(es, ep, obs, t, seed, a)
+            fb[0] = loss
+        stats[0] += loss
+        if want_means:
+            stats[1] += e_mean(es, ep, obs, t, a)
+        if per_round_best:
+            stats[2] += e_best(es, ep, obs, t)
+        stats[3 + a] += 1.0
+        if want_regret:
+            for k in range(k_arms):
+                if full_feedback:
+                    stats[3 + k_arms + k] += fb[k]
+                else:
+                    stats[3 + k_arms + k] += loss if k == a else e_loss(es, ep, obs, t, seed, k)
+        if fixed_means:
+            for k in range(k_arms):
+                stats[3 + 2 * k_arms + k] += e_mean(es, ep, obs, t, k)
+        e_advance(es, ep, obs, a, loss, t, seed)
+        return loss
+
+    @kernel
+    def record(stats, ep, out):
+        k_arms = int(ep[0])
+        if c_loss >= 0:
+            out[c_loss] = stats[0]
+        if want_regret:
+            best = math.inf
+            for k in range(k_arms):
+                best = min(best, stats[3 + k_arms + k])
+            out[c_regret] = stats[0] - best
+        if want_pseudo:
+            if stationary:
+                out[c_pseudo] = stats[1] - stats[2]
+            else:
+                best = math.inf
+                for k in range(k_arms):
+                    best = min(best, stats[3 + 2 * k_arms + k])
+                out[c_pseudo] = stats[1] - best
+        if want_dynamic:
+            out[c_dynamic] = stats[1] - stats[2]
+        if want_counts:
+            for k in range(k_arms):
+                out[c_counts + k] = stats[3 + k]
+
+    return interact, record
+
+
+def ordered(metrics):
+    """Metrics in recording order (counts last, so its K columns close the row)."""
+    return tuple(m for m in metrics if m != "counts") + (("counts",) if "counts" in metrics else ())

@@ -1,0 +1,258 @@
+"""``olearn.run``: validate, bind, allocate, run the fused loop on a backend, package the result."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from olearn import backends
+from olearn.core import config
+from olearn.core.errors import ParameterError, UnknownNameError
+from olearn.core.spec import Environment, Learner
+from olearn.engine import arms, delays
+from olearn.engine.loop import make_seed_loop
+from olearn.io.result import Result
+
+_BUILT: dict = {}  # compiled batch runners, by (backend, learner type, environment type, metrics, flags)
+#: results larger than this are refused up front (bytes)
+MAX_RESULT_BYTES = 8 * 2**30
+
+
+def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
+    """Rounds (1-based) at which metrics are recorded; the horizon is always the last.
+
+    ``None``: about :data:`olearn.core.config.CHECKPOINTS` log-spaced rounds; an int n: n log-spaced
+    rounds; a sequence: those rounds.
+    """
+    if checkpoints is None or isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
+        n = config.CHECKPOINTS if checkpoints is None else int(checkpoints)
+        if n < 1:
+            raise ParameterError("run", "checkpoints", checkpoints, "an integer >= 1, a list of rounds, or None")
+        grid = np.unique(np.round(np.geomspace(1, horizon, n)).astype(np.int64))
+    else:
+        grid = np.asarray(checkpoints)
+        if grid.ndim != 1 or grid.size == 0 or np.any(grid != np.floor(grid)) or np.any(grid < 1) or np.any(grid > horizon):
+            raise ParameterError("run", "checkpoints", checkpoints, f"a non-empty list of rounds in [1, {horizon}]")
+        grid = np.unique(grid.astype(np.int64))
+    if grid[-1] != horizon:
+        grid = np.append(grid, horizon)
+    return grid
+
+
+def _seed_array(seeds) -> np.ndarray:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ParameterError("run", "seeds", seeds, "an integer >= 1 (that many seeds 0, 1, ...) or a list of distinct seeds >= 0")
+        return np.arange(int(seeds), dtype=np.int64)
+    try:
+        arr = np.asarray(seeds)
+    except Exception:  # noqa: BLE001
+        arr = np.asarray([])
+    if (
+        arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or np.any(arr < 0)
+        or np.unique(arr).size != arr.size
+    ):
+        raise ParameterError("run", "seeds", seeds, "an integer >= 1 (that many seeds 0, 1, ...) or a list of distinct integers >= 0")
+    return arr.astype(np.int64)
+
+
+def _horizon(horizon, env: Environment) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ParameterError("run", "horizon", horizon, "an integer >= 1")
+    cap = env.type.max_horizon(env.values)
+    if cap is not None and horizon > cap:
+        raise ParameterError("run", "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")
+    return int(horizon)
+
+
+def _metrics(metrics, env: Environment) -> tuple:
+    available = env.metrics()
+    if metrics is None:
+        return arms.ordered(available)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    for m in metrics:
+        if m not in available:
+            raise ParameterError("run", "metrics", m, f"metrics of {env.name}: {', '.join(available)}")
+    if not metrics:
+        raise ParameterError("run", "metrics", metrics, f"a non-empty subset of {', '.join(available)}")
+    return arms.ordered(tuple(dict.fromkeys(metrics)))
+
+
+def compiled_batch(backend_name, learner_type, env_type, metrics, delayed, trace):
+    """The backend's batch runner for this combination, built once per process."""
+    key = (backend_name, id(learner_type), id(env_type), metrics, delayed, trace)
+    hit = _BUILT.get(key)
+    if hit is not None:
+        return hit[0]
+    backend = backends.get(backend_name)
+    interact, record = arms.make_interaction(env_type, learner_type.feedback == "full", metrics)
+    run_seed = make_seed_loop(learner_type, env_type, interact, record, delayed, trace)
+    batch = backend.build(run_seed)
+    _BUILT[key] = (batch, learner_type, env_type)
+    return batch
+
+
+def run(
+    learner,
+    env,
+    horizon: int,
+    seeds=1,
+    backend: str = "cpu",
+    checkpoints=None,
+    metrics=None,
+    delay=None,
+    trace: bool = False,
+    progress: bool | None = None,
+) -> Result:
+    """Run ``learner`` against ``env`` for ``horizon`` rounds on each seed and record regret.
+
+    Parameters
+    ----------
+    learner : Learner or str
+        From :func:`olearn.make`; a grid of configurations runs every configuration on every seed.
+    env : Environment
+        From :func:`environments.make`.
+    horizon : int
+        Rounds per seed (>= 1).
+    seeds : int or sequence of int
+        ``n`` for seeds ``0..n-1``, or explicit distinct non-negative seeds.  Seed ``s`` gives the
+        same trajectory on every backend; all configurations see the same environment draws
+        (common random numbers).
+    backend : {"cpu", "python"}
+    checkpoints : None, int or sequence of int
+        Rounds at which metrics are recorded (log-spaced by default; the horizon is always included).
+    metrics : sequence of str, optional
+        Subset of ``env.metrics()``; all of them by default.
+    delay : None, int or :class:`olearn.engine.delays.Delay`
+        Feedback delay (``olearn.delays.fixed(d)``, ``uniform(d_max)``, ``sequence([...])``).
+    trace : bool
+        Also keep every round's action and loss per seed (``Result.actions``, ``Result.losses``).
+    progress : bool, optional
+        Show a progress bar (default: only for runs of more than 10^8 steps).
+    """
+    from olearn import learners  # noqa: PLC0415  (registry import kept out of module load)
+
+    if isinstance(learner, str):
+        learner = learners.make(learner)
+    if not isinstance(learner, Learner):
+        raise ParameterError("run", "learner", learner, "a learner from olearn.make(name, ...) or a registered name")
+    if isinstance(env, str):
+        import environments  # noqa: PLC0415
+
+        env = environments.make(env)
+    if not isinstance(env, Environment):
+        raise ParameterError("run", "env", env, "an environment from environments.make(name, ...)")
+    if backend not in backends.NAMES:
+        raise UnknownNameError("backend", backend, backends.NAMES)
+    horizon = _horizon(horizon, env)
+    seed_ids = _seed_array(seeds)
+    ckpts = checkpoint_grid(horizon, checkpoints)
+    metrics = _metrics(metrics, env)
+    delay = delays.as_delay(delay)
+    if delay is not None:
+        delay.check_horizon(horizon)
+
+    n_actions, obs_dim = env.n_actions, env.obs_dim
+    lp_table, ls_size = learner.bind(n_actions, obs_dim, horizon)
+    ep = env.row()
+    dp = delay.row() if delay is not None else np.zeros(2)
+    columns = arms.metric_columns(metrics, n_actions)
+    n_configs, n_seeds = lp_table.shape[0], seed_ids.size
+    n_jobs = n_configs * n_seeds
+
+    result_bytes = n_jobs * ckpts.size * len(columns) * 8
+    if trace:
+        result_bytes += 2 * n_jobs * horizon * 8
+    if result_bytes > MAX_RESULT_BYTES:
+        raise ParameterError(
+            "run", "seeds",
+            f"{n_configs} configurations x {n_seeds} seeds x {ckpts.size} checkpoints x {len(columns)} columns",
+            f"results up to {MAX_RESULT_BYTES / 2**30:.0f} GiB (this run needs {result_bytes / 2**30:.1f} GiB): "
+            "use fewer seeds, checkpoints or metrics",
+        )
+
+    fb_size = n_actions if learner.type.feedback == "full" else 1
+    cap = delay.max_delay + 1 if delay is not None else 0
+    event = obs_dim + learner.type.action_dim + fb_size
+    sizes = [ls_size, env.state_size(), obs_dim, learner.type.action_dim, fb_size, arms.n_stats(n_actions), cap * (1 + event)]
+    layout = np.zeros(9, dtype=np.int64)
+    layout[1:8] = np.cumsum(sizes)
+    layout[8] = cap
+    width = int(layout[7])
+
+    batch = compiled_batch(backend, learner.type, env.type, metrics, delay is not None, trace)
+    config_of = np.repeat(np.arange(n_configs, dtype=np.int64), n_seeds)
+    job_seeds = np.tile(seed_ids, n_configs)
+    out = np.zeros((n_jobs, ckpts.size, len(columns)))
+    trace_len = horizon if trace else 1
+    actions = np.zeros((n_jobs, trace_len))
+    losses = np.zeros((n_jobs, trace_len))
+
+    chunk = int(min(config.MAX_CHUNK_SEEDS, max(1, config.CHUNK_STEPS // horizon)))
+    if backend == "python":
+        chunk = max(1, min(chunk, 64))
+    total_steps = n_jobs * horizon
+    show = progress if progress is not None else total_steps > 1e8
+    started = time.perf_counter()
+    with _progress(show, f"{learner.name} on {env.name}", total_steps) as advance:
+        for lo in range(0, n_jobs, chunk):
+            hi = min(lo + chunk, n_jobs)
+            work = np.zeros((hi - lo, max(width, 1)))
+            batch(
+                lp_table, config_of[lo:hi], job_seeds[lo:hi], ep, dp, horizon, ckpts,
+                work, layout, out[lo:hi], actions[lo:hi], losses[lo:hi],
+            )
+            advance((hi - lo) * horizon)
+    elapsed = time.perf_counter() - started
+
+    return Result(
+        values=out.reshape(n_configs, n_seeds, ckpts.size, len(columns)),
+        learner=[learner.name] * n_configs,
+        labels=learner.labels(),
+        params=[dict(c) for c in learner.configs],
+        environment=[env.name] * n_configs,
+        env_params=[dict(env.values)] * n_configs,
+        seeds=seed_ids,
+        rounds=ckpts,
+        columns=columns,
+        horizon=horizon,
+        backend=backend,
+        delay=None if delay is None else {"kind": ["fixed", "uniform", "sequence"][delay.kind], "max_delay": delay.max_delay},
+        actions=actions.reshape(n_configs, n_seeds, -1) if trace else None,
+        losses=losses.reshape(n_configs, n_seeds, -1) if trace else None,
+        seconds=elapsed,
+    )
+
+
+class _progress:
+    """A rich progress bar over steps (seeds x rounds), or nothing."""
+
+    def __init__(self, show: bool, label: str, total: int):
+        self.show, self.label, self.total = show, label, total
+
+    def __enter__(self):
+        if not self.show:
+            return lambda n: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), transient=False,
+        )
+        self._bar.__enter__()
+        task = self._bar.add_task(self.label, total=self.total)
+        return lambda n: self._bar.update(task, advance=n)
+
+    def __exit__(self, *exc):
+        if self.show:
+            self._bar.__exit__(*exc)
+        return False
+
+
+def steps_per_second(result: Result) -> float:
+    return result.values.shape[0] * result.values.shape[1] * result.horizon / max(result.seconds, 1e-12)
+
+
+__all__ = ["run", "checkpoint_grid", "steps_per_second", "math"]

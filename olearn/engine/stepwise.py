@@ -1,0 +1,87 @@
+"""A learner for the user's own loop: ``act()`` then ``update(action, loss)``, one seed.
+
+The step-wise object calls the learner's very kernels (compiled with ``numba.njit``
+on the ``cpu`` backend, plain Python on ``python``) on one preallocated state row,
+in the spirit of river's ``predict_one``/``learn_one``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from olearn.core.errors import ParameterError
+from olearn.core.spec import Learner
+
+
+class Stepwise:
+    """One seed of a learner, driven round by round.
+
+    >>> import olearn
+    >>> tuner = olearn.stepwise(olearn.make("ucb1", n_arms=3), seed=0)
+    >>> a = tuner.act(); tuner.update(a, 1.0); a
+    0
+    """
+
+    def __init__(self, learner: Learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0):
+        if len(learner.configs) != 1:
+            raise ParameterError("stepwise", "learner", learner, "a single configuration (not a grid)")
+        n_arms = learner.values.get("n_arms")
+        if n_arms is None:
+            raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ParameterError("stepwise", "seed", seed, "an integer >= 0")
+        if backend not in ("cpu", "python"):
+            raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
+        self.learner, self.seed, self.n_arms = learner, int(seed), int(n_arms)
+        # learners whose default step size uses the horizon need one; 10^6 rounds unless told
+        params, size = learner.bind(self.n_arms, obs_dim, horizon or 1_000_000)
+        self.params = params[0]
+        self.state = np.zeros(size)
+        self.obs = np.zeros(obs_dim)
+        self.action = np.zeros(learner.type.action_dim)
+        self.feedback = np.zeros(self.n_arms if learner.type.feedback == "full" else 1)
+        self.t = 0
+        kernels = learner.type.init, learner.type.act, learner.type.update
+        if backend == "cpu":
+            import numba
+
+            from olearn.core.kernel import Compiler
+
+            compiler = Compiler(numba.njit(error_model="numpy"))
+            kernels = tuple(compiler(k) for k in kernels)
+        self._init, self._act, self._update = kernels
+        self._acted = None
+        with np.errstate(over="ignore"):
+            self._init(self.state, self.params, self.seed)
+
+    def act(self, obs=None) -> int:
+        """The arm to play this round (the context ``obs`` if the learner uses one)."""
+        if obs is not None:
+            self.obs[:] = obs
+        with np.errstate(over="ignore"):
+            self._act(self.state, self.params, self.obs, self.t, self.seed, self.action)
+        self._acted = self.action.copy()
+        return int(self.action[0])
+
+    def update(self, action: int, loss) -> None:
+        """Feed back the loss of ``action`` (bandit) or the loss vector of all arms (full information)."""
+        if self._acted is None or int(self._acted[0]) != int(action):
+            raise ParameterError("stepwise", "action", action, "the arm returned by the last act()")
+        loss_arr = np.atleast_1d(np.asarray(loss, dtype=float))
+        if loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
+            raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} finite number(s)")
+        self.feedback[:] = loss_arr
+        with np.errstate(over="ignore"):
+            self._update(self.state, self.params, self.obs, self._acted, self.feedback, self.t, self.seed)
+        self._acted = None
+        self.t += 1
+
+
+def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None) -> Stepwise:
+    """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it)."""
+    if isinstance(learner, str):
+        from olearn import learners
+
+        learner = learners.make(learner)
+    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon)

@@ -1,0 +1,1 @@
+"""Results on disk: the tidy parquet table plus a JSON sidecar."""

@@ -1,0 +1,229 @@
+"""Run results: arrays with coordinates, the tidy table, summaries with confidence bands, parquet I/O."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from olearn.core import config
+
+RESULTS_FILE = "results.parquet"
+SIDECAR_FILE = "run.json"
+
+
+def _plain(value):
+    """JSON-ready copy of a parameter value."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+def _param_cell(value):
+    """A parameter as a table cell: scalars as they are, arrays as short text."""
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=",", threshold=20)
+    return value
+
+
+@dataclass
+class Result:
+    """Metrics of one or more configurations over seeds at checkpoint rounds.
+
+    ``values[c, s, r, m]`` is metric column ``columns[m]`` of configuration ``c`` and seed
+    ``seeds[s]`` after ``rounds[r]`` rounds.
+    """
+
+    values: np.ndarray
+    learner: list
+    labels: list
+    params: list
+    environment: list
+    env_params: list
+    seeds: np.ndarray
+    rounds: np.ndarray
+    columns: list
+    horizon: int
+    backend: str
+    delay: dict | None = None
+    actions: np.ndarray | None = None
+    losses: np.ndarray | None = None
+    seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ access
+    def metric(self, name: str) -> np.ndarray:
+        """``values[..., m]`` for the metric column ``name``: shape (configs, seeds, checkpoints)."""
+        if name not in self.columns:
+            raise KeyError(f"no metric {name!r} in this result; recorded: {', '.join(self.columns)}")
+        return self.values[..., self.columns.index(name)]
+
+    def final(self, name: str) -> np.ndarray:
+        """The metric at the horizon: shape (configs, seeds)."""
+        return self.metric(name)[:, :, -1]
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.values.shape[0] * self.values.shape[1] * self.horizon)
+
+    # ------------------------------------------------------------------ tables
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: learner, config, environment, (parameters...), seed, round, metric, value."""
+        n_c, n_s, n_r, n_m = self.values.shape
+        per_config = n_s * n_r * n_m
+        frame = pd.DataFrame(
+            {
+                "learner": pd.Categorical(np.repeat(self.learner, per_config)),
+                "config": pd.Categorical(np.repeat(self.labels, per_config)),
+                "environment": pd.Categorical(np.repeat(self.environment, per_config)),
+                "seed": np.tile(np.repeat(self.seeds, n_r * n_m), n_c),
+                "round": np.tile(np.repeat(self.rounds, n_m), n_c * n_s),
+                "metric": pd.Categorical(np.tile(self.columns, n_c * n_s * n_r), categories=self.columns),
+                "value": self.values.reshape(-1),
+            }
+        )
+        names = []
+        for p in self.params:
+            names.extend(k for k in p if k not in names)
+        for k in names:
+            cells = [_param_cell(p.get(k)) for p in self.params]
+            frame.insert(3 + names.index(k), k, np.repeat(np.array(cells, dtype=object), per_config))
+        return frame
+
+    def summary(self, level: float = config.CONFIDENCE) -> pd.DataFrame:
+        """Per configuration, checkpoint and metric: mean, standard error and a ``level`` t-interval over seeds."""
+        from scipy import stats
+
+        n = self.values.shape[1]
+        mean = self.values.mean(axis=1)
+        sd = self.values.std(axis=1, ddof=1) if n > 1 else np.zeros_like(mean)
+        se = sd / np.sqrt(n)
+        half = se * (stats.t.ppf(0.5 + level / 2, n - 1) if n > 1 else 0.0)
+        n_c, n_r, n_m = mean.shape
+        return pd.DataFrame(
+            {
+                "learner": np.repeat(self.learner, n_r * n_m),
+                "config": np.repeat(self.labels, n_r * n_m),
+                "environment": np.repeat(self.environment, n_r * n_m),
+                "round": np.tile(np.repeat(self.rounds, n_m), n_c),
+                "metric": np.tile(self.columns, n_c * n_r),
+                "n_seeds": n,
+                "mean": mean.reshape(-1),
+                "se": se.reshape(-1),
+                "low": (mean - half).reshape(-1),
+                "high": (mean + half).reshape(-1),
+            }
+        )
+
+    def table(self, metric: str = "regret") -> pd.DataFrame:
+        """One row per configuration: the metric at the horizon, mean +- 95% half-width over seeds."""
+        s = self.summary()
+        s = s[(s["metric"] == metric) & (s["round"] == self.horizon)]
+        return pd.DataFrame(
+            {
+                "config": s["config"].to_numpy(),
+                "environment": s["environment"].to_numpy(),
+                metric: s["mean"].to_numpy(),
+                "ci95": (s["high"] - s["mean"]).to_numpy(),
+                "se": s["se"].to_numpy(),
+            }
+        )
+
+    # ------------------------------------------------------------------ combine
+    @staticmethod
+    def concat(results: list["Result"]) -> "Result":
+        """Stack results of the same seeds, checkpoints and columns along the configuration axis."""
+        first = results[0]
+        for r in results[1:]:
+            if not (np.array_equal(r.seeds, first.seeds) and np.array_equal(r.rounds, first.rounds) and r.columns == first.columns):
+                raise ValueError("results to concatenate need the same seeds, checkpoint rounds and metric columns")
+        pick = lambda name: [x for r in results for x in getattr(r, name)]  # noqa: E731
+        return Result(
+            values=np.concatenate([r.values for r in results]),
+            learner=pick("learner"), labels=pick("labels"), params=pick("params"),
+            environment=pick("environment"), env_params=pick("env_params"),
+            seeds=first.seeds, rounds=first.rounds, columns=first.columns, horizon=first.horizon,
+            backend=first.backend, delay=first.delay, seconds=sum(r.seconds for r in results),
+        )
+
+    # ------------------------------------------------------------------ files
+    def sidecar(self) -> dict:
+        from olearn import __version__
+
+        versions = {"olearn": __version__, "python": platform.python_version()}
+        for mod in ("numpy", "numba", "pandas", "pyarrow", "scipy"):
+            try:
+                versions[mod] = __import__(mod).__version__
+            except ImportError:
+                pass
+        return {
+            "config": {
+                "learner": self.learner,
+                "labels": self.labels,
+                "params": [{k: _plain(v) for k, v in p.items()} for p in self.params],
+                "environment": self.environment,
+                "env_params": [{k: _plain(v) for k, v in p.items()} for p in self.env_params],
+                "horizon": self.horizon,
+                "seeds": self.seeds.tolist(),
+                "rounds": self.rounds.tolist(),
+                "columns": self.columns,
+                "delay": self.delay,
+            },
+            "backend": self.backend,
+            "device": {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count()},
+            "versions": versions,
+            "seconds": self.seconds,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **self.meta,
+        }
+
+    def save(self, path) -> Path:
+        """Write ``path/results.parquet`` (the tidy table) and ``path/run.json`` (config, versions, backend).
+
+        Written into a temporary directory first and moved into place, so an interruption never
+        leaves a half-written result.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            self.to_frame().to_parquet(tmp / RESULTS_FILE, index=False)
+            (tmp / SIDECAR_FILE).write_text(json.dumps(self.sidecar(), indent=2))
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return path
+
+
+def load(path) -> Result:
+    """Read a result written by :meth:`Result.save`."""
+    path = Path(path)
+    if not (path / RESULTS_FILE).exists() or not (path / SIDECAR_FILE).exists():
+        raise FileNotFoundError(f"{path} holds no olearn result (expected {RESULTS_FILE} and {SIDECAR_FILE})")
+    side = json.loads((path / SIDECAR_FILE).read_text())
+    cfg = side["config"]
+    frame = pd.read_parquet(path / RESULTS_FILE)
+    n_c, n_s, n_r, n_m = len(cfg["labels"]), len(cfg["seeds"]), len(cfg["rounds"]), len(cfg["columns"])
+    values = frame["value"].to_numpy().reshape(n_c, n_s, n_r, n_m)
+    return Result(
+        values=values, learner=cfg["learner"], labels=cfg["labels"],
+        params=[{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in p.items()} for p in cfg["params"]],
+        environment=cfg["environment"],
+        env_params=[{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in p.items()} for p in cfg["env_params"]],
+        seeds=np.asarray(cfg["seeds"], dtype=np.int64), rounds=np.asarray(cfg["rounds"], dtype=np.int64),
+        columns=cfg["columns"], horizon=cfg["horizon"], backend=side["backend"], delay=cfg["delay"],
+        seconds=side.get("seconds", 0.0),
+        meta={k: v for k, v in side.items() if k not in ("config", "backend", "device", "versions", "seconds", "created")},
+    )

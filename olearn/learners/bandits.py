@@ -1,0 +1,430 @@
+"""Multi-armed bandit learners (bandit feedback: the loss of the played arm only).
+
+Conventions: losses are in [0, 1] unless stated; index policies work with the
+reward ``r = 1 - loss``.  Rounds ``t`` count from 0, so the round number of the
+textbooks is ``t + 1``.  Arms never played are tried first, in index order;
+remaining ties go to the lowest index.
+"""
+import math
+
+from olearn.core import rng
+from olearn.core.config import NEWTON_STEPS
+from olearn.core.kernel import kernel
+from olearn.core.params import Param
+from olearn.core.spec import LearnerType
+
+N_ARMS = Param("n_arms", None, "number of arms; taken from the environment when None", kind="int", low=1, optional=True)
+
+
+@kernel
+def zero_init(state, params, seed):
+    """Every state slot starts at zero."""
+    for i in range(state.size):
+        state[i] = 0.0
+
+
+def _counts_and_sums(values, n_actions, obs_dim):
+    return 2 * n_actions  # plays n[k], then summed rewards s[k]
+
+
+# ---------------------------------------------------------------- UCB1
+
+
+@kernel
+def ucb1_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    log_t = params[1] * math.log(t + 1.0)
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        if n == 0.0:
+            arm = k
+            break
+        index = state[k_arms + k] / n + math.sqrt(log_t / n)
+        if index > best:
+            best = index
+            arm = k
+    action[0] = arm
+
+
+@kernel
+def mean_update(state, params, obs, action, feedback, t, seed):
+    """n[a] += 1, s[a] += 1 - loss."""
+    k_arms = int(params[0])
+    a = int(action[0])
+    state[a] += 1.0
+    state[k_arms + a] += 1.0 - feedback[0]
+
+
+UCB1 = LearnerType(
+    name="ucb1",
+    summary="UCB1: play argmax_k  mean_k + sqrt(c ln t / n_k)",
+    reference="Auer, Cesa-Bianchi and Fischer (2002), Finite-time analysis of the multiarmed bandit problem; c = 2 is their index",
+    feedback="bandit",
+    params=(N_ARMS, Param("c", 2.0, "exploration constant in sqrt(c ln t / n)", low=0.0)),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k, v["c"]],
+    init=zero_init,
+    act=ucb1_act,
+    update=mean_update,
+    test_params=({}, {"c": 0.5}),
+)
+
+# ---------------------------------------------------------------- KL-UCB
+
+
+@kernel
+def bernoulli_kl(p, q):
+    """kl(p, q) between Bernoulli laws, with 0 log 0 = 0."""
+    out = 0.0
+    if p > 0.0:
+        out += p * math.log(p / q)
+    if p < 1.0:
+        out += (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
+    return out
+
+
+@kernel
+def kl_upper_bound(p, bound):
+    """An upper bound on the KL-UCB index from kl(p, q) >= (q - p)^2 / (2 v), v >= x (1 - x) on [p, q].
+
+    v = p (1 - p) when p >= 1/2 (x (1 - x) decreases there), else v = 1/4 (Pinsker).
+    """
+    v = p * (1.0 - p) if p >= 0.5 else 0.25
+    return min(p + math.sqrt(2.0 * v * bound), 1.0)
+
+
+@kernel
+def kl_upper(p, bound):
+    """max {q in [p, 1] : kl(p, q) <= bound}.
+
+    Newton's method on f(q) = kl(p, q) - bound (convex and increasing on [p, 1)) from
+    the upper bound q0 of :func:`kl_upper_bound`, where f(q0) >= 0: the iterates decrease
+    monotonically to the root.  f'(q) = (q - p) / (q (1 - q)).  Stops at steps below 1e-12.
+    """
+    if bound <= 0.0:
+        return p
+    q = kl_upper_bound(p, bound)
+    if q >= 1.0:
+        q = 1.0 - 1e-15
+        if bernoulli_kl(p, q) <= bound:
+            return 1.0
+    for _ in range(NEWTON_STEPS):
+        f = bernoulli_kl(p, q) - bound
+        if f <= 0.0:
+            break
+        step = f * q * (1.0 - q) / (q - p)
+        q -= step
+        if step <= 1e-12:
+            break
+    return q
+
+
+@kernel
+def kl_ucb_act(state, params, obs, t, seed, action):
+    """The arm with the best empirical mean is scored first; an arm whose upper bound
+    (:func:`kl_upper_bound`) cannot beat the best index so far is skipped.
+    Ties still go to the lowest index."""
+    k_arms = int(params[0])
+    log_t = math.log(t + 1.0)
+    explore = log_t
+    if params[1] > 0.0 and log_t > 1.0:
+        explore += params[1] * math.log(log_t)
+    lead = 0
+    lead_mean = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        if n == 0.0:
+            action[0] = k
+            return
+        mean = state[k_arms + k] / n
+        if mean > lead_mean:
+            lead_mean = mean
+            lead = k
+    p = min(max(lead_mean, 0.0), 1.0)
+    arm = lead
+    best = kl_upper(p, explore / state[lead])
+    for k in range(k_arms):
+        if k == lead:
+            continue
+        n = state[k]
+        p = min(max(state[k_arms + k] / n, 0.0), 1.0)
+        upper = kl_upper_bound(p, explore / n)
+        if upper < best or (k > arm and upper == best):
+            continue
+        index = kl_upper(p, explore / n)
+        if index > best or (k < arm and index == best):
+            best = index
+            arm = k
+    action[0] = arm
+
+
+KL_UCB = LearnerType(
+    name="kl_ucb",
+    summary="KL-UCB for Bernoulli rewards: max q with n_k kl(mean_k, q) <= ln t + c ln ln t",
+    reference="Garivier and Cappe (2011), The KL-UCB algorithm for bounded stochastic bandits and beyond",
+    feedback="bandit",
+    params=(N_ARMS, Param("c", 0.0, "coefficient of ln ln t in the exploration term", low=0.0)),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k, v["c"]],
+    init=zero_init,
+    act=kl_ucb_act,
+    update=mean_update,
+    test_params=({}, {"c": 3.0}),
+)
+
+# ---------------------------------------------------------------- Thompson sampling
+
+
+@kernel
+def thompson_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        theta = rng.beta(seed, rng.LEARNER, t, k, 1.0 + state[k], 1.0 + state[k_arms + k])
+        if theta > best:
+            best = theta
+            arm = k
+    action[0] = arm
+
+
+@kernel
+def thompson_update(state, params, obs, action, feedback, t, seed):
+    """Success with probability r = 1 - loss (exact for Bernoulli rewards)."""
+    k_arms = int(params[0])
+    a = int(action[0])
+    r = min(max(1.0 - feedback[0], 0.0), 1.0)
+    success = r == 1.0 or (r > 0.0 and rng.uniform(seed, rng.LEARNER_UPDATE, t, 0) < r)
+    if success:
+        state[a] += 1.0
+    else:
+        state[k_arms + a] += 1.0
+
+
+THOMPSON = LearnerType(
+    name="thompson",
+    summary="Thompson sampling, Beta(1, 1) prior on Bernoulli rewards: play argmax_k theta_k ~ Beta(1 + S_k, 1 + F_k)",
+    reference="Thompson (1933); Agrawal and Goyal (2012), Analysis of Thompson sampling for the multi-armed bandit problem "
+    "(rewards in [0, 1] are binarised by a Bernoulli(r) trial)",
+    feedback="bandit",
+    params=(N_ARMS,),
+    state_size=_counts_and_sums,  # successes S[k], failures F[k]
+    row=lambda v, k, d, horizon: [k],
+    init=zero_init,
+    act=thompson_act,
+    update=thompson_update,
+)
+
+
+@kernel
+def gaussian_thompson_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    sigma = params[1]
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n1 = state[k] + 1.0
+        theta = state[k_arms + k] / n1 + sigma / math.sqrt(n1) * rng.normal(seed, rng.LEARNER, t, k)
+        if theta > best:
+            best = theta
+            arm = k
+    action[0] = arm
+
+
+GAUSSIAN_THOMPSON = LearnerType(
+    name="gaussian_thompson",
+    summary="Thompson sampling with a Gaussian posterior: theta_k ~ N(S_k / (n_k + 1), sigma^2 / (n_k + 1))",
+    reference="Agrawal and Goyal (2013), Further optimal regret bounds for Thompson sampling (Gaussian priors)",
+    feedback="bandit",
+    params=(N_ARMS, Param("sigma", 1.0, "reward noise scale (posterior width)", low=0.0, open_low=True)),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k, v["sigma"]],
+    init=zero_init,
+    act=gaussian_thompson_act,
+    update=mean_update,
+    test_params=({}, {"sigma": 0.25}),
+)
+
+# ---------------------------------------------------------------- epsilon-greedy
+
+
+@kernel
+def epsilon_greedy_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    eps = params[1]
+    if params[2] > 0.0:
+        eps = min(1.0, eps * k_arms / (t + 1.0))
+    if rng.uniform(seed, rng.LEARNER, t, 0) < eps:
+        action[0] = min(int(rng.uniform(seed, rng.LEARNER, t, 1) * k_arms), k_arms - 1)
+        return
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        if n == 0.0:
+            arm = k
+            break
+        mean = state[k_arms + k] / n
+        if mean > best:
+            best = mean
+            arm = k
+    action[0] = arm
+
+
+EPSILON_GREEDY = LearnerType(
+    name="epsilon_greedy",
+    summary="epsilon-greedy: a uniform arm with probability eps_t, else the best empirical mean",
+    reference="Sutton and Barto (2018); the decaying schedule eps_t = min(1, epsilon K / t) is Auer et al. (2002)'s eps_n-greedy",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("epsilon", 0.1, "exploration probability (or its constant when decay=True)", low=0.0),
+        Param("decay", False, "use eps_t = min(1, epsilon K / t)", kind="bool"),
+    ),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k, v["epsilon"], 1.0 if v["decay"] else 0.0],
+    init=zero_init,
+    act=epsilon_greedy_act,
+    update=mean_update,
+    test_params=({}, {"epsilon": 5.0, "decay": True}),
+)
+
+# ---------------------------------------------------------------- EXP3
+
+
+@kernel
+def exponential_weights(cum_loss, eta, probs, n):
+    """probs[k] = exp(-eta L_k) / sum_j exp(-eta L_j), shifted by min L for stability."""
+    low = math.inf
+    for k in range(n):
+        low = min(low, cum_loss[k])
+    total = 0.0
+    for k in range(n):
+        w = math.exp(-eta * (cum_loss[k] - low))
+        probs[k] = w
+        total += w
+    for k in range(n):
+        probs[k] /= total
+
+
+@kernel
+def exp3_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    probs = state[k_arms : 2 * k_arms]
+    exponential_weights(state, params[1], probs, k_arms)
+    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
+    action[0] = arm
+    action[1] = probs[arm]
+
+
+@kernel
+def exp3_update(state, params, obs, action, feedback, t, seed):
+    """Importance-weighted loss estimate: L_a += loss / p_a (p_a recorded with the action)."""
+    a = int(action[0])
+    state[a] += feedback[0] / action[1]
+
+
+def _exp3_row(v, k, d, horizon):
+    eta = v["eta"] if v["eta"] is not None else math.sqrt(2.0 * math.log(k) / (horizon * k))
+    return [k, eta]
+
+
+EXP3 = LearnerType(
+    name="exp3",
+    summary="EXP3: p_t(k) proportional to exp(-eta Lhat_k), Lhat_a += loss / p_a",
+    reference="Auer, Cesa-Bianchi, Freund and Schapire (2002); loss form of Bubeck and Cesa-Bianchi (2012), Thm 3.1: "
+    "eta = sqrt(2 ln K / (T K)) gives regret <= sqrt(2 T K ln K)",
+    feedback="bandit",
+    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(2 ln K / (T K))", low=0.0, optional=True)),
+    state_size=lambda v, k, d: 2 * k,  # Lhat[k], then the current probabilities p[k]
+    row=_exp3_row,
+    init=zero_init,
+    act=exp3_act,
+    update=exp3_update,
+    action_dim=2,  # arm, and its probability (so delayed feedback is weighted correctly)
+    test_params=({}, {"eta": 0.5}),
+)
+
+# ---------------------------------------------------------------- Tsallis-INF
+
+
+@kernel
+def tsallis_weights(cum_loss, eta, probs, n):
+    """probs[i] = 4 / (eta (L_i - x))^2 with x < min L chosen so that the probs sum to one.
+
+    Newton's method on f(x) = sum_i probs_i(x) - 1 (increasing and convex in x) from
+    x = min L - 2/eta, where f >= 0, so the iterates decrease monotonically to the root.
+    """
+    low = math.inf
+    for i in range(n):
+        low = min(low, cum_loss[i])
+    x = low - 2.0 / eta
+    for _ in range(NEWTON_STEPS):
+        total = 0.0
+        slope = 0.0
+        for i in range(n):
+            w = 4.0 / (eta * (cum_loss[i] - x)) ** 2
+            total += w
+            slope += w * math.sqrt(w)
+        step = (total - 1.0) / (eta * slope)
+        x -= step
+        if abs(step) <= 1e-15 * (1.0 + abs(x)):
+            break
+    total = 0.0
+    for i in range(n):
+        w = 4.0 / (eta * (cum_loss[i] - x)) ** 2
+        probs[i] = w
+        total += w
+    for i in range(n):
+        probs[i] /= total
+
+
+@kernel
+def tsallis_inf_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    shift = params[1]
+    scale = 1.0
+    if params[2] > 0.0 and state[2 * k_arms + 1] > 0.0:
+        scale = max(state[2 * k_arms] / state[2 * k_arms + 1] - shift, 1e-12)
+    probs = state[k_arms : 2 * k_arms]
+    for i in range(k_arms):
+        probs[i] = state[i] / scale  # normalised cumulative estimates, overwritten below
+    tsallis_weights(probs, 2.0 / math.sqrt(t + 1.0), probs, k_arms)
+    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
+    action[0] = arm
+    action[1] = probs[arm]
+
+
+@kernel
+def tsallis_inf_update(state, params, obs, action, feedback, t, seed):
+    """Lhat_a += (loss - shift) / p_a; the running mean of losses sets the scale when normalize=True."""
+    k_arms = int(params[0])
+    a = int(action[0])
+    state[a] += (feedback[0] - params[1]) / action[1]
+    state[2 * k_arms] += feedback[0]
+    state[2 * k_arms + 1] += 1.0
+
+
+TSALLIS_INF = LearnerType(
+    name="tsallis_inf",
+    summary="Tsallis-INF (alpha = 1/2): p_i = 4 / (eta_t (Lhat_i - x))^2, eta_t = 2 / sqrt(t), importance-weighted losses",
+    reference="Zimmert and Seldin (2021), Tsallis-INF: an optimal algorithm for stochastic and adversarial bandits; "
+    "shift/normalize as in Khodak et al. (2024), Learning to Relax (costs shifted by 1 and divided by their running mean)",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("shift", 0.0, "subtracted from every loss before importance weighting"),
+        Param("normalize", False, "divide estimates by (running mean loss - shift)", kind="bool"),
+    ),
+    state_size=lambda v, k, d: 2 * k + 2,  # Lhat[k], probabilities p[k], sum of losses, number of losses
+    row=lambda v, k, d, horizon: [k, v["shift"], 1.0 if v["normalize"] else 0.0],
+    init=zero_init,
+    act=tsallis_inf_act,
+    update=tsallis_inf_update,
+    action_dim=2,
+    test_params=({}, {"shift": 0.5, "normalize": True}),
+)
+
+LEARNERS = (UCB1, KL_UCB, THOMPSON, GAUSSIAN_THOMPSON, EPSILON_GREEDY, EXP3, TSALLIS_INF)
