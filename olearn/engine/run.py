@@ -1,7 +1,6 @@
 """``olearn.run``: validate, bind, allocate, run the fused loop on a backend, package the result."""
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -129,8 +128,9 @@ def run(
         Feedback delay (``olearn.delays.fixed(d)``, ``uniform(d_max)``, ``sequence([...])``).
     trace : bool
         Also keep every round's action and loss per seed (``Result.actions``, ``Result.losses``).
-    progress : bool, optional
-        Show a progress bar (default: only for runs of more than 10^8 steps).
+    progress : bool or callable, optional
+        Show a progress bar (default: only for runs of more than 10^8 steps), or a callable
+        that receives the number of steps (seeds x rounds) done after each chunk.
     """
     from olearn import learners  # noqa: PLC0415  (registry import kept out of module load)
 
@@ -233,6 +233,8 @@ class _progress:
         self.show, self.label, self.total = show, label, total
 
     def __enter__(self):
+        if callable(self.show):
+            return self.show
         if not self.show:
             return lambda n: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -246,7 +248,7 @@ class _progress:
         return lambda n: self._bar.update(task, advance=n)
 
     def __exit__(self, *exc):
-        if self.show:
+        if self.show is True:
             self._bar.__exit__(*exc)
         return False
 
@@ -255,4 +257,4 @@ def steps_per_second(result: Result) -> float:
     return result.values.shape[0] * result.values.shape[1] * result.horizon / max(result.seconds, 1e-12)
 
 
-__all__ = ["run", "checkpoint_grid", "steps_per_second", "math"]
+__all__ = ["run", "checkpoint_grid", "steps_per_second"]

@@ -101,7 +101,7 @@ def kl_upper(p, bound):
 
     Newton's method on f(q) = kl(p, q) - bound (convex and increasing on [p, 1)) from
     the upper bound q0 of :func:`kl_upper_bound`, where f(q0) >= 0: the iterates decrease
-    monotonically to the root.  f'(q) = (q - p) / (q (1 - q)).  Stops at steps below 1e-12.
+    monotonically to the root.  f'(q) = (q - p) / (q (1 - q)).  Stops once f <= 1e-13.
     """
     if bound <= 0.0:
         return p
@@ -112,12 +112,9 @@ def kl_upper(p, bound):
             return 1.0
     for _ in range(NEWTON_STEPS):
         f = bernoulli_kl(p, q) - bound
-        if f <= 0.0:
+        if f <= 1e-13:
             break
-        step = f * q * (1.0 - q) / (q - p)
-        q -= step
-        if step <= 1e-12:
-            break
+        q -= f * q * (1.0 - q) / (q - p)
     return q
 
 

@@ -1,0 +1,1 @@
+"""The olearn command line (typer)."""

@@ -1,0 +1,52 @@
+"""Figures: regret curves with confidence bands (matplotlib, readable in grayscale)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from olearn.io.result import Result
+
+_STYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "D", "v", "x", "*", "+")
+
+
+def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x: bool = True):
+    """Mean ``metric`` against rounds for each configuration, with its 95% confidence band."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
+    summary = result.summary()
+    summary = summary[summary["metric"] == metric]
+    for i, (label, part) in enumerate(summary.groupby("config", sort=False)):
+        part = part.sort_values("round")
+        line = _STYLES[i % len(_STYLES)]
+        marker = _MARKERS[i % len(_MARKERS)]
+        (handle,) = ax.plot(part["round"], part["mean"], line, marker=marker, markevery=max(1, len(part) // 8),
+                            markersize=4, label=label)
+        ax.fill_between(part["round"], part["low"], part["high"], alpha=0.2, color=handle.get_color(), linewidth=0)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel("round t")
+    ax.set_ylabel(metric.replace("_", " "))
+    envs = ", ".join(dict.fromkeys(result.environment))
+    ax.set_title(f"{envs}: {result.values.shape[1]} seeds, mean and 95% band")
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False)
+    return ax
+
+
+def save_figure(ax, path) -> list[Path]:
+    """Save the figure of ``ax`` as PNG (and PDF when ``path`` ends in .pdf)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ax.figure.savefig(path, dpi=150)
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+    return [path]
+
+
+__all__ = ["regret_curves", "save_figure"]

@@ -1,0 +1,120 @@
+"""Conformance checks run over every registered learner and environment.
+
+``check_learner(learner_type)`` and ``check_environment(env_type)`` raise ``AssertionError``
+with a message naming the failing property:
+
+* determinism: the same seed gives the same trajectory twice;
+* parity: the ``python`` and ``cpu`` backends give identical trajectories and metrics;
+* finite state, and probabilities (``action[1]`` of samplers) in (0, 1];
+* every declared parameter rejects an out-of-range value with an error naming it;
+* environments pass gymnasium's own ``check_env`` and have mean losses >= the best mean loss.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from olearn.core.errors import ParameterError
+from olearn.core.params import Param
+from olearn.core.spec import EnvType, LearnerType
+
+
+def _bad_values(p: Param) -> list:
+    if p.kind == "choice":
+        return ["not-a-choice"]
+    if p.kind == "bool":
+        return ["yes"]
+    bad = [float("nan")] if p.kind != "int" else [1.5]
+    if math.isfinite(p.low):
+        bad.append(p.low - 1.0 if p.kind != "int" else int(p.low) - 1)
+    if math.isfinite(p.high):
+        bad.append(p.high + 1.0 if p.kind != "int" else int(p.high) + 1)
+    if p.kind in ("vector", "matrix"):
+        bad = [[] if p.kind == "vector" else [[]], "text"] + ([[p.low - 1.0]] if math.isfinite(p.low) else [])
+        if p.kind == "matrix" and math.isfinite(p.low):
+            bad.append([[p.low - 1.0]])
+    return bad
+
+
+def check_parameters(spec) -> None:
+    """Each declared parameter rejects invalid values with a ParameterError that names it."""
+    for p in spec.params:
+        for bad in _bad_values(p):
+            try:
+                spec.make(**{p.name: bad})
+            except ParameterError as err:
+                assert p.name in str(err), f"{spec.name}: error for {p.name}={bad!r} does not name it: {err}"
+            else:
+                raise AssertionError(f"{spec.name}: {p.name}={bad!r} was accepted")
+
+
+def _default_env(learner_type: LearnerType):
+    import environments
+
+    if learner_type.feedback == "full":
+        return environments.make("experts", n_experts=4, gap=0.2)
+    return environments.make("bernoulli", means=[0.2, 0.5, 0.5, 0.8])
+
+
+def _same(a, b, what):
+    assert a.values.shape == b.values.shape and np.array_equal(a.values, b.values), f"{what}: metrics differ"
+    assert np.array_equal(a.actions, b.actions), f"{what}: actions differ"
+    assert np.array_equal(a.losses, b.losses), f"{what}: losses differ"
+
+
+def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=(0, 1, 7)) -> None:
+    """Determinism, python == cpu parity, finite state, probabilities, parameter errors."""
+    import olearn
+    from olearn.engine.stepwise import Stepwise
+
+    env = env if env is not None else _default_env(learner_type)
+    for values in learner_type.test_params:
+        learner = learner_type.make(**values)
+        what = f"{learner_type.name}{values or ''} on {env.name}"
+        cpu = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True)
+        again = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True)
+        _same(cpu, again, f"{what}: determinism")
+        py = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="python", trace=True)
+        _same(py, cpu, f"{what}: python vs cpu")
+        acts = cpu.actions
+        assert np.all((acts >= 0) & (acts < env.n_actions) & (acts == np.floor(acts))), f"{what}: action outside 0..K-1"
+        # step-wise: state stays finite and sampling probabilities are valid
+        k = env.n_actions
+        tuner = Stepwise(learner_type.make(**dict(values, n_arms=k)), seed=3, backend="python", horizon=horizon)
+        draws = np.random.default_rng(0).random((horizon, k))
+        for t in range(horizon):
+            arm = tuner.act()
+            if learner_type.action_dim > 1:
+                assert 0.0 < tuner.action[1] <= 1.0, f"{what}: probability {tuner.action[1]} outside (0, 1]"
+            tuner.update(arm, draws[t] if learner_type.feedback == "full" else draws[t, arm])
+            assert np.all(np.isfinite(tuner.state)), f"{what}: state not finite at round {t}"
+    check_parameters(learner_type)
+
+
+def check_environment(env_type: EnvType, horizon: int = 30) -> None:
+    """gymnasium's env checker, determinism, python == cpu losses, means >= best mean, parameter errors."""
+    import gymnasium.utils.env_checker as gym_checker
+
+    import olearn
+
+    for values in env_type.test_params:
+        env = env_type.make(**values)
+        what = f"{env_type.name}{values and ''}"
+        h = horizon if env_type.max_horizon(env.values) is None else min(horizon, env_type.max_horizon(env.values))
+        gym_env = env.gym(horizon=h)
+        gym_checker.check_env(gym_env, skip_render_check=True)
+        learner = olearn.make("exp3", eta=0.3)
+        cpu = olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True)
+        _same(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True), cpu, f"{what}: determinism")
+        _same(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="python", trace=True), cpu, f"{what}: python vs cpu")
+        assert np.all(np.isfinite(cpu.values)), f"{what}: metrics not finite"
+        # the gym view sees the engine's losses for the same seed
+        obs, _ = gym_env.reset(seed=5)
+        for t in range(h):
+            arm = int(cpu.actions[0, 1, t])
+            _, reward, _, _, info = gym_env.step(arm)
+            assert info["loss"] == cpu.losses[0, 1, t], f"{what}: gym loss differs from the engine's at round {t}"
+            if env_type.has_means:
+                assert info["mean_loss"] >= info["best_mean_loss"] - 1e-12, f"{what}: a mean loss below the best at round {t}"
+    check_parameters(env_type)
