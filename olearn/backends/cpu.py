@@ -1,6 +1,8 @@
 """The CPU backend: every kernel compiled with ``numba.njit``; jobs spread over threads with ``prange``."""
 import numba
+import numpy as np
 
+from olearn.core import config
 from olearn.core.kernel import Compiler
 from olearn.engine.loop import make_batch
 
@@ -14,8 +16,19 @@ _loop = Compiler(numba.njit(error_model="numpy"), nested=_inline_parts)
 
 def build(run_seed):
     """Compile the per-seed loop and a parallel batch runner around it."""
-    return numba.njit(parallel=True, error_model="numpy")(_compile.rebind(make_batch(_loop(run_seed))))
+    batch = numba.njit(parallel=True, error_model="numpy")(_compile.rebind(make_batch(_loop(run_seed))))
+
+    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
+        work = np.zeros((seeds.size, width))
+        batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses)
+
+    return run
 
 
 def threads() -> int:
     return numba.get_num_threads()
+
+
+def chunk_jobs(n_jobs: int, horizon: int, width: int) -> int:
+    """Jobs per call: about CHUNK_STEPS steps, at most MAX_CHUNK_SEEDS rows of working memory."""
+    return int(min(config.MAX_CHUNK_SEEDS, max(1, config.CHUNK_STEPS // horizon)))

@@ -10,12 +10,18 @@ def build(run_seed):
     """The batch runner for the uncompiled per-seed loop."""
     batch = make_batch(run_seed)
 
-    def run(*args):
+    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
+        work = np.zeros((seeds.size, width))
         with np.errstate(over="ignore"):  # the counter-based generator wraps around in uint64 on purpose
-            batch(*args)
+            batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses)
 
     return run
 
 
 def threads() -> int:
     return 1
+
+
+def chunk_jobs(n_jobs: int, horizon: int, width: int) -> int:
+    """Jobs per call: small, so progress is reported often."""
+    return max(1, min(64, n_jobs))

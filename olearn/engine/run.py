@@ -190,19 +190,16 @@ def run(
     actions = np.zeros((n_jobs, trace_len))
     losses = np.zeros((n_jobs, trace_len))
 
-    chunk = int(min(config.MAX_CHUNK_SEEDS, max(1, config.CHUNK_STEPS // horizon)))
-    if backend == "python":
-        chunk = max(1, min(chunk, 64))
+    chunk = backends.get(backend).chunk_jobs(n_jobs, horizon, width)
     total_steps = n_jobs * horizon
     show = progress if progress is not None else total_steps > 1e8
     started = time.perf_counter()
     with _progress(show, f"{learner.name} on {env.name}", total_steps) as advance:
         for lo in range(0, n_jobs, chunk):
             hi = min(lo + chunk, n_jobs)
-            work = np.zeros((hi - lo, max(width, 1)))
             batch(
                 lp_table, config_of[lo:hi], job_seeds[lo:hi], ep, dp, horizon, ckpts,
-                work, layout, out[lo:hi], actions[lo:hi], losses[lo:hi],
+                max(width, 1), layout, out[lo:hi], actions[lo:hi], losses[lo:hi],
             )
             advance((hi - lo) * horizon)
     elapsed = time.perf_counter() - started
