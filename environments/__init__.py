@@ -5,37 +5,22 @@
 >>> env.n_actions
 2
 """
-from olearn.core.errors import UnknownNameError
+from olearn.core.registry import Registry
 from olearn.core.spec import EnvType, Environment
 
 from environments import adversarial, stochastic
 
-REGISTRY: dict[str, EnvType] = {}
-
-
-def register(env_type: EnvType) -> EnvType:
-    """Add an environment type to the registry (its name must be new)."""
-    if env_type.name in REGISTRY:
-        raise ValueError(f"an environment named {env_type.name!r} is already registered")
-    REGISTRY[env_type.name] = env_type
-    return env_type
-
-
+REGISTRY = Registry("environment", Environment)
 for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS:
-    register(_t)
+    REGISTRY.register(_t)
+
+register = REGISTRY.register
+names = REGISTRY.names
 
 
 def make(name: str, **params) -> Environment:
     """An environment by registered name, e.g. ``make("bernoulli", means=[0.1, 0.9])``."""
-    if isinstance(name, Environment):
-        return name
-    if name not in REGISTRY:
-        raise UnknownNameError("environment", name, REGISTRY)
-    return REGISTRY[name].make(**params)
-
-
-def names() -> list[str]:
-    return sorted(REGISTRY)
+    return REGISTRY.make(name, **params)
 
 
 __all__ = ["make", "names", "register", "REGISTRY", "Environment", "EnvType"]

@@ -51,7 +51,8 @@ class Param:
             elif self.kind == "float":
                 text = f"a finite number in {rng}" if math.isfinite(self.low) or math.isfinite(self.high) else "a finite number"
             elif self.kind == "vector":
-                text = f"a non-empty list of at least {self.min_size} finite numbers, each in {rng}"
+                size = "a list of" if self.min_size == 0 else "a non-empty list of" if self.min_size == 1 else f"a list of at least {self.min_size}"
+                text = f"{size} finite numbers, each in {rng}"
             else:
                 text = f"a 2-D array of finite numbers, each in {rng}"
         return text + (", or None" if self.optional else "")
