@@ -99,22 +99,33 @@ def kl_upper_bound(p, bound):
 def kl_upper(p, bound):
     """max {q in [p, 1] : kl(p, q) <= bound}.
 
-    Newton's method on f(q) = kl(p, q) - bound (convex and increasing on [p, 1)) from
-    the upper bound q0 of :func:`kl_upper_bound`, where f(q0) >= 0: the iterates decrease
-    monotonically to the root.  f'(q) = (q - p) / (q (1 - q)).  Stops once f <= 1e-13.
+    Newton's method in y = -ln(1 - q), where f(y) = kl(p, q(y)) - bound is convex, increasing
+    and close to linear (slope (q - p) / q), started from an upper bound y0 with f(y0) >= 0:
+    the smaller of -ln(1 - q0) (q0 from :func:`kl_upper_bound`) and
+    (bound - p ln p) / (1 - p) - ln(1 - p) (from p ln(p / q) >= p ln p).  The iterates decrease
+    monotonically to the root; stops once f <= 1e-13 or a step is below 1e-11.
     """
-    if bound <= 0.0:
+    if bound <= 0.0 or p >= 1.0:
         return p
+    p_log_p = p * math.log(p) if p > 0.0 else 0.0
+    log_1mp = math.log(1.0 - p)
+    y = (bound - p_log_p) / (1.0 - p) - log_1mp
     q = kl_upper_bound(p, bound)
-    if q >= 1.0:
-        q = 1.0 - 1e-15
-        if bernoulli_kl(p, q) <= bound:
-            return 1.0
+    if q < 1.0:
+        y = min(y, -math.log(1.0 - q))
+    q = -math.expm1(-y)
     for _ in range(NEWTON_STEPS):
-        f = bernoulli_kl(p, q) - bound
-        if f <= 1e-13:
+        # kl(p, q) = p ln p - p ln q + (1 - p) (ln(1 - p) + y)
+        f = p_log_p + (1.0 - p) * (log_1mp + y) - bound
+        if p > 0.0:
+            f -= p * math.log(q)
+        if f <= 1e-13 or q <= p:
             break
-        q -= f * q * (1.0 - q) / (q - p)
+        step = f * q / (q - p)
+        y -= step
+        q = -math.expm1(-y)
+        if step <= 1e-11:
+            break
     return q
 
 

@@ -1,0 +1,420 @@
+"""Slow, obviously-correct reference learners and environments, written from the textbooks.
+
+Nothing here calls an olearn kernel.  The only thing shared with olearn is the *source of
+randomness*: learners that sample read the same counter-based draws
+(``olearn.core.rng.uniform / beta / normal``, called with the same (seed, stream, t, index)
+as the learner documents), so that whole trajectories can be compared action by action.
+Everything else -- indices, weights, normalisers (bisection, never Newton), sampling by
+inversion, delayed delivery -- is computed here independently with NumPy / plain Python.
+
+A reference learner is an object with ``act(t) -> (arm, info)`` and
+``update(s, arm, info, feedback)`` (``info`` is whatever the learner needs to remember from
+its decision, e.g. the probability of the played arm; ``s`` is the round the feedback
+belongs to).  :func:`play` drives one against ``loss(t, k)`` and returns the per-round
+actions and losses; every learner also has a one-call helper (``ucb1(loss, K, T, ...)``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from olearn.core import rng
+
+# ---------------------------------------------------------------- driver
+
+
+def play(learner, loss, n_arms, horizon, full=False, delays=None):
+    """Run ``learner`` for ``horizon`` rounds; feedback of round s reaches it at the end of round
+    ``s + delays[s]`` (all events due at the same round in emission order; never after the horizon).
+
+    Returns ``(actions, losses)`` as NumPy arrays (int, float).
+    """
+    pending = []  # [due, emission round, arm, info, feedback]
+    actions = np.zeros(horizon, dtype=np.int64)
+    losses = np.zeros(horizon)
+    for t in range(horizon):
+        arm, info = learner.act(t)
+        assert 0 <= arm < n_arms
+        x = float(loss(t, arm))
+        feedback = np.array([float(loss(t, k)) for k in range(n_arms)]) if full else x
+        actions[t], losses[t] = arm, x
+        d = 0 if delays is None else int(delays[t])
+        pending.append((t + d, t, arm, info, feedback))
+        due_now = sorted((e for e in pending if e[0] == t), key=lambda e: e[1])
+        pending = [e for e in pending if e[0] != t]
+        for _, s, a, inf, fb in due_now:
+            learner.update(s, a, inf, fb)
+    return actions, losses
+
+
+def _first_argmax(values):
+    values = np.asarray(values, dtype=float)
+    return int(np.flatnonzero(values == values.max())[0])
+
+
+def _invert(u, probs):
+    """Inverse-CDF sampling: the first arm whose cumulative probability exceeds u (arms with
+    probability zero are never chosen; if rounding leaves u above the total, the last arm with
+    positive probability)."""
+    probs = np.asarray(probs, dtype=float)
+    cum = 0.0
+    for k, p in enumerate(probs):
+        if p > 0:
+            cum += p
+            if u < cum:
+                return k
+    return int(np.flatnonzero(probs > 0)[-1])
+
+
+# ---------------------------------------------------------------- index policies
+
+
+class _Means:
+    """Plays n[k] and summed rewards s[k] (reward = 1 - loss)."""
+
+    def __init__(self, k):
+        self.k = k
+        self.n = np.zeros(k)
+        self.s = np.zeros(k)
+
+    def update(self, s, arm, info, feedback):
+        self.n[arm] += 1
+        self.s[arm] += 1.0 - feedback
+
+    def unplayed(self):
+        idx = np.flatnonzero(self.n == 0)
+        return int(idx[0]) if idx.size else None
+
+
+class UCB1(_Means):
+    """Auer et al. (2002): argmax mean_k + sqrt(c ln(t+1) / n_k); unplayed arms first."""
+
+    def __init__(self, k, c=2.0):
+        super().__init__(k)
+        self.c = c
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        return _first_argmax([self.s[k] / self.n[k] + math.sqrt(self.c * math.log(t + 1) / self.n[k]) for k in range(self.k)]), None
+
+
+def bernoulli_kl(p, q):
+    out = 0.0
+    if p > 0:
+        out += p * math.log(p / q) if q > 0 else math.inf
+    if p < 1:
+        out += (1 - p) * math.log((1 - p) / (1 - q)) if q < 1 else math.inf
+    return out
+
+
+def kl_index(p, bound, tol=1e-12):
+    """max {q in [p, 1] : kl(p, q) <= bound} by plain bisection (to ``tol``)."""
+    if bound <= 0 or p >= 1:
+        return p
+    if bernoulli_kl(p, 1.0) <= bound:  # only when p == 1 (kl(p, 1) is infinite otherwise)
+        return 1.0
+    lo, hi = p, 1.0  # kl(p, lo) <= bound < kl(p, hi)
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if mid == lo or mid == hi:
+            break
+        if bernoulli_kl(p, mid) <= bound:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+class KLUCB(_Means):
+    """Garivier and Cappe (2011): argmax max{q : n_k kl(mean_k, q) <= ln(t+1) + c ln ln(t+1)}."""
+
+    def __init__(self, k, c=0.0):
+        super().__init__(k)
+        self.c = c
+        self.indices = []  # the indices of every round where all arms had been played
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        explore = math.log(t + 1)
+        if self.c > 0 and math.log(t + 1) > 1:
+            explore += self.c * math.log(math.log(t + 1))
+        means = np.clip(self.s / self.n, 0.0, 1.0)
+        idx = np.array([kl_index(means[k], explore / self.n[k]) for k in range(self.k)])
+        self.indices.append(idx)
+        return _first_argmax(idx), None
+
+
+class EpsilonGreedy(_Means):
+    """With probability eps_t (eps, or min(1, eps K / (t+1)) when decaying) a uniform arm
+    (draw 0 decides, draw 1 picks the arm, stream LEARNER), else the best empirical mean."""
+
+    def __init__(self, k, epsilon=0.1, decay=False, seed=0):
+        super().__init__(k)
+        self.epsilon, self.decay, self.seed = epsilon, decay, seed
+
+    def act(self, t):
+        eps = min(1.0, self.epsilon * self.k / (t + 1)) if self.decay else self.epsilon
+        if rng.uniform(self.seed, rng.LEARNER, t, 0) < eps:
+            return min(int(math.floor(rng.uniform(self.seed, rng.LEARNER, t, 1) * self.k)), self.k - 1), None
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        return _first_argmax(self.s / self.n), None
+
+
+# ---------------------------------------------------------------- weights
+
+
+def exp_weights(cum_loss, eta):
+    """p proportional to exp(-eta L) (computed in log space for stability)."""
+    z = -eta * np.asarray(cum_loss, dtype=float)
+    w = np.exp(z - z.max())
+    return w / w.sum()
+
+
+def tsallis_probs(cum_loss, eta, tol=1e-15):
+    """p_i = 4 / (eta (L_i - x))^2 normalised, x < min L found by bisection on sum_i p_i(x) = 1."""
+    L = np.asarray(cum_loss, dtype=float)
+    k = L.size
+    total = lambda x: np.sum(4.0 / (eta * (L - x)) ** 2)  # noqa: E731
+    hi = L.min() - 2.0 / eta  # the minimal arm alone contributes 1: total >= 1
+    lo = L.min() - 2.0 * math.sqrt(k) / eta  # every term <= 1/K: total <= 1
+    for _ in range(400):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi or hi - lo <= tol * (1 + abs(mid)):
+            break
+        if total(mid) > 1.0:
+            hi = mid
+        else:
+            lo = mid
+    x = 0.5 * (lo + hi)
+    w = 4.0 / (eta * (L - x)) ** 2
+    return w / w.sum()
+
+
+class EXP3:
+    """Auer et al. (2002), loss form: p ∝ exp(-eta Lhat), Lhat_a += loss / p_a."""
+
+    def __init__(self, k, horizon, eta=None, seed=0):
+        self.k, self.seed = k, seed
+        self.eta = eta if eta is not None else math.sqrt(2 * math.log(k) / (horizon * k))
+        self.L = np.zeros(k)
+        self.probs = []
+
+    def act(self, t):
+        p = exp_weights(self.L, self.eta)
+        self.probs.append(p)
+        a = _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), p)
+        return a, p[a]
+
+    def update(self, s, arm, p_arm, feedback):
+        self.L[arm] += feedback / p_arm
+
+
+class TsallisINF:
+    """Zimmert and Seldin (2021), alpha = 1/2, eta_t = 2 / sqrt(t+1); optional loss shift and
+    normalisation of the estimates by (running mean loss - shift)."""
+
+    def __init__(self, k, shift=0.0, normalize=False, seed=0):
+        self.k, self.shift, self.normalize, self.seed = k, shift, normalize, seed
+        self.L = np.zeros(k)
+        self.loss_sum = 0.0
+        self.loss_count = 0
+        self.probs = []
+
+    def act(self, t):
+        scale = 1.0
+        if self.normalize and self.loss_count > 0:
+            scale = max(self.loss_sum / self.loss_count - self.shift, 1e-12)
+        p = tsallis_probs(self.L / scale, 2.0 / math.sqrt(t + 1))
+        self.probs.append(p)
+        a = _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), p)
+        return a, p[a]
+
+    def update(self, s, arm, p_arm, feedback):
+        self.L[arm] += (feedback - self.shift) / p_arm
+        self.loss_sum += feedback
+        self.loss_count += 1
+
+
+class Hedge:
+    """Freund and Schapire (1997): p ∝ exp(-eta L), L += loss vector, eta = sqrt(8 ln K / T)."""
+
+    def __init__(self, k, horizon, eta=None, seed=0):
+        self.k, self.seed = k, seed
+        self.eta = eta if eta is not None else math.sqrt(8 * math.log(k) / horizon)
+        self.L = np.zeros(k)
+        self.probs = []
+
+    def act(self, t):
+        p = exp_weights(self.L, self.eta)
+        self.probs.append(p)
+        return _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), p), None
+
+    def update(self, s, arm, info, feedback):
+        self.L += feedback
+
+
+# ---------------------------------------------------------------- Thompson sampling
+
+
+class Thompson:
+    """Beta(1, 1) prior; theta_k = rng.beta(seed, LEARNER, t, k, 1 + S_k, 1 + F_k); a reward
+    r = 1 - loss counts as a success with probability r (draw 0 of stream LEARNER_UPDATE at the
+    feedback's round)."""
+
+    def __init__(self, k, seed=0):
+        self.k, self.seed = k, seed
+        self.S = np.zeros(k)
+        self.F = np.zeros(k)
+
+    def act(self, t):
+        theta = [rng.beta(self.seed, rng.LEARNER, t, k, 1.0 + self.S[k], 1.0 + self.F[k]) for k in range(self.k)]
+        return _first_argmax(theta), None
+
+    def update(self, s, arm, info, feedback):
+        r = min(max(1.0 - feedback, 0.0), 1.0)
+        if r == 1.0 or (r > 0.0 and rng.uniform(self.seed, rng.LEARNER_UPDATE, s, 0) < r):
+            self.S[arm] += 1
+        else:
+            self.F[arm] += 1
+
+
+class GaussianThompson(_Means):
+    """theta_k = S_k / (n_k + 1) + sigma / sqrt(n_k + 1) * rng.normal(seed, LEARNER, t, k)."""
+
+    def __init__(self, k, sigma=1.0, seed=0):
+        super().__init__(k)
+        self.sigma, self.seed = sigma, seed
+
+    def act(self, t):
+        theta = [
+            self.s[k] / (self.n[k] + 1) + self.sigma / math.sqrt(self.n[k] + 1) * rng.normal(self.seed, rng.LEARNER, t, k)
+            for k in range(self.k)
+        ]
+        return _first_argmax(theta), None
+
+
+# ---------------------------------------------------------------- one-call helpers
+
+
+def ucb1(loss, k, horizon, c=2.0, seed=0, delays=None):
+    return play(UCB1(k, c), loss, k, horizon, delays=delays)
+
+
+def kl_ucb(loss, k, horizon, c=0.0, seed=0, delays=None):
+    return play(KLUCB(k, c), loss, k, horizon, delays=delays)
+
+
+def epsilon_greedy(loss, k, horizon, epsilon=0.1, decay=False, seed=0, delays=None):
+    return play(EpsilonGreedy(k, epsilon, decay, seed), loss, k, horizon, delays=delays)
+
+
+def exp3(loss, k, horizon, eta=None, seed=0, delays=None):
+    return play(EXP3(k, horizon, eta, seed), loss, k, horizon, delays=delays)
+
+
+def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=None):
+    return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
+
+
+def hedge(loss, k, horizon, eta=None, seed=0, delays=None):
+    return play(Hedge(k, horizon, eta, seed), loss, k, horizon, full=True, delays=delays)
+
+
+def thompson(loss, k, horizon, seed=0, delays=None):
+    return play(Thompson(k, seed), loss, k, horizon, delays=delays)
+
+
+def gaussian_thompson(loss, k, horizon, sigma=1.0, seed=0, delays=None):
+    return play(GaussianThompson(k, sigma, seed), loss, k, horizon, delays=delays)
+
+
+#: registered learner name -> reference helper
+LEARNERS = {
+    "ucb1": ucb1,
+    "kl_ucb": kl_ucb,
+    "epsilon_greedy": epsilon_greedy,
+    "exp3": exp3,
+    "tsallis_inf": tsallis_inf,
+    "hedge": hedge,
+    "thompson": thompson,
+    "gaussian_thompson": gaussian_thompson,
+}
+
+
+def reference_run(name, params, loss, k, horizon, seed, delays=None):
+    """The reference trajectory of learner ``name`` with olearn-style ``params`` (no n_arms)."""
+    params = {key: v for key, v in params.items() if key != "n_arms"}
+    return LEARNERS[name](loss, k, horizon, seed=seed, delays=delays, **params)
+
+
+# ---------------------------------------------------------------- environments, from their documentation
+
+
+def env_loss(env, seed):
+    """``loss(t, k)`` of ``env`` (an olearn Environment) for ``seed``, rewritten from its documented law."""
+    v, name = env.values, env.name
+    u = lambda t, k: rng.uniform(seed, rng.ENV, t, k)  # noqa: E731
+    if name == "bernoulli":
+        means = np.asarray(v["means"], dtype=float)
+        return lambda t, k: 0.0 if u(t, k) < means[k] else 1.0
+    if name == "gaussian":
+        means = np.asarray(v["means"], dtype=float)
+        return lambda t, k: 1.0 - means[k] - v["sigma"] * rng.normal(seed, rng.ENV, t, k)
+    if name == "piecewise_bernoulli":
+        means = np.asarray(v["means"], dtype=float)
+        cps = list(np.asarray(v["change_points"]))
+
+        def seg(t):
+            return sum(1 for c in cps if t >= c)
+
+        return lambda t, k: 0.0 if u(t, k) < means[seg(t), k] else 1.0
+    if name == "loss_matrix":
+        m = np.asarray(v["losses"], dtype=float)
+        return lambda t, k: float(m[t, k])
+    return lambda t, k: _adversarial_loss(env, seed, t, k)
+
+
+def good_arm(env, seed):
+    """The hidden good arm of lower_bound / experts: floor(u K) with u = uniform(seed, ENV, 0, 2^32)."""
+    k = env.n_actions
+    return min(int(math.floor(rng.uniform(seed, rng.ENV, 0, 2**32) * k)), k - 1)
+
+
+def _adversarial_loss(env, seed, t, k):
+    v, name = env.values, env.name
+    u = rng.uniform(seed, rng.ENV, t, k)
+    if name == "switching":
+        best = (t // v["period"]) % v["n_arms"]
+        mean = 0.5 - v["gap"] if k == best else 0.5
+        return 1.0 if u < mean else 0.0
+    if name == "lower_bound":
+        mean = 0.5 - v["gap"] if k == good_arm(env, seed) else 0.5
+        return 1.0 if u < mean else 0.0
+    if name == "experts":
+        return u * (1 - 2 * v["gap"]) if k == good_arm(env, seed) else u
+    raise KeyError(name)
+
+
+def env_mean_loss(env, seed):
+    """``mean(t, k)``: the expected loss of arm k at round t (``None`` for loss matrices)."""
+    v, name = env.values, env.name
+    if name in ("bernoulli", "gaussian"):
+        means = np.asarray(v["means"], dtype=float)
+        return lambda t, k: 1.0 - means[k]
+    if name == "piecewise_bernoulli":
+        means = np.asarray(v["means"], dtype=float)
+        cps = list(np.asarray(v["change_points"]))
+        return lambda t, k: 1.0 - means[sum(1 for c in cps if t >= c), k]
+    if name == "switching":
+        return lambda t, k: 0.5 - v["gap"] if k == (t // v["period"]) % v["n_arms"] else 0.5
+    if name in ("lower_bound", "experts"):
+        g = good_arm(env, seed)
+        return lambda t, k: 0.5 - v["gap"] if k == g else 0.5
+    return None
