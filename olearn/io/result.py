@@ -198,9 +198,13 @@ class Result:
         try:
             self.to_frame().to_parquet(tmp / RESULTS_FILE, index=False)
             (tmp / SIDECAR_FILE).write_text(json.dumps(self.sidecar(), indent=2))
-            if path.exists():
-                shutil.rmtree(path)
+            old = None
+            if path.exists():  # keep the previous result until the new one is in place
+                old = path.with_name(tmp.name + ".old")
+                os.replace(path, old)
             os.replace(tmp, path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,118 @@
+"""Bad input gives one clear error naming the parameter and what is allowed; interrupted saves leave nothing."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import environments
+import olearn
+from olearn import ParameterError, UnknownNameError
+
+ENV = environments.make("bernoulli", means=[0.2, 0.8])
+MATRIX5 = environments.make("loss_matrix", losses=[[0.0, 1.0]] * 5)
+
+
+@pytest.mark.parametrize(
+    "call, name, allowed",
+    [
+        (lambda: environments.make("bernoulli", means=[]), "means", "non-empty list"),
+        (lambda: environments.make("bernoulli", means=[-0.1, 0.5]), "means", "[0, 1]"),
+        (lambda: environments.make("bernoulli", means=[0.5, 1.5]), "means", "[0, 1]"),
+        (lambda: environments.make("bernoulli", means=[0.5, math.nan]), "means", "finite"),
+        (lambda: environments.make("loss_matrix", losses=[[0.0, math.nan]]), "losses", "finite"),
+        (lambda: environments.make("loss_matrix", losses=[[0.0, 2.0]]), "losses", "[0, 1]"),
+        (lambda: environments.make("piecewise_bernoulli", means=[[0.1, 0.9], [0.9, 0.1]], change_points=[]), "change_points", "1 increasing"),
+        (lambda: olearn.run("ucb1", ENV, horizon=0), "horizon", "an integer >= 1"),
+        (lambda: olearn.run("ucb1", ENV, horizon=-3), "horizon", "an integer >= 1"),
+        (lambda: olearn.run("ucb1", ENV, horizon=2.5), "horizon", "an integer >= 1"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, seeds=0), "seeds", "an integer >= 1"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, seeds=[]), "seeds", "distinct"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, seeds=[1, 1]), "seeds", "distinct"),
+        (lambda: olearn.run("ucb1", MATRIX5, horizon=6), "horizon", "[1, 5]"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, metrics=["coverage"]), "metrics", "loss, regret, pseudo_regret, counts"),
+        (lambda: olearn.run("ucb1", MATRIX5, horizon=5, metrics=["pseudo_regret"]), "metrics", "loss, regret, counts"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, metrics=[]), "metrics", "non-empty"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, checkpoints=[0, 5]), "checkpoints", "[1, 10]"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, checkpoints=[11]), "checkpoints", "[1, 10]"),
+        (lambda: olearn.stepwise(olearn.make("ucb1")), "n_arms", "n_arms=K"),
+        (lambda: olearn.make("ucb1", n_arms=3).bind(2, 0, 10), "n_arms", "2, the environment's number of actions"),
+        (lambda: olearn.run(olearn.make("ucb1", n_arms=3), ENV, horizon=5), "n_arms", "2"),
+        (lambda: olearn.make("ucb1", c=-1.0), "c", "[0, inf]"),
+        (lambda: olearn.make("exp3", eta=-1.0), "eta", "or None"),
+        (lambda: olearn.make("epsilon_greedy", decay="yes"), "decay", "True or False"),
+        (lambda: olearn.make("ucb1", gamma=1.0), "gamma", "known parameters are c, n_arms"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, delay=-1), "delay", "an integer >= 0"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, delay=1.5), "delay", "an integer >= 0"),
+        (lambda: olearn.delays.fixed(-2), "d", "an integer >= 0"),
+        (lambda: olearn.delays.uniform(2.5), "max_delay", "an integer >= 0"),
+        (lambda: olearn.delays.sequence([]), "sequence", "non-empty list of integers >= 0"),
+        (lambda: olearn.delays.sequence([1, -1]), "sequence", "integers >= 0"),
+        (lambda: olearn.delays.sequence([0.5]), "sequence", "integers >= 0"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10, delay=olearn.delays.sequence([1, 2, 3])), "sequence", "horizon = 10"),
+    ],
+)
+def test_bad_input_names_the_parameter_and_the_allowed_values(call, name, allowed):
+    with pytest.raises(ParameterError) as err:
+        call()
+    msg = str(err.value)
+    assert err.value.name == name and f"parameter '{name}'" in msg and allowed in msg, msg
+
+
+@pytest.mark.parametrize(
+    "call, what, name, choices",
+    [
+        (lambda: olearn.make("ucb2"), "learner", "ucb2", ["ucb1", "exp3", "hedge"]),
+        (lambda: environments.make("bernouli"), "environment", "bernouli", ["bernoulli", "loss_matrix"]),
+        (lambda: olearn.run("ucb9", ENV, horizon=5), "learner", "ucb9", ["ucb1"]),
+        (lambda: olearn.run("ucb1", "bernoully", horizon=5), "environment", "bernoully", ["bernoulli"]),
+        (lambda: olearn.run("ucb1", ENV, horizon=5, backend="tpu"), "backend", "tpu", ["cpu", "python"]),
+    ],
+)
+def test_unknown_names_list_the_choices(call, what, name, choices):
+    with pytest.raises(UnknownNameError) as err:
+        call()
+    msg = str(err.value)
+    assert msg.startswith(f"unknown {what} {name!r}") and "choose one of" in msg, msg
+    for c in choices:
+        assert c in msg
+
+
+def test_unknown_metric_of_a_result_names_the_recorded_ones():
+    res = olearn.run("ucb1", ENV, horizon=5, backend="python")
+    with pytest.raises(KeyError) as err:
+        res.final("coverage")
+    assert "coverage" in str(err.value) and "pseudo_regret" in str(err.value)
+
+
+def test_stepwise_rejects_a_wrong_action_or_loss():
+    tuner = olearn.stepwise(olearn.make("ucb1", n_arms=3), seed=0, backend="python")
+    a = tuner.act()
+    with pytest.raises(ParameterError, match="'action'"):
+        tuner.update((a + 1) % 3, 0.5)
+    with pytest.raises(ParameterError, match="'loss'"):
+        tuner.update(a, float("nan"))
+    with pytest.raises(ParameterError, match="'seed'"):
+        olearn.stepwise(olearn.make("ucb1", n_arms=3), seed=-1)
+
+
+def _interrupting(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_interrupted_save_leaves_no_directory_and_no_temporary(tmp_path, monkeypatch, existing):
+    res = olearn.run("ucb1", ENV, horizon=20, seeds=2, backend="python")
+    target = tmp_path / "out" / "run1"
+    if existing:  # a previous result at the target stays as it was
+        res.save(target)
+        before = sorted(p.name for p in target.iterdir())
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", _interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        res.save(target)
+    left = sorted(p.name for p in target.parent.iterdir())
+    if existing:
+        assert left == ["run1"] and sorted(p.name for p in target.iterdir()) == before
+        np.testing.assert_array_equal(olearn.load(target).values, res.values)
+    else:
+        assert left == [], f"left behind: {left}"

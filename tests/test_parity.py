@@ -1,0 +1,93 @@
+"""python and cpu backends give bit-identical values, actions and losses for the same seeds.
+
+Every registered learner (with each of its ``test_params``) is paired with loss_matrix and
+bernoulli (shared with test_reference.py, so numba compiles each combination once per session),
+and every registered environment (with each of its ``test_params``) appears at least once.
+Delayed feedback (fixed, uniform, sequence) is checked on bandit and full-information learners.
+"""
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn.learners import REGISTRY as LEARNERS
+from environments import REGISTRY as ENVS
+
+H = 60
+SEEDS = [0, 1, 13]
+
+# the environments beyond loss_matrix / bernoulli, each given to learners that exercise it
+# (these pairs are also the ones test_regret.py's theory checks use)
+EXTRA = {
+    "exp3": ["lower_bound", "switching"],
+    "hedge": ["experts"],
+    "gaussian_thompson": ["gaussian"],
+    "kl_ucb": ["piecewise_bernoulli"],
+}
+PAIRS = sorted({(l, e) for l in LEARNERS for e in ["loss_matrix", "bernoulli"] + EXTRA.get(l, [])})
+
+
+def test_every_learner_and_environment_is_covered():
+    assert {l for l, _ in PAIRS} == set(LEARNERS)
+    assert {e for _, e in PAIRS} == set(ENVS)
+
+
+def _same(a, b, what):
+    assert a.columns == b.columns and np.array_equal(a.rounds, b.rounds), what
+    for field in ("values", "actions", "losses"):
+        x, y = getattr(a, field), getattr(b, field)
+        assert x.shape == y.shape, f"{what}: {field} shapes {x.shape} vs {y.shape}"
+        if not np.array_equal(x, y):
+            where = np.argwhere(x != y)[0]
+            pytest.fail(f"{what}: {field} differ first at {tuple(where)}: python {x[tuple(where)]!r} vs cpu {y[tuple(where)]!r}")
+
+
+def _both(learner, env, horizon, delay=None):
+    return [olearn.run(learner, env, horizon=horizon, seeds=SEEDS, backend=b, trace=True, delay=delay, checkpoints=7)
+            for b in ("python", "cpu")]
+
+
+@pytest.mark.parametrize("learner_name, env_name", PAIRS)
+def test_python_and_cpu_agree(learner_name, env_name):
+    ltype, etype = LEARNERS[learner_name], ENVS[env_name]
+    for lp in ltype.test_params:
+        learner = olearn.make(learner_name, **lp)
+        for ep in etype.test_params:
+            env = environments.make(env_name, **ep)
+            cap = etype.max_horizon(env.values)
+            horizon = H if cap is None else min(H, cap)
+            py, cpu = _both(learner, env, horizon)
+            assert py.actions.shape == (1, len(SEEDS), horizon)
+            _same(py, cpu, f"{learner!r} on {env!r}")
+            # the runs are not degenerate: different seeds see different worlds for random environments
+            assert np.all(np.isfinite(py.values))
+
+
+def test_grid_of_configurations_agrees():
+    env = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
+    learner = olearn.make("ucb1", c=[0.5, 2.0])
+    py, cpu = _both(learner, env, H)
+    assert py.values.shape[0] == 2
+    _same(py, cpu, "ucb1 grid")
+    assert not np.array_equal(py.actions[0], py.actions[1]), "two constants should give two trajectories"
+
+
+DELAYS = {
+    "fixed3": olearn.delays.fixed(3),
+    "uniform4": olearn.delays.uniform(4),
+    "sequence": olearn.delays.sequence([int(x) for x in np.random.default_rng(2).integers(0, 6, H)]),
+}
+DELAYED = [("ucb1", "bernoulli", {"means": [0.2, 0.5, 0.8]}),
+           ("exp3", "loss_matrix", {"losses": np.round(np.random.default_rng(1).random((H, 3)), 2)}),
+           ("hedge", "experts", {"n_experts": 5, "gap": 0.2})]
+
+
+@pytest.mark.parametrize("learner_name, env_name, env_params", DELAYED, ids=[d[0] for d in DELAYED])
+def test_python_and_cpu_agree_with_delays(learner_name, env_name, env_params):
+    env = environments.make(env_name, **env_params)
+    undelayed = olearn.run(olearn.make(learner_name), env, horizon=H, seeds=SEEDS, backend="python", trace=True)
+    for dname, delay in DELAYS.items():
+        py, cpu = _both(olearn.make(learner_name), env, H, delay)
+        _same(py, cpu, f"{learner_name} on {env_name} with delay {dname}")
+        # the delay does change the trajectory (the delayed path is really taken)
+        assert not np.array_equal(py.actions, undelayed.actions), dname

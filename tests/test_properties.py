@@ -1,0 +1,80 @@
+"""Property tests: the exponential-weights and Tsallis-INF probability kernels stay on the simplex."""
+import math
+
+import numpy as np
+from hypothesis import assume, given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+
+import environments
+import olearn
+from olearn.learners.bandits import exponential_weights, tsallis_weights
+
+CUM = st.integers(1, 30).flatmap(
+    lambda k: arrays(np.float64, k, elements=st.floats(-1e7, 1e9, allow_nan=False, allow_infinity=False)))
+ETA = st.floats(1e-6, 100.0)
+
+
+def _check_simplex(p, cum):
+    assert np.all(np.isfinite(p)), p
+    assert np.all(p >= 0), p
+    assert abs(p.sum() - 1.0) < 1e-9, p.sum()
+    # lower cumulative loss never gets less probability
+    order = np.argsort(cum, kind="stable")
+    assert np.all(np.diff(p[order]) <= 1e-12), (cum, p)
+    # the leader (lowest loss) has positive probability
+    assert p[np.argmin(cum)] > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(CUM, ETA)
+def test_exponential_weights_on_the_simplex(cum, eta):
+    p = np.full(cum.size, np.nan)
+    exponential_weights(cum, eta, p, cum.size)
+    _check_simplex(p, cum)
+
+
+@settings(max_examples=200, deadline=None)
+@given(CUM, st.floats(1e-4, 10.0))
+def test_tsallis_weights_on_the_simplex(cum, eta):
+    p = np.full(cum.size, np.nan)
+    tsallis_weights(cum, eta, p, cum.size)
+    _check_simplex(p, cum)
+    # p_i = 4 / (eta (L_i - x))^2: the implied x is the same for every arm with p_i > 1e-12
+    big = p > 1e-6
+    x = cum[big] - 2.0 / (eta * np.sqrt(p[big]))
+    assert np.ptp(x) <= 1e-6 * (1 + np.abs(cum).max()) + 1e-6 * np.abs(x).max()
+
+
+@settings(max_examples=200, deadline=None)
+@given(CUM, ETA)
+def test_weights_are_shift_invariant(cum, eta):
+    shift = 1000.0
+    assume(np.abs(cum).max() < 1e6)
+    p, q = np.zeros(cum.size), np.zeros(cum.size)
+    exponential_weights(cum, eta, p, cum.size)
+    exponential_weights(cum + shift, eta, q, cum.size)
+    np.testing.assert_allclose(p, q, atol=1e-9)
+    tsallis_weights(cum, min(eta, 10.0), p, cum.size)
+    tsallis_weights(cum + shift, min(eta, 10.0), q, cum.size)
+    np.testing.assert_allclose(p, q, atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 15), st.integers(0, 2**31), st.sampled_from(["exp3", "tsallis_inf", "hedge"]),
+       st.floats(0.0, 1.0))
+def test_tiny_runs_stay_on_the_simplex(k, horizon, seed, name, p_one):
+    """Whole tiny runs (python backend): actions in range, trace losses those of the matrix, probabilities valid."""
+    gen = np.random.default_rng(seed)
+    losses = (gen.random((horizon, k)) < p_one).astype(float)
+    env = environments.make("loss_matrix", losses=losses)
+    res = olearn.run(olearn.make(name), env, horizon=horizon, seeds=[seed], backend="python", trace=True)
+    acts = res.actions[0, 0].astype(int)
+    assert np.all((0 <= acts) & (acts < k))
+    np.testing.assert_array_equal(res.losses[0, 0], losses[np.arange(horizon), acts])
+    tuner = olearn.stepwise(olearn.make(name, n_arms=k), seed=seed, backend="python", horizon=horizon)
+    full = name == "hedge"
+    for t in range(horizon):
+        a = tuner.act()
+        probs = tuner.state[k : 2 * k]
+        assert np.all(np.isfinite(probs)) and abs(probs.sum() - 1) < 1e-9 and probs[a] > 0
+        tuner.update(a, losses[t] if full else losses[t, a])

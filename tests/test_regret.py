@@ -1,0 +1,176 @@
+"""Regret metrics against brute force from the trace, and regret against theory.
+
+Brute force: every arm's loss is recomputed from the environment's documented law
+(tests/reference.py), so regret = cumulative loss - min_k cumulative loss of arm k,
+pseudo-regret = sum_t mu_t(a_t) - min_k sum_t mu_t(k), dynamic regret = sum_t mu_t(a_t) - sum_t min_k mu_t(k).
+
+Theory (seeded, with margins): UCB1 agrees with an independent textbook UCB1 (NumPy's own
+generator: different randomness, same law) within 4 standard errors; Hedge stays under
+sqrt(T ln K / 2); EXP3 under sqrt(2 T K ln K); Thompson and KL-UCB beat UCB1 on the demo problem.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+import reference
+
+# ---------------------------------------------------------------- brute force
+
+H = 40
+CKPTS = [1, 5, 17, 40]
+WORLDS = {
+    "bernoulli": ("exp3", {"eta": 0.3}, "bernoulli", {"means": [0.2, 0.5, 0.8]}),
+    "gaussian": ("ucb1", {}, "gaussian", {"means": [0.0, 0.4, 1.0], "sigma": 0.5}),
+    "piecewise": ("exp3", {"eta": 0.3}, "piecewise_bernoulli",
+                  {"means": [[0.9, 0.1, 0.5], [0.1, 0.9, 0.5], [0.5, 0.1, 0.9]], "change_points": [9, 25]}),
+    "switching": ("thompson", {}, "switching", {"n_arms": 3, "period": 7, "gap": 0.3}),
+    "lower_bound": ("tsallis_inf", {}, "lower_bound", {"n_arms": 4, "gap": 0.2}),
+    "experts": ("hedge", {"eta": 0.5}, "experts", {"n_experts": 5, "gap": 0.2}),
+    "loss_matrix": ("epsilon_greedy", {"epsilon": 0.3}, "loss_matrix", {"losses": np.round(np.random.default_rng(6).random((H, 4)), 2)}),
+}
+
+
+@pytest.mark.parametrize("world", sorted(WORLDS))
+def test_metrics_match_brute_force(world):
+    lname, lp, ename, ep = WORLDS[world]
+    env = environments.make(ename, **ep)
+    k = env.n_actions
+    seeds = [3, 4]
+    res = olearn.run(olearn.make(lname, **lp), env, horizon=H, seeds=seeds, backend="python", trace=True, checkpoints=CKPTS)
+    assert res.rounds.tolist() == CKPTS
+    expected_cols = ["loss", "regret"]
+    if ename != "loss_matrix":
+        expected_cols.append("pseudo_regret")
+        if ename in ("piecewise_bernoulli", "switching"):
+            expected_cols.append("dynamic_regret")
+    assert res.columns == expected_cols + [f"count[{i}]" for i in range(k)]
+    for j, seed in enumerate(seeds):
+        loss_of, mean_of = reference.env_loss(env, seed), reference.env_mean_loss(env, seed)
+        L = np.array([[loss_of(t, a) for a in range(k)] for t in range(H)])
+        acts = res.actions[0, j].astype(int)
+        np.testing.assert_array_equal(res.losses[0, j], L[np.arange(H), acts])
+        M = None if mean_of is None else np.array([[mean_of(t, a) for a in range(k)] for t in range(H)])
+        for i, r in enumerate(CKPTS):
+            row = dict(zip(res.columns, res.values[0, j, i]))
+            played = L[np.arange(r), acts[:r]]
+            assert row["loss"] == pytest.approx(played.sum(), abs=1e-9)
+            assert row["regret"] == pytest.approx(played.sum() - L[:r].sum(axis=0).min(), abs=1e-9)
+            if M is not None:
+                mu_played = M[np.arange(r), acts[:r]].sum()
+                assert row["pseudo_regret"] == pytest.approx(mu_played - M[:r].sum(axis=0).min(), abs=1e-9)
+                if "dynamic_regret" in row:
+                    assert row["dynamic_regret"] == pytest.approx(mu_played - M[:r].min(axis=1).sum(), abs=1e-9)
+            counts = [row[f"count[{a}]"] for a in range(k)]
+            assert sum(counts) == r
+            assert counts == [float(np.sum(acts[:r] == a)) for a in range(k)]
+
+
+def test_piecewise_pseudo_regret_differs_from_dynamic_regret():
+    """Best fixed arm in expectation vs the per-round best: with a change point they differ, by hand.
+
+    Arm 0 is best (mean loss 0.1) before round 10, arm 1 after; always playing arm 0 for 20 rounds
+    has pseudo-regret 10 * 0.1 + 10 * 0.9 - min(0.1*10 + 0.9*10, 0.9*10 + 0.1*10) = 0 against the best fixed arm
+    (both fixed arms cost 10) but dynamic regret 10 * (0.9 - 0.1) = 8."""
+    env = environments.make("piecewise_bernoulli", means=[[0.9, 0.1], [0.1, 0.9]], change_points=[10])
+    res = olearn.run(olearn.make("ucb1"), env, horizon=20, seeds=1, backend="python", trace=True,
+                     delay=olearn.delays.fixed(25))  # feedback never arrives: UCB1 plays arm 0 throughout
+    assert np.all(res.actions == 0)
+    assert res.final("pseudo_regret")[0, 0] == pytest.approx(0.0, abs=1e-12)
+    assert res.final("dynamic_regret")[0, 0] == pytest.approx(8.0)
+
+
+# ---------------------------------------------------------------- theory
+
+DEMO = np.linspace(0.1, 0.9, 10)
+T = 10_000
+
+
+def textbook_ucb1_pseudo_regret(means, horizon, n_seeds, gen):
+    """Vectorised UCB1 over seeds with NumPy's generator (rewards Bernoulli(mean))."""
+    k = means.size
+    n = np.zeros((n_seeds, k))
+    s = np.zeros((n_seeds, k))
+    rows = np.arange(n_seeds)
+    regret = np.zeros(n_seeds)
+    gaps = means.max() - means
+    for t in range(horizon):
+        if t < k:
+            a = np.full(n_seeds, t)
+        else:
+            a = np.argmax(s / n + np.sqrt(2.0 * math.log(t + 1) / n), axis=1)
+        n[rows, a] += 1
+        s[rows, a] += gen.random(n_seeds) < means[a]
+        regret += gaps[a]
+    return regret
+
+
+@pytest.fixture(scope="module")
+def demo_env():
+    return environments.make("bernoulli", means=DEMO)
+
+
+def _final(name, env, horizon, seeds, **params):
+    # trace=True and the default metrics: the same compiled runner as test_parity / test_reference
+    return olearn.run(olearn.make(name, **params), env, horizon=horizon, seeds=seeds, trace=True)
+
+
+@pytest.fixture(scope="module")
+def ucb1_regret(demo_env):
+    return _final("ucb1", demo_env, T, 400).final("pseudo_regret")[0]
+
+
+def _se(*samples):
+    return math.sqrt(sum(x.var(ddof=1) / x.size for x in samples))
+
+
+def test_ucb1_agrees_with_textbook_ucb1(ucb1_regret):
+    ref = textbook_ucb1_pseudo_regret(DEMO, T, 400, np.random.default_rng(2024))
+    se = _se(ucb1_regret, ref)
+    assert abs(ucb1_regret.mean() - ref.mean()) < 4 * se, f"olearn {ucb1_regret.mean():.1f} vs textbook {ref.mean():.1f} (se {se:.2f})"
+    # the comparison has power: 4 standard errors are a small fraction of the regret itself
+    assert 4 * se < 0.1 * ref.mean()
+
+
+def test_ucb1_regret_is_logarithmic_not_linear(ucb1_regret):
+    gaps = DEMO.max() - DEMO
+    # far below uniform play (T * mean gap), and at least the K - 1 forced first plays
+    assert gaps.sum() <= ucb1_regret.min() and ucb1_regret.mean() < 0.1 * T * gaps.mean()
+
+
+@pytest.mark.parametrize("name", ["thompson", "kl_ucb"])
+def test_thompson_and_kl_ucb_beat_ucb1(name, demo_env, ucb1_regret):
+    reg = _final(name, demo_env, T, 200).final("pseudo_regret")[0]
+    se = _se(reg, ucb1_regret)
+    assert reg.mean() + 4 * se < ucb1_regret.mean(), f"{name}: {reg.mean():.1f} vs ucb1 {ucb1_regret.mean():.1f}"
+
+
+HEDGE_T = 2000
+ADVERSARIAL = {
+    "alternating": np.tile([[0.0, 1.0], [1.0, 0.0]], (HEDGE_T // 2, 1)),
+    "switch_midway": np.vstack([np.tile([0.0, 1.0, 0.6], (HEDGE_T // 2, 1)), np.tile([1.0, 0.0, 0.6], (HEDGE_T // 2, 1))]),
+    "random": (np.random.default_rng(5).random((HEDGE_T, 8)) < np.linspace(0.4, 0.6, 8)).astype(float),
+}
+
+
+@pytest.mark.parametrize("world", ["experts"] + sorted(ADVERSARIAL))
+def test_hedge_mean_regret_under_its_bound(world):
+    env = (environments.make("experts", n_experts=16, gap=0.05) if world == "experts"
+           else environments.make("loss_matrix", losses=ADVERSARIAL[world]))
+    regret = _final("hedge", env, HEDGE_T, 200).final("regret")[0]
+    bound = math.sqrt(HEDGE_T * math.log(env.n_actions) / 2)
+    assert regret.mean() <= bound, f"mean regret {regret.mean():.1f} > sqrt(T ln K / 2) = {bound:.1f}"
+
+
+@pytest.mark.parametrize("world", ["lower_bound", "switching"])
+def test_exp3_mean_regret_under_its_bound(world):
+    horizon = 5000
+    env = (environments.make("lower_bound", n_arms=10, gap=0.25 * math.sqrt(10 / horizon)) if world == "lower_bound"
+           else environments.make("switching", n_arms=5, period=500, gap=0.2))
+    k = env.n_actions
+    regret = _final("exp3", env, horizon, 200).final("regret")[0]
+    bound = math.sqrt(2 * horizon * k * math.log(k))
+    assert regret.mean() <= bound, f"mean regret {regret.mean():.1f} > sqrt(2 T K ln K) = {bound:.1f}"
+    assert regret.mean() > 0.02 * bound, "the construction should make EXP3 pay something"

@@ -1,0 +1,125 @@
+"""Result tables, summaries, save/load, and the checkpoint grid."""
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy import stats
+
+import environments
+import olearn
+
+SEEDS = [2, 5, 9]
+
+
+@pytest.fixture(scope="module")
+def result():
+    env = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
+    return olearn.run(olearn.make("exp3", eta=[0.1, 0.5]), env, horizon=120, seeds=SEEDS, checkpoints=[10, 50],
+                      backend="python")
+
+
+def test_result_shape(result):
+    assert result.values.shape == (2, 3, 3, 6)
+    assert result.rounds.tolist() == [10, 50, 120]
+    assert result.columns == ["loss", "regret", "pseudo_regret", "count[0]", "count[1]", "count[2]"]
+    assert result.labels == ["exp3(eta=0.1)", "exp3(eta=0.5)"]
+
+
+def test_to_frame_columns_rows_and_values(result):
+    frame = result.to_frame()
+    assert list(frame.columns) == ["learner", "config", "environment", "n_arms", "eta", "seed", "round", "metric", "value"]
+    assert len(frame) == 2 * 3 * 3 * 6
+    c = frame["config"].map({lab: i for i, lab in enumerate(result.labels)}).to_numpy(int)
+    s = frame["seed"].map({x: i for i, x in enumerate(SEEDS)}).to_numpy(int)
+    r = frame["round"].map({x: i for i, x in enumerate(result.rounds)}).to_numpy(int)
+    m = frame["metric"].astype(str).map({x: i for i, x in enumerate(result.columns)}).to_numpy(int)
+    np.testing.assert_array_equal(frame["value"].to_numpy(), result.values[c, s, r, m])
+    assert frame["eta"].tolist() == [0.1] * 54 + [0.5] * 54
+    assert set(frame["learner"]) == {"exp3"} and set(frame["environment"]) == {"bernoulli"}
+    # every (config, seed, round, metric) appears exactly once
+    assert not frame.duplicated(["config", "seed", "round", "metric"]).any()
+
+
+def test_summary_matches_numpy(result):
+    summ = result.summary()
+    assert list(summ.columns) == ["learner", "config", "environment", "round", "metric", "n_seeds", "mean", "se", "low", "high"]
+    assert len(summ) == 2 * 3 * 6
+    q = stats.t.ppf(0.975, len(SEEDS) - 1)
+    i = 0
+    for c, label in enumerate(result.labels):
+        for r, rnd in enumerate(result.rounds):
+            for m, col in enumerate(result.columns):
+                row = summ.iloc[i]
+                x = result.values[c, :, r, m]
+                mean, se = x.mean(), x.std(ddof=1) / np.sqrt(x.size)
+                assert (row["config"], row["round"], row["metric"], row["n_seeds"]) == (label, rnd, col, 3)
+                assert row["mean"] == pytest.approx(mean) and row["se"] == pytest.approx(se)
+                assert row["low"] == pytest.approx(mean - q * se) and row["high"] == pytest.approx(mean + q * se)
+                i += 1
+    assert summ["se"].max() > 0  # seeds do differ
+
+
+def test_summary_level_changes_the_interval(result):
+    wide, narrow = result.summary(0.99), result.summary(0.5)
+    assert np.all((wide["high"] - wide["low"]).to_numpy() >= (narrow["high"] - narrow["low"]).to_numpy())
+    assert np.any((wide["high"] - wide["low"]).to_numpy() > (narrow["high"] - narrow["low"]).to_numpy())
+
+
+def test_save_load_round_trip(result, tmp_path):
+    path = result.save(tmp_path / "res")
+    assert sorted(p.name for p in path.iterdir()) == ["results.parquet", "run.json"]
+    back = olearn.load(path)
+    np.testing.assert_array_equal(back.values, result.values)
+    np.testing.assert_array_equal(back.seeds, result.seeds)
+    np.testing.assert_array_equal(back.rounds, result.rounds)
+    assert back.columns == result.columns and back.labels == result.labels and back.learner == result.learner
+    assert back.horizon == result.horizon and back.backend == "python"
+    assert [p["eta"] for p in back.params] == [0.1, 0.5]
+    np.testing.assert_array_equal(back.env_params[0]["means"], [0.2, 0.5, 0.8])
+    pd.testing.assert_frame_equal(back.summary(), result.summary())
+    # saving over an existing result replaces it
+    other = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=7, seeds=1, backend="python")
+    other.save(path)
+    assert olearn.load(path).columns == other.columns
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temporary directory left
+
+
+def test_load_of_a_non_result_fails(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no olearn result"):
+        olearn.load(tmp_path)
+
+
+def test_delay_is_recorded(tmp_path):
+    res = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=9, seeds=1, backend="python", delay=2)
+    assert res.delay == {"kind": "fixed", "max_delay": 2}
+    assert olearn.load(res.save(tmp_path / "d")).delay == res.delay
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10**7), st.one_of(st.none(), st.integers(1, 200)))
+def test_checkpoint_grid_log_spaced(horizon, n):
+    grid = olearn.checkpoint_grid(horizon, n)
+    assert grid.dtype.kind == "i"
+    assert np.all(np.diff(grid) > 0), "sorted and unique"
+    assert grid[0] >= 1 and grid[-1] == horizon
+    assert grid.size <= (50 if n is None else n) + 1
+    if horizon >= 1000 and (n or 50) >= 10:
+        assert grid[0] < 10 < horizon / 10  # log-spaced: dense early
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_checkpoint_grid_from_a_list(data):
+    horizon = data.draw(st.integers(1, 10**6))
+    rounds = data.draw(st.lists(st.integers(1, horizon), min_size=1, max_size=30))
+    grid = olearn.checkpoint_grid(horizon, rounds)
+    assert np.all(np.diff(grid) > 0) and grid[-1] == horizon
+    assert set(grid.tolist()) == set(rounds) | {horizon}
+
+
+def test_checkpoint_grid_is_used_by_run():
+    res = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=1000, seeds=1, backend="python", checkpoints=12)
+    np.testing.assert_array_equal(res.rounds, olearn.checkpoint_grid(1000, 12))
+    # counts at each checkpoint sum to that checkpoint's round
+    counts = res.values[0, 0, :, res.columns.index("count[0]"):]
+    np.testing.assert_array_equal(counts.sum(axis=1), res.rounds)

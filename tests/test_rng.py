@@ -1,0 +1,106 @@
+"""The counter-based generator: range, determinism, uniformity and the laws of its derived draws."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy import stats
+
+from olearn.core import rng
+
+SEED = st.integers(0, 2**62)
+COUNTER = st.integers(0, 2**40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SEED, st.integers(0, 7), COUNTER, COUNTER)
+def test_uniform_in_unit_interval_and_deterministic(seed, stream, t, i):
+    u = rng.uniform(seed, stream, t, i)
+    assert isinstance(u, float) and 0.0 <= u < 1.0
+    assert rng.uniform(seed, stream, t, i) == u
+    # 53 random bits: u * 2^53 is an integer
+    assert float(u * 2**53).is_integer()
+
+
+@settings(max_examples=200, deadline=None)
+@given(SEED, COUNTER, COUNTER)
+def test_neighbouring_counters_give_different_draws(seed, t, i):
+    u = rng.uniform(seed, rng.ENV, t, i)
+    others = {rng.uniform(seed + 1, rng.ENV, t, i), rng.uniform(seed, rng.LEARNER, t, i),
+              rng.uniform(seed, rng.ENV, t + 1, i), rng.uniform(seed, rng.ENV, t, i + 1)}
+    assert u not in others
+
+
+def _chi2_pvalue(samples, bins=100):
+    counts, _ = np.histogram(samples, bins=bins, range=(0.0, 1.0))
+    return stats.chisquare(counts).pvalue
+
+
+@pytest.mark.parametrize("vary", ["index", "round", "seed"])
+def test_uniformity_chi_square(vary):
+    n = 100_000 if vary == "index" else 30_000
+    if vary == "index":
+        u = np.array([rng.uniform(42, rng.ENV, 7, i) for i in range(n)])
+    elif vary == "round":
+        u = np.array([rng.uniform(42, rng.LEARNER, t, 3) for t in range(n)])
+    else:
+        u = np.array([rng.uniform(s, rng.DELAY, 0, 0) for s in range(n)])
+    assert _chi2_pvalue(u) > 1e-4
+    assert abs(u.mean() - 0.5) < 4 * math.sqrt(1 / 12 / n)
+    # consecutive draws are uncorrelated
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 4 / math.sqrt(n)
+
+
+def test_chi_square_detects_a_non_uniform_sample():
+    u = np.array([rng.uniform(42, rng.ENV, 7, i) for i in range(20_000)])
+    assert _chi2_pvalue(u**1.15) < 1e-4  # the test has power against a small distortion
+
+
+def test_normal_mean_and_variance():
+    n = 20_000
+    z = np.array([rng.normal(3, rng.ENV, 1, i) for i in range(n)])
+    assert np.all(np.isfinite(z))
+    assert abs(z.mean()) < 4 / math.sqrt(n)
+    assert abs(z.var() - 1.0) < 4 * math.sqrt(2 / n)
+    assert stats.kstest(z, "norm").pvalue > 1e-4
+
+
+@pytest.mark.parametrize("shape", [0.3, 1.0, 2.5, 10.0])
+def test_gamma_mean_and_variance(shape):
+    n = 4_000
+    g = np.array([rng.gamma(5, rng.LEARNER, 2, i, shape) for i in range(n)])
+    assert np.all(g > 0) and np.all(np.isfinite(g))
+    assert abs(g.mean() - shape) < 4 * math.sqrt(shape / n)
+    assert stats.kstest(g, "gamma", args=(shape,)).pvalue > 1e-4
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 1.0), (2.0, 5.0), (0.5, 0.5), (30.0, 3.0)])
+def test_beta_mean(a, b):
+    n = 4_000
+    x = np.array([rng.beta(9, rng.LEARNER, 4, i, a, b) for i in range(n)])
+    assert np.all((x >= 0) & (x <= 1))
+    var = a * b / ((a + b) ** 2 * (a + b + 1))
+    assert abs(x.mean() - a / (a + b)) < 4 * math.sqrt(var / n)
+    assert stats.kstest(x, "beta", args=(a, b)).pvalue > 1e-4
+
+
+def test_categorical_frequencies():
+    probs = np.array([0.1, 0.0, 0.6, 0.3, 0.0])
+    n = 30_000
+    draws = np.array([rng.categorical(1, rng.LEARNER, t, 0, probs, probs.size) for t in range(n)])
+    counts = np.bincount(draws, minlength=probs.size)
+    assert counts[1] == 0 and counts[4] == 0, "an arm of probability zero was drawn"
+    assert stats.chisquare(counts[[0, 2, 3]], n * probs[[0, 2, 3]]).pvalue > 1e-4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12).filter(lambda w: sum(w) > 0), SEED, COUNTER)
+def test_categorical_returns_an_arm_with_positive_probability(weights, seed, t):
+    probs = np.array(weights) / sum(weights)
+    k = rng.categorical(seed, rng.LEARNER, t, 0, probs, probs.size)
+    assert 0 <= k < probs.size and probs[k] > 0
+    # inversion: k is the first arm whose cumulative probability (over positive arms) exceeds u
+    u = rng.uniform(seed, rng.LEARNER, t, 0)
+    cum = np.cumsum(probs)
+    if u < cum[-1] - 1e-12:
+        assert k == int(np.searchsorted(cum, u, side="right")) or abs(cum[k - 1] - u) < 1e-12
