@@ -100,7 +100,7 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
 
     for values in env_type.test_params:
         env = env_type.make(**values)
-        what = f"{env_type.name}{values and ''}"
+        what = f"{env_type.name}{values or ''}"
         h = horizon if env_type.max_horizon(env.values) is None else min(horizon, env_type.max_horizon(env.values))
         gym_env = env.gym(horizon=h)
         gym_checker.check_env(gym_env, skip_render_check=True)

@@ -8,6 +8,7 @@ from olearn.engine.loop import make_batch
 
 name = "cpu"
 _compile = Compiler(numba.njit(error_model="numpy"))
+compile_kernel = _compile  # one kernel compiled on its own (the step-wise driver)
 # the loop's direct parts (act, update, interact, record) are inlined into it; deeper calls are not,
 # which keeps compilation short (numba's inliner is slow on large call trees)
 _inline_parts = Compiler(numba.njit(error_model="numpy", inline="always"), nested=_compile)

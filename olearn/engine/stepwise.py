@@ -44,12 +44,9 @@ class Stepwise:
         self.t = 0
         kernels = learner.type.init, learner.type.act, learner.type.update
         if backend == "cpu":
-            import numba
+            from olearn.backends import cpu  # its compiler caches kernels across runs and tuners
 
-            from olearn.core.kernel import Compiler
-
-            compiler = Compiler(numba.njit(error_model="numpy"))
-            kernels = tuple(compiler(k) for k in kernels)
+            kernels = tuple(cpu.compile_kernel(k) for k in kernels)
         self._init, self._act, self._update = kernels
         self._acted = None
         with np.errstate(over="ignore"):
