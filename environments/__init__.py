@@ -8,10 +8,10 @@
 from olearn.core.registry import Registry
 from olearn.core.spec import EnvType, Environment
 
-from environments import adversarial, stochastic
+from environments import adversarial, expert_sequences, linear_systems, stochastic
 
 REGISTRY = Registry("environment", Environment)
-for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS:
+for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS:
     REGISTRY.register(_t)
 
 register = REGISTRY.register

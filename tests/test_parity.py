@@ -24,7 +24,13 @@ EXTRA = {
     "gaussian_thompson": ["gaussian"],
     "kl_ucb": ["piecewise_bernoulli"],
 }
-PAIRS = sorted({(l, e) for l in LEARNERS for e in ["loss_matrix", "bernoulli"] + EXTRA.get(l, [])})
+_ARMS = sorted(l for l in LEARNERS if LEARNERS[l].kind == "arms")
+PAIRS = {(l, e) for l in _ARMS for e in ["loss_matrix", "bernoulli"] + EXTRA.get(l, [])}
+# every other environment with a learner of its kind (exp3 for arms; the first learner of the kind otherwise)
+for _e in sorted(set(ENVS) - {e for _, e in PAIRS}):
+    _kind = ENVS[_e].kind
+    PAIRS.add(("exp3" if _kind == "arms" else min(l for l in LEARNERS if LEARNERS[l].kind == _kind), _e))
+PAIRS = sorted(PAIRS)
 
 
 def test_every_learner_and_environment_is_covered():

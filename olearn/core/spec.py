@@ -74,6 +74,7 @@ class LearnerType:
     reference: str = ""
     action_dim: int = 1
     test_params: tuple = ({},)
+    kind: str = "arms"  # the problem kind it plays (see olearn.engine.problems)
 
     def make(self, **values) -> "Learner":
         fixed, axes = _grid_axes(self.name, self.params, values)
@@ -186,13 +187,9 @@ class Environment:
 
     def metrics(self) -> tuple[str, ...]:
         """Metrics this environment supports, in recording order."""
-        names = ["loss", "regret"]
-        if self.type.has_means:
-            names.append("pseudo_regret")
-            if not self.type.stationary:
-                names.append("dynamic_regret")
-        names.append("counts")
-        return tuple(names)
+        from olearn.engine import problems  # noqa: PLC0415
+
+        return problems.of(self.type.kind).available_metrics(self)
 
     def gym(self, seed: int = 0, horizon: int = 1000):
         """This environment as a :class:`gymnasium.Env` (see :mod:`environments.gym`)."""

@@ -28,20 +28,42 @@ from olearn.core.kernel import kernel
 METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "counts")
 
 
-def n_stats(n_actions: int) -> int:
-    return 3 + 3 * n_actions
+def available_metrics(env) -> tuple[str, ...]:
+    """Metrics this environment supports, in recording order."""
+    names = ["loss", "regret"]
+    if env.type.has_means:
+        names.append("pseudo_regret")
+        if not env.type.stationary:
+            names.append("dynamic_regret")
+    names.append("counts")
+    return tuple(names)
 
 
-def metric_columns(metrics, n_actions: int) -> list[str]:
+def n_stats(env) -> int:
+    return 3 + 3 * env.n_actions
+
+
+def action_size(learner_type, env) -> int:
+    return learner_type.action_dim
+
+
+def feedback_size(learner_type, env) -> int:
+    """One loss (bandit feedback) or the loss of every arm (full information)."""
+    return env.n_actions if learner_type.feedback == "full" else 1
+
+
+def metric_columns(metrics, env) -> list[str]:
     """Names of the recorded columns, ``counts`` expanded to ``count[k]``."""
+    n_actions = env.n_actions
     cols = []
     for m in metrics:
         cols.extend([f"count[{k}]" for k in range(n_actions)] if m == "counts" else [m])
     return cols
 
 
-def make_interaction(env_type, full_feedback: bool, metrics):
+def make_interaction(env_type, learner_type, metrics):
     """Kernels ``interact`` (one round: feedback + statistics) and ``record`` (statistics -> metrics row)."""
+    full_feedback = learner_type.feedback == "full"
     e_loss, e_mean, e_best, e_advance = env_type.loss, env_type.mean_loss, env_type.best_mean_loss, env_type.advance
     want_regret = "regret" in metrics
     want_counts = "counts" in metrics

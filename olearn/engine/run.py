@@ -9,7 +9,7 @@ from olearn import backends
 from olearn.core import config
 from olearn.core.errors import ParameterError, UnknownNameError
 from olearn.core.spec import Environment, Learner
-from olearn.engine import arms, delays
+from olearn.engine import delays, problems
 from olearn.engine.loop import make_seed_loop
 from olearn.io.result import Result
 
@@ -66,9 +66,10 @@ def _horizon(horizon, env: Environment) -> int:
 
 
 def _metrics(metrics, env: Environment) -> tuple:
-    available = env.metrics()
+    problem = problems.of(env.type.kind)
+    available = problem.available_metrics(env)
     if metrics is None:
-        return arms.ordered(available)
+        return problem.ordered(available)
     if isinstance(metrics, str):
         metrics = (metrics,)
     for m in metrics:
@@ -76,7 +77,7 @@ def _metrics(metrics, env: Environment) -> tuple:
             raise ParameterError("run", "metrics", m, f"metrics of {env.name}: {', '.join(available)}")
     if not metrics:
         raise ParameterError("run", "metrics", metrics, f"a non-empty subset of {', '.join(available)}")
-    return arms.ordered(tuple(dict.fromkeys(metrics)))
+    return problem.ordered(tuple(dict.fromkeys(metrics)))
 
 
 def compiled_batch(backend_name, learner_type, env_type, metrics, delayed, trace):
@@ -86,7 +87,7 @@ def compiled_batch(backend_name, learner_type, env_type, metrics, delayed, trace
     if hit is not None:
         return hit[0]
     backend = backends.get(backend_name)
-    interact, record = arms.make_interaction(env_type, learner_type.feedback == "full", metrics)
+    interact, record = problems.of(env_type.kind).make_interaction(env_type, learner_type, metrics)
     run_seed = make_seed_loop(learner_type, env_type, interact, record, delayed, trace)
     batch = backend.build(run_seed)
     _BUILT[key] = (batch, learner_type, env_type)
@@ -146,6 +147,8 @@ def run(
         raise ParameterError("run", "env", env, "an environment from environments.make(name, ...)")
     if backend not in backends.NAMES:
         raise UnknownNameError("backend", backend, backends.NAMES)
+    problems.check_pair(learner.type, env.type)
+    problem = problems.of(env.type.kind)
     horizon = _horizon(horizon, env)
     seed_ids = _seed_array(seeds)
     ckpts = checkpoint_grid(horizon, checkpoints)
@@ -158,7 +161,7 @@ def run(
     lp_table, ls_size = learner.bind(n_actions, obs_dim, horizon)
     ep = env.row()
     dp = delay.row() if delay is not None else np.zeros(2)
-    columns = arms.metric_columns(metrics, n_actions)
+    columns = problem.metric_columns(metrics, env)
     n_configs, n_seeds = lp_table.shape[0], seed_ids.size
     n_jobs = n_configs * n_seeds
 
@@ -173,10 +176,11 @@ def run(
             "use fewer seeds, checkpoints or metrics",
         )
 
-    fb_size = n_actions if learner.type.feedback == "full" else 1
+    fb_size = problem.feedback_size(learner.type, env)
+    action_size = problem.action_size(learner.type, env)
     cap = delay.max_delay + 1 if delay is not None else 0
-    event = obs_dim + learner.type.action_dim + fb_size
-    sizes = [ls_size, env.state_size(), obs_dim, learner.type.action_dim, fb_size, arms.n_stats(n_actions), cap * (1 + event)]
+    event = obs_dim + action_size + fb_size
+    sizes = [ls_size, env.state_size(), obs_dim, action_size, fb_size, problem.n_stats(env), cap * (1 + event)]
     layout = np.zeros(9, dtype=np.int64)
     layout[1:8] = np.cumsum(sizes)
     layout[8] = cap

@@ -1,0 +1,3 @@
+"""Expert loss sequences for private prediction (filled in by the private-experts work)."""
+
+ENVIRONMENTS = ()

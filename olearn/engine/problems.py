@@ -1,0 +1,34 @@
+"""Problem kinds: how a round's action becomes feedback and regret statistics.
+
+Each kind is a module with the same small interface (see :mod:`olearn.engine.arms`):
+
+* ``available_metrics(env)``: metric names this environment supports, in recording order;
+* ``ordered(metrics)``: a subset in recording order;
+* ``metric_columns(metrics, env)``: the recorded column names;
+* ``n_stats(env)``: the per-seed statistics row length;
+* ``action_size(learner_type, env)`` and ``feedback_size(learner_type, env)``;
+* ``make_interaction(env_type, learner_type, metrics)``: kernels ``interact`` and ``record``.
+
+A learner and an environment work together when their ``kind`` is the same.
+"""
+from olearn.core.errors import ParameterError, UnknownNameError
+from olearn.engine import arms
+
+KINDS = {"arms": arms}
+
+
+def of(kind: str):
+    """The problem module of ``kind``."""
+    if kind not in KINDS:
+        raise UnknownNameError("problem kind", kind, KINDS)
+    return KINDS[kind]
+
+
+def check_pair(learner_type, env_type):
+    """A learner runs only on environments of its own kind."""
+    if learner_type.kind != env_type.kind:
+        raise ParameterError(
+            "run", "env", env_type.name,
+            f"an environment of kind {learner_type.kind!r} for learner {learner_type.name!r} "
+            f"({env_type.name!r} is of kind {env_type.kind!r})",
+        )

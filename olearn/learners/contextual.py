@@ -1,0 +1,3 @@
+"""Contextual bandit learners (filled in by the omega-tuning work)."""
+
+LEARNERS = ()

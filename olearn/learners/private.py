@@ -1,0 +1,3 @@
+"""Differentially private expert learners (filled in by the private-experts work)."""
+
+LEARNERS = ()
