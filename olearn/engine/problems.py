@@ -12,9 +12,9 @@ Each kind is a module with the same small interface (see :mod:`olearn.engine.arm
 A learner and an environment work together when their ``kind`` is the same.
 """
 from olearn.core.errors import ParameterError, UnknownNameError
-from olearn.engine import arms
+from olearn.engine import arms, scores
 
-KINDS = {"arms": arms}
+KINDS = {"arms": arms, "scores": scores}
 
 
 def of(kind: str):
