@@ -1,0 +1,26 @@
+"""The conformal learners, in their own registry (the global one holds learners of kind ``arms``)."""
+from olearn.conformal.aci import ACI, FACI, FACI_S
+from olearn.conformal.adaptive import SAOCP
+from olearn.conformal.ogd import SF_OGD
+from olearn.conformal.split import SPLIT
+from olearn.core.registry import Registry
+from olearn.core.spec import Learner
+
+REGISTRY = Registry("conformal method", Learner)
+for _t in (SPLIT, ACI, FACI, FACI_S, SF_OGD, SAOCP):
+    REGISTRY.register(_t)
+
+names = REGISTRY.names
+register = REGISTRY.register
+
+
+def make(name: str, **params) -> Learner:
+    """A conformal learner (kind ``scores``) by name, e.g. ``make("saocp", coverage=0.9, g=8)``.
+
+    Methods that set their scale from the calibration scores (``sf_ogd``, ``faci_s``, ``saocp``)
+    check here that there is one (or an explicit ``scale``).
+    """
+    learner = REGISTRY.make(name, **params)
+    for cfg in learner.configs:
+        learner.type.row(cfg, 1, 0, 1)  # raises ParameterError for a missing calibration
+    return learner

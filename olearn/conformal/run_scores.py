@@ -1,0 +1,58 @@
+"""``run_scores``: the radius each method predicts before each score of a given stream."""
+from __future__ import annotations
+
+import numpy as np
+
+from olearn.conformal.registry import make
+from olearn.core.errors import ParameterError
+
+
+def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np.ndarray:
+    """``scores`` as a 1-D float array of finite numbers >= 0, or a ParameterError naming ``name``."""
+    try:
+        arr = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(owner, name, scores, "a 1-D sequence of finite numbers >= 0") from None
+    if arr.ndim != 1 or (arr.size == 0 and not allow_empty):
+        raise ParameterError(owner, name, scores, "a non-empty 1-D sequence of finite numbers >= 0")
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        what = "NaN" if np.isnan(arr[i]) else "negative" if arr[i] < 0 else "infinite"
+        raise ParameterError(owner, name, f"{what} value {arr[i]!r} at index {i}", "finite numbers >= 0 (scores such as |y - yhat|)")
+    return arr
+
+
+def run_scores(method: str, scores, coverage: float = 0.9, calibration=None, backend: str = "python", **params) -> np.ndarray:
+    """Radii s_1..s_T, s_t predicted from the calibration scores and S_1..S_{t-1} only.
+
+    Parameters
+    ----------
+    method : str
+        One of :func:`olearn.conformal.names` (``split``, ``aci``, ``faci``, ``faci_s``, ``sf_ogd``, ``saocp``).
+    scores : sequence of float
+        The stream S_1..S_T (>= 0, e.g. absolute residuals |y_t - yhat_t|).
+    coverage : float
+        Target coverage 1 - alpha in (0, 1).
+    calibration : sequence of float, optional
+        Scores fed through the method's update first; they set the scale D = sqrt(3) max |score|.
+    backend : {"python", "cpu", "gpu"}
+        Engine backend that runs the method's kernels.
+    params
+        The method's own parameters (``g`` for SAOCP, ``gamma`` for ACI, ``scale``).
+
+    >>> import numpy as np
+    >>> from olearn import conformal
+    >>> radii = conformal.run_scores("sf_ogd", [1.0, 0.0, 2.0], coverage=0.9, calibration=[0.5])
+    >>> radii.shape
+    (3,)
+    """
+    import environments.score_streams as streams  # noqa: PLC0415
+    import olearn  # noqa: PLC0415
+
+    scores = check_scores("run_scores", "scores", scores)
+    calib = check_scores(method, "calibration", [] if calibration is None else calibration, allow_empty=True)
+    learner = make(method, coverage=coverage, calibration=calib, max_rounds=calib.size + scores.size, **params)
+    env = streams.make("score_sequence", scores=scores)
+    result = olearn.run(learner, env, horizon=scores.size, seeds=1, backend=backend, trace=True, checkpoints=[scores.size])
+    return result.actions[0, 0].copy()
