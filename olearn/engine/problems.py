@@ -12,9 +12,9 @@ Each kind is a module with the same small interface (see :mod:`olearn.engine.arm
 A learner and an environment work together when their ``kind`` is the same.
 """
 from olearn.core.errors import ParameterError, UnknownNameError
-from olearn.engine import arms, scores
+from olearn.engine import arms, oco, scores
 
-KINDS = {"arms": arms, "scores": scores}
+KINDS = {"arms": arms, "scores": scores, "oco": oco}
 
 
 def of(kind: str):

@@ -1,10 +1,10 @@
 """The learner registry: ``make(name, **params)`` and ``names()``."""
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import bandits, contextual, experts, private
+from olearn.learners import bandits, contextual, experts, oco, private
 
 REGISTRY = Registry("learner", Learner)
-for _t in bandits.LEARNERS + experts.LEARNERS + contextual.LEARNERS + private.LEARNERS:
+for _t in bandits.LEARNERS + experts.LEARNERS + contextual.LEARNERS + private.LEARNERS + oco.LEARNERS:
     REGISTRY.register(_t)
 
 register = REGISTRY.register

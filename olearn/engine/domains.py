@@ -1,0 +1,120 @@
+"""Feasible sets of online convex optimization: Euclidean projection, centre, diameter, linear minimization.
+
+An ``oco`` environment reveals its feasible set X to the learner as the round's context
+``obs = [domain code, radius]`` (see :mod:`olearn.engine.oco`), so a learner and the
+environment's regret comparator always use the same set.  Codes:
+
+=========  =========================================  ===================
+code       set                                         diameter D
+=========  =========================================  ===================
+BALL  (0)  {x : ||x||_2 <= r}                          2 r
+BOX   (1)  [-r, r]^d                                   2 r sqrt(d)
+SIMPLEX(2) {x >= 0 : sum_i x_i = r}                    r sqrt(2)
+FREE  (3)  R^d (unconstrained; r is a scale only)      r (a nominal scale)
+=========  =========================================  ===================
+
+Every function here is a kernel (see :mod:`olearn.core.kernel`).
+"""
+import math
+
+from olearn.core.kernel import kernel
+
+BALL, BOX, SIMPLEX, FREE = 0, 1, 2, 3
+NAMES = ("ball", "box", "simplex", "free")
+#: bisection steps of the simplex projection's threshold (then made exact on the found support)
+SIMPLEX_BISECTION = 60
+
+
+@kernel
+def diameter(code, r, d):
+    """Diameter D = max ||x - y||_2 over the set (a nominal scale r for FREE)."""
+    if code == BALL:
+        return 2.0 * r
+    if code == BOX:
+        return 2.0 * r * math.sqrt(d)
+    if code == SIMPLEX:
+        return r * math.sqrt(2.0) if d > 1 else 0.0
+    return r
+
+
+@kernel
+def center(code, r, d, out):
+    """A central point: the origin (ball, box, free) or the barycentre r/d * 1 (simplex)."""
+    for i in range(d):
+        out[i] = r / d if code == SIMPLEX else 0.0
+
+
+@kernel
+def project(code, r, d, y, out):
+    """Euclidean projection Pi_X(y) into ``out`` (``out`` may be ``y``).
+
+    Ball: y * min(1, r / ||y||).  Box: clip to [-r, r].  Simplex (sum r): x_i = max(y_i - tau, 0)
+    with tau found by bisection on sum_i max(y_i - tau, 0) = r, then recomputed exactly as
+    (sum over the support of y_i - r) / |support| (Duchi et al. 2008).
+    """
+    if code == BALL:
+        norm2 = 0.0
+        for i in range(d):
+            norm2 += y[i] * y[i]
+        scale = 1.0
+        if norm2 > r * r:
+            scale = r / math.sqrt(norm2)
+        for i in range(d):
+            out[i] = y[i] * scale
+    elif code == BOX:
+        for i in range(d):
+            out[i] = min(max(y[i], -r), r)
+    elif code == SIMPLEX:
+        hi = y[0]
+        for i in range(d):
+            hi = max(hi, y[i])
+        lo = hi - r  # sum_i max(y_i - lo, 0) >= r
+        hi_t = hi  # sum = 0 < r
+        for _ in range(SIMPLEX_BISECTION):
+            mid = 0.5 * (lo + hi_t)
+            s = 0.0
+            for i in range(d):
+                s += max(y[i] - mid, 0.0)
+            if s > r:
+                lo = mid
+            else:
+                hi_t = mid
+        total = 0.0
+        count = 0
+        for i in range(d):
+            if y[i] > lo:
+                total += y[i]
+                count += 1
+        tau = (total - r) / count
+        for i in range(d):
+            out[i] = max(y[i] - tau, 0.0)
+    else:
+        for i in range(d):
+            out[i] = y[i]
+
+
+@kernel
+def linear_minimizer(code, r, d, c, out):
+    """argmin_{x in X} <c, x> into ``out`` (ties: the first coordinate; c = 0 gives the centre).
+
+    Ball: -r c / ||c||.  Box: -r sign(c).  Simplex: r e_k, k = argmin c_k.  FREE: unbounded, the origin.
+    """
+    if code == BALL:
+        norm2 = 0.0
+        for i in range(d):
+            norm2 += c[i] * c[i]
+        for i in range(d):
+            out[i] = -r * c[i] / math.sqrt(norm2) if norm2 > 0.0 else 0.0
+    elif code == BOX:
+        for i in range(d):
+            out[i] = -r if c[i] > 0.0 else (r if c[i] < 0.0 else 0.0)
+    elif code == SIMPLEX:
+        k = 0
+        for i in range(d):
+            if c[i] < c[k]:
+                k = i
+        for i in range(d):
+            out[i] = r if i == k else 0.0
+    else:
+        for i in range(d):
+            out[i] = 0.0

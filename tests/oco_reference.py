@@ -1,0 +1,339 @@
+"""Slow NumPy references for the ``oco`` kind: SEA worlds, a data stream, and every oco learner.
+
+Nothing here calls an olearn kernel; the only thing shared is the source of randomness
+(``olearn.core.rng.normal / uniform`` with the (seed, stream, t, index) the environments document).
+Projections use the sort-based simplex projection (not the engine's bisection); proximal steps use
+vector formulas and, for the logistic loss, scipy's brentq root finder.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from olearn.core import rng
+
+BALL, BOX, SIMPLEX, FREE = 0, 1, 2, 3
+DOMAIN_CODES = {"ball": BALL, "box": BOX, "simplex": SIMPLEX, "free": FREE}
+
+
+def project(dom, r, y):
+    y = np.asarray(y, dtype=float)
+    if dom == BALL:
+        n = np.linalg.norm(y)
+        return y.copy() if n <= r else y * (r / n)
+    if dom == BOX:
+        return np.clip(y, -r, r)
+    if dom == SIMPLEX:
+        u = np.sort(y)[::-1]
+        css = np.cumsum(u) - r
+        k = np.arange(1, y.size + 1)
+        rho = k[u - css / k > 0][-1]
+        return np.maximum(y - css[rho - 1] / rho, 0.0)
+    return y.copy()
+
+
+def diameter(dom, r, d):
+    return {BALL: 2 * r, BOX: 2 * r * math.sqrt(d), SIMPLEX: r * math.sqrt(2) if d > 1 else 0.0, FREE: r}[dom]
+
+
+def center(dom, r, d):
+    return np.full(d, r / d) if dom == SIMPLEX else np.zeros(d)
+
+
+# ---------------------------------------------------------------- worlds
+
+
+class SEA:
+    """theta_t by the drift, xi_t = s / sqrt(d) * normal(seed, ENV, t, i); quadratic or linear f_t."""
+
+    def __init__(self, family, seed, dim=10, domain="ball", radius=1.0, noise=0.1, drift="fixed", kappa=0.5, period=100, omega=0.01):
+        self.family, self.seed, self.d, self.dom, self.r = family, seed, dim, DOMAIN_CODES[domain], radius
+        self.s, self.drift, self.kappa, self.period, self.omega = noise, drift, kappa, period, omega
+        self.theta = np.zeros(dim)
+
+    def draw(self, t, x):
+        d, k = self.d, self.kappa
+        u = np.ones(d) / math.sqrt(d)
+        self.prev = self.theta.copy()
+        if self.drift == "fixed":
+            self.theta = k * u
+        elif self.drift == "switching":
+            self.theta = (1 if (t // self.period) % 2 == 0 else -1) * k * u
+        elif self.drift == "rotation":
+            self.theta = np.zeros(d)
+            self.theta[0] = k * math.cos(self.omega * t)
+            if d > 1:
+                self.theta[1] = k * math.sin(self.omega * t)
+        else:
+            n = np.linalg.norm(x)
+            sign = -1.0 if self.family == "quadratic" else 1.0
+            self.theta = sign * k * x / n if n > 0 else k * u
+        self.xi = np.array([self.s / math.sqrt(d) * rng.normal(self.seed, rng.ENV, t, i) if self.s > 0 else 0.0 for i in range(d)])
+        self.Sigma2 = float(np.sum((self.theta - self.prev) ** 2)) if t > 0 else 0.0
+
+    def f(self, x):
+        if self.family == "quadratic":
+            return 0.5 * np.sum((x - self.theta) ** 2) + self.xi @ x
+        return (self.theta + self.xi) @ x
+
+    def F(self, x):
+        return 0.5 * np.sum((x - self.theta) ** 2) if self.family == "quadratic" else self.theta @ x
+
+    def grad(self, x):
+        return x - self.theta + self.xi if self.family == "quadratic" else self.theta + self.xi
+
+    def model(self):
+        if self.family == "quadratic":
+            return ("quadratic", 0.5 * self.theta @ self.theta, self.theta - self.xi)
+        return ("linear", 0.0, self.theta + self.xi)
+
+    def round_min(self):
+        if self.family == "quadratic":
+            return project(self.dom, self.r, self.theta)
+        c = self.theta
+        if self.dom == BALL:
+            return -self.r * c / np.linalg.norm(c)
+        if self.dom == BOX:
+            return -self.r * np.sign(c)
+        e = np.zeros(self.d)
+        e[int(np.argmin(c))] = self.r
+        return e
+
+
+class Stream:
+    """One pass over rows of ``data`` (features | label) in the order of a Fisher-Yates shuffle."""
+
+    def __init__(self, data, loss, seed, shuffle=True, domain="free", radius=10.0):
+        self.data, self.loss, self.d = np.asarray(data, float), loss, np.asarray(data).shape[1] - 1
+        self.dom, self.r = DOMAIN_CODES[domain], radius
+        n = self.data.shape[0]
+        order = list(range(n))
+        if shuffle:
+            for i in range(n - 1, 0, -1):
+                j = min(int(rng.uniform(seed, rng.ENV, 0, i) * (i + 1)), i)
+                order[i], order[j] = order[j], order[i]
+        self.order = order
+
+    def draw(self, t, x):
+        row = self.data[self.order[t]]
+        self.a, self.y = row[:-1], row[-1]
+
+    def f(self, x):
+        return linear_loss(self.loss, self.a, self.y, x)[0]
+
+    def grad(self, x):
+        return linear_loss(self.loss, self.a, self.y, x)[1]
+
+    def model(self):
+        return (self.loss, self.y, self.a)
+
+
+def linear_loss(loss, a, y, x):
+    p = a @ x
+    if loss == "hinge":
+        return max(0.0, 1 - y * p), (-y * a if y * p < 1 else 0 * a)
+    if loss == "absolute":
+        return abs(p - y), np.sign(p - y) * a
+    if loss == "squared":
+        return 0.5 * (p - y) ** 2, (p - y) * a
+    m = y * p
+    value = math.log1p(math.exp(-m)) if m > 0 else -m + math.log1p(math.exp(m))
+    return value, -y * expit(-m) * a
+
+
+def model_grad(model, x):
+    kind, y, v = model
+    if kind == "quadratic":
+        return x - v
+    if kind == "linear":
+        return v.copy()
+    return linear_loss(kind, v, y, x)[1]
+
+
+def prox(model, w, eta):
+    """argmin_x ||x - w||^2/(2 eta) + loss(x), written as vector formulas (brentq for logistic)."""
+    kind, y, v = model
+    if kind == "quadratic":
+        return (w + eta * v) / (1 + eta)
+    if kind == "linear":
+        return w - eta * v
+    a = v
+    q = eta * a @ a
+    p0 = a @ w
+    if q == 0:
+        return w.copy()
+    if kind == "hinge":
+        return w + eta * np.clip((1 - y * p0) / q, 0, 1) * y * a
+    if kind == "absolute":
+        return w - eta * min(1.0, abs(p0 - y) / q) * np.sign(p0 - y) * a
+    if kind == "squared":
+        return w - eta * (p0 - y) / (1 + q) * a
+
+    def h(p):
+        return p - p0 - q * y * expit(-y * p)
+
+    lo, hi = sorted((p0, p0 + q * y))
+    p = lo if h(lo) == 0 else (hi if h(hi) == 0 else brentq(h, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=200))
+    return w + eta * y * expit(-y * p) * a
+
+
+# ---------------------------------------------------------------- learners (act(t, dom, r) -> x; update(t, x, f, g, model))
+
+
+class OGD:
+    def __init__(self, d, schedule="sqrt", eta=1.0, lam=1.0, adagrad=False):
+        self.d, self.schedule, self.eta, self.lam, self.adagrad = d, schedule, eta, lam, adagrad
+        self.x = None
+        self.G2 = 0.0
+
+    def act(self, t, dom, r):
+        if self.x is None:
+            self.x = center(dom, r, self.d)
+        self.dom, self.r = dom, r
+        return self.x.copy()
+
+    def update(self, t, x, f, g, model):
+        if self.adagrad:
+            self.G2 += g @ g
+            if self.G2 > 0:
+                self.x = project(self.dom, self.r, self.x - self.eta * diameter(self.dom, self.r, self.d) / math.sqrt(self.G2) * g)
+            return
+        eta = self.eta * diameter(self.dom, self.r, self.d) / math.sqrt(t + 1) if self.schedule == "sqrt" else 1 / (self.lam * (t + 1))
+        self.x = project(self.dom, self.r, self.x - eta * g)
+
+
+class OptimisticOMD:
+    def __init__(self, d, rule="convex", eta=1.0, delta=1.0, lam=1.0, c=2.0):
+        self.d, self.rule, self.eta, self.delta, self.lam, self.c = d, rule, eta, delta, lam, c
+        self.xh, self.M, self.V = None, np.zeros(d), 0.0
+
+    def step(self, t):
+        if self.rule == "convex":
+            return self.eta * diameter(self.dom, self.r, self.d) / math.sqrt(self.delta + self.V)
+        return self.c / (self.lam * (t + 1))
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        if self.xh is None:
+            self.xh = center(dom, r, self.d)
+        return project(dom, r, self.xh - self.step(t) * self.M)
+
+    def update(self, t, x, f, g, model):
+        self.xh = project(self.dom, self.r, self.xh - self.step(t) * g)
+        self.V += np.sum((g - self.M) ** 2)
+        self.M = g.copy()
+
+
+class EntropicOMD:
+    """Optimistic Hedge on the simplex of total r, probabilities kept directly (no log-weights)."""
+
+    def __init__(self, d, eta=1.0, delta=1.0):
+        self.d, self.eta, self.delta = d, eta, delta
+        self.p, self.M, self.V = np.full(d, 1.0 / d), np.zeros(d), 0.0
+
+    def step(self):
+        return 0.0 if self.d < 2 else self.eta * math.sqrt(math.log(self.d)) / (self.r * math.sqrt(self.delta + self.V))
+
+    def act(self, t, dom, r):
+        self.r = r
+        w = self.p * np.exp(-self.step() * (self.M - self.M.min()))
+        return r * w / w.sum()
+
+    def update(self, t, x, f, g, model):
+        w = self.p * np.exp(-self.step() * (g - g.min()))
+        self.p = w / w.sum()
+        self.V += np.max(np.abs(g - self.M)) ** 2
+        self.M = g.copy()
+
+
+class OptimisticFTRL:
+    def __init__(self, d, rule="convex", eta=1.0, delta=1.0, lam=1.0):
+        self.d, self.rule, self.eta, self.delta, self.lam = d, rule, eta, delta, lam
+        self.S, self.M, self.X, self.V, self.n = np.zeros(d), np.zeros(d), np.zeros(d), 0.0, 0
+
+    def act(self, t, dom, r):
+        if self.rule == "convex":
+            eta = self.eta * diameter(dom, r, self.d) / math.sqrt(self.delta + self.V)
+            return project(dom, r, -eta * (self.S + self.M))
+        if self.n == 0:
+            return center(dom, r, self.d)
+        return project(dom, r, (self.lam * self.X - self.S - self.M) / (self.lam * self.n))
+
+    def update(self, t, x, f, g, model):
+        self.V += np.sum((g - self.M) ** 2)
+        self.S += g
+        self.M = g.copy()
+        self.X += x
+        self.n += 1
+
+
+class ImplicitFTRL:
+    def __init__(self, d, variant="implicit", schedule="sqrt", eta=1.0, floor=0.0):
+        self.d, self.variant, self.schedule, self.eta, self.floor = d, variant, schedule, eta, floor
+        self.theta, self.x = np.zeros(d), None
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        if self.x is None:
+            self.x = project(dom, r, np.zeros(self.d))
+        return self.x.copy()
+
+    def update(self, t, x, f, g, model):
+        eta = self.eta / math.sqrt(t + 1) if self.schedule == "sqrt" else self.eta
+        w = -eta * self.theta
+        if self.variant == "linearized" or (self.variant == "mirror_prox" and model[0] is None):
+            z = g
+        elif self.variant == "implicit":
+            z = (w - prox(model, w, eta)) / eta
+        elif self.variant == "aprox":
+            gg = g @ g
+            z = (np.clip((f - self.floor + g @ (w - x)) / (eta * gg), 0, 1) if gg > 0 else 0.0) * g
+        else:
+            z = model_grad(model, project(self.dom, self.r, w - eta * g))
+        self.theta = self.theta + z
+        self.x = project(self.dom, self.r, -eta * self.theta)
+
+
+class DelayedDualAveraging:
+    def __init__(self, d, optimistic=False, eta=1.0):
+        self.d, self.o, self.eta = d, 1.0 if optimistic else 0.0, eta
+        self.S, self.M, self.W, self.now = np.zeros(d), np.zeros(d), 0.0, 0
+
+    def act(self, t, dom, r):
+        self.now = t
+        eta = self.eta * diameter(dom, r, self.d) / math.sqrt(self.W) if self.W > 0 else 0.0
+        return project(dom, r, -eta * (self.S + self.o * self.M))
+
+    def update(self, t, x, f, g, model):
+        self.W += (1 + self.now - t) * np.sum((g - self.o * self.M) ** 2)
+        self.S += g
+        self.M = g.copy()
+
+
+# ---------------------------------------------------------------- driver
+
+
+def play(learner, world, horizon, delays=None):
+    """Per round: x_t = act, draw f_t (seeing x_t), feedback (f, g, model) delivered after round t + delays[t]
+    (events due at the same round in emission order).  Returns xs (T x d), losses and per-round records."""
+    dom, r = world.dom, world.r
+    xs, losses, rec = [], [], []
+    pending = []
+    for t in range(horizon):
+        x = learner.act(t, dom, r)
+        world.draw(t, x)
+        f, g = world.f(x), world.grad(x)
+        xs.append(x)
+        losses.append(f)
+        if hasattr(world, "F"):
+            u = world.round_min()
+            rec.append(dict(F=world.F(x), Fu=world.F(u), u=u, theta=world.theta.copy(), xi=world.xi.copy(),
+                            sigma2=world.s ** 2, Sigma2=world.Sigma2))
+        pending.append((t + (0 if delays is None else int(delays[t])), t, x, f, g, world.model()))
+        for ev in sorted((e for e in pending if e[0] == t), key=lambda e: e[1]):
+            learner.update(ev[1], ev[2], ev[3], ev[4], ev[5])
+        pending = [e for e in pending if e[0] != t]
+    return np.array(xs), np.array(losses), rec

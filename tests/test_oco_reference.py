@@ -1,0 +1,187 @@
+"""Every ``oco`` learner against its NumPy reference (tests/oco_reference.py), round by round.
+
+The engine's python backend must reproduce the reference's per-round losses f_t(x_t) (a function
+of the whole point x_t) and first coordinates to 1e-12 on SEA worlds over a ball, a box and a
+simplex, and on a data stream with each linear-model loss.  The recorded metrics are checked
+against brute force: the static comparator by a generic convex solver (scipy SLSQP), pseudo- and
+dynamic regret, P_T, sigma^2_{1:T} and Sigma^2_{1:T} from the reference's per-round records.
+"""
+import numpy as np
+import pytest
+from scipy.optimize import minimize, minimize_scalar
+
+import environments
+import olearn
+import oco_reference as ref
+from olearn.engine import models
+from olearn.learners import oco
+
+T = 40
+SEED = 3
+
+WORLDS = {
+    "quad_ball_switch": ("sea_quadratic", {"dim": 3, "noise": 0.4, "drift": "switching", "period": 6, "kappa": 0.9}),
+    "quad_box_rot": ("sea_quadratic", {"dim": 4, "domain": "box", "radius": 0.3, "noise": 0.2, "drift": "rotation", "omega": 0.4}),
+    "quad_simplex_adapt": ("sea_quadratic", {"dim": 3, "domain": "simplex", "noise": 0.3, "drift": "adaptive", "kappa": 0.8}),
+    "lin_ball_adapt": ("sea_linear", {"dim": 3, "noise": 0.5, "drift": "adaptive"}),
+    "lin_simplex_switch": ("sea_linear", {"dim": 4, "domain": "simplex", "noise": 0.3, "drift": "switching", "period": 5}),
+    "lin_box_fixed": ("sea_linear", {"dim": 2, "domain": "box", "noise": 0.0, "drift": "fixed"}),
+}
+
+_rng = np.random.default_rng(11)
+_A = _rng.normal(size=(T, 3)) / 2
+_W = np.array([1.0, -2.0, 0.5])
+STREAMS = {
+    loss: {"data": np.column_stack([_A, np.sign(_A @ _W + 0.3 * _rng.normal(size=T)) if loss in ("hinge", "logistic")
+                                    else _A @ _W + 0.3 * _rng.normal(size=T)]), "loss": loss}
+    for loss in ("hinge", "absolute", "squared", "logistic")
+}
+
+CASES = [
+    ("ogd", {}, lambda d: ref.OGD(d)),
+    ("ogd", {"schedule": "strongly_convex", "lam": 0.7}, lambda d: ref.OGD(d, "strongly_convex", lam=0.7)),
+    ("adagrad_norm", {"eta": 0.5}, lambda d: ref.OGD(d, eta=0.5, adagrad=True)),
+    ("optimistic_omd", {}, lambda d: ref.OptimisticOMD(d)),
+    ("optimistic_omd", {"rule": "strongly_convex", "c": 1.5, "lam": 0.8}, lambda d: ref.OptimisticOMD(d, "strongly_convex", lam=0.8, c=1.5)),
+    ("optimistic_ftrl", {"eta": 0.7, "delta": 2.0}, lambda d: ref.OptimisticFTRL(d, eta=0.7, delta=2.0)),
+    ("optimistic_ftrl", {"rule": "strongly_convex", "lam": 1.3}, lambda d: ref.OptimisticFTRL(d, "strongly_convex", lam=1.3)),
+    ("implicit_ftrl", {}, lambda d: ref.ImplicitFTRL(d)),
+    ("implicit_ftrl", {"variant": "linearized", "schedule": "constant", "eta": 0.3}, lambda d: ref.ImplicitFTRL(d, "linearized", "constant", 0.3)),
+    ("implicit_ftrl", {"variant": "aprox", "eta": 2.0, "floor": -1.0}, lambda d: ref.ImplicitFTRL(d, "aprox", eta=2.0, floor=-1.0)),
+    ("implicit_ftrl", {"variant": "mirror_prox", "eta": 0.8}, lambda d: ref.ImplicitFTRL(d, "mirror_prox", eta=0.8)),
+    ("delayed_dual_averaging", {}, lambda d: ref.DelayedDualAveraging(d)),
+    ("delayed_dual_averaging", {"optimistic": True, "eta": 0.5}, lambda d: ref.DelayedDualAveraging(d, True, 0.5)),
+]
+ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
+            ("optimistic_omd_entropic", {"eta": 4.0, "delta": 0.5}, lambda d: ref.EntropicOMD(d, 4.0, 0.5))]
+
+
+def test_every_oco_learner_has_a_reference_case():
+    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS}
+
+
+def _engine(name, params, env, delay=None, backend="python", horizon=T):
+    return olearn.run(olearn.make(name, **params), env, horizon=horizon, seeds=[SEED], backend=backend, trace=True,
+                      checkpoints=[horizon // 2, horizon], delay=delay)
+
+
+def _world(env_name, kw):
+    if env_name == "linear_stream":
+        return ref.Stream(kw["data"], kw["loss"], SEED)
+    return ref.SEA("quadratic" if env_name == "sea_quadratic" else "linear", SEED, **kw)
+
+
+def _compare(res, xs, losses, what):
+    np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-12, atol=1e-12, err_msg=what)
+    np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=1e-12, atol=1e-12, err_msg=what)
+
+
+@pytest.mark.parametrize("world", sorted(WORLDS))
+@pytest.mark.parametrize("case", range(len(CASES) + len(ENTROPIC)), ids=lambda i: f"{(CASES + ENTROPIC)[i][0]}{i}")
+def test_learner_matches_reference_on_sea(case, world):
+    name, params, make_ref = (CASES + ENTROPIC)[case]
+    env_name, kw = WORLDS[world]
+    if name == "optimistic_omd_entropic" and kw.get("domain") != "simplex":
+        pytest.skip("entropic OMD plays on simplices only")
+    env = environments.make(env_name, **kw)
+    res = _engine(name, params, env)
+    xs, losses, _ = ref.play(make_ref(kw["dim"]), _world(env_name, kw), T)
+    assert np.ptp(xs[:, 0]) > 1e-6 or name == "optimistic_omd_entropic", "a frozen learner would make the comparison weak"
+    _compare(res, xs, losses, f"{name}{params} on {world}")
+
+
+@pytest.mark.parametrize("loss", sorted(STREAMS))
+@pytest.mark.parametrize("variant", oco.VARIANTS)
+def test_implicit_ftrl_matches_reference_on_streams(variant, loss):
+    kw = STREAMS[loss]
+    env = environments.make("linear_stream", **kw)
+    params = {"variant": variant, "eta": 5.0}
+    res = _engine("implicit_ftrl", params, env)
+    xs, losses, _ = ref.play(ref.ImplicitFTRL(3, variant, eta=5.0), _world("linear_stream", kw), T)
+    # logistic: the engine's Newton search and brentq agree to ~1e-15 per step
+    _compare(res, xs, losses, f"implicit_ftrl({variant}) on {loss}")
+
+
+@pytest.mark.parametrize("name, params, make_ref", [CASES[-2], CASES[-1], CASES[3]], ids=["dda", "dda_opt", "oomd"])
+def test_delayed_feedback_matches_reference(name, params, make_ref):
+    env_name, kw = WORLDS["quad_ball_switch"]
+    delays = np.random.default_rng(2).integers(0, 5, T)
+    res = _engine(name, params, environments.make(env_name, **kw), delay=olearn.delays.sequence(delays.tolist()))
+    xs, losses, _ = ref.play(make_ref(kw["dim"]), _world(env_name, kw), T, delays=delays)
+    _compare(res, xs, losses, f"{name} with delays")
+    undelayed = _engine(name, params, environments.make(env_name, **kw))
+    assert not np.allclose(undelayed.losses, res.losses), "the delayed path must change the trajectory"
+
+
+def _ball_min(fun, grad, d, r, x0):
+    cons = [{"type": "ineq", "fun": lambda x: r * r - x @ x, "jac": lambda x: -2 * x}]
+    best = minimize(fun, x0, jac=grad, constraints=cons, method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    return best.fun
+
+
+@pytest.mark.parametrize("world", ["quad_ball_switch", "lin_ball_adapt", "quad_box_rot", "lin_simplex_switch"])
+def test_metrics_match_brute_force(world):
+    env_name, kw = WORLDS[world]
+    env = environments.make(env_name, **kw)
+    res = _engine("optimistic_omd", {}, env) if kw.get("domain") != "simplex" or env_name == "sea_quadratic" else None
+    if res is None:
+        res = _engine("optimistic_omd_entropic", {}, env)
+        learner = ref.EntropicOMD(kw["dim"])
+    else:
+        learner = ref.OptimisticOMD(kw["dim"])
+    xs, losses, rec = ref.play(learner, _world(env_name, kw), T)
+    d, dom, r = kw["dim"], ref.DOMAIN_CODES[kw.get("domain", "ball")], kw.get("radius", 1.0)
+    thetas = np.array([e["theta"] for e in rec])
+    xis = np.array([e["xi"] for e in rec])
+    quadratic = env_name == "sea_quadratic"
+
+    def total(x, noisy):
+        c = thetas + (xis if noisy else 0)
+        if quadratic:
+            return 0.5 * np.sum((x - thetas) ** 2) + (np.sum(xis, 0) @ x if noisy else 0.0)
+        return np.sum(c, 0) @ x
+
+    def comparator(noisy):
+        if dom == ref.BALL:
+            g = (lambda x: T * x - np.sum(thetas, 0) + (np.sum(xis, 0) if noisy else 0)) if quadratic else (lambda x: np.sum(thetas + (xis if noisy else 0), 0))
+            return min(_ball_min(lambda x: total(x, noisy), g, d, r, np.full(d, 0.1 * r)), total(np.zeros(d), noisy))
+        if dom == ref.BOX:  # separable: minimize each coordinate on [-r, r]
+            x = np.array([minimize_scalar(lambda v, i=i: total(np.eye(d)[i] * v, noisy) - total(np.zeros(d), noisy), bounds=(-r, r),
+                                          method="bounded", options={"xatol": 1e-12}).x for i in range(d)])
+            return total(x, noisy)
+        return min(total(r * np.eye(d)[i], noisy) for i in range(d))  # linear on the simplex: a vertex
+
+    got = {c: res.values[0, 0, -1, res.columns.index(c)] for c in res.columns}
+    assert got["loss"] == pytest.approx(losses.sum(), abs=1e-10)
+    assert got["regret"] == pytest.approx(losses.sum() - comparator(True), abs=1e-7)
+    F = np.array([e["F"] for e in rec])
+    assert got["pseudo_regret"] == pytest.approx(F.sum() - comparator(False), abs=1e-7)
+    assert got["dynamic_regret"] == pytest.approx(F.sum() - sum(e["Fu"] for e in rec), abs=1e-10)
+    us = np.array([e["u"] for e in rec])
+    assert got["path_length"] == pytest.approx(np.sum(np.linalg.norm(np.diff(us, axis=0), axis=1)), abs=1e-10)
+    assert got["sigma2"] == pytest.approx(T * kw["noise"] ** 2, abs=1e-12)
+    assert got["Sigma2"] == pytest.approx(sum(e["Sigma2"] for e in rec), abs=1e-12)
+    if kw["noise"] > 0:  # the stochastic part changes the realized comparator
+        assert abs(got["regret"] - got["pseudo_regret"]) > 1e-6
+
+
+@pytest.mark.parametrize("loss", ["hinge", "absolute", "squared", "logistic"])
+def test_prox_matches_a_numerical_minimizer(loss):
+    """prox over R^d reduces to a 1-D problem along a: x = w + c a; scipy minimizes it to 1e-10."""
+    code = {"hinge": models.HINGE, "absolute": models.ABSOLUTE, "squared": models.SQUARED, "logistic": models.LOGISTIC}[loss]
+    rng = np.random.default_rng(5)
+    for trial in range(30):
+        a, w = rng.normal(size=4), rng.normal(size=4) * 2
+        y = float(np.sign(rng.normal())) if loss in ("hinge", "logistic") else float(rng.normal())
+        eta = float(10 ** rng.uniform(-3, 3))
+        m = np.concatenate([[code, y], a])
+        out = np.zeros(4)
+        assert models.prox(m, 4, w, eta, out)
+
+        def objective(c):
+            x = w + c * a
+            return 0.5 * c * c * (a @ a) / eta + ref.linear_loss(loss, a, y, x)[0]
+
+        c_star = minimize_scalar(objective, bounds=(-2 * eta * 10, 2 * eta * 10), method="bounded", options={"xatol": 1e-12}).x
+        assert objective((out - w) @ a / (a @ a)) <= objective(c_star) + 1e-9, (trial, loss)
+        np.testing.assert_allclose(out, ref.prox((loss, y, a), w, eta), rtol=1e-11, atol=1e-12)
