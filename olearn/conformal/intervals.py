@@ -1,0 +1,99 @@
+"""Conformal intervals around a point forecaster on a time series (rolling evaluation).
+
+Protocol (Bhatnagar et al., ICML 2023, time-series experiments): the last ``test_frac`` of the
+series is the test stream; the forecaster is fitted on the rest minus a calibration tail
+(``calib_frac`` of it), whose h-step residuals (outliers with |z| >= 5 dropped) are the
+calibration scores.  At each test time tau the forecaster predicts y_tau from the data up to
+tau - h, the conformal method gives the radius s_tau, and the interval is yhat_tau +/- s_tau.
+The score |y_tau - yhat_tau| reaches the method at tau, so for h > 1 it learns with a delay
+of h - 1 rounds (the radius for tau is predicted before the scores of tau - h + 1 .. tau - 1 arrive).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from olearn.conformal.forecasters import make_forecaster
+from olearn.conformal.predictor import Predictor
+from olearn.core.errors import ParameterError
+
+
+def _check_fraction(name, value, low_open=True):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 < value < 1.0):
+        raise ParameterError("wrap", name, value, "a number in (0, 1)")
+    return float(value)
+
+
+def rolling_forecasts(forecaster, values: np.ndarray, start: int, stop: int, horizon: int) -> np.ndarray:
+    """yhat[tau] for tau in [start, stop), each from values[: tau - horizon + 1]."""
+    return np.array([forecaster.forecast(values[: tau - horizon + 1], horizon) for tau in range(start, stop)])
+
+
+def split_series(series, horizon: int, calib_frac: float, test_frac: float):
+    """(values, index, train_end, calib_start) with the test stream values[train_end:]."""
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ParameterError("wrap", "horizon", horizon, "an integer >= 1 (steps ahead)")
+    s = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series, dtype=float))
+    values = s.to_numpy(dtype=float)
+    n = values.size
+    train_end = n - max(1, int(round(test_frac * n)))
+    calib_start = train_end - max(1, int(round(calib_frac * train_end)))
+    if calib_start - horizon + 1 < 2 or values.ndim != 1:
+        raise ParameterError("wrap", "series", f"{n} values", f"a 1-D series long enough for the splits and horizon {horizon}")
+    if np.isnan(values[:train_end]).any():
+        raise ParameterError("wrap", "series", "NaN in the training part", "finite values before the test stream")
+    return values, s.index, train_end, calib_start
+
+
+def calibration_scores(residuals: np.ndarray) -> np.ndarray:
+    """|residuals| without outliers (|z-score| >= 5), as in the authors' protocol."""
+    r = residuals[~np.isnan(residuals)]
+    if r.size > 1 and np.std(r) > 0:
+        r = r[np.abs(r - r.mean()) / np.std(r) < 5]
+    return np.abs(r)
+
+
+def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horizon: int = 1, calib_frac: float = 0.2,
+         test_frac: float = 0.3, backend: str = "python", **params) -> pd.DataFrame:
+    """Intervals yhat_t +/- s_t over the test part of ``series``, as a DataFrame.
+
+    Parameters
+    ----------
+    forecaster : str or object
+        A name from :mod:`olearn.conformal.forecasters` or an object with ``fit(train)`` and
+        ``forecast(history, h)``.
+    series : pandas.Series or 1-D array
+    method : str
+        Conformal method (:func:`olearn.conformal.names`).
+    coverage, horizon, calib_frac, test_frac
+        Target coverage in (0, 1), steps ahead (>= 1), calibration share of the training part,
+        test share of the series.
+    backend : {"python", "cpu"}
+        Backend of the step-wise predictor.
+
+    Returns
+    -------
+    DataFrame indexed like the test part, with columns ``y``, ``yhat``, ``radius``, ``lower``,
+    ``upper``, ``covered`` (NaN where y is missing; such scores are skipped with a warning).
+    """
+    calib_frac, test_frac = _check_fraction("calib_frac", calib_frac), _check_fraction("test_frac", test_frac)
+    values, index, train_end, calib_start = split_series(series, horizon, calib_frac, test_frac)
+    model = make_forecaster(forecaster) if isinstance(forecaster, str) else forecaster
+    model.fit(values[:calib_start])
+    calib_hat = rolling_forecasts(model, values, calib_start, train_end, horizon)
+    calib = calibration_scores(values[calib_start:train_end] - calib_hat)
+    predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
+                          max_rounds=calib.size + values.size - train_end, **params)
+    yhat = rolling_forecasts(model, values, train_end, values.size, horizon)
+    y = values[train_end:]
+    scores = np.abs(y - yhat)
+    radius = np.empty(y.size)
+    for i in range(y.size):
+        radius[i] = predictor.predict()
+        j = i - (horizon - 1)  # the score that arrives now
+        if j >= 0:
+            predictor.update(scores[j])
+    out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=index[train_end:])
+    out["covered"] = np.where(np.isnan(y), np.nan, ((out["lower"] <= y) & (y <= out["upper"])).astype(float))
+    out.attrs.update(method=method, coverage=coverage, horizon=horizon, calibration=calib, skipped=predictor.skipped)
+    return out

@@ -1,0 +1,90 @@
+"""Metrics of a radius sequence against its scores (Bhatnagar et al., ICML 2023, sec. 6).
+
+With scores S_t, radii s_t, target coverage q and covered_t = 1[S_t <= s_t]:
+
+* ``coverage``: mean_t covered_t;
+* ``width``: the median radius (the median half-width of the intervals yhat +/- s_t);
+* ``local_coverage_error(k)`` (LCE_k): max over windows of k consecutive rounds of
+  |mean coverage in the window - q|;
+* ``strongly_adaptive_regret(k)`` (SAReg_k): max over windows I of length k of
+  sum_{t in I} l_t(s_t) - min_s sum_{t in I} l_t(s), with l_t the pinball loss at level q;
+  ``mean=True`` divides by k (the authors' tables).  The inner minimum is exact: the window's
+  loss is convex and piecewise linear in s with kinks at its scores, so it is attained at
+  one of them (the window's q-quantile).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from olearn.core.errors import ParameterError
+
+
+def _pair(scores, radii):
+    s, r = np.asarray(scores, dtype=float), np.asarray(radii, dtype=float)
+    if s.shape != r.shape or s.ndim != 1:
+        raise ParameterError("metrics", "radii", f"shape {r.shape}", f"the shape of scores, {s.shape}")
+    keep = ~np.isnan(s)
+    return s[keep], r[keep]
+
+
+def _window(k, n):
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ParameterError("metrics", "window", k, f"an integer in [1, {n}] (the number of scores)")
+    return int(k)
+
+
+def pinball(scores, radii, q):
+    """Pinball loss max(q (S - s), (1 - q)(s - S)), elementwise."""
+    d = np.asarray(scores, dtype=float) - np.asarray(radii, dtype=float)
+    return np.maximum(q * d, (q - 1.0) * d)
+
+
+def coverage(scores, radii) -> float:
+    s, r = _pair(scores, radii)
+    return float(np.mean(s <= r))
+
+
+def width(radii) -> float:
+    r = np.asarray(radii, dtype=float)
+    return float(np.median(r[~np.isnan(r)]))
+
+
+def local_coverage_error(scores, radii, q: float, window: int = 20) -> float:
+    s, r = _pair(scores, radii)
+    k = _window(window, s.size)
+    covered = (s <= r).astype(float)
+    local = sliding_window_view(covered, k).mean(axis=1)
+    return float(np.max(np.abs(local - q)))
+
+
+def best_fixed_losses(scores, q: float, window: int) -> np.ndarray:
+    """min_s sum_{t in I} l_t(s) for every window I of ``window`` consecutive scores."""
+    s = np.asarray(scores, dtype=float)
+    wins = sliding_window_view(s, window)  # (n - k + 1, k)
+    # loss of each candidate radius (a score of the window) on the whole window
+    cand = pinball(wins[:, None, :], wins[:, :, None], q).sum(axis=2)
+    return cand.min(axis=1)
+
+
+def strongly_adaptive_regret(scores, radii, q: float, window: int = 20, mean: bool = True) -> float:
+    s, r = _pair(scores, radii)
+    k = _window(window, s.size)
+    played = sliding_window_view(pinball(s, r, q), k).sum(axis=1)
+    regret = np.max(played - best_fixed_losses(s, q, k))
+    return float(regret / k if mean else regret)
+
+
+def regret_by_length(scores, radii, q: float, lengths, mean: bool = False) -> np.ndarray:
+    """SAReg_k for each k in ``lengths`` (sums unless ``mean``)."""
+    return np.array([strongly_adaptive_regret(scores, radii, q, int(k), mean=mean) for k in lengths])
+
+
+def summary(scores, radii, q: float, window: int = 20) -> dict:
+    """Coverage, width, LCE_k and SAReg_k (window means), as in the paper's tables."""
+    return {
+        "coverage": coverage(scores, radii),
+        "width": width(radii),
+        f"lce_{window}": local_coverage_error(scores, radii, q, window),
+        f"sareg_{window}": strongly_adaptive_regret(scores, radii, q, window),
+    }
