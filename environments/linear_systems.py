@@ -1,3 +1,282 @@
-"""Sequences of linear systems as bandit worlds (filled in by the omega-tuning work)."""
+"""Sequences of linear systems ``A_t x = b_t`` for tuning SOR's omega, and the cost-table world.
 
-ENVIRONMENTS = ()
+Instance sequences (plain Python objects; ``seq[t]`` is a :class:`System`):
+
+* :func:`shifted_laplacian`: ``A_t = A + c_t I`` with ``A`` the 5-point Laplacian (diagonal 4,
+  off-diagonals -1) on a ``grid x grid`` interior grid, ``c_t = -0.15 + 0.6 Beta(a, b)``
+  (``variance="high"``: Beta(0.5, 1.5); ``"low"``: Beta(2, 6)), and ``b_t ~ N(0, I)`` redrawn
+  until ``||b_t|| <= sqrt(n)``; the context is ``c_t``.  Khodak, Chow, Balcan and Talwalkar
+  (ICLR 2024), "Learning to Relax", section 5.  ``A_t`` is SPD since
+  ``lambda_min(A) = 4 (1 - cos(pi / (grid + 1))) > 0.15`` for ``grid = 10``.
+* :class:`HeatEquation`: the 2-D heat equation on the unit square (zero Dirichlet boundary,
+  ``nx - 1`` interior points a side) stepped by Crank-Nicolson with the time-varying diffusion
+  ``kappa(t) = max(0.1 sin 2 pi t, -10 sin 2 pi t)`` and a moving bump forcing (the paper's
+  follow-up heat experiment): ``A_t = I + kappa dt / 2 K_h``,
+  ``b_t = (I - kappa dt / 2 K_h) u + dt f(t + dt/2)``, ``kappa = kappa(t + dt/2)``, where
+  ``K_h`` is the 5-point negative Laplacian scaled by ``1 / dx^2``; the context is ``kappa``.
+* :func:`systems`: a user-supplied list of ``(A, b)``, ``(A, b, context)`` or ``(A, b, context, x0)``.
+
+The registered world ``sor_costs`` plays a precomputed cost table (instances x omega grid of
+iteration counts, see :mod:`olearn.relax.costs`): arm k at round t costs ``costs[t, k] / scale``
+and the context of round t is ``contexts[t]``; ``dynamic_regret`` is then the regret against the
+per-instance best omega of the grid, ``pseudo_regret`` against the best fixed omega.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from olearn.core.errors import ParameterError
+from olearn.core.kernel import kernel
+from olearn.core.params import Param
+from olearn.core.spec import EnvType
+
+from environments.stochastic import no_advance, no_reset
+
+
+class System(NamedTuple):
+    """One linear system: matrix, right-hand side, scalar context (or None), starting point (or None)."""
+
+    A: sp.csr_matrix
+    b: np.ndarray
+    context: float | None = None
+    x0: np.ndarray | None = None
+
+
+def laplacian_2d(grid: int, spacing: float = 1.0) -> sp.csr_matrix:
+    """The 5-point negative Laplacian on a ``grid x grid`` interior grid (lexicographic order), over spacing^2."""
+    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 1:
+        raise ParameterError("laplacian_2d", "grid", grid, "an integer >= 1")
+    tri = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(grid, grid))
+    eye = sp.identity(grid)
+    return ((sp.kron(eye, tri) + sp.kron(tri, eye)) / spacing**2).tocsr()
+
+
+class SystemList:
+    """A finite sequence of :class:`System` (``len``, indexing, iteration)."""
+
+    def __init__(self, items):
+        self._items = list(items)
+
+    def __len__(self):
+        return len(self._items)
+
+    def __getitem__(self, t):
+        return self._items[t]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    @property
+    def contexts(self):
+        c = [s.context for s in self._items]
+        return None if any(v is None for v in c) else np.asarray(c, dtype=float)
+
+
+def systems(items) -> SystemList:
+    """A user-supplied sequence: each item ``(A, b)``, ``(A, b, context)`` or ``(A, b, context, x0)``."""
+    out = []
+    for t, item in enumerate(items):
+        if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
+            raise ParameterError("systems", f"items[{t}]", type(item).__name__, "a tuple (A, b[, context[, x0]])")
+        A, b, *rest = item
+        context = rest[0] if rest else None
+        if context is not None and (isinstance(context, bool) or not np.isfinite(context)):
+            raise ParameterError("systems", f"items[{t}] context", context, "a finite number or None")
+        out.append(System(sp.csr_matrix(A, dtype=float), np.asarray(b, dtype=float),
+                          None if context is None else float(context), None if len(rest) < 2 else rest[1]))
+    return SystemList(out)
+
+
+class ShiftedLaplacian:
+    """The paper's i.i.d. sequence ``A + c_t I`` with truncated-Gaussian right-hand sides (see the module)."""
+
+    BETA = {"high": (0.5, 1.5), "low": (2.0, 6.0)}
+
+    def __init__(self, n_instances: int, variance: str = "high", grid: int = 10, seed: int = 0):
+        if variance not in self.BETA:
+            raise ParameterError("shifted_laplacian", "variance", variance, "'high' (Beta(0.5, 1.5)) or 'low' (Beta(2, 6))")
+        if isinstance(n_instances, bool) or not isinstance(n_instances, (int, np.integer)) or n_instances < 1:
+            raise ParameterError("shifted_laplacian", "n_instances", n_instances, "an integer >= 1")
+        self.base = laplacian_2d(grid)
+        self.variance, self.grid, self.seed = variance, grid, seed
+        n = self.base.shape[0]
+        gen = np.random.default_rng(seed)
+        self.contexts = -0.15 + 0.6 * gen.beta(*self.BETA[variance], size=n_instances)
+        self.rhs = np.empty((n_instances, n))
+        for t in range(n_instances):
+            b = gen.standard_normal(n)
+            while np.linalg.norm(b) > math.sqrt(n):
+                b = gen.standard_normal(n)
+            self.rhs[t] = b
+        self._eye = sp.identity(n, format="csr")
+
+    def __len__(self):
+        return self.contexts.size
+
+    def __getitem__(self, t):
+        return System((self.base + self.contexts[t] * self._eye).tocsr(), self.rhs[t], float(self.contexts[t]))
+
+    def __iter__(self):
+        return (self[t] for t in range(len(self)))
+
+    def jacobi_radius(self) -> np.ndarray:
+        """Closed form rho(I - D^{-1} A_t) = (4 - lambda_min(A)) / (4 + c_t) = 4 cos(pi / (grid + 1)) / (4 + c_t)."""
+        return 4.0 * math.cos(math.pi / (self.grid + 1)) / (4.0 + self.contexts)
+
+
+def shifted_laplacian(n_instances: int = 5000, variance: str = "high", grid: int = 10, seed: int = 0) -> ShiftedLaplacian:
+    """The paper's shifted-Laplacian family (see :class:`ShiftedLaplacian`)."""
+    return ShiftedLaplacian(n_instances, variance=variance, grid=grid, seed=seed)
+
+
+def bump(points: np.ndarray, centre, radius: float) -> np.ndarray:
+    """exp(1 - 1 / (1 - min(1, |x - centre|^2 / radius^2))), zero outside the disc (smooth, peak 1)."""
+    d2 = np.minimum(1.0, ((points - np.asarray(centre)) ** 2).sum(axis=1) / radius**2)
+    out = np.zeros(d2.size)
+    inside = d2 < 1.0
+    out[inside] = np.exp(1.0 - 1.0 / (1.0 - d2[inside]))
+    return out
+
+
+class HeatEquation:
+    """Crank-Nicolson for u_t = kappa(t) Lap u + f on the unit square (see the module docstring).
+
+    ``system(step, u)`` is the system of step ``step`` (from time ``step * dt``) given the current
+    solution ``u``; its context is the diffusion coefficient and its starting point ``u`` (warm start).
+    """
+
+    def __init__(self, nx: int = 50, steps: int = 5000, dt: float = 1e-3):
+        if isinstance(nx, bool) or not isinstance(nx, (int, np.integer)) or nx < 3:
+            raise ParameterError("heat_equation", "nx", nx, "an integer >= 3 (grid intervals per side)")
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise ParameterError("heat_equation", "steps", steps, "an integer >= 1")
+        if not dt > 0:
+            raise ParameterError("heat_equation", "dt", dt, "a number > 0")
+        self.nx, self.steps, self.dt = int(nx), int(steps), float(dt)
+        h = 1.0 / nx
+        self.stiffness = laplacian_2d(nx - 1, spacing=h)
+        self.eye = sp.identity(self.stiffness.shape[0], format="csr")
+        axis = np.arange(1, nx) * h
+        gx, gy = np.meshgrid(axis, axis, indexing="ij")
+        self.points = np.column_stack([gx.ravel(), gy.ravel()])
+
+    @property
+    def size(self) -> int:
+        return self.stiffness.shape[0]
+
+    @staticmethod
+    def kappa(t):
+        """Diffusion coefficient max(0.1 sin 2 pi t, -10 sin 2 pi t): weak (<= 0.1) and strong (<= 10) phases."""
+        s = np.sin(2.0 * np.pi * np.asarray(t, dtype=float))
+        return np.maximum(0.1 * s, -10.0 * s)
+
+    def forcing(self, t: float) -> np.ndarray:
+        centre = (0.5 + math.cos(16.0 * math.pi * t) / 4.0, 0.5 + math.sin(16.0 * math.pi * t) / 4.0)
+        return 32.0 * bump(self.points, centre, 0.125)
+
+    def initial(self) -> np.ndarray:
+        return bump(self.points, (0.5, 0.5), 0.25)
+
+    def contexts(self) -> np.ndarray:
+        """kappa at the midpoint of every step (the context range is [0, 10])."""
+        return self.kappa((np.arange(self.steps) + 0.5) * self.dt)
+
+    def system(self, step: int, u: np.ndarray) -> System:
+        t_mid = (step + 0.5) * self.dt
+        kappa = float(self.kappa(t_mid))
+        half = 0.5 * kappa * self.dt * self.stiffness
+        A = (self.eye + half).tocsr()
+        b = u - half @ u + self.dt * self.forcing(t_mid)
+        return System(A, b, kappa, u)
+
+    def reference_systems(self) -> SystemList:
+        """Every step's system along the exact (direct-solve) trajectory, each warm-started at the previous u."""
+        from scipy.sparse.linalg import spsolve
+
+        u = self.initial()
+        out = []
+        for step in range(self.steps):
+            s = self.system(step, u)
+            out.append(s)
+            u = spsolve(s.A.tocsc(), s.b)
+        return SystemList(out)
+
+
+# ---------------------------------------------------------------- the cost-table world
+# row: [K, T, scale, has_contexts, costs (T x K, row-major), contexts (T)]
+HEAD = 4
+
+
+@kernel
+def table_loss(state, params, obs, t, seed, k):
+    return params[HEAD + t * int(params[0]) + k] / params[2]
+
+
+@kernel
+def table_mean_loss(state, params, obs, t, k):
+    return params[HEAD + t * int(params[0]) + k] / params[2]
+
+
+@kernel
+def table_best_loss(state, params, obs, t):
+    k_arms = int(params[0])
+    best = math.inf
+    for k in range(k_arms):
+        best = min(best, params[HEAD + t * k_arms + k])
+    return best / params[2]
+
+
+@kernel
+def table_context(state, params, t, seed, obs):
+    if params[3] > 0.0:
+        obs[0] = params[HEAD + int(params[1]) * int(params[0]) + t]
+
+
+def _table_row(v):
+    costs = v["costs"]
+    contexts = v["contexts"] if v["contexts"] is not None else np.zeros(0)
+    head = [costs.shape[1], costs.shape[0], v["scale"], 1.0 if v["contexts"] is not None else 0.0]
+    return np.concatenate([head, costs.ravel(), contexts])
+
+
+def _table_check(v):
+    if v["contexts"] is not None and v["contexts"].size != v["costs"].shape[0]:
+        raise ParameterError("sor_costs", "contexts", f"{v['contexts'].size} values",
+                             f"one context per instance ({v['costs'].shape[0]}, the rows of costs)")
+
+
+SOR_COSTS = EnvType(
+    name="sor_costs",
+    summary="a cached cost table: arm k (an omega) at round t (an instance) costs costs[t, k] / scale iterations",
+    reference="Khodak, Chow, Balcan and Talwalkar (ICLR 2024), Learning to Relax: bandit feedback is the iteration count",
+    params=(
+        Param("costs", ((10.0, 20.0), (30.0, 5.0)), "iteration count of each omega (column) on each instance (row)",
+              kind="matrix", low=0.0),
+        Param("contexts", None, "the scalar context of each instance (e.g. the diagonal shift), or None",
+              kind="vector", optional=True),
+        Param("scale", 1.0, "losses are iteration counts divided by scale", low=0.0, open_low=True),
+    ),
+    n_actions=lambda v: v["costs"].shape[1],
+    obs_dim=lambda v: 0 if v["contexts"] is None else 1,
+    row=_table_row,
+    reset=no_reset,
+    observe=table_context,
+    loss=table_loss,
+    mean_loss=table_mean_loss,
+    best_mean_loss=table_best_loss,
+    advance=no_advance,
+    max_horizon=lambda v: v["costs"].shape[0],
+    stationary=False,
+    check=_table_check,
+    test_params=(
+        {"costs": np.random.default_rng(6).integers(1, 300, (40, 5)).astype(float),
+         "contexts": np.round(np.random.default_rng(7).random(40), 3)},
+        {"costs": np.random.default_rng(8).integers(1, 50, (30, 3)).astype(float), "scale": 50.0},
+    ),
+)
+
+ENVIRONMENTS = (SOR_COSTS,)

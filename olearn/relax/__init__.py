@@ -1,0 +1,28 @@
+"""Tuning SOR's relaxation parameter online across a sequence of linear systems.
+
+Khodak, Chow, Balcan and Talwalkar (ICLR 2024), "Learning to Relax: Setting Solver Parameters
+Across a Sequence of Linear System Instances".
+
+>>> from olearn import relax
+>>> tuner = relax.OmegaTuner(method="chebcb", omegas=relax.omega_grid(1.0, 1.95, 20),
+...                          context_range=(-0.15, 0.65), seed=0)           # doctest: +SKIP
+>>> for A, b, c, _ in systems: x, info = tuner.solve(A, b, context=c)      # doctest: +SKIP
+>>> tuner.report()                                                          # doctest: +SKIP
+
+* solvers: :func:`sor`, :func:`ssor_pcg` (numba, CSR; ``info['iterations']`` is the cost);
+* cost tables: :func:`cost_table` (parallel, cached) and :class:`CostTable` (its ``environment()``
+  replays it for any number of learner seeds through ``olearn.run``);
+* comparators: :func:`omega_grid`, :func:`young_omega`, :func:`jacobi_radius`,
+  :func:`instance_optimal_omegas`, :func:`brute_force_omegas`, ``CostTable.best_fixed()``.
+"""
+from olearn.relax.comparators import (
+    brute_force_omegas, instance_optimal_omegas, jacobi_radius, omega_grid, young_omega,
+)
+from olearn.relax.costs import CostTable, cost_table, solve_many
+from olearn.relax.solvers import sor, ssor_pcg
+from olearn.relax.tuner import METHODS, OmegaTuner
+
+__all__ = [
+    "sor", "ssor_pcg", "omega_grid", "OmegaTuner", "METHODS", "cost_table", "CostTable", "solve_many",
+    "young_omega", "jacobi_radius", "instance_optimal_omegas", "brute_force_omegas",
+]

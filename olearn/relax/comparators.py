@@ -1,0 +1,61 @@
+"""Comparators for omega: the grid, Young's instance-optimal omega, and brute force.
+
+Young's formula (Young 1950; Khodak et al., ICLR 2024, eq. for omega*): for a consistently
+ordered SPD matrix with Jacobi spectral radius ``beta = rho(I - D^{-1} A)``, the asymptotically
+optimal SOR relaxation is ``omega* = 1 + (beta / (1 + sqrt(1 - beta^2)))^2 = 2 / (1 + sqrt(1 - beta^2))``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+from olearn.core.errors import ParameterError
+from olearn.relax import validate
+
+
+def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
+    """``n`` evenly spaced relaxation parameters in [low, high] (the paper's default: 20 in [1, 1.95])."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ParameterError("omega_grid", "n", n, "an integer >= 1")
+    low = validate.omega("omega_grid", low)
+    high = validate.omega("omega_grid", high)
+    if high < low or (n > 1 and high == low):
+        raise ParameterError("omega_grid", "high", high, f"a number > low = {low} (or equal to it with n = 1)")
+    return np.linspace(low, high, n)
+
+
+def jacobi_radius(A) -> float:
+    """rho(I - D^{-1} A) from the extreme eigenvalues of the symmetric D^{-1/2} A D^{-1/2} (A symmetric)."""
+    A, diag, _ = validate.csr_system("jacobi_radius", A, np.zeros(A.shape[0]))
+    scale = sp.diags(1.0 / np.sqrt(diag))
+    S = (scale @ A @ scale).toarray()
+    eig = np.linalg.eigvalsh(0.5 * (S + S.T))
+    return float(max(abs(1.0 - eig[0]), abs(1.0 - eig[-1])))
+
+
+def young_omega(beta) -> np.ndarray | float:
+    """Young's optimal omega from the Jacobi spectral radius ``beta`` in [0, 1)."""
+    beta = np.asarray(beta, dtype=float)
+    if np.any(~(beta >= 0.0) | ~(beta < 1.0)):
+        raise ParameterError("young_omega", "beta", beta, "Jacobi spectral radii in [0, 1)")
+    out = 1.0 + (beta / (1.0 + np.sqrt(1.0 - beta**2))) ** 2
+    return float(out) if out.ndim == 0 else out
+
+
+def instance_optimal_omegas(systems) -> np.ndarray:
+    """Young's omega of every system (the spectral radius is not charged to any learner)."""
+    radius = getattr(systems, "jacobi_radius", None)
+    beta = radius() if callable(radius) else np.array([jacobi_radius(systems[t].A) for t in range(len(systems))])
+    return young_omega(beta)
+
+
+def brute_force_omegas(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000):
+    """Per system, the omega of ``omegas`` (a fine grid) with the fewest iterations, and that count."""
+    from olearn.relax.costs import solve_many
+
+    omegas = validate.omegas("brute_force_omegas", omegas)
+    costs, _ = solve_many(systems, omegas, solver, tol, max_iter)
+    best = costs.argmin(axis=1)
+    return omegas[best], costs[np.arange(len(best)), best]

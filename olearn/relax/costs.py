@@ -1,0 +1,170 @@
+"""Cost tables: the iteration count of every (instance, omega) pair, computed in parallel and cached.
+
+A table is computed once (numba ``prange`` over instance x omega jobs, in chunks of instances so
+memory stays bounded) and then replayed by any number of learner seeds through the ``sor_costs``
+world (:meth:`CostTable.environment`) on any backend.  With ``cache_dir`` the table is stored as
+``.npz`` under a key made from the inputs (their bytes, or a name you give) and the solver
+settings, and read back instead of recomputed.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba import prange
+
+from olearn.core.errors import ParameterError
+from olearn.relax import solvers, validate
+
+SOLVERS = ("sor", "ssor_pcg")
+
+
+@numba.njit(parallel=True, cache=True)
+def _solve_all(kind, indptr, indices, data, diag, b, x0, row_off, nnz_off, omegas, tol, max_iter, costs, converged):
+    """costs[s, k] = iterations of solver ``kind`` (0 SOR, 1 SSOR-PCG) on instance s with omega omegas[s, k]."""
+    n_sys, n_om = omegas.shape
+    for job in prange(n_sys * n_om):
+        s = job // n_om
+        k = job - s * n_om
+        r0 = row_off[s]
+        r1 = row_off[s + 1]
+        p0 = nnz_off[s]
+        p1 = nnz_off[s + 1]
+        ip = indptr[r0 + s : r1 + s + 1]
+        x = x0[r0:r1].copy()
+        if kind == 0:
+            it, _, ok = solvers.sor_csr(ip, indices[p0:p1], data[p0:p1], diag[r0:r1], b[r0:r1], x, omegas[s, k], tol, max_iter)
+        else:
+            it, _, ok = solvers.ssor_pcg_csr(ip, indices[p0:p1], data[p0:p1], diag[r0:r1], b[r0:r1], x, omegas[s, k], tol, max_iter)
+        costs[s, k] = it
+        converged[s, k] = ok
+
+
+def _pack(chunk):
+    """Concatenate the CSR arrays, diagonals, right-hand sides and starts of a list of systems."""
+    parts = {"indptr": [], "indices": [], "data": [], "diag": [], "b": [], "x0": []}
+    rows, nnz = [0], [0]
+    for t, s in enumerate(chunk):
+        A, diag, b = validate.csr_system("cost_table", s.A, s.b)
+        x0 = validate.start("cost_table", s.x0 if len(s) > 3 else None, b.size)
+        parts["indptr"].append(A.indptr.astype(np.int64))
+        parts["indices"].append(A.indices.astype(np.int64))
+        parts["data"].append(A.data)
+        parts["diag"].append(diag)
+        parts["b"].append(b)
+        parts["x0"].append(x0)
+        rows.append(rows[-1] + b.size)
+        nnz.append(nnz[-1] + A.nnz)
+    packed = {k: np.concatenate(v) for k, v in parts.items()}
+    return packed, np.asarray(rows, dtype=np.int64), np.asarray(nnz, dtype=np.int64)
+
+
+def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=500):
+    """Iteration counts (T x K) and convergence flags of ``systems[t]`` at ``omegas[t, k]`` (or a shared grid)."""
+    if solver not in SOLVERS:
+        raise ParameterError("cost_table", "solver", solver, "'sor' or 'ssor_pcg'")
+    tol = validate.tolerance("cost_table", tol)
+    max_iter = validate.max_iterations("cost_table", max_iter)
+    n_sys = len(systems)
+    om = np.asarray(omegas, dtype=np.float64)
+    om = np.broadcast_to(om, (n_sys, om.shape[-1])) if om.ndim == 1 else om
+    if om.shape[0] != n_sys or not np.all((om > 0.0) & (om < 2.0)):
+        raise ParameterError("cost_table", "omegas", omegas, f"numbers in (0, 2): a grid, or one row per system ({n_sys})")
+    costs = np.zeros(om.shape, dtype=np.int64)
+    converged = np.zeros(om.shape, dtype=np.bool_)
+    kind = SOLVERS.index(solver)
+    for lo in range(0, n_sys, chunk):
+        hi = min(lo + chunk, n_sys)
+        packed, rows, nnz = _pack([systems[t] for t in range(lo, hi)])
+        _solve_all(kind, packed["indptr"], packed["indices"], packed["data"], packed["diag"], packed["b"], packed["x0"],
+                   rows, nnz, np.ascontiguousarray(om[lo:hi]), tol, max_iter, costs[lo:hi], converged[lo:hi])
+    return costs, converged
+
+
+@dataclass
+class CostTable:
+    """Iteration counts ``costs[t, k]`` of instance t at ``omegas[k]``, with the instances' contexts."""
+
+    costs: np.ndarray
+    omegas: np.ndarray
+    contexts: np.ndarray | None = None
+    converged: np.ndarray | None = None
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Total iterations of every fixed omega."""
+        return self.costs.sum(axis=0)
+
+    def best_fixed(self) -> tuple[float, int]:
+        """The best fixed omega in hindsight and its total iterations."""
+        k = int(np.argmin(self.totals))
+        return float(self.omegas[k]), int(self.totals[k])
+
+    def grid_optimal(self) -> np.ndarray:
+        """Per instance, the fewest iterations over the grid (the grid's instance-optimal policy)."""
+        return self.costs.min(axis=1)
+
+    def environment(self, scale: float = 1.0, contexts: bool = True):
+        """The ``sor_costs`` world replaying this table (losses = iterations / scale)."""
+        import environments
+
+        ctx = self.contexts if contexts and self.contexts is not None else None
+        return environments.make("sor_costs", costs=self.costs.astype(float), contexts=ctx, scale=scale)
+
+    def save(self, path) -> None:
+        np.savez(path, costs=self.costs, omegas=self.omegas, converged=self.converged,
+                 contexts=np.zeros(0) if self.contexts is None else self.contexts,
+                 has_contexts=self.contexts is not None, settings=np.array(repr(sorted(self.settings.items()))))
+
+    @classmethod
+    def load(cls, path) -> "CostTable":
+        with np.load(path) as f:
+            ctx = f["contexts"] if bool(f["has_contexts"]) else None
+            return cls(f["costs"], f["omegas"], ctx, f["converged"], {"loaded_from": str(path)})
+
+
+def _key(systems, omegas, solver, tol, max_iter, name):
+    h = hashlib.sha256(repr((solver, tol, max_iter, np.asarray(omegas).tolist())).encode())
+    if name is not None:
+        h.update(str(name).encode())
+    else:
+        for t in range(len(systems)):
+            s = systems[t]
+            A = s.A.tocsr()
+            for arr in (A.indptr, A.indices, A.data, np.asarray(s.b, dtype=float)):
+                h.update(np.ascontiguousarray(arr).tobytes())
+            if len(s) > 3 and s.x0 is not None:
+                h.update(np.asarray(s.x0, dtype=float).tobytes())
+    return h.hexdigest()[:20]
+
+
+def cost_table(systems, omegas, solver: str = "sor", tol: float = 1e-8, max_iter: int = 10_000,
+               cache_dir=None, name: str | None = None, chunk: int = 500) -> CostTable:
+    """The cost table of ``systems`` (a sequence of :class:`environments.linear_systems.System`) over ``omegas``.
+
+    ``cache_dir``: read the table from there when present, else compute and store it.  The cache
+    key hashes the systems' bytes, or ``name`` when given (then the name alone identifies the
+    systems: use a new name for new systems).
+    """
+    omegas = validate.omegas("cost_table", omegas)
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"{solver}-{_key(systems, omegas, solver, tol, max_iter, name)}.npz"
+        if path.exists():
+            return CostTable.load(path)
+    costs, converged = solve_many(systems, omegas, solver, tol, max_iter, chunk)
+    contexts = getattr(systems, "contexts", None)
+    if callable(contexts):
+        contexts = contexts()
+    table = CostTable(costs, omegas, None if contexts is None else np.asarray(contexts, dtype=float), converged,
+                      {"solver": solver, "tol": tol, "max_iter": max_iter})
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        table.save(tmp)
+        tmp.replace(path)
+    return table

@@ -1,0 +1,73 @@
+"""Input checks shared by the solvers and the cost tables: one clear error per bad input."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+from olearn.core.errors import ParameterError
+
+
+def csr_system(owner: str, A, b):
+    """``A`` as a float64 CSR matrix with sorted indices, its diagonal, and ``b`` as a float64 vector.
+
+    Raises :class:`ParameterError` for a non-square matrix, a diagonal entry that is zero,
+    negative or not finite, non-finite entries, or a right-hand side of the wrong length.
+    """
+    if not (sp.issparse(A) or isinstance(A, np.ndarray)):
+        raise ParameterError(owner, "A", type(A).__name__, "a square scipy.sparse matrix (or 2-D NumPy array)")
+    A = sp.csr_matrix(A, dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise ParameterError(owner, "A", f"a {A.shape[0]}x{A.shape[1]} matrix", "a non-empty square matrix")
+    A.sum_duplicates()
+    A.sort_indices()
+    if not np.all(np.isfinite(A.data)):
+        raise ParameterError(owner, "A", "a matrix with non-finite entries", "a matrix of finite numbers")
+    diag = A.diagonal()
+    bad = np.flatnonzero(~(diag > 0.0))
+    if bad.size:
+        raise ParameterError(owner, "A", f"a matrix with A[{bad[0]}, {bad[0]}] = {diag[bad[0]]:g}",
+                             "a square matrix whose diagonal entries are all > 0 (SOR divides by them)")
+    b = np.asarray(b, dtype=np.float64)
+    if b.ndim != 1 or b.size != A.shape[0]:
+        raise ParameterError(owner, "b", f"an array of shape {b.shape}", f"a vector of length {A.shape[0]} (the size of A)")
+    if not np.all(np.isfinite(b)):
+        raise ParameterError(owner, "b", "a vector with non-finite entries", "a vector of finite numbers")
+    return A, np.ascontiguousarray(diag), np.ascontiguousarray(b)
+
+
+def start(owner: str, x0, n: int) -> np.ndarray:
+    """A fresh float64 copy of the starting point (zeros when ``x0`` is None)."""
+    if x0 is None:
+        return np.zeros(n)
+    x = np.array(x0, dtype=np.float64)
+    if x.ndim != 1 or x.size != n or not np.all(np.isfinite(x)):
+        raise ParameterError(owner, "x0", f"an array of shape {x.shape}", f"None or a finite vector of length {n}")
+    return x
+
+
+def omega(owner: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0.0 < float(value) < 2.0):
+        raise ParameterError(owner, "omega", value, "a number in (0, 2) (SOR converges for SPD matrices exactly there)")
+    return float(value)
+
+
+def omegas(owner: str, values) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0 or not np.all((arr > 0.0) & (arr < 2.0)):
+        raise ParameterError(owner, "omegas", values, "a non-empty list of numbers in (0, 2)")
+    return arr
+
+
+def tolerance(owner: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0.0 < float(value) < 1.0) or math.isnan(value):
+        raise ParameterError(owner, "tol", value, "a number in (0, 1) (relative residual ||b - Ax|| / ||b||)")
+    return float(value)
+
+
+def max_iterations(owner: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ParameterError(owner, "max_iter", value, "an integer >= 1")
+    return int(value)
