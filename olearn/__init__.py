@@ -8,6 +8,7 @@
 """
 __version__ = "0.1.0"
 
+from olearn.analysis import compare, summarize
 from olearn.core.errors import BackendUnavailableError, ParameterError, UnknownNameError
 from olearn.engine import delays
 from olearn.engine.run import checkpoint_grid, run
@@ -16,6 +17,6 @@ from olearn.io.result import Result, load
 from olearn.learners import make, names
 
 __all__ = [
-    "make", "names", "run", "stepwise", "Stepwise", "Result", "load", "delays", "checkpoint_grid",
+    "make", "names", "run", "summarize", "compare", "stepwise", "Stepwise", "Result", "load", "delays", "checkpoint_grid",
     "ParameterError", "UnknownNameError", "BackendUnavailableError", "__version__",
 ]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import typer
@@ -19,7 +18,7 @@ DEMO_LEARNERS = ("ucb1", "kl_ucb", "thompson", "exp3")
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
     )
 
@@ -83,53 +82,82 @@ def demo(
     console.print(f"done in {time.perf_counter() - start:.1f} s (compilation included)")
 
 
-def _load_config(path: Path) -> dict:
-    from olearn.core.errors import ParameterError
+def _sweep_table(frame, metric: str) -> Table:
+    import olearn
 
-    try:
-        cfg = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise typer.BadParameter(f"no config file at {path}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise typer.BadParameter(f"{path} is not valid TOML: {err}") from None
-    allowed = {"run", "environment", "learners"}
-    for key in cfg:
-        if key not in allowed:
-            raise ParameterError(str(path), key, cfg[key], "top-level tables: run, environment, [[learners]]")
-    run = cfg.get("run", {})
-    for key in run:
-        if key not in {"horizon", "seeds", "backend", "metrics", "checkpoints", "out", "plot_metric"}:
-            raise ParameterError(str(path), f"run.{key}", run[key], "keys horizon, seeds, backend, metrics, checkpoints, out, plot_metric")
-    if "environment" not in cfg or "name" not in cfg["environment"]:
-        raise ParameterError(str(path), "environment.name", None, "a registered environment name (olearn list)")
-    if not cfg.get("learners"):
-        raise ParameterError(str(path), "learners", None, "at least one [[learners]] table with a name")
-    return cfg
+    last = frame["round"].max()
+    summary = olearn.summarize(frame[frame["round"] == last], metric)
+    table = Table(title=f"{metric.replace('_', ' ')} at T = {last:,} ({summary['n_seeds'].max():,} seeds)")
+    for col, justify in (("configuration", "left"), ("environment", "left"), ("mean", "right"), ("95% CI", "right")):
+        table.add_column(col, justify=justify)
+    for _, row in summary.iterrows():
+        table.add_row(str(row["config"]), str(row["env_config"]), f"{row['mean']:.1f}", f"± {row['high'] - row['mean']:.1f}")
+    return table
 
 
 @app.command()
 def run(
-    config: Path = typer.Argument(..., help="TOML file: [run], [environment], [[learners]]"),
+    config: Path = typer.Argument(..., help="TOML experiment: [run], [[environments]], [[learners]], [[figures]]"),
     out: Path = typer.Option(None, help="results directory (default: run.out, else runs/<config name>)"),
+    resume: bool = typer.Option(False, "--resume", help="finish an interrupted sweep: compute only the missing chunks"),
+    force: bool = typer.Option(False, "--force", help="discard stored results of this directory and run again"),
+    scheduler: str = typer.Option(None, help="address of a running Dask scheduler (default: a LocalCluster)"),
+    workers: int = typer.Option(None, help="LocalCluster worker processes (default: the CPU count; 0 runs in this process)"),
 ):
-    """Run the learners of a TOML config against its environment and save results and a figure."""
-    import environments
-    import olearn
+    """Run every learner configuration of a config on every environment configuration and seed; store, summarize, draw."""
+    import os
 
-    cfg = _load_config(config)
-    rc = cfg.get("run", {})
-    env_cfg = dict(cfg["environment"])
-    env = environments.make(env_cfg.pop("name"), **env_cfg)
-    jobs = []
-    for spec in cfg["learners"]:
-        spec = dict(spec)
-        name = spec.pop("name")
-        jobs.append((name, olearn.make(name, **spec), env))  # validated before anything runs
-    horizon, seeds = rc.get("horizon", 1000), rc.get("seeds", 100)
-    result = _run_all(jobs, horizon, seeds, rc.get("backend", "cpu"), rc.get("metrics"))
-    metric = rc.get("plot_metric", "regret" if not env.type.has_means else "pseudo_regret")
-    console.print(_regret_table(result, metric))
-    _save_outputs(result, Path(out or rc.get("out") or Path("runs") / config.stem), metric)
+    from olearn import experiment
+    from olearn.experiment import figures, store, sweep
+
+    exp = experiment.load(config)  # everything validated before any work starts
+    out = Path(out or exp.out)
+    if workers is None:
+        workers = 0 if scheduler else min(os.cpu_count() or 1, len(exp.configurations) * len(exp.chunks()))
+    if workers < 0:
+        raise typer.BadParameter("--workers must be >= 0")
+    state = sweep.prepare(exp, out, resume, force)
+    started = time.perf_counter()
+    if state == "done":
+        console.print(f"{out}: this sweep is complete; read from the stored results (--force runs it again)")
+    else:
+        tasks, total = sweep.pending_units(exp, out)
+        where = f"scheduler {scheduler}" if scheduler else (f"LocalCluster of {workers} workers" if workers else "this process")
+        console.print(f"[bold]{config}[/bold]: {len(exp.configurations)} configurations x {exp.seeds.size:,} seeds x "
+                      f"{exp.horizon:,} rounds; {len(tasks)} of {total} chunks to run on {where}")
+        chunk_steps = {(t["configuration"]["index"], t["lo"]): len(t["seeds"]) * exp.horizon for t in tasks}
+        per_config = {}
+        for (c, _), steps in chunk_steps.items():
+            per_config[c] = per_config.get(c, 0) + steps
+        try:
+            with _progress() as bar:
+                overall = bar.add_task("all configurations", total=sum(chunk_steps.values()))
+                rows = {}
+                if len(per_config) <= 20:
+                    for c, steps in per_config.items():
+                        conf = exp.configurations[c]
+                        rows[c] = bar.add_task(f"{conf.label} | {conf.env_label}"[:40], total=steps)
+
+                def done(receipt, n_done, n_total):
+                    steps = chunk_steps[(receipt["configuration"], receipt["lo"])]
+                    bar.update(overall, advance=steps)
+                    if receipt["configuration"] in rows:
+                        bar.update(rows[receipt["configuration"]], advance=steps)
+
+                sweep.execute(tasks, scheduler=scheduler, workers=workers, on_done=lambda r: done(r, 0, 0))
+        except KeyboardInterrupt:
+            left, _ = sweep.pending_units(exp, out)
+            console.print(f"[yellow]interrupted[/yellow]: {total - len(left)} of {total} chunks are stored in {out}; "
+                          f"`olearn run {config} --resume` computes the other {len(left)}")
+            raise typer.Exit(130) from None
+    frame = store.table(out)
+    metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
+    metric = metric or ("pseudo_regret" if "pseudo_regret" in set(frame["metric"].astype(str)) else "regret")
+    console.print(_sweep_table(frame, metric))
+    paths = figures.draw(frame, exp.figures, out)
+    console.print(f"results: {out / 'results'}  (config, versions and device: {out / store.SWEEP_FILE})")
+    console.print("figures: " + ", ".join(str(p) for p in paths if p.suffix == ".png"))
+    console.print(f"done in {time.perf_counter() - started:.1f} s")
 
 
 @app.command()
@@ -204,14 +232,15 @@ def bench(
 
 def main():
     from olearn.core.errors import ParameterError, UnknownNameError
+    from olearn.experiment import SweepExistsError
 
     try:
         app()
-    except (ParameterError, UnknownNameError, FileNotFoundError) as err:
+    except (ParameterError, UnknownNameError, FileNotFoundError, SweepExistsError) as err:
         console.print(f"[red]error:[/red] {err}")
         sys.exit(2)
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted: nothing was written[/yellow]")
+        console.print("[yellow]interrupted[/yellow]")
         sys.exit(130)
 
 

@@ -211,9 +211,14 @@ class Result:
         return path
 
 
-def load(path) -> Result:
-    """Read a result written by :meth:`Result.save`."""
+def load(path):
+    """Read a result: a :class:`Result` written by :meth:`Result.save`, or the tidy table
+    (a ``pandas.DataFrame``, see :func:`olearn.experiment.store.table`) of a sweep written by ``olearn run``."""
     path = Path(path)
+    if (path / "sweep.json").exists():
+        from olearn.experiment import store  # noqa: PLC0415
+
+        return store.table(path)
     if not (path / RESULTS_FILE).exists() or not (path / SIDECAR_FILE).exists():
         raise FileNotFoundError(f"{path} holds no olearn result (expected {RESULTS_FILE} and {SIDECAR_FILE})")
     side = json.loads((path / SIDECAR_FILE).read_text())

@@ -1,0 +1,97 @@
+"""Summaries and paired comparisons of tidy result tables (``olearn.load(DIR)``, ``Result.to_frame()``).
+
+Confidence intervals are Student-t intervals over seeds.  Two learners run on the same seeds
+see the same environment draws (common random numbers), so their difference is compared seed
+by seed: the paired interval is much narrower than the difference of two independent intervals.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from olearn.core import config
+from olearn.core.errors import ParameterError
+
+
+def _interval(values: np.ndarray, level: float):
+    from scipy import stats
+
+    n = values.size
+    mean = float(values.mean()) if n else np.nan
+    se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    half = se * float(stats.t.ppf(0.5 + level / 2, n - 1)) if n > 1 else 0.0
+    return mean, se, mean - half, mean + half
+
+
+def _env_column(frame):
+    return "env_config" if "env_config" in frame.columns else "environment"
+
+
+def summarize(frame: pd.DataFrame, metric: str | None = None, level: float = config.CONFIDENCE) -> pd.DataFrame:
+    """Mean, standard error and a ``level`` t-interval over seeds, per configuration, environment, round and metric."""
+    from scipy import stats
+
+    if metric is not None:
+        _check_metric(frame, metric)
+        frame = frame[frame["metric"] == metric]
+    keys = ["config", _env_column(frame), "round", "metric"]
+    grouped = frame.groupby(keys, sort=False, observed=True)["value"]
+    out = grouped.agg(n_seeds="count", mean="mean", sd="std").reset_index()
+    n = out["n_seeds"].to_numpy()
+    se = np.where(n > 1, out["sd"].fillna(0.0).to_numpy() / np.sqrt(n), 0.0)
+    half = se * np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), 0.0)
+    out["se"] = se
+    out["low"] = out["mean"] - half
+    out["high"] = out["mean"] + half
+    return out.drop(columns="sd")
+
+
+def _check_metric(frame, metric):
+    known = list(dict.fromkeys(frame["metric"].astype(str)))
+    if metric not in known:
+        raise ParameterError("table", "metric", metric, ", ".join(known))
+
+
+def compare(frame: pd.DataFrame, a: str, b: str, metric: str = "regret", round: int | None = None,
+            level: float = config.CONFIDENCE) -> pd.DataFrame:
+    """Paired comparison of configurations ``a`` and ``b`` (labels) over the seeds both ran.
+
+    One row per environment: the mean of ``a - b`` at ``round`` (the horizon by default), its
+    standard error and ``level`` t-interval, and the number of paired seeds.
+    """
+    _check_metric(frame, metric)
+    labels = list(dict.fromkeys(frame["config"].astype(str)))
+    for name, label in (("a", a), ("b", b)):
+        if label not in labels:
+            raise ParameterError("compare", name, label, ", ".join(labels))
+    part = frame[frame["metric"] == metric]
+    at = int(part["round"].max()) if round is None else int(round)
+    part = part[part["round"] == at]
+    if part.empty:
+        raise ParameterError("compare", "round", round, f"a recorded checkpoint round, e.g. {int(frame['round'].max())}")
+    env_col = _env_column(frame)
+    rows = []
+    for env, group in part.groupby(env_col, sort=False, observed=True):
+        va = group[group["config"] == a].set_index("seed")["value"]
+        vb = group[group["config"] == b].set_index("seed")["value"]
+        common = va.index.intersection(vb.index)
+        if common.empty:
+            continue
+        diff = (va.loc[common] - vb.loc[common]).to_numpy()
+        mean, se, low, high = _interval(diff, level)
+        rows.append({env_col: env, "a": a, "b": b, "metric": metric, "round": at, "n_seeds": common.size,
+                     "mean_difference": mean, "se": se, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def fit_slope(x, y) -> tuple[float, float]:
+    """Least-squares slope and intercept of log y against log x (positive values only)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = (x > 0) & (y > 0)
+    if keep.sum() < 2:
+        return np.nan, np.nan
+    slope, intercept = np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)
+    return float(slope), float(intercept)
+
+
+__all__ = ["summarize", "compare", "fit_slope"]

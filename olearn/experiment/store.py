@@ -1,0 +1,177 @@
+"""A sweep's results directory: one parquet chunk per (configuration, seed chunk), each with a receipt.
+
+Layout::
+
+    OUT/sweep.json                                            resolved config, fingerprint, versions, device
+    OUT/results/configuration=0003/seeds-00000000-00000999.parquet   seed, round, metric, value
+    OUT/receipts/configuration=0003/seeds-00000000-00000999.json     sha256 and row count of that chunk
+
+A chunk is written to a hidden temporary file and renamed into place; its receipt is written
+the same way afterwards.  A chunk counts as done only when its receipt exists and the file's
+SHA-256 and row count match it, so a half-written, truncated or corrupted chunk is recomputed
+on ``--resume`` and no (configuration, seed) row is ever lost or duplicated.
+``results/`` is a hive-partitioned parquet dataset that other tools (pandas, DuckDB, polars)
+read directly.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SWEEP_FILE = "sweep.json"
+
+
+def chunk_name(lo: int, hi: int) -> str:
+    """Name of the chunk holding seed positions lo..hi-1 of the seed list."""
+    return f"seeds-{lo:08d}-{hi - 1:08d}"
+
+
+def chunk_path(out: Path, configuration: int, lo: int, hi: int) -> Path:
+    return Path(out) / "results" / f"configuration={configuration:04d}" / f"{chunk_name(lo, hi)}.parquet"
+
+
+def receipt_path(out: Path, configuration: int, lo: int, hi: int) -> Path:
+    return Path(out) / "receipts" / f"configuration={configuration:04d}" / f"{chunk_name(lo, hi)}.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    """``write(tmp_path)`` then rename onto ``path`` (a hidden temporary file in the same folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_chunk(out: Path, configuration: int, lo: int, hi: int, frame: pd.DataFrame, seconds: float) -> dict:
+    """Store one chunk (columns seed, round, metric, value) and then its receipt."""
+    path = chunk_path(out, configuration, lo, hi)
+    _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    receipt = {"sha256": _sha256(path), "rows": len(frame), "seeds": [int(frame["seed"].iloc[0]), int(frame["seed"].iloc[-1])],
+               "seconds": seconds, "host": platform.node(), "pid": os.getpid()}
+    _atomic_write(receipt_path(out, configuration, lo, hi), lambda tmp: tmp.write_text(json.dumps(receipt)))
+    return receipt
+
+
+def chunk_done(out: Path, configuration: int, lo: int, hi: int, rows: int) -> bool:
+    """The chunk exists, matches its receipt, and has the rows it should."""
+    path, receipt = chunk_path(out, configuration, lo, hi), receipt_path(out, configuration, lo, hi)
+    if not path.exists() or not receipt.exists():
+        return False
+    try:
+        info = json.loads(receipt.read_text())
+    except (OSError, ValueError):
+        return False
+    return info.get("rows") == rows and info.get("sha256") == _sha256(path)
+
+
+def read_chunk(out: Path, configuration: int, lo: int, hi: int) -> pd.DataFrame:
+    return pd.read_parquet(chunk_path(out, configuration, lo, hi))
+
+
+def write_sweep(out: Path, resolved: dict, fingerprint: str) -> None:
+    """The sweep's description: resolved config, fingerprint of what determines the numbers, versions, device."""
+    from olearn import __version__
+
+    versions = {"olearn": __version__, "python": platform.python_version()}
+    for mod in ("numpy", "numba", "pandas", "pyarrow", "scipy", "dask", "distributed"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except ImportError:
+            pass
+    body = {
+        "fingerprint": fingerprint, "config": resolved, "versions": versions,
+        "device": {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count()},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out / SWEEP_FILE, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
+
+
+def read_sweep(out: Path) -> dict | None:
+    path = Path(out) / SWEEP_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def clear(out: Path) -> None:
+    """Remove a sweep's results (``--force``)."""
+    for sub in ("results", "receipts"):
+        shutil.rmtree(Path(out) / sub, ignore_errors=True)
+    (Path(out) / SWEEP_FILE).unlink(missing_ok=True)
+
+
+def units(resolved: dict):
+    """(configuration, lo, hi) of every chunk, in table order."""
+    n, size = len(resolved["seeds"]), resolved["chunk_seeds"]
+    for c in range(len(resolved["configurations"])):
+        for lo in range(0, n, size):
+            yield c, lo, min(lo + size, n)
+
+
+def table(out: Path) -> pd.DataFrame:
+    """The tidy table of a finished sweep: one row per (configuration, seed, round, metric).
+
+    Columns: configuration, learner, config (its label), environment, env_config (its label),
+    the learner parameters given in the config, ``env.<name>`` for scalar environment
+    parameters given, then seed, round, metric, value.  Rows are ordered by configuration,
+    seed, round and metric recording order.
+    """
+    out = Path(out)
+    sweep = read_sweep(out)
+    if sweep is None:
+        raise FileNotFoundError(f"{out} holds no olearn sweep (expected {SWEEP_FILE})")
+    resolved = sweep["config"]
+    configs = resolved["configurations"]
+    missing = [chunk_name(lo, hi) for c, lo, hi in units(resolved) if not receipt_path(out, c, lo, hi).exists()]
+    if missing:
+        raise FileNotFoundError(f"{out}: the sweep is unfinished ({len(missing)} chunks missing); run it again with --resume")
+    parts = []
+    for c, lo, hi in units(resolved):
+        part = read_chunk(out, c, lo, hi)
+        part.insert(0, "configuration", np.int64(c))
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    conf = configs
+    idx = frame["configuration"].to_numpy()
+    meta = {
+        "learner": [x["learner"] for x in conf], "config": [x["label"] for x in conf],
+        "environment": [x["environment"] for x in conf], "env_config": [x["env_label"] for x in conf],
+    }
+    for pos, (name, values) in enumerate(meta.items(), start=1):
+        frame.insert(pos, name, pd.Categorical(np.asarray(values, dtype=object)[idx], categories=list(dict.fromkeys(values))))
+    pos = 1 + len(meta)
+    for prefix, key in (("", "learner_params"), ("env.", "env_params")):
+        names = []
+        for x in conf:
+            names.extend(k for k, v in x[key].items() if not isinstance(v, list) and k not in names)
+        for k in names:
+            cells = np.asarray([x[key].get(k, np.nan) for x in conf], dtype=object)
+            column = pd.Series(cells[idx])
+            numeric = pd.to_numeric(column, errors="coerce")
+            frame.insert(pos, prefix + k, numeric if numeric.notna().sum() == column.notna().sum() else column)
+            pos += 1
+    frame["metric"] = pd.Categorical(frame["metric"], categories=list(pd.unique(frame["metric"])))
+    return frame

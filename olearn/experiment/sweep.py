@@ -1,0 +1,164 @@
+"""Run an experiment's (configuration, seed chunk) units, in this process or on a Dask cluster.
+
+Every unit is one call of :func:`olearn.run` on one configuration and a contiguous slice of the
+seeds, written as its own chunk (:mod:`olearn.experiment.store`).  Because a seed's trajectory
+does not depend on which other seeds share its launch, the table is the same bit for bit
+whether the units run here, on a 2-worker ``LocalCluster`` or on a remote cluster, and whether
+the sweep ran in one go or was resumed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from olearn.experiment import store
+from olearn.experiment.config import Experiment
+
+
+class SweepExistsError(RuntimeError):
+    """The results directory holds another or an unfinished sweep and neither --resume nor --force was given."""
+
+
+def run_unit(task: dict) -> dict:
+    """Run one configuration on one seed chunk and store it; returns the chunk's receipt.
+
+    ``task`` is plain data (it travels to Dask workers): the configuration, the run settings,
+    the seed slice and the output directory.
+    """
+    import environments
+    import olearn
+
+    if task.get("threads"):
+        import numba
+
+        numba.set_num_threads(min(int(task["threads"]), numba.config.NUMBA_NUM_THREADS))
+    conf = task["configuration"]
+    env = environments.make(conf["environment"], **conf["env_params"])
+    learner = olearn.make(conf["learner"], **conf["learner_params"])
+    result = olearn.run(
+        learner, env, horizon=task["horizon"], seeds=np.asarray(task["seeds"], dtype=np.int64), backend=task["backend"],
+        checkpoints=task["checkpoints"], metrics=task["metrics"], delay=task["delay"] or None, progress=False,
+    )
+    n_s, n_r, n_m = result.values.shape[1:]
+    frame = pd.DataFrame({
+        "seed": np.repeat(result.seeds, n_r * n_m),
+        "round": np.tile(np.repeat(result.rounds, n_m), n_s),
+        "metric": np.tile(np.asarray(result.columns, dtype=object), n_s * n_r),
+        "value": result.values[0].reshape(-1),
+    })
+    receipt = store.write_chunk(Path(task["out"]), conf["index"], task["lo"], task["hi"], frame, result.seconds)
+    return {"configuration": conf["index"], "lo": task["lo"], "hi": task["hi"], "steps": n_s * task["horizon"], **receipt}
+
+
+def _expected_rows(exp: Experiment, conf_index: int, n_seeds: int) -> int:
+    import environments
+    from olearn.engine import problems
+    from olearn.engine.run import _metrics, checkpoint_grid
+
+    conf = exp.configurations[conf_index]
+    env = environments.make(conf.environment, **conf.env_params)
+    metrics = _metrics(exp.metrics, env)
+    cols = len(problems.of(env.type.kind).metric_columns(metrics, env))
+    return n_seeds * checkpoint_grid(exp.horizon, exp.checkpoints).size * cols
+
+
+def pending_units(exp: Experiment, out: Path) -> tuple[list, int]:
+    """Tasks of the units not yet stored (or stored wrongly), and the number of all units."""
+    resolved = exp.resolved()
+    tasks, total, rows_of = [], 0, {}
+    for c, lo, hi in store.units(resolved):
+        total += 1
+        key = (c, hi - lo)
+        if key not in rows_of:
+            rows_of[key] = _expected_rows(exp, c, hi - lo)
+        if store.chunk_done(out, c, lo, hi, rows_of[key]):
+            continue
+        tasks.append({
+            "configuration": resolved["configurations"][c], "horizon": exp.horizon,
+            "seeds": resolved["seeds"][lo:hi], "lo": lo, "hi": hi, "backend": exp.backend,
+            "checkpoints": resolved["checkpoints"], "metrics": resolved["metrics"], "delay": exp.delay, "out": str(out),
+        })
+    return tasks, total
+
+
+def prepare(exp: Experiment, out: Path, resume: bool, force: bool) -> str:
+    """Check the results directory against this experiment: 'done', 'resume' or 'new'."""
+    out = Path(out)
+    stored = store.read_sweep(out)
+    if stored is not None and force:
+        store.clear(out)
+        stored = None
+    if stored is None:
+        if (out / "results").exists() and any((out / "results").iterdir()):
+            raise SweepExistsError(f"{out} holds results without a {store.SWEEP_FILE}: use --force to overwrite or another --out")
+        store.write_sweep(out, exp.resolved(), exp.fingerprint())
+        return "new"
+    if stored["fingerprint"] != exp.fingerprint():
+        raise SweepExistsError(
+            f"{out} holds a different sweep (its config differs from {exp.source}): "
+            "use --force to replace it, or another out directory"
+        )
+    tasks, _ = pending_units(exp, out)
+    if not tasks:
+        return "done"
+    if not resume:
+        raise SweepExistsError(f"{out} holds an unfinished run of this sweep ({len(tasks)} chunks to go): "
+                               "use --resume to finish it, or --force to start over")
+    return "resume"
+
+
+def execute(tasks: list, scheduler=None, workers: int = 0, on_done=None) -> None:
+    """Run ``tasks`` here (``workers=0`` and no scheduler) or on Dask; ``on_done(receipt)`` after each unit.
+
+    ``workers > 0`` starts a ``LocalCluster`` with that many single-threaded worker processes;
+    ``scheduler`` is the address of an existing Dask scheduler.  A unit lost with a killed worker
+    is run again by Dask; whatever finished is on disk either way.
+    """
+    on_done = on_done or (lambda receipt: None)
+    if scheduler is None and workers == 0:
+        for task in tasks:
+            on_done(run_unit(task))
+        return
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        threads = 1 if cluster is not None else None
+        futures = [
+            client.submit(run_unit, dict(task, threads=threads), pure=False)
+            for task in tasks
+        ]
+        for future in as_completed(futures):
+            on_done(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_experiment(exp: Experiment, out=None, resume: bool = False, force: bool = False, scheduler=None,
+                   workers: int = 0, progress=None) -> pd.DataFrame:
+    """Run (or finish, or just read) an experiment and return its tidy table.
+
+    ``progress(receipt, done_units, total_units)`` is called after each unit (the CLI draws bars).
+    """
+    out = Path(out or exp.out)
+    state = prepare(exp, out, resume, force)
+    if state != "done":
+        tasks, total = pending_units(exp, out)
+        done = [total - len(tasks)]
+
+        def on_done(receipt):
+            done[0] += 1
+            if progress is not None:
+                progress(receipt, done[0], total)
+
+        execute(tasks, scheduler=scheduler, workers=workers, on_done=on_done)
+    return store.table(out)

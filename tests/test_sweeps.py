@@ -1,0 +1,294 @@
+"""Sweeps: configs validated before work, chunks stored atomically, the same table in one process,
+on a 2-worker LocalCluster, after Ctrl-C, after a killed worker and after a corrupted chunk.
+
+The sweeps use the python backend (no compilation, so worker processes start working at once);
+the python and cpu backends give the same numbers (tests/test_parity.py).
+"""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import olearn
+from olearn import experiment
+from olearn.experiment import ConfigError, SweepExistsError, figures, store, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# 4 learners x 3 environments x 2 parameter values x 1,000 seeds (the issue's acceptance sweep)
+BIG = {
+    "run": {"horizon": 5, "seeds": 1000, "chunk_seeds": 250, "backend": "python", "checkpoints": [2, 5]},
+    "environments": [
+        {"name": "bernoulli", "means": [0.2, 0.5, 0.8]},
+        {"name": "gaussian", "means": [0.3, 0.6, 0.1], "sigma": 0.5},
+        {"name": "switching", "n_arms": 3, "period": 5, "gap": 0.2},
+    ],
+    "learners": [
+        {"name": "exp3", "eta": [0.05, 0.3]},
+        {"name": "ucb1", "c": [0.5, 2.0]},
+        {"name": "epsilon_greedy", "epsilon": [0.05, 0.2]},
+        {"name": "hedge", "eta": [0.1, 1.0]},
+    ],
+}
+
+# a smaller sweep with enough work per chunk to interrupt it
+SMALL_TOML = """
+[run]
+horizon = 300
+seeds = 48
+chunk_seeds = 4
+backend = "python"
+checkpoints = [30, 300]
+
+[[environments]]
+name = "bernoulli"
+means = [0.2, 0.5, 0.8]
+
+[[learners]]
+name = "exp3"
+eta = [0.05, 0.3]
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small")
+    path = folder / "small.toml"
+    path.write_text(SMALL_TOML)
+    exp = experiment.load(path)
+    reference = sweep.run_experiment(exp, out=folder / "reference")
+    return path, exp, reference
+
+
+def _receipts(out):
+    return sorted((Path(out) / "receipts").rglob("*.json"))
+
+
+# ----------------------------------------------------------------- the table
+
+
+def test_table_matches_direct_runs(small, tmp_path):
+    """Every (configuration, seed) row equals olearn.run on that configuration, whatever the chunking."""
+    _, exp, table = small
+    import environments
+
+    direct = olearn.run(olearn.make("exp3", eta=[0.05, 0.3]), environments.make("bernoulli", means=[0.2, 0.5, 0.8]),
+                        horizon=300, seeds=48, checkpoints=[30, 300], backend="cpu")
+    frame = direct.to_frame()
+    assert len(table) == len(frame) == 2 * 48 * 2 * len(direct.columns)
+    np.testing.assert_array_equal(table["value"].to_numpy(), frame["value"].to_numpy())
+    np.testing.assert_array_equal(table["seed"].to_numpy(), frame["seed"].to_numpy())
+    assert table["config"].astype(str).tolist() == frame["config"].astype(str).tolist()
+    assert not table.duplicated(["configuration", "seed", "round", "metric"]).any()
+
+
+def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
+    exp = experiment.parse(BIG, source="big")
+    assert len(exp.configurations) == 4 * 3 * 2
+    here = sweep.run_experiment(exp, out=tmp_path / "here")
+    cluster = sweep.run_experiment(exp, out=tmp_path / "cluster", workers=2)
+    import environments
+
+    columns = {e["name"]: len(environments.make(**e).metrics()) - 1 + 3 for e in BIG["environments"]}  # counts: 3 arms
+    assert len(here) == sum(8 * 1000 * 2 * n for n in columns.values())
+    pd.testing.assert_frame_equal(here, cluster, check_exact=True)
+    assert set(here.groupby("configuration")["seed"].nunique()) == {1000}
+
+
+def test_ctrl_c_then_resume(small, tmp_path):
+    path, exp, reference = small
+    out = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "olearn.cli.main", "run", str(path), "--out", str(out), "--workers", "0"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while len(_receipts(out)) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    text, _ = proc.communicate(timeout=60)
+    stored = len(_receipts(out))
+    assert proc.returncode == 130, text
+    assert 0 < stored < 24, f"{stored} chunks stored before the interrupt"
+    assert "--resume" in text
+    with pytest.raises(SweepExistsError, match="--resume"):
+        sweep.run_experiment(exp, out=out)  # an unfinished sweep is not silently redone
+    done = subprocess.run(cmd + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{24 - stored} of 24 chunks" in " ".join(done.stdout.split())
+    pd.testing.assert_frame_equal(olearn.load(out), reference, check_exact=True)
+
+
+def test_killed_worker_then_resume(small, tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    _, exp, reference = small
+    out = tmp_path / "killed"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+        errors = []
+
+        def go():
+            try:
+                sweep.run_experiment(exp, out=out, scheduler=cluster.scheduler_address)
+            except Exception as err:  # noqa: BLE001  (a lost worker may fail the sweep; --resume finishes it)
+                errors.append(err)
+
+        thread = threading.Thread(target=go)
+        thread.start()
+        deadline = time.time() + 120
+        while len(_receipts(out)) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        killed_at = len(_receipts(out))
+        os.kill(pids[0], signal.SIGKILL)
+        thread.join(timeout=300)
+    assert killed_at < 24, "the sweep ended before a worker could be killed"
+    table = sweep.run_experiment(exp, out=out, resume=True)
+    pd.testing.assert_frame_equal(table, reference, check_exact=True)
+
+
+def test_corrupted_and_half_written_chunks_are_recomputed(small, tmp_path):
+    path, exp, reference = small
+    out = tmp_path / "corrupt"
+    sweep.run_experiment(exp, out=out)
+    chunks = sorted((out / "results").rglob("*.parquet"))
+    truncated, flipped, unreceipted = chunks[0], chunks[5], chunks[9]
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    flipped.write_bytes(data)
+    receipt = out / "receipts" / unreceipted.parent.name / unreceipted.with_suffix(".json").name
+    receipt.unlink()  # as if the process died between the chunk and its receipt
+    (unreceipted.parent / f".{unreceipted.name}.abc.tmp").write_bytes(b"half")  # a half-written leftover
+    untouched = {p: p.stat().st_mtime_ns for p in chunks if p not in (truncated, flipped, unreceipted)}
+    calls = []
+    table = sweep.run_experiment(exp, out=out, resume=True, progress=lambda r, d, t: calls.append(r))
+    assert sorted((c["configuration"], c["lo"]) for c in calls) == sorted(
+        (int(p.parent.name.split("=")[1]), int(p.stem.split("-")[1])) for p in (truncated, flipped, unreceipted))
+    assert all(p.stat().st_mtime_ns == t for p, t in untouched.items())
+    pd.testing.assert_frame_equal(table, reference, check_exact=True)
+
+
+def test_a_finished_sweep_returns_at_once_unless_forced(small, tmp_path, monkeypatch):
+    _, exp, reference = small
+    out = tmp_path / "again"
+    sweep.run_experiment(exp, out=out)
+
+    def refuse(task):
+        raise AssertionError("a finished sweep recomputed a chunk")
+
+    monkeypatch.setattr(sweep, "run_unit", refuse)
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out), reference, check_exact=True)
+    with pytest.raises(AssertionError, match="recomputed"):
+        sweep.run_experiment(exp, out=out, force=True)
+
+
+def test_a_different_config_never_overwrites_stored_results(small, tmp_path):
+    path, exp, _ = small
+    out = tmp_path / "other"
+    sweep.run_experiment(exp, out=out)
+    before = {p: p.read_bytes() for p in (out / "results").rglob("*.parquet")}
+    other = experiment.parse(dict(BIG, run=dict(BIG["run"], seeds=3)), source="other")
+    with pytest.raises(SweepExistsError, match="different sweep"):
+        sweep.run_experiment(other, out=out)
+    assert before == {p: p.read_bytes() for p in (out / "results").rglob("*.parquet")}
+
+
+# ----------------------------------------------------------------- bad configs
+
+
+def _raw(**changes):
+    raw = {"run": {"horizon": 50, "seeds": 4}, "environments": [{"name": "bernoulli", "means": [0.2, 0.8]}],
+           "learners": [{"name": "exp3", "eta": [0.1, 0.2]}]}
+    for key, value in changes.items():
+        section, _, name = key.partition("__")
+        if name:
+            target = raw[section] if isinstance(raw[section], dict) else raw[section][0]
+            target[name] = value
+        else:
+            raw[section] = value
+    return raw
+
+
+@pytest.mark.parametrize("changes, key, allowed", [
+    ({"learners__name": "exp4"}, "learners[0].name", "exp3"),
+    ({"environments__name": "bernouli"}, "environments[0].name", "bernoulli"),
+    ({"learners__eta": [0.1, -1.0]}, "learners[0].eta", "[0, inf]"),
+    ({"learners__etta": 0.1}, "learners[0].etta", "did you mean 'eta'"),
+    ({"run__horizn": 10}, "run.horizn", "did you mean 'horizon'"),
+    ({"enviroments": [{"name": "bernoulli", "means": [0.5]}]}, "enviroments", "did you mean 'environments'"),
+    ({"run__backend": "tpu"}, "run.backend", "cpu"),
+    ({"run__seeds": 0}, "run.seeds", "integer >= 1"),
+    ({"run__chunk_seeds": 0}, "run.chunk_seeds", "integer >= 1"),
+    ({"run__metrics": ["regret", "wins"]}, "run.metrics", "pseudo_regret"),
+    ({"run__seeds": 10**7, "run__checkpoints": 2000, "run__horizon": 10**6}, "run.seeds", "GiB"),
+    ({"figures": [{"kind": "slope", "metric": "regret"}]}, "figures[0].x", "round"),
+    ({"figures": [{"kind": "curve"}]}, "figures[0].kind", "curves"),
+])
+def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
+    with pytest.raises(ConfigError) as err:
+        experiment.parse(_raw(**changes), source="c.toml")
+    assert err.value.name == key
+    assert allowed in str(err.value)
+
+
+def test_cli_rejects_a_bad_config_before_any_work(tmp_path):
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    path = tmp_path / "bad.toml"
+    path.write_text('[run]\nhorizon = 10\nout = "%s"\n[[environments]]\nname = "bernoulli"\nmeans = [0.2, 0.8]\n'
+                    '[[learners]]\nname = "ucb1"\nc = -1.0\n' % (tmp_path / "out"))
+    result = CliRunner().invoke(app, ["run", str(path)])
+    assert result.exit_code != 0
+    assert "learners[0].c" in str(result.exception)
+    assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------- summaries, comparisons, figures
+
+
+def test_summary_and_paired_comparison_against_scipy(small):
+    _, _, table = small
+    summary = olearn.summarize(table, "regret")
+    final = table[(table["metric"] == "regret") & (table["round"] == 300)]
+    for label, part in final.groupby("config", observed=True):
+        values = part["value"].to_numpy()
+        row = summary[(summary["config"] == label) & (summary["round"] == 300)].iloc[0]
+        low, high = stats.t.interval(0.95, values.size - 1, loc=values.mean(), scale=stats.sem(values))
+        assert row["mean"] == pytest.approx(values.mean())
+        assert (row["low"], row["high"]) == pytest.approx((low, high))
+    a, b = "exp3(eta=0.05)", "exp3(eta=0.3)"
+    cmp = olearn.compare(table, a, b, metric="regret").iloc[0]
+    va = final[final["config"] == a].sort_values("seed")["value"].to_numpy()
+    vb = final[final["config"] == b].sort_values("seed")["value"].to_numpy()
+    d = va - vb
+    low, high = stats.t.interval(0.95, d.size - 1, loc=d.mean(), scale=stats.sem(d))
+    assert cmp["n_seeds"] == 48
+    assert (cmp["mean_difference"], cmp["low"], cmp["high"]) == pytest.approx((d.mean(), low, high))
+    assert stats.ttest_rel(va, vb).pvalue < 0.05 or low < 0 < high  # the interval agrees with the paired t-test
+    with pytest.raises(olearn.ParameterError, match="exp3"):
+        olearn.compare(table, a, "exp9")
+
+
+def test_slope_figure_recovers_a_known_rate(tmp_path):
+    """Synthetic table with mean regret = 3 sqrt(T): the fitted slope is 1/2."""
+    rounds = np.array([10, 30, 100, 300, 1000])
+    rows = [{"configuration": 0, "learner": "x", "config": "x", "environment": "e", "env_config": "e", "seed": s,
+             "round": r, "metric": "regret", "value": 3 * np.sqrt(r) * (1 + 0.01 * (s - 2))}
+            for s in range(5) for r in rounds]
+    frame = pd.DataFrame(rows)
+    spec = figures.check({"kind": "slope", "x": "round", "metric": "regret", "rate": 0.5, "fit_from": 0.0})
+    fig = figures.slope(frame, spec)
+    assert fig.olearn_fits[0]["slope"] == pytest.approx(0.5, abs=1e-9)
+    paths = figures.draw(frame, [spec, figures.check({"kind": "curves", "metric": "regret"})], tmp_path)
+    assert sorted(p.name for p in paths) == ["curves.pdf", "curves.png", "slope_round.pdf", "slope_round.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
