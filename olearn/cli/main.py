@@ -154,7 +154,11 @@ def run(
     metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
     metric = metric or ("pseudo_regret" if "pseudo_regret" in set(frame["metric"].astype(str)) else "regret")
     console.print(_sweep_table(frame, metric))
-    paths = figures.draw(frame, exp.figures, out)
+    wanted = [out / "figures" / f"{spec['file']}.{ext}" for spec in exp.figures for ext in ("png", "pdf")]
+    if state == "done" and all(p.exists() for p in wanted):
+        paths = wanted  # already drawn from these very results
+    else:
+        paths = figures.draw(frame, exp.figures, out)
     console.print(f"results: {out / 'results'}  (config, versions and device: {out / store.SWEEP_FILE})")
     console.print("figures: " + ", ".join(str(p) for p in paths if p.suffix == ".png"))
     console.print(f"done in {time.perf_counter() - started:.1f} s")
