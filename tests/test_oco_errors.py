@@ -1,0 +1,77 @@
+"""Bad input to oco runs: one clear error each, naming the parameter."""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from environments.oco_custom import user_loss
+from olearn.core.kernel import kernel
+
+
+def test_radius_must_be_positive():
+    for r in (0.0, -1.0):
+        with pytest.raises(olearn.ParameterError, match="'radius'.*allowed: a finite number in \\(0, inf\\]"):
+            environments.make("sea_quadratic", radius=r)
+
+
+def test_dimension_mismatch_names_dim():
+    env = environments.make("sea_quadratic", dim=3)
+    with pytest.raises(olearn.ParameterError, match="'dim' = 5 .*3, the environment's dimension"):
+        olearn.run(olearn.make("optimistic_omd", dim=5), env, horizon=5, backend="python")
+    olearn.run(olearn.make("optimistic_omd", dim=3), env, horizon=5, backend="python")  # the matching one runs
+
+
+@pytest.mark.parametrize("name, param", [("ogd", "eta"), ("ogd", "lam"), ("optimistic_omd", "eta"), ("implicit_ftrl", "eta"),
+                                         ("optimistic_ftrl", "delta"), ("adagrad_norm", "eta")])
+def test_negative_step_size_names_it(name, param):
+    with pytest.raises(olearn.ParameterError, match=f"'{param}' = -0.1"):
+        olearn.make(name, **{param: -0.1})
+
+
+def test_entropic_learner_needs_a_simplex():
+    with pytest.raises(olearn.ParameterError, match="'env'.*simplex"):
+        olearn.run(olearn.make("optimistic_omd_entropic"), environments.make("sea_linear"), horizon=3, backend="python")
+
+
+def test_arms_learner_on_oco_world_is_refused():
+    with pytest.raises(olearn.ParameterError, match="kind 'arms'"):
+        olearn.run(olearn.make("exp3"), environments.make("sea_linear"), horizon=3, backend="python")
+
+
+@kernel
+def log_barrier(x, g, t, seed):
+    """f(x) = -log(1 - x_0): infinite gradient at x_0 = 1, NaN beyond."""
+    for i in range(x.size):
+        g[i] = 0.0
+    g[0] = 1.0 / (1.0 - x[0])
+    return -math.log(1.0 - x[0]) if x[0] < 1.0 else math.nan
+
+
+@kernel
+def half_square(x, g, t, seed):
+    value = 0.0
+    for i in range(x.size):
+        g[i] = x[i] - 0.5
+        value += 0.5 * (x[i] - 0.5) ** 2
+    return value
+
+
+def test_nonfinite_user_gradient_is_one_clear_error():
+    # on the box [-1, 1]^2 the probe reaches x_0 = 1, where the gradient is infinite
+    with pytest.raises(olearn.ParameterError, match="'loss_grad'.*finite"):
+        user_loss(log_barrier, dim=2, domain="box", radius=1.0)
+    with pytest.raises(olearn.ParameterError, match="'loss_grad'.*@olearn.core.kernel.kernel"):
+        user_loss(lambda x, g, t, seed: 0.0)
+
+
+def test_user_loss_runs_and_counts_no_nonfinite_rounds():
+    env = user_loss(half_square, dim=2, radius=2.0)
+    res = olearn.run(olearn.make("ogd"), env, horizon=200, backend="python")
+    assert res.columns == ["loss", "nonfinite"]
+    assert res.final("nonfinite")[0, 0] == 0.0
+    # OGD converges to the minimizer (0.5, 0.5): late losses are tiny
+    assert res.metric("loss")[0, 0, -1] - res.metric("loss")[0, 0, -2] < 1e-3 * (res.rounds[-1] - res.rounds[-2])
+    inside = user_loss(log_barrier, dim=2, radius=0.5)  # a ball of radius 1/2 keeps x_0 < 1
+    assert np.isfinite(olearn.run(olearn.make("ogd"), inside, horizon=20, backend="python").final("loss")).all()

@@ -1,0 +1,97 @@
+"""oco learners and worlds give identical trajectories on every backend, and conform.
+
+python vs cpu (bit-identical metrics, first coordinates and losses) for every oco learner with each
+of its ``test_params`` on each ``test_params`` of one world per learner (every oco world appears),
+and the gpu backend (the CUDA simulator in CI) against python for every learner.  (The shared
+parity/conformance/step-wise tests route arms learners; kind oco is covered here.)
+"""
+import os
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn import testing
+from olearn.engine import domains
+from olearn.learners import oco
+
+# one world per learner (one compiled loop each), every oco world covered
+WORLD_OF = {
+    "ogd": "sea_quadratic",
+    "adagrad_norm": "sea_linear",
+    "optimistic_omd": "sea_quadratic",
+    "optimistic_omd_entropic": "sea_linear",
+    "optimistic_ftrl": "sea_linear",
+    "implicit_ftrl": "linear_stream",
+    "delayed_dual_averaging": "sea_quadratic",
+}
+SEEDS = [0, 5]
+H = 30
+# each cpu pair compiles a fused loop (~15-25 s on 2 cores): by default one learner per world, every
+# learner with OLEARN_FULL_PARITY=1 (the gpu-simulator comparison below covers every learner always)
+CPU_DEFAULT = {"optimistic_omd", "optimistic_omd_entropic", "implicit_ftrl"}
+CPU_NAMES = sorted(WORLD_OF) if os.environ.get("OLEARN_FULL_PARITY") == "1" else sorted(CPU_DEFAULT)
+
+
+def _worlds(learner_name):
+    etype = environments.REGISTRY[WORLD_OF[learner_name]]
+    envs = [etype.make(**p) for p in etype.test_params]
+    if learner_name == "optimistic_omd_entropic":
+        envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
+    assert envs
+    return envs
+
+
+def test_every_oco_learner_and_world_is_covered():
+    assert set(WORLD_OF) == {t.name for t in oco.LEARNERS}
+    assert set(WORLD_OF.values()) == {n for n, t in environments.REGISTRY.items() if t.kind == "oco"}
+    assert {WORLD_OF[n] for n in CPU_DEFAULT} == set(WORLD_OF.values())
+
+
+def _same(a, b, what):
+    for field in ("values", "actions", "losses"):
+        x, y = getattr(a, field), getattr(b, field)
+        assert x.shape == y.shape and np.array_equal(x, y), f"{what}: {field} differ"
+
+
+@pytest.mark.parametrize("name", CPU_NAMES)
+def test_python_and_cpu_agree(name):
+    ltype = oco.LEARNERS[[t.name for t in oco.LEARNERS].index(name)]
+    for lp in ltype.test_params:
+        for env in _worlds(name):
+            h = min(H, env.type.max_horizon(env.values) or H)
+            runs = [olearn.run(ltype.make(**lp), env, horizon=h, seeds=SEEDS, backend=b, trace=True, checkpoints=4)
+                    for b in ("python", "cpu")]
+            _same(*runs, f"{name}{lp} on {env!r}")
+            assert np.all(np.isfinite(runs[0].values))
+            assert np.ptp(runs[0].losses) > 0
+
+
+@pytest.mark.parametrize("name", sorted(WORLD_OF))
+def test_learner_parameters_are_validated(name):
+    testing.check_parameters(oco.LEARNERS[[t.name for t in oco.LEARNERS].index(name)])
+
+
+@pytest.mark.parametrize("name", sorted(WORLD_OF))
+def test_gpu_matches_python(name):
+    pytest.importorskip("numba.cuda")
+    ltype = oco.LEARNERS[[t.name for t in oco.LEARNERS].index(name)]
+    env = _worlds(name)[-1]
+    learner = ltype.make(**ltype.test_params[-1])
+    py = olearn.run(learner, env, horizon=12, seeds=[0, 9], backend="python", trace=True)
+    gpu = olearn.run(learner, env, horizon=12, seeds=[0, 9], backend="gpu", trace=True)
+    _same(py, gpu, f"{name} gpu")
+
+
+@pytest.mark.parametrize("env_name", ["sea_quadratic", "sea_linear", "linear_stream"])
+def test_worlds_are_deterministic_and_validate_parameters(env_name):
+    etype = environments.REGISTRY[env_name]
+    learner = olearn.make("implicit_ftrl" if env_name == "linear_stream" else "ogd")
+    for p in etype.test_params:
+        env = etype.make(**p)
+        a = olearn.run(learner, env, horizon=10, seeds=[1, 2], backend="python", trace=True)
+        b = olearn.run(learner, env, horizon=10, seeds=[1, 2], backend="python", trace=True)
+        _same(a, b, f"{env!r} determinism")
+        assert not np.array_equal(a.losses[0, 0], a.losses[0, 1]) or p.get("noise", 1) == 0 or env_name == "linear_stream"
+    testing.check_parameters(etype)
