@@ -64,7 +64,7 @@ def build(run_seed):
         if j < seeds.size:
             seed_loop(
                 lp_table[config_of[j]], ep, dp, seeds[j], horizon, ckpts,
-                work[j], layout, out[j], trace_actions[j], trace_losses[j],
+                work[:, j], layout, out[j], trace_actions[j], trace_losses[j],
             )
 
     def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
@@ -73,7 +73,8 @@ def build(run_seed):
         d_out = cuda.device_array(out.shape, dtype=np.float64)
         d_ta = cuda.device_array(trace_actions.shape, dtype=np.float64)
         d_tl = cuda.device_array(trace_losses.shape, dtype=np.float64)
-        d_work = cuda.device_array((n, width), dtype=np.float64)
+        # one column per job: neighbouring threads touch neighbouring addresses (coalesced loads and stores)
+        d_work = cuda.device_array((width, n), dtype=np.float64)
         threads = min(config.THREADS_PER_BLOCK, n) if simulated() else config.THREADS_PER_BLOCK  # the simulator runs a thread each
         blocks = (n + threads - 1) // threads
         with warnings.catch_warnings():  # the simulator runs the uint64 hashing in NumPy, in its own threads

@@ -1,0 +1,71 @@
+"""GPU throughput: UCB1 on the 10-armed Bernoulli demo problem through ``olearn.run(..., backend="gpu")``,
+printed next to the hand-written reference kernels run in the same process, then EXP3, Hedge with
+100 experts, Thompson sampling, and a 16-configuration EXP3 grid as one launch.
+
+    python experiments/benchmarks/bench_gpu.py [--seeds 1000000] [--horizon 10000] [--reference PATH]
+
+Steps/s = seeds x rounds per second, compilation excluded (each combination is compiled by a small
+warm-up run first).  Needs an NVIDIA GPU, numba-cuda and CuPy (``pip install "olearn[gpu]"``); without
+CuPy the reference kernels are skipped.  ``NUMBA_ENABLE_CUDASIM=1`` with tiny sizes checks the script.
+"""
+import argparse
+import importlib.util
+import time
+from pathlib import Path
+
+import numpy as np
+
+import environments
+import olearn
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "reference_ucb_gpu.py"
+
+
+def reference(path: Path, seeds: int, horizon: int):
+    try:
+        spec = importlib.util.spec_from_file_location("reference_ucb_gpu", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except (ImportError, FileNotFoundError) as err:
+        print(f"reference kernels skipped: {err}")
+        return None
+    raw, _ = module.raw(seeds, horizon)
+    print(f"{'reference raw CUDA kernel (float32)':<48} seeds={seeds:<8} horizon={horizon}: {raw:.3e} steps/s")
+    s2, h2 = min(seeds, 100_000), min(horizon, 2_000)
+    per_round, _ = module.per_round(s2, h2)
+    print(f"{'reference per-round CuPy':<48} seeds={s2:<8} horizon={h2}: {per_round:.3e} steps/s")
+    return raw
+
+
+def timed(label, learner, env, seeds, horizon, baseline=None, **kw):
+    olearn.run(learner, env, horizon=min(horizon, 10), seeds=2, backend="gpu", **kw)  # compile
+    start = time.perf_counter()
+    result = olearn.run(learner, env, horizon=horizon, seeds=seeds, backend="gpu", **kw)
+    seconds = time.perf_counter() - start
+    steps = result.values.shape[0] * result.values.shape[1] * horizon
+    ratio = f"  ratio to raw kernel {steps / seconds / baseline:.3f}" if baseline else ""
+    metric = result.columns[0]
+    print(f"{label:<48} seeds={result.values.shape[1]:<8} horizon={horizon}: {steps / seconds:.3e} steps/s "
+          f"({seconds:.2f} s, mean {metric} {result.final(metric).mean():.1f}){ratio}")
+    return result
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=1_000_000)
+    p.add_argument("--horizon", type=int, default=10_000)
+    p.add_argument("--reference", type=Path, default=REFERENCE)
+    a = p.parse_args()
+    from olearn.backends import gpu
+
+    gpu.check()
+    raw = reference(a.reference, a.seeds, a.horizon)
+    demo = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
+    timed("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
+    small = max(1, a.seeds // 10)
+    timed("olearn exp3", olearn.make("exp3"), demo, small, a.horizon, metrics=["pseudo_regret"])
+    timed("olearn thompson", olearn.make("thompson"), demo, small, a.horizon, metrics=["pseudo_regret"])
+    experts = environments.make("experts", n_experts=100, gap=0.1)
+    timed("olearn hedge, 100 experts", olearn.make("hedge"), experts, max(1, a.seeds // 100), a.horizon, metrics=["regret"])
+    grid = olearn.make("exp3", eta=list(np.geomspace(0.005, 0.5, 16)))
+    timed("olearn exp3, 16-value eta grid in one run", grid, demo, small, a.horizon, metrics=["pseudo_regret"])
