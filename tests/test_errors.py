@@ -80,8 +80,9 @@ def test_unknown_names_list_the_choices(call, what, name, choices):
 
 def test_unknown_metric_of_a_result_names_the_recorded_ones():
     res = olearn.run("ucb1", ENV, horizon=5, backend="python")
-    with pytest.raises(KeyError) as err:
+    with pytest.raises(ParameterError) as err:
         res.final("coverage")
+    assert err.value.name == "metric"
     assert "coverage" in str(err.value) and "pseudo_regret" in str(err.value)
 
 

@@ -64,7 +64,9 @@ class Result:
     def metric(self, name: str) -> np.ndarray:
         """``values[..., m]`` for the metric column ``name``: shape (configs, seeds, checkpoints)."""
         if name not in self.columns:
-            raise KeyError(f"no metric {name!r} in this result; recorded: {', '.join(self.columns)}")
+            from olearn.core.errors import ParameterError  # noqa: PLC0415
+
+            raise ParameterError("result", "metric", name, f"a recorded column: {', '.join(self.columns)}")
         return self.values[..., self.columns.index(name)]
 
     def final(self, name: str) -> np.ndarray:
