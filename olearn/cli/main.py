@@ -103,13 +103,20 @@ def run(
     force: bool = typer.Option(False, "--force", help="discard stored results of this directory and run again"),
     scheduler: str = typer.Option(None, help="address of a running Dask scheduler (default: a LocalCluster)"),
     workers: int = typer.Option(None, help="LocalCluster worker processes (default: the CPU count; 0 runs in this process)"),
+    small: bool = typer.Option(False, "--small", help="figure scripts only: the test size (seconds)"),
 ):
-    """Run every learner configuration of a config on every environment configuration and seed; store, summarize, draw."""
+    """Run a sweep config (every learner configuration on every environment configuration and seed; store,
+    summarize, draw) or a figure config (a [figure] table naming the script that draws one paper figure)."""
     import os
 
     from olearn import experiment
-    from olearn.experiment import figures, store, sweep
+    from olearn.experiment import figures, script, store, sweep
 
+    if script.figure_script(config) is not None:
+        started = time.perf_counter()
+        where = script.run_figure_script(config, out, small)
+        console.print(f"figure outputs: {where}  (done in {time.perf_counter() - started:.1f} s)")
+        return
     exp = experiment.load(config)  # everything validated before any work starts
     out = Path(out or exp.out)
     if workers is None:

@@ -1,0 +1,63 @@
+"""Figure-script configs: a TOML whose ``[figure]`` table names a script that draws one paper figure.
+
+Figures that need their own computation (regret against a variance bound, instances remaining
+against iterations, a table in a paper's layout) are scripts under ``experiments/``. Their TOML
+holds the sizes and names the script::
+
+    [figure]
+    script = "experiments/sea/bound_grid.py"   # relative to the repository root (or to the TOML)
+
+    [full]
+    horizon = 100000
+
+``olearn run FIGURE.toml [--out DIR] [--small]`` runs the script as ``__main__`` with the command
+line ``SCRIPT --config FIGURE.toml --out DIR [--small]``; each script accepts those three options.
+"""
+from __future__ import annotations
+
+import runpy
+import sys
+import tomllib
+from pathlib import Path
+
+from olearn.experiment.config import ConfigError
+
+
+def figure_script(path) -> Path | None:
+    """The script a figure config names, or None for a sweep config (no ``[figure]`` table)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        return None  # the sweep loader reports these with its own messages
+    table = raw.get("figure")
+    if not isinstance(table, dict):
+        return None
+    script = table.get("script")
+    if not isinstance(script, str) or not script.endswith(".py"):
+        raise ConfigError(str(path), "figure.script", script, "the path of a Python script, e.g. experiments/sea/bound_grid.py")
+    for base in (Path.cwd(), *path.resolve().parents):
+        if (base / script).is_file():
+            return (base / script).resolve()
+    raise ConfigError(str(path), "figure.script", script, "an existing file relative to the repository root or to the config")
+
+
+def run_figure_script(config, out=None, small: bool = False) -> Path:
+    """Run the figure script of ``config`` in this process; returns the output directory."""
+    config = Path(config)
+    script = figure_script(config)
+    if script is None:
+        raise ConfigError(str(config), "figure", None, "a [figure] table with script = ...")
+    out = Path(out or Path("runs") / config.stem)
+    argv = [str(script), "--config", str(config), "--out", str(out)] + (["--small"] if small else [])
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = argv
+    sys.path.insert(0, str(script.parent))  # the script's sibling modules, as `python SCRIPT` would see them
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            raise
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    return out

@@ -1,0 +1,57 @@
+"""`olearn run FIGURE.toml` runs the script a [figure] table names, with --config/--out/--small."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from olearn.cli.main import app
+from olearn.experiment import ConfigError
+from olearn.experiment.script import figure_script, run_figure_script
+
+SCRIPT = '''
+import argparse, json, sys, tomllib
+from pathlib import Path
+from sibling import VALUE
+parser = argparse.ArgumentParser()
+parser.add_argument("--config"); parser.add_argument("--out"); parser.add_argument("--small", action="store_true")
+args = parser.parse_args()
+sizes = tomllib.loads(Path(args.config).read_text())["small" if args.small else "full"]
+Path(args.out).mkdir(parents=True, exist_ok=True)
+(Path(args.out) / "made.json").write_text(json.dumps({"sizes": sizes, "value": VALUE, "name": __name__}))
+'''
+
+
+@pytest.fixture
+def figure(tmp_path):
+    (tmp_path / "fig").mkdir()
+    (tmp_path / "fig" / "draw.py").write_text(SCRIPT)
+    (tmp_path / "fig" / "sibling.py").write_text("VALUE = 7\n")
+    config = tmp_path / "fig" / "draw.toml"
+    config.write_text('[figure]\nscript = "fig/draw.py"\n[full]\nhorizon = 1000\n[small]\nhorizon = 10\n')
+    return config
+
+
+def test_cli_runs_the_named_script_with_its_sizes(figure, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(figure), "--out", str(out), "--small"])
+    assert result.exit_code == 0, result.output
+    made = json.loads((out / "made.json").read_text())
+    assert made == {"sizes": {"horizon": 10}, "value": 7, "name": "__main__"}
+    run_figure_script(figure, out)  # full size, called from Python
+    assert json.loads((out / "made.json").read_text())["sizes"] == {"horizon": 1000}
+
+
+def test_sweep_configs_are_not_figure_scripts(tmp_path):
+    config = tmp_path / "sweep.toml"
+    config.write_text('[run]\nhorizon = 5\n')
+    assert figure_script(config) is None
+
+
+def test_missing_script_names_the_key(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text('[figure]\nscript = "nowhere/draw.py"\n')
+    with pytest.raises(ConfigError, match="figure.script"):
+        figure_script(config)
+    config.write_text('[figure]\nscript = 3\n')
+    with pytest.raises(ConfigError, match="figure.script"):
+        figure_script(config)
