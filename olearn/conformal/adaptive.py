@@ -20,12 +20,12 @@ new expert), each live expert takes the clipped gradient
 ``z_i += gt_i``, ``wz_i += gt_i w_i``, ``n_i += 1``, and its base learner updates on S_t.
 Guarantee (their Theorem 3): strongly adaptive regret O(D sqrt(k log T)) on every interval of length k.
 
-At most ``(g // 2 + 1)(floor(log2 T) + 1)`` experts are alive at once (at most g // 2 + 1 per
-lifetime level), so the state is bounded; with more rounds than ``max_rounds`` the oldest
+At most about ``(g / 2)(floor(log2 T) + 1)`` experts are alive at once (see :func:`capacity`), so
+the state is bounded; with more rounds than ``max_rounds`` the oldest
 expert is dropped when the slots are full.
 
 State: ``[t, live experts, scratch action (2), scratch score]`` then per expert
-``[t_i, z_i, wz_i, n_i, L_i, base state ...]``.
+``[t_i, z_i, wz_i, n_i, L_i, unnormalised prior, base state ...]``.
 """
 import math
 
@@ -39,15 +39,22 @@ from olearn.core.spec import LearnerType
 from olearn.engine.scores import pinball
 
 _META = 5  # meta state slots before the experts
-_EXPERT = 5  # per-expert slots before its base state
+_EXPERT = 6  # per-expert slots before its base state
 # own slots of the row
 _G, _CAP, _BSIZE, _BLEN, _MAXQ, _BASE = (common.HEADER + i for i in range(6))
 _BASE_AT = common.HEADER + 6
 
 
 def capacity(g: int, n_rounds: int) -> int:
-    """Most experts alive at once over ``n_rounds`` rounds: (g // 2 + 1) per level, floor(log2 T) + 1 levels."""
-    return (g // 2 + 1) * (int(math.floor(math.log2(max(n_rounds, 1)))) + 1)
+    """Most experts alive at once in the first ``n_rounds`` rounds.
+
+    At round t the live experts of level u (lifetime g 2^u) started at odd multiples of 2^u in
+    [t - g 2^u, t]: at most g // 2 + 1 of them for odd g; for even g, g // 2 except at the one
+    level u = v2(t), where both ends of the interval can count.  With L = floor(log2 T) + 1
+    levels: (g // 2 + 1) L for odd g, (g // 2) L + 1 for even g.
+    """
+    levels = int(math.floor(math.log2(max(n_rounds, 1)))) + 1
+    return (g // 2 + 1) * levels if g % 2 else (g // 2) * levels + 1
 
 
 @kernel
@@ -126,18 +133,15 @@ def strongly_adaptive(base: LearnerType, start, name: str, summary: str, referen
         width = _EXPERT + int(params[_BSIZE])
         norm = 0.0
         for i in range(live):
-            ti = state[_META + i * width]
-            norm += 1.0 / (ti * ti * (1.0 + floor_log2(ti)))
+            norm += state[_META + i * width + 5]
         total = 0.0
         for i in range(live):
             e = _META + i * width
-            ti = state[e]
-            total += 1.0 / (ti * ti * (1.0 + floor_log2(ti))) / norm * max(0.0, bet(state, e))
+            total += state[e + 5] / norm * max(0.0, bet(state, e))
         radius = 0.0
         for i in range(live):
             e = _META + i * width
-            ti = state[e]
-            p = 1.0 / (ti * ti * (1.0 + floor_log2(ti))) / norm
+            p = state[e + 5] / norm
             if total > 0.0:
                 p = p * max(0.0, bet(state, e)) / total
             radius += p * expert_radius(state, params, e, obs, seed)
@@ -174,6 +178,7 @@ def strongly_adaptive(base: LearnerType, start, name: str, summary: str, referen
         state[e + 2] = 0.0
         state[e + 3] = 0.0
         state[e + 4] = params[_G] * 2.0 ** two_adic_valuation(t)
+        state[e + 5] = 1.0 / (t * t * (1.0 + floor_log2(t)))
         b_init(state[e + _EXPERT : e + _EXPERT + bsize], bp, seed)
         if has_start:
             b_start(state[e + _EXPERT : e + _EXPERT + bsize], bp, s_hat)

@@ -1,0 +1,231 @@
+"""Conformal methods as engine learners: backends agree, the step-wise predictor replays them,
+SAOCP's expert slots are enough, the combinator works over other bases, bad input is refused."""
+import math
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import environments.score_streams as streams
+import olearn
+from olearn import conformal
+from olearn.conformal import adaptive
+from olearn.core.errors import ParameterError
+
+pytest.importorskip("numba.cuda")
+
+METHODS = conformal.names()
+STREAMS = streams.names()
+H = 30
+
+
+def _learner(name, which=0):
+    return conformal.make(name, **conformal.REGISTRY[name].test_params[which])
+
+
+def _env(name):
+    return streams.make(name, **streams.STREAMS[name].test_params[0])
+
+
+def _run(learner, env, backend, horizon=H):
+    return olearn.run(learner, env, horizon=horizon, seeds=[0, 7], backend=backend, trace=True, checkpoints=5)
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+@pytest.mark.parametrize("method", METHODS)
+def test_gpu_simulator_matches_python(method, stream):
+    env = _env(stream)
+    horizon = min(H, env.type.max_horizon(env.values) or H)
+    py = _run(_learner(method), env, "python", horizon)
+    _same(py, _run(_learner(method), env, "gpu", horizon), f"{method} on {stream}")
+    assert np.all(np.isfinite(py.values))
+
+
+SLOW = pytest.mark.skipif(not os.environ.get("OLEARN_SLOW_TESTS"), reason="numba compilation (minutes); set OLEARN_SLOW_TESTS=1")
+
+
+def _same(a, b, what):
+    for field in ("values", "actions", "losses"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=f"{what}: {field}")
+
+
+def test_cpu_engine_matches_python_on_change_points():
+    """One numba compilation of the fused loop for kind 'scores' (the step-wise test below compiles every method)."""
+    env = streams.make("change_points", scales=[1.0, 6.0, 0.5], period=10)
+    learner = conformal.make("sf_ogd", calibration=[0.5, 1.5, 1.0])
+    py = _run(learner, env, "python", 60)
+    _same(py, _run(learner, env, "cpu", 60), "sf_ogd on change_points")
+    radii = py.actions[0, 0]  # the radii follow the scale: larger in the 6.0 regime than in the 0.5 one
+    assert radii[18:20].mean() > radii[38:40].mean()
+
+
+@SLOW
+@pytest.mark.parametrize("stream", STREAMS)
+@pytest.mark.parametrize("method", METHODS)
+def test_cpu_engine_matches_python_everywhere(method, stream):
+    env = _env(stream)
+    horizon = min(H, env.type.max_horizon(env.values) or H)
+    _same(_run(_learner(method), env, "python", horizon), _run(_learner(method), env, "cpu", horizon), f"{method} on {stream}")
+
+
+def test_engine_statistics_are_the_pinball_loss_coverage_and_width():
+    env = _env("drift")
+    res = _run(_learner("sf_ogd"), env, "python", 40)
+    radii = res.actions[0, 0]
+    q = 0.9
+    scores = np.array([env.type.loss(None, env.row(), None, t, 0, 0) for t in range(40)])
+    loss, cov, width = res.values[0, 0, -1]
+    np.testing.assert_allclose(res.losses[0, 0], conformal.metrics.pinball(scores, radii, q), rtol=0, atol=1e-15)
+    assert loss == pytest.approx(conformal.metrics.pinball(scores, radii, q).sum(), abs=1e-12)
+    assert cov == pytest.approx(np.mean(scores <= radii)) and width == pytest.approx(radii.mean())
+
+
+# SAOCP and FACI compile every kernel the other methods use (history, mixtures, SF-OGD, pinball)
+@pytest.mark.parametrize("method", ["saocp", "faci"] + [pytest.param(m, marks=SLOW) for m in ("split", "aci", "faci_s", "sf_ogd")])
+def test_stepwise_predictor_on_cpu_replays_run_scores(method):
+    scores = np.abs(np.random.default_rng(5).standard_t(3, size=25))
+    calib = [0.4, 1.3, 0.8, 2.0, 0.1, 0.6, 0.9, 1.1, 0.3, 0.7, 1.6, 0.2]
+    expected = conformal.run_scores(method, scores, coverage=0.85, calibration=calib)
+    predictor = conformal.Predictor(method, coverage=0.85, calibration=calib, backend="cpu", max_rounds=len(calib) + 25)
+    got = []
+    for s in scores:
+        got.append(predictor.predict())
+        predictor.update(s)
+    np.testing.assert_array_equal(got, expected)
+    assert predictor.rounds == 25 and predictor.skipped == 0
+
+
+def test_nan_in_a_live_stream_is_skipped_with_a_warning_and_counted():
+    scores = [0.5, 1.2, float("nan"), 0.3, float("nan"), 2.0, 0.9]
+    p = conformal.Predictor("saocp", calibration=[1.0, 0.4], backend="python")
+    radii = []
+    with pytest.warns(conformal.MissingScoreWarning, match="skipped") as caught:
+        for s in scores:
+            radii.append(p.predict())
+            p.update(s)
+    assert p.skipped == 2 and len(caught) == 2 and p.rounds == 5
+    clean = [s for s in scores if not math.isnan(s)]
+    expected = conformal.run_scores("saocp", clean + [0.0], calibration=[1.0, 0.4])
+    # the radius after a skipped score is the radius before it: the state did not change
+    kept = [radii[i] for i in (0, 1, 3, 5, 6)]
+    np.testing.assert_array_equal(kept, expected[:5])
+    assert radii[2] == radii[3] and radii[4] == radii[5]
+
+
+# ---------------------------------------------------------------- SAOCP's bounded expert set
+
+
+def _live_counts(g, n_rounds):
+    """Brute force: the live expert starts before each prediction, rule by rule from the paper."""
+    live, counts = [], []
+    for t in range(1, n_rounds + 1):
+        live = [(s, n, life) for s, n, life in live if n <= life]
+        u = (t & -t).bit_length() - 1
+        live.append((t, 0, g * 2**u))
+        live = [(s, n + 1, life) for s, n, life in live]
+        counts.append(len(live))
+    return np.array(counts)
+
+
+@pytest.mark.parametrize("g", [1, 2, 3, 8])
+def test_live_experts_fit_in_the_capacity(g):
+    n = 3000
+    counts = _live_counts(g, n)
+    for t in (10, 100, 1000, n):
+        assert counts[:t].max() <= adaptive.capacity(g, t)
+    assert counts.max() >= 0.75 * adaptive.capacity(g, n)  # and it is not much larger than needed
+
+
+def test_saocp_state_holds_the_live_experts():
+    scores = np.abs(np.random.default_rng(0).normal(size=300))
+    learner = conformal.make("saocp", calibration=[1.0], g=2, max_rounds=301)
+    t = learner.type
+    row = np.asarray(t.row(learner.values, 1, 0, 300))
+    state = np.zeros(t.state_size(learner.values, 1, 0))
+    t.init(state, row, 0)
+    counts = _live_counts(2, 301)
+    action, fb = np.zeros(2), np.zeros(1)
+    for i, s in enumerate(scores):
+        assert int(state[1]) == counts[i]  # one calibration round already played
+        t.act(state, row, state[:0], i, 0, action)
+        fb[0] = s
+        t.update(state, row, state[:0], action, fb, i, 0)
+
+
+# ---------------------------------------------------------------- the combinator over other bases
+
+
+def test_strongly_adaptive_over_another_base():
+    from olearn.conformal.aci import FACI_S
+
+    meta = adaptive.strongly_adaptive(FACI_S, None, "sa_faci_s", "CBCE over FACI-S experts")
+    learner = meta.make(calibration=[0.5, 1.0, 1.5], g=4)
+    env = streams.make("change_points", scales=[1.0, 5.0], period=20)
+    res = _run(learner, env, "python", 80)
+    base = _run(conformal.make("faci_s", calibration=[0.5, 1.0, 1.5]), env, "python", 80)
+    assert np.all(np.isfinite(res.actions))
+    assert not np.array_equal(res.actions, base.actions)
+    # the first round: a single expert, started from radius 0 (no start kernel), is the meta prediction
+    with pytest.raises(ValueError, match="kind 'scores'"):
+        adaptive.strongly_adaptive(olearn.learners.REGISTRY["hedge"], None, "x", "y")
+
+
+def test_saocp_with_a_huge_lifetime_is_sf_ogd_started_at_the_first_round():
+    """g >= T: the first expert never expires and, betting, ... the meta prediction at round 1 is SF-OGD's."""
+    scores = np.abs(np.random.default_rng(3).normal(size=5))
+    sa = conformal.run_scores("saocp", scores, calibration=[1.0], g=1000)
+    ogd = conformal.run_scores("sf_ogd", scores, calibration=[1.0])
+    assert sa[0] == pytest.approx(ogd[0], abs=1e-15)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("coverage", [0.0, 1.0, -0.1, 1.5, float("nan")])
+def test_coverage_outside_the_unit_interval(coverage):
+    with pytest.raises(ParameterError, match="coverage.*\\(0, 1\\)"):
+        conformal.run_scores("saocp", [1.0, 2.0], coverage=coverage, calibration=[1.0])
+
+
+@pytest.mark.parametrize("bad, word", [([1.0, float("nan")], "NaN"), ([1.0, -0.5], "negative"), ([], "non-empty")])
+def test_nan_negative_or_empty_scores(bad, word):
+    with pytest.raises(ParameterError, match=f"scores.*{word}"):
+        conformal.run_scores("sf_ogd", bad, calibration=[1.0])
+
+
+@pytest.mark.parametrize("bad", [[float("nan")], [-1.0]])
+def test_bad_calibration_scores(bad):
+    with pytest.raises(ParameterError, match="calibration"):
+        conformal.run_scores("split", [1.0], calibration=bad)
+
+
+@pytest.mark.parametrize("method", ["sf_ogd", "faci_s", "saocp"])
+def test_empty_calibration_for_a_method_that_needs_one(method):
+    with pytest.raises(ParameterError, match="calibration.*at least one calibration score"):
+        conformal.run_scores(method, [1.0, 2.0], calibration=[])
+    # an explicit scale is the alternative
+    assert conformal.run_scores(method, [1.0, 2.0], scale=3.0).shape == (2,)
+
+
+def test_methods_without_a_scale_run_without_calibration():
+    for method in ("split", "aci", "faci"):
+        assert conformal.run_scores(method, [1.0, 2.0, 0.5]).tolist()[0] == 0.0
+
+
+def test_live_stream_refuses_negative_or_infinite_scores_and_keeps_its_state():
+    p = conformal.Predictor("sf_ogd", calibration=[1.0], backend="python")
+    r = p.predict()
+    for bad in (-1.0, float("inf")):
+        with pytest.raises(ParameterError, match="score"):
+            p.update(bad)
+    p.update(0.5)
+    assert p.rounds == 1 and p.predict() != r
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p.update(0.1)
+
+
+def test_unknown_method_lists_the_known_ones():
+    with pytest.raises(olearn.UnknownNameError, match="saocp"):
+        conformal.run_scores("nope", [1.0])

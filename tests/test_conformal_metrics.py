@@ -1,0 +1,91 @@
+"""Conformal metrics against brute force, and SAOCP's strongly adaptive regret against its theorem."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import environments.score_streams as streams
+import olearn
+from olearn import conformal
+from olearn.conformal import metrics
+from olearn.core.errors import ParameterError
+
+
+def _brute_sareg(scores, radii, q, k, mean):
+    """Every window, and the best fixed radius over a fine grid plus every score (the loss is piecewise linear)."""
+    grid = np.concatenate([np.linspace(0, scores.max() * 1.1, 400), scores])
+    worst = -math.inf
+    for start in range(scores.size - k + 1):
+        s, r = scores[start : start + k], radii[start : start + k]
+        played = sum(max(q * (a - b), (1 - q) * (b - a)) for a, b in zip(s, r))
+        best = min(sum(max(q * (a - c), (1 - q) * (c - a)) for a in s) for c in grid)
+        worst = max(worst, (played - best) / (k if mean else 1))
+    return worst
+
+
+def _brute_lce(scores, radii, q, k):
+    return max(abs(np.mean(scores[i : i + k] <= radii[i : i + k]) - q) for i in range(scores.size - k + 1))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(8, 30), st.sampled_from([0.5, 0.8, 0.9]))
+def test_window_metrics_match_brute_force(seed, n, q):
+    rng = np.random.default_rng(seed)
+    scores = np.round(np.abs(rng.standard_t(2, size=n)), 2)  # ties included
+    radii = np.abs(rng.normal(1.0, 0.5, size=n))
+    for k in (1, 3, n // 2, n):
+        assert metrics.local_coverage_error(scores, radii, q, k) == pytest.approx(_brute_lce(scores, radii, q, k), abs=1e-12)
+        for mean in (True, False):
+            assert metrics.strongly_adaptive_regret(scores, radii, q, k, mean=mean) == pytest.approx(
+                _brute_sareg(scores, radii, q, k, mean), abs=1e-9
+            )
+
+
+def test_coverage_and_width():
+    scores = np.array([0.1, 0.5, 2.0, 0.3, float("nan")])
+    radii = np.array([0.2, 0.4, 3.0, 0.3, 9.0])
+    assert metrics.coverage(scores, radii) == 0.75  # the NaN round is not counted; 0.3 <= 0.3 covers
+    assert metrics.width(radii) == 0.4
+    assert metrics.summary(scores, radii, 0.9, window=2)["lce_2"] == pytest.approx(0.4)
+
+
+def test_regret_is_zero_for_the_windows_best_radius():
+    scores = np.abs(np.random.default_rng(1).normal(size=20))
+    best = np.quantile(scores, 0.9, method="inverted_cdf")
+    assert metrics.strongly_adaptive_regret(scores, np.full(20, best), 0.9, 20) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bad_window_or_shapes():
+    with pytest.raises(ParameterError, match="window"):
+        metrics.local_coverage_error([1.0, 2.0], [1.0, 1.0], 0.9, window=3)
+    with pytest.raises(ParameterError, match="radii"):
+        metrics.coverage([1.0, 2.0], [1.0])
+
+
+# ---------------------------------------------------------------- theory: SAReg(T, k) = O(D sqrt(k log T))
+
+
+def test_saocp_strongly_adaptive_regret_grows_at_most_like_sqrt_k():
+    """Bhatnagar et al. (2023), Theorem 3: SAReg(T, k) <= O~(D sqrt(k)) for every k simultaneously.
+
+    On a stream whose scale changes every 32 rounds (T = 256), the worst-window regret of SAOCP
+    (window sums, mean over 4 seeds) has log-log slope <= 1/2 in k and stays below
+    D sqrt(k ln T); a fixed radius (the calibration quantile) does not adapt and exceeds 3x SAOCP's.
+    """
+    T, ks, seeds = 256, np.array([4, 8, 16, 32]), [0, 1, 2, 3]
+    env = streams.make("change_points", scales=[1.0, 4.0, 0.5], period=32)
+    calib = np.abs(np.random.default_rng(0).normal(size=20))
+    res = olearn.run(conformal.make("saocp", calibration=calib, max_rounds=T + 20), env, horizon=T, seeds=seeds,
+                     backend="python", trace=True)
+    row = env.row()
+    scores = np.array([[env.type.loss(None, row, None, t, s, 0) for t in range(T)] for s in seeds])
+    sareg = np.mean([metrics.regret_by_length(scores[i], res.actions[0, i], 0.9, ks) for i in range(len(seeds))], axis=0)
+    fixed = np.mean([metrics.regret_by_length(scores[i], np.full(T, np.quantile(calib, 0.9)), 0.9, ks)
+                     for i in range(len(seeds))], axis=0)
+    scale = math.sqrt(3) * calib.max()
+    slope = np.polyfit(np.log(ks), np.log(sareg), 1)[0]
+    assert slope <= 0.5, f"SAReg grows like k^{slope:.2f}"
+    assert np.all(sareg <= scale * np.sqrt(ks * math.log(T))), sareg / (scale * np.sqrt(ks * math.log(T)))
+    assert fixed[-1] > 3 * sareg[-1]
