@@ -17,6 +17,9 @@ Drifts of theta_t (magnitude ``kappa``, unit direction u = (1, ..., 1) / sqrt(d)
 * ``fixed``: theta_t = kappa u;
 * ``switching``: theta_t = +kappa u or -kappa u, the sign flipping every ``period`` rounds;
 * ``rotation``: theta_t = kappa (cos(omega t), sin(omega t), 0, ...);
+* ``blocks``: theta_t = +-kappa u with an independent fair sign per block of ``period`` rounds
+  (drawn from stream ENV, round = block, index 2^20): the oblivious random adversary of the
+  sqrt((1 + d) T) lower bound under delays when period = d + 1;
 * ``adaptive``: against the learner's point x_t: theta_t = -kappa x_t / ||x_t|| (quadratic: the
   target sits opposite the learner) or +kappa x_t / ||x_t|| (linear: the loss grows where the learner
   stands); kappa u when x_t = 0.
@@ -35,8 +38,8 @@ from olearn.core.params import Param
 from olearn.engine import domains, models
 from olearn.engine.oco import OcoEnvType, zero_state
 
-DRIFTS = ("fixed", "switching", "rotation", "adaptive")
-FIXED, SWITCHING, ROTATION, ADAPTIVE = range(4)
+DRIFTS = ("fixed", "switching", "rotation", "adaptive", "blocks")
+FIXED, SWITCHING, ROTATION, ADAPTIVE, BLOCKS = range(5)
 QUADRATIC_FAMILY, LINEAR_FAMILY = 0, 1
 
 DIM = Param("dim", 10, "dimension d of the points x_t", kind="int", low=1)
@@ -48,7 +51,7 @@ SEA_PARAMS = (
     Param("noise", 0.1, "stochastic scale s: xi_t ~ N(0, s^2 I / d), so sigma_t^2 = s^2", low=0.0),
     Param("drift", "fixed", "adversarial drift of theta_t: " + ", ".join(DRIFTS), kind="choice", choices=DRIFTS),
     Param("kappa", 0.5, "drift magnitude ||theta_t||", low=0.0),
-    Param("period", 100, "rounds between sign switches (drift='switching')", kind="int", low=1),
+    Param("period", 100, "rounds between sign switches (drift='switching' or 'blocks')", kind="int", low=1),
     Param("omega", 0.01, "angular speed of drift='rotation' (radians per round)"),
 )
 
@@ -81,6 +84,11 @@ def sea_draw(state, params, x, t, seed):
             state[i] = kappa * unit
     elif drift == SWITCHING:
         sign = 1.0 if (t // int(params[_PERIOD])) % 2 == 0 else -1.0
+        for i in range(d):
+            state[i] = sign * kappa * unit
+    elif drift == BLOCKS:
+        block = t // int(params[_PERIOD])
+        sign = 1.0 if rng.uniform(seed, rng.ENV, block, 1048576) < 0.5 else -1.0
         for i in range(d):
             state[i] = sign * kappa * unit
     elif drift == ROTATION:

@@ -62,6 +62,8 @@ class SEA:
             self.theta = k * u
         elif self.drift == "switching":
             self.theta = (1 if (t // self.period) % 2 == 0 else -1) * k * u
+        elif self.drift == "blocks":
+            self.theta = (1 if rng.uniform(self.seed, rng.ENV, t // self.period, 1048576) < 0.5 else -1) * k * u
         elif self.drift == "rotation":
             self.theta = np.zeros(d)
             self.theta[0] = k * math.cos(self.omega * t)

@@ -26,6 +26,7 @@ WORLDS = {
     "lin_ball_adapt": ("sea_linear", {"dim": 3, "noise": 0.5, "drift": "adaptive"}),
     "lin_simplex_switch": ("sea_linear", {"dim": 4, "domain": "simplex", "noise": 0.3, "drift": "switching", "period": 5}),
     "lin_box_fixed": ("sea_linear", {"dim": 2, "domain": "box", "noise": 0.0, "drift": "fixed"}),
+    "lin_ball_blocks": ("sea_linear", {"dim": 3, "noise": 0.1, "drift": "blocks", "period": 3}),
 }
 
 _rng = np.random.default_rng(11)

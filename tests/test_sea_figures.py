@@ -1,0 +1,67 @@
+"""The oco figures' predictions at a size that runs in seconds (python backend).
+
+(a) regret grows like sqrt(T) (fitted log-log slope near 1/2) at the stochastic and adversarial
+extremes and in between, and stays bounded when sigma = Sigma = 0 (Chen et al. 2023, Thm 1);
+(b) optimistic OMD's final regret is near-linear in sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T}) and under
+a constant multiple of it; (c) strongly convex with rare switches: OGD 1/(lam t) grows like log T
+while optimistic OMD does not; (i) implicit and aProx FTRL stay stable where linearized FTRL blows up;
+(d) delayed dual averaging's regret scales like sqrt((1 + d) T).
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
+import oco_figures as F  # noqa: E402
+
+
+def test_regret_slopes_at_the_extremes_and_in_between():
+    data = F.regret_vs_horizon(horizon=2000, seeds=4, backend="python", learners=("optimistic_omd",))
+    for regime in list(F.REGIMES)[:3]:
+        d = data[(regime, "optimistic_omd")]
+        assert 0.35 < d["slope"] < 0.7, (regime, d["slope"])
+        assert d["regret"][-1] <= 2.0 * d["bound"][-1] + 2.0, regime
+    benign = data[("benign (sigma = Sigma = 0)", "optimistic_omd")]
+    assert benign["bound"][-1] == 0.0
+    assert benign["regret"][-1] < 1.0 and benign["regret"][-1] - benign["regret"][-8] < 1e-3
+
+
+def test_final_regret_is_near_linear_in_the_variation():
+    rows = F.regret_vs_variation(horizon=800, seeds=8, backend="python", learners=("optimistic_omd",),
+                                 noises=(0.0, 0.3, 1.0), kappas=(0.0, 0.3, 1.0))
+    a, b, r2 = F.linear_fit(rows, "optimistic_omd")
+    assert r2 > 0.75 and a > 0, (a, b, r2)  # 0.84 measured at this size
+    for _, s, k, x, reg in rows:
+        assert reg <= 2.0 * x + 2.0, (s, k, x, reg)
+
+
+def test_strongly_convex_optimistic_flat_while_ogd_grows_like_log_t():
+    data = F.strongly_convex(horizon=3000, seeds=2, backend="python", period=300)
+    ogd = data["ogd (1/(lam t))"]
+    omd = data["optimistic_omd (c/(lam t))"]
+    assert F.log_growth(ogd["rounds"], ogd["regret"], 300) > 0.05
+    assert F.log_growth(omd["rounds"], omd["regret"], 300) < 0.0
+    assert omd["regret"][-1] < ogd["regret"][-1]
+
+
+def test_implicit_updates_are_stable_across_learning_rates():
+    etas = (2.0 ** -4, 1.0, 16.0, 256.0, 1024.0)
+    data = F.implicit_sweep(n=300, dim=5, seeds=2, backend="python", losses=("hinge", "absolute", "squared"), etas=etas)
+    for loss in ("hinge", "absolute", "squared"):
+        for variant in ("implicit", "aprox"):
+            y = data[(loss, variant)]
+            assert np.all(np.isfinite(y)) and y[1:].max() <= 1.5 * y.min() + 0.05, (loss, variant, y)
+        lin = data[(loss, "linearized")]
+        assert not np.isfinite(lin[-1]) or lin[-1] > 5 * np.nanmin(lin), (loss, lin)
+
+
+def test_delayed_regret_scales_like_sqrt_of_one_plus_d_times_t():
+    data = F.delayed_regret(horizon=2000, seeds=4, backend="python", delays=(0, 3, 15))
+    x = np.array([(1 + d) * 2000 for d in data])
+    y = np.array([v["regret"][-1] for v in data.values()])
+    assert 0.35 < F.slope(x, y) < 0.7
+    ratios = y / np.sqrt(x)
+    assert ratios.max() < 2 * ratios.min(), ratios
+    assert y[-1] > 2 * y[0]  # delays do hurt
