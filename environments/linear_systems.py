@@ -193,17 +193,35 @@ class HeatEquation:
         b = u - half @ u + self.dt * self.forcing(t_mid)
         return System(A, b, kappa, u)
 
-    def reference_systems(self) -> SystemList:
-        """Every step's system along the exact (direct-solve) trajectory, each warm-started at the previous u."""
-        from scipy.sparse.linalg import spsolve
+    def reference_systems(self) -> "HeatTrajectory":
+        """Every step's system along the direct-solve trajectory, each warm-started at the previous u."""
+        return HeatTrajectory(self)
 
-        u = self.initial()
-        out = []
-        for step in range(self.steps):
-            s = self.system(step, u)
-            out.append(s)
-            u = spsolve(s.A.tocsc(), s.b)
-        return SystemList(out)
+
+class HeatTrajectory:
+    """The systems of a :class:`HeatEquation` along its exact trajectory (states stored, matrices built on access)."""
+
+    def __init__(self, heat: HeatEquation):
+        from scipy.sparse.linalg import splu
+
+        self.heat = heat
+        self.states = np.empty((heat.steps, heat.size))
+        u = heat.initial()
+        for step in range(heat.steps):
+            self.states[step] = u
+            s = heat.system(step, u)
+            u = splu(s.A.tocsc()).solve(s.b)
+        self.final = u
+
+    def __len__(self):
+        return self.heat.steps
+
+    def __getitem__(self, step):
+        return self.heat.system(step, self.states[step])
+
+    @property
+    def contexts(self):
+        return self.heat.contexts()
 
 
 # ---------------------------------------------------------------- the cost-table world
