@@ -1,0 +1,51 @@
+"""The privacy guarantee of each private learner, recomputed from the noise its parameter row carries.
+
+Each function reads the noise scales that :mod:`olearn.learners.private` put in the row (what the
+kernels really use) and asks the accountant what they add up to over the run; a run report
+therefore checks the calibration rather than repeating it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from olearn.learners import private
+from olearn.privacy import accountant
+from olearn.privacy.mechanisms import tree_levels
+
+
+def _delta(values, horizon):
+    return private._delta(values, horizon) if "delta" in values else 0.0
+
+
+def guarantee(learner_type, values: dict, n_actions: int, horizon: int) -> accountant.Guarantee:
+    """The (epsilon, delta) a configuration spends over ``horizon`` rounds with ``n_actions`` experts."""
+    name = learner_type.name
+    row = np.asarray(learner_type.row(values, n_actions, 0, horizon), dtype=float)
+    target = float(values.get("epsilon", math.inf))
+    delta = _delta(values, horizon)
+    d = n_actions
+    if name in ("dp_svt_experts", "dp_svt_small_loss"):
+        eps0, k_budget, epochs = row[1], int(row[3]), int(row[7])
+        count = epochs * k_budget + 1
+        eps = accountant.composed_epsilon(eps0, count, delta)
+        what = f"{epochs} x {k_budget} exponential-mechanism draws + 1 AboveThreshold, each {eps0:.4g}-DP"
+    elif name == "dp_ftrl_tree_laplace":
+        eps = tree_levels(horizon) * d / row[2]
+        what = f"Laplace tree, scale {row[2]:.4g} per node coordinate, {tree_levels(horizon)} nodes per round"
+    elif name == "dp_ftrl_tree_gauss":
+        z = row[2] / math.sqrt(d)
+        eps = accountant.gaussian_tree_epsilon(z, horizon, delta)
+        what = f"Gaussian tree, noise multiplier {z:.4g} (sigma {row[2]:.4g})"
+    elif name == "dp_lazy_hedge":
+        draws = max(1, int(math.ceil(horizon / row[2])) - 1)
+        eps = accountant.composed_epsilon(2.0 * row[1], draws, delta)
+        what = f"{draws} exponential-mechanism draws, each {2.0 * row[1]:.4g}-DP"
+    elif name == "dp_noisy_leader":
+        eps0 = 2.0 / row[1]
+        eps = accountant.composed_epsilon(eps0, max(1, horizon - 1), delta)
+        what = f"{max(1, horizon - 1)} report-noisy-min calls, each {eps0:.4g}-DP"
+    else:
+        return accountant.Guarantee(name, math.inf, 0.0, math.inf, "not private")
+    return accountant.Guarantee(name, float(eps), float(delta), target, what)

@@ -1,0 +1,76 @@
+"""Shells for private learners: refuse losses outside [0, 1], run, and report the spent budget.
+
+The private learners assume losses in [0, 1] (their sensitivities do); their kernels clip, so the
+guarantee holds regardless, but a loss outside [0, 1] means the user's problem is not the one the
+guarantee is about, so these shells stop with a :class:`ParameterError` instead:
+
+* :func:`run` probes the environment's losses (first 16 rounds, first 64 arms, seeds 0 and 1)
+  before running, then runs ``olearn.run`` and stores each configuration's guarantee (from
+  :mod:`olearn.privacy.guarantees`) in ``result.meta["privacy"]``;
+* :func:`stepwise` gives a step-wise driver whose ``update`` refuses such losses.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import olearn
+from olearn.core.errors import ParameterError
+from olearn.core.spec import Environment, Learner
+from olearn.engine.stepwise import Stepwise
+from olearn.privacy.guarantees import guarantee
+
+PROBE_ROUNDS, PROBE_ARMS, PROBE_SEEDS = 16, 64, (0, 1)
+
+
+def check_unit_losses(env: Environment, horizon: int, owner: str = "privacy.run") -> None:
+    """Raise ParameterError if a probed loss of ``env`` lies outside [0, 1]."""
+    et, row = env.type, env.row()
+    obs = np.zeros(env.obs_dim)
+    for seed in PROBE_SEEDS:
+        state = np.zeros(env.state_size())
+        with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
+            et.reset(state, row, seed)
+            losses = []
+            for t in range(min(horizon, PROBE_ROUNDS)):
+                et.observe(state, row, t, seed, obs)
+                losses += [(t, k, float(et.loss(state, row, obs, t, seed, k))) for k in range(min(env.n_actions, PROBE_ARMS))]
+        for t, k, x in losses:
+            if not 0.0 <= x <= 1.0:
+                raise ParameterError(
+                        owner, "env", env.name,
+                        f"an environment whose losses lie in [0, 1] (loss {x:g} of arm {k} at round {t}, seed {seed}); "
+                        "the private learners' sensitivities assume them",
+                    )
+
+
+def run(learner, env, horizon: int, seeds=1, **kwargs):
+    """``olearn.run`` for private learners, with the loss check and ``result.meta["privacy"]``."""
+    import environments
+
+    learner = olearn.make(learner) if isinstance(learner, str) else learner
+    env = environments.make(env) if isinstance(env, str) else env
+    if not isinstance(learner, Learner):
+        raise ParameterError("privacy.run", "learner", learner, "a learner from olearn.make(name, ...)")
+    if not isinstance(env, Environment):
+        raise ParameterError("privacy.run", "env", env, "an environment from environments.make(name, ...)")
+    if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool) and horizon >= 1:
+        check_unit_losses(env, int(horizon))
+    result = olearn.run(learner, env, horizon=horizon, seeds=seeds, **kwargs)
+    result.meta["privacy"] = [guarantee(learner.type, cfg, env.n_actions, horizon).as_dict() for cfg in learner.configs]
+    return result
+
+
+class UnitLossStepwise(Stepwise):
+    """A :class:`Stepwise` driver that refuses losses outside [0, 1]."""
+
+    def update(self, action: int, loss) -> None:
+        arr = np.atleast_1d(np.asarray(loss, dtype=float))
+        if np.all(np.isfinite(arr)) and (np.any(arr < 0.0) or np.any(arr > 1.0)):
+            raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} number(s) in [0, 1] ({self.learner.name} assumes losses in [0, 1])")
+        super().update(action, loss)
+
+
+def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None) -> UnitLossStepwise:
+    """A step-wise driver for a private learner (give ``n_arms`` when making it)."""
+    learner = olearn.make(learner) if isinstance(learner, str) else learner
+    return UnitLossStepwise(learner, seed=seed, backend=backend, horizon=horizon)
