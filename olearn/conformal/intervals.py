@@ -53,6 +53,24 @@ def calibration_scores(residuals: np.ndarray) -> np.ndarray:
     return np.abs(r)
 
 
+def forecast_scores(forecaster, series, horizon: int = 1, calib_frac: float = 0.2, test_frac: float = 0.3) -> dict:
+    """The protocol's data for one (series, forecaster): what every conformal method then sees.
+
+    Returns a dict with ``calibration`` (|residuals| on the calibration tail, outliers dropped),
+    ``y`` and ``yhat`` over the test part, ``scores`` = |y - yhat| and ``index`` (the test part's
+    time index).  The forecaster is fitted once on the training part minus the calibration tail.
+    """
+    calib_frac, test_frac = _check_fraction("calib_frac", calib_frac), _check_fraction("test_frac", test_frac)
+    values, index, train_end, calib_start = split_series(series, horizon, calib_frac, test_frac)
+    model = make_forecaster(forecaster) if isinstance(forecaster, str) else forecaster
+    model.fit(values[:calib_start])
+    calib_hat = rolling_forecasts(model, values, calib_start, train_end, horizon)
+    yhat = rolling_forecasts(model, values, train_end, values.size, horizon)
+    y = values[train_end:]
+    return {"calibration": calibration_scores(values[calib_start:train_end] - calib_hat), "y": y, "yhat": yhat,
+            "scores": np.abs(y - yhat), "index": index[train_end:]}
+
+
 def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horizon: int = 1, calib_frac: float = 0.2,
          test_frac: float = 0.3, backend: str = "python", **params) -> pd.DataFrame:
     """Intervals yhat_t +/- s_t over the test part of ``series``, as a DataFrame.
@@ -76,24 +94,17 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     DataFrame indexed like the test part, with columns ``y``, ``yhat``, ``radius``, ``lower``,
     ``upper``, ``covered`` (NaN where y is missing; such scores are skipped with a warning).
     """
-    calib_frac, test_frac = _check_fraction("calib_frac", calib_frac), _check_fraction("test_frac", test_frac)
-    values, index, train_end, calib_start = split_series(series, horizon, calib_frac, test_frac)
-    model = make_forecaster(forecaster) if isinstance(forecaster, str) else forecaster
-    model.fit(values[:calib_start])
-    calib_hat = rolling_forecasts(model, values, calib_start, train_end, horizon)
-    calib = calibration_scores(values[calib_start:train_end] - calib_hat)
+    data = forecast_scores(forecaster, series, horizon, calib_frac, test_frac)
+    calib, y, yhat, scores = data["calibration"], data["y"], data["yhat"], data["scores"]
     predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
-                          max_rounds=calib.size + values.size - train_end, **params)
-    yhat = rolling_forecasts(model, values, train_end, values.size, horizon)
-    y = values[train_end:]
-    scores = np.abs(y - yhat)
+                          max_rounds=calib.size + y.size, **params)
     radius = np.empty(y.size)
     for i in range(y.size):
         radius[i] = predictor.predict()
         j = i - (horizon - 1)  # the score that arrives now
         if j >= 0:
             predictor.update(scores[j])
-    out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=index[train_end:])
+    out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=data["index"])
     out["covered"] = np.where(np.isnan(y), np.nan, ((out["lower"] <= y) & (y <= out["upper"])).astype(float))
     out.attrs.update(method=method, coverage=coverage, horizon=horizon, calibration=calib, skipped=predictor.skipped)
     return out
