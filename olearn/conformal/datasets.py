@@ -38,7 +38,7 @@ def _sunspots() -> pd.Series:
     from statsmodels.datasets import sunspots
 
     data = sunspots.load_pandas().data
-    return pd.Series(data["SUNACTIVITY"].to_numpy(), index=pd.PeriodIndex(data["YEAR"].astype(int), freq="Y"), name="sunspots")
+    return pd.Series(data["SUNACTIVITY"].to_numpy(), index=pd.PeriodIndex(data["YEAR"].astype(int).astype(str), freq="Y"), name="sunspots")
 
 
 def _elnino() -> pd.Series:
@@ -54,7 +54,7 @@ def _nile() -> pd.Series:
     from statsmodels.datasets import nile
 
     data = nile.load_pandas().data
-    return pd.Series(data["volume"].to_numpy(), index=pd.PeriodIndex(data["year"].astype(int), freq="Y"), name="nile")
+    return pd.Series(data["volume"].to_numpy(), index=pd.PeriodIndex(data["year"].astype(int).astype(str), freq="Y"), name="nile")
 
 
 _LOADERS = {"co2": _co2, "sunspots": _sunspots, "elnino": _elnino, "nile": _nile}

@@ -1,0 +1,119 @@
+"""Intervals around forecasters: the rolling protocol by hand, forecasters against statsmodels, datasets."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from olearn import conformal
+from olearn.conformal import datasets, forecasters
+from olearn.core.errors import ParameterError, UnknownNameError
+
+
+def _walk(n=100, seed=0):
+    return np.cumsum(np.random.default_rng(seed).normal(size=n))
+
+
+def test_wrap_at_horizon_one_is_run_scores_on_naive_residuals():
+    y = _walk()
+    # 100 values, test 30% -> train_end 70; calibration 20% of 70 -> rows 56..69
+    calib = np.abs(y[56:70] - y[55:69])
+    scores = np.abs(y[70:] - y[69:99])
+    expected = conformal.run_scores("saocp", scores, coverage=0.8, calibration=calib)
+    out = conformal.wrap("naive", y, method="saocp", coverage=0.8)
+    np.testing.assert_array_equal(out["radius"], expected)
+    np.testing.assert_array_equal(out["yhat"], y[69:99])
+    np.testing.assert_allclose(out["upper"] - out["lower"], 2 * expected, rtol=1e-14)
+    assert out["covered"].mean() == pytest.approx(np.mean(scores <= expected))
+    assert list(out.columns) == ["y", "yhat", "radius", "lower", "upper", "covered"]
+
+
+@pytest.mark.parametrize("h", [2, 4])
+def test_scores_arrive_h_minus_one_rounds_late(h):
+    """Split conformal at horizon h: the radius at test step i is the quantile of the calibration
+    scores and the test scores whose targets are revealed, i.e. scores[: i - h + 1]."""
+    y = _walk(seed=h)
+    out = conformal.wrap("naive", y, method="split", coverage=0.9, horizon=h)
+    calib = out.attrs["calibration"]
+    scores = np.abs(y[70:] - y[70 - h : 100 - h])  # naive h-step forecast: yhat_tau = y_{tau - h}
+    for i in range(scores.size):
+        seen = np.concatenate([calib, scores[: max(0, i - h + 1)]])
+        assert out["radius"].iloc[i] == np.quantile(seen, 0.9, method="inverted_cdf")
+
+
+def test_missing_observations_in_the_test_part_are_skipped_and_counted():
+    y = _walk()
+    y[80], y[90] = np.nan, np.nan
+    with pytest.warns(conformal.MissingScoreWarning):
+        out = conformal.wrap("naive", y, method="sf_ogd")
+    # the naive forecast after a NaN is NaN too: four missing scores, none folded into the state
+    assert out.attrs["skipped"] == 4 and out["covered"].isna().sum() == 2
+    assert np.isfinite(out["radius"]).all()
+
+
+@pytest.mark.parametrize("kw, name", [({"horizon": 0}, "horizon"), ({"horizon": True}, "horizon"), ({"horizon": 1.5}, "horizon"),
+                                      ({"test_frac": 1.0}, "test_frac"), ({"calib_frac": 0.0}, "calib_frac"),
+                                      ({"coverage": 1.2}, "coverage"), ({"horizon": 80}, "series")])
+def test_bad_wrap_arguments(kw, name):
+    with pytest.raises(ParameterError, match=name):
+        conformal.wrap("naive", _walk(), **kw)
+
+
+def test_unknown_forecaster_or_dataset():
+    with pytest.raises(UnknownNameError, match="seasonal_naive"):
+        conformal.wrap("prophet", _walk())
+    with pytest.raises(UnknownNameError, match="sunspots"):
+        datasets.load("m4")
+
+
+# ---------------------------------------------------------------- forecasters against statsmodels
+
+
+def test_ar_one_step_forecasts_are_statsmodels_fitted_values():
+    from statsmodels.tsa.ar_model import AutoReg
+
+    y = datasets.load("sunspots").to_numpy()[:200]
+    model = forecasters.make_forecaster("ar", lags=4).fit(y)
+    fitted = AutoReg(y, lags=4, trend="c").fit().fittedvalues  # predictions of y[4:]
+    ours = [model.forecast(y[:t], 1) for t in range(4, 200)]
+    np.testing.assert_allclose(ours, fitted, rtol=0, atol=1e-12)
+
+
+def test_ar_multi_step_forecast_is_statsmodels_out_of_sample():
+    from statsmodels.tsa.ar_model import AutoReg
+
+    y = datasets.load("elnino").to_numpy()[:300]
+    model = forecasters.make_forecaster("ar", lags=3).fit(y)
+    expected = AutoReg(y, lags=3, trend="c").fit().predict(start=300, end=305)
+    np.testing.assert_allclose([model.forecast(y, h) for h in range(1, 7)], expected, rtol=0, atol=1e-12)
+
+
+def test_exp_smoothing_forecasts_are_holts_fitted_values():
+    from statsmodels.tsa.holtwinters import Holt
+
+    y = datasets.load("co2").to_numpy()[:150]
+    model = forecasters.make_forecaster("exp_smoothing").fit(y)
+    res = Holt(y, initialization_method="estimated").fit()
+    np.testing.assert_allclose([model.forecast(y[:t], 1) for t in range(150)], res.fittedvalues, rtol=0, atol=1e-10)
+    np.testing.assert_allclose([model.forecast(y, h) for h in (1, 2, 5)], res.forecast(5)[[0, 1, 4]], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("period", [1, 4, 12])
+def test_seasonal_naive_repeats_the_last_season(period):
+    history = np.arange(40.0)
+    f = forecasters.make_forecaster("seasonal_naive", period=period)
+    for h in range(1, 30):
+        target = 39 + h  # the index being forecast; the same phase in the last observed season
+        assert f.forecast(history, h) == history[target - period * int(np.ceil(h / period))]
+    with pytest.raises(ParameterError, match="period"):
+        forecasters.make_forecaster("seasonal_naive", period=0)
+
+
+# ---------------------------------------------------------------- datasets
+
+
+@pytest.mark.parametrize("name, length", [("co2", 526), ("sunspots", 309), ("elnino", 732), ("nile", 100)])
+def test_datasets_ship_offline_normalised(name, length):
+    s = datasets.load(name)
+    assert isinstance(s, pd.Series) and len(s) == length and s.name == name
+    assert s.min() == 0.0 and s.max() == 1.0 and not s.isna().any()
+    raw = datasets.load(name, normalise=False)
+    np.testing.assert_allclose((raw - raw.min()) / (raw.max() - raw.min()), s, rtol=0, atol=1e-15)
