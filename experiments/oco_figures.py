@@ -6,7 +6,8 @@ and the full size (the figure scripts).  Each returns plain data; ``draw_*`` tur
 (b) final regret against sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T}) over a grid of noise and drift;
 (c) strongly convex: optimistic OMD (c/(lam t)) vs OGD (1/(lam t)) against log T;
 (i) implicit FTRL: average loss against the learning rate over four orders of magnitude and more;
-(d) delays: delayed dual averaging's regret against (1 + d) T, log-log.
+(d) dynamic regret of the ensemble against the path length P_T (rotation speeds), log-log;
+(delays) delayed dual averaging's regret against (1 + d) T, log-log.
 """
 from __future__ import annotations
 
@@ -119,16 +120,40 @@ def generated_data(task, n=2000, dim=20, seed=0):
     return np.column_stack([a, y])
 
 
-def implicit_sweep(n=2000, dim=20, seeds=10, backend="cpu", losses=("hinge", "absolute", "squared", "logistic"), etas=ETAS):
-    """Average online loss (1/T) sum_t l_t(x_t) per loss, variant and eta (sqrt schedule, one shuffled pass)."""
+IMPLICIT_VARIANTS = ("linearized", "aprox", "implicit", "mirror_prox")
+CLASSIFICATION = ("hinge", "logistic")
+
+
+def sklearn_data(name):
+    """A data set that ships with scikit-learn, features standardized then scaled to ||a|| <= 1 and the
+    label last: ``breast_cancer`` (labels -1/+1, 569 x 30) or ``diabetes`` (target standardized, 442 x 10)."""
+    from sklearn import datasets
+
+    bunch = {"breast_cancer": datasets.load_breast_cancer, "diabetes": datasets.load_diabetes}[name]()
+    a = (bunch.data - bunch.data.mean(0)) / bunch.data.std(0)
+    a /= np.linalg.norm(a, axis=1).max()
+    y = 2.0 * bunch.target - 1.0 if name == "breast_cancer" else (bunch.target - bunch.target.mean()) / bunch.target.std()
+    return np.column_stack([a, y])
+
+
+def implicit_sweep(n=2000, dim=20, seeds=10, backend="cpu", losses=("hinge", "absolute", "squared", "logistic"), etas=ETAS,
+                   sklearn=False):
+    """Average online loss (1/T) sum_t l_t(x_t) per (loss and data set, variant, eta): sqrt schedule, one
+    shuffled pass per seed, on generated data (n x dim) and, with ``sklearn``, on breast_cancer
+    (hinge, logistic) and diabetes (absolute, squared)."""
     out = {}
     for loss in losses:
-        data = generated_data("classification" if loss in ("hinge", "logistic") else "regression", n, dim)
-        env = environments.make("linear_stream", data=data, loss=loss)
-        for variant in ("linearized", "aprox", "implicit", "mirror_prox"):
-            res = olearn.run(olearn.make("implicit_ftrl", variant=variant, eta=list(etas)), env, horizon=n, seeds=seeds,
-                             backend=backend, checkpoints=1)
-            out[(loss, variant)] = res.final("loss").mean(axis=1) / n
+        task = "classification" if loss in CLASSIFICATION else "regression"
+        sets = {"generated": generated_data(task, n, dim)}
+        if sklearn:
+            sets["breast_cancer" if task == "classification" else "diabetes"] = sklearn_data(
+                "breast_cancer" if task == "classification" else "diabetes")
+        for set_name, data in sets.items():
+            env = environments.make("linear_stream", data=data, loss=loss)
+            for variant in IMPLICIT_VARIANTS:
+                res = olearn.run(olearn.make("implicit_ftrl", variant=variant, eta=list(etas)), env, horizon=len(data),
+                                 seeds=seeds, backend=backend, checkpoints=1)
+                out[(f"{loss} ({set_name})", variant)] = res.final("loss").mean(axis=1) / len(data)
     return out
 
 
@@ -148,12 +173,25 @@ def delayed_regret(horizon=20_000, seeds=20, backend="cpu", dim=5, delays=DELAYS
     return out
 
 
-# ---------------------------------------------------------------- drawing
+# ---------------------------------------------------------------- (d) dynamic regret
+
+OMEGAS = (0.0, 1e-4, 1e-3, 1e-2, 3e-2, 0.1, 0.3)
 
 
-def save(fig, path):
-    from pathlib import Path
+def dynamic_vs_path(horizon=10_000, seeds=20, backend="cpu", dim=5, noise=0.3, omegas=OMEGAS,
+                    learners=("sea_ensemble", "optimistic_omd", "ogd")):
+    """sea_quadratic on the unit ball, theta_t rotating at speed omega (P_T ~ kappa omega T): per learner and
+    omega, the mean path length P_T, the mean dynamic regret sum F_t(x_t) - F_t(u_t), and sigma^2 + Sigma^2."""
+    out = {}
+    for omega in omegas:
+        env = environments.make("sea_quadratic", dim=dim, noise=noise, kappa=0.5, drift="rotation", omega=omega)
+        for name in learners:
+            res = olearn.run(olearn.make(name), env, horizon=horizon, seeds=seeds, backend=backend, checkpoints=1)
+            out[(name, omega)] = dict(path=float(res.final("path_length").mean()), dynamic=float(res.final("dynamic_regret").mean()),
+                                      variation=float((res.final("sigma2") + res.final("Sigma2")).mean()))
+    return out
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    return path
+
+def dynamic_bound(path, variation):
+    """Chen et al. (2023) Thm 5's rate without its constant: sqrt((1 + P_T + sigma^2 + Sigma^2)(1 + P_T))."""
+    return np.sqrt((1 + path + variation) * (1 + path))

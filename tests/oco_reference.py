@@ -315,6 +315,33 @@ class DelayedDualAveraging:
         self.M = g.copy()
 
 
+class Ensemble:
+    """N optimistic OMD bases with steps eta D 2^i / sqrt(T); optimistic Hedge over their linearized losses."""
+
+    def __init__(self, d, horizon, n_base=8, eta=1.0, eta_meta=1.0, delta=1.0):
+        self.d, self.T, self.n, self.eta, self.eta_meta, self.delta = d, horizon, n_base, eta, eta_meta, delta
+        self.xh, self.M, self.L, self.V = None, np.zeros(d), np.zeros(n_base), 0.0
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        self.etas = self.eta * diameter(dom, r, self.d) * 2.0 ** np.arange(self.n) / math.sqrt(self.T)
+        if self.xh is None:
+            self.xh = np.tile(center(dom, r, self.d), (self.n, 1))
+        self.xs = np.array([project(dom, r, self.xh[i] - self.etas[i] * self.M) for i in range(self.n)])
+        self.m = self.xs @ self.M
+        eps = self.eta_meta * math.sqrt(math.log(self.n) / (self.delta + self.V)) if self.n > 1 else 0.0
+        logits = -eps * (self.L + self.m)
+        p = np.exp(logits - logits.max())
+        return (p / p.sum()) @ self.xs
+
+    def update(self, t, x, f, g, model):
+        ell = self.xs @ g
+        self.V += np.max(np.abs(ell - self.m)) ** 2
+        self.L += ell
+        self.xh = np.array([project(self.dom, self.r, self.xh[i] - self.etas[i] * g) for i in range(self.n)])
+        self.M = g.copy()
+
+
 # ---------------------------------------------------------------- driver
 
 

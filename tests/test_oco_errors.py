@@ -24,7 +24,8 @@ def test_dimension_mismatch_names_dim():
 
 
 @pytest.mark.parametrize("name, param", [("ogd", "eta"), ("ogd", "lam"), ("optimistic_omd", "eta"), ("implicit_ftrl", "eta"),
-                                         ("optimistic_ftrl", "delta"), ("adagrad_norm", "eta")])
+                                         ("optimistic_ftrl", "delta"), ("adagrad_norm", "eta"),
+                                         ("sea_ensemble", "eta_meta"), ("delayed_dual_averaging", "eta")])
 def test_negative_step_size_names_it(name, param):
     with pytest.raises(olearn.ParameterError, match=f"'{param}' = -0.1"):
         olearn.make(name, **{param: -0.1})

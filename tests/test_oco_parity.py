@@ -14,7 +14,9 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import oco
+from olearn.learners import oco, oco_ensemble
+
+LEARNERS = oco.LEARNERS + oco_ensemble.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -25,6 +27,7 @@ WORLD_OF = {
     "optimistic_ftrl": "sea_linear",
     "implicit_ftrl": "linear_stream",
     "delayed_dual_averaging": "sea_quadratic",
+    "sea_ensemble": "sea_quadratic",
 }
 SEEDS = [0, 5]
 H = 30
@@ -44,7 +47,7 @@ def _worlds(learner_name):
 
 
 def test_every_oco_learner_and_world_is_covered():
-    assert set(WORLD_OF) == {t.name for t in oco.LEARNERS}
+    assert set(WORLD_OF) == {t.name for t in LEARNERS}
     assert set(WORLD_OF.values()) == {n for n, t in environments.REGISTRY.items() if t.kind == "oco"}
     assert {WORLD_OF[n] for n in CPU_DEFAULT} == set(WORLD_OF.values())
 
@@ -57,7 +60,7 @@ def _same(a, b, what):
 
 @pytest.mark.parametrize("name", CPU_NAMES)
 def test_python_and_cpu_agree(name):
-    ltype = oco.LEARNERS[[t.name for t in oco.LEARNERS].index(name)]
+    ltype = LEARNERS[[t.name for t in LEARNERS].index(name)]
     for lp in ltype.test_params:
         for env in _worlds(name):
             h = min(H, env.type.max_horizon(env.values) or H)
@@ -70,13 +73,13 @@ def test_python_and_cpu_agree(name):
 
 @pytest.mark.parametrize("name", sorted(WORLD_OF))
 def test_learner_parameters_are_validated(name):
-    testing.check_parameters(oco.LEARNERS[[t.name for t in oco.LEARNERS].index(name)])
+    testing.check_parameters(LEARNERS[[t.name for t in LEARNERS].index(name)])
 
 
 @pytest.mark.parametrize("name", sorted(WORLD_OF))
 def test_gpu_matches_python(name):
     pytest.importorskip("numba.cuda")
-    ltype = oco.LEARNERS[[t.name for t in oco.LEARNERS].index(name)]
+    ltype = LEARNERS[[t.name for t in LEARNERS].index(name)]
     env = _worlds(name)[-1]
     learner = ltype.make(**ltype.test_params[-1])
     py = olearn.run(learner, env, horizon=12, seeds=[0, 9], backend="python", trace=True)

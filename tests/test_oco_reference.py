@@ -14,7 +14,7 @@ import environments
 import olearn
 import oco_reference as ref
 from olearn.engine import models
-from olearn.learners import oco
+from olearn.learners import oco, oco_ensemble
 
 T = 40
 SEED = 3
@@ -52,13 +52,15 @@ CASES = [
     ("implicit_ftrl", {"variant": "mirror_prox", "eta": 0.8}, lambda d: ref.ImplicitFTRL(d, "mirror_prox", eta=0.8)),
     ("delayed_dual_averaging", {}, lambda d: ref.DelayedDualAveraging(d)),
     ("delayed_dual_averaging", {"optimistic": True, "eta": 0.5}, lambda d: ref.DelayedDualAveraging(d, True, 0.5)),
+    ("sea_ensemble", {}, lambda d: ref.Ensemble(d, T)),
+    ("sea_ensemble", {"n_base": 3, "eta": 0.5, "eta_meta": 2.0, "delta": 0.3}, lambda d: ref.Ensemble(d, T, 3, 0.5, 2.0, 0.3)),
 ]
 ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
             ("optimistic_omd_entropic", {"eta": 4.0, "delta": 0.5}, lambda d: ref.EntropicOMD(d, 4.0, 0.5))]
 
 
 def test_every_oco_learner_has_a_reference_case():
-    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS}
+    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_ensemble.LEARNERS}
 
 
 def _engine(name, params, env, delay=None, backend="python", horizon=T):

@@ -51,9 +51,9 @@ def test_implicit_updates_are_stable_across_learning_rates():
     data = F.implicit_sweep(n=300, dim=5, seeds=2, backend="python", losses=("hinge", "absolute", "squared"), etas=etas)
     for loss in ("hinge", "absolute", "squared"):
         for variant in ("implicit", "aprox"):
-            y = data[(loss, variant)]
+            y = data[(f"{loss} (generated)", variant)]
             assert np.all(np.isfinite(y)) and y[1:].max() <= 1.5 * y.min() + 0.05, (loss, variant, y)
-        lin = data[(loss, "linearized")]
+        lin = data[(f"{loss} (generated)", "linearized")]
         assert not np.isfinite(lin[-1]) or lin[-1] > 5 * np.nanmin(lin), (loss, lin)
 
 
@@ -65,3 +65,17 @@ def test_delayed_regret_scales_like_sqrt_of_one_plus_d_times_t():
     ratios = y / np.sqrt(x)
     assert ratios.max() < 2 * ratios.min(), ratios
     assert y[-1] > 2 * y[0]  # delays do hurt
+
+
+def test_ensemble_dynamic_regret_tracks_the_path_length():
+    """Chen et al. (2023) Thm 5: dynamic regret O(sqrt((1 + P_T + sigma^2 + Sigma^2)(1 + P_T))): sublinear in P_T
+    for the ensemble, while OGD with decaying steps pays about linearly in P_T."""
+    data = F.dynamic_vs_path(horizon=1000, seeds=2, backend="python", omegas=(0.0, 0.03, 0.3), learners=("sea_ensemble", "ogd"))
+    path = np.array([data[("sea_ensemble", w)]["path"] for w in (0.0, 0.03, 0.3)])
+    assert path[0] == 0.0 and 10 < path[1] < path[2]  # P_T ~ kappa omega T: 15 and 150
+    ens = np.array([data[("sea_ensemble", w)]["dynamic"] for w in (0.0, 0.03, 0.3)])
+    ogd = np.array([data[("ogd", w)]["dynamic"] for w in (0.0, 0.03, 0.3)])
+    var = np.array([data[("sea_ensemble", w)]["variation"] for w in (0.0, 0.03, 0.3)])
+    assert np.all(ens <= F.dynamic_bound(path, var)), (ens, F.dynamic_bound(path, var))
+    assert F.slope(1 + path[1:], ens[1:]) < 0.8 < F.slope(1 + path[1:], ogd[1:])
+    assert ens[-1] < 0.7 * ogd[-1]

@@ -1,31 +1,35 @@
 """Figure: average online loss of generalized implicit FTRL variants against the learning rate (2^-6 .. 2^10).
 
-python experiments/implicit_ftrl/lr_sweep.py [--small]
+olearn run experiments/implicit_ftrl/lr_sweep.toml   (or: python experiments/implicit_ftrl/lr_sweep.py [--small] [--out DIR])
 """
 import sys
 from pathlib import Path
 
-import matplotlib
-matplotlib.use("Agg")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sea"))
-from _run import options  # noqa: E402
 import oco_figures as F  # noqa: E402
+from oco_script import figure_main  # noqa: E402
 
-if __name__ == "__main__":
-    sizes, out = options(Path(__file__).with_suffix(".toml"))
+
+def build(sizes):
     data = F.implicit_sweep(**sizes)
-    losses = sorted({k[0] for k in data})
-    fig, axes = plt.subplots(1, len(losses), figsize=(4 * len(losses), 3.5))
-    for ax, loss in zip(axes, losses):
-        for variant in ("linearized", "aprox", "implicit", "mirror_prox"):
-            y = data[(loss, variant)]
+    panels = list(dict.fromkeys(k[0] for k in data))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.5))
+    table, summary = [], []
+    for ax, panel in zip(axes, panels):
+        for variant in F.IMPLICIT_VARIANTS:
+            y = data[(panel, variant)]
             ax.loglog(F.ETAS, y, marker=".", label=variant)
-            print(f"{loss:9s} {variant:12s} " + " ".join(f"{v:.3g}" for v in y))
-        ax.set_title(loss)
+            table += [dict(data=panel, variant=variant, eta=eta, average_loss=float(v)) for eta, v in zip(F.ETAS, y)]
+            summary.append(f"{panel:22s} {variant:12s} " + " ".join(f"{v:.3g}" for v in y))
+        ax.set_title(panel, fontsize=9)
         ax.set_xlabel("eta (eta_t = eta / sqrt(t))")
         ax.set_ylim(top=10)
         ax.legend(fontsize=7)
     axes[0].set_ylabel("average loss")
-    print("figure:", F.save(fig, out))
+    return fig, table, summary
+
+
+if __name__ == "__main__":
+    figure_main(__file__, build)

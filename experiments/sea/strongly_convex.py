@@ -1,25 +1,32 @@
 """Figure (c): strongly convex quadratics with rare switches: optimistic OMD stays flat, OGD 1/(lam t) grows like log T.
 
-python experiments/sea/strongly_convex.py [--small]
+olearn run experiments/sea/strongly_convex.toml   (or: python experiments/sea/strongly_convex.py [--small] [--out DIR])
 """
+import sys
 from pathlib import Path
 
-import matplotlib
-matplotlib.use("Agg")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import matplotlib.pyplot as plt  # noqa: E402
 
-from _run import options  # noqa: E402
 import oco_figures as F  # noqa: E402
+from oco_script import figure_main  # noqa: E402
 
-if __name__ == "__main__":
-    sizes, out = options(Path(__file__).with_suffix(".toml"))
+
+def build(sizes):
     data = F.strongly_convex(**sizes)
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    table, summary = [], []
     for label, d in data.items():
         growth = F.log_growth(d["rounds"], d["regret"], sizes["period"])
         ax.semilogx(d["rounds"], d["regret"], label=f"{label}: {growth:.3f} per ln t")
-        print(f"{label:32s} R_T {d['regret'][-1]:.3f}  growth per ln t {growth:.4f}  sigma2+Sigma2 {d['variation'][-1]:.2f}")
+        table.append(dict(learner=label, T=int(d["rounds"][-1]), regret=float(d["regret"][-1]), growth_per_ln_t=growth,
+                          variation=float(d["variation"][-1])))
+        summary.append(f"{label:32s} R_T {d['regret'][-1]:.3f}  growth per ln t {growth:.4f}  sigma2+Sigma2 {d['variation'][-1]:.2f}")
     ax.set_xlabel("T")
     ax.set_ylabel("mean regret")
     ax.legend(fontsize=7)
-    print("figure:", F.save(fig, out))
+    return fig, table, summary
+
+
+if __name__ == "__main__":
+    figure_main(__file__, build)
