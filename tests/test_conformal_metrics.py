@@ -29,7 +29,7 @@ def _brute_lce(scores, radii, q, k):
     return max(abs(np.mean(scores[i : i + k] <= radii[i : i + k]) - q) for i in range(scores.size - k + 1))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.integers(0, 10_000), st.integers(8, 30), st.sampled_from([0.5, 0.8, 0.9]))
 def test_window_metrics_match_brute_force(seed, n, q):
     rng = np.random.default_rng(seed)
