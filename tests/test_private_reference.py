@@ -1,0 +1,212 @@
+"""Private expert learners against NumPy references written here, round by round.
+
+Each reference re-implements the algorithm from its docstring with NumPy (vector cumulative
+losses, Laplace by the inverse CDF, the exponential mechanism by normalized cumulative sums,
+the tree noise from an explicit dyadic decomposition of the prefix) and shares only the
+counter-based random draws with the learner.  The compiled and the uncompiled kernels must play
+the reference's experts at every round (the engine's loop around them is checked against the
+python backend by tests/test_parity.py and tests/test_gpu.py); the tree learners' noisy prefix sums must match to 1e-9.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+import reference
+from olearn.core import rng
+from olearn.learners import private
+from olearn.privacy import audit
+
+INIT = private.INIT_ROUND
+T = 120
+
+
+def lap(seed, stream, t, i, scale):
+    v = rng.uniform(seed, stream, t, i) - 0.5
+    return -scale * math.copysign(1.0, v) * math.log(1.0 - 2.0 * abs(v)) if v != 0.0 else 0.0
+
+
+def exp_mech(scores, eta, u):
+    return reference._invert(u, reference.exp_weights(scores, eta))
+
+
+class SparseVector:
+    """Sparse-vector switching with epochs (row: d, eps0, tau, K, b_thr, b_query, eta, epochs)."""
+
+    def __init__(self, row, seed):
+        self.d, _, self.tau, self.k_max, self.b_thr, self.b_q, self.eta, self.epochs = row
+        self.d, self.seed = int(self.d), seed
+        self.x = min(int(rng.uniform(seed, 3, INIT, 0) * self.d), self.d - 1)
+        self.k, self.epoch, self.phase, self.L = 0, 0, 0.0, np.zeros(self.d)
+        self.noisy = self.tau + lap(seed, 3, INIT, 1, self.b_thr)
+        self.switches = 0
+
+    def act(self, t):
+        return self.x, None
+
+    def update(self, t, arm, info, loss):
+        loss = np.clip(loss, 0.0, 1.0)
+        self.L += loss
+        if self.k >= self.k_max and self.epoch >= self.epochs - 1:
+            return  # budget spent: the expert is frozen
+        self.phase += loss[self.x]
+        if self.phase + lap(self.seed, 3, t, 0, self.b_q) >= self.noisy:
+            if self.k >= self.k_max:
+                self.epoch, self.k = self.epoch + 1, 0
+            self.x = exp_mech(self.L, self.eta, rng.uniform(self.seed, 3, t, 1))
+            self.k, self.phase, self.switches = self.k + 1, 0.0, self.switches + 1
+            level = self.tau if self.epoch == 0 else self.tau + self.tau * 2.0 ** (self.epoch - 1)
+            self.noisy = level + lap(self.seed, 3, t, 2, self.b_thr)
+
+
+def dyadic_noise(m, d, seed, scale, gaussian):
+    """Noise of the prefix of m rounds: one node per binary digit of m, node [a, a + 2^j) created at a + 2^j - 1."""
+    total, start = np.zeros(d), 0
+    for j in reversed(range(m.bit_length())):
+        if m >> j & 1:
+            created = start + (1 << j) - 1
+            for i in range(d):
+                total[i] += scale * rng.normal(seed, 3, created, i) if gaussian else lap(seed, 3, created, i, scale)
+            start += 1 << j
+    return total
+
+
+class TreeHedge:
+    def __init__(self, row, seed):
+        self.d, self.eta, self.scale, self.gaussian = int(row[0]), row[1], row[2], row[3] > 0.5
+        self.seed, self.L, self.S = seed, np.zeros(self.d), np.zeros(self.d)
+        self.noises = []
+
+    def act(self, t):
+        return reference._invert(rng.uniform(self.seed, 1, t, 0), reference.exp_weights(self.L + self.S, self.eta)), None
+
+    def update(self, t, arm, info, loss):
+        self.L += np.clip(loss, 0.0, 1.0)
+        self.S = dyadic_noise(t + 1, self.d, self.seed, self.scale, self.gaussian)
+        self.noises.append(self.S.copy())
+
+
+class LazyHedge:
+    def __init__(self, row, seed):
+        self.d, self.eta, self.block, self.seed = int(row[0]), row[1], int(row[2]), seed
+        self.L, self.x = np.zeros(self.d), 0
+
+    def act(self, t):
+        if t % self.block == 0:
+            self.x = exp_mech(self.L, self.eta, rng.uniform(self.seed, 1, t, 0))
+        return self.x, None
+
+    def update(self, t, arm, info, loss):
+        self.L += np.clip(loss, 0.0, 1.0)
+
+
+class NoisyLeader:
+    def __init__(self, row, seed):
+        self.d, self.scale, self.seed, self.L = int(row[0]), row[1], seed, np.zeros(int(row[0]))
+
+    def act(self, t):
+        noise = np.array([lap(self.seed, 1, t, i, self.scale) for i in range(self.d)])
+        return int(np.argmin(self.L + noise)), None
+
+    def update(self, t, arm, info, loss):
+        self.L += np.clip(loss, 0.0, 1.0)
+
+
+class Halving:
+    def __init__(self, row, seed):
+        self.seed, self.L = seed, np.zeros(int(row[0]))
+
+    def act(self, t):
+        leaders = np.flatnonzero(self.L == self.L.min())
+        return int(leaders[min(int(rng.uniform(self.seed, 1, t, 0) * leaders.size), leaders.size - 1)]), None
+
+    def update(self, t, arm, info, loss):
+        self.L += loss
+
+
+REFERENCES = {
+    "dp_svt_experts": SparseVector, "dp_svt_small_loss": SparseVector, "dp_ftrl_tree_laplace": TreeHedge,
+    "dp_ftrl_tree_gauss": TreeHedge, "dp_lazy_hedge": LazyHedge, "dp_noisy_leader": NoisyLeader, "halving": Halving,
+}
+
+CASES = [
+    ("dp_svt_experts", {"epsilon": 20.0, "delta": 0.0, "switches": 3, "threshold": 2.0}),
+    ("dp_svt_experts", {"epsilon": 5.0, "delta": 1e-4, "threshold": 3.0}),
+    ("dp_svt_small_loss", {"epsilon": 30.0, "delta": 0.0, "switches": 2, "threshold": 1.5}),
+    ("dp_ftrl_tree_laplace", {"epsilon": 50.0, "eta": 0.5}),
+    ("dp_ftrl_tree_gauss", {"epsilon": 20.0, "delta": 1e-3, "eta": 0.5}),
+    ("dp_lazy_hedge", {"epsilon": 20.0, "delta": 0.0, "block": 4}),
+    ("dp_lazy_hedge", {"epsilon": 2.0, "delta": 1e-5}),
+    ("dp_noisy_leader", {"epsilon": 300.0, "delta": 0.0}),
+    ("halving", {}),
+]
+
+
+def expert_table(name, horizon, seed, **values):
+    """The loss table (T x d) of an expert-sequence environment, read through its kernels."""
+    env = environments.make(name, **values)
+    et, row, state = env.type, env.row(), np.zeros(env.state_size())
+    with np.errstate(over="ignore"):
+        et.reset(state, row, seed)
+        return np.array([[et.loss(state, row, np.zeros(0), t, seed, k) for k in range(env.n_actions)]
+                         for t in range(horizon)])
+
+
+TABLES = {
+    "realizable": expert_table("realizable_experts", T, 3, n_experts=6, span=60, decoy_loss=0.7),
+    "small_loss": expert_table("small_loss_experts", T, 4, n_experts=5, span=100, decoy_loss=1.0, best_loss=6),
+    "oblivious": expert_table("oblivious_experts", T, 5, n_experts=4, gap=0.1, period=30),
+    "fractional": np.round(np.random.default_rng(1).random((T, 3)), 3),
+}
+
+
+def test_every_private_learner_has_a_reference():
+    assert {t.name for t in private.LEARNERS} == set(REFERENCES) == {name for name, _ in CASES}
+
+
+def python_actions(learner, losses, seed):
+    """The experts played by the uncompiled kernels (the python backend), through the step-wise driver."""
+    tuner = olearn.stepwise(learner, seed=seed, backend="python", horizon=losses.shape[0])
+    actions = []
+    for row in losses:
+        actions.append(tuner.act())
+        tuner.update(actions[-1], row)
+    return np.array(actions)
+
+
+@pytest.mark.parametrize("name,values", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_learner_plays_the_reference_experts(name, values):
+    for table, losses in TABLES.items():
+        horizon, d = losses.shape
+        learner = olearn.make(name, n_arms=d, **values)
+        row = learner.bind(d, 0, horizon)[0][0]
+        compiled = audit.play(learner, losses, [0, 11])  # the kernels compiled for the cpu backend
+        for j, seed in enumerate((0, 11)):
+            ref = REFERENCES[name](row, seed)
+            actions, _ = reference.play(ref, lambda t, k: losses[t, k], d, horizon, full=True)
+            np.testing.assert_array_equal(compiled[j], actions, err_msg=f"{name} on {table}, seed {seed}")
+            if table == "realizable":
+                np.testing.assert_array_equal(python_actions(learner, losses, seed), actions)
+
+
+def test_tree_noise_is_the_dyadic_sum_of_node_noises():
+    losses = TABLES["fractional"]
+    for name, values in (("dp_ftrl_tree_laplace", {"epsilon": 2.0}), ("dp_ftrl_tree_gauss", {"epsilon": 2.0, "delta": 1e-5})):
+        tuner = olearn.stepwise(olearn.make(name, n_arms=3, **values), seed=5, backend="python", horizon=T)
+        ref = TreeHedge(tuner.params, 5)
+        for t in range(T):
+            tuner.update(tuner.act(), losses[t])
+            ref.update(t, None, None, losses[t])
+            np.testing.assert_allclose(tuner.state[3:6], ref.S, rtol=0, atol=1e-9)
+
+
+def test_sparse_vector_switches_on_the_realizable_table_stay_within_budget():
+    # the reference counts switches: at most K per epoch, and the perfect expert is kept once drawn late
+    losses = TABLES["realizable"]
+    row = olearn.make("dp_svt_experts", epsilon=20.0, delta=0.0, switches=3, threshold=2.0).bind(6, 0, T)[0][0]
+    for seed in range(20):
+        ref = SparseVector(row, seed)
+        reference.play(ref, lambda t, k: losses[t, k], 6, T, full=True)
+        assert ref.switches <= 3
