@@ -342,6 +342,64 @@ class Ensemble:
         self.M = g.copy()
 
 
+def a_norm_project(dom, r, A, y):
+    """argmin_{x in X} (x - y)^T A (x - y): ball by brentq on the KKT multiplier, box by enumerating the
+    3^d active sets (free, at -r, at +r) and keeping the best KKT point, R^d: y."""
+    d = y.size
+    if dom == BALL:
+        if y @ y <= r * r:
+            return y.copy()
+        point = lambda mu: np.linalg.solve(A + mu * np.eye(d), A @ y)  # noqa: E731
+        mu = brentq(lambda mu: point(mu) @ point(mu) - r * r, 0.0, np.linalg.norm(A @ y) / r, xtol=1e-300, rtol=1e-15)
+        return point(mu)
+    if dom == BOX:
+        best, best_val = None, np.inf
+        for pattern in np.ndindex(*(3,) * d):
+            fixed = np.array(pattern) > 0
+            x = np.where(np.array(pattern) == 1, -r, r).astype(float)
+            free = ~fixed
+            if free.any():  # A_FF (x_F - y_F) = -A_FB (x_B - y_B)
+                x[free] = y[free] - np.linalg.solve(A[np.ix_(free, free)], A[np.ix_(free, fixed)] @ (x[fixed] - y[fixed]))
+            if np.any(np.abs(x) > r * (1 + 1e-12)):
+                continue
+            val = (x - y) @ A @ (x - y)
+            if val < best_val:
+                best, best_val = x, val
+        return best
+    return y.copy()
+
+
+class ONS:
+    def __init__(self, d, gamma=0.5, eps=1.0):
+        self.d, self.gamma, self.A, self.x = d, gamma, eps * np.eye(d), None
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        if self.x is None:
+            self.x = center(dom, r, self.d)
+        return self.x.copy()
+
+    def update(self, t, x, f, g, model):
+        self.A += np.outer(g, g)
+        self.x = a_norm_project(self.dom, self.r, self.A, self.x - np.linalg.solve(self.A, g) / self.gamma)
+
+
+class OptimisticExpConcave:
+    def __init__(self, d, beta=0.5, delta=1.0):
+        self.d, self.beta, self.A, self.xh, self.M = d, beta, delta * np.eye(d), None, np.zeros(d)
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        if self.xh is None:
+            self.xh = center(dom, r, self.d)
+        return a_norm_project(dom, r, self.A, self.xh - np.linalg.solve(self.A, self.M))
+
+    def update(self, t, x, f, g, model):
+        self.xh = a_norm_project(self.dom, self.r, self.A, self.xh - np.linalg.solve(self.A, g))
+        self.A += 0.5 * self.beta * np.outer(g, g)
+        self.M = g.copy()
+
+
 # ---------------------------------------------------------------- driver
 
 

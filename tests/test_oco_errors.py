@@ -25,7 +25,8 @@ def test_dimension_mismatch_names_dim():
 
 @pytest.mark.parametrize("name, param", [("ogd", "eta"), ("ogd", "lam"), ("optimistic_omd", "eta"), ("implicit_ftrl", "eta"),
                                          ("optimistic_ftrl", "delta"), ("adagrad_norm", "eta"),
-                                         ("sea_ensemble", "eta_meta"), ("delayed_dual_averaging", "eta")])
+                                         ("sea_ensemble", "eta_meta"), ("delayed_dual_averaging", "eta"),
+                                         ("ons", "gamma"), ("optimistic_omd_exp_concave", "beta")])
 def test_negative_step_size_names_it(name, param):
     with pytest.raises(olearn.ParameterError, match=f"'{param}' = -0.1"):
         olearn.make(name, **{param: -0.1})
@@ -76,3 +77,9 @@ def test_user_loss_runs_and_counts_no_nonfinite_rounds():
     assert res.metric("loss")[0, 0, -1] - res.metric("loss")[0, 0, -2] < 1e-3 * (res.rounds[-1] - res.rounds[-2])
     inside = user_loss(log_barrier, dim=2, radius=0.5)  # a ball of radius 1/2 keeps x_0 < 1
     assert np.isfinite(olearn.run(olearn.make("ogd"), inside, horizon=20, backend="python").final("loss")).all()
+
+
+def test_newton_learners_refuse_a_simplex():
+    for name in ("ons", "optimistic_omd_exp_concave"):
+        with pytest.raises(olearn.ParameterError, match="'env'.*ball or box or free"):
+            olearn.run(olearn.make(name), environments.make("sea_linear", domain="simplex"), horizon=3, backend="python")

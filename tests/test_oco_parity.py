@@ -14,9 +14,9 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import oco, oco_ensemble
+from olearn.learners import oco, oco_ensemble, oco_newton
 
-LEARNERS = oco.LEARNERS + oco_ensemble.LEARNERS
+LEARNERS = oco.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -28,6 +28,8 @@ WORLD_OF = {
     "implicit_ftrl": "linear_stream",
     "delayed_dual_averaging": "sea_quadratic",
     "sea_ensemble": "sea_quadratic",
+    "ons": "sea_quadratic",
+    "optimistic_omd_exp_concave": "sea_linear",
 }
 SEEDS = [0, 5]
 H = 30
@@ -42,6 +44,8 @@ def _worlds(learner_name):
     envs = [etype.make(**p) for p in etype.test_params]
     if learner_name == "optimistic_omd_entropic":
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
+    if learner_name in ("ons", "optimistic_omd_exp_concave"):
+        envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]
     assert envs
     return envs
 

@@ -14,7 +14,7 @@ import environments
 import olearn
 import oco_reference as ref
 from olearn.engine import models
-from olearn.learners import oco, oco_ensemble
+from olearn.learners import oco, oco_ensemble, oco_newton
 
 T = 40
 SEED = 3
@@ -53,6 +53,10 @@ CASES = [
     ("delayed_dual_averaging", {}, lambda d: ref.DelayedDualAveraging(d)),
     ("delayed_dual_averaging", {"optimistic": True, "eta": 0.5}, lambda d: ref.DelayedDualAveraging(d, True, 0.5)),
     ("sea_ensemble", {}, lambda d: ref.Ensemble(d, T)),
+    ("ons", {}, lambda d: ref.ONS(d)),
+    ("ons", {"gamma": 0.1, "eps": 4.0}, lambda d: ref.ONS(d, 0.1, 4.0)),
+    ("optimistic_omd_exp_concave", {}, lambda d: ref.OptimisticExpConcave(d)),
+    ("optimistic_omd_exp_concave", {"beta": 2.0, "delta": 0.5}, lambda d: ref.OptimisticExpConcave(d, 2.0, 0.5)),
     ("sea_ensemble", {"n_base": 3, "eta": 0.5, "eta_meta": 2.0, "delta": 0.3}, lambda d: ref.Ensemble(d, T, 3, 0.5, 2.0, 0.3)),
 ]
 ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
@@ -60,7 +64,7 @@ ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
 
 
 def test_every_oco_learner_has_a_reference_case():
-    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_ensemble.LEARNERS}
+    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS}
 
 
 def _engine(name, params, env, delay=None, backend="python", horizon=T):
@@ -86,6 +90,8 @@ def test_learner_matches_reference_on_sea(case, world):
     env_name, kw = WORLDS[world]
     if name == "optimistic_omd_entropic" and kw.get("domain") != "simplex":
         pytest.skip("entropic OMD plays on simplices only")
+    if name in ("ons", "optimistic_omd_exp_concave") and kw.get("domain") == "simplex":
+        pytest.skip("A-norm projections onto balls and boxes only")
     env = environments.make(env_name, **kw)
     res = _engine(name, params, env)
     xs, losses, _ = ref.play(make_ref(kw["dim"]), _world(env_name, kw), T)
@@ -188,3 +194,20 @@ def test_prox_matches_a_numerical_minimizer(loss):
         c_star = minimize_scalar(objective, bounds=(-2 * eta * 10, 2 * eta * 10), method="bounded", options={"xatol": 1e-12}).x
         assert objective((out - w) @ a / (a @ a)) <= objective(c_star) + 1e-9, (trial, loss)
         np.testing.assert_allclose(out, ref.prox((loss, y, a), w, eta), rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("domain", ["ball", "box"])
+def test_a_norm_projection_matches_an_independent_solver(domain):
+    """Pi^A_X(y) of the kernels (bisection on the multiplier; coordinate descent) against brentq and an
+    exhaustive active-set solve, on random SPD A (condition numbers up to ~1e3) and points far outside X."""
+    dom = ref.DOMAIN_CODES[domain]
+    rng = np.random.default_rng(8)
+    for trial in range(25):
+        d = int(rng.integers(1, 5))
+        q = np.linalg.qr(rng.normal(size=(d, d)))[0]
+        A = q @ np.diag(10 ** rng.uniform(-1.5, 1.5, d)) @ q.T
+        r = float(rng.uniform(0.2, 2.0))
+        y = rng.normal(size=d) * 3
+        out, chol, scratch = np.zeros(d), np.zeros(d * d), np.zeros(d)
+        oco_newton.a_norm_project(dom, r, d, A.ravel().copy(), y.copy(), chol, scratch, out)
+        np.testing.assert_allclose(out, ref.a_norm_project(dom, r, A, y), rtol=1e-9, atol=1e-10, err_msg=f"trial {trial}")

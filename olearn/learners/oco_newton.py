@@ -1,0 +1,228 @@
+"""Second-order learners for exp-concave online convex optimization (problem kind ``oco``).
+
+Both keep a d x d matrix A and move in its norm; the feasible set is a ball, a box or R^d.
+
+* ``ons``: online Newton step (Hazan, Agarwal and Kale 2007):
+  A_t = eps I + sum_{s<=t} g_s g_s^T,  x_{t+1} = Pi^{A_t}_X(x_t - (1/gamma) A_t^{-1} g_t);
+  with gamma = 1/2 min(1/(4 G D), alpha) and eps = 1/(gamma^2 D^2) regret <= 5 (1/alpha + G D) d log T
+  for alpha-exp-concave losses.
+* ``optimistic_omd_exp_concave``: the exp-concave rule of two-step optimistic OMD (Chen, Zhang, Tu,
+  Zhao and Zhang, ICML 2023, Thm 3; constants as reconstructed in the project's paper notes), mirror
+  map psi_t(x) = 1/2 x^T A_t x with A_t = delta I + (beta/2) sum_{s<t} g_s g_s^T and hint M_t = g_{t-1}:
+  x_t = Pi^{A_t}_X(xh_t - A_t^{-1} M_t),  xh_{t+1} = Pi^{A_t}_X(xh_t - A_t^{-1} g_t);
+  with beta = 1/2 min(1/(4 G D), alpha) and delta >= 1 + beta G^2: E[R_T] = O(d log(sigma^2_{1:T} + Sigma^2_{1:T})).
+
+Pi^A_X(y) = argmin_{x in X} (x - y)^T A (x - y), the projection in the A-norm:
+
+* ball {||x|| <= r}: x(mu) = (A + mu I)^{-1} A y with mu >= 0 the root of ||x(mu)|| = r (the KKT
+  condition), found by bisection on [0, ||A y|| / r] (``BISECTION`` halvings; the feasible end is kept);
+* box [-r, r]^d: ``SWEEPS`` sweeps of exact coordinate minimization (a convex QP with box constraints:
+  coordinate descent converges linearly; the result is within float precision for well-conditioned A);
+* free: no projection.
+
+Linear systems are solved by a Cholesky factorization in the kernel (d^3 / 6 per solve).
+"""
+import math
+
+from olearn.core.kernel import kernel
+from olearn.core.params import Param
+from olearn.core.spec import LearnerType
+from olearn.engine import domains
+from olearn.engine.oco import require_domains, zero_state
+from olearn.learners.oco import DIM, _dim, start_at_center
+
+BISECTION = 100
+SWEEPS = 200
+
+
+@kernel
+def shifted_solve(a, mu, b, d, chol, out):
+    """out = (A + mu I)^{-1} b by Cholesky (A row-major d x d, symmetric positive definite; ``chol`` d x d scratch)."""
+    for i in range(d):
+        for j in range(i + 1):
+            s = a[i * d + j] + (mu if i == j else 0.0)
+            for k in range(j):
+                s -= chol[i * d + k] * chol[j * d + k]
+            if i == j:
+                chol[i * d + i] = math.sqrt(s)
+            else:
+                chol[i * d + j] = s / chol[j * d + j]
+    for i in range(d):  # forward: L z = b
+        s = b[i]
+        for k in range(i):
+            s -= chol[i * d + k] * out[k]
+        out[i] = s / chol[i * d + i]
+    for i in range(d - 1, -1, -1):  # backward: L^T x = z
+        s = out[i]
+        for k in range(i + 1, d):
+            s -= chol[k * d + i] * out[k]
+        out[i] = s / chol[i * d + i]
+
+
+@kernel
+def norm2(v, d):
+    s = 0.0
+    for i in range(d):
+        s += v[i] * v[i]
+    return s
+
+
+@kernel
+def a_norm_project(code, r, d, a, y, chol, ay, out):
+    """out = Pi^A_X(y) (see the module docstring); ``chol`` (d x d) and ``ay`` (d) are scratch; ``out`` is not ``y``."""
+    for i in range(d):
+        out[i] = y[i]
+    if code == domains.BALL:
+        if norm2(y, d) <= r * r:
+            return
+        for i in range(d):
+            s = 0.0
+            for j in range(d):
+                s += a[i * d + j] * y[j]
+            ay[i] = s
+        lo, hi = 0.0, math.sqrt(norm2(ay, d)) / r
+        for _ in range(BISECTION):
+            mid = 0.5 * (lo + hi)
+            shifted_solve(a, mid, ay, d, chol, out)
+            if norm2(out, d) > r * r:
+                lo = mid
+            else:
+                hi = mid
+        shifted_solve(a, hi, ay, d, chol, out)
+    elif code == domains.BOX:
+        for i in range(d):
+            out[i] = min(r, max(-r, y[i]))
+        for _ in range(SWEEPS):
+            for i in range(d):
+                s = 0.0
+                for j in range(d):
+                    if j != i:
+                        s += a[i * d + j] * (out[j] - y[j])
+                out[i] = min(r, max(-r, y[i] - s / a[i * d + i]))
+
+
+@kernel
+def add_outer(a, g, scale, d):
+    """A += scale g g^T."""
+    for i in range(d):
+        for j in range(d):
+            a[i * d + j] += scale * g[i] * g[j]
+
+
+# ---------------------------------------------------------------- ONS
+# state: flag, x (d), A (d d), chol (d d), y (d), scratch (d);  row: d, gamma, eps
+
+
+@kernel
+def _ons_init_matrix(state, params, d):
+    a = state[1 + d : 1 + d + d * d]
+    for i in range(d):
+        a[i * d + i] = params[2]
+
+
+@kernel
+def ons_act(state, params, obs, t, seed, action):
+    d = int(params[0])
+    x = state[1 : 1 + d]
+    if state[0] == 0.0:
+        _ons_init_matrix(state, params, d)
+    start_at_center(state, obs, d, x)
+    for i in range(d):
+        action[i] = x[i]
+
+
+@kernel
+def ons_update(state, params, obs, action, feedback, t, seed):
+    """A += g g^T;  y = x - (1/gamma) A^{-1} g;  x = Pi^A_X(y)."""
+    d = int(params[0])
+    a = state[1 + d : 1 + d + d * d]
+    chol = state[1 + d + d * d : 1 + d + 2 * d * d]
+    y = state[1 + d + 2 * d * d : 1 + 2 * d + 2 * d * d]
+    scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d]
+    x = state[1 : 1 + d]
+    g = feedback[1 : 1 + d]
+    add_outer(a, g, 1.0, d)
+    shifted_solve(a, 0.0, g, d, chol, y)
+    for i in range(d):
+        y[i] = x[i] - y[i] / params[1]
+    a_norm_project(int(obs[0]), obs[1], d, a, y, chol, scratch, x)
+
+
+ONS = LearnerType(
+    name="ons",
+    summary="online Newton step: x <- Pi^A(x - A^{-1} g / gamma), A = eps I + sum g g^T (ball, box or free domain)",
+    reference="Hazan, Agarwal and Kale (2007): regret <= 5 (1/alpha + G D) d log T for alpha-exp-concave losses "
+    "with gamma = 1/2 min(1/(4 G D), alpha), eps = 1/(gamma^2 D^2)",
+    feedback="full",
+    kind="oco",
+    params=(DIM, Param("gamma", 0.5, "Newton step scale: x - A^{-1} g / gamma", low=0.0, open_low=True),
+            Param("eps", 1.0, "initial A = eps I", low=0.0, open_low=True)),
+    state_size=lambda v, k, d: 1 + 3 * k + 2 * k * k,
+    row=lambda v, k, d, h: [_dim("ons", v, k), v["gamma"], v["eps"]],
+    init=zero_state,
+    act=ons_act,
+    update=ons_update,
+    test_params=({}, {"gamma": 0.1, "eps": 4.0}),
+)
+require_domains("ons", (domains.BALL, domains.BOX, domains.FREE))
+
+# ---------------------------------------------------------------- optimistic OMD, exp-concave rule
+# state: flag, xh (d), M (d), A (d d), chol (d d), y (d), scratch (d);  row: d, beta, delta
+
+
+@kernel
+def _oe_step(a, base, vec, chol, y, scratch, code, r, d, out):
+    """out = Pi^A_X(base - A^{-1} vec) (``y`` holds the unprojected point; ``out`` may be ``base``)."""
+    shifted_solve(a, 0.0, vec, d, chol, y)
+    for i in range(d):
+        y[i] = base[i] - y[i]
+    a_norm_project(code, r, d, a, y, chol, scratch, out)
+
+
+@kernel
+def oe_act(state, params, obs, t, seed, action):
+    """x_t = Pi^{A_t}_X(xh_t - A_t^{-1} M_t)."""
+    d = int(params[0])
+    xh, hint = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
+    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
+    y, scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d], state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d]
+    if state[0] == 0.0:
+        for i in range(d):
+            a[i * d + i] = params[2]
+    start_at_center(state, obs, d, xh)
+    _oe_step(a, xh, hint, chol, y, scratch, int(obs[0]), obs[1], d, action)
+
+
+@kernel
+def oe_update(state, params, obs, action, feedback, t, seed):
+    """xh_{t+1} = Pi^{A_t}_X(xh_t - A_t^{-1} g_t);  A_{t+1} = A_t + (beta/2) g_t g_t^T;  M = g_t."""
+    d = int(params[0])
+    xh, hint = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
+    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
+    y, scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d], state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d]
+    g = feedback[1 : 1 + d]
+    _oe_step(a, xh, g, chol, y, scratch, int(obs[0]), obs[1], d, xh)
+    for i in range(d):
+        hint[i] = g[i]
+    add_outer(a, g, 0.5 * params[1], d)
+
+
+OPTIMISTIC_OMD_EXP_CONCAVE = LearnerType(
+    name="optimistic_omd_exp_concave",
+    summary="optimistic OMD, exp-concave rule: psi_t = 1/2 x^T A_t x, A_t = delta I + beta/2 sum_{s<t} g g^T, hint g_{t-1}",
+    reference="Chen, Zhang, Tu, Zhao and Zhang (ICML 2023), Thm 3: E[R_T] = O(d log(sigma^2_{1:T} + Sigma^2_{1:T})) "
+    "with beta = 1/2 min(1/(4 G D), alpha), delta >= 1 + beta G^2",
+    feedback="full",
+    kind="oco",
+    params=(DIM, Param("beta", 0.5, "curvature scale beta of A_t", low=0.0, open_low=True),
+            Param("delta", 1.0, "initial A = delta I", low=0.0, open_low=True)),
+    state_size=lambda v, k, d: 1 + 4 * k + 2 * k * k,
+    row=lambda v, k, d, h: [_dim("optimistic_omd_exp_concave", v, k), v["beta"], v["delta"]],
+    init=zero_state,
+    act=oe_act,
+    update=oe_update,
+    test_params=({}, {"beta": 2.0, "delta": 0.5}),
+)
+require_domains("optimistic_omd_exp_concave", (domains.BALL, domains.BOX, domains.FREE))
+
+LEARNERS = (ONS, OPTIMISTIC_OMD_EXP_CONCAVE)
