@@ -28,8 +28,8 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine import domains
-from olearn.engine.oco import require_domains, zero_state
-from olearn.learners.oco import DIM, _dim, start_at_center
+from olearn.engine.oco import require_domains
+from olearn.learners.oco import DIM, _dim, ogd_act, start_at_center
 
 BISECTION = 100
 SWEEPS = 200
@@ -109,37 +109,27 @@ def add_outer(a, g, scale, d):
             a[i * d + j] += scale * g[i] * g[j]
 
 
-# ---------------------------------------------------------------- ONS
-# state: flag, x (d), A (d d), chol (d d), y (d), scratch (d);  row: d, gamma, eps
-
-
 @kernel
-def _ons_init_matrix(state, params, d):
-    a = state[1 + d : 1 + d + d * d]
-    for i in range(d):
-        a[i * d + i] = params[2]
-
-
-@kernel
-def ons_act(state, params, obs, t, seed, action):
+def identity_scaled_init(state, params, seed):
+    """All slots zero, then A = params[2] I (A sits at 1 + 2d in both learners' states)."""
     d = int(params[0])
-    x = state[1 : 1 + d]
-    if state[0] == 0.0:
-        _ons_init_matrix(state, params, d)
-    start_at_center(state, obs, d, x)
+    for i in range(state.size):
+        state[i] = 0.0
     for i in range(d):
-        action[i] = x[i]
+        state[1 + 2 * d + i * d + i] = params[2]
+
+
+# ---------------------------------------------------------------- ONS
+# state: flag, x (d), y (d), A (d d), chol (d d), scratch (d);  row: d, gamma, eps
 
 
 @kernel
 def ons_update(state, params, obs, action, feedback, t, seed):
     """A += g g^T;  y = x - (1/gamma) A^{-1} g;  x = Pi^A_X(y)."""
     d = int(params[0])
-    a = state[1 + d : 1 + d + d * d]
-    chol = state[1 + d + d * d : 1 + d + 2 * d * d]
-    y = state[1 + d + 2 * d * d : 1 + 2 * d + 2 * d * d]
+    x, y = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
+    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
     scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d]
-    x = state[1 : 1 + d]
     g = feedback[1 : 1 + d]
     add_outer(a, g, 1.0, d)
     shifted_solve(a, 0.0, g, d, chol, y)
@@ -159,8 +149,8 @@ ONS = LearnerType(
             Param("eps", 1.0, "initial A = eps I", low=0.0, open_low=True)),
     state_size=lambda v, k, d: 1 + 3 * k + 2 * k * k,
     row=lambda v, k, d, h: [_dim("ons", v, k), v["gamma"], v["eps"]],
-    init=zero_state,
-    act=ons_act,
+    init=identity_scaled_init,
+    act=ogd_act,
     update=ons_update,
     test_params=({}, {"gamma": 0.1, "eps": 4.0}),
 )
@@ -186,9 +176,6 @@ def oe_act(state, params, obs, t, seed, action):
     xh, hint = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
     a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
     y, scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d], state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d]
-    if state[0] == 0.0:
-        for i in range(d):
-            a[i * d + i] = params[2]
     start_at_center(state, obs, d, xh)
     _oe_step(a, xh, hint, chol, y, scratch, int(obs[0]), obs[1], d, action)
 
@@ -218,7 +205,7 @@ OPTIMISTIC_OMD_EXP_CONCAVE = LearnerType(
             Param("delta", 1.0, "initial A = delta I", low=0.0, open_low=True)),
     state_size=lambda v, k, d: 1 + 4 * k + 2 * k * k,
     row=lambda v, k, d, h: [_dim("optimistic_omd_exp_concave", v, k), v["beta"], v["delta"]],
-    init=zero_state,
+    init=identity_scaled_init,
     act=oe_act,
     update=oe_update,
     test_params=({}, {"beta": 2.0, "delta": 0.5}),
