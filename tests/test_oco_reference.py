@@ -13,7 +13,7 @@ from scipy.optimize import minimize, minimize_scalar
 import environments
 import olearn
 import oco_reference as ref
-from olearn.engine import models
+from olearn.engine import metric_projection, models
 from olearn.learners import oco, oco_ensemble, oco_newton
 
 T = 40
@@ -209,5 +209,5 @@ def test_a_norm_projection_matches_an_independent_solver(domain):
         r = float(rng.uniform(0.2, 2.0))
         y = rng.normal(size=d) * 3
         out, chol, scratch = np.zeros(d), np.zeros(d * d), np.zeros(d)
-        oco_newton.a_norm_project(dom, r, d, A.ravel().copy(), y.copy(), chol, scratch, out)
+        metric_projection.a_norm_project(dom, r, d, A.ravel().copy(), y.copy(), chol, scratch, out)
         np.testing.assert_allclose(out, ref.a_norm_project(dom, r, A, y), rtol=1e-9, atol=1e-10, err_msg=f"trial {trial}")
