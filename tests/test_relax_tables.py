@@ -1,0 +1,148 @@
+"""Cost tables, comparators, instance sequences and the step-wise OmegaTuner against independent truth.
+
+Truth used here: single solves (each checked against SciPy in test_relax_solvers), closed forms
+(the Laplacian's Jacobi radius, Young's formula, Beta moments, the DST diagonalization checked
+against SciPy's sparse direct solver), and the engine replaying the same cost table.
+"""
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
+
+import olearn
+from environments.linear_systems import HeatEquation, SystemList, shifted_laplacian, systems
+from olearn import ParameterError, relax
+
+GRID = relax.omega_grid(1.0, 1.95, 6)
+
+
+@pytest.fixture(scope="module")
+def seq():
+    return shifted_laplacian(24, "high", seed=5)
+
+
+def test_cost_table_equals_single_solves_and_is_cached(seq, tmp_path):
+    table = relax.cost_table(seq, GRID, cache_dir=tmp_path)
+    for t in (0, 7, 23):
+        for k, w in enumerate(GRID):
+            assert table.costs[t, k] == relax.sor(seq[t].A, seq[t].b, omega=w)[1]["iterations"]
+    assert table.converged.all()
+    np.testing.assert_array_equal(table.contexts, seq.contexts)
+    files = list(tmp_path.glob("sor-*.npz"))
+    assert len(files) == 1
+    again = relax.cost_table(seq, GRID, cache_dir=tmp_path)  # read back, not recomputed
+    assert again.settings.get("loaded_from") == str(files[0])
+    np.testing.assert_array_equal(again.costs, table.costs)
+    np.testing.assert_array_equal(again.contexts, table.contexts)
+    other = relax.cost_table(shifted_laplacian(24, "high", seed=6), GRID, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("sor-*.npz"))) == 2 and not np.array_equal(other.costs, table.costs)
+    omega, total = table.best_fixed()
+    assert total == table.costs.sum(axis=0).min() and omega == GRID[np.argmin(table.costs.sum(axis=0))]
+
+
+def test_ssor_pcg_table_uses_the_warm_starts():
+    heat = HeatEquation(nx=8, steps=6)
+    traj = heat.reference_systems()
+    table = relax.cost_table(traj, GRID, solver="ssor_pcg")
+    for t in (0, 5):
+        s = traj[t]
+        assert table.costs[t, 2] == relax.ssor_pcg(s.A, s.b, omega=GRID[2], x0=s.x0)[1]["iterations"]
+    np.testing.assert_allclose(table.contexts, heat.contexts())
+
+
+def test_jacobi_radius_closed_form_and_young_near_brute_force(seq):
+    closed = seq.jacobi_radius()
+    for t in (0, 11):
+        assert relax.jacobi_radius(seq[t].A) == pytest.approx(closed[t], abs=1e-12)
+    young = relax.instance_optimal_omegas(seq)
+    np.testing.assert_allclose(young, 2.0 / (1.0 + np.sqrt(1.0 - closed**2)), rtol=1e-14)
+    fine = np.round(np.arange(1.3, 1.99, 0.01), 2)
+    picks = np.argsort(seq.contexts)[[0, 1, 12]]  # the two most ill-conditioned and a middle one
+    subset = SystemList([seq[int(t)] for t in picks])
+    best_omega, best_cost = relax.brute_force_omegas(subset, fine)
+    young_cost = relax.solve_many(subset, young[picks, None])[0][:, 0]
+    # Young's omega is asymptotically optimal: near it on hard instances, within a few percent in cost on all
+    assert np.all(np.abs(best_omega[:2] - young[picks[:2]]) <= 0.03), (best_omega, young[picks])
+    assert np.all(young_cost <= 1.15 * best_cost + 2), (young_cost, best_cost)
+    costs = relax.solve_many(subset, fine)[0]
+    np.testing.assert_array_equal(best_cost, costs.min(axis=1))
+
+
+def test_young_omega_rejects_a_radius_outside_0_1():
+    with pytest.raises(ParameterError, match="beta"):
+        relax.young_omega(1.0)
+
+
+def test_shifted_laplacian_draws_match_the_paper():
+    n = 100
+    for variance, (a, b) in (("high", (0.5, 1.5)), ("low", (2.0, 6.0))):
+        s = shifted_laplacian(4000, variance, seed=1)
+        assert np.all(np.linalg.norm(s.rhs, axis=1) <= math.sqrt(n))
+        assert s.contexts.min() >= -0.15 and s.contexts.max() <= 0.45
+        mean = -0.15 + 0.6 * a / (a + b)
+        sd = 0.6 * math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        assert abs(s.contexts.mean() - mean) < 4 * sd / math.sqrt(4000)
+        assert s.contexts.std() == pytest.approx(sd, rel=0.1)
+        A = s[3].A
+        assert (A - A.T).nnz == 0 and A.diagonal() == pytest.approx(4.0 + s.contexts[3])
+
+
+def test_heat_direct_solve_and_crank_nicolson_system():
+    heat = HeatEquation(nx=9, steps=10, dt=2e-3)
+    u = heat.initial()
+    s = heat.system(4, u)
+    kappa = float(heat.kappa(4.5 * 2e-3))
+    assert s.context == kappa and s.x0 is u
+    half = 0.5 * kappa * 2e-3 * heat.stiffness
+    np.testing.assert_allclose(s.A.toarray(), (sp.identity(64) + half).toarray())
+    np.testing.assert_allclose(s.b, u - half @ u + 2e-3 * heat.forcing(4.5 * 2e-3))
+    for k in (0.0, 0.05, 9.0):
+        A = (sp.identity(64) + 0.5 * k * 2e-3 * heat.stiffness).tocsc()
+        np.testing.assert_allclose(heat.direct_solve(k, s.b), spsolve(A, s.b), rtol=0, atol=1e-13)
+    assert heat.contexts().min() >= 0.0 and heat.contexts().max() <= 10.0
+
+
+def test_user_systems_and_their_errors():
+    A = sp.diags([-1.0, 3.0, -1.0], [-1, 0, 1], shape=(5, 5))
+    seq = systems([(A, np.ones(5), 0.2), (A, np.arange(5.0), 0.4)])
+    np.testing.assert_array_equal(seq.contexts, [0.2, 0.4])
+    assert systems([(A, np.ones(5))]).contexts is None
+    with pytest.raises(ParameterError, match=r"items\[1\]"):
+        systems([(A, np.ones(5)), A])
+
+
+def test_omega_tuner_replays_the_engine_on_the_cost_table(seq):
+    """Live solves from x0 = 0 cost exactly the table's entries, so the tuner's choices are the engine's."""
+    table = relax.cost_table(seq, GRID)
+    for method, contexts in (("chebcb", True), ("tsallis_inf_cb", True), ("tsallis_inf", False)):
+        tuner = relax.OmegaTuner(method, omegas=GRID, context_range=(-0.15, 0.65), seed=2, backend="python",
+                                 compare=True)
+        for s in seq:
+            tuner.solve(s.A, s.b, context=s.context)
+        learner = relax.tuner.make_learner(method, GRID.size, (-0.15, 0.65))
+        ran = olearn.run(learner, table.environment(contexts=contexts), horizon=len(seq), seeds=[2],
+                         backend="python", trace=True)
+        np.testing.assert_array_equal(tuner.arms, ran.actions[0, 0].astype(int))
+        np.testing.assert_array_equal(tuner.iterations, table.costs[np.arange(len(seq)), tuner.arms])
+        np.testing.assert_array_equal(np.sum(tuner.fixed_costs, axis=0), table.totals)
+        report = tuner.report()
+        assert report["chosen"].sum() == len(seq) and report["iterations_spent"].sum() == sum(tuner.iterations)
+        assert report.attrs["summary"]["best_fixed_total"] == table.best_fixed()[1]
+
+
+def test_omega_tuner_bad_input_loses_nothing(seq):
+    tuner = relax.OmegaTuner("chebcb", omegas=GRID, context_range=(-0.15, 0.65), backend="python")
+    tuner.solve(seq[0].A, seq[0].b, context=0.1)
+    with pytest.raises(ParameterError, match="context"):
+        tuner.solve(seq[1].A, seq[1].b)
+    with pytest.raises(ParameterError, match="'b'|b"):
+        tuner.solve(seq[1].A, np.ones(7), context=0.1)
+    assert len(tuner.iterations) == 1 and tuner.learner.t == 1
+    with pytest.raises(ParameterError, match="method"):
+        relax.OmegaTuner("ucb1")
+    with pytest.raises(ParameterError, match="context_range"):
+        relax.OmegaTuner("chebcb")
+    with pytest.raises(ParameterError, match="omegas"):
+        relax.OmegaTuner("tsallis_inf", omegas=[1.0, 2.0])
