@@ -131,7 +131,7 @@ def test_ucb1_keeps_playing_an_arm_until_its_feedback_arrives(d, backend):
 
 def test_ucb1_with_delay_beyond_the_horizon_never_learns():
     env = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
-    res = olearn.run(olearn.make("ucb1"), env, horizon=30, seeds=2, backend="python", trace=True, delay=30)
+    res = olearn.run(olearn.make("ucb1"), env, horizon=30, seeds=2, backend="python", trace=True, delay=30, metrics=["counts"])
     assert np.all(res.actions == 0)
     assert res.final("count[0]").tolist() == [[30.0, 30.0]]
 

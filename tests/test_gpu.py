@@ -47,3 +47,34 @@ def test_unavailable_gpu_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(gpu.cuda, "is_available", lambda: False)
     with pytest.raises(olearn.BackendUnavailableError, match="no usable CUDA GPU"):
         olearn.run("ucb1", BANDIT_ENV, horizon=5, backend="gpu")
+
+
+def test_a_grid_of_16_configurations_is_one_launch(monkeypatch):
+    """Configurations are a batch axis: 16 x 4 jobs go to the device in one launch, with the python numbers."""
+    from olearn.engine import run as engine_run
+
+    launches = []
+    compiled = engine_run.compiled_batch
+
+    def counting(*args):
+        batch = compiled(*args)
+        return lambda *a: (launches.append(a[2].size), batch(*a))[1]
+
+    monkeypatch.setattr(engine_run, "compiled_batch", counting)
+    learner = olearn.make("exp3", eta=list(np.geomspace(0.01, 2.0, 16)))
+    gpu = olearn.run(learner, BANDIT_ENV, horizon=8, seeds=4, backend="gpu", trace=True)
+    assert launches == [64]
+    _same(olearn.run(learner, BANDIT_ENV, horizon=8, seeds=4, backend="python", trace=True), gpu)
+
+
+def test_jobs_per_launch_from_free_memory():
+    from olearn.backends.gpu import jobs_per_launch
+
+    # 16 configurations x 10^5 seeds with a 200-double working row and 45 checkpoints x 3 metrics: one
+    # launch in 70 GiB free (an H100), 3 launches in 2 GiB
+    job = 8 * (200 + 45 * 3 + 2)
+    assert jobs_per_launch(1_600_000, job, 70 * 2**30) == 1_600_000
+    per = jobs_per_launch(1_600_000, job, 2 * 2**30)
+    assert per == int(2 * 2**30 * 3 // 4 // (job + 24)) and -(-1_600_000 // per) == 3
+    with pytest.raises(olearn.ParameterError, match="free memory"):
+        jobs_per_launch(10, 8 * 2 * 10**9, 8 * 2**30)  # a trace of 10^9 rounds cannot fit

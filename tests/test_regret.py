@@ -39,7 +39,8 @@ def test_metrics_match_brute_force(world):
     env = environments.make(ename, **ep)
     k = env.n_actions
     seeds = [3, 4]
-    res = olearn.run(olearn.make(lname, **lp), env, horizon=H, seeds=seeds, backend="python", trace=True, checkpoints=CKPTS)
+    res = olearn.run(olearn.make(lname, **lp), env, horizon=H, seeds=seeds, backend="python", trace=True, checkpoints=CKPTS,
+                     metrics=env.metrics())
     assert res.rounds.tolist() == CKPTS
     expected_cols = ["loss", "regret"]
     if ename != "loss_matrix":

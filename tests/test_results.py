@@ -15,7 +15,7 @@ SEEDS = [2, 5, 9]
 def result():
     env = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
     return olearn.run(olearn.make("exp3", eta=[0.1, 0.5]), env, horizon=120, seeds=SEEDS, checkpoints=[10, 50],
-                      backend="python")
+                      backend="python", metrics=["loss", "regret", "pseudo_regret", "counts"])
 
 
 def test_result_shape(result):
@@ -118,8 +118,20 @@ def test_checkpoint_grid_from_a_list(data):
 
 
 def test_checkpoint_grid_is_used_by_run():
-    res = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=1000, seeds=1, backend="python", checkpoints=12)
+    res = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=1000, seeds=1, backend="python",
+                     checkpoints=12, metrics=["regret", "counts"])
     np.testing.assert_array_equal(res.rounds, olearn.checkpoint_grid(1000, 12))
     # counts at each checkpoint sum to that checkpoint's round
     counts = res.values[0, 0, :, res.columns.index("count[0]"):]
     np.testing.assert_array_equal(counts.sum(axis=1), res.rounds)
+
+
+def test_default_metrics_are_the_one_column_ones_and_fit_a_million_seeds_in_2_gb():
+    """10^6 seeds x 10^4 rounds of the 10-armed demo with default checkpoints and metrics: results < 2 GB."""
+    env = environments.make("bernoulli", means=np.linspace(0.05, 0.95, 10))
+    res = olearn.run("ucb1", env, horizon=10_000, seeds=2, backend="python", checkpoints=[10_000])
+    assert res.columns == ["loss", "regret", "pseudo_regret"]  # counts (10 columns) only on request
+    n_bytes = 10**6 * olearn.checkpoint_grid(10_000).size * len(res.columns) * res.values.itemsize
+    assert n_bytes < 2e9, n_bytes
+    counts = olearn.run("ucb1", env, horizon=20, seeds=2, backend="python", metrics=["counts"])
+    assert counts.columns == [f"count[{k}]" for k in range(10)]

@@ -97,7 +97,7 @@ def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
     cluster = sweep.run_experiment(exp, out=tmp_path / "cluster", workers=2)
     import environments
 
-    columns = {e["name"]: len(environments.make(**e).metrics()) - 1 + 3 for e in BIG["environments"]}  # counts: 3 arms
+    columns = {e["name"]: len(environments.make(**e).metrics()) - 1 for e in BIG["environments"]}  # all but counts
     assert len(here) == sum(8 * 1000 * 2 * n for n in columns.values())
     pd.testing.assert_frame_equal(here, cluster, check_exact=True)
     assert set(here.groupby("configuration")["seed"].nunique()) == {1000}
@@ -231,6 +231,7 @@ def _raw(**changes):
     ({"run__seeds": 10**7, "run__checkpoints": 2000, "run__horizon": 10**6}, "run.seeds", "GiB"),
     ({"figures": [{"kind": "slope", "metric": "regret"}]}, "figures[0].x", "round"),
     ({"figures": [{"kind": "curve"}]}, "figures[0].kind", "curves"),
+    ({"figures": [{"kind": "counts"}]}, "run.metrics", "'counts'"),
 ])
 def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
     with pytest.raises(ConfigError) as err:

@@ -30,6 +30,6 @@ def threads() -> int:
     return numba.get_num_threads()
 
 
-def chunk_jobs(n_jobs: int, horizon: int, width: int) -> int:
+def chunk_jobs(n_jobs: int, horizon: int, job_bytes: int) -> int:
     """Jobs per call: about CHUNK_STEPS steps, at most MAX_CHUNK_SEEDS rows of working memory."""
     return int(min(config.MAX_CHUNK_SEEDS, max(1, config.CHUNK_STEPS // horizon)))

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from olearn.core import config
-from olearn.core.errors import BackendUnavailableError
+from olearn.core.errors import BackendUnavailableError, ParameterError
 from olearn.core.kernel import Compiler
 
 try:
@@ -69,33 +69,66 @@ def build(run_seed):
 
     def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
         n = seeds.size
-        to_dev = cuda.to_device
-        d_out = cuda.device_array(out.shape, dtype=np.float64)
-        d_ta = cuda.device_array(trace_actions.shape, dtype=np.float64)
-        d_tl = cuda.device_array(trace_losses.shape, dtype=np.float64)
+        to_device, zeros, to_host = _device_arrays()
+        d_out, d_ta, d_tl = zeros(out.shape), zeros(trace_actions.shape), zeros(trace_losses.shape)
         # one column per job: neighbouring threads touch neighbouring addresses (coalesced loads and stores)
-        d_work = cuda.device_array((width, n), dtype=np.float64)
+        d_work = zeros((width, n))
         threads = min(config.THREADS_PER_BLOCK, n) if simulated() else config.THREADS_PER_BLOCK  # the simulator runs a thread each
         blocks = (n + threads - 1) // threads
         with warnings.catch_warnings():  # the simulator runs the uint64 hashing in NumPy, in its own threads
             warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
             batch[blocks, threads](
-                to_dev(lp_table), to_dev(config_of), to_dev(seeds), to_dev(ep), to_dev(dp), horizon, to_dev(ckpts),
-                d_work, to_dev(layout), d_out, d_ta, d_tl,
+                to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp), horizon,
+                to_device(ckpts), d_work, to_device(layout), d_out, d_ta, d_tl,
             )
-        out[:] = d_out.copy_to_host()
-        trace_actions[:] = d_ta.copy_to_host()
-        trace_losses[:] = d_tl.copy_to_host()
+        out[:] = to_host(d_out)  # only the checkpoint arrays (and a trace, when asked) come back
+        trace_actions[:] = to_host(d_ta)
+        trace_losses[:] = to_host(d_tl)
 
     return run
 
 
-def chunk_jobs(n_jobs: int, horizon: int, width: int) -> int:
-    """All jobs in one launch when their working rows fit in a quarter of the free device memory."""
+def _device_arrays():
+    """(to_device, zeros, to_host): CuPy arrays on a real GPU when CuPy is installed, else numba's device arrays.
+
+    numba-cuda kernels take CuPy arrays through the CUDA array interface, so the kernel is the same either way.
+    """
+    if not simulated():
+        try:
+            import cupy  # noqa: PLC0415  (optional: the gpu extra)
+        except ImportError:
+            pass
+        else:
+            return cupy.asarray, lambda shape: cupy.zeros(shape, dtype=cupy.float64), cupy.asnumpy
+    return cuda.to_device, lambda shape: cuda.to_device(np.zeros(shape)), lambda a: a.copy_to_host()
+
+
+def jobs_per_launch(n_jobs: int, job_bytes: int, free_bytes: int) -> int:
+    """Jobs of one launch: all of them when their working rows and results fit in 3/4 of the free device memory.
+
+    Raises ParameterError with the numbers when not even one job fits (a trace of a very long horizon).
+    """
+    per_job = job_bytes + 3 * 8  # plus the job's configuration index and seed
+    fit = int(free_bytes * 3 // 4 // per_job)
+    if fit < 1:
+        raise ParameterError(
+            "run", "horizon", f"one job needing {per_job / 2**30:.2f} GiB of device memory",
+            f"jobs that fit in the GPU's free memory ({free_bytes / 2**30:.2f} GiB): drop trace=True or use fewer "
+            "checkpoints or metrics",
+        )
+    return max(1, min(n_jobs, fit))
+
+
+def chunk_jobs(n_jobs: int, horizon: int, job_bytes: int) -> int:
+    """Jobs per launch, from the free device memory (see :func:`jobs_per_launch`)."""
     if simulated():
         return max(1, min(n_jobs, 64))
     _cuda()
+    try:
+        import cupy  # noqa: PLC0415
+    except ImportError:
+        pass
+    else:
+        cupy.get_default_memory_pool().free_all_blocks()  # blocks CuPy caches from earlier runs count as free
     free, _ = cuda.current_context().get_memory_info()
-    per_job = 8 * (width + 64)
-    fit = max(1, int(free // 4 // per_job))
-    return max(1, min(n_jobs, fit))
+    return jobs_per_launch(n_jobs, job_bytes, free)

@@ -22,6 +22,6 @@ def threads() -> int:
     return 1
 
 
-def chunk_jobs(n_jobs: int, horizon: int, width: int) -> int:
+def chunk_jobs(n_jobs: int, horizon: int, job_bytes: int) -> int:
     """Jobs per call: small, so progress is reported often."""
     return max(1, min(64, n_jobs))

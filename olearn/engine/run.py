@@ -68,8 +68,8 @@ def _horizon(horizon, env: Environment) -> int:
 def _metrics(metrics, env: Environment) -> tuple:
     problem = problems.of(env.type.kind)
     available = problem.available_metrics(env)
-    if metrics is None:
-        return problem.ordered(available)
+    if metrics is None:  # the scalar metrics; per-action ones (counts) on request, as they grow with the actions
+        return problem.ordered(tuple(m for m in available if len(problem.metric_columns((m,), env)) == 1))
     if isinstance(metrics, str):
         metrics = (metrics,)
     for m in metrics:
@@ -124,7 +124,9 @@ def run(
     checkpoints : None, int or sequence of int
         Rounds at which metrics are recorded (log-spaced by default; the horizon is always included).
     metrics : sequence of str, optional
-        Subset of ``env.metrics()``; all of them by default.
+        Subset of ``env.metrics()``; by default every metric with one column (loss, regret,
+        pseudo-regret, ...), leaving out per-action ones such as ``counts``, whose width grows with
+        the number of actions (ask for them by name).
     delay : None, int or :class:`olearn.engine.delays.Delay`
         Feedback delay (``olearn.delays.fixed(d)``, ``uniform(d_max)``, ``sequence([...])``).
     trace : bool
@@ -194,7 +196,8 @@ def run(
     actions = np.zeros((n_jobs, trace_len))
     losses = np.zeros((n_jobs, trace_len))
 
-    chunk = backends.get(backend).chunk_jobs(n_jobs, horizon, width)
+    job_bytes = 8 * (width + ckpts.size * len(columns) + 2 * trace_len)  # working row and results of one job
+    chunk = backends.get(backend).chunk_jobs(n_jobs, horizon, job_bytes)
     total_steps = n_jobs * horizon
     show = progress if progress is not None else total_steps > 1e8
     started = time.perf_counter()

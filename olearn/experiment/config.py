@@ -7,7 +7,7 @@
     seeds = 1000             # n (seeds 0..n-1) or a list of distinct seeds
     backend = "cpu"          # python, cpu or gpu
     checkpoints = 50         # log-spaced rounds, or a list of rounds
-    metrics = ["regret"]     # default: every metric of each environment
+    metrics = ["regret"]     # default: every one-column metric (add "counts" for plays per action)
     delay = 0                # fixed feedback delay in rounds
     chunk_seeds = 1000       # seeds per stored chunk (the unit of work and of resuming)
     out = "runs/name"        # results directory (default runs/<config file name>)
@@ -313,6 +313,8 @@ def _figures(source, raw, run) -> tuple:
         kind = table.get("kind")
         if kind not in KINDS:
             raise ConfigError(source, f"figures[{i}].kind", kind, ", ".join(KINDS))
+        if kind == "counts" and "counts" not in (run.get("metrics") or ()):
+            raise ConfigError(source, "run.metrics", run.get("metrics"), f"a list that includes 'counts' for figures[{i}] (kind counts)")
         try:
             out.append(check(dict(table)))
         except ParameterError as err:
