@@ -146,3 +146,22 @@ def test_omega_tuner_bad_input_loses_nothing(seq):
         relax.OmegaTuner("chebcb")
     with pytest.raises(ParameterError, match="omegas"):
         relax.OmegaTuner("tsallis_inf", omegas=[1.0, 2.0])
+
+
+def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path, monkeypatch):
+    """The one-command figure script at --small size: PNG, PDF and a table whose optima are the grid's minima."""
+    import runpy
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    script = Path(__file__).resolve().parents[1] / "experiments" / "relax" / "iterations_vs_omega.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--out", str(tmp_path), "--small"])
+    monkeypatch.syspath_prepend(str(script.parent))
+    runpy.run_path(str(script), run_name="__main__")
+    for ext in ("png", "pdf", "csv", "md"):
+        assert (tmp_path / f"iterations_vs_omega.{ext}").stat().st_size > 0
+    frame = pd.read_csv(tmp_path / "iterations_vs_omega.csv")
+    assert len(frame) == 3 and np.all(frame["brute_force_iterations"] <= frame["iterations_at_omega_1"])
+    np.testing.assert_allclose(frame["young_omega"], relax.young_omega(4 * math.cos(math.pi / 11) / (4 + frame["c"])))

@@ -13,7 +13,7 @@ Writes contextual.png/.pdf and the totals (with the ordering checks) as .csv/.md
 import numpy as np
 
 import olearn
-from common import CONTEXT_RANGE, mean_cumulative, variance_figure
+from relax_common import CONTEXT_RANGE, mean_cumulative, variance_figure
 
 LOW, HIGH = CONTEXT_RANGE
 

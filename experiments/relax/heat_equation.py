@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 import olearn
-from common import CACHE, mean_cumulative, options, save
+from relax_common import CACHE, mean_cumulative, options, save
 from environments.linear_systems import HeatEquation
 from olearn import relax
 

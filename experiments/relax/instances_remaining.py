@@ -12,7 +12,7 @@ Writes instances_remaining.png/.pdf and the totals as .csv/.md.
 import numpy as np
 
 import olearn
-from common import mean_cumulative, variance_figure
+from relax_common import mean_cumulative, variance_figure
 
 FIXED = (1.0, 1.2, 1.4, 1.6, 1.8)
 

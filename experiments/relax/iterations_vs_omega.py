@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from common import options, save
+from relax_common import options, save
 from environments.linear_systems import SystemList, shifted_laplacian
 from olearn import relax
 
