@@ -1,0 +1,75 @@
+"""Bad input to the private learners and their worlds: one clear ParameterError each."""
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn import privacy
+from olearn.core.errors import ParameterError
+
+PRIVATE = ["dp_svt_experts", "dp_svt_small_loss", "dp_ftrl_tree_laplace", "dp_ftrl_tree_gauss", "dp_lazy_hedge",
+           "dp_noisy_leader"]
+
+
+@pytest.mark.parametrize("name", PRIVATE)
+@pytest.mark.parametrize("epsilon", [0.0, -1.0])
+def test_epsilon_must_be_positive(name, epsilon):
+    with pytest.raises(ParameterError, match="epsilon"):
+        olearn.make(name, epsilon=epsilon)
+
+
+@pytest.mark.parametrize("name", [n for n in PRIVATE if "tree_laplace" not in n])
+@pytest.mark.parametrize("delta", [-0.1, 1.0, 2.0])
+def test_delta_must_lie_in_zero_one(name, delta):
+    with pytest.raises(ParameterError, match="delta"):
+        olearn.make(name, delta=delta)
+
+
+def test_gaussian_tree_needs_positive_delta():
+    with pytest.raises(ParameterError, match="delta"):
+        olearn.make("dp_ftrl_tree_gauss", delta=0.0)
+
+
+@pytest.mark.parametrize("name", PRIVATE + ["halving"])
+def test_at_least_one_expert(name):
+    with pytest.raises(ParameterError, match="n_arms"):
+        olearn.make(name, n_arms=0)
+
+
+@pytest.mark.parametrize("env", ["realizable_experts", "small_loss_experts", "oblivious_experts"])
+def test_world_needs_at_least_one_expert(env):
+    with pytest.raises(ParameterError, match="n_experts"):
+        environments.make(env, n_experts=0)
+
+
+def test_small_loss_world_rejects_more_losses_than_rounds():
+    with pytest.raises(ParameterError, match="best_loss"):
+        environments.make("small_loss_experts", span=5, best_loss=6)
+
+
+def test_losses_outside_unit_interval_are_refused_before_running():
+    env = environments.make("gaussian", means=[0.2, 0.5], sigma=1.0)  # Gaussian losses leave [0, 1]
+    with pytest.raises(ParameterError, match=r"\[0, 1\]"):
+        privacy.run(olearn.make("dp_noisy_leader"), env, horizon=20)
+
+
+def test_stepwise_refuses_losses_outside_unit_interval_and_keeps_its_state():
+    tuner = privacy.stepwise(olearn.make("dp_svt_experts", n_arms=2), seed=0, backend="python", horizon=10)
+    a = tuner.act()
+    tuner.update(a, [0.0, 1.0])
+    before = tuner.state.copy()
+    a = tuner.act()
+    with pytest.raises(ParameterError, match="loss"):
+        tuner.update(a, [-0.5, 0.5])
+    np.testing.assert_array_equal(tuner.state, before)
+    tuner.update(a, [0.0, 0.5])  # the driver carries on
+
+
+def test_run_reports_the_spent_budget():
+    env = environments.make("realizable_experts", n_experts=8, span=50)
+    result = privacy.run(olearn.make("dp_lazy_hedge", epsilon=[0.5, 2.0], delta=1e-6), env, horizon=50, seeds=2,
+                         metrics=["regret"])
+    spent = result.meta["privacy"]
+    assert [g["epsilon_target"] for g in spent] == [0.5, 2.0]
+    for g in spent:
+        assert 0.9 * g["epsilon_target"] <= g["epsilon"] <= g["epsilon_target"] and g["delta"] == 1e-6
