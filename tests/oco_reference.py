@@ -105,6 +105,70 @@ class SEA:
         return e
 
 
+class LeastSquares(SEA):
+    """f_t(x) = 1/2 (<a_t, x> - b_t)^2, a_t = normal(seed, ENV, t, d + i) / sqrt(d), b_t = <theta_t, a_t> + s normal(.., 2d)."""
+
+    def __init__(self, seed, **kw):
+        super().__init__("quadratic", seed, **kw)
+
+    def draw(self, t, x):
+        super().draw(t, x)
+        d = self.d
+        self.a = np.array([rng.normal(self.seed, rng.ENV, t, d + i) for i in range(d)]) / math.sqrt(d)
+        self.b = self.theta @ self.a + (self.s * rng.normal(self.seed, rng.ENV, t, 2 * d) if self.s > 0 else 0.0)
+        self.Sigma2 /= d * d
+        # E||(a a^T - I/d)(x - theta) - s z a||^2 = (d + 1)/d^2 ||x - theta||^2 + s^2, largest at X's far point
+        far = (self.r + np.linalg.norm(self.theta)) ** 2 if self.dom == BALL else np.sum((self.r + np.abs(self.theta)) ** 2)
+        self.sigma2_t = (d + 1) / d ** 2 * far + self.s ** 2
+
+    def f(self, x):
+        return 0.5 * (self.a @ x - self.b) ** 2
+
+    def grad(self, x):
+        return self.a * (self.a @ x - self.b)
+
+    def F(self, x):
+        return np.sum((x - self.theta) ** 2) / (2 * self.d) + self.s ** 2 / 2
+
+    def model(self):
+        return ("squared", self.b, self.a)
+
+
+class NonConvex(SEA):
+    """The quadratic SEA world plus z_t A sin(<v, x>), z_t = +-1 from uniform(seed, ENV, t, 2^20 + 1), v = nu (e_1 - e_2)/sqrt(2)."""
+
+    def __init__(self, seed, wiggle=1.0, frequency=3.0, **kw):
+        super().__init__("quadratic", seed, **kw)
+        self.A, self.nu = wiggle, frequency
+        self.v = np.zeros(self.d)
+        if self.d == 1:
+            self.v[0] = frequency
+        else:
+            self.v[:2] = frequency / math.sqrt(2), -frequency / math.sqrt(2)
+
+    def draw(self, t, x):
+        super().draw(t, x)
+        self.z = 1.0 if rng.uniform(self.seed, rng.ENV, t, 1048577) < 0.5 else -1.0
+        top = math.cos(self.nu * self.r) ** 2 if self.d == 1 and self.dom == SIMPLEX else 1.0
+        self.sigma2_t = self.s ** 2 + (self.A * self.nu) ** 2 * top
+
+    def phase(self, x):  # <v, x>, in the engine's order of operations (the dynamics amplify rounding)
+        return self.nu * (x[0] if self.d == 1 else (x[0] - x[1]) / math.sqrt(2))
+
+    def f(self, x):
+        value = 0.0
+        for i in range(self.d):  # the engine's summation order, for the same reason
+            value += 0.5 * (x[i] - self.theta[i]) ** 2 + self.xi[i] * x[i]
+        return value + self.z * self.A * math.sin(self.phase(x))
+
+    def grad(self, x):
+        slope = self.z * self.A * math.cos(self.phase(x)) * self.nu
+        return super().grad(x) + slope * self.v / self.nu if self.nu > 0 else super().grad(x)
+
+    def model(self):
+        return (None, 0.0, np.zeros(self.d))
+
+
 class Stream:
     """One pass over rows of ``data`` (features | label) in the order of a Fisher-Yates shuffle."""
 
@@ -286,7 +350,7 @@ class ImplicitFTRL:
     def update(self, t, x, f, g, model):
         eta = self.eta / math.sqrt(t + 1) if self.schedule == "sqrt" else self.eta
         w = -eta * self.theta
-        if self.variant == "linearized" or (self.variant == "mirror_prox" and model[0] is None):
+        if self.variant == "linearized" or (self.variant in ("implicit", "mirror_prox") and model[0] is None):  # no model: linearized
             z = g
         elif self.variant == "implicit":
             z = (w - prox(model, w, eta)) / eta
@@ -418,7 +482,7 @@ def play(learner, world, horizon, delays=None):
         if hasattr(world, "F"):
             u = world.round_min()
             rec.append(dict(F=world.F(x), Fu=world.F(u), u=u, theta=world.theta.copy(), xi=world.xi.copy(),
-                            sigma2=world.s ** 2, Sigma2=world.Sigma2))
+                            sigma2=getattr(world, "sigma2_t", world.s ** 2), Sigma2=world.Sigma2))
         pending.append((t + (0 if delays is None else int(delays[t])), t, x, f, g, world.model()))
         for ev in sorted((e for e in pending if e[0] == t), key=lambda e: e[1]):
             learner.update(ev[1], ev[2], ev[3], ev[4], ev[5])

@@ -27,6 +27,10 @@ WORLDS = {
     "lin_simplex_switch": ("sea_linear", {"dim": 4, "domain": "simplex", "noise": 0.3, "drift": "switching", "period": 5}),
     "lin_box_fixed": ("sea_linear", {"dim": 2, "domain": "box", "noise": 0.0, "drift": "fixed"}),
     "lin_ball_blocks": ("sea_linear", {"dim": 3, "noise": 0.1, "drift": "blocks", "period": 3}),
+    "ls_ball_switch": ("sea_least_squares", {"dim": 3, "noise": 0.3, "drift": "switching", "period": 6, "kappa": 0.9}),
+    "ls_box_adapt": ("sea_least_squares", {"dim": 2, "domain": "box", "radius": 0.5, "noise": 0.1, "drift": "adaptive"}),
+    "nc_ball_rot": ("sea_nonconvex", {"dim": 3, "noise": 0.2, "drift": "rotation", "omega": 0.3}),
+    "nc_simplex_switch": ("sea_nonconvex", {"dim": 3, "domain": "simplex", "noise": 0.1, "drift": "switching", "period": 5, "wiggle": 0.5}),
 }
 
 _rng = np.random.default_rng(11)
@@ -75,12 +79,16 @@ def _engine(name, params, env, delay=None, backend="python", horizon=T):
 def _world(env_name, kw):
     if env_name == "linear_stream":
         return ref.Stream(kw["data"], kw["loss"], SEED)
+    if env_name == "sea_least_squares":
+        return ref.LeastSquares(SEED, **kw)
+    if env_name == "sea_nonconvex":
+        return ref.NonConvex(SEED, **kw)
     return ref.SEA("quadratic" if env_name == "sea_quadratic" else "linear", SEED, **kw)
 
 
-def _compare(res, xs, losses, what):
-    np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-12, atol=1e-12, err_msg=what)
-    np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=1e-12, atol=1e-12, err_msg=what)
+def _compare(res, xs, losses, what, tol=1e-12):
+    np.testing.assert_allclose(res.losses[0, 0], losses, rtol=tol, atol=tol, err_msg=what)
+    np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=tol, atol=tol, err_msg=what)
 
 
 @pytest.mark.parametrize("world", sorted(WORLDS))
@@ -96,7 +104,8 @@ def test_learner_matches_reference_on_sea(case, world):
     res = _engine(name, params, env)
     xs, losses, _ = ref.play(make_ref(kw["dim"]), _world(env_name, kw), T)
     assert np.ptp(xs[:, 0]) > 1e-6 or name == "optimistic_omd_entropic", "a frozen learner would make the comparison weak"
-    _compare(res, xs, losses, f"{name}{params} on {world}")
+    # the non-convex world amplifies last-bit differences (1e-16 per round) to ~1e-9 over T rounds (aprox's clip)
+    _compare(res, xs, losses, f"{name}{params} on {world}", tol=1e-8 if env_name == "sea_nonconvex" else 1e-12)
 
 
 @pytest.mark.parametrize("loss", sorted(STREAMS))
