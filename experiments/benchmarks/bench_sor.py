@@ -40,10 +40,11 @@ def bench_sweep(grid: int, sweeps: int, omega: float = 1.6, shift: float = 0.1) 
     inv_diag = 1.0 / A.diagonal()
     lower = (sp.diags(A.diagonal() / omega) + sp.tril(A, -1)).tocsr()
     x_numba, x_scipy = np.zeros(n), np.zeros(n)
+    row_residual, step = np.empty(n), np.empty(n)
 
     def numba_sweeps(k):
         for _ in range(k):
-            sor_sweep(A.indptr, A.indices, A.data, inv_diag, b, x_numba, omega)
+            sor_sweep(A.indptr, A.indices, A.data, inv_diag, b, x_numba, omega, row_residual, step)
 
     def scipy_sweeps(k):
         nonlocal x_scipy

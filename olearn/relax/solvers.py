@@ -9,7 +9,9 @@ one iteration is ``x <- x + (D / omega + L)^{-1} (b - A x)``, computed in place 
     x_i <- x_i + omega * (b_i - sum_j a_ij x_j) / a_ii
 
 (entries ``j < i`` already updated).  It stops after the first iteration ``k`` with
-``||b - A x_k|| < tol * ||b||`` (the paper's ``||r_k|| / ||r_0||`` for ``x_0 = 0``), or at ``max_iter``.
+``||b - A x_k|| < tol * ||b||`` (the paper's ``||r_k|| / ||r_0||`` for ``x_0 = 0``), or at ``max_iter``;
+the residual after a sweep is formed from the sweep's own row residuals and steps (see
+:func:`residual_after_sweep`), which reads only the upper triangle of A.
 
 SSOR-PCG.  Conjugate gradients preconditioned by
 ``M = (D + omega L) D^{-1} (D + omega U) / (omega (2 - omega))`` (``U = L^T`` for symmetric A),
@@ -42,17 +44,52 @@ def residual_norm(indptr, indices, data, b, x):
 
 
 @numba.njit(cache=True)
-def sor_sweep(indptr, indices, data, inv_diag, b, x, omega):
+def sor_sweep(indptr, indices, data, inv_diag, b, x, omega, row_residual, step):
     """One forward SOR sweep in place: x <- x + (D / omega + L)^{-1} (b - A x).
 
-    Row i adds omega / a_ii times its current residual b_i - sum_j a_ij x_j (entries j < i
-    already updated), which is the same update; it needs no test for the diagonal entry.
+    Row i adds ``step_i = omega s_i / a_ii`` with ``s_i = b_i - sum_j a_ij x_j`` its current
+    residual (entries j < i already updated), which is the same update; ``s`` and ``step`` are
+    kept for :func:`residual_after_sweep`.
     """
     for i in range(b.size):
         s = b[i]
         for p in range(indptr[i], indptr[i + 1]):
             s -= data[p] * x[indices[p]]
-        x[i] += omega * s * inv_diag[i]
+        d = omega * s * inv_diag[i]
+        x[i] += d
+        row_residual[i] = s
+        step[i] = d
+
+
+@numba.njit(cache=True)
+def upper_starts(indptr, indices):
+    """Per row, the position of its first entry right of the diagonal (CSR with sorted indices)."""
+    n = indptr.size - 1
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        p = indptr[i]
+        while p < indptr[i + 1] and indices[p] <= i:
+            p += 1
+        out[i] = p
+    return out
+
+
+@numba.njit(cache=True)
+def residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step):
+    """||b - A x|| after a sweep from the sweep's own numbers, without a second product with A.
+
+    With s_i and step_i of :func:`sor_sweep`, the new residual of row i is
+    ``b_i - sum_j a_ij x'_j = s_i - a_ii step_i - sum_{j > i} a_ij step_j = (1 - omega) s_i - sum_{j > i} a_ij step_j``
+    (the entries left of the diagonal were already updated when s_i was formed), so only the
+    strictly upper triangle is read.
+    """
+    total = 0.0
+    for i in range(row_residual.size):
+        r = (1.0 - omega) * row_residual[i]
+        for p in range(upper[i], indptr[i + 1]):
+            r -= data[p] * step[indices[p]]
+        total += r * r
+    return math.sqrt(total)
 
 
 @numba.njit(cache=True)
@@ -60,7 +97,7 @@ def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
     """SOR from the start ``x`` (overwritten with the result).
 
     Returns ``(iterations, final residual norm, converged)``; a solve that hits the cap returns
-    ``max_iter`` with ``converged = False``.
+    ``max_iter`` with ``converged = False``.  ``indices`` must be sorted within each row.
     """
     bnorm = math.sqrt(np.sum(b * b))
     threshold = tol * bnorm
@@ -68,9 +105,12 @@ def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
     if rnorm < threshold or rnorm == 0.0:
         return 0, rnorm, True
     inv_diag = 1.0 / diag
+    upper = upper_starts(indptr, indices)
+    row_residual = np.empty(b.size)
+    step = np.empty(b.size)
     for k in range(1, max_iter + 1):
-        sor_sweep(indptr, indices, data, inv_diag, b, x, omega)
-        rnorm = residual_norm(indptr, indices, data, b, x)
+        sor_sweep(indptr, indices, data, inv_diag, b, x, omega, row_residual, step)
+        rnorm = residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step)
         if rnorm < threshold:
             return k, rnorm, True
     return max_iter, rnorm, False
