@@ -42,3 +42,27 @@ def test_split_conformal_row_by_hand(outputs):
     assert row["width"] == pytest.approx(np.median(radii), abs=1e-12)
     assert row["lce"] == pytest.approx(lce, abs=1e-12)
     assert row["mae"] == pytest.approx(scores.mean(), abs=1e-12)
+
+
+def test_segment_coverage_from_cumulative_coverage_matches_the_trace():
+    """shift_seeds derives coverage per segment from the engine's running coverage; check it against
+    the rounds covered in the trace (radius >= score, round by round)."""
+    import sys
+
+    import environments.score_streams as streams
+    import olearn
+    from olearn import conformal
+
+    sys.path.insert(0, str(CONFIG.parent))
+    from shift_seeds import segment_coverage
+
+    env = streams.make("change_points", scales=[1.0, 4.0], period=25)
+    res = olearn.run(conformal.make("split", coverage=0.8), env, horizon=100, seeds=3, backend="python",
+                     checkpoints=list(range(10, 101, 10)), metrics=["coverage"], trace=True)
+    row = env.row()
+    with np.errstate(over="ignore"):
+        scores = np.array([[env.type.loss(None, row, None, t, s, 0) for t in range(100)] for s in range(3)])
+    covered = (scores <= res.actions[0]).reshape(3, 10, 10).mean(axis=2)  # actions: the radius per round
+    ends, local = segment_coverage(np.asarray(res.rounds), res.metric("coverage")[0])
+    np.testing.assert_array_equal(ends, np.arange(20, 101, 10))
+    np.testing.assert_allclose(local, covered[:, 1:], rtol=0, atol=1e-12)
