@@ -29,10 +29,10 @@ def test_regret_slopes_at_the_extremes_and_in_between():
 
 
 def test_final_regret_is_near_linear_in_the_variation():
-    rows = F.regret_vs_variation(horizon=800, seeds=8, backend="python", learners=("optimistic_omd",),
+    rows = F.regret_vs_variation(horizon=600, seeds=4, backend="python", learners=("optimistic_omd",),
                                  noises=(0.0, 0.3, 1.0), kappas=(0.0, 0.3, 1.0))
     a, b, r2 = F.linear_fit(rows, "optimistic_omd")
-    assert r2 > 0.75 and a > 0, (a, b, r2)  # 0.84 measured at this size
+    assert r2 > 0.75 and a > 0, (a, b, r2)  # 0.91 measured at this size
     for _, s, k, x, reg in rows:
         assert reg <= 2.0 * x + 2.0, (s, k, x, reg)
 
