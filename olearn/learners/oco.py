@@ -31,7 +31,8 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   g_s waited: a (1 + tau)-weighted AdaGrad-norm rate in the spirit of the delay-adaptive rates of
   McMahan and Streeter (2014) and Joulani, Gyorgy and Szepesvari (2016), regret O(D G sqrt((1 + d) T))
   under a fixed delay d.
-* ``sea_ensemble``: see :mod:`olearn.learners.oco_ensemble`.
+* ``sea_ensemble``: see :mod:`olearn.learners.oco_ensemble`; ``ons`` and ``optimistic_omd_exp_concave``
+  (the exp-concave rule, A-norm mirror map): see :mod:`olearn.learners.oco_newton`.
 """
 import math
 
