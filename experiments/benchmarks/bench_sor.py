@@ -10,10 +10,12 @@ each and their ratio, after checking both produce the same iterate.
 
 ``--table``: the cost table of the paper's setting (Khodak et al., ICLR 2024: ``instances``
 shifted-Laplacian systems on a 10 x 10 grid x 20 omegas in [1, 1.95], SOR to 1e-8), computed in
-parallel with every core numba sees, timed after a small warm-up that compiles the kernels.
+parallel with every core numba sees, timed after a small warm-up that compiles the kernels
+(wall and CPU seconds, and the load average, since other processes may share the cores).
 Target: under 2 minutes on 2 cores for 5000 instances.
 """
 import argparse
+import os
 import time
 
 import numba
@@ -67,9 +69,10 @@ def bench_table(instances: int) -> dict:
     out = {"instances": instances, "omegas": grid.size, "threads": numba.get_num_threads()}
     for variance in ("high", "low"):
         seq = shifted_laplacian(instances, variance, seed=0)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         table = relax.cost_table(seq, grid)
         out[f"{variance}_seconds"] = time.perf_counter() - started
+        out[f"{variance}_cpu_seconds"] = time.process_time() - cpu
         out[f"{variance}_total_iterations"] = int(table.costs.sum())
     return out
 
@@ -87,6 +90,9 @@ if __name__ == "__main__":
           f"(iterates agree to {r['relative_gap_after_5_sweeps']:.1e})")
     if a.table:
         t = bench_table(a.instances)
-        print(f"cost table, {t['instances']} instances x {t['omegas']} omegas, {t['threads']} threads: "
-              f"high variance {t['high_seconds']:.1f} s ({t['high_total_iterations']} SOR iterations), "
-              f"low variance {t['low_seconds']:.1f} s ({t['low_total_iterations']} SOR iterations)")
+        print(f"cost table, {t['instances']} instances x {t['omegas']} omegas, {t['threads']} threads "
+              f"(CPU seconds: all threads together; on an idle machine wall ~ CPU / threads):")
+        for v in ("high", "low"):
+            print(f"  {v} variance: {t[f'{v}_seconds']:.1f} s wall, {t[f'{v}_cpu_seconds']:.1f} s CPU, "
+                  f"{t[f'{v}_total_iterations']} SOR iterations")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} (other processes share the cores)")
