@@ -129,7 +129,7 @@ class OmegaTuner:
         if self.compare and self.fixed_costs:
             totals = np.sum(self.fixed_costs, axis=0)
             k = int(np.argmin(totals))
-            out.update(best_fixed_omega=float(self.omegas[k]), best_fixed_total=int(totals[k]),
+            out.update(best_fixed_omega=round(float(self.omegas[k]), 10), best_fixed_total=int(totals[k]),
                        ratio_to_best_fixed=out["tuner_total"] / max(int(totals[k]), 1))
         return out
 
@@ -142,7 +142,7 @@ class OmegaTuner:
         its = np.asarray(self.iterations, dtype=float)
         chosen = np.bincount(arms, minlength=self.omegas.size) if arms.size else np.zeros(self.omegas.size, int)
         spent = np.bincount(arms, weights=its, minlength=self.omegas.size) if arms.size else np.zeros(self.omegas.size)
-        table = pd.DataFrame({"omega": self.omegas, "chosen": chosen, "iterations_spent": spent.astype(int)})
+        table = pd.DataFrame({"omega": np.round(self.omegas, 10), "chosen": chosen, "iterations_spent": spent.astype(int)})
         if self.compare and self.fixed_costs:
             totals = np.sum(self.fixed_costs, axis=0)
             table["total_if_fixed"] = totals
