@@ -9,7 +9,7 @@ import pytest
 
 from olearn.privacy import audit
 
-N = 100_000
+N = 40_000
 
 BLOCKS = {  # name -> (audit call with a noise-scale factor, share of eps the correct variant must reach)
     "exponential_mechanism": (lambda f: audit.audit_exponential_mechanism(1.0, n=N, rate_factor=f), 0.7),

@@ -46,7 +46,7 @@ from olearn.core import rng
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
-MIN_SHARE = 0.002  # candidate events seen in fewer than this share of the selection half are not chosen
+MIN_SHARE = 0.01  # candidate events seen in fewer than this share of the selection half are not chosen
 
 
 @dataclass(frozen=True)
