@@ -36,7 +36,7 @@ def main():
         ax.semilogy([brute_omega[i]], [brute_costs[i]], "o", color=colors[i], ms=4)
     ax.set(xlabel="omega", ylabel="SOR iterations (log scale)",
            title="iterations vs omega; triangle: Young's omega*, dot: brute force")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, ncol=2, loc="lower left")
     frame = pd.DataFrame({"c": [s.context for s in chosen], "young_omega": young, "young_iterations": young_costs,
                           "brute_force_omega": brute_omega, "brute_force_iterations": brute_costs,
                           "iterations_at_omega_1": costs[:, 0]})
