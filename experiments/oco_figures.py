@@ -82,9 +82,12 @@ def linear_fit(rows, learner):
 # ---------------------------------------------------------------- (c)
 
 
+STRONGLY_CONVEX_KAPPA = 0.5
+
+
 def strongly_convex(horizon=20_000, seeds=20, backend="cpu", dim=5, period=2_000):
     """sea_quadratic, noise 0, rare switches: regret of optimistic OMD (2/(lam t)) and OGD (1/(lam t))."""
-    env = environments.make("sea_quadratic", dim=dim, noise=0.0, kappa=0.5, drift="switching", period=period)
+    env = environments.make("sea_quadratic", dim=dim, noise=0.0, kappa=STRONGLY_CONVEX_KAPPA, drift="switching", period=period)
     out = {}
     for label, learner in {"optimistic_omd (c/(lam t))": olearn.make("optimistic_omd", rule="strongly_convex", c=2.0),
                            "optimistic_ftrl (surrogates)": olearn.make("optimistic_ftrl", rule="strongly_convex"),
