@@ -13,7 +13,8 @@ omega an :class:`olearn.relax.OmegaTuner` picks from 20 omegas in [1, 1.95]:
   in [0, 10]) runs inside the time loop, seed 0, on its own trajectory;
 * fixed omegas: the cost table along the direct-solve trajectory (every step warm-started at the
   exact previous state), computed in parallel and cached;
-* replay: ``trials`` seeds of every tuner replaying that table (mean), to show the live seed is typical.
+* replay: ``trials`` seeds of every tuner replaying that table (mean), to show the live seed is typical;
+* oracle: the per-step best omega of the grid along that trajectory (a lower bound for the grid, not a policy).
 
 Writes heat_equation.png/.pdf (cumulative iterations against the step) and the totals as .csv/.md.
 """
@@ -67,6 +68,10 @@ def main():
                 label=f"fixed omega = {w:.2f}" + (" (best fixed)" if k == k_best else "") if emphasis else None)
         rows.append({"policy": f"fixed omega = {w:.2f}", "run": "table", "total_iterations": float(curve[-1]),
                      "ratio_to_best_fixed": curve[-1] / best_total})
+    oracle = np.cumsum(table.grid_optimal())
+    ax.plot(steps, oracle, color="C4", lw=1.2, ls=":", label="per-step best omega of the grid (oracle)")
+    rows.append({"policy": "per-step best omega of the grid (oracle, not a policy)", "run": "table",
+                 "total_iterations": float(oracle[-1]), "ratio_to_best_fixed": oracle[-1] / best_total})
     for i, (label, (method, params)) in enumerate(TUNERS.items()):
         started = time.perf_counter()
         live = np.cumsum(live_run(heat, method, params, omegas))
