@@ -30,8 +30,8 @@ def curves_for(table, young_costs, trials):
                                        contexts=False),
     }
     t = [c[-1] for c in curves.values()]
-    checks = {"instance-optimal <= ChebCB": t[0] <= t[1], "ChebCB < Tsallis-INF-CB": t[1] < t[2],
-              "Tsallis-INF-CB <= best fixed": t[2] <= t[3]}
+    checks = {"instance-optimal <= ChebCB": bool(t[0] <= t[1]), "ChebCB < Tsallis-INF-CB": bool(t[1] < t[2]),
+              "Tsallis-INF-CB <= best fixed": bool(t[2] <= t[3])}
     print(f"ordering: {checks}; Tsallis-INF / best fixed = {t[4] / t[3]:.3f}")
     extra = [{"policy": "grid's per-instance best (not a policy)", "total_iterations": float(table.grid_optimal().sum()),
               "ratio_to_best_fixed": table.grid_optimal().sum() / t[3]}]
