@@ -29,8 +29,10 @@ if __name__ == "__main__":
         slope = F.fitted_slope(group["T"], group.regret)
         ax.errorbar(group["T"], group.regret, yerr=group.se, marker="o", ms=3, color=F.STYLE.get(name),
                     label=f"{name} (slope {slope:.2f})")
+        late = group[group["T"] >= group["T"].iloc[len(group) // 2 - 1]]  # past the transient of the small horizons
         lines.append(f"- {name}: regret {group.regret.iloc[0]:.1f} (T = {group['T'].iloc[0]}) -> "
-                     f"{group.regret.iloc[-1]:.1f} (T = {group['T'].iloc[-1]}); slope of log regret vs log T {slope:.2f}")
+                     f"{group.regret.iloc[-1]:.1f} (T = {group['T'].iloc[-1]}); slope of log regret vs log T {slope:.2f} "
+                     f"(over T >= {late['T'].iloc[0]}: {F.fitted_slope(late['T'], late.regret):.2f})")
     for name, rate, label, style in (("dp_svt_experts", np.log, "log T (realizable theorem)", "--"),
                                      ("dp_lazy_hedge", lambda x: x ** (1.0 / 3.0), "T^(1/3) (lazy experts)", ":"),
                                      ("dp_ftrl_tree_gauss", lambda x: x ** 0.5, "sqrt(T) (DP-FTRL)", "-.")):

@@ -18,11 +18,8 @@ import functools
 import math
 from dataclasses import asdict, dataclass
 
-from dp_accounting import dp_event, mechanism_calibration
-from dp_accounting.pld import common as pld_common
-from dp_accounting.pld import privacy_loss_distribution as pld
-from dp_accounting.rdp import rdp_privacy_accountant as rdp
-from scipy.optimize import brentq
+# dp-accounting takes about a second to import; it is loaded on the first accounting call so that
+# ``import olearn`` stays fast.
 
 PLD_MAX_COUNT = 256
 _PLD_GRID = 1e-4  # value discretization of the PLD (a pessimistic rounding: bounds stay valid)
@@ -48,6 +45,11 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
         return 0.0
     if delta <= 0.0:
         return count * eps0
+    from dp_accounting import dp_event
+    from dp_accounting.pld import common as pld_common
+    from dp_accounting.pld import privacy_loss_distribution as pld
+    from dp_accounting.rdp import rdp_privacy_accountant as rdp
+
     if count <= PLD_MAX_COUNT:
         one = pld.from_privacy_parameters(pld_common.DifferentialPrivacyParameters(eps0, 0.0), value_discretization_interval=_PLD_GRID)
         return min(count * eps0, one.self_compose(count).get_epsilon_for_delta(delta))
@@ -67,6 +69,8 @@ def calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
     gap = lambda e0: composed_epsilon(e0, count, delta) - epsilon  # noqa: E731
     if gap(epsilon) <= 0.0:
         return epsilon
+    from scipy.optimize import brentq
+
     # composed_epsilon(basic) <= epsilon always, so [basic, epsilon] brackets the root; keep the safe side
     e0 = brentq(gap, basic, epsilon, xtol=basic * 1e-6)
     while gap(e0) > 0.0:
@@ -76,6 +80,9 @@ def calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
 
 def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -> float:
     """Epsilon of Gaussian binary-tree aggregation over ``horizon`` rounds (noise per node / sensitivity)."""
+    from dp_accounting import dp_event
+    from dp_accounting.rdp import rdp_privacy_accountant as rdp
+
     acc = rdp.RdpAccountant(neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL)
     acc.compose(dp_event.SingleEpochTreeAggregationDpEvent(noise_multiplier, int(horizon)))
     return acc.get_epsilon(delta)
@@ -84,6 +91,9 @@ def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -
 @functools.lru_cache(maxsize=512)
 def calibrate_gaussian_tree(epsilon: float, delta: float, horizon: int) -> float:
     """The smallest noise multiplier making the Gaussian tree over ``horizon`` rounds (epsilon, delta)-DP."""
+    from dp_accounting import dp_event, mechanism_calibration
+    from dp_accounting.rdp import rdp_privacy_accountant as rdp
+
     z = mechanism_calibration.calibrate_dp_mechanism(
         lambda: rdp.RdpAccountant(neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL),
         lambda m: dp_event.SingleEpochTreeAggregationDpEvent(m, int(horizon)),

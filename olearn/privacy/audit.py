@@ -46,7 +46,6 @@ from olearn.core import rng
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
-MIN_SHARE = 0.01  # candidate events seen in fewer than this share of the selection half are not chosen
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,9 @@ def _log_ratio(k, n, k_other, n_other, delta, alpha):
 def audit_events(name, epsilon, delta, events_d, events_d2, labels, alpha=ALPHA) -> AuditResult:
     """Audit from boolean event matrices (samples x events) of D and D' (same number of samples).
 
-    The first half of the samples chooses the event and the direction with the largest point
-    estimate; the second half measures it.
+    The first half of the samples chooses the event and the direction with the largest lower
+    confidence bound (a rare event with a large point estimate but a wide interval is not chosen
+    over a frequent one that will be measured tightly); the second half measures it.
     """
     n = events_d.shape[0]
     half = n // 2
@@ -97,9 +97,9 @@ def audit_events(name, epsilon, delta, events_d, events_d2, labels, alpha=ALPHA)
     for a, b, sign in ((events_d, events_d2, ""), (events_d2, events_d, "'")):
         ka, kb = a[:half].sum(axis=0), b[:half].sum(axis=0)
         for j in range(a.shape[1]):
-            if max(ka[j], kb[j]) < max(20, MIN_SHARE * half) or ka[j] == 0:
+            if ka[j] < 20:
                 continue
-            value = math.log(max(ka[j] / half - delta, 1e-300) / max(kb[j], 0.5) * half)
+            value = _log_ratio(int(ka[j]), half, int(kb[j]), half, delta, alpha)[1]
             if value > best:
                 best, chosen = value, (a, b, j, sign)
     if chosen is None:
