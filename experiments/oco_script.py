@@ -6,7 +6,7 @@ plus ``backend``; ``table`` is a list of dicts (written as CSV and markdown); ``
 of lines (the measured slopes and ratios, printed and written to ``summary.md``).
 
 Options: ``--config PATH`` (default: the TOML next to the script), ``--out DIR`` (default
-``runs/<toml stem>``), ``--small`` (test size, python backend unless ``--backend``), ``--backend``.
+``runs/<family>/<toml stem>``), ``--small`` (test size, python backend unless ``--backend``), ``--backend``.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 def options(script_file):
     parser = argparse.ArgumentParser(description=(Path(script_file).read_text().split('"""')[1].strip().splitlines()[0]))
     parser.add_argument("--config", default=str(Path(script_file).with_suffix(".toml")), help="the figure's TOML")
-    parser.add_argument("--out", default=None, help="output folder (default runs/<toml stem>)")
+    parser.add_argument("--out", default=None, help="output folder (default runs/<family>/<toml stem>)")
     parser.add_argument("--small", action="store_true", help="test size (seconds; python backend unless --backend)")
     parser.add_argument("--backend", default=None, help="python, cpu or gpu (default: the TOML's, else cpu)")
     args = parser.parse_args()
@@ -31,7 +31,7 @@ def options(script_file):
     cfg = tomllib.loads(config.read_text())
     sizes = dict(cfg["small" if args.small else "full"])
     sizes["backend"] = args.backend or sizes.get("backend", "python" if args.small else "cpu")
-    return sizes, Path(args.out or Path("runs") / config.stem), config.stem
+    return sizes, Path(args.out or Path("runs") / config.parent.name / config.stem), config.stem
 
 
 def write_table(rows, out: Path, stem: str):

@@ -48,7 +48,7 @@ def options(argv=None):
     if args.small:
         cfg.update(raw.get("small", {}))
     cfg.update({k: v for k, v in (("backend", args.backend), ("seeds", args.seeds)) if v is not None})
-    out = args.out or Path("runs") / args.config.stem
+    out = args.out or Path("runs") / "conformal" / args.config.stem
     out.mkdir(parents=True, exist_ok=True)
     return cfg, out
 

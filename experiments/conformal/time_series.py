@@ -57,7 +57,7 @@ def options(argv=None):
     cfg = dict(raw.get("full", {}))
     if args.small:
         cfg.update(raw.get("small", {}))
-    out = args.out or Path("runs") / args.config.stem
+    out = args.out or Path("runs") / "conformal" / args.config.stem
     out.mkdir(parents=True, exist_ok=True)
     return cfg, out
 

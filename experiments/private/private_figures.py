@@ -1,7 +1,7 @@
 """Shared pieces of the private-experts figures: command line, sizes from the TOML, runs, fits, saving.
 
 Every figure script accepts ``--config PATH`` (default: its own TOML), ``--out DIR`` (default
-``runs/<toml stem>``) and ``--small`` (the ``[small]`` table instead of ``[full]``), and writes
+``runs/<family>/<toml stem>``) and ``--small`` (the ``[small]`` table instead of ``[full]``), and writes
 PNG, PDF, a CSV table and a markdown summary with the fitted slopes.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def sizes(script: str) -> tuple[dict, Path]:
     parser.add_argument("--small", action="store_true")
     args = parser.parse_args()
     config = tomllib.loads(Path(args.config).read_text())
-    out = Path(args.out) if args.out else ROOT / "runs" / Path(args.config).stem
+    out = Path(args.out) if args.out else ROOT / "runs" / "private" / Path(args.config).stem
     out.mkdir(parents=True, exist_ok=True)
     return dict(config["small" if args.small else "full"]), out
 

@@ -6,7 +6,7 @@ c_t = -0.15 + 0.6 Beta (high variance: Beta(0.5, 1.5); low: Beta(2, 6)), T = 500
 The 40 trials are 40 learner seeds replaying one cached table of 5000 instances.
 
 Every figure script takes ``--config FIGURE.toml`` (default: the TOML next to the script),
-``--out DIR`` (default ``runs/<toml stem>``) and ``--small`` (the ``[small]`` sizes instead of
+``--out DIR`` (default ``runs/<family>/<toml stem>``) and ``--small`` (the ``[small]`` sizes instead of
 ``[full]``), and writes PNG and PDF plus its numbers as CSV and markdown into DIR.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ def options(script: str) -> tuple[dict, Path]:
     a = p.parse_args()
     cfg = tomllib.loads(a.config.read_text())
     sizes = dict(cfg["small" if a.small else "full"])
-    out = a.out or ROOT / "runs" / a.config.stem
+    out = a.out or ROOT / "runs" / "relax" / a.config.stem
     out.mkdir(parents=True, exist_ok=True)
     return sizes, out
 

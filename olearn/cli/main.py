@@ -98,7 +98,7 @@ def _sweep_table(frame, metric: str) -> Table:
 @app.command()
 def run(
     config: Path = typer.Argument(..., help="TOML experiment: [run], [[environments]], [[learners]], [[figures]]"),
-    out: Path = typer.Option(None, help="results directory (default: run.out, else runs/<config name>)"),
+    out: Path = typer.Option(None, help="results directory (default: run.out, else runs/<config name>; a figure config: runs/<its folder>/<its name>)"),
     resume: bool = typer.Option(False, "--resume", help="finish an interrupted sweep: compute only the missing chunks"),
     force: bool = typer.Option(False, "--force", help="discard stored results of this directory and run again"),
     scheduler: str = typer.Option(None, help="address of a running Dask scheduler (default: a LocalCluster)"),

@@ -12,6 +12,8 @@ holds the sizes and names the script::
 
 ``olearn run FIGURE.toml [--out DIR] [--small]`` runs the script as ``__main__`` with the command
 line ``SCRIPT --config FIGURE.toml --out DIR [--small]``; each script accepts those three options.
+DIR defaults to ``runs/<the config's folder>/<its name>`` (``runs/sea/regret_vs_T``), so figures of
+two families with the same name never share a folder.
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def run_figure_script(config, out=None, small: bool = False) -> Path:
     script = figure_script(config)
     if script is None:
         raise ConfigError(str(config), "figure", None, "a [figure] table with script = ...")
-    out = Path(out or Path("runs") / config.stem)
+    out = Path(out or Path("runs") / config.parent.name / config.stem)  # runs/<family>/<figure>
     argv = [str(script), "--config", str(config), "--out", str(out)] + (["--small"] if small else [])
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = argv
