@@ -158,9 +158,14 @@ def ls_best_total(params, suff, n, expected):
     return value
 
 
-def _ls_check(v):
-    if v["domain"] == "simplex":
-        raise ParameterError("sea_least_squares", "domain", "simplex", "ball or box")
+def balls_and_boxes_only(name):
+    """A ``check`` refusing the simplex domain (worlds whose comparator solves on balls and boxes only)."""
+
+    def check(v):
+        if v["domain"] == "simplex":
+            raise ParameterError(name, "domain", "simplex", "ball or box")
+
+    return check
 
 
 SEA_LEAST_SQUARES = OcoEnvType(
@@ -172,7 +177,7 @@ SEA_LEAST_SQUARES = OcoEnvType(
     accumulate=ls_accumulate, best_total=ls_best_total, model=ls_model,
     suff_size=lambda v: 3 * v["dim"] ** 2 + 7 * v["dim"] + 2, state_size=lambda v: 3 * v["dim"] + 3,
     comparator="the H-norm projection of H^{-1} c onto X (bisection on the multiplier / coordinate descent), ridge 1e-12 (1 + tr H / d)",
-    check=_ls_check,
+    check=balls_and_boxes_only("sea_least_squares"),
     test_params=(
         {"dim": 3, "noise": 0.3, "drift": "switching", "period": 7},
         {"dim": 2, "domain": "box", "radius": 0.5, "noise": 0.1, "drift": "rotation", "omega": 0.3, "kappa": 1.0},

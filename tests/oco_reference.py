@@ -169,6 +169,88 @@ class NonConvex(SEA):
         return (None, 0.0, np.zeros(self.d))
 
 
+class Logistic(SEA):
+    """f_t(x) = log(1 + exp(-y_t <a_t, x>)) with a_t the m-th row of [c I; -c I], m = floor(2d uniform(seed, ENV, t, 2^20 + 2)),
+    y_t = +1 iff uniform(seed, ENV, t, 2^20 + 3) < expit(<a_t, theta_t> / s) (s = 0: the sign, 1/2 at 0).  F_t, its
+    gradient and E||grad f - grad F||^2 are literal sums over the 2d features and both labels; sigma_t^2 is the max
+    of that sum over the documented probe points (every sign pattern) on the ball, over the 2^d corners on the box."""
+
+    def __init__(self, seed, noise=0.1, scale=1.0, **kw):
+        super().__init__("quadratic", seed, noise=0.0, **kw)
+        self.temp, self.c = noise, scale
+        self.features = np.vstack([scale * np.eye(self.d), -scale * np.eye(self.d)])
+
+    def prob(self, v):
+        """P(y = +1 | a) for <a, theta> = v."""
+        if self.temp > 0:
+            return float(expit(v / self.temp))
+        return 1.0 if v > 0 else (0.0 if v < 0 else 0.5)
+
+    def cases(self, theta):
+        """(probability, a, y) of every (feature, label) pair under theta."""
+        out = []
+        for a in self.features:
+            p = self.prob(a @ theta)
+            out += [(p / len(self.features), a, 1.0), ((1 - p) / len(self.features), a, -1.0)]
+        return out
+
+    def F_at(self, theta, x):
+        return sum(w * linear_loss("logistic", a, y, x)[0] for w, a, y in self.cases(theta))
+
+    def gradF_at(self, theta, x):
+        return sum(w * linear_loss("logistic", a, y, x)[1] for w, a, y in self.cases(theta))
+
+    def variance(self, x):
+        """E ||grad f(x) - grad F_t(x)||^2 at one point x, or at each row of an array of points."""
+        xs = np.atleast_2d(x)
+        grads = [(w, -y * expit(-y * (xs @ a))[:, None] * a) for w, a, y in self.cases(self.theta)]
+        mean = sum(w * g for w, g in grads)
+        out = sum(w * np.sum((g - mean) ** 2, axis=1) for w, g in grads)
+        return out if np.ndim(x) == 2 else float(out[0])
+
+    def probes(self):
+        d, r = self.d, self.r
+        signs = [np.array(s) for s in np.ndindex(*(2,) * d)]
+        if self.dom == BOX:
+            return [r * (2.0 * s - 1) for s in signs]
+        return [np.zeros(d)] + [r * e for e in np.vstack([np.eye(d), -np.eye(d)])] + [r / math.sqrt(d) * (2.0 * s - 1) for s in signs]
+
+    def draw(self, t, x):
+        super().draw(t, x)
+        d = self.d
+        m = min(int(rng.uniform(self.seed, rng.ENV, t, 1048578) * 2 * d), 2 * d - 1)
+        self.a = self.features[m]
+        self.y = 1.0 if rng.uniform(self.seed, rng.ENV, t, 1048579) < self.prob(self.a @ self.theta) else -1.0
+        zero = np.zeros(d)
+        self.Sigma2 = float(np.sum((self.gradF_at(self.theta, zero) - self.gradF_at(self.prev, zero)) ** 2)) if t > 0 else 0.0
+        self.sigma2_t = max(self.variance(p) for p in self.probes())
+
+    def f(self, x):
+        return linear_loss("logistic", self.a, self.y, x)[0]
+
+    def grad(self, x):
+        return linear_loss("logistic", self.a, self.y, x)[1]
+
+    def F(self, x):
+        return self.F_at(self.theta, x)
+
+    def model(self):
+        return ("logistic", self.y, self.a)
+
+    def round_min(self):
+        return constrained_min(lambda x: self.F_at(self.theta, x), lambda x: self.gradF_at(self.theta, x), self.dom, self.r, self.d)
+
+
+def constrained_min(fun, jac, dom, r, d):
+    """argmin over the ball (SLSQP, ||x||^2 <= r^2) or the box (L-BFGS-B) by scipy, tight tolerances."""
+    from scipy.optimize import minimize
+
+    if dom == BALL:
+        cons = [{"type": "ineq", "fun": lambda x: r * r - x @ x, "jac": lambda x: -2 * x}]
+        return minimize(fun, np.zeros(d), jac=jac, constraints=cons, method="SLSQP", options={"ftol": 1e-15, "maxiter": 500}).x
+    return minimize(fun, np.zeros(d), jac=jac, bounds=[(-r, r)] * d, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12}).x
+
+
 class Stream:
     """One pass over rows of ``data`` (features | label) in the order of a Fisher-Yates shuffle."""
 

@@ -29,7 +29,7 @@ WORLD_OF = {
     "delayed_dual_averaging": "sea_quadratic",
     "sea_ensemble": "sea_nonconvex",
     "ons": "sea_least_squares",
-    "optimistic_omd_exp_concave": "sea_linear",
+    "optimistic_omd_exp_concave": "sea_logistic",
 }
 SEEDS = [0, 5]
 H = 30
@@ -92,7 +92,7 @@ def test_gpu_matches_python(name):
     _same(py, gpu, f"{name} gpu")
 
 
-@pytest.mark.parametrize("env_name", ["sea_quadratic", "sea_linear", "linear_stream", "sea_least_squares", "sea_nonconvex"])
+@pytest.mark.parametrize("env_name", ["sea_quadratic", "sea_linear", "linear_stream", "sea_least_squares", "sea_nonconvex", "sea_logistic"])
 def test_worlds_are_deterministic_and_validate_parameters(env_name):
     etype = environments.REGISTRY[env_name]
     learner = olearn.make("implicit_ftrl" if env_name == "linear_stream" else "ogd")

@@ -31,6 +31,7 @@ WORLDS = {
     "ls_box_adapt": ("sea_least_squares", {"dim": 2, "domain": "box", "radius": 0.5, "noise": 0.1, "drift": "adaptive"}),
     "nc_ball_rot": ("sea_nonconvex", {"dim": 3, "noise": 0.2, "drift": "rotation", "omega": 0.3}),
     "nc_simplex_switch": ("sea_nonconvex", {"dim": 3, "domain": "simplex", "noise": 0.1, "drift": "switching", "period": 5, "wiggle": 0.5}),
+    "logit_ball_switch": ("sea_logistic", {"dim": 3, "noise": 0.3, "drift": "switching", "period": 6, "kappa": 0.9, "scale": 2.0}),
 }
 
 _rng = np.random.default_rng(11)
@@ -83,6 +84,8 @@ def _world(env_name, kw):
         return ref.LeastSquares(SEED, **kw)
     if env_name == "sea_nonconvex":
         return ref.NonConvex(SEED, **kw)
+    if env_name == "sea_logistic":
+        return ref.Logistic(SEED, **kw)
     return ref.SEA("quadratic" if env_name == "sea_quadratic" else "linear", SEED, **kw)
 
 
