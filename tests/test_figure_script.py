@@ -55,3 +55,10 @@ def test_missing_script_names_the_key(tmp_path):
     config.write_text('[figure]\nscript = 3\n')
     with pytest.raises(ConfigError, match="figure.script"):
         figure_script(config)
+
+
+def test_help_shows_the_config_tables_literally():
+    # the TOML table names are in brackets, which a markup-rendering help would swallow
+    result = CliRunner().invoke(app, ["run", "--help"], terminal_width=120)
+    assert result.exit_code == 0
+    assert "[figure]" in result.output and "[[learners]]" in result.output

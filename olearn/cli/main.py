@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="olearn: online learning and bandits simulations with regret.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
+                  help="olearn: online learning and bandits simulations with regret.")
 console = Console()
 
 DEMO_LEARNERS = ("ucb1", "kl_ucb", "thompson", "exp3")
