@@ -332,8 +332,11 @@ def prox(model, w, eta):
 
 
 class OGD:
-    def __init__(self, d, schedule="sqrt", eta=1.0, lam=1.0, adagrad=False):
-        self.d, self.schedule, self.eta, self.lam, self.adagrad = d, schedule, eta, lam, adagrad
+    """OGD (Zinkevich 2003): eta_t = eta D / sqrt(t) (sqrt), 1 / (lam t) (strongly_convex), eta D / sqrt(horizon) (fixed);
+    AdaGrad-norm with ``adagrad``."""
+
+    def __init__(self, d, schedule="sqrt", eta=1.0, lam=1.0, adagrad=False, horizon=None):
+        self.d, self.schedule, self.eta, self.lam, self.adagrad, self.horizon = d, schedule, eta, lam, adagrad, horizon
         self.x = None
         self.G2 = 0.0
 
@@ -349,7 +352,9 @@ class OGD:
             if self.G2 > 0:
                 self.x = project(self.dom, self.r, self.x - self.eta * diameter(self.dom, self.r, self.d) / math.sqrt(self.G2) * g)
             return
-        eta = self.eta * diameter(self.dom, self.r, self.d) / math.sqrt(t + 1) if self.schedule == "sqrt" else 1 / (self.lam * (t + 1))
+        D = diameter(self.dom, self.r, self.d)
+        eta = {"sqrt": lambda: self.eta * D / math.sqrt(t + 1), "strongly_convex": lambda: 1 / (self.lam * (t + 1)),
+               "fixed": lambda: self.eta * D / math.sqrt(self.horizon)}[self.schedule]()
         self.x = project(self.dom, self.r, self.x - eta * g)
 
 

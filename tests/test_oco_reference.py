@@ -46,6 +46,7 @@ STREAMS = {
 CASES = [
     ("ogd", {}, lambda d: ref.OGD(d)),
     ("ogd", {"schedule": "strongly_convex", "lam": 0.7}, lambda d: ref.OGD(d, "strongly_convex", lam=0.7)),
+    ("ogd", {"schedule": "fixed", "eta": 1.5}, lambda d: ref.OGD(d, "fixed", eta=1.5, horizon=T)),
     ("adagrad_norm", {"eta": 0.5}, lambda d: ref.OGD(d, eta=0.5, adagrad=True)),
     ("optimistic_omd", {}, lambda d: ref.OptimisticOMD(d)),
     ("optimistic_omd", {"rule": "strongly_convex", "c": 1.5, "lam": 0.8}, lambda d: ref.OptimisticOMD(d, "strongly_convex", lam=0.8, c=1.5)),
@@ -123,7 +124,7 @@ def test_implicit_ftrl_matches_reference_on_streams(variant, loss):
     _compare(res, xs, losses, f"implicit_ftrl({variant}) on {loss}")
 
 
-@pytest.mark.parametrize("name, params, make_ref", [CASES[-2], CASES[-1], CASES[3]], ids=["dda", "dda_opt", "oomd"])
+@pytest.mark.parametrize("name, params, make_ref", [CASES[-2], CASES[-1], CASES[4]], ids=["dda", "dda_opt", "oomd"])
 def test_delayed_feedback_matches_reference(name, params, make_ref):
     env_name, kw = WORLDS["quad_ball_switch"]
     delays = np.random.default_rng(2).integers(0, 5, T)

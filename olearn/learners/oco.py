@@ -5,8 +5,10 @@ Every learner reads the feasible set X from the round's context ``obs = [domain 
 (:mod:`olearn.engine.oco`).  Rounds ``t`` count from 0, so the textbook round is t + 1.  Pi_X is the
 Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the learner at X's centre.
 
-* ``ogd``: x_{t+1} = Pi_X(x_t - eta_t g_t), eta_t = eta D / sqrt(t) or 1 / (lam t) (Zinkevich 2003;
-  Hazan, Agarwal and Kale 2007).
+* ``ogd``: x_{t+1} = Pi_X(x_t - eta_t g_t), eta_t = eta D / sqrt(t) (``sqrt``), eta D / sqrt(T) with T the
+  known horizon (``fixed``: Zinkevich 2003's minimax-tuned constant step; with eta = 1/G,
+  R_T <= D^2 / (2 eta_t) + eta_t G^2 T / 2 = D G sqrt(T)) or 1 / (lam t) (``strongly_convex``; Hazan,
+  Agarwal and Kale 2007).
 * ``adagrad_norm``: eta_t = eta D / sqrt(sum_{s<=t} ||g_s||^2) (Streeter and McMahan 2010; Ward et al. 2019).
 * ``optimistic_omd``: two-step optimistic OMD, hint M_t = g_{t-1} (Chen, Zhang, Tu, Zhao and Zhang,
   ICML 2023, Alg. 1): x_t = Pi_X(xh_t - eta_t M_t), xh_{t+1} = Pi_X(xh_t - eta_t g_t); convex rule
@@ -86,33 +88,40 @@ def ogd_act(state, params, obs, t, seed, action):
 
 @kernel
 def ogd_update(state, params, obs, action, feedback, t, seed):
-    """x <- Pi_X(x - eta_t g_t); eta_t = eta D / sqrt(t + 1) (schedule 0) or 1 / (lam (t + 1)) (schedule 1)."""
+    """x <- Pi_X(x - eta_t g_t); eta_t = eta D / sqrt(t + 1) (schedule 0), 1 / (lam (t + 1)) (schedule 1)
+    or eta D / sqrt(T) (schedule 2, T = params[4] the horizon)."""
     d = int(params[0])
     x = state[1 : 1 + d]
     if params[1] == 0.0:
         eta = params[2] * domains.diameter(int(obs[0]), obs[1], d) / math.sqrt(t + 1.0)
-    else:
+    elif params[1] == 1.0:
         eta = 1.0 / (params[3] * (t + 1.0))
+    else:
+        eta = params[2] * domains.diameter(int(obs[0]), obs[1], d) / math.sqrt(params[4])
     for i in range(d):
         x[i] -= eta * feedback[1 + i]
     domains.project(int(obs[0]), obs[1], d, x, x)
 
 
+OGD_SCHEDULES = ("sqrt", "strongly_convex", "fixed")
+
 OGD = LearnerType(
     name="ogd",
-    summary="online gradient descent: x <- Pi_X(x - eta_t g_t), eta_t = eta D/sqrt(t) or 1/(lam t)",
-    reference="Zinkevich (2003), regret <= 3/2 D G sqrt(T) with eta = 1/G; Hazan, Agarwal and Kale (2007), "
+    summary="online gradient descent: x <- Pi_X(x - eta_t g_t), eta_t = eta D/sqrt(t), 1/(lam t) or eta D/sqrt(T) (T the horizon)",
+    reference="Zinkevich (2003), regret <= 3/2 D G sqrt(T) with eta_t = eta D/sqrt(t), eta = 1/G, and <= D G sqrt(T) with the "
+    "constant eta D/sqrt(T) tuned to a known horizon T; Hazan, Agarwal and Kale (2007), "
     "eta_t = 1/(lam t): regret <= G^2/(2 lam) (1 + ln T)",
     feedback="full",
     kind="oco",
-    params=(DIM, Param("schedule", "sqrt", "sqrt: eta D/sqrt(t); strongly_convex: 1/(lam t)", kind="choice",
-                       choices=("sqrt", "strongly_convex")), ETA, LAM),
+    params=(DIM, Param("schedule", "sqrt", "sqrt: eta D/sqrt(t); strongly_convex: 1/(lam t); "
+                       "fixed: eta D/sqrt(T), T the horizon (Zinkevich's minimax-tuned constant step)", kind="choice",
+                       choices=OGD_SCHEDULES), ETA, LAM),
     state_size=lambda v, k, d: 1 + k,
-    row=lambda v, k, d, h: [_dim("ogd", v, k), ("sqrt", "strongly_convex").index(v["schedule"]), v["eta"], v["lam"]],
+    row=lambda v, k, d, h: [_dim("ogd", v, k), OGD_SCHEDULES.index(v["schedule"]), v["eta"], v["lam"], float(h)],
     init=zero_state,
     act=ogd_act,
     update=ogd_update,
-    test_params=({}, {"schedule": "strongly_convex", "lam": 0.5}),
+    test_params=({}, {"schedule": "strongly_convex", "lam": 0.5}, {"schedule": "fixed", "eta": 2.0}),
 )
 
 # ---------------------------------------------------------------- AdaGrad-norm
