@@ -124,7 +124,10 @@ def test_implicit_ftrl_matches_reference_on_streams(variant, loss):
     _compare(res, xs, losses, f"implicit_ftrl({variant}) on {loss}")
 
 
-@pytest.mark.parametrize("name, params, make_ref", [CASES[-2], CASES[-1], CASES[4]], ids=["dda", "dda_opt", "oomd"])
+DELAYED = [c for c in CASES if c[0] == "delayed_dual_averaging"] + [next(c for c in CASES if c[0] == "optimistic_omd")]
+
+
+@pytest.mark.parametrize("name, params, make_ref", DELAYED, ids=["dda", "dda_opt", "oomd"])
 def test_delayed_feedback_matches_reference(name, params, make_ref):
     env_name, kw = WORLDS["quad_ball_switch"]
     delays = np.random.default_rng(2).integers(0, 5, T)
