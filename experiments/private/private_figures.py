@@ -45,13 +45,16 @@ def sizes(script: str) -> tuple[dict, Path]:
 
 
 def mean_regret(name, values, env_values, horizon, seeds) -> tuple[float, float, dict]:
-    """(mean final regret, its standard error, the spent-budget report) of one configuration."""
+    """(mean final regret, its standard error, the spent-budget report) of one configuration; prints a progress line."""
+    started = time.perf_counter()
     env = environments.make("realizable_experts", **env_values)
     result = privacy.run(olearn.make(name, **values), env, horizon=horizon, seeds=seeds, metrics=["regret"],
                          checkpoints=[horizon])
     final = result.final("regret").ravel()
-    return float(final.mean()), float(final.std(ddof=1) / np.sqrt(final.size)) if final.size > 1 else 0.0, \
-        result.meta["privacy"][0]
+    mean, se = float(final.mean()), float(final.std(ddof=1) / np.sqrt(final.size)) if final.size > 1 else 0.0
+    settings = ", ".join(f"{k} = {v}" for k, v in {**values, **env_values}.items())
+    print(f"  {name} ({settings}, T = {horizon}): regret {mean:.1f} +/- {se:.1f}  [{time.perf_counter() - started:.1f} s]", flush=True)
+    return mean, se, result.meta["privacy"][0]
 
 
 def fitted_slope(x, y) -> float:
