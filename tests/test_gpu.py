@@ -78,3 +78,20 @@ def test_jobs_per_launch_from_free_memory():
     assert per == int(2 * 2**30 * 3 // 4 // (job + 24)) and -(-1_600_000 // per) == 3
     with pytest.raises(olearn.ParameterError, match="free memory"):
         jobs_per_launch(10, 8 * 2 * 10**9, 8 * 2**30)  # a trace of 10^9 rounds cannot fit
+
+
+def test_numba_cuda_compiles_without_numpys_row_stack():
+    # NumPy 2.5 removed np.row_stack, which numba-cuda 0.30 still overloads when it first compiles:
+    # importing the gpu backend puts the name back, so its CUDA array support loads on NumPy >= 2.5
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "del np.row_stack\n"
+            "import olearn.backends.gpu\n"
+            "import numba.cuda.np.arrayobj\n"
+            "assert np.row_stack([[1.0], [2.0]]).shape == (2, 1)\n")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

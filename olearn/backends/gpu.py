@@ -18,6 +18,14 @@ from olearn.core import config
 from olearn.core.errors import BackendUnavailableError, ParameterError
 from olearn.core.kernel import Compiler
 
+if not hasattr(np, "row_stack"):
+    # numba-cuda 0.30 registers an overload of np.row_stack (a NumPy alias of np.vstack, removed in
+    # NumPy 2.5) when it first compiles; without the name it cannot compile at all under NumPy >= 2.5.
+    def _row_stack(tup, *, dtype=None, casting="same_kind"):
+        return np.vstack(tup, dtype=dtype, casting=casting)
+
+    np.row_stack = _row_stack
+
 try:
     from numba import cuda  # a module global, so the CUDA simulator can stand in for it
 except ImportError as _err:  # pragma: no cover - depends on the install
