@@ -16,14 +16,20 @@ from olearn.relax import validate
 
 
 def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
-    """``n`` evenly spaced relaxation parameters in [low, high] (the paper's default: 20 in [1, 1.95])."""
+    """``n`` evenly spaced relaxation parameters in [low, high] (the paper's default: 20 in [1, 1.95]).
+
+    Rounded to 12 decimals, so the grid holds the decimal values it names (1.55, not 1.5499999999999998).
+
+    >>> omega_grid(1.0, 1.95, 20)[10:13].tolist()
+    [1.5, 1.55, 1.6]
+    """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ParameterError("omega_grid", "n", n, "an integer >= 1")
     low = validate.omega("omega_grid", low)
     high = validate.omega("omega_grid", high)
     if high < low or (n > 1 and high == low):
         raise ParameterError("omega_grid", "high", high, f"a number > low = {low} (or equal to it with n = 1)")
-    return np.linspace(low, high, n)
+    return np.round(np.linspace(low, high, n), 12)
 
 
 def jacobi_radius(A) -> float:
