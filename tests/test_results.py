@@ -135,3 +135,22 @@ def test_default_metrics_are_the_one_column_ones_and_fit_a_million_seeds_in_2_gb
     assert n_bytes < 2e9, n_bytes
     counts = olearn.run("ucb1", env, horizon=20, seeds=2, backend="python", metrics=["counts"])
     assert counts.columns == [f"count[{k}]" for k in range(10)]
+
+
+def test_run_json_names_the_source_commit_and_versions(tmp_path):
+    import json
+    import subprocess
+    from pathlib import Path
+
+    import numba
+
+    root = Path(olearn.__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("olearn is not running from a git checkout")
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    result = olearn.run(olearn.make("ucb1"), environments.make("bernoulli", means=[0.2, 0.8]), horizon=20, seeds=2, backend="python")
+    result.save(tmp_path / "run")
+    side = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert side["source"]["commit"] == head and isinstance(side["source"]["dirty"], bool)
+    assert side["versions"]["numba"] == numba.__version__ and side["versions"]["olearn"] == olearn.__version__
+    assert olearn.load(tmp_path / "run").meta == {}  # provenance stays in the sidecar, not in the result's meta

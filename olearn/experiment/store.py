@@ -2,7 +2,7 @@
 
 Layout::
 
-    OUT/sweep.json                                            resolved config, fingerprint, versions, device
+    OUT/sweep.json                                            resolved config, fingerprint, versions, git commit, device
     OUT/results/configuration=0003/seeds-00000000-00000999.parquet   seed, round, metric, value
     OUT/receipts/configuration=0003/seeds-00000000-00000999.json     sha256 and row count of that chunk
 
@@ -92,19 +92,10 @@ def read_chunk(out: Path, configuration: int, lo: int, hi: int) -> pd.DataFrame:
 
 def write_sweep(out: Path, resolved: dict, fingerprint: str) -> None:
     """The sweep's description: resolved config, fingerprint of what determines the numbers, versions, device."""
-    from olearn import __version__
+    from olearn.io import provenance
 
-    versions = {"olearn": __version__, "python": platform.python_version()}
-    for mod in ("numpy", "numba", "pandas", "pyarrow", "scipy", "dask", "distributed"):
-        try:
-            versions[mod] = __import__(mod).__version__
-        except ImportError:
-            pass
-    body = {
-        "fingerprint": fingerprint, "config": resolved, "versions": versions,
-        "device": {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count()},
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    body = {"fingerprint": fingerprint, "config": resolved, **provenance.describe(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / SWEEP_FILE, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
 

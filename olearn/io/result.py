@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import tempfile
 import time
@@ -159,14 +158,8 @@ class Result:
 
     # ------------------------------------------------------------------ files
     def sidecar(self) -> dict:
-        from olearn import __version__
+        from olearn.io import provenance
 
-        versions = {"olearn": __version__, "python": platform.python_version()}
-        for mod in ("numpy", "numba", "pandas", "pyarrow", "scipy"):
-            try:
-                versions[mod] = __import__(mod).__version__
-            except ImportError:
-                pass
         return {
             "config": {
                 "learner": self.learner,
@@ -181,8 +174,7 @@ class Result:
                 "delay": self.delay,
             },
             "backend": self.backend,
-            "device": {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count()},
-            "versions": versions,
+            **provenance.describe(),
             "seconds": self.seconds,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **self.meta,
@@ -236,5 +228,5 @@ def load(path):
         seeds=np.asarray(cfg["seeds"], dtype=np.int64), rounds=np.asarray(cfg["rounds"], dtype=np.int64),
         columns=cfg["columns"], horizon=cfg["horizon"], backend=side["backend"], delay=cfg["delay"],
         seconds=side.get("seconds", 0.0),
-        meta={k: v for k, v in side.items() if k not in ("config", "backend", "device", "versions", "seconds", "created")},
+        meta={k: v for k, v in side.items() if k not in ("config", "backend", "device", "versions", "source", "seconds", "created")},
     )
