@@ -17,6 +17,8 @@ from pathlib import Path
 
 import matplotlib
 
+from olearn.experiment.script import default_out
+
 matplotlib.use("Agg")
 
 
@@ -31,7 +33,7 @@ def options(script_file):
     cfg = tomllib.loads(config.read_text())
     sizes = dict(cfg["small" if args.small else "full"])
     sizes["backend"] = args.backend or sizes.get("backend", "python" if args.small else "cpu")
-    return sizes, Path(args.out or Path("runs") / config.parent.name / config.stem), config.stem
+    return sizes, Path(args.out or default_out(config)), config.stem
 
 
 def write_table(rows, out: Path, stem: str):

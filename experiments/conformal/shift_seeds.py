@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import environments.score_streams as streams  # noqa: E402
 import olearn  # noqa: E402
 from olearn import conformal  # noqa: E402
+from olearn.experiment.script import default_out  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,7 +49,7 @@ def options(argv=None):
     if args.small:
         cfg.update(raw.get("small", {}))
     cfg.update({k: v for k, v in (("backend", args.backend), ("seeds", args.seeds)) if v is not None})
-    out = args.out or Path("runs") / "conformal" / args.config.stem
+    out = args.out or default_out(args.config)
     out.mkdir(parents=True, exist_ok=True)
     return cfg, out
 

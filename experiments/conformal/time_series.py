@@ -42,6 +42,7 @@ import environments.score_streams as streams  # noqa: E402
 from olearn import conformal  # noqa: E402
 from olearn.conformal import datasets, metrics  # noqa: E402
 from olearn.conformal.intervals import forecast_scores  # noqa: E402
+from olearn.experiment.script import default_out  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LABELS = {"split": "SCP", "aci": "ACI", "faci": "FACI", "faci_s": "FACI-S", "sf_ogd": "SF-OGD", "saocp": "SAOCP"}
@@ -57,7 +58,7 @@ def options(argv=None):
     cfg = dict(raw.get("full", {}))
     if args.small:
         cfg.update(raw.get("small", {}))
-    out = args.out or Path("runs") / "conformal" / args.config.stem
+    out = args.out or default_out(args.config)
     out.mkdir(parents=True, exist_ok=True)
     return cfg, out
 

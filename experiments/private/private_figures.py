@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 import environments  # noqa: E402
 import olearn  # noqa: E402
 from olearn import privacy  # noqa: E402
+from olearn.experiment.script import default_out  # noqa: E402
 
 STYLE = {"dp_svt_experts": "C0", "dp_ftrl_tree_laplace": "C1", "dp_ftrl_tree_gauss": "C2", "dp_lazy_hedge": "C3",
          "dp_noisy_leader": "C4", "halving": "k", "hedge": "0.5"}
@@ -39,7 +40,7 @@ def sizes(script: str) -> tuple[dict, Path]:
     parser.add_argument("--small", action="store_true")
     args = parser.parse_args()
     config = tomllib.loads(Path(args.config).read_text())
-    out = Path(args.out) if args.out else ROOT / "runs" / "private" / Path(args.config).stem
+    out = Path(args.out) if args.out else default_out(args.config, ROOT / "runs")
     out.mkdir(parents=True, exist_ok=True)
     return dict(config["small" if args.small else "full"]), out
 

@@ -26,6 +26,7 @@ import pandas as pd  # noqa: E402
 import olearn  # noqa: E402
 from environments.linear_systems import shifted_laplacian  # noqa: E402
 from olearn import relax  # noqa: E402
+from olearn.experiment.script import default_out  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "runs" / "relax_cache"
@@ -43,7 +44,7 @@ def options(script: str) -> tuple[dict, Path]:
     a = p.parse_args()
     cfg = tomllib.loads(a.config.read_text())
     sizes = dict(cfg["small" if a.small else "full"])
-    out = a.out or ROOT / "runs" / "relax" / a.config.stem
+    out = a.out or default_out(a.config, ROOT / "runs")
     out.mkdir(parents=True, exist_ok=True)
     return sizes, out
 

@@ -44,13 +44,19 @@ def figure_script(path) -> Path | None:
     raise ConfigError(str(path), "figure.script", script, "an existing file relative to the repository root or to the config")
 
 
+def default_out(config, base="runs") -> Path:
+    """``base/<the config's folder>/<its name>``: where a figure writes when no ``--out`` is given."""
+    config = Path(config)
+    return Path(base) / config.parent.name / config.stem
+
+
 def run_figure_script(config, out=None, small: bool = False) -> Path:
     """Run the figure script of ``config`` in this process; returns the output directory."""
     config = Path(config)
     script = figure_script(config)
     if script is None:
         raise ConfigError(str(config), "figure", None, "a [figure] table with script = ...")
-    out = Path(out or Path("runs") / config.parent.name / config.stem)  # runs/<family>/<figure>
+    out = Path(out or default_out(config))
     argv = [str(script), "--config", str(config), "--out", str(out)] + (["--small"] if small else [])
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = argv
