@@ -66,3 +66,27 @@ def test_segment_coverage_from_cumulative_coverage_matches_the_trace():
     ends, local = segment_coverage(np.asarray(res.rounds), res.metric("coverage")[0])
     np.testing.assert_array_equal(ends, np.arange(20, 101, 10))
     np.testing.assert_allclose(local, covered[:, 1:], rtol=0, atol=1e-12)
+
+
+def test_synthetic_verdict_ties_by_paired_standard_error():
+    """SAOCP counts as tied on a synthetic stream when no method is lower by 2 paired standard errors."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("time_series", CONFIG.with_suffix(".py"))
+    ts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ts)
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.2, 0.3, 40)
+    noise = rng.normal(0.0, 0.01, 40)
+    se = noise.std(ddof=1) / np.sqrt(40)
+    for gap, tied in ((1.0, True), (3.0, False)):
+        shift = gap * se - noise.mean()  # SAOCP worse by `gap` paired standard errors
+        per_seed = {("s", "sf_ogd"): {"lce": base, "sareg": base},
+                    ("s", "saocp"): {"lce": base - 0.05, "sareg": base + shift + noise}}
+        table = pd.DataFrame([{"dataset": "s", "forecaster": "-", "method": m, "coverage": 0.9,
+                               **{k: float(v.mean()) for k, v in per_seed["s", m].items()}} for m in ("sf_ogd", "saocp")])
+        verdict = ts.saocp_verdicts(table, 0.9, tie=0.0, per_seed=per_seed).iloc[0]
+        diff = shift + noise
+        assert verdict["sareg_gap_se"] == pytest.approx(diff.mean() / (diff.std(ddof=1) / np.sqrt(40)))
+        assert verdict["sareg_gap_se"] == pytest.approx(gap)
+        assert bool(verdict["sareg_best"]) is tied and bool(verdict["lce_best"])

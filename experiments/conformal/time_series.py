@@ -20,8 +20,9 @@ Outputs in ``--out``:
   block's header); best per column in bold among methods with |coverage - target| < 0.05;
 * ``intervals.png`` / ``.pdf`` -- the interval over time on one series (top) and the local
   coverage over a rolling window of k rounds (bottom) for the chosen methods;
-* ``summary.csv`` -- per series: is SAOCP's LCE and SAReg the lowest (or within ``tie`` of it),
-  and is its coverage within 0.01 of the target.
+* ``summary.csv`` -- per series: is SAOCP's LCE and SAReg the lowest (or within ``tie`` of it;
+  on the synthetic streams also: no other method lower by 2 standard errors of the paired
+  per-seed difference, whose size ``*_gap_se`` is listed), and is its coverage within 0.01 of the target.
 """
 from __future__ import annotations
 
@@ -89,8 +90,9 @@ def real_rows(cfg, keep_traces):
 
 
 def synthetic_rows(cfg):
-    """Rows for each synthetic score stream: metrics averaged over seeds."""
-    rows = []
+    """Rows for each synthetic score stream: metrics averaged over seeds, with their standard errors;
+    and the per-seed metrics, keyed by (stream, method), for the paired comparisons of the verdicts."""
+    rows, per_seed = [], {}
     n_cal, n = cfg["calibration"], cfg["rounds"]
     for name, params in cfg["streams"].items():
         env = streams.make(name, **params)
@@ -104,9 +106,18 @@ def synthetic_rows(cfg):
                                              backend=cfg["backend"], **_params(method, cfg))
                 per_method[method].append(evaluate(s[n_cal:], radii, cfg["coverage"], cfg["window"]))
         for method, runs in per_method.items():
-            mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-            rows.append({"dataset": name, "forecaster": "-", "mae": np.nan, "method": method, **mean})
-    return rows
+            values = {k: np.array([r[k] for r in runs]) for k in runs[0]}
+            per_seed[name, method] = values
+            rows.append({"dataset": name, "forecaster": "-", "mae": np.nan, "method": method,
+                         **{k: float(v.mean()) for k, v in values.items()},
+                         **{f"{k}_se": standard_error(values[k]) for k in ("lce", "sareg")}})
+    return rows, per_seed
+
+
+def standard_error(values) -> float:
+    """Standard error of the mean over seeds (NaN with one seed)."""
+    values = np.asarray(values, dtype=float)
+    return float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
 
 
 def _params(method, cfg):
@@ -114,7 +125,8 @@ def _params(method, cfg):
 
 
 def markdown_table(table: pd.DataFrame, target: float, window: int) -> str:
-    """The paper's layout: a block per (dataset, forecaster), MAE in its header, best in bold."""
+    """The paper's layout: a block per (dataset, forecaster), MAE in its header, best in bold;
+    synthetic streams show LCE and SAReg as mean ± standard error over seeds."""
     lines = []
     for (name, fc), block in table.groupby(["dataset", "forecaster"], sort=False):
         head = f"**{name}**" + (f" / {fc} (MAE {block['mae'].iloc[0]:.4f})" if fc != "-" else " (synthetic)")
@@ -125,22 +137,39 @@ def markdown_table(table: pd.DataFrame, target: float, window: int) -> str:
             cells = [f"{r['coverage']:.3f}"]
             for c in ("width", "lce", "sareg"):
                 v = f"{r[c]:.4f}"
-                cells.append(f"**{v}**" if ok[_] and np.isclose(r[c], best[c]) else v)
+                v = f"**{v}**" if ok[_] and np.isclose(r[c], best[c]) else v
+                se = r.get(f"{c}_se", np.nan)
+                cells.append(v if pd.isna(se) else f"{v} ± {se:.4f}")
             lines.append(f"| {LABELS.get(r['method'], r['method'])} | " + " | ".join(cells) + " |")
     return "\n".join(lines).lstrip() + "\n"
 
 
-def saocp_verdicts(table: pd.DataFrame, target: float, tie: float) -> pd.DataFrame:
-    """Per series: SAOCP's rank on LCE and SAReg (lowest up to a relative ``tie``) and its coverage gap."""
+def saocp_verdicts(table: pd.DataFrame, target: float, tie: float, per_seed=None) -> pd.DataFrame:
+    """Per series: is SAOCP's LCE and SAReg the lowest, up to a relative ``tie``, and its coverage gap.
+
+    On the synthetic streams (``per_seed`` holds each method's metric per seed) a metric also counts
+    as tied when no other method is lower by 2 standard errors of the paired per-seed difference;
+    ``*_gap_se`` is SAOCP's mean minus the best other method's, in those standard errors
+    (positive: SAOCP is worse)."""
+    per_seed = per_seed or {}
     out = []
     for (name, fc), block in table.groupby(["dataset", "forecaster"], sort=False):
         sa = block[block["method"] == "saocp"].iloc[0]
         others = block[block["method"] != "saocp"]
-        out.append({"dataset": name, "forecaster": fc, "coverage": sa["coverage"],
-                    "coverage_ok": abs(sa["coverage"] - target) <= 0.01,
-                    "lce_best": sa["lce"] <= others["lce"].min() * (1 + tie),
-                    "sareg_best": sa["sareg"] <= others["sareg"].min() * (1 + tie),
-                    "lce_ratio": sa["lce"] / others["lce"].min(), "sareg_ratio": sa["sareg"] / others["sareg"].min()})
+        row = {"dataset": name, "forecaster": fc, "coverage": sa["coverage"],
+               "coverage_ok": abs(sa["coverage"] - target) <= 0.01}
+        for metric in ("lce", "sareg"):
+            best_other = others.loc[others[metric].idxmin()]
+            ok = bool(sa[metric] <= best_other[metric] * (1 + tie))
+            gap = np.nan
+            if (name, "saocp") in per_seed:
+                diff = per_seed[name, "saocp"][metric] - per_seed[name, best_other["method"]][metric]
+                se = standard_error(diff)
+                gap = float(diff.mean() / se) if se > 0 else (0.0 if diff.mean() == 0 else np.inf * np.sign(diff.mean()))
+                ok = ok or gap < 2.0
+            row.update({f"{metric}_best": ok, f"{metric}_ratio": sa[metric] / best_other[metric],
+                        f"{metric}_gap_se": gap})
+        out.append(row)
     return pd.DataFrame(out)
 
 
@@ -187,11 +216,11 @@ def main(argv=None):
     cfg, out = options(argv)
     keep = (cfg["figure"]["dataset"], cfg["figure"]["forecaster"])
     rows, traces = real_rows(cfg, keep)
-    rows += synthetic_rows(cfg)
-    table = pd.DataFrame(rows)
+    synthetic, per_seed = synthetic_rows(cfg)
+    table = pd.DataFrame(rows + synthetic)
     table.to_csv(out / "table.csv", index=False)
     (out / "table.md").write_text(markdown_table(table, cfg["coverage"], cfg["window"]))
-    verdicts = saocp_verdicts(table, cfg["coverage"], cfg["tie"])
+    verdicts = saocp_verdicts(table, cfg["coverage"], cfg["tie"], per_seed)
     verdicts.to_csv(out / "summary.csv", index=False)
     paths = interval_figure(traces, cfg, out)
     print((out / "table.md").read_text())
