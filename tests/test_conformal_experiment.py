@@ -26,7 +26,11 @@ def test_outputs_and_layout(outputs):
     assert len(table) == 3 * 6 and set(table["method"]) == {"split", "aci", "faci", "faci_s", "sf_ogd", "saocp"}
     assert table[["coverage", "width", "lce", "sareg"]].notna().all().all()
     md = (outputs / "table.md").read_text()
-    assert md.count("| SAOCP |") == 3 and "**nile** / naive (MAE" in md and "LCE_20" in md
+    assert md.count("| SAOCP |") == 4 and "**nile** / naive (MAE" in md and "LCE_20" in md  # + the mean block
+    real = table[table["forecaster"] != "-"]
+    saocp = real[real["method"] == "saocp"]
+    mean_row = next(line for line in md.split("**real series (2)**")[1].splitlines() if line.startswith("| SAOCP |"))
+    assert mean_row.split("|")[4].strip().startswith(f"{saocp['lce'].mean():.4f}")  # LCE: mean over the two series
 
 
 def test_split_conformal_row_by_hand(outputs):

@@ -17,7 +17,8 @@ Outputs in ``--out``:
 * ``table.csv`` -- one row per (dataset, forecaster, method): coverage, width (median radius),
   LCE_k and SAReg_k (window means), k = ``window``; MAE of the forecaster;
 * ``table.md`` -- the same in the paper's layout (a block per dataset and forecaster, MAE in the
-  block's header); best per column in bold among methods with |coverage - target| < 0.05;
+  block's header); best per column in bold among methods with |coverage - target| < 0.05; a last
+  block of each method's mean ± standard error over all real (dataset, forecaster) series;
 * ``intervals.png`` / ``.pdf`` -- the interval over time on one series (top) and the local
   coverage over a rolling window of k rounds (bottom) for the chosen methods;
 * ``summary.csv`` -- per series: is SAOCP's LCE and SAReg the lowest (or within ``tie`` of it;
@@ -124,17 +125,33 @@ def _params(method, cfg):
     return {"g": cfg["g"]} if method == "saocp" else {}
 
 
+def real_series_means(table: pd.DataFrame) -> pd.DataFrame:
+    """Per method, the mean over the real (dataset, forecaster) series of each metric and its standard
+    error over series, as the paper reports a data set's many series (``dataset`` = "real series")."""
+    real = table[table["forecaster"] != "-"]
+    if real.empty:
+        return real
+    rows = []
+    for method, block in real.groupby("method", sort=False):
+        rows.append({"dataset": f"real series ({len(block)})", "forecaster": "mean", "mae": float(block["mae"].mean()),
+                     "method": method, **{c: float(block[c].mean()) for c in ("coverage", "width", "lce", "sareg")},
+                     **{f"{c}_se": standard_error(block[c]) for c in ("coverage", "lce", "sareg")}})
+    return pd.DataFrame(rows)
+
+
 def markdown_table(table: pd.DataFrame, target: float, window: int) -> str:
     """The paper's layout: a block per (dataset, forecaster), MAE in its header, best in bold;
     synthetic streams show LCE and SAReg as mean ± standard error over seeds."""
     lines = []
     for (name, fc), block in table.groupby(["dataset", "forecaster"], sort=False):
-        head = f"**{name}**" + (f" / {fc} (MAE {block['mae'].iloc[0]:.4f})" if fc != "-" else " (synthetic)")
+        head = f"**{name}**" + (" (synthetic)" if fc == "-" else f" / {fc} (MAE {block['mae'].iloc[0]:.4f})"
+                                if fc != "mean" else f", mean ± standard error over series (mean MAE {block['mae'].iloc[0]:.4f})")
         lines += ["", head, "", f"| method | coverage | width | LCE_{window} | SAReg_{window} |", "| --- | --- | --- | --- | --- |"]
         ok = (block["coverage"] - target).abs() < 0.05
         best = {c: block.loc[ok, c].min() if ok.any() else np.nan for c in ("width", "lce", "sareg")}
         for _, r in block.iterrows():
-            cells = [f"{r['coverage']:.3f}"]
+            se = r.get("coverage_se", np.nan)
+            cells = [f"{r['coverage']:.3f}" + ("" if pd.isna(se) else f" ± {se:.3f}")]
             for c in ("width", "lce", "sareg"):
                 v = f"{r[c]:.4f}"
                 v = f"**{v}**" if ok[_] and np.isclose(r[c], best[c]) else v
@@ -219,7 +236,8 @@ def main(argv=None):
     synthetic, per_seed = synthetic_rows(cfg)
     table = pd.DataFrame(rows + synthetic)
     table.to_csv(out / "table.csv", index=False)
-    (out / "table.md").write_text(markdown_table(table, cfg["coverage"], cfg["window"]))
+    (out / "table.md").write_text(markdown_table(pd.concat([table, real_series_means(table)], ignore_index=True),
+                                                 cfg["coverage"], cfg["window"]))
     verdicts = saocp_verdicts(table, cfg["coverage"], cfg["tie"], per_seed)
     verdicts.to_csv(out / "summary.csv", index=False)
     paths = interval_figure(traces, cfg, out)
