@@ -6,7 +6,8 @@ plus ``backend``; ``table`` is a list of dicts (written as CSV and markdown); ``
 of lines (the measured slopes and ratios, printed and written to ``summary.md``).
 
 Options: ``--config PATH`` (default: the TOML next to the script), ``--out DIR`` (default
-``runs/<family>/<toml stem>``), ``--small`` (test size, python backend unless ``--backend``), ``--backend``.
+``runs/<family>/<toml stem>``), ``--small`` (test size, python backend unless ``--backend``), ``--backend``,
+``--seeds`` (e.g. ``--backend gpu --seeds 10000``).
 """
 from __future__ import annotations
 
@@ -28,11 +29,16 @@ def options(script_file):
     parser.add_argument("--out", default=None, help="output folder (default runs/<family>/<toml stem>)")
     parser.add_argument("--small", action="store_true", help="test size (seconds; python backend unless --backend)")
     parser.add_argument("--backend", default=None, help="python, cpu or gpu (default: the TOML's, else cpu)")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per configuration (default: the TOML's)")
     args = parser.parse_args()
     config = Path(args.config)
     cfg = tomllib.loads(config.read_text())
     sizes = dict(cfg["small" if args.small else "full"])
     sizes["backend"] = args.backend or sizes.get("backend", "python" if args.small else "cpu")
+    if args.seeds is not None:
+        if args.seeds < 1:
+            parser.error(f"--seeds must be an integer >= 1, got {args.seeds}")
+        sizes["seeds"] = args.seeds
     return sizes, Path(args.out or default_out(config)), config.stem
 
 
