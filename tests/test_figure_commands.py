@@ -22,3 +22,12 @@ def test_figure_command_runs_at_small_size(figure, tmp_path):
     images = list(out.rglob("*.png"))
     assert images and all(p.stat().st_size > 0 for p in images)
     assert list(out.rglob("*.pdf"))
+
+
+def test_oco_figure_seeds_option_names_its_range(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(ROOT / "experiments/sea/bound_grid.py"), "--small", "--seeds", "0",
+                          "--out", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 2 and "--seeds must be an integer >= 1, got 0" in run.stderr
