@@ -16,11 +16,14 @@ def _same(a, b):
     assert np.array_equal(a.values, b.values)
     assert np.array_equal(a.actions, b.actions)
     assert np.array_equal(a.losses, b.losses)
+    assert (a.states is None) == (b.states is None)
+    if a.states is not None:
+        assert np.array_equal(a.states, b.states)  # the learner's final state comes back from the device
 
 
 def _pair(learner, env, **kw):
-    py = olearn.run(learner, env, horizon=16, seeds=[0, 9], backend="python", trace=True, **kw)
-    gpu = olearn.run(learner, env, horizon=16, seeds=[0, 9], backend="gpu", trace=True, **kw)
+    py = olearn.run(learner, env, horizon=16, seeds=[0, 9], backend="python", trace=True, keep_state=True, **kw)
+    gpu = olearn.run(learner, env, horizon=16, seeds=[0, 9], backend="gpu", trace=True, keep_state=True, **kw)
     _same(py, gpu)
 
 

@@ -19,9 +19,10 @@ def build(run_seed):
     """Compile the per-seed loop and a parallel batch runner around it."""
     batch = numba.njit(parallel=True, error_model="numpy")(_compile.rebind(make_batch(_loop(run_seed))))
 
-    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
+    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
         work = np.zeros((seeds.size, width))
         batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses)
+        states[:] = work[:, : states.shape[1]]  # the learner's state is the first block of each working row
 
     return run
 

@@ -75,7 +75,7 @@ def build(run_seed):
                 work[:, j], layout, out[j], trace_actions[j], trace_losses[j],
             )
 
-    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
+    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
         n = seeds.size
         to_device, zeros, to_host = _device_arrays()
         d_out, d_ta, d_tl = zeros(out.shape), zeros(trace_actions.shape), zeros(trace_losses.shape)
@@ -89,9 +89,11 @@ def build(run_seed):
                 to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp), horizon,
                 to_device(ckpts), d_work, to_device(layout), d_out, d_ta, d_tl,
             )
-        out[:] = to_host(d_out)  # only the checkpoint arrays (and a trace, when asked) come back
+        out[:] = to_host(d_out)  # only the checkpoint arrays (and a trace or the final states, when asked) come back
         trace_actions[:] = to_host(d_ta)
         trace_losses[:] = to_host(d_tl)
+        if states.shape[1]:  # the learner's state: the first rows of the job-per-column working array
+            states[:] = to_host(d_work[: states.shape[1]]).T
 
     return run
 

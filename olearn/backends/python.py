@@ -10,10 +10,11 @@ def build(run_seed):
     """The batch runner for the uncompiled per-seed loop."""
     batch = make_batch(run_seed)
 
-    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses):
+    def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
         work = np.zeros((seeds.size, width))
         with np.errstate(over="ignore"):  # the counter-based generator wraps around in uint64 on purpose
             batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses)
+        states[:] = work[:, : states.shape[1]]  # the learner's state is the first block of each working row
 
     return run
 

@@ -105,6 +105,7 @@ def run(
     delay=None,
     trace: bool = False,
     progress: bool | None = None,
+    keep_state: bool = False,
 ) -> Result:
     """Run ``learner`` against ``env`` for ``horizon`` rounds on each seed and record regret.
 
@@ -134,6 +135,10 @@ def run(
     progress : bool or callable, optional
         Show a progress bar (default: only for runs of more than 10^8 steps), or a callable
         that receives the number of steps (seeds x rounds) done after each chunk.
+    keep_state : bool
+        Also return every job's learner state after the last round (``Result.states[c, s]``, in
+        the learner's own state layout, e.g. UCB1's plays n[k] then summed rewards s[k]), to
+        inspect or reuse what each seed learned.
     """
     from olearn import learners  # noqa: PLC0415  (registry import kept out of module load)
 
@@ -170,6 +175,8 @@ def run(
     result_bytes = n_jobs * ckpts.size * len(columns) * 8
     if trace:
         result_bytes += 2 * n_jobs * horizon * 8
+    if keep_state:
+        result_bytes += n_jobs * ls_size * 8
     if result_bytes > MAX_RESULT_BYTES:
         raise ParameterError(
             "run", "seeds",
@@ -195,8 +202,9 @@ def run(
     trace_len = horizon if trace else 1
     actions = np.zeros((n_jobs, trace_len))
     losses = np.zeros((n_jobs, trace_len))
+    states = np.zeros((n_jobs, ls_size if keep_state else 0))
 
-    job_bytes = 8 * (width + ckpts.size * len(columns) + 2 * trace_len)  # working row and results of one job
+    job_bytes = 8 * (width + ckpts.size * len(columns) + 2 * trace_len + states.shape[1])  # working row and results of one job
     chunk = backends.get(backend).chunk_jobs(n_jobs, horizon, job_bytes)
     total_steps = n_jobs * horizon
     show = progress if progress is not None else total_steps > 1e8
@@ -206,7 +214,7 @@ def run(
             hi = min(lo + chunk, n_jobs)
             batch(
                 lp_table, config_of[lo:hi], job_seeds[lo:hi], ep, dp, horizon, ckpts,
-                max(width, 1), layout, out[lo:hi], actions[lo:hi], losses[lo:hi],
+                max(width, 1), layout, out[lo:hi], actions[lo:hi], losses[lo:hi], states[lo:hi],
             )
             advance((hi - lo) * horizon)
     elapsed = time.perf_counter() - started
@@ -226,6 +234,7 @@ def run(
         delay=None if delay is None else {"kind": ["fixed", "uniform", "sequence"][delay.kind], "max_delay": delay.max_delay},
         actions=actions.reshape(n_configs, n_seeds, -1) if trace else None,
         losses=losses.reshape(n_configs, n_seeds, -1) if trace else None,
+        states=states.reshape(n_configs, n_seeds, -1) if keep_state else None,
         seconds=elapsed,
     )
 

@@ -56,6 +56,7 @@ class Result:
     delay: dict | None = None
     actions: np.ndarray | None = None
     losses: np.ndarray | None = None
+    states: np.ndarray | None = None  # learner state after the last round, per job (run(..., keep_state=True))
     seconds: float = 0.0
     meta: dict = field(default_factory=dict)
 
