@@ -43,3 +43,26 @@ def test_states_are_left_out_unless_asked_and_equal_across_backends():
     py = olearn.run("exp3", ENV, horizon=50, seeds=[1, 5], backend="python", keep_state=True)
     cpu = olearn.run("exp3", ENV, horizon=50, seeds=[1, 5], backend="cpu", keep_state=True)
     assert np.array_equal(py.states, cpu.states) and py.states.shape == (1, 2, 6)
+
+
+@pytest.mark.parametrize("name, params", [("exp3", {"eta": 0.3}), ("tsallis_inf", {}), ("thompson", {})])
+def test_a_stepwise_learner_continues_a_batch_seed_exactly(name, params):
+    """Rounds 0..99 in a batch run, then rounds 100..159 step-wise from the returned state, give the
+    actions of one batch run of 160 rounds fed the same losses (a step size fixed, since EXP3's
+    default depends on the horizon)."""
+    seed = 4
+    whole = olearn.run(olearn.make(name, **params), ENV, horizon=160, seeds=[seed], trace=True, backend="python")
+    first = olearn.run(olearn.make(name, **params), ENV, horizon=100, seeds=[seed], keep_state=True, backend="python")
+    tuner = olearn.stepwise(olearn.make(name, n_arms=3, **params), seed=seed, state=first.states[0, 0], start=100,
+                            backend="python")
+    for t in range(100, 160):
+        a = tuner.act()
+        assert a == whole.actions[0, 0, t]
+        tuner.update(a, whole.losses[0, 0, t])
+
+
+def test_stepwise_state_and_start_errors_name_the_parameter():
+    with pytest.raises(olearn.ParameterError, match="state"):
+        olearn.stepwise(olearn.make("ucb1", n_arms=3), state=np.zeros(5))
+    with pytest.raises(olearn.ParameterError, match="start"):
+        olearn.stepwise(olearn.make("ucb1", n_arms=3), start=-1)

@@ -21,9 +21,14 @@ class Stepwise:
     >>> tuner = olearn.stepwise(olearn.make("ucb1", n_arms=3), seed=0)
     >>> a = tuner.act(); tuner.update(a, 1.0); a
     0
+
+    ``state`` and ``start`` continue a learner from a batch run: ``state=result.states[c, s]`` of
+    ``olearn.run(..., keep_state=True)``, ``start=result.horizon`` (the next round's index) and the
+    same ``seed`` and ``horizon`` carry on exactly where that seed stopped.
     """
 
-    def __init__(self, learner: Learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0):
+    def __init__(self, learner: Learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0,
+                 state=None, start: int = 0):
         if len(learner.configs) != 1:
             raise ParameterError("stepwise", "learner", learner, "a single configuration (not a grid)")
         n_arms = learner.values.get("n_arms")
@@ -41,7 +46,9 @@ class Stepwise:
         self.obs = np.zeros(obs_dim)
         self.action = np.zeros(learner.type.action_dim)
         self.feedback = np.zeros(self.n_arms if learner.type.feedback == "full" else 1)
-        self.t = 0
+        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
+            raise ParameterError("stepwise", "start", start, "an integer >= 0 (the round to continue from)")
+        self.t = int(start)
         kernels = learner.type.init, learner.type.act, learner.type.update
         if backend == "cpu":
             from olearn.backends import cpu  # its compiler caches kernels across runs and tuners
@@ -51,6 +58,12 @@ class Stepwise:
         self._acted = None
         with np.errstate(over="ignore"):
             self._init(self.state, self.params, self.seed)
+        if state is not None:
+            given = np.asarray(state, dtype=float)
+            if given.shape != self.state.shape or not np.all(np.isfinite(given)):
+                raise ParameterError("stepwise", "state", f"shape {given.shape}",
+                                     f"{size} finite numbers: a row of Result.states of this learner")
+            self.state[:] = given
 
     def act(self, obs=None) -> int:
         """The arm to play this round (the context ``obs`` if the learner uses one)."""
@@ -75,10 +88,12 @@ class Stepwise:
         self.t += 1
 
 
-def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None) -> Stepwise:
-    """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it)."""
+def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, state=None,
+             start: int = 0) -> Stepwise:
+    """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it); ``state`` and
+    ``start`` continue it from a batch run's ``Result.states`` (see :class:`Stepwise`)."""
     if isinstance(learner, str):
         from olearn import learners
 
         learner = learners.make(learner)
-    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon)
+    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon, state=state, start=start)
