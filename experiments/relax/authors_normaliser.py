@@ -29,7 +29,11 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from olearn.backends import cpu
+from olearn.learners.bandits import tsallis_weights
 from relax_common import CONTEXT_RANGE, markdown, options, paper_tables
+
+converged_weights = cpu.compile_kernel(tsallis_weights)  # olearn's own normaliser, the learners' kernel
 
 PAPER_OMEGA = {"high": 1.8, "low": 1.6}  # the fixed omega drawn in the paper's contextual plots
 
@@ -37,8 +41,9 @@ PAPER_OMEGA = {"high": 1.8, "low": 1.6}  # the fixed omega drawn in the paper's 
 @njit(cache=True, error_model="numpy")
 def probabilities(L, eta, authors, out):
     """Tsallis-INF weights for normalised estimates ``L``: olearn's converging Newton iteration
-    (``authors=False``, renormalised) or the authors' 20 steps from x = -1 (``authors=True``,
-    unnormalised, as their importance weight uses them).  Returns the sampling distribution in ``out``."""
+    (``authors=False``: the learners' kernel ``tsallis_weights``, renormalised) or the authors'
+    20 steps from x = -1 (``authors=True``, unnormalised, as their importance weight uses them).
+    Returns the sampling distribution in ``out``."""
     if authors:
         x = -1.0
         for _ in range(20):
@@ -50,24 +55,7 @@ def probabilities(L, eta, authors, out):
                 slope += out[i] ** 1.5
             x -= (total - 1.0) / (eta * slope)
         return
-    x = L.min() - 2.0 / eta
-    for _ in range(100):
-        total = 0.0
-        slope = 0.0
-        for i in range(L.size):
-            w = 4.0 / (eta * (L[i] - x)) ** 2
-            total += w
-            slope += w ** 1.5
-        step = (total - 1.0) / (eta * slope)
-        x -= step
-        if abs(step) <= 1e-15 * (1.0 + abs(x)):
-            break
-    total = 0.0
-    for i in range(L.size):
-        out[i] = 4.0 / (eta * (L[i] - x)) ** 2
-        total += out[i]
-    for i in range(L.size):
-        out[i] /= total
+    converged_weights(L, eta, out, L.size)
 
 
 @njit(cache=True, error_model="numpy")
