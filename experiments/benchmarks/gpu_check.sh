@@ -6,8 +6,8 @@
 # Writes gpu.txt (GPU model, driver, package versions), test_gpu.log and bench_gpu.log under $OUT
 # (else runs/gpu_check).  Uses the python3 on PATH with the packages it has (numpy, numba,
 # numba-cuda, CuPy, pandas, pyarrow, scipy, pytest and pytest-xdist, whose -n option pyproject
-# adds) and this checkout on PYTHONPATH, so it needs no install; pass ``--reference PATH`` when shared/bench/reference_ucb_gpu.py is not beside the
-# checkout.  Dry run without a GPU: NUMBA_ENABLE_CUDASIM=1 bash ... --seeds 8 --horizon 20.
+# adds) and this checkout on PYTHONPATH, so it needs no install; pass ``--reference PATH`` when
+# shared/bench/reference_ucb_gpu.py is not beside the checkout.  Dry run without a GPU: NUMBA_ENABLE_CUDASIM=1 bash ... --seeds 8 --horizon 20.
 set -uo pipefail
 out=${OUT:-runs/gpu_check}
 mkdir -p "$out"
