@@ -13,12 +13,18 @@ from olearn.core import config
 from olearn.core.errors import ParameterError
 
 
+def standard_error(values) -> float:
+    """Standard error of the mean, sd / sqrt(n) with the n - 1 sample standard deviation (NaN when n < 2)."""
+    values = np.asarray(values, dtype=float).ravel()
+    return float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
+
+
 def _interval(values: np.ndarray, level: float):
     from scipy import stats
 
     n = values.size
     mean = float(values.mean()) if n else np.nan
-    se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    se = standard_error(values) if n > 1 else 0.0
     half = se * float(stats.t.ppf(0.5 + level / 2, n - 1)) if n > 1 else 0.0
     return mean, se, mean - half, mean + half
 

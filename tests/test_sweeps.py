@@ -280,6 +280,14 @@ def test_summary_and_paired_comparison_against_scipy(small):
         olearn.compare(table, a, "exp9")
 
 
+def test_standard_error_against_scipy():
+    from olearn.analysis import standard_error
+
+    values = np.random.default_rng(3).exponential(2.0, 37)
+    assert standard_error(values) == pytest.approx(stats.sem(values))
+    assert np.isnan(standard_error([1.5]))  # one seed: no standard error, not zero
+
+
 def test_slope_figure_recovers_a_known_rate(tmp_path):
     """Synthetic table with mean regret = 3 sqrt(T): the fitted slope is 1/2."""
     rounds = np.array([10, 30, 100, 300, 1000])

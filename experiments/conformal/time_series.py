@@ -42,6 +42,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import environments.score_streams as streams  # noqa: E402
 from olearn import conformal  # noqa: E402
+from olearn.analysis import standard_error  # noqa: E402
 from olearn.conformal import datasets, metrics  # noqa: E402
 from olearn.conformal.intervals import forecast_scores  # noqa: E402
 from olearn.experiment.script import default_out  # noqa: E402
@@ -113,12 +114,6 @@ def synthetic_rows(cfg):
                          **{k: float(v.mean()) for k, v in values.items()},
                          **{f"{k}_se": standard_error(values[k]) for k in ("lce", "sareg")}})
     return rows, per_seed
-
-
-def standard_error(values) -> float:
-    """Standard error of the mean over seeds (NaN with one seed)."""
-    values = np.asarray(values, dtype=float)
-    return float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
 
 
 def _params(method, cfg):

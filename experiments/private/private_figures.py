@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 import environments  # noqa: E402
 import olearn  # noqa: E402
 from olearn import privacy  # noqa: E402
+from olearn.analysis import standard_error  # noqa: E402
 from olearn.experiment.script import default_out  # noqa: E402
 
 STYLE = {"dp_svt_experts": "C0", "dp_ftrl_tree_laplace": "C1", "dp_ftrl_tree_gauss": "C2", "dp_lazy_hedge": "C3",
@@ -52,7 +53,7 @@ def mean_regret(name, values, env_values, horizon, seeds) -> tuple[float, float,
     result = privacy.run(olearn.make(name, **values), env, horizon=horizon, seeds=seeds, metrics=["regret"],
                          checkpoints=[horizon])
     final = result.final("regret").ravel()
-    mean, se = float(final.mean()), float(final.std(ddof=1) / np.sqrt(final.size)) if final.size > 1 else 0.0
+    mean, se = float(final.mean()), standard_error(final) if final.size > 1 else 0.0
     settings = ", ".join(f"{k} = {v}" for k, v in {**values, **env_values}.items())
     print(f"  {name} ({settings}, T = {horizon}): regret {mean:.1f} +/- {se:.1f}  [{time.perf_counter() - started:.1f} s]", flush=True)
     return mean, se, result.meta["privacy"][0]
