@@ -148,20 +148,44 @@ def test_omega_tuner_bad_input_loses_nothing(seq):
         relax.OmegaTuner("tsallis_inf", omegas=[1.0, 2.0])
 
 
-def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path, monkeypatch):
-    """The one-command figure script at --small size: PNG, PDF and a table whose optima are the grid's minima."""
+def _run_figure_script(stem, out, monkeypatch):
+    """Run experiments/relax/STEM.py --small into ``out``; check its four files; return its table."""
     import runpy
     import sys
     from pathlib import Path
 
     import pandas as pd
 
-    script = Path(__file__).resolve().parents[1] / "experiments" / "relax" / "iterations_vs_omega.py"
-    monkeypatch.setattr(sys, "argv", [str(script), "--out", str(tmp_path), "--small"])
+    script = Path(__file__).resolve().parents[1] / "experiments" / "relax" / f"{stem}.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "--out", str(out), "--small"])
     monkeypatch.syspath_prepend(str(script.parent))
     runpy.run_path(str(script), run_name="__main__")
     for ext in ("png", "pdf", "csv", "md"):
-        assert (tmp_path / f"iterations_vs_omega.{ext}").stat().st_size > 0
-    frame = pd.read_csv(tmp_path / "iterations_vs_omega.csv")
+        assert (out / f"{stem}.{ext}").stat().st_size > 0
+    return pd.read_csv(out / f"{stem}.csv")
+
+
+def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path, monkeypatch):
+    """The one-command figure script at --small size: PNG, PDF and a table whose optima are the grid's minima."""
+    frame = _run_figure_script("iterations_vs_omega", tmp_path, monkeypatch)
     assert len(frame) == 3 and np.all(frame["brute_force_iterations"] <= frame["iterations_at_omega_1"])
     np.testing.assert_allclose(frame["young_omega"], relax.young_omega(4 * math.cos(math.pi / 11) / (4 + frame["c"])))
+
+
+def test_ratio_vs_instances_script_reads_each_prefix_as_its_own_sequence(tmp_path, monkeypatch):
+    """The ratio at T equals a run on the first T instances alone divided by that prefix's best fixed omega
+    (CostTable.best_fixed of the truncated table): learners are causal, and the comparator is re-chosen per T."""
+    frame = _run_figure_script("ratio_vs_instances", tmp_path, monkeypatch).set_index(["variance", "instances"])
+    assert sorted(frame.index) == sorted((v, t) for v in ("high", "low") for t in (100, 200, 400))
+    from relax_common import paper_tables
+
+    for variance in ("high", "low"):
+        _, table, _, _ = paper_tables(variance, 400)
+        prefix = relax.CostTable(table.costs[:200], table.omegas, table.contexts[:200])
+        omega, total = prefix.best_fixed()
+        env = prefix.environment(contexts=False)
+        run = olearn.run(olearn.make("tsallis_inf", shift=1.0, normalize=True), env, horizon=200, seeds=2,
+                         trace=True, checkpoints=1)
+        alone = run.losses[0].sum(axis=1).mean()
+        assert frame.loc[(variance, 200), "best_fixed_omega"] == omega
+        assert frame.loc[(variance, 200), "Tsallis-INF"] == pytest.approx(alone / total, rel=1e-12)
