@@ -51,17 +51,15 @@ def main():
     for ax, variance in zip(axes, VARIANCES):
         _, table, _, young_costs = paper_tables(variance, sizes["instances"])
         best, column = best_fixed_prefix(table.costs)
-        T = np.arange(1, best.size + 1)
-        young = np.cumsum(young_costs) / best
-        ax.plot(T, young, lw=1.0, color="black", label="instance-optimal (Young's omega)")
-        rows += [{"variance": variance, "policy": "instance-optimal (Young)", "instances": t,
-                  "ratio_to_best_fixed": float(young[t - 1]), "best_fixed_omega": float(table.omegas[column[t - 1]])}
-                 for t in report]
+        ratios = {"instance-optimal (Young)": np.cumsum(young_costs) / best}
         for name, (learner, contexts) in learners().items():
-            ratio = mean_cumulative(learner, table, sizes["trials"], contexts=contexts) / best
-            ax.plot(T, ratio, lw=1.4, label=name)
-            rows += [{"variance": variance, "policy": name, "instances": t, "ratio_to_best_fixed": float(ratio[t - 1]),
-                      "best_fixed_omega": float(table.omegas[column[t - 1]])} for t in report]
+            ratios[name] = mean_cumulative(learner, table, sizes["trials"], contexts=contexts) / best
+        T = np.arange(1, best.size + 1)
+        for name, ratio in ratios.items():
+            young = name.startswith("instance-optimal")
+            ax.plot(T, ratio, lw=1.0 if young else 1.4, color="black" if young else None, label=name)
+        rows += [{"variance": variance, "instances": t, **{name: float(r[t - 1]) for name, r in ratios.items()},
+                  "best_fixed_omega": float(table.omegas[column[t - 1]])} for t in report]
         ax.axhline(1.0, color="black", lw=0.8, ls="--", label="best fixed omega (hindsight, first T)")
         if PAPER_T <= best.size:
             ax.axvline(PAPER_T, color="gray", lw=0.8, ls=":", label=f"the paper's T = {PAPER_T}")
@@ -69,12 +67,7 @@ def main():
                xlim=(min(100, best.size // 4), best.size), ylim=(0.4, 1.6))
         ax.legend(fontsize=8)
     axes[0].set_ylabel("total iterations / best fixed omega's")
-    frame = pd.DataFrame(rows)
-    wide = frame.pivot_table(index=["variance", "instances"], columns="policy", values="ratio_to_best_fixed",
-                             sort=False).reset_index()
-    omegas = frame.drop_duplicates(["variance", "instances"]).set_index(["variance", "instances"])["best_fixed_omega"]
-    wide["best_fixed_omega"] = [omegas[v, t] for v, t in zip(wide["variance"], wide["instances"])]
-    save(fig, wide, out, "ratio_vs_instances")
+    save(fig, pd.DataFrame(rows), out, "ratio_vs_instances")
 
 
 if __name__ == "__main__":
