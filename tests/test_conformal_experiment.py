@@ -26,7 +26,7 @@ def test_outputs_and_layout(outputs):
     assert len(table) == 3 * 6 and set(table["method"]) == {"split", "aci", "faci", "faci_s", "sf_ogd", "saocp"}
     assert table[["coverage", "width", "lce", "sareg"]].notna().all().all()
     md = (outputs / "table.md").read_text()
-    assert md.count("| SAOCP |") == 4 and "**nile** / naive (MAE" in md and "LCE_20" in md  # + the mean block
+    assert md.count("| SAOCP |") == 4 and "**nile** / naive (horizons 1 to 1, MAE" in md and "**sunspots** / naive (horizons 1 to 11," in md and "LCE_20" in md  # + the mean block
     real = table[table["forecaster"] != "-"]
     saocp = real[real["method"] == "saocp"]
     mean_row = next(line for line in md.split("**real series (2)**")[1].splitlines() if line.startswith("| SAOCP |"))
@@ -42,6 +42,30 @@ def test_split_conformal_row_by_hand(outputs):
     covered = scores <= radii
     lce = max(abs(covered[i : i + 20].mean() - 0.9) for i in range(11))
     row = pd.read_csv(outputs / "table.csv").query("dataset == 'nile' and forecaster == 'naive' and method == 'split'").iloc[0]
+    assert row["coverage"] == pytest.approx(covered.mean(), abs=1e-12)
+    assert row["width"] == pytest.approx(np.median(radii), abs=1e-12)
+    assert row["lce"] == pytest.approx(lce, abs=1e-12)
+    assert row["mae"] == pytest.approx(scores.mean(), abs=1e-12)
+
+
+def test_multi_horizon_split_row_by_hand(outputs):
+    """sunspots / naive / split with horizons 1..11: horizon h forecasts y[tau - h] and its predictor has
+    seen the h-step scores of targets up to tau - h; test step i is scored with horizon (i mod 11) + 1."""
+    y = datasets.load("sunspots").to_numpy()  # 309 values: test from 216, calibration tail from 173
+    H, start, calib_start = 11, 216, 173
+    scores, radii = np.empty(y.size - start), np.empty(y.size - start)
+    for i in range(scores.size):
+        h = i % H + 1
+        calib = np.abs(y[calib_start:start] - y[calib_start - h : start - h])
+        calib = calib[np.abs(calib - calib.mean()) / calib.std() < 5]  # no |z| >= 5 outlier is dropped here
+        seen = np.abs(y[start : start + max(0, i - h + 1)] - y[start - h : start - h + max(0, i - h + 1)])
+        radii[i] = np.quantile(np.concatenate([calib, seen]), 0.9, method="inverted_cdf")
+        scores[i] = abs(y[start + i] - y[start + i - h])
+    covered = scores <= radii
+    lce = max(abs(covered[i : i + 20].mean() - 0.9) for i in range(scores.size - 19))
+    row = pd.read_csv(outputs / "table.csv").query("dataset == 'sunspots' and forecaster == 'naive' and method == 'split'")
+    row = row.iloc[0]
+    assert row["horizons"] == H
     assert row["coverage"] == pytest.approx(covered.mean(), abs=1e-12)
     assert row["width"] == pytest.approx(np.median(radii), abs=1e-12)
     assert row["lce"] == pytest.approx(lce, abs=1e-12)

@@ -7,7 +7,11 @@ Protocol of Bhatnagar, Wang, Xiong and Bai (ICML 2023), time-series experiments,
 forecasters and series that ship offline (:mod:`olearn.conformal.forecasters`,
 :mod:`olearn.conformal.datasets`): each series min-max normalised, the last ``test_frac`` of it
 is the test stream, the forecaster is fitted on the rest minus a calibration tail whose
-residuals are the calibration scores; one-step-ahead rolling forecasts; score |y - yhat|.
+residuals are the calibration scores; rolling forecasts 1 to H steps ahead, H one seasonal cycle
+(``datasets.SEASONS``: 12 for the monthly series, 11 for sunspots, 1 for the Nile), score
+|y - yhat_h|.  Each horizon h has its own predictor, which at the forecast origin has seen the
+h-step scores of targets up to that origin (feedback delayed by h - 1 steps).  The real-series
+metrics are the paper's "full" aggregate: test step t is scored with horizon (t mod H) + 1.
 Synthetic rows: the score streams of ``environments/score_streams.py`` (sudden change points,
 gradual drift, heavy tails), a calibration prefix of ``calibration`` scores, then ``rounds``
 scored rounds, averaged over ``seeds`` seeds.
@@ -15,11 +19,12 @@ scored rounds, averaged over ``seeds`` seeds.
 Outputs in ``--out``:
 
 * ``table.csv`` -- one row per (dataset, forecaster, method): coverage, width (median radius),
-  LCE_k and SAReg_k (window means), k = ``window``; MAE of the forecaster;
-* ``table.md`` -- the same in the paper's layout (a block per dataset and forecaster, MAE in the
-  block's header); best per column in bold among methods with |coverage - target| < 0.05; a last
+  LCE_k and SAReg_k (window means), k = ``window``; the number of horizons H and the MAE of the
+  forecaster (both over the full aggregate);
+* ``table.md`` -- the same in the paper's layout (a block per dataset and forecaster, H and MAE in
+  the block's header); best per column in bold among methods with |coverage - target| < 0.05; a last
   block of each method's mean ± standard error over all real (dataset, forecaster) series;
-* ``intervals.png`` / ``.pdf`` -- the interval over time on one series (top) and the local
+* ``intervals.png`` / ``.pdf`` -- the one-step interval over time on one series (top) and the local
   coverage over a rolling window of k rounds (bottom) for the chosen methods;
 * ``summary.csv`` -- per series: is SAOCP's LCE and SAReg the lowest (or within ``tie`` of it;
   on the synthetic streams also: no other method lower by 2 standard errors of the paired
@@ -71,23 +76,39 @@ def evaluate(scores, radii, q, window):
     return {"coverage": s["coverage"], "width": s["width"], "lce": list(s.values())[2], "sareg": list(s.values())[3]}
 
 
+def delayed_radii(method, data, h, cfg):
+    """The h-step predictor's radius for each test target: predicted at the forecast origin, after the
+    h-step scores of the targets up to that origin (all but the last h - 1) have arrived."""
+    radii = conformal.run_scores(method, data["scores"], coverage=cfg["coverage"], calibration=data["calibration"],
+                                 backend=cfg["backend"], **_params(method, cfg))
+    return radii[np.maximum(0, np.arange(radii.size) - (h - 1))]
+
+
+def full_horizon(per_horizon: list) -> np.ndarray:
+    """The paper's aggregate over horizons: entry t of the horizon-((t mod H) + 1) sequence, H = len(per_horizon)."""
+    stacked = np.stack(per_horizon)
+    t = np.arange(stacked.shape[1])
+    return stacked[t % len(per_horizon), t]
+
+
 def real_rows(cfg, keep_traces):
-    """Rows for every (dataset, forecaster, method); traces of the figure's series."""
+    """Rows for every (dataset, forecaster, method), scored with the full aggregate over horizons 1..H;
+    the one-step traces of the figure's series."""
     rows, traces = [], {}
     for name in cfg["datasets"]:
-        series = datasets.load(name)
+        series, H = datasets.load(name), datasets.SEASONS[name]
         for fc in cfg["forecasters"]:
-            model = conformal.forecasters.make_forecaster(fc, period=datasets.SEASONS[name]) if fc == "seasonal_naive" \
+            model = conformal.forecasters.make_forecaster(fc, period=H) if fc == "seasonal_naive" \
                 else conformal.forecasters.make_forecaster(fc)
-            data = forecast_scores(model, series, horizon=1, calib_frac=cfg["calib_frac"], test_frac=cfg["test_frac"])
-            mae = float(np.mean(data["scores"]))
+            data = [forecast_scores(model, series, horizon=h, calib_frac=cfg["calib_frac"], test_frac=cfg["test_frac"])
+                    for h in range(1, H + 1)]
+            scores = full_horizon([d["scores"] for d in data])
             for method in cfg["methods"]:
-                radii = conformal.run_scores(method, data["scores"], coverage=cfg["coverage"],
-                                             calibration=data["calibration"], backend=cfg["backend"], **_params(method, cfg))
-                rows.append({"dataset": name, "forecaster": fc, "mae": mae, "method": method,
-                             **evaluate(data["scores"], radii, cfg["coverage"], cfg["window"])})
+                radii = [delayed_radii(method, d, h, cfg) for h, d in enumerate(data, 1)]
+                rows.append({"dataset": name, "forecaster": fc, "horizons": H, "mae": float(np.mean(scores)),
+                             "method": method, **evaluate(scores, full_horizon(radii), cfg["coverage"], cfg["window"])})
                 if (name, fc) == keep_traces:
-                    traces[method] = {**data, "radii": radii}
+                    traces[method] = {**data[0], "radii": radii[0]}
     return rows, traces
 
 
@@ -139,7 +160,7 @@ def markdown_table(table: pd.DataFrame, target: float, window: int) -> str:
     synthetic streams show LCE and SAReg as mean ± standard error over seeds."""
     lines = []
     for (name, fc), block in table.groupby(["dataset", "forecaster"], sort=False):
-        head = f"**{name}**" + (" (synthetic)" if fc == "-" else f" / {fc} (MAE {block['mae'].iloc[0]:.4f})"
+        head = f"**{name}**" + (" (synthetic)" if fc == "-" else f" / {fc} (horizons 1 to {block['horizons'].iloc[0]:.0f}, MAE {block['mae'].iloc[0]:.4f})"
                                 if fc != "mean" else f", mean ± standard error over series (mean MAE {block['mae'].iloc[0]:.4f})")
         lines += ["", head, "", f"| method | coverage | width | LCE_{window} | SAReg_{window} |", "| --- | --- | --- | --- | --- |"]
         ok = (block["coverage"] - target).abs() < 0.05
@@ -209,7 +230,7 @@ def interval_figure(traces, cfg, out: Path):
     mid.plot(x, first["scores"], color="gray", lw=0.6, ls=":", label="score |y - yhat|")
     bottom.axhline(q, color="black", ls="--", lw=0.8)
     top.set_ylabel("normalised value")
-    top.set_title(f"{cfg['figure']['dataset']}, {cfg['figure']['forecaster']} forecaster, target coverage {q}")
+    top.set_title(f"{cfg['figure']['dataset']}, {cfg['figure']['forecaster']} forecaster, one step ahead, target coverage {q}")
     top.legend(loc="upper left", fontsize=8, ncol=4)
     mid.set_ylabel("radius")
     mid.legend(loc="upper left", fontsize=8, ncol=4)
