@@ -95,16 +95,23 @@ def regret_vs_variation(horizon=10_000, seeds=20, backend="cpu", dim=5, learners
     return rows
 
 
+def variation_points(rows, learner):
+    """One learner's (sqrt(sigma2) + sqrt(Sigma2), final mean regret) points as two arrays, by increasing variation."""
+    x = np.array([r[3] for r in rows if r[0] == learner])
+    y = np.array([r[4] for r in rows if r[0] == learner])
+    order = np.lexsort((y, x))
+    return x[order], y[order]
+
+
 def flat_ratio(rows, learner):
     """One learner's final regret at the smallest variation over its regret at the largest."""
-    mine = sorted((r[3], r[4]) for r in rows if r[0] == learner)
-    return mine[0][1] / mine[-1][1]
+    _, y = variation_points(rows, learner)
+    return y[0] / y[-1]
 
 
 def linear_fit(rows, learner):
     """Slope, intercept and R^2 of final regret on sqrt(sigma2) + sqrt(Sigma2) for one learner."""
-    x = np.array([r[3] for r in rows if r[0] == learner])
-    y = np.array([r[4] for r in rows if r[0] == learner])
+    x, y = variation_points(rows, learner)
     a, b = np.polyfit(x, y, 1)
     r2 = 1 - np.sum((y - (a * x + b)) ** 2) / np.sum((y - y.mean()) ** 2)
     return float(a), float(b), float(r2)

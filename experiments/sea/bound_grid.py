@@ -35,19 +35,17 @@ def build(sizes):
     grid = np.linspace(0.0, xs_all.max(), 50)
     for name, (marker, color) in STYLE.items():
         a, b, r2 = F.linear_fit(rows, name)
-        xs = [r[3] for r in rows if r[0] == name]
-        ax.scatter(xs, [r[4] for r in rows if r[0] == name], marker=marker, color=color,
-                   label=f"{name}: {a:.2f} x + {b:.2f}, R2 {r2:.3f}")
+        x, y = F.variation_points(rows, name)
+        ax.scatter(x, y, marker=marker, color=color, label=f"{name}: {a:.2f} x + {b:.2f}, R2 {r2:.3f}")
         ax.plot(grid, a * grid + b, color=color, lw=0.8)
-        mine = sorted((r[3], r[4]) for r in rows if r[0] == name)
-        lax.loglog([1 + x for x, _ in mine], [max(y, 1e-2) for _, y in mine], marker=marker, color=color, ls="none", label=name)
+        lax.loglog(1 + x, np.maximum(y, 1e-2), marker=marker, color=color, ls="none", label=name)
         ratio = F.flat_ratio(rows, name)
         summary.append(f"{name}: regret = {a:.3f} (sqrt(sigma2) + sqrt(Sigma2)) + {b:.3f}, R^2 = {r2:.4f}; "
                        f"regret at the smallest / largest variation = {ratio:.3f}")
     g = np.sqrt(F.G2_B)  # sqrt(E||g_t||^2), the same in every world
     ax.axhline(2.0 * g * np.sqrt(horizon), color="C3", ls="--", lw=0.8, label="OGD guarantee D G sqrt(T) (Zinkevich 2003)")
-    omd = [(r[3], r[4]) for r in rows if r[0] == "optimistic_omd"]
-    c = sum(x * y for x, y in omd) / sum(x * x for x, _ in omd)  # Thm 1's O(.) has no explicit constant: fitted through 0
+    x, y = F.variation_points(rows, "optimistic_omd")
+    c = float(x @ y / (x @ x))  # Thm 1's O(.) has no explicit constant: fitted through 0
     ax.plot(grid, c * grid, "k:", lw=1, label=f"Thm 1 shape: {c:.2f} (sqrt(sigma2) + sqrt(Sigma2))")
     ax.set_xlabel("sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T})")
     ax.set_ylabel("final mean regret")
