@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from olearn.analysis import standard_error
 from olearn.backends import cpu
 from olearn.learners.bandits import tsallis_weights
 from relax_common import CONTEXT_RANGE, markdown, options, paper_tables
@@ -121,11 +122,10 @@ def main():
             for authors in (False, True):
                 runs = np.array([replay(costs, bins, n_bins, authors, s) for s in range(sizes["trials"])])
                 totals = runs[:, 0]
-                se = totals.std(ddof=1) / math.sqrt(totals.size) if totals.size > 1 else float("nan")
                 rows.append({
                     "variance": variance, "policy": name,
                     "normaliser": "authors' (20 Newton steps from x = -1)" if authors else "olearn (converged)",
-                    "total_iterations": float(totals.mean()), "se": float(se),
+                    "total_iterations": float(totals.mean()), "se": standard_error(totals),
                     "ratio_to_best_fixed": totals.mean() / best,
                     "ratio_to_paper_omega": totals.mean() / paper,
                     "rounds_committed_share": float(runs[:, 1].mean() / T),

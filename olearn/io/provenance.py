@@ -54,6 +54,9 @@ def device() -> dict:
     return {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count()}
 
 
+FIELDS = ("versions", "source", "device")  # the keys describe() writes into a sidecar file
+
+
 def describe() -> dict:
-    """``{"versions": ..., "source": ..., "device": ...}`` for a sidecar file."""
-    return {"versions": versions(), "source": source(), "device": device()}
+    """``{"versions": ..., "source": ..., "device": ...}`` (:data:`FIELDS`) for a sidecar file."""
+    return dict(zip(FIELDS, (versions(), source(), device())))

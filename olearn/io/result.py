@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from olearn.core import config
+from olearn.io import provenance
 
 RESULTS_FILE = "results.parquet"
 SIDECAR_FILE = "run.json"
@@ -159,8 +160,6 @@ class Result:
 
     # ------------------------------------------------------------------ files
     def sidecar(self) -> dict:
-        from olearn.io import provenance
-
         return {
             "config": {
                 "learner": self.learner,
@@ -229,5 +228,5 @@ def load(path):
         seeds=np.asarray(cfg["seeds"], dtype=np.int64), rounds=np.asarray(cfg["rounds"], dtype=np.int64),
         columns=cfg["columns"], horizon=cfg["horizon"], backend=side["backend"], delay=cfg["delay"],
         seconds=side.get("seconds", 0.0),
-        meta={k: v for k, v in side.items() if k not in ("config", "backend", "device", "versions", "source", "seconds", "created")},
+        meta={k: v for k, v in side.items() if k not in ("config", "backend", "seconds", "created", *provenance.FIELDS)},
     )
