@@ -16,22 +16,19 @@ see ratio_vs_instances.py.
 """
 import numpy as np
 
-import olearn
-from relax_common import CONTEXT_RANGE, mean_cumulative, variance_figure
-
-LOW, HIGH = CONTEXT_RANGE
+from relax_common import mean_cumulative, paper_learners, variance_figure
 
 
 def curves_for(table, young_costs, trials):
     best_omega, _ = table.best_fixed()
+    runs = {name: mean_cumulative(learner, table, trials, contexts=contexts)
+            for name, (learner, contexts) in paper_learners().items()}
     curves = {
         "instance-optimal (Young)": np.cumsum(young_costs),
-        "ChebCB": mean_cumulative(olearn.make("chebcb", low=LOW, high=HIGH, degree=6, shift=1.0), table, trials),
-        "Tsallis-INF-CB (5 bins)": mean_cumulative(
-            olearn.make("tsallis_inf_cb", low=LOW, high=HIGH, n_bins=5, shift=1.0, normalize=True), table, trials),
+        "ChebCB": runs["ChebCB"],
+        "Tsallis-INF-CB (5 bins)": runs["Tsallis-INF-CB (5 bins)"],
         f"best fixed omega = {best_omega:.2f}": np.cumsum(table.costs[:, int(np.argmin(table.totals))]),
-        "Tsallis-INF": mean_cumulative(olearn.make("tsallis_inf", shift=1.0, normalize=True), table, trials,
-                                       contexts=False),
+        "Tsallis-INF": runs["Tsallis-INF"],
     }
     t = [c[-1] for c in curves.values()]
     checks = {"instance-optimal <= ChebCB": bool(t[0] <= t[1]), "ChebCB < Tsallis-INF-CB": bool(t[1] < t[2]),

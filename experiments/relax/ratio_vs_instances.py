@@ -20,21 +20,10 @@ best fixed omega of each prefix.
 import numpy as np
 import pandas as pd
 
-import olearn
-from relax_common import CONTEXT_RANGE, VARIANCES, mean_cumulative, options, paper_tables, save
+from relax_common import VARIANCES, mean_cumulative, options, paper_learners, paper_tables, save
 import matplotlib.pyplot as plt
 
-LOW, HIGH = CONTEXT_RANGE
 PAPER_T = 5000
-
-
-def learners():
-    return {
-        "ChebCB": (olearn.make("chebcb", low=LOW, high=HIGH, degree=6, shift=1.0), True),
-        "Tsallis-INF-CB (5 bins)": (olearn.make("tsallis_inf_cb", low=LOW, high=HIGH, n_bins=5, shift=1.0,
-                                                normalize=True), True),
-        "Tsallis-INF": (olearn.make("tsallis_inf", shift=1.0, normalize=True), False),
-    }
 
 
 def best_fixed_prefix(costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +41,7 @@ def main():
         _, table, _, young_costs = paper_tables(variance, sizes["instances"])
         best, column = best_fixed_prefix(table.costs)
         ratios = {"instance-optimal (Young)": np.cumsum(young_costs) / best}
-        for name, (learner, contexts) in learners().items():
+        for name, (learner, contexts) in paper_learners().items():
             ratios[name] = mean_cumulative(learner, table, sizes["trials"], contexts=contexts) / best
         T = np.arange(1, best.size + 1)
         for name, ratio in ratios.items():

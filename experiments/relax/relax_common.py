@@ -66,6 +66,19 @@ def paper_tables(variance: str, instances: int, seed: int = 0):
     return seq, table, young, young_costs
 
 
+def paper_learners() -> dict:
+    """The paper's learners by figure label, each with whether it reads the context: ChebCB (m = 6),
+    Tsallis-INF-CB (5 bins) and Tsallis-INF, all with costs shifted by 1 (Tsallis-INF's normalised by
+    their running mean), over the context range [-0.15, 0.65]."""
+    low, high = CONTEXT_RANGE
+    return {
+        "ChebCB": (olearn.make("chebcb", low=low, high=high, degree=6, shift=1.0), True),
+        "Tsallis-INF-CB (5 bins)": (olearn.make("tsallis_inf_cb", low=low, high=high, n_bins=5, shift=1.0,
+                                                normalize=True), True),
+        "Tsallis-INF": (olearn.make("tsallis_inf", shift=1.0, normalize=True), False),
+    }
+
+
 def mean_cumulative(learner, table, trials: int, contexts: bool = True) -> np.ndarray:
     """Mean over ``trials`` seeds of the cumulative iterations of ``learner`` replaying ``table`` (cpu backend)."""
     env = table.environment(contexts=contexts)
