@@ -1,7 +1,8 @@
 """Figure commands whose claims are asserted elsewhere through their library functions (SEA, implicit
 FTRL, delays, relax) also run end to end from `olearn run FIGURE.toml --small`, so a script cannot rot
-while its functions stay tested.  The private and conformal figures have their own script tests; the
-relax contextual and heat-equation commands (about 20 s each at --small) are left out for time."""
+while its functions stay tested.  The private and conformal figures and the relax iterations-vs-omega and
+ratio-vs-instances figures have their own script tests (through the same runner); the relax contextual
+and heat-equation commands (about 20 s each at --small) are left out for time."""
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from olearn.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["sea/regret_vs_T", "sea/bound_grid", "sea/strongly_convex", "sea/dynamic_regret", "implicit_ftrl/lr_sweep",
-           "delays/delay_regret", "relax/iterations_vs_omega", "relax/instances_remaining"]
+           "delays/delay_regret", "relax/instances_remaining"]
 
 
 @pytest.mark.parametrize("figure", FIGURES)

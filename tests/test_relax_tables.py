@@ -148,26 +148,24 @@ def test_omega_tuner_bad_input_loses_nothing(seq):
         relax.OmegaTuner("tsallis_inf", omegas=[1.0, 2.0])
 
 
-def _run_figure_script(stem, out, monkeypatch):
-    """Run experiments/relax/STEM.py --small into ``out``; check its four files; return its table."""
-    import runpy
-    import sys
+def _run_figure_script(stem, out):
+    """``olearn run experiments/relax/STEM.toml --small`` in this process, into ``out``; checks its four files
+    and returns its table."""
     from pathlib import Path
 
     import pandas as pd
 
-    script = Path(__file__).resolve().parents[1] / "experiments" / "relax" / f"{stem}.py"
-    monkeypatch.setattr(sys, "argv", [str(script), "--out", str(out), "--small"])
-    monkeypatch.syspath_prepend(str(script.parent))
-    runpy.run_path(str(script), run_name="__main__")
+    from olearn.experiment.script import run_figure_script
+
+    run_figure_script(Path(__file__).resolve().parents[1] / "experiments" / "relax" / f"{stem}.toml", out, small=True)
     for ext in ("png", "pdf", "csv", "md"):
         assert (out / f"{stem}.{ext}").stat().st_size > 0
     return pd.read_csv(out / f"{stem}.csv")
 
 
-def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path, monkeypatch):
+def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path):
     """The one-command figure script at --small size: PNG, PDF and a table whose optima are the grid's minima."""
-    frame = _run_figure_script("iterations_vs_omega", tmp_path, monkeypatch)
+    frame = _run_figure_script("iterations_vs_omega", tmp_path)
     assert len(frame) == 3 and np.all(frame["brute_force_iterations"] <= frame["iterations_at_omega_1"])
     np.testing.assert_allclose(frame["young_omega"], relax.young_omega(4 * math.cos(math.pi / 11) / (4 + frame["c"])))
 
@@ -175,8 +173,11 @@ def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path, monkey
 def test_ratio_vs_instances_script_reads_each_prefix_as_its_own_sequence(tmp_path, monkeypatch):
     """The ratio at T equals a run on the first T instances alone divided by that prefix's best fixed omega
     (CostTable.best_fixed of the truncated table): learners are causal, and the comparator is re-chosen per T."""
-    frame = _run_figure_script("ratio_vs_instances", tmp_path, monkeypatch).set_index(["variance", "instances"])
+    frame = _run_figure_script("ratio_vs_instances", tmp_path).set_index(["variance", "instances"])
     assert sorted(frame.index) == sorted((v, t) for v in ("high", "low") for t in (100, 200, 400))
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments" / "relax"))
     from relax_common import paper_tables
 
     for variance in ("high", "low"):
