@@ -22,15 +22,15 @@ def test_outputs_and_layout(outputs):
     for name in ("table.csv", "table.md", "summary.csv", "intervals.png", "intervals.pdf"):
         assert (outputs / name).stat().st_size > 0, name
     table = pd.read_csv(outputs / "table.csv")
-    # small size: 2 datasets x 1 forecaster + 1 synthetic stream, six methods each
-    assert len(table) == 3 * 6 and set(table["method"]) == {"split", "aci", "faci", "faci_s", "sf_ogd", "saocp"}
+    # small size: 2 datasets x 1 forecaster + 2 synthetic streams, six methods each
+    assert len(table) == 4 * 6 and set(table["method"]) == {"split", "aci", "faci", "faci_s", "sf_ogd", "saocp"}
     assert table[["coverage", "width", "lce", "sareg"]].notna().all().all()
     md = (outputs / "table.md").read_text()
-    assert md.count("| SAOCP |") == 4 and "**nile** / naive (horizons 1 to 1, MAE" in md and "**sunspots** / naive (horizons 1 to 11," in md and "LCE_20" in md  # + the mean block
+    assert md.count("| SAOCP |") == 5 and "**nile** / naive (horizons 1 to 1, MAE" in md and "**sunspots** / naive (horizons 1 to 11," in md and "LCE_20" in md  # + the mean block
     real = table[table["forecaster"] != "-"]
     saocp = real[real["method"] == "saocp"]
     mean_row = next(line for line in md.split("**real series (2)**")[1].splitlines() if line.startswith("| SAOCP |"))
-    assert mean_row.split("|")[4].strip().startswith(f"{saocp['lce'].mean():.4f}")  # LCE: mean over the two series
+    assert mean_row.split("|")[4].strip().strip("*").startswith(f"{saocp['lce'].mean():.4f}")  # LCE: mean over the two series (bold if best)
 
 
 def test_split_conformal_row_by_hand(outputs):
@@ -49,8 +49,9 @@ def test_split_conformal_row_by_hand(outputs):
 
 
 def test_multi_horizon_split_row_by_hand(outputs):
-    """sunspots / naive / split with horizons 1..11: horizon h forecasts y[tau - h] and its predictor has
-    seen the h-step scores of targets up to tau - h; test step i is scored with horizon (i mod 11) + 1."""
+    """sunspots / naive / split with horizons 1..11, the authors' loop: horizon h forecasts y[tau - h]
+    and its predictor has seen the h-step scores of all earlier targets; test step i is scored with
+    horizon (i mod 11) + 1."""
     y = datasets.load("sunspots").to_numpy()  # 309 values: test from 216, calibration tail from 173
     H, start, calib_start = 11, 216, 173
     scores, radii = np.empty(y.size - start), np.empty(y.size - start)
@@ -58,7 +59,7 @@ def test_multi_horizon_split_row_by_hand(outputs):
         h = i % H + 1
         calib = np.abs(y[calib_start:start] - y[calib_start - h : start - h])
         calib = calib[np.abs(calib - calib.mean()) / calib.std() < 5]  # no |z| >= 5 outlier is dropped here
-        seen = np.abs(y[start : start + max(0, i - h + 1)] - y[start - h : start - h + max(0, i - h + 1)])
+        seen = np.abs(y[start : start + i] - y[start - h : start - h + i])
         radii[i] = np.quantile(np.concatenate([calib, seen]), 0.9, method="inverted_cdf")
         scores[i] = abs(y[start + i] - y[start + i - h])
     covered = scores <= radii
@@ -70,6 +71,27 @@ def test_multi_horizon_split_row_by_hand(outputs):
     assert row["width"] == pytest.approx(np.median(radii), abs=1e-12)
     assert row["lce"] == pytest.approx(lce, abs=1e-12)
     assert row["mae"] == pytest.approx(scores.mean(), abs=1e-12)
+
+
+def test_live_timing_delays_a_horizons_feedback():
+    """feedback_delay: the radius of test target i at horizon h is predicted from the calibration and
+    the h-step scores of targets 0..i-h only (those revealed at the forecast origin)."""
+    import sys
+
+    from olearn.conformal.intervals import forecast_scores
+
+    sys.path.insert(0, str(CONFIG.parent))
+    from time_series import horizon_radii
+
+    h, y = 3, datasets.load("sunspots").to_numpy()
+    data = forecast_scores("naive", datasets.load("sunspots"), horizon=h, calib_frac=0.2, test_frac=0.3)
+    cfg = {"coverage": 0.9, "backend": "python"}
+    live = horizon_radii("split", data, h - 1, cfg)
+    by_hand = [np.quantile(np.concatenate([data["calibration"], data["scores"][: max(0, i - h + 1)]]), 0.9,
+                           method="inverted_cdf") for i in range(data["scores"].size)]
+    assert np.allclose(live, by_hand, rtol=0, atol=1e-12)
+    assert np.allclose(data["scores"], np.abs(y[216:] - y[216 - h : -h]))
+    assert not np.allclose(horizon_radii("split", data, 0, cfg), live)  # the authors' timing differs
 
 
 def test_segment_coverage_from_cumulative_coverage_matches_the_trace():
@@ -118,3 +140,26 @@ def test_synthetic_verdict_ties_by_paired_standard_error():
         assert verdict["sareg_gap_se"] == pytest.approx(diff.mean() / (diff.std(ddof=1) / np.sqrt(40)))
         assert verdict["sareg_gap_se"] == pytest.approx(gap)
         assert bool(verdict["sareg_best"]) is tied and bool(verdict["lce_best"])
+        # a third method with a higher mean but always just below SAOCP is the stronger evidence
+        per_seed["s", "faci"] = {"lce": base, "sareg": base + shift + noise - 0.001}
+        table = pd.concat([table, pd.DataFrame([{"dataset": "s", "forecaster": "-", "method": "faci", "coverage": 0.9,
+                                                 "lce": base.mean(), "sareg": float(per_seed["s", "faci"]["sareg"].mean())}])], ignore_index=True)
+        verdict = ts.saocp_verdicts(table, 0.9, tie=0.0, per_seed=per_seed).iloc[0]
+        assert verdict["sareg_gap_se"] == np.inf and not verdict["sareg_best"]
+
+
+def test_real_series_verdict_pairs_methods_series_by_series(outputs):
+    """The mean block's verdict: SAOCP minus each other method on every real series, in standard errors."""
+    table = pd.read_csv(outputs / "table.csv")
+    real = table[table["forecaster"] != "-"]
+    wide = real.pivot_table(index=["dataset", "forecaster"], columns="method", values=["lce", "sareg"])
+    verdict = pd.read_csv(outputs / "summary.csv").query("forecaster == 'mean'").iloc[0]
+    assert verdict["dataset"] == "real series (2)"
+    assert verdict["coverage"] == pytest.approx(real.query("method == 'saocp'")["coverage"].mean(), abs=1e-12)
+    for metric in ("lce", "sareg"):
+        gaps = []
+        for other in ("split", "aci", "faci", "faci_s", "sf_ogd"):
+            diff = (wide[metric]["saocp"] - wide[metric][other]).to_numpy()
+            se = diff.std(ddof=1) / np.sqrt(diff.size)
+            gaps.append(diff.mean() / se if se > 0 else (0.0 if diff.mean() == 0 else np.inf * np.sign(diff.mean())))
+        assert verdict[f"{metric}_gap_se"] == pytest.approx(max(gaps), rel=1e-9)
