@@ -71,6 +71,7 @@ METHODS = [
     ("faci_s", "FACI_S", {}, 0.9),
     ("saocp", "SAOCP", {"lifetime": 8}, 0.9),
     ("saocp_g2", "SAOCP", {"lifetime": 2}, 0.9),
+    ("saocp_g32", "SAOCP", {"lifetime": 32}, 0.9),
     ("saocp_cov80", "SAOCP", {"lifetime": 8}, 0.8),
     ("sf_ogd_cov95", "ScaleFreeOGD", {}, 0.95),
     ("faci_cov80", "FACI", {}, 0.8),
