@@ -15,7 +15,10 @@ the next one, although at the forecast origin that target is still h - 1 steps i
 ``feedback_delay = true`` gives the live timing instead, in which the radius is predicted at the
 origin from the h-step scores of targets up to the origin (feedback h - 1 steps late, as
 :func:`olearn.conformal.wrap` does).  The real-series metrics are the paper's "full" aggregate:
-test step t is scored with horizon (t mod H) + 1.
+test step t is scored with horizon (t mod H) + 1.  One deliberate difference: the authors' loop
+starts its calibration forecasts at the calibration tail, so horizon h gets no score for the first
+h - 1 calibration targets; here their forecasts come from origins in the training part, and all
+calibration targets count (the real-series means move by less than 0.01).
 SAOCP's lifetime multiplier is ``g`` (8, the paper's time-series runs) on the real series.
 Synthetic rows: the score streams of ``environments/score_streams.py`` (sudden change points, the
 paper's gradual shift as a staircase of scales, a linear drift, heavy tails), a calibration prefix
