@@ -86,14 +86,24 @@ def test_ar_multi_step_forecast_is_statsmodels_out_of_sample():
     np.testing.assert_allclose([model.forecast(y, h) for h in range(1, 7)], expected, rtol=0, atol=1e-12)
 
 
-def test_exp_smoothing_forecasts_are_holts_fitted_values():
-    from statsmodels.tsa.holtwinters import Holt
+@pytest.mark.parametrize("name, period", [("elnino", 12), ("nile", 1)])
+def test_exp_smoothing_forecasts_are_statsmodels_holt_winters(name, period):
+    """Damped additive Holt-Winters: one-step forecasts are statsmodels' fitted values, multi-step
+    forecasts (past one season) its out-of-sample forecasts."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    y = datasets.load("co2").to_numpy()[:150]
-    model = forecasters.make_forecaster("exp_smoothing").fit(y)
-    res = Holt(y, initialization_method="estimated").fit()
-    np.testing.assert_allclose([model.forecast(y[:t], 1) for t in range(150)], res.fittedvalues, rtol=0, atol=1e-10)
-    np.testing.assert_allclose([model.forecast(y, h) for h in (1, 2, 5)], res.forecast(5)[[0, 1, 4]], rtol=0, atol=1e-10)
+    y = datasets.load(name).to_numpy()[:150]  # the Nile has 100 values
+    model = forecasters.make_forecaster("exp_smoothing", period=period).fit(y)
+    res = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal="add" if period > 1 else None,
+                               seasonal_periods=period if period > 1 else None, initialization_method="heuristic").fit()
+    assert 0 < res.params["damping_trend"] < 1
+    np.testing.assert_allclose([model.forecast(y[:t], 1) for t in range(y.size)], res.fittedvalues, rtol=0, atol=1e-10)
+    hs = np.array([1, 2, 5, 12, 13, 25])
+    np.testing.assert_allclose([model.forecast(y, h) for h in hs], res.forecast(25)[hs - 1], rtol=0, atol=1e-8)
+    with pytest.raises(ParameterError, match="period"):
+        forecasters.make_forecaster("exp_smoothing", period=0)
+    with pytest.raises(ParameterError, match=r"'train'.*at least max\(10, 2 period\) = 24"):
+        forecasters.make_forecaster("exp_smoothing", period=12).fit(y[:23])
 
 
 @pytest.mark.parametrize("period", [1, 4, 12])

@@ -64,6 +64,7 @@ from olearn.conformal.intervals import forecast_scores  # noqa: E402
 from olearn.experiment.script import default_out  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+SEASONAL = ("seasonal_naive", "exp_smoothing")  # forecasters given the season length H
 LABELS = {"split": "SCP", "aci": "ACI", "faci": "FACI", "faci_s": "FACI-S", "sf_ogd": "SF-OGD", "saocp": "SAOCP"}
 
 
@@ -109,8 +110,7 @@ def real_rows(cfg, keep_traces):
     for name in cfg["datasets"]:
         series, H = datasets.load(name), datasets.SEASONS[name]
         for fc in cfg["forecasters"]:
-            model = conformal.forecasters.make_forecaster(fc, period=H) if fc == "seasonal_naive" \
-                else conformal.forecasters.make_forecaster(fc)
+            model = conformal.forecasters.make_forecaster(fc, **({"period": H} if fc in SEASONAL else {}))
             data = [forecast_scores(model, series, horizon=h, calib_frac=cfg["calib_frac"], test_frac=cfg["test_frac"])
                     for h in range(1, H + 1)]
             scores = full_horizon([d["scores"] for d in data])
