@@ -32,7 +32,8 @@ from numba import njit
 from olearn.analysis import standard_error
 from olearn.backends import cpu
 from olearn.learners.bandits import tsallis_weights
-from relax_common import CONTEXT_RANGE, markdown, options, paper_tables
+from olearn.learners.contextual import context_bin
+from relax_common import markdown, options, paper_learners, paper_tables
 
 converged_weights = cpu.compile_kernel(tsallis_weights)  # olearn's own normaliser, the learners' kernel
 
@@ -100,11 +101,11 @@ def replay(costs, bins, n_bins, authors, seed):
     return total, committed, fallbacks
 
 
-def context_bins(contexts, n_bins):
-    """Index of the nearest of the n_bins bin centres low + (high - low)(j + 1/2)/n_bins."""
-    low, high = CONTEXT_RANGE
-    centres = low + (high - low) * (np.arange(n_bins) + 0.5) / n_bins
-    return np.abs(np.asarray(contexts, dtype=float)[:, None] - centres).argmin(axis=1)
+def context_bins(contexts, n_arms: int) -> np.ndarray:
+    """The bin of each context as the paper's Tsallis-INF-CB learner picks it (its own ``context_bin`` kernel)."""
+    learner, _ = paper_learners()["Tsallis-INF-CB (5 bins)"]
+    params = learner.bind(n_arms, 1, len(contexts))[0][0]
+    return np.array([context_bin(np.array([c]), params) for c in contexts], dtype=np.int64)
 
 
 def main():
@@ -118,7 +119,7 @@ def main():
         costs = np.ascontiguousarray(table.costs, dtype=np.float64)
         T = costs.shape[0]
         for name, n_bins in (("Tsallis-INF", 1), ("Tsallis-INF-CB (5 bins)", 5)):
-            bins = np.zeros(T, np.int64) if n_bins == 1 else context_bins(seq.contexts, n_bins)
+            bins = np.zeros(T, np.int64) if n_bins == 1 else context_bins(seq.contexts, costs.shape[1])
             for authors in (False, True):
                 runs = np.array([replay(costs, bins, n_bins, authors, s) for s in range(sizes["trials"])])
                 totals = runs[:, 0]
