@@ -36,6 +36,8 @@ class Stepwise:
             raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ParameterError("stepwise", "seed", seed, "an integer >= 0")
+        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
+            raise ParameterError("stepwise", "start", start, "an integer >= 0 (the round to continue from)")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
         self.learner, self.seed, self.n_arms = learner, int(seed), int(n_arms)
@@ -46,8 +48,6 @@ class Stepwise:
         self.obs = np.zeros(obs_dim)
         self.action = np.zeros(learner.type.action_dim)
         self.feedback = np.zeros(self.n_arms if learner.type.feedback == "full" else 1)
-        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
-            raise ParameterError("stepwise", "start", start, "an integer >= 0 (the round to continue from)")
         self.t = int(start)
         kernels = learner.type.init, learner.type.act, learner.type.update
         if backend == "cpu":
