@@ -1,4 +1,5 @@
 """The one-command conformal table and figure at its small size, one row recomputed by hand."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,9 @@ from olearn.conformal import datasets
 from olearn.experiment.script import run_figure_script
 
 CONFIG = Path(__file__).resolve().parents[1] / "experiments" / "conformal" / "time_series.toml"
+sys.path.insert(0, str(CONFIG.parent))
+import time_series as ts  # noqa: E402
+from shift_seeds import segment_coverage  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -76,35 +80,26 @@ def test_multi_horizon_split_row_by_hand(outputs):
 def test_live_timing_delays_a_horizons_feedback():
     """feedback_delay: the radius of test target i at horizon h is predicted from the calibration and
     the h-step scores of targets 0..i-h only (those revealed at the forecast origin)."""
-    import sys
-
     from olearn.conformal.intervals import forecast_scores
 
-    sys.path.insert(0, str(CONFIG.parent))
-    from time_series import horizon_radii
-
-    h, y = 3, datasets.load("sunspots").to_numpy()
-    data = forecast_scores("naive", datasets.load("sunspots"), horizon=h, calib_frac=0.2, test_frac=0.3)
+    h, series = 3, datasets.load("sunspots")
+    y = series.to_numpy()
+    data = forecast_scores("naive", series, horizon=h, calib_frac=0.2, test_frac=0.3)
     cfg = {"coverage": 0.9, "backend": "python"}
-    live = horizon_radii("split", data, h - 1, cfg)
+    live = ts.horizon_radii("split", data, h - 1, cfg)
     by_hand = [np.quantile(np.concatenate([data["calibration"], data["scores"][: max(0, i - h + 1)]]), 0.9,
                            method="inverted_cdf") for i in range(data["scores"].size)]
     assert np.allclose(live, by_hand, rtol=0, atol=1e-12)
     assert np.allclose(data["scores"], np.abs(y[216:] - y[216 - h : -h]))
-    assert not np.allclose(horizon_radii("split", data, 0, cfg), live)  # the authors' timing differs
+    assert not np.allclose(ts.horizon_radii("split", data, 0, cfg), live)  # the authors' timing differs
 
 
 def test_segment_coverage_from_cumulative_coverage_matches_the_trace():
     """shift_seeds derives coverage per segment from the engine's running coverage; check it against
     the rounds covered in the trace (radius >= score, round by round)."""
-    import sys
-
     import environments.score_streams as streams
     import olearn
     from olearn import conformal
-
-    sys.path.insert(0, str(CONFIG.parent))
-    from shift_seeds import segment_coverage
 
     env = streams.make("change_points", scales=[1.0, 4.0], period=25)
     res = olearn.run(conformal.make("split", coverage=0.8), env, horizon=100, seeds=3, backend="python",
@@ -120,11 +115,6 @@ def test_segment_coverage_from_cumulative_coverage_matches_the_trace():
 
 def test_synthetic_verdict_ties_by_paired_standard_error():
     """SAOCP counts as tied on a synthetic stream when no method is lower by 2 paired standard errors."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("time_series", CONFIG.with_suffix(".py"))
-    ts = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ts)
     rng = np.random.default_rng(0)
     base = rng.uniform(0.2, 0.3, 40)
     noise = rng.normal(0.0, 0.01, 40)

@@ -114,9 +114,10 @@ def real_rows(cfg, keep_traces):
             data = [forecast_scores(model, series, horizon=h, calib_frac=cfg["calib_frac"], test_frac=cfg["test_frac"])
                     for h in range(1, H + 1)]
             scores = full_horizon([d["scores"] for d in data])
+            mae = float(np.mean(scores))
             for method in cfg["methods"]:
                 radii = [horizon_radii(method, d, (h - 1) * delayed, cfg) for h, d in enumerate(data, 1)]
-                rows.append({"dataset": name, "forecaster": fc, "horizons": H, "mae": float(np.mean(scores)),
+                rows.append({"dataset": name, "forecaster": fc, "horizons": H, "mae": mae,
                              "method": method, **evaluate(scores, full_horizon(radii), cfg["coverage"], cfg["window"])})
                 if (name, fc) == keep_traces:
                     traces[method] = {**data[0], "radii": radii[0]}
@@ -180,8 +181,13 @@ def markdown_table(table: pd.DataFrame, target: float, window: int) -> str:
     synthetic streams show LCE and SAReg as mean ± standard error over seeds."""
     lines = []
     for (name, fc), block in table.groupby(["dataset", "forecaster"], sort=False):
-        head = f"**{name}**" + (" (synthetic)" if fc == "-" else f" / {fc} (horizons 1 to {block['horizons'].iloc[0]:.0f}, MAE {block['mae'].iloc[0]:.4f})"
-                                if fc != "mean" else f", mean ± standard error over series (mean MAE {block['mae'].iloc[0]:.4f})")
+        mae = block["mae"].iloc[0]
+        if fc == "-":
+            head = f"**{name}** (synthetic)"
+        elif fc == "mean":
+            head = f"**{name}**, mean ± standard error over series (mean MAE {mae:.4f})"
+        else:
+            head = f"**{name}** / {fc} (horizons 1 to {block['horizons'].iloc[0]:.0f}, MAE {mae:.4f})"
         lines += ["", head, "", f"| method | coverage | width | LCE_{window} | SAReg_{window} |", "| --- | --- | --- | --- | --- |"]
         ok = (block["coverage"] - target).abs() < 0.05
         best = {c: block.loc[ok, c].min() if ok.any() else np.nan for c in ("width", "lce", "sareg")}
