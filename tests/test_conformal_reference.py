@@ -2,8 +2,9 @@
 
 ``tests/data/conformal/reference.npz`` holds radius sequences recorded from the authors'
 ``online_conformal`` 1.0.2 package by ``experiments/conformal/record_reference.py`` (six score
-streams: stationary, sudden shifts, drift, heavy tails, ties, one calibration score).  The
-package itself is not needed here.
+streams: stationary, sudden shifts, drift, heavy tails, ties, one calibration score), and
+``reference_metrics.npz`` the package's own metrics of those sequences.  The package itself is
+not needed here.
 """
 import ast
 from pathlib import Path
@@ -16,6 +17,7 @@ import olearn
 from olearn import conformal
 
 REF = np.load(Path(__file__).parent / "data" / "conformal" / "reference.npz")
+REF_METRICS = np.load(Path(__file__).parent / "data" / "conformal" / "reference_metrics.npz")
 META = ast.literal_eval(str(REF["meta"]))
 STREAMS = sorted({k.split("/")[0] for k in REF.files if "/" in k})
 CASES = [(s, m) for s in STREAMS for m in META["methods"]]
@@ -41,6 +43,20 @@ def test_radii_match_the_authors_implementation(stream, method):
     radii = conformal.run_scores(name, scores, coverage=coverage, calibration=calib, **params)
     assert radii.shape == expected.shape
     np.testing.assert_allclose(radii, expected, rtol=0, atol=1e-9, err_msg=f"{label} on {stream}")
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_metrics_match_the_authors_implementation(stream):
+    """Coverage, median width, LCE_k and SAReg_k (k = 20, 100) of every recorded radius sequence,
+    against the values the package's own ``utils`` functions gave for them."""
+    scores = REF[f"{stream}/scores"]
+    for label, _, _, q in META["methods"]:
+        radii = REF[f"{stream}/{label}"]
+        ours = [conformal.metrics.coverage(scores, radii), conformal.metrics.width(radii)]
+        for k in REF_METRICS["windows"]:
+            ours += [conformal.metrics.local_coverage_error(scores, radii, q, int(k)),
+                     conformal.metrics.strongly_adaptive_regret(scores, radii, q, int(k))]
+        np.testing.assert_allclose(ours, REF_METRICS[f"{stream}/{label}"], rtol=0, atol=1e-12, err_msg=f"{label} on {stream}")
 
 
 def test_recordings_are_not_degenerate():

@@ -10,12 +10,20 @@ stack that the score-based classes do not use, so it is installed without them):
     /tmp/ocvenv/bin/pip install numpy scipy pandas tqdm
     /tmp/ocvenv/bin/pip download online_conformal==1.0.2 --no-deps -d /tmp/oc
     /tmp/ocvenv/bin/pip install --no-deps /tmp/oc/online_conformal-1.0.2-py3-none-any.whl
-    /tmp/ocvenv/bin/python experiments/conformal/record_reference.py
+    /tmp/ocvenv/bin/python experiments/conformal/record_reference.py            # radii and metrics
+    /tmp/ocvenv/bin/python experiments/conformal/record_reference.py --metrics  # metrics of the committed radii
 
 The forecasting modules those classes import at module level are replaced by empty stand-ins
 below (the score-based code paths never touch them).  Each stream is driven the way the
 package drives its own predictors: the calibration scores go in as ``calib_residuals`` (fed
 through ``update``), then for each score ``predict(1)`` gives the radius before ``update``.
+
+The package's own metric functions (``online_conformal.utils``: coverage, median width,
+``interval_miscoverage`` = LCE_k, ``interval_regret`` = SAReg_k) are then applied to every
+recorded radius sequence and stored in ``reference_metrics.npz`` for k = 20 and 100.  Their
+SAReg takes the window's interpolated q-quantile as the comparator; it is the exact minimiser
+of the window's pinball loss whenever k q is an integer, which holds for every recorded
+coverage at these k.
 """
 from __future__ import annotations
 
@@ -27,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "conformal" / "reference.npz"
+METRICS_OUT = OUT.with_name("reference_metrics.npz")
+WINDOWS = (20, 100)
 
 
 def _stub_forecasting_modules():
@@ -112,7 +122,32 @@ def main():
     OUT.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT, **arrays)
     print(f"wrote {len(arrays)} arrays to {OUT}")
+    record_metrics()
+
+
+def record_metrics():
+    """The package's metrics of each recorded radius sequence: [coverage, width, LCE_k, SAReg_k for k in WINDOWS]."""
+    _stub_forecasting_modules()
+    from online_conformal import utils
+
+    ref = np.load(OUT)
+    arrays = {}
+    for key in ref.files:
+        stream, _, label = key.partition("/")
+        if label in ("", "calibration", "scores"):
+            continue
+        coverage = next(c for name, _, _, c in METHODS if name == label)
+        y = pd.Series(ref[f"{stream}/scores"])
+        zero, radii = y * 0.0, pd.Series(ref[key])
+        row = [utils.coverage(y, zero, -radii, radii), utils.width(y, zero, -radii, radii)]
+        for k in WINDOWS:
+            row += [utils.interval_miscoverage(y, zero, -radii, radii, k, coverage),
+                    utils.interval_regret(y, zero, -radii, radii, k, coverage)]
+        arrays[key] = np.array(row, dtype=float)
+    arrays["windows"] = np.array(WINDOWS)
+    np.savez_compressed(METRICS_OUT, **arrays)
+    print(f"wrote the metrics of {len(arrays) - 1} radius sequences to {METRICS_OUT}")
 
 
 if __name__ == "__main__":
-    main()
+    record_metrics() if sys.argv[1:] == ["--metrics"] else main()
