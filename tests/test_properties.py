@@ -1,5 +1,4 @@
 """Property tests: the exponential-weights and Tsallis-INF probability kernels stay on the simplex."""
-import math
 
 import numpy as np
 from hypothesis import assume, given, settings, strategies as st

@@ -19,7 +19,7 @@ from scipy import stats
 
 import olearn
 from olearn import experiment
-from olearn.experiment import ConfigError, SweepExistsError, figures, store, sweep
+from olearn.experiment import ConfigError, SweepExistsError, figures, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

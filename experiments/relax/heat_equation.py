@@ -24,7 +24,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import olearn
 from relax_common import CACHE, mean_cumulative, options, save
 from environments.linear_systems import HeatEquation
 from olearn import relax
