@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import EnvType
@@ -48,8 +48,7 @@ class System(NamedTuple):
 
 def laplacian_2d(grid: int, spacing: float = 1.0) -> sp.csr_matrix:
     """The 5-point negative Laplacian on a ``grid x grid`` interior grid (lexicographic order), over spacing^2."""
-    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 1:
-        raise ParameterError("laplacian_2d", "grid", grid, "an integer >= 1")
+    grid = check_integer("laplacian_2d", "grid", grid, 1)
     tri = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(grid, grid))
     eye = sp.identity(grid)
     return ((sp.kron(eye, tri) + sp.kron(tri, eye)) / spacing**2).tocsr()
@@ -99,8 +98,7 @@ class ShiftedLaplacian:
     def __init__(self, n_instances: int, variance: str = "high", grid: int = 10, seed: int = 0):
         if variance not in self.BETA:
             raise ParameterError("shifted_laplacian", "variance", variance, "'high' (Beta(0.5, 1.5)) or 'low' (Beta(2, 6))")
-        if isinstance(n_instances, bool) or not isinstance(n_instances, (int, np.integer)) or n_instances < 1:
-            raise ParameterError("shifted_laplacian", "n_instances", n_instances, "an integer >= 1")
+        n_instances = check_integer("shifted_laplacian", "n_instances", n_instances, 1)
         self.base = laplacian_2d(grid)
         self.variance, self.grid, self.seed = variance, grid, seed
         n = self.base.shape[0]
@@ -150,10 +148,8 @@ class HeatEquation:
     """
 
     def __init__(self, nx: int = 50, steps: int = 5000, dt: float = 1e-3):
-        if isinstance(nx, bool) or not isinstance(nx, (int, np.integer)) or nx < 3:
-            raise ParameterError("heat_equation", "nx", nx, "an integer >= 3 (grid intervals per side)")
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise ParameterError("heat_equation", "steps", steps, "an integer >= 1")
+        nx = check_integer("heat_equation", "nx", nx, 3, meaning="grid intervals per side")
+        steps = check_integer("heat_equation", "steps", steps, 1)
         if not dt > 0:
             raise ParameterError("heat_equation", "dt", dt, "a number > 0")
         self.nx, self.steps, self.dt = int(nx), int(steps), float(dt)

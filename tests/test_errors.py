@@ -117,3 +117,19 @@ def test_interrupted_save_leaves_no_directory_and_no_temporary(tmp_path, monkeyp
         np.testing.assert_array_equal(olearn.load(target).values, res.values)
     else:
         assert left == [], f"left behind: {left}"
+
+
+@pytest.mark.parametrize("value", [True, 2.0, "3", None, 0, 11, np.int64(-1)])
+def test_check_integer_refuses_what_is_not_an_integer_in_range(value):
+    from olearn.core.errors import check_integer
+
+    with pytest.raises(ParameterError, match=r"owner: parameter 'n' .* an integer in \[1, 10\] \(rounds\)"):
+        check_integer("owner", "n", value, 1, 10, meaning="rounds")
+
+
+def test_check_integer_returns_a_python_int():
+    from olearn.core.errors import check_integer
+
+    for value in (1, np.int32(7), np.int64(10)):
+        out = check_integer("owner", "n", value, 1, 10)
+        assert out == value and type(out) is int

@@ -15,7 +15,7 @@ import pandas as pd
 
 from olearn.conformal.forecasters import make_forecaster
 from olearn.conformal.predictor import Predictor
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 
 
 def _check_fraction(name, value, low_open=True):
@@ -31,8 +31,7 @@ def rolling_forecasts(forecaster, values: np.ndarray, start: int, stop: int, hor
 
 def split_series(series, horizon: int, calib_frac: float, test_frac: float):
     """(values, index, train_end, calib_start) with the test stream values[train_end:]."""
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ParameterError("wrap", "horizon", horizon, "an integer >= 1 (steps ahead)")
+    horizon = check_integer("wrap", "horizon", horizon, 1, meaning="steps ahead")
     s = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series, dtype=float))
     values = s.to_numpy(dtype=float)
     n = values.size

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 
 
 def _pair(scores, radii):
@@ -29,9 +29,7 @@ def _pair(scores, radii):
 
 
 def _window(k, n):
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
-        raise ParameterError("metrics", "window", k, f"an integer in [1, {n}] (the number of scores)")
-    return int(k)
+    return check_integer("metrics", "window", k, 1, n, meaning="the number of scores")
 
 
 def pinball(scores, radii, q):

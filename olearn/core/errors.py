@@ -1,4 +1,5 @@
 """User-facing errors: each names the parameter and what is allowed."""
+import numbers
 
 
 class ParameterError(ValueError):
@@ -25,3 +26,12 @@ class UnknownNameError(KeyError):
 
 class BackendUnavailableError(RuntimeError):
     """A backend was asked for but cannot run on this machine."""
+
+
+def check_integer(owner: str, name: str, value, low: int, high: int | None = None, meaning: str = "") -> int:
+    """``value`` as an ``int`` when it is an integer (a bool is not) in [low, high]; otherwise a
+    :class:`ParameterError` that names it and the range (``meaning`` is added in parentheses)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low or (high is not None and value > high):
+        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        raise ParameterError(owner, name, value, f"{allowed} ({meaning})" if meaning else allowed)
+    return int(value)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
 
 FIXED, UNIFORM, SEQUENCE = 0, 1, 2
@@ -45,9 +45,7 @@ class Delay:
 
 
 def _check_delay(name, d):
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
-        raise ParameterError("delay", name, d, "an integer >= 0")
-    return int(d)
+    return check_integer("delay", name, d, 0)
 
 
 def fixed(d: int) -> Delay:

@@ -7,7 +7,7 @@ import numpy as np
 
 from olearn import backends
 from olearn.core import config
-from olearn.core.errors import ParameterError, UnknownNameError
+from olearn.core.errors import ParameterError, UnknownNameError, check_integer
 from olearn.core.spec import Environment, Learner
 from olearn.engine import delays, problems
 from olearn.engine.loop import make_seed_loop
@@ -57,8 +57,7 @@ def _seed_array(seeds) -> np.ndarray:
 
 
 def _horizon(horizon, env: Environment) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ParameterError("run", "horizon", horizon, "an integer >= 1")
+    horizon = check_integer("run", "horizon", horizon, 1)
     cap = env.type.max_horizon(env.values)
     if cap is not None and horizon > cap:
         raise ParameterError("run", "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")

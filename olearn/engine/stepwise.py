@@ -6,11 +6,9 @@ in the spirit of river's ``predict_one``/``learn_one``.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Learner
 
 
@@ -34,10 +32,8 @@ class Stepwise:
         n_arms = learner.values.get("n_arms")
         if n_arms is None:
             raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ParameterError("stepwise", "seed", seed, "an integer >= 0")
-        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
-            raise ParameterError("stepwise", "start", start, "an integer >= 0 (the round to continue from)")
+        seed = check_integer("stepwise", "seed", seed, 0)
+        start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
         self.learner, self.seed, self.n_arms = learner, int(seed), int(n_arms)

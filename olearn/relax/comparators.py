@@ -6,12 +6,10 @@ optimal SOR relaxation is ``omega* = 1 + (beta / (1 + sqrt(1 - beta^2)))^2 = 2 /
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.relax import validate
 
 
@@ -23,8 +21,7 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     >>> omega_grid(1.0, 1.95, 20)[10:13].tolist()
     [1.5, 1.55, 1.6]
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ParameterError("omega_grid", "n", n, "an integer >= 1")
+    n = check_integer("omega_grid", "n", n, 1)
     low = validate.omega("omega_grid", low)
     high = validate.omega("omega_grid", high)
     if high < low or (n > 1 and high == low):

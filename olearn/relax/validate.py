@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 
 
 def csr_system(owner: str, A, b):
@@ -68,6 +68,4 @@ def tolerance(owner: str, value) -> float:
 
 
 def max_iterations(owner: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ParameterError(owner, "max_iter", value, "an integer >= 1")
-    return int(value)
+    return check_integer(owner, "max_iter", value, 1)
