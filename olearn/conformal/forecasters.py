@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, UnknownNameError
+from olearn.core.errors import ParameterError, UnknownNameError, check_integer
 
 
 class Naive:
@@ -42,9 +42,7 @@ class SeasonalNaive:
     name = "seasonal_naive"
 
     def __init__(self, period: int = 12):
-        if int(period) < 1:
-            raise ParameterError("seasonal_naive", "period", period, "an integer >= 1")
-        self.period = int(period)
+        self.period = check_integer("seasonal_naive", "period", period, 1)
 
     def fit(self, train):
         return self
@@ -59,9 +57,7 @@ class AR:
     name = "ar"
 
     def __init__(self, lags: int = 4):
-        if int(lags) < 1:
-            raise ParameterError("ar", "lags", lags, "an integer >= 1")
-        self.lags = int(lags)
+        self.lags = check_integer("ar", "lags", lags, 1)
 
     def fit(self, train):
         from statsmodels.tsa.ar_model import AutoReg
@@ -82,9 +78,7 @@ class ExpSmoothing:
     name = "exp_smoothing"
 
     def __init__(self, period: int = 1):
-        if int(period) < 1:
-            raise ParameterError("exp_smoothing", "period", period, "an integer >= 1")
-        self.period = int(period)
+        self.period = check_integer("exp_smoothing", "period", period, 1)
 
     def fit(self, train):
         from statsmodels.tsa.holtwinters import ExponentialSmoothing
