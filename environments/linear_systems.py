@@ -152,7 +152,7 @@ class HeatEquation:
         steps = check_integer("heat_equation", "steps", steps, 1)
         if not dt > 0:
             raise ParameterError("heat_equation", "dt", dt, "a number > 0")
-        self.nx, self.steps, self.dt = int(nx), int(steps), float(dt)
+        self.nx, self.steps, self.dt = nx, steps, float(dt)
         h = 1.0 / nx
         self.stiffness = laplacian_2d(nx - 1, spacing=h)
         self.eye = sp.identity(self.stiffness.shape[0], format="csr")

@@ -5,8 +5,10 @@ Truth used here: single solves (each checked against SciPy in test_relax_solvers
 against SciPy's sparse direct solver), and the engine replaying the same cost table.
 """
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
@@ -151,10 +153,6 @@ def test_omega_tuner_bad_input_loses_nothing(seq):
 def _run_figure_script(stem, out):
     """``olearn run experiments/relax/STEM.toml --small`` in this process, into ``out``; checks its four files
     and returns its table."""
-    from pathlib import Path
-
-    import pandas as pd
-
     from olearn.experiment.script import run_figure_script
 
     run_figure_script(Path(__file__).resolve().parents[1] / "experiments" / "relax" / f"{stem}.toml", out, small=True)
@@ -175,8 +173,6 @@ def test_ratio_vs_instances_script_reads_each_prefix_as_its_own_sequence(tmp_pat
     (CostTable.best_fixed of the truncated table): learners are causal, and the comparator is re-chosen per T."""
     frame = _run_figure_script("ratio_vs_instances", tmp_path).set_index(["variance", "instances"])
     assert sorted(frame.index) == sorted((v, t) for v in ("high", "low") for t in (100, 200, 400))
-    from pathlib import Path
-
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments" / "relax"))
     from relax_common import paper_tables
 

@@ -36,7 +36,7 @@ class Stepwise:
         start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
-        self.learner, self.seed, self.n_arms = learner, int(seed), int(n_arms)
+        self.learner, self.seed, self.n_arms = learner, seed, int(n_arms)
         # learners whose default step size uses the horizon need one; 10^6 rounds unless told
         params, size = learner.bind(self.n_arms, obs_dim, horizon or 1_000_000)
         self.params = params[0]
@@ -44,7 +44,7 @@ class Stepwise:
         self.obs = np.zeros(obs_dim)
         self.action = np.zeros(learner.type.action_dim)
         self.feedback = np.zeros(self.n_arms if learner.type.feedback == "full" else 1)
-        self.t = int(start)
+        self.t = start
         kernels = learner.type.init, learner.type.act, learner.type.update
         if backend == "cpu":
             from olearn.backends import cpu  # its compiler caches kernels across runs and tuners
