@@ -167,17 +167,8 @@ def test_strongly_adaptive_over_another_base():
     base = _run(conformal.make("faci_s", calibration=[0.5, 1.0, 1.5]), env, "python", 80)
     assert np.all(np.isfinite(res.actions))
     assert not np.array_equal(res.actions, base.actions)
-    # the first round: a single expert, started from radius 0 (no start kernel), is the meta prediction
     with pytest.raises(ValueError, match="kind 'scores'"):
         adaptive.strongly_adaptive(olearn.learners.REGISTRY["hedge"], None, "x", "y")
-
-
-def test_saocp_with_a_huge_lifetime_is_sf_ogd_started_at_the_first_round():
-    """g >= T: the first expert never expires and, betting, ... the meta prediction at round 1 is SF-OGD's."""
-    scores = np.abs(np.random.default_rng(3).normal(size=5))
-    sa = conformal.run_scores("saocp", scores, calibration=[1.0], g=1000)
-    ogd = conformal.run_scores("sf_ogd", scores, calibration=[1.0])
-    assert sa[0] == pytest.approx(ogd[0], abs=1e-15)
 
 
 # ---------------------------------------------------------------- bad input
@@ -207,6 +198,48 @@ def test_empty_calibration_for_a_method_that_needs_one(method):
         conformal.run_scores(method, [1.0, 2.0], calibration=[])
     # an explicit scale is the alternative
     assert conformal.run_scores(method, [1.0, 2.0], scale=3.0).shape == (2,)
+
+
+@pytest.mark.parametrize("method", ["sf_ogd", "faci_s", "saocp"])
+def test_all_zero_calibration_would_give_scale_zero(method):
+    """D = sqrt(3) max |calibration| = 0 would freeze the radius at 0 (and divide by 0 in SAOCP): refused."""
+    with pytest.raises(ParameterError, match="calibration.*scale=D"):
+        conformal.run_scores(method, [1.0, 2.0], calibration=[0.0, 0.0])
+    assert conformal.run_scores("aci", [1.0, 2.0], calibration=[0.0, 0.0]).shape == (2,)  # no scale needed
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_faci_s_after_zero_losses_uses_the_prior_rate(backend):
+    """A first score equal to every radius (0) gives zero losses, so the rate's loss sum is 0.  With the
+    prior sum I (D q)^2 in its place, the next score S = 1 moves every radius s_j = 0 by gamma_j D q, under
+    equal losses the weights stay uniform, and the radius is mean_j(gamma_j) D q."""
+    from olearn.conformal.aci import GAMMAS
+
+    radii = conformal.run_scores("faci_s", [0.5, 1.0, 0.3], calibration=[0.0, 1.0], backend=backend)
+    assert np.all(np.isfinite(radii))
+    assert radii[0] == pytest.approx(np.mean(GAMMAS) * math.sqrt(3) * 0.9, rel=1e-12)
+    p = conformal.Predictor("faci_s", scale=3.0, backend=backend)
+    for score in (0.0, 1.0, 2.0):
+        assert math.isfinite(p.predict())
+        p.update(score)
+
+
+@pytest.mark.parametrize("bad", ["abc", None, [1.0, 2.0], np.array([0.5])])
+def test_live_stream_refuses_a_score_that_is_not_one_number(bad):
+    p = conformal.Predictor("sf_ogd", calibration=[1.0], backend="python")
+    r = p.predict()
+    with pytest.raises(ParameterError, match="score.*one number"):
+        p.update(bad)
+    p.update(0.5)
+    assert p.rounds == 1 and p.predict() != r
+
+
+def test_a_given_max_rounds_is_merged_with_the_streams_length():
+    scores = np.abs(np.random.default_rng(0).normal(size=40))
+    base = conformal.run_scores("aci", scores, calibration=[1.0])
+    np.testing.assert_array_equal(conformal.run_scores("aci", scores, calibration=[1.0], max_rounds=5), base)
+    with pytest.raises(ParameterError, match="max_rounds"):
+        conformal.run_scores("aci", scores, calibration=[1.0], max_rounds=0)
 
 
 def test_methods_without_a_scale_run_without_calibration():

@@ -44,9 +44,36 @@ def test_missing_observations_in_the_test_part_are_skipped_and_counted():
     y[80], y[90] = np.nan, np.nan
     with pytest.warns(conformal.MissingScoreWarning):
         out = conformal.wrap("naive", y, method="sf_ogd")
-    # the naive forecast after a NaN is NaN too: four missing scores, none folded into the state
-    assert out.attrs["skipped"] == 4 and out["covered"].isna().sum() == 2
+    # the naive forecast after a missing value carries the last observed one: two missing scores
+    assert out.attrs["skipped"] == 2 and out["covered"].isna().sum() == 2 and out["yhat"].notna().all()
+    assert out["covered"].isna().to_numpy().nonzero()[0].tolist() == [10, 20]
     assert np.isfinite(out["radius"]).all()
+
+
+@pytest.mark.parametrize("name, params", [("naive", {}), ("seasonal_naive", {"period": 12}), ("ar", {"lags": 4}),
+                                          ("exp_smoothing", {"period": 12})])
+def test_a_missing_value_is_its_own_one_step_forecast(name, params):
+    """Zero innovation: a history with y_i missing forecasts exactly as the history with y_i replaced by
+    the forecaster's one-step forecast of it from y_0..y_{i-1}, for every horizon and any i."""
+    y = datasets.load("co2").to_numpy()[:200]
+    model = forecasters.make_forecaster(name, **params).fit(y[:150])
+    for gaps in ([196], [190, 191, 193], [185, 199]):
+        missing, filled = y.copy(), y.copy()
+        for i in gaps:
+            missing[i] = np.nan
+            filled[i] = model.forecast(filled[:i], 1)
+        for end in sorted({i + 1 for i in gaps} | {i + 2 for i in gaps} | {y.size}):  # histories ending at or after a gap
+            for h in (1, 3, 13):
+                assert model.forecast(missing[:end], h) == pytest.approx(model.forecast(filled[:end], h), rel=1e-12, abs=1e-12)
+
+
+def test_wrap_with_missing_values_keeps_every_forecast():
+    y = datasets.load("co2").to_numpy()[:300].copy()
+    y[[250, 251, 270]] = np.nan
+    for name, params in (("ar", {"lags": 4}), ("exp_smoothing", {"period": 12})):
+        with pytest.warns(conformal.MissingScoreWarning):
+            out = conformal.wrap(forecasters.make_forecaster(name, **params), y, method="saocp")
+        assert out["yhat"].notna().all() and out.attrs["skipped"] == 3 and out["covered"].isna().sum() == 3
 
 
 @pytest.mark.parametrize("kw, name", [({"horizon": 0}, "horizon"), ({"horizon": True}, "horizon"), ({"horizon": 1.5}, "horizon"),
@@ -55,6 +82,17 @@ def test_missing_observations_in_the_test_part_are_skipped_and_counted():
 def test_bad_wrap_arguments(kw, name):
     with pytest.raises(ParameterError, match=name):
         conformal.wrap("naive", _walk(), **kw)
+
+
+@pytest.mark.parametrize("series", [np.ones((100, 2)), pd.DataFrame({"y": _walk()}), np.array(["a"] * 100)])
+def test_wrap_refuses_a_series_that_is_not_1d_numbers(series):
+    with pytest.raises(ParameterError, match="series"):
+        conformal.wrap("naive", series)
+
+
+def test_ar_needs_enough_training_values():
+    with pytest.raises(ParameterError, match=r"'train'.*2 lags \+ 1 = 9"):
+        forecasters.make_forecaster("ar", lags=4).fit(np.arange(8.0))
 
 
 def test_unknown_forecaster_or_dataset():

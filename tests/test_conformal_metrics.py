@@ -62,6 +62,28 @@ def test_bad_window_or_shapes():
         metrics.local_coverage_error([1.0, 2.0], [1.0, 1.0], 0.9, window=3)
     with pytest.raises(ParameterError, match="radii"):
         metrics.coverage([1.0, 2.0], [1.0])
+    for q in (1.5, 0.0, True, "0.9"):
+        with pytest.raises(ParameterError, match=r"'q'.*\(0, 1\)"):
+            metrics.strongly_adaptive_regret([1.0, 2.0], [1.0, 1.0], q, window=2)
+        with pytest.raises(ParameterError, match=r"'q'.*\(0, 1\)"):
+            metrics.local_coverage_error([1.0, 2.0], [1.0, 1.0], q, window=2)
+    with pytest.raises(ParameterError, match="scores.*not NaN"):
+        metrics.coverage([float("nan")], [1.0])
+    with pytest.raises(ParameterError, match="radii"):
+        metrics.width([])
+
+
+def test_strongly_adaptive_regret_on_long_windows_needs_linear_memory():
+    """k = 500 over 5,000 rounds: a (n, k, k) candidate table would need 10 GB."""
+    rng = np.random.default_rng(2)
+    scores, radii = np.abs(rng.normal(size=5000)), np.abs(rng.normal(size=5000))
+    k = 500
+    value = metrics.strongly_adaptive_regret(scores, radii, 0.9, k, mean=False)
+    starts = np.arange(0, 5000 - k + 1, 250)  # spot check: windows by an independent exact minimiser
+    best = [min(metrics.pinball(scores[i : i + k], c, 0.9).sum() for c in scores[i : i + k]) for i in starts]
+    played = [metrics.pinball(scores[i : i + k], radii[i : i + k], 0.9).sum() for i in starts]
+    np.testing.assert_allclose(metrics.best_fixed_losses(scores, 0.9, k)[starts], best, rtol=1e-12)
+    assert value >= max(np.subtract(played, best)) - 1e-9
 
 
 # ---------------------------------------------------------------- theory: SAReg(T, k) = O(D sqrt(k log T))

@@ -38,7 +38,7 @@ MATRIX5 = environments.make("loss_matrix", losses=[[0.0, 1.0]] * 5)
         (lambda: olearn.stepwise(olearn.make("ucb1")), "n_arms", "n_arms=K"),
         (lambda: olearn.make("ucb1", n_arms=3).bind(2, 0, 10), "n_arms", "2, the environment's number of actions"),
         (lambda: olearn.run(olearn.make("ucb1", n_arms=3), ENV, horizon=5), "n_arms", "2"),
-        (lambda: olearn.make("ucb1", c=-1.0), "c", "[0, inf]"),
+        (lambda: olearn.make("ucb1", c=-1.0), "c", "[0, inf)"),
         (lambda: olearn.make("exp3", eta=-1.0), "eta", "or None"),
         (lambda: olearn.make("epsilon_greedy", decay="yes"), "decay", "True or False"),
         (lambda: olearn.make("ucb1", gamma=1.0), "gamma", "known parameters are c, n_arms"),

@@ -18,7 +18,8 @@
 * **FACI-S** (Bhatnagar et al. 2023, sec. 5): the same mixture over radii s_j updated by
   ``s_j <- s_j - gamma_j D g_j`` (g_j the pinball gradient), with the adaptive rate
   ``eta_t = sqrt((ln(k I) + 2) / V_t)``, V_t the sum of the last I mixture-weighted squared
-  losses rescaled to I terms (I (D q)^2 before any loss).
+  losses rescaled to I terms (I (D q)^2 while that sum is 0: before any loss, and after zero
+  losses only, where the authors' rate sqrt(c / 0) would turn every log-weight into NaN).
 
 Weights are kept as logarithms (log-sum-exp), as in the authors' implementation.
 """
@@ -198,13 +199,13 @@ def faci_s_step(state, params, score):
     ring = 3 * N_EXPERTS
     count = int(state[ring + WINDOW])
     held = min(count, WINDOW)
-    if held == 0:
-        total = WINDOW * (scale * q) ** 2
-    else:
-        total = 0.0
-        for i in range(count - held, count):
-            total += state[ring + i % WINDOW]
+    total = 0.0
+    for i in range(count - held, count):
+        total += state[ring + i % WINDOW]
+    if total > 0.0:
         total = total * (WINDOW / held)
+    else:  # no loss yet (or only zero losses, e.g. a score equal to every radius): the prior sum
+        total = WINDOW * (scale * q) ** 2
     eta = math.sqrt(params[_OWN + 1] / total)
     norm = log_sum_exp(state, N_EXPERTS, N_EXPERTS)
     expected_sq = 0.0

@@ -52,7 +52,13 @@ def scale_of(name: str, values: dict, needed: bool = True) -> float:
                 "at least one calibration score (it sets the scale D = sqrt(3) max |score|), or give scale=D",
             )
         return 0.0
-    return float(np.max(np.abs(calib)) * np.sqrt(3))
+    scale = float(np.max(np.abs(calib)) * np.sqrt(3))
+    if scale == 0.0 and needed:
+        raise ParameterError(
+            name, "calibration", "every calibration score is 0",
+            "at least one score > 0 (they set the scale D = sqrt(3) max |score|, and D = 0 would freeze the radius), or give scale=D",
+        )
+    return scale
 
 
 def header_row(name: str, values: dict, own: list, needs_scale: bool) -> list:

@@ -20,6 +20,12 @@ Bhatnagar et al. (ICML 2023).
   is rolled over the history and yhat_{t+h} = l_t + (phi + ... + phi^h) b_t + s_{t+h-m(k+1)},
   k = floor((h - 1) / m).  The damped trend keeps multi-step forecasts of cyclic series bounded,
   where an undamped linear trend would extrapolate each swing.
+
+A missing observation (NaN in the history) is never folded into a forecaster's state: each one
+treats it as equal to its own one-step forecast from the values before it (zero innovation), so
+``naive`` carries the last observed value, ``seasonal_naive`` the last observed value of the same
+season, ``ar`` its fitted recursion, and ``exp_smoothing`` advances level, trend and season without
+an update.
 """
 from __future__ import annotations
 
@@ -35,7 +41,8 @@ class Naive:
         return self
 
     def forecast(self, history, h: int) -> float:
-        return float(history[-1])
+        observed = np.flatnonzero(~np.isnan(np.asarray(history, dtype=float)))
+        return float(history[observed[-1]]) if observed.size else float("nan")
 
 
 class SeasonalNaive:
@@ -48,9 +55,11 @@ class SeasonalNaive:
         return self
 
     def forecast(self, history, h: int) -> float:
-        k = -(-h // self.period)
-        back = self.period * k - h + 1
-        return float(history[-back]) if back <= len(history) else float(history[-1])
+        values = np.asarray(history, dtype=float)
+        back = self.period * -(-h // self.period) - h + 1
+        while back <= values.size and np.isnan(values[-back]):  # missing: that season's previous value
+            back += self.period
+        return float(values[-back]) if back <= values.size else Naive().forecast(values, h)
 
 
 class AR:
@@ -62,15 +71,32 @@ class AR:
     def fit(self, train):
         from statsmodels.tsa.ar_model import AutoReg
 
-        res = AutoReg(np.asarray(train, dtype=float), lags=self.lags, trend="c").fit()
+        train = np.asarray(train, dtype=float)
+        if train.size < 2 * self.lags + 1:  # lags + 1 coefficients from size - lags equations
+            raise ParameterError("ar", "train", f"{train.size} values",
+                                 f"at least 2 lags + 1 = {2 * self.lags + 1} values to fit the lags and the constant")
+        res = AutoReg(train, lags=self.lags, trend="c").fit()
         self.const, self.coef = float(res.params[0]), np.asarray(res.params[1:], dtype=float)
         return self
 
+    def _next(self, window) -> float:
+        return self.const + float(np.dot(self.coef, window[::-1][: self.lags]))
+
     def forecast(self, history, h: int) -> float:
-        window = list(np.asarray(history[-self.lags :], dtype=float))
+        values = np.asarray(history, dtype=float)
+        start = max(values.size - self.lags, 0)  # the values the forecast reads
+        while start > 0:  # a missing one among them is filled from the lags before it, and so on back
+            gaps = np.flatnonzero(np.isnan(values[start:]))
+            if gaps.size == 0 or gaps[0] >= self.lags:
+                break
+            start = max(start + gaps[0] - self.lags, 0)
+        window = list(values[start:])
+        for i, y in enumerate(window):
+            if np.isnan(y):  # fewer than `lags` values before it only at the very start of the history
+                window[i] = self._next(window[:i]) if i >= self.lags else float(np.nanmean(values))
+        window = window[-self.lags :]
         for _ in range(h):
-            nxt = self.const + float(np.dot(self.coef, window[::-1][: self.lags]))
-            window.append(nxt)
+            window.append(self._next(window))
         return window[-1]
 
 
@@ -102,6 +128,8 @@ class ExpSmoothing:
         seasons = list(self.seasons0)  # seasons[-m] is s_{t-m}
         for y in np.asarray(history, dtype=float):
             prev, damped = level, phi * trend
+            if np.isnan(y):  # missing: y equals its one-step forecast, so the states only advance
+                y = prev + damped + seasons[-m]
             level = a * (y - seasons[-m]) + (1 - a) * (prev + damped)
             trend = b * (level - prev) + (1 - b) * damped
             seasons.append(g * (y - prev - damped) + (1 - g) * seasons[-m])

@@ -32,12 +32,17 @@ def rolling_forecasts(forecaster, values: np.ndarray, start: int, stop: int, hor
 def split_series(series, horizon: int, calib_frac: float, test_frac: float):
     """(values, index, train_end, calib_start) with the test stream values[train_end:]."""
     horizon = check_integer("wrap", "horizon", horizon, 1, meaning="steps ahead")
-    s = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series, dtype=float))
-    values = s.to_numpy(dtype=float)
+    if isinstance(series, pd.DataFrame) or np.ndim(series) != 1:
+        raise ParameterError("wrap", "series", f"shape {np.shape(series)}", "a 1-D series (a pandas Series or a 1-D array)")
+    s = series if isinstance(series, pd.Series) else pd.Series(series)
+    try:
+        values = s.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError("wrap", "series", f"dtype {s.dtype}", "numbers (NaN for a missing observation)") from None
     n = values.size
     train_end = n - max(1, int(round(test_frac * n)))
     calib_start = train_end - max(1, int(round(calib_frac * train_end)))
-    if calib_start - horizon + 1 < 2 or values.ndim != 1:
+    if calib_start - horizon + 1 < 2:
         raise ParameterError("wrap", "series", f"{n} values", f"a 1-D series long enough for the splits and horizon {horizon}")
     if np.isnan(values[:train_end]).any():
         raise ParameterError("wrap", "series", "NaN in the training part", "finite values before the test stream")
@@ -91,12 +96,13 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     Returns
     -------
     DataFrame indexed like the test part, with columns ``y``, ``yhat``, ``radius``, ``lower``,
-    ``upper``, ``covered`` (NaN where y is missing; such scores are skipped with a warning).
+    ``upper``, ``covered`` (NaN where y or its forecast is missing; such scores are skipped with a
+    warning and counted in ``attrs["skipped"]``).
     """
     data = forecast_scores(forecaster, series, horizon, calib_frac, test_frac)
     calib, y, yhat, scores = data["calibration"], data["y"], data["yhat"], data["scores"]
-    predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
-                          max_rounds=calib.size + y.size, **params)
+    params["max_rounds"] = max(calib.size + y.size, check_integer("wrap", "max_rounds", params.get("max_rounds", 1), 1))
+    predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend, **params)
     radius = np.empty(y.size)
     for i in range(y.size):
         radius[i] = predictor.predict()
@@ -104,6 +110,6 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
         if j >= 0:
             predictor.update(scores[j])
     out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=data["index"])
-    out["covered"] = np.where(np.isnan(y), np.nan, ((out["lower"] <= y) & (y <= out["upper"])).astype(float))
+    out["covered"] = np.where(np.isnan(y) | np.isnan(yhat), np.nan, ((out["lower"] <= y) & (y <= out["upper"])).astype(float))
     out.attrs.update(method=method, coverage=coverage, horizon=horizon, calibration=calib, skipped=predictor.skipped)
     return out

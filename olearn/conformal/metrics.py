@@ -9,8 +9,9 @@ With scores S_t, radii s_t, target coverage q and covered_t = 1[S_t <= s_t]:
 * ``strongly_adaptive_regret(k)`` (SAReg_k): max over windows I of length k of
   sum_{t in I} l_t(s_t) - min_s sum_{t in I} l_t(s), with l_t the pinball loss at level q;
   ``mean=True`` divides by k (the authors' tables).  The inner minimum is exact: the window's
-  loss is convex and piecewise linear in s with kinks at its scores, so it is attained at
-  one of them (the window's q-quantile).
+  loss is convex and piecewise linear in s with slope -q #{S > s} + (1 - q) #{S < s}, so it is
+  attained at the window's ceil(k q)-th smallest score (its q-quantile); the order statistics
+  next to it are evaluated too, so rounding in k q cannot pick a wrong one.  O(n k) time and memory.
 """
 from __future__ import annotations
 
@@ -25,7 +26,15 @@ def _pair(scores, radii):
     if s.shape != r.shape or s.ndim != 1:
         raise ParameterError("metrics", "radii", f"shape {r.shape}", f"the shape of scores, {s.shape}")
     keep = ~np.isnan(s)
+    if not keep.any():
+        raise ParameterError("metrics", "scores", f"{s.size} values, none observed", "at least one score that is not NaN")
     return s[keep], r[keep]
+
+
+def _level(q) -> float:
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.floating)) or not 0.0 < q < 1.0:
+        raise ParameterError("metrics", "q", q, "the target coverage, a number in (0, 1)")
+    return float(q)
 
 
 def _window(k, n):
@@ -45,12 +54,15 @@ def coverage(scores, radii) -> float:
 
 def width(radii) -> float:
     r = np.asarray(radii, dtype=float)
-    return float(np.median(r[~np.isnan(r)]))
+    r = r[~np.isnan(r)]
+    if r.size == 0:
+        raise ParameterError("metrics", "radii", "no radius that is not NaN", "at least one radius")
+    return float(np.median(r))
 
 
 def local_coverage_error(scores, radii, q: float, window: int = 20) -> float:
     s, r = _pair(scores, radii)
-    k = _window(window, s.size)
+    q, k = _level(q), _window(window, s.size)
     covered = (s <= r).astype(float)
     local = sliding_window_view(covered, k).mean(axis=1)
     return float(np.max(np.abs(local - q)))
@@ -59,15 +71,19 @@ def local_coverage_error(scores, radii, q: float, window: int = 20) -> float:
 def best_fixed_losses(scores, q: float, window: int) -> np.ndarray:
     """min_s sum_{t in I} l_t(s) for every window I of ``window`` consecutive scores."""
     s = np.asarray(scores, dtype=float)
-    wins = sliding_window_view(s, window)  # (n - k + 1, k)
-    # loss of each candidate radius (a score of the window) on the whole window
-    cand = pinball(wins[:, None, :], wins[:, :, None], q).sum(axis=2)
-    return cand.min(axis=1)
+    wins = sliding_window_view(s, window)  # (n - k + 1, k), a view
+    j = min(max(int(np.ceil(window * q)), 1), window) - 1  # 0-based rank of the q-quantile
+    ranks = sorted({max(j - 1, 0), j, min(j + 1, window - 1)})
+    order = np.partition(wins, ranks, axis=1)[:, ranks]  # (n - k + 1, <= 3) candidate radii
+    best = np.full(wins.shape[0], np.inf)
+    for c in range(order.shape[1]):
+        best = np.minimum(best, pinball(wins, order[:, c : c + 1], q).sum(axis=1))
+    return best
 
 
 def strongly_adaptive_regret(scores, radii, q: float, window: int = 20, mean: bool = True) -> float:
     s, r = _pair(scores, radii)
-    k = _window(window, s.size)
+    q, k = _level(q), _window(window, s.size)
     played = sliding_window_view(pinball(s, r, q), k).sum(axis=1)
     regret = np.max(played - best_fixed_losses(s, q, k))
     return float(regret / k if mean else regret)

@@ -52,8 +52,7 @@ class Predictor:
 
     def predict(self) -> float:
         """The radius s_t for the next score (the interval is yhat +/- s_t)."""
-        self._step.act()
-        self._radius = float(self._step.action[0])
+        self._radius = self._step.act()
         return self._radius
 
     def interval(self, yhat: float) -> tuple[float, float]:
@@ -65,7 +64,12 @@ class Predictor:
         """Learn from the score of the round just predicted (NaN: skipped with a warning)."""
         if self._radius is None:
             raise ParameterError("Predictor", "update", score, "a call after predict() (one update per prediction)")
-        value = float(score)
+        try:
+            value = float(score) if np.ndim(score) == 0 else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None:
+            raise ParameterError("Predictor", "score", score, "one number >= 0 (or NaN for a missing observation)")
         if math.isnan(value):
             self.skipped += 1
             warnings.warn(f"score is NaN: skipped ({self.skipped} skipped so far)", MissingScoreWarning, stacklevel=2)
@@ -73,5 +77,5 @@ class Predictor:
             return
         if not math.isfinite(value) or value < 0:
             raise ParameterError("Predictor", "score", score, "a finite number >= 0 (or NaN for a missing observation)")
-        self._step.update(int(self._step.action[0]), np.array([value]))
+        self._step.update(self._radius, np.array([value]))
         self._radius = None

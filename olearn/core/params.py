@@ -43,8 +43,8 @@ class Param:
         elif self.kind == "bool":
             text = "True or False"
         else:
-            lo = "(" if self.open_low else "["
-            hi = ")" if self.open_high else "]"
+            lo = "(" if self.open_low or math.isinf(self.low) else "["
+            hi = ")" if self.open_high or math.isinf(self.high) else "]"
             rng = f"{lo}{self.low:g}, {self.high:g}{hi}"
             if self.kind == "int":
                 text = f"an integer in {rng}"

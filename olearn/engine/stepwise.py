@@ -52,6 +52,7 @@ class Stepwise:
             kernels = tuple(cpu.compile_kernel(k) for k in kernels)
         self._init, self._act, self._update = kernels
         self._acted = None
+        self._radius = learner.type.kind == "scores"  # a conformal method: the action is a radius, not an arm
         with np.errstate(over="ignore"):
             self._init(self.state, self.params, self.seed)
         if state is not None:
@@ -61,18 +62,18 @@ class Stepwise:
                                      f"{size} finite numbers: a row of Result.states of this learner")
             self.state[:] = given
 
-    def act(self, obs=None) -> int:
-        """The arm to play this round (the context ``obs`` if the learner uses one)."""
+    def act(self, obs=None) -> int | float:
+        """The arm to play this round (the context ``obs`` if the learner uses one); a conformal method's radius."""
         if obs is not None:
             self.obs[:] = obs
         with np.errstate(over="ignore"):
             self._act(self.state, self.params, self.obs, self.t, self.seed, self.action)
         self._acted = self.action.copy()
-        return int(self.action[0])
+        return float(self.action[0]) if self._radius else int(self.action[0])
 
     def update(self, action: int, loss) -> None:
         """Feed back the loss of ``action`` (bandit) or the loss vector of all arms (full information)."""
-        if self._acted is None or int(self._acted[0]) != int(action):
+        if self._acted is None or (not self._radius and int(self._acted[0]) != int(action)):
             raise ParameterError("stepwise", "action", action, "the arm returned by the last act()")
         loss_arr = np.atleast_1d(np.asarray(loss, dtype=float))
         if loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
