@@ -99,6 +99,9 @@ class ShiftedLaplacian:
         if variance not in self.BETA:
             raise ParameterError("shifted_laplacian", "variance", variance, "'high' (Beta(0.5, 1.5)) or 'low' (Beta(2, 6))")
         n_instances = check_integer("shifted_laplacian", "n_instances", n_instances, 1)
+        # A + c I stays positive definite for every c >= -0.15 only while lambda_min(A) = 4 (1 - cos(pi / (grid + 1))) > 0.15
+        grid = check_integer("shifted_laplacian", "grid", grid, 1, 10,
+                             meaning="interior points per side; larger grids make A - 0.15 I indefinite")
         self.base = laplacian_2d(grid)
         self.variance, self.grid, self.seed = variance, grid, seed
         n = self.base.shape[0]
@@ -116,6 +119,8 @@ class ShiftedLaplacian:
         return self.contexts.size
 
     def __getitem__(self, t):
+        if isinstance(t, slice):
+            return SystemList(self[i] for i in range(*t.indices(len(self))))
         return System((self.base + self.contexts[t] * self._eye).tocsr(), self.rhs[t], float(self.contexts[t]))
 
     def __iter__(self):

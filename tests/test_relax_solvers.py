@@ -1,9 +1,10 @@
 """SOR and SSOR-PCG against plain SciPy implementations of the same iterations; bad input; the cap.
 
 Reference SOR: x <- x + (D / omega + L)^{-1} (b - A x) with SciPy's dense triangular solve,
-stopping after the first iteration with ||b - A x|| < tol ||b||.  Reference SSOR-PCG:
-``scipy.sparse.linalg.cg`` with the SSOR preconditioner applied through SciPy's sparse
-triangular solves, iterations counted by its callback.
+stopping after the first iteration with ||b - A x|| < tol ||b - A x0|| (the authors' sor.m).
+Reference SSOR-PCG: ``scipy.sparse.linalg.cg`` with the authors' preconditioner
+M = (D + omega L)^T D^{-1} (D + omega L) / (omega (2 - omega)) (their ssor_pcg.m) applied through
+SciPy's sparse triangular solves, iterations counted by its callback.
 """
 import math
 
@@ -17,28 +18,27 @@ from environments.linear_systems import HeatEquation, laplacian_2d, shifted_lapl
 from olearn import ParameterError, relax
 
 
-def scipy_sor(A, b, omega, tol=1e-8, max_iter=10_000):
+def scipy_sor(A, b, omega, tol=1e-8, max_iter=10_000, x0=None):
     A = A.toarray()
     M = np.diag(np.diag(A) / omega) + np.tril(A, -1)
-    x = np.zeros_like(b)
-    r = b.copy()
-    bnorm = np.linalg.norm(b)
+    x = np.zeros_like(b) if x0 is None else x0.copy()
+    r = b - A @ x
+    norm0 = np.linalg.norm(r)
     for k in range(1, max_iter + 1):
         x = x + sla.solve_triangular(M, r, lower=True)
         r = b - A @ x
-        if np.linalg.norm(r) < tol * bnorm:
+        if np.linalg.norm(r) < tol * norm0:
             return k, x
     return max_iter, x
 
 
 def scipy_ssor_pcg(A, b, omega, x0, tol=1e-8, max_iter=10_000):
     D = sp.diags(A.diagonal())
-    lower = (D + omega * sp.tril(A, -1)).tocsr()
-    upper = (D + omega * sp.triu(A, 1)).tocsr()
+    X = (D + omega * sp.tril(A, -1)).tocsr()  # M = X^T D^{-1} X / (omega (2 - omega))
 
     def apply(r):
-        y = spla.spsolve_triangular(lower, omega * (2 - omega) * r, lower=True)
-        return spla.spsolve_triangular(upper, D @ y, lower=False)
+        y = spla.spsolve_triangular(X.T.tocsr(), omega * (2 - omega) * r, lower=False)
+        return spla.spsolve_triangular(X, D @ y, lower=True)
 
     count = []
     x, status = spla.cg(A, b, x0=x0.copy(), rtol=tol, atol=0.0, maxiter=max_iter,
@@ -66,6 +66,19 @@ def test_sor_iterations_equal_scipy_reference_on_the_shifted_laplacian_family():
     diffs = np.array(diffs)
     assert np.all(np.abs(diffs) <= 1), diffs  # one iteration where the stopping test sits on a rounding boundary
     assert np.mean(diffs == 0) >= 0.9, diffs
+
+
+def test_warm_started_sor_stops_relative_to_its_first_residual():
+    """The authors' rule ||r_k|| < tol ||r_0||: a start near the solution still gains a factor tol."""
+    A = (laplacian_2d(10) + 0.1 * sp.identity(100)).tocsr()
+    b = shifted_laplacian(1, seed=5).rhs[0]
+    exact = spla.spsolve(A.tocsc(), b)
+    for x0 in (exact + 1e-6 * np.random.default_rng(0).normal(size=100), np.ones(100)):
+        for w in (1.0, 1.5, 1.9):
+            x, info = relax.sor(A, b, omega=w, x0=x0)
+            k_ref, x_ref = scipy_sor(A, b, w, x0=x0)
+            assert abs(info["iterations"] - k_ref) <= 1 and info["iterations"] > 10
+            assert info["residual"] < 1e-8 and np.linalg.norm(b - A @ x) < 1e-8 * np.linalg.norm(b - A @ x0)
 
 
 def test_iteration_counts_span_the_expected_range():
@@ -99,6 +112,27 @@ def test_ssor_pcg_matches_scipy_cg_warm_started(omega):
     x, info = relax.ssor_pcg(A, b, omega=omega)
     k_ref, _, _ = scipy_ssor_pcg(A, b, omega, np.zeros(100))
     assert abs(info["iterations"] - k_ref) <= 1
+
+
+@pytest.mark.parametrize("omega", [0.7, 1.0, 1.6])
+def test_ssor_preconditioner_is_the_authors(omega):
+    """z = M^{-1} r with M = X^T D^{-1} X / (omega (2 - omega)), X = D + omega L, as a dense solve.  The
+    other SSOR order, X D^{-1} X^T, is a different matrix on a non-symmetric grid numbering."""
+    from olearn.relax.solvers import ssor_apply
+
+    A = HeatEquation(nx=6, steps=1).system(0, HeatEquation(nx=6, steps=1).initial()).A.tocsr()
+    A = (A + sp.random(25, 25, density=0.1, random_state=1) + sp.random(25, 25, density=0.1, random_state=1).T).tocsr()
+    A.sort_indices()
+    dense = A.toarray()
+    D = np.diag(np.diag(dense))
+    X = D + omega * np.tril(dense, -1)
+    M = X.T @ np.linalg.inv(D) @ X / (omega * (2 - omega))
+    r = np.random.default_rng(2).normal(size=25)
+    z = np.empty(25)
+    ssor_apply(A.indptr, A.indices, A.data, A.diagonal(), omega, r, z)
+    np.testing.assert_allclose(z, np.linalg.solve(M, r), rtol=1e-10)
+    other = X @ np.linalg.inv(D) @ X.T / (omega * (2 - omega))
+    assert not np.allclose(z, np.linalg.solve(other, r), rtol=1e-6)
 
 
 def test_exact_warm_start_costs_zero_iterations():
@@ -154,3 +188,43 @@ def test_bad_input_is_one_clear_error(solve, kwargs, name):
 def test_zero_diagonal_error_names_the_entry():
     with pytest.raises(ParameterError, match=r"A\[1, 1\] = 0.*diagonal"):
         relax.sor(sp.diags([1.0, 0.0, 2.0]).tocsr(), np.ones(3))
+
+
+def test_the_callers_matrix_is_left_as_given():
+    """A CSR matrix with unsorted indices and duplicates is canonicalised on a copy: another matrix
+    sharing its index arrays, and the matrix itself, keep their entries."""
+    indptr, indices = np.array([0, 3, 5]), np.array([1, 0, 1, 1, 0])
+    A = sp.csr_matrix((np.array([1.0, 5.0, 1.0, 6.0, 2.0]), indices, indptr), shape=(2, 2))  # [[5, 2], [2, 6]]
+    B = sp.csr_matrix((np.array([9.0, 1.0, 1.0, 3.0, 1.0]), indices, indptr), shape=(2, 2))
+    before_A, before_B = A.toarray().copy(), B.toarray().copy()
+    data_A = A.data.copy()
+    for solve in (relax.sor, relax.ssor_pcg):
+        x, info = solve(A, np.ones(2), omega=1.2)
+        np.testing.assert_allclose(np.array([[5.0, 2.0], [2.0, 6.0]]) @ x, 1.0, atol=1e-7)
+    np.testing.assert_array_equal(A.toarray(), before_A)
+    np.testing.assert_array_equal(B.toarray(), before_B)
+    np.testing.assert_array_equal(A.data, data_A)
+    np.testing.assert_array_equal(A.indices, indices)
+
+
+@pytest.mark.parametrize("solve", [relax.sor, relax.ssor_pcg])
+def test_zero_right_hand_side_from_a_nonzero_start(solve):
+    """A x = 0 has x = 0: SSOR-PCG returns it at once (MATLAB's pcg), SOR converges to it relative to r_0."""
+    A = (laplacian_2d(10) + 0.1 * sp.identity(100)).tocsr()
+    x, info = solve(A, np.zeros(100), omega=1.5, x0=np.ones(100))
+    assert info["converged"] and info["iterations"] < 200
+    assert np.abs(x).max() < 1e-7
+
+
+def test_ssor_pcg_refuses_a_matrix_that_is_not_spd():
+    nonsym = sp.csr_matrix(np.array([[4.0, 1.0, 0.0], [0.0, 4.0, 1.0], [1.0, 0.0, 4.0]]))
+    with pytest.raises(ParameterError, match=r"'A'.*A - A\^T.*symmetric positive definite"):
+        relax.ssor_pcg(nonsym, np.ones(3))
+    assert relax.sor(nonsym, np.ones(3))[1]["converged"]  # SOR needs no symmetry
+    indefinite = (laplacian_2d(10) - 0.5 * sp.identity(100)).tocsr()  # lambda_min = 0.162 - 0.5 < 0
+    with pytest.raises(ParameterError, match=r"'A'.*p\^T A p <= 0"):
+        relax.ssor_pcg(indefinite, np.ones(100), omega=1.0)
+    with pytest.raises(ParameterError, match=r"systems\[1\]\.A"):
+        from environments.linear_systems import System
+        relax.cost_table([System(GOOD, np.ones(9), 0.0), System(indefinite, np.ones(100), 0.0)], [1.0, 1.5],
+                         solver="ssor_pcg")

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 import olearn
-from environments.linear_systems import HeatEquation, SystemList, shifted_laplacian, systems
+from environments.linear_systems import HeatEquation, SystemList, laplacian_2d, shifted_laplacian, systems
 from olearn import ParameterError, relax
 
 GRID = relax.omega_grid(1.0, 1.95, 6)
@@ -106,6 +106,19 @@ def test_heat_direct_solve_and_crank_nicolson_system():
     assert heat.contexts().min() >= 0.0 and heat.contexts().max() <= 10.0
 
 
+def test_shifted_laplacian_refuses_a_grid_whose_shifts_are_indefinite_and_slices():
+    """lambda_min of the 5-point Laplacian on a g x g grid is 4 (1 - cos(pi / (g + 1))): 0.162 at g = 10 and
+    0.115 at g = 12, below the largest shift 0.15."""
+    assert np.linalg.eigvalsh((laplacian_2d(10) - 0.15 * sp.identity(100)).toarray()).min() > 0
+    assert np.linalg.eigvalsh((laplacian_2d(11) - 0.15 * sp.identity(121)).toarray()).min() < 0
+    with pytest.raises(ParameterError, match="'grid'.*\\[1, 10\\]"):
+        shifted_laplacian(3, grid=11)
+    seq = shifted_laplacian(6, seed=1)
+    part = seq[2:5]
+    assert len(part) == 3 and np.array_equal(part.contexts, seq.contexts[2:5])
+    assert (part[0].A != seq[2].A).nnz == 0 and np.array_equal(part[0].b, seq[2].b)
+
+
 def test_user_systems_and_their_errors():
     A = sp.diags([-1.0, 3.0, -1.0], [-1, 0, 1], shape=(5, 5))
     seq = systems([(A, np.ones(5), 0.2), (A, np.arange(5.0), 0.4)])
@@ -148,6 +161,26 @@ def test_omega_tuner_bad_input_loses_nothing(seq):
         relax.OmegaTuner("chebcb")
     with pytest.raises(ParameterError, match="omegas"):
         relax.OmegaTuner("tsallis_inf", omegas=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("method", ["tsallis_inf_cb", "chebcb", "tsallis_inf"])
+def test_a_failed_solve_leaves_the_tuner_as_it_was(seq, method):
+    """A solve that raises after the learner acted (SSOR-PCG on an indefinite matrix) restores the
+    learner's state: the later choices equal those of a run that never saw the bad system."""
+    bad = (laplacian_2d(10) - 0.5 * sp.identity(100)).tocsr()
+    runs = []
+    for with_error in (False, True):
+        tuner = relax.OmegaTuner(method, omegas=GRID, context_range=(-0.15, 0.65), solver="ssor_pcg", seed=3,
+                                 backend="python")
+        for t in range(12):
+            s = seq[t]
+            if with_error and t in (4, 8):
+                with pytest.raises(ParameterError, match="p\\^T A p"):
+                    tuner.solve(bad, np.ones(100), context=s.context)
+            tuner.solve(s.A, s.b, context=s.context)
+        runs.append((tuner.arms, tuner.iterations, tuner.learner.state.copy()))
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1]
+    np.testing.assert_array_equal(runs[0][2], runs[1][2])
 
 
 def _run_figure_script(stem, out):

@@ -23,7 +23,7 @@ SOLVERS = ("sor", "ssor_pcg")
 
 
 @numba.njit(parallel=True, cache=True)
-def _solve_all(kind, indptr, indices, data, diag, b, x0, row_off, nnz_off, omegas, tol, max_iter, costs, converged):
+def _solve_all(kind, indptr, indices, data, diag, b, x0, row_off, nnz_off, omegas, tol, max_iter, costs, status):
     """costs[s, k] = iterations of solver ``kind`` (0 SOR, 1 SSOR-PCG) on instance s with omega omegas[s, k]."""
     n_sys, n_om = omegas.shape
     for job in prange(n_sys * n_om):
@@ -36,20 +36,19 @@ def _solve_all(kind, indptr, indices, data, diag, b, x0, row_off, nnz_off, omega
         ip = indptr[r0 + s : r1 + s + 1]
         x = x0[r0:r1].copy()
         if kind == 0:
-            it, _, ok = solvers.sor_csr(ip, indices[p0:p1], data[p0:p1], diag[r0:r1], b[r0:r1], x, omegas[s, k], tol, max_iter)
+            it, _, st = solvers.sor_csr(ip, indices[p0:p1], data[p0:p1], diag[r0:r1], b[r0:r1], x, omegas[s, k], tol, max_iter)
         else:
-            it, _, ok = solvers.ssor_pcg_csr(ip, indices[p0:p1], data[p0:p1], diag[r0:r1], b[r0:r1], x, omegas[s, k], tol, max_iter)
+            it, _, st = solvers.ssor_pcg_csr(ip, indices[p0:p1], data[p0:p1], diag[r0:r1], b[r0:r1], x, omegas[s, k], tol, max_iter)
         costs[s, k] = it
-        converged[s, k] = ok
+        status[s, k] = st
 
 
-def _pack(chunk):
+def _pack(chunk, solver):
     """Concatenate the CSR arrays, diagonals, right-hand sides and starts of a list of systems."""
     parts = {"indptr": [], "indices": [], "data": [], "diag": [], "b": [], "x0": []}
     rows, nnz = [0], [0]
     for t, s in enumerate(chunk):
-        A, diag, b = validate.csr_system("cost_table", s.A, s.b)
-        x0 = validate.start("cost_table", s.x0 if len(s) > 3 else None, b.size)
+        A, diag, b, x0 = solvers.system("cost_table", solver, s.A, s.b, s.x0 if len(s) > 3 else None)
         parts["indptr"].append(A.indptr.astype(np.int64))
         parts["indices"].append(A.indices.astype(np.int64))
         parts["data"].append(A.data)
@@ -73,15 +72,20 @@ def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=5
     om = np.broadcast_to(om, (n_sys, om.shape[-1])) if om.ndim == 1 else om
     if om.shape[0] != n_sys or not np.all((om > 0.0) & (om < 2.0)):
         raise ParameterError("cost_table", "omegas", omegas, f"numbers in (0, 2): a grid, or one row per system ({n_sys})")
-    costs = np.zeros(om.shape, dtype=np.int64)
-    converged = np.zeros(om.shape, dtype=np.bool_)
+    costs = np.full(om.shape, -1, dtype=np.int64)
+    status = np.full(om.shape, -1, dtype=np.int64)
     kind = SOLVERS.index(solver)
     for lo in range(0, n_sys, chunk):
         hi = min(lo + chunk, n_sys)
-        packed, rows, nnz = _pack([systems[t] for t in range(lo, hi)])
+        packed, rows, nnz = _pack([systems[t] for t in range(lo, hi)], solver)
         _solve_all(kind, packed["indptr"], packed["indices"], packed["data"], packed["diag"], packed["b"], packed["x0"],
-                   rows, nnz, np.ascontiguousarray(om[lo:hi]), tol, max_iter, costs[lo:hi], converged[lo:hi])
-    return costs, converged
+                   rows, nnz, np.ascontiguousarray(om[lo:hi]), tol, max_iter, costs[lo:hi], status[lo:hi])
+        broken = np.argwhere(status[lo:hi] == solvers.BREAKDOWN)
+        if broken.size:
+            t, k = int(broken[0, 0]) + lo, int(broken[0, 1])
+            raise ParameterError("cost_table", f"systems[{t}].A", f"a matrix with p^T A p <= 0 at omega = {om[t, k]:g}",
+                                 "symmetric positive definite matrices (conjugate gradients needs them)")
+    return costs, status == solvers.CONVERGED
 
 
 @dataclass

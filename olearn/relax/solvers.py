@@ -9,14 +9,20 @@ one iteration is ``x <- x + (D / omega + L)^{-1} (b - A x)``, computed in place 
     x_i <- x_i + omega * (b_i - sum_j a_ij x_j) / a_ii
 
 (entries ``j < i`` already updated).  It stops after the first iteration ``k`` with
-``||b - A x_k|| < tol * ||b||`` (the paper's ``||r_k|| / ||r_0||`` for ``x_0 = 0``), or at ``max_iter``;
-the residual after a sweep is formed from the sweep's own row residuals and steps (see
-:func:`residual_after_sweep`), which reads only the upper triangle of A.
+``||r_k|| < tol * ||r_0||``, ``r_k = b - A x_k`` (the authors' ``sor.m``; ``||r_0|| = ||b||`` for
+``x_0 = 0``), or at ``max_iter``; the residual after a sweep is formed from the sweep's own row
+residuals and steps (see :func:`residual_after_sweep`), which reads only the upper triangle of A.
 
 SSOR-PCG.  Conjugate gradients preconditioned by
-``M = (D + omega L) D^{-1} (D + omega U) / (omega (2 - omega))`` (``U = L^T`` for symmetric A),
-applied as a forward sweep, a diagonal scaling and a backward sweep; it stops after the first
-iteration with ``||r_k|| < tol * ||b||`` (recursively updated residual, as SciPy's ``cg``).
+``M = (D + omega L)^T D^{-1} (D + omega L) / (omega (2 - omega)) = (D + omega U) D^{-1} (D + omega L) / (omega (2 - omega))``
+for symmetric A (the authors' ``ssor_pcg.m``, MATLAB ``pcg`` with the factors ``X^T D^{-1}`` and
+``X / (omega (2 - omega))``, ``X = D + omega L``), applied as a backward sweep, a diagonal scaling and
+a forward sweep.  It stops after the first iteration with ``||r_k|| < tol * ||b||`` (recursively
+updated residual, as MATLAB's ``pcg`` and SciPy's ``cg``); ``b = 0`` gives ``x = 0`` at once, as in
+MATLAB.  ``p^T A p <= 0`` (A not positive definite) stops it with the status ``BREAKDOWN``.
+
+Kernels return ``(iterations, residual norm, status)`` with status ``CONVERGED``, ``CAPPED``
+(``iterations = max_iter``) or ``BREAKDOWN``.
 
 The ``*_csr`` kernels take the CSR arrays and a preallocated solution vector; :func:`sor` and
 :func:`ssor_pcg` are the shells that validate, convert and allocate.
@@ -28,7 +34,10 @@ import math
 import numba
 import numpy as np
 
+from olearn.core.errors import ParameterError
 from olearn.relax import validate
+
+CONVERGED, CAPPED, BREAKDOWN = 0, 1, 2
 
 
 @numba.njit(cache=True)
@@ -96,14 +105,13 @@ def residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step
 def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
     """SOR from the start ``x`` (overwritten with the result).
 
-    Returns ``(iterations, final residual norm, converged)``; a solve that hits the cap returns
-    ``max_iter`` with ``converged = False``.  ``indices`` must be sorted within each row.
+    Returns ``(iterations, final residual norm, status)``; a solve that hits the cap returns
+    ``max_iter`` with status ``CAPPED``.  ``indices`` must be sorted within each row.
     """
-    bnorm = math.sqrt(np.sum(b * b))
-    threshold = tol * bnorm
     rnorm = residual_norm(indptr, indices, data, b, x)
-    if rnorm < threshold or rnorm == 0.0:
-        return 0, rnorm, True
+    threshold = tol * rnorm
+    if rnorm == 0.0:
+        return 0, rnorm, CONVERGED
     inv_diag = 1.0 / diag
     upper = upper_starts(indptr, indices)
     row_residual = np.empty(b.size)
@@ -112,29 +120,29 @@ def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
         sor_sweep(indptr, indices, data, inv_diag, b, x, omega, row_residual, step)
         rnorm = residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step)
         if rnorm < threshold:
-            return k, rnorm, True
-    return max_iter, rnorm, False
+            return k, rnorm, CONVERGED
+    return max_iter, rnorm, CAPPED
 
 
 @numba.njit(cache=True)
 def ssor_apply(indptr, indices, data, diag, omega, r, z):
-    """z = M^{-1} r for M = (D + omega L) D^{-1} (D + omega U) / (omega (2 - omega))."""
+    """z = M^{-1} r = omega (2 - omega) (D + omega L)^{-1} D (D + omega U)^{-1} r."""
     n = r.size
     c = omega * (2.0 - omega)
-    for i in range(n):  # (D + omega L) y = c r
+    for i in range(n - 1, -1, -1):  # (D + omega U) y = c r
         s = c * r[i]
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            if j < i:
+            if j > i:
                 s -= omega * data[p] * z[j]
         z[i] = s / diag[i]
     for i in range(n):  # y <- D y
         z[i] *= diag[i]
-    for i in range(n - 1, -1, -1):  # (D + omega U) z = y
+    for i in range(n):  # (D + omega L) z = y
         s = z[i]
         for p in range(indptr[i], indptr[i + 1]):
             j = indices[p]
-            if j > i:
+            if j < i:
                 s -= omega * data[p] * z[j]
         z[i] = s / diag[i]
 
@@ -143,7 +151,11 @@ def ssor_apply(indptr, indices, data, diag, omega, r, z):
 def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
     """SSOR-preconditioned CG from the start ``x`` (overwritten); returns like :func:`sor_csr`."""
     n = b.size
-    threshold = tol * math.sqrt(np.sum(b * b))
+    bnorm = math.sqrt(np.sum(b * b))
+    if bnorm == 0.0:  # A x = 0: x = 0 (MATLAB's pcg returns it without iterating)
+        x[:] = 0.0
+        return 0, 0.0, CONVERGED
+    threshold = tol * bnorm
     r = np.empty(n)
     for i in range(n):
         s = b[i]
@@ -151,8 +163,8 @@ def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
             s -= data[p] * x[indices[p]]
         r[i] = s
     rnorm = math.sqrt(np.sum(r * r))
-    if rnorm < threshold or rnorm == 0.0:
-        return 0, rnorm, True
+    if rnorm < threshold:
+        return 0, rnorm, CONVERGED
     z = np.empty(n)
     q = np.empty(n)
     ssor_apply(indptr, indices, data, diag, omega, r, z)
@@ -164,39 +176,59 @@ def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
             for p in range(indptr[i], indptr[i + 1]):
                 s += data[p] * p_dir[indices[p]]
             q[i] = s
-        alpha = rz / np.sum(p_dir * q)
+        curvature = np.sum(p_dir * q)
+        if not curvature > 0.0:  # p^T A p <= 0: A is not positive definite
+            return k - 1, rnorm, BREAKDOWN
+        alpha = rz / curvature
         for i in range(n):
             x[i] += alpha * p_dir[i]
             r[i] -= alpha * q[i]
         rnorm = math.sqrt(np.sum(r * r))
         if rnorm < threshold:
-            return k, rnorm, True
+            return k, rnorm, CONVERGED
         ssor_apply(indptr, indices, data, diag, omega, r, z)
         rz_new = np.sum(r * z)
+        if not rz_new > 0.0:  # r^T M^{-1} r <= 0 with r != 0: M, hence A, is not positive definite
+            return k, rnorm, BREAKDOWN
         beta = rz_new / rz
         rz = rz_new
         for i in range(n):
             p_dir[i] = z[i] + beta * p_dir[i]
-    return max_iter, rnorm, False
+    return max_iter, rnorm, CAPPED
 
 
 KERNELS = {"sor": sor_csr, "ssor_pcg": ssor_pcg_csr}
 
 
+def system(owner, name, A, b, x0=None):
+    """The checked inputs of a solve: ``(A, diag, b, x)``, ``A`` canonical CSR, ``x`` a fresh start.
+
+    ParameterError (from ``owner``) for a bad matrix, right-hand side or start, and for a
+    non-symmetric ``A`` with solver ``name`` = ``ssor_pcg``.
+    """
+    A, diag, b = validate.csr_system(owner, A, b)
+    if name == "ssor_pcg":
+        validate.symmetric(owner, A)
+    return A, diag, b, validate.start(owner, x0, b.size)
+
+
 def _solve(name, A, b, omega, tol, max_iter, x0):
-    A, diag, b = validate.csr_system(name, A, b)
+    A, diag, b, x = system(name, name, A, b, x0)
     omega = validate.omega(name, omega)
     tol = validate.tolerance(name, tol)
     max_iter = validate.max_iterations(name, max_iter)
-    x = validate.start(name, x0, b.size)
-    iterations, rnorm, converged = KERNELS[name](A.indptr, A.indices, A.data, diag, b, x, omega, tol, max_iter)
-    bnorm = float(np.linalg.norm(b))
+    reference = residual_norm(A.indptr, A.indices, A.data, b, x) if name == "sor" else float(np.linalg.norm(b))
+    iterations, rnorm, status = KERNELS[name](A.indptr, A.indices, A.data, diag, b, x, omega, tol, max_iter)
+    if status == BREAKDOWN:
+        raise ParameterError(name, "A", f"a matrix with p^T A p <= 0 after {iterations} conjugate-gradient iterations",
+                             "a symmetric positive definite matrix (conjugate gradients needs one)")
     info = {
         "iterations": int(iterations),
-        "converged": bool(converged),
+        "converged": status == CONVERGED,
         "omega": omega,
-        "residual": float(rnorm / bnorm) if bnorm > 0 else 0.0,
-        "message": "converged" if converged else f"stopped at the iteration cap max_iter={max_iter} before reaching tol={tol:g}",
+        "residual": float(rnorm / reference) if reference > 0 else 0.0,
+        "message": "converged" if status == CONVERGED
+        else f"stopped at the iteration cap max_iter={max_iter} before reaching tol={tol:g}",
     }
     return x, info
 
@@ -205,8 +237,8 @@ def sor(A, b, omega: float = 1.0, tol: float = 1e-8, max_iter: int = 10_000, x0=
     """Solve ``A x = b`` by SOR with relaxation ``omega`` (forward sweep, see the module docstring).
 
     Returns ``(x, info)``: ``info['iterations']`` (the cost; ``max_iter`` when the cap is hit),
-    ``info['converged']``, ``info['omega']``, ``info['residual']`` (``||b - Ax|| / ||b||``) and
-    ``info['message']``.
+    ``info['converged']``, ``info['omega']``, ``info['residual']`` (``||b - Ax|| / ||b - A x0||``, the
+    ratio the stopping rule tests) and ``info['message']``.
 
     >>> import scipy.sparse as sp, numpy as np
     >>> A = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(5, 5), format="csr")
@@ -220,6 +252,8 @@ def sor(A, b, omega: float = 1.0, tol: float = 1e-8, max_iter: int = 10_000, x0=
 def ssor_pcg(A, b, omega: float = 1.0, tol: float = 1e-8, max_iter: int = 10_000, x0=None):
     """Solve ``A x = b`` (A symmetric positive definite) by SSOR-preconditioned conjugate gradients.
 
-    Same return values as :func:`sor`; ``x0`` warm-starts the iteration.
+    Same return values as :func:`sor`, with ``info['residual'] = ||b - Ax|| / ||b||``; ``x0`` warm-starts
+    the iteration.  A non-symmetric ``A``, or one whose curvature p^T A p is not positive along a search
+    direction, raises a ParameterError naming ``A``.
     """
     return _solve("ssor_pcg", A, b, omega, tol, max_iter, x0)

@@ -102,20 +102,25 @@ class OmegaTuner:
         """Solve ``A x = b`` with the omega the learner picks; returns ``(x, info)``.
 
         ``info`` has ``omega``, ``arm``, ``iterations`` (the loss fed back), ``converged`` and
-        ``residual``.  Bad input raises before the learner acts, so nothing is lost.
+        ``residual``.  Bad input raises before the learner acts, and a solve that fails (SSOR-PCG on a
+        matrix that is not positive definite) puts the learner's state back as it was: nothing is lost.
         """
-        A, _, b = validate.csr_system("OmegaTuner", A, b)
+        A, _, b, _ = solvers.system("OmegaTuner", self.solver, A, b, x0)
         c = self._context(context)
         if x0 is None and self.warm_start and self._last_x is not None and self._last_x.size == b.size:
             x0 = self._last_x
-        x0 = validate.start("OmegaTuner", x0, b.size)
-        arm = self.learner.act(None if c is None else [c])
-        x, info = self._solve(A, b, omega=float(self.omegas[arm]), tol=self.tol, max_iter=self.max_iter, x0=x0)
+        before = self.learner.state.copy()  # act may write to the state (a bin's round count, ChebCB's features)
+        try:
+            arm = self.learner.act(None if c is None else [c])
+            x, info = self._solve(A, b, omega=float(self.omegas[arm]), tol=self.tol, max_iter=self.max_iter, x0=x0)
+            fixed = np.array([self._solve(A, b, omega=float(w), tol=self.tol, max_iter=self.max_iter, x0=x0)[1]["iterations"]
+                              for w in self.omegas]) if self.compare else None
+        except BaseException:  # e.g. SSOR-PCG breaking down on a matrix that is not positive definite
+            self.learner.state[:] = before
+            raise
         self.learner.update(arm, float(info["iterations"]))
-        if self.compare:
-            self.fixed_costs.append(np.array([
-                self._solve(A, b, omega=float(w), tol=self.tol, max_iter=self.max_iter, x0=x0)[1]["iterations"]
-                for w in self.omegas]))
+        if fixed is not None:
+            self.fixed_costs.append(fixed)
         self.arms.append(arm)
         self.iterations.append(info["iterations"])
         self.contexts.append(np.nan if c is None else c)

@@ -21,8 +21,9 @@ def csr_system(owner: str, A, b):
     A = sp.csr_matrix(A, dtype=np.float64)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ParameterError(owner, "A", f"a {A.shape[0]}x{A.shape[1]} matrix", "a non-empty square matrix")
-    A.sum_duplicates()
-    A.sort_indices()
+    if not A.has_canonical_format:  # duplicates summed and indices sorted, on a copy: the caller's matrix stays as given
+        A = A.copy()
+        A.sum_duplicates()
     if not np.all(np.isfinite(A.data)):
         raise ParameterError(owner, "A", "a matrix with non-finite entries", "a matrix of finite numbers")
     diag = A.diagonal()
@@ -36,6 +37,14 @@ def csr_system(owner: str, A, b):
     if not np.all(np.isfinite(b)):
         raise ParameterError(owner, "b", "a vector with non-finite entries", "a vector of finite numbers")
     return A, np.ascontiguousarray(diag), np.ascontiguousarray(b)
+
+
+def symmetric(owner: str, A) -> None:
+    """A ParameterError unless ``A`` (CSR) is symmetric to rounding (|A - A^T| <= 1e-12 max |A|)."""
+    gap = abs(A - A.T)
+    if gap.nnz and gap.max() > 1e-12 * abs(A).max():
+        raise ParameterError(owner, "A", f"a matrix with max |A - A^T| = {gap.max():g}",
+                             "a symmetric positive definite matrix (conjugate gradients needs one)")
 
 
 def start(owner: str, x0, n: int) -> np.ndarray:
