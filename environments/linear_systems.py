@@ -24,6 +24,7 @@ per-instance best omega of the grid, ``pseudo_regret`` against the best fixed om
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -83,7 +84,8 @@ def systems(items) -> SystemList:
             raise ParameterError("systems", f"items[{t}]", type(item).__name__, "a tuple (A, b[, context[, x0]])")
         A, b, *rest = item
         context = rest[0] if rest else None
-        if context is not None and (isinstance(context, bool) or not np.isfinite(context)):
+        if context is not None and (isinstance(context, (bool, np.bool_)) or not isinstance(context, (numbers.Real, np.ndarray))
+                                    or np.ndim(context) != 0 or not np.isfinite(context)):
             raise ParameterError("systems", f"items[{t}] context", context, "a finite number or None")
         out.append(System(sp.csr_matrix(A, dtype=float), np.asarray(b, dtype=float),
                           None if context is None else float(context), None if len(rest) < 2 else rest[1]))

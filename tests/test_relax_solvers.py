@@ -228,3 +228,23 @@ def test_ssor_pcg_refuses_a_matrix_that_is_not_spd():
         from environments.linear_systems import System
         relax.cost_table([System(GOOD, np.ones(9), 0.0), System(indefinite, np.ones(100), 0.0)], [1.0, 1.5],
                          solver="ssor_pcg")
+
+
+@pytest.mark.parametrize("A, word", [(np.ones((3, 3, 3)), "2-D"), (sp.identity(3, dtype=complex, format="csr"), "real"),
+                                     (np.eye(3) * (4 + 1j), "real")])
+def test_matrix_that_is_not_a_real_2d_one(A, word):
+    with pytest.raises(ParameterError, match=f"'A'.*{word}"):
+        relax.sor(A, np.ones(3))
+
+
+def test_contexts_as_numpy_scalars_and_bad_contexts():
+    from environments.linear_systems import systems
+
+    assert systems([(GOOD, np.ones(9), np.float64(0.3))]).contexts.tolist() == [0.3]
+    with pytest.raises(ParameterError, match="context"):
+        systems([(GOOD, np.ones(9), "0.3")])
+    tuner = relax.OmegaTuner("chebcb", omegas=[1.0, 1.5], context_range=(0.0, 1.0), backend="python")
+    tuner.solve(GOOD, np.ones(9), context=np.array(0.5))
+    assert tuner.contexts == [0.5]
+    with pytest.raises(ParameterError, match="context"):
+        tuner.solve(GOOD, np.ones(9), context=np.array([0.5, 0.6]))

@@ -53,7 +53,8 @@ class OmegaTuner:
     ----------
     method : {"tsallis_inf", "tsallis_inf_cb", "chebcb"}
     omegas : the grid of candidate omegas (default :func:`omega_grid` (1, 1.95, 20))
-    context_range : (low, high) of the scalar context, for the contextual methods
+    context_range : (low, high) of the scalar context, for the contextual methods (a context outside it
+        is treated as the nearest end)
     solver : {"sor", "ssor_pcg"}
     tol, max_iter : the solver's stopping rule (a solve that hits the cap is charged ``max_iter``)
     seed : the learner's seed (its draws are counter-based: the same seed gives the same choices)
@@ -94,7 +95,9 @@ class OmegaTuner:
     def _context(self, context):
         if not self.contextual:
             return None
-        if context is None or isinstance(context, bool) or not isinstance(context, numbers.Real) or not np.isfinite(context):
+        if isinstance(context, np.ndarray) and context.ndim == 0:
+            context = context.item()
+        if context is None or isinstance(context, (bool, np.bool_)) or not isinstance(context, numbers.Real) or not np.isfinite(context):
             raise ParameterError("OmegaTuner", "context", context, f"a finite number (method {self.method!r} uses it)")
         return float(context)
 

@@ -18,6 +18,10 @@ def csr_system(owner: str, A, b):
     """
     if not (sp.issparse(A) or isinstance(A, np.ndarray)):
         raise ParameterError(owner, "A", type(A).__name__, "a square scipy.sparse matrix (or 2-D NumPy array)")
+    if A.ndim != 2:
+        raise ParameterError(owner, "A", f"an array of shape {A.shape}", "a square matrix (2-D)")
+    if np.issubdtype(A.dtype, np.complexfloating):
+        raise ParameterError(owner, "A", f"a matrix of dtype {A.dtype}", "a real matrix (SOR and SSOR-PCG here are real)")
     A = sp.csr_matrix(A, dtype=np.float64)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ParameterError(owner, "A", f"a {A.shape[0]}x{A.shape[1]} matrix", "a non-empty square matrix")
