@@ -254,6 +254,39 @@ def test_cli_rejects_a_bad_config_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_refuses_the_gpu_backend_without_a_gpu_before_writing(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from olearn.backends import gpu
+    from olearn.cli.main import app
+    from olearn.core.errors import BackendUnavailableError
+
+    def no_gpu():
+        raise BackendUnavailableError("backend 'gpu' found no usable CUDA GPU on this machine")
+
+    monkeypatch.setattr(gpu, "check", no_gpu)
+    path = tmp_path / "gpu.toml"
+    path.write_text('[run]\nhorizon = 10\nbackend = "gpu"\nout = "%s"\n[[environments]]\nname = "bernoulli"\n'
+                    'means = [0.2, 0.8]\n[[learners]]\nname = "ucb1"\n' % (tmp_path / "out"))
+    result = CliRunner().invoke(app, ["run", str(path)])
+    assert result.exit_code != 0 and "run.backend" in str(result.exception) and "no usable CUDA GPU" in str(result.exception)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_plot_draws_a_sweep_folder_and_names_an_unknown_metric(small, tmp_path):
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    out = tmp_path / "curve.png"
+    result = CliRunner().invoke(app, ["plot", str(small[0].parent / "reference"), "--metric", "regret", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+    result = CliRunner().invoke(app, ["plot", str(small[0].parent / "reference"), "--metric", "wins"])
+    assert isinstance(result.exception, olearn.ParameterError) and "'metric'" in str(result.exception)
+    assert "regret" in str(result.exception)
+
+
 # ----------------------------------------------------------------- summaries, comparisons, figures
 
 

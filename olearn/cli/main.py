@@ -72,7 +72,12 @@ def demo(
 
     import environments
     import olearn
+    from olearn import backends
+    from olearn.core.errors import check_integer
 
+    check_integer("demo", "seeds", seeds, 1)  # every option checked before the progress display starts
+    check_integer("demo", "horizon", horizon, 1)
+    backends.get(backend)  # an unknown name, or gpu without a GPU: an error now
     start = time.perf_counter()
     env = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
     console.print(f"[bold]olearn demo[/bold]: {env!r}, {seeds:,} seeds x {horizon:,} rounds, backend {backend}")
@@ -178,13 +183,26 @@ def plot(
     metric: str = typer.Option(None, help="metric to draw (default: pseudo_regret if recorded, else regret)"),
     out: Path = typer.Option(None, help="image file (default: RUN_DIR/<metric>.png)"),
 ):
-    """Draw regret curves with 95% bands from a saved run."""
+    """Draw regret curves with 95% bands from a saved run (``olearn demo``, ``Result.save``) or sweep (``olearn run``)."""
+    import pandas as pd
+
     import olearn
+    from olearn.core.errors import ParameterError
     from olearn.plot import regret_curves, save_figure
 
     result = olearn.load(run_dir)
-    metric = metric or ("pseudo_regret" if "pseudo_regret" in result.columns else "regret")
-    path = save_figure(regret_curves(result, metric=metric), out or run_dir / f"{metric}.png")[0]
+    recorded = list(dict.fromkeys(result["metric"].astype(str))) if isinstance(result, pd.DataFrame) else list(result.columns)
+    metric = metric or ("pseudo_regret" if "pseudo_regret" in recorded else "regret")
+    if metric not in recorded:
+        raise ParameterError("plot", "metric", metric, "a metric recorded in this run: " + ", ".join(recorded))
+    target = Path(out or run_dir / f"{metric}.png")
+    if isinstance(result, pd.DataFrame):  # a sweep's tidy table: the sweep's own curves figure
+        from olearn.experiment import figures
+
+        ax = figures.curves(result, figures.check({"kind": "curves", "metric": metric})).axes[0]
+    else:
+        ax = regret_curves(result, metric=metric)
+    path = save_figure(ax, target)[0]
     console.print(f"figure: {path}")
 
 
@@ -201,11 +219,11 @@ def list_registered():
         return f"{p.name}={default!r}"
 
     table = Table(title="learners")
-    for col in ("name", "feedback", "parameters", "what it does"):
+    for col in ("name", "feedback", "parameters", "what it does", "reference"):
         table.add_column(col)
     for name in learners.names():
         t = learners.REGISTRY[name]
-        table.add_row(name, t.feedback, ", ".join(fmt(p) for p in t.params), t.summary)
+        table.add_row(name, t.feedback, ", ".join(fmt(p) for p in t.params), t.summary, t.reference)
     console.print(table)
     table = Table(title="environments")
     for col in ("name", "parameters", "what it is"):
@@ -218,7 +236,8 @@ def list_registered():
 
 @app.command()
 def bench(
-    reference: Path = typer.Option(Path("../shared/bench/reference_ucb.py"), help="hand-written reference kernel"),
+    reference: Path = typer.Option(Path(__file__).resolve().parents[3] / "shared" / "bench" / "reference_ucb.py",
+                                   help="hand-written reference kernel (default: shared/bench beside the repository)"),
     seeds: int = typer.Option(2000),
     horizon: int = typer.Option(10_000),
     all_learners: bool = typer.Option(False, "--all", help="also report every learner's steps/s"),
@@ -243,14 +262,17 @@ def bench(
 
 
 def main():
-    from olearn.core.errors import ParameterError, UnknownNameError
+    from olearn.core.errors import BackendUnavailableError, ParameterError, UnknownNameError
     from olearn.experiment import SweepExistsError
 
     try:
         app()
-    except (ParameterError, UnknownNameError, FileNotFoundError, SweepExistsError) as err:
+    except (ParameterError, UnknownNameError, FileNotFoundError, SweepExistsError, BackendUnavailableError) as err:
         console.print(f"[red]error:[/red] {err}")
         sys.exit(2)
+    except OSError as err:  # e.g. a --scheduler address where no scheduler answers
+        console.print(f"[red]error:[/red] {err}")
+        sys.exit(1)
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")
         sys.exit(130)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, UnknownNameError
+from olearn.core.errors import BackendUnavailableError, ParameterError, UnknownNameError
 
 RUN_KEYS = ("horizon", "seeds", "backend", "checkpoints", "metrics", "delay", "chunk_seeds", "out", "plot_metric")
 TOP_KEYS = ("run", "environment", "environments", "learners", "figures")
@@ -242,6 +242,13 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     backend = run.get("backend", "cpu")
     if backend not in backends.NAMES:
         raise ConfigError(source, "run.backend", backend, ", ".join(backends.NAMES))
+    if backend == "gpu":
+        from olearn.backends import gpu  # noqa: PLC0415
+
+        try:
+            gpu.check()  # before any file of the sweep is written
+        except BackendUnavailableError as err:
+            raise ConfigError(source, "run.backend", backend, f"a backend this machine can run ({err})") from None
     seeds = wrap("run.seeds", _seed_array, run.get("seeds", 100))
     chunk = run.get("chunk_seeds", DEFAULT_CHUNK_SEEDS)
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
