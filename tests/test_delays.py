@@ -163,3 +163,12 @@ def test_delayed_trajectory_matches_reference(name, params):
                                                       delays=_delay_values(delay, seed))
             np.testing.assert_array_equal(res.actions[0, j], actions, err_msg=f"{name}, {dname} delay, seed {seed}")
             np.testing.assert_array_equal(res.losses[0, j], losses)
+
+
+def test_a_learner_that_needs_same_round_feedback_refuses_a_delay():
+    import environments
+
+    env = environments.make("sea_quadratic", dim=2)
+    with pytest.raises(olearn.ParameterError, match="'delay'.*sea_ensemble"):
+        olearn.run(olearn.make("sea_ensemble"), env, horizon=20, seeds=1, delay=olearn.delays.fixed(5))
+    olearn.run(olearn.make("sea_ensemble"), env, horizon=20, seeds=1, delay=0)  # no delay: runs

@@ -12,7 +12,7 @@ from olearn.core.kernel import kernel
 
 def test_radius_must_be_positive():
     for r in (0.0, -1.0):
-        with pytest.raises(olearn.ParameterError, match="'radius'.*allowed: a finite number in \\(0, inf\\]"):
+        with pytest.raises(olearn.ParameterError, match="'radius'.*allowed: a finite number in \\(0, inf\\)"):
             environments.make("sea_quadratic", radius=r)
 
 

@@ -227,3 +227,28 @@ def test_a_norm_projection_matches_an_independent_solver(domain):
         out, chol, scratch = np.zeros(d), np.zeros(d * d), np.zeros(d)
         metric_projection.a_norm_project(dom, r, d, A.ravel().copy(), y.copy(), chol, scratch, out)
         np.testing.assert_allclose(out, ref.a_norm_project(dom, r, A, y), rtol=1e-9, atol=1e-10, err_msg=f"trial {trial}")
+
+
+@pytest.mark.parametrize("y, expected", [
+    ([1e17, 0.0, 0.0], [1.0, 0.0, 0.0]),          # max y beyond 2^52 r: the bisection's support rounds away
+    ([1e17, 0.0, 1e17], [0.5, 0.0, 0.5]),
+    ([0.3, 0.1, 0.2], [0.3 + 0.4 / 3, 0.1 + 0.4 / 3, 0.2 + 0.4 / 3]),
+])
+def test_simplex_projection_of_huge_points(y, expected):
+    from olearn.engine import domains
+
+    out = np.zeros(3)
+    domains.project(domains.SIMPLEX, 1.0, 3, np.array(y), out)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_ball_projection_when_the_squared_norm_overflows():
+    import warnings
+
+    from olearn.engine import domains
+
+    out = np.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the python backend's first pass overflows, by design
+        domains.project(domains.BALL, 2.0, 2, np.array([3e200, -4e200]), out)
+    np.testing.assert_allclose(out, [1.2, -1.6], rtol=1e-12)

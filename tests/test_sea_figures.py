@@ -45,7 +45,7 @@ def test_final_regret_is_near_linear_in_the_variation_and_ogd_fixed_keeps_a_floo
     assert at_zero["optimistic_omd"] < 1.5 and at_zero["ogd (fixed)"] > 0.9 * np.sqrt(T) / 4, at_zero
 
 
-def test_strongly_convex_optimistic_flat_while_ogd_grows_like_log_t():
+def test_strongly_convex_optimistic_does_not_grow_while_ogd_grows_like_log_t():
     data = F.strongly_convex(horizon=3000, seeds=2, backend="python", period=300)
     ogd = data["ogd (1/(lam t))"]
     omd = data["optimistic_omd (c/(lam t))"]

@@ -1,4 +1,5 @@
-"""Figure (c): strongly convex quadratics with rare switches: optimistic OMD stays flat, OGD 1/(lam t) grows like log T.
+"""Figure (c): strongly convex quadratics with rare switches: optimistic OMD's regret does not grow (it turns
+negative: tracking the switching centre beats the best fixed point), OGD 1/(lam t) grows like log T.
 
 olearn run experiments/sea/strongly_convex.toml   (or: python experiments/sea/strongly_convex.py [--small] [--out DIR])
 """

@@ -75,6 +75,7 @@ class LearnerType:
     action_dim: int = 1
     test_params: tuple = ({},)
     kind: str = "arms"  # the problem kind it plays (see olearn.engine.problems)
+    delayable: bool = True  # False: update reads what act left in the state, so feedback must not be delayed
 
     def make(self, **values) -> "Learner":
         fixed, axes = _grid_axes(self.name, self.params, values)

@@ -58,7 +58,16 @@ def project(code, r, d, y, out):
             norm2 += y[i] * y[i]
         scale = 1.0
         if norm2 > r * r:
-            scale = r / math.sqrt(norm2)
+            if math.isinf(norm2):  # ||y||^2 overflows: measure y / max|y_i| instead
+                big = 0.0
+                for i in range(d):
+                    big = max(big, abs(y[i]))
+                norm2 = 0.0
+                for i in range(d):
+                    norm2 += (y[i] / big) * (y[i] / big)
+                scale = (r / big) / math.sqrt(norm2)
+            else:
+                scale = r / math.sqrt(norm2)
         for i in range(d):
             out[i] = y[i] * scale
     elif code == BOX:
@@ -85,9 +94,17 @@ def project(code, r, d, y, out):
             if y[i] > lo:
                 total += y[i]
                 count += 1
-        tau = (total - r) / count
-        for i in range(d):
-            out[i] = max(y[i] - tau, 0.0)
+        if count == 0:  # max y_i beyond 2^52 r: hi - r rounds to hi, the mass goes to the largest coordinates
+            ties = 0
+            for i in range(d):
+                if y[i] == hi:
+                    ties += 1
+            for i in range(d):
+                out[i] = r / ties if y[i] == hi else 0.0
+        else:
+            tau = (total - r) / count
+            for i in range(d):
+                out[i] = max(y[i] - tau, 0.0)
     else:
         for i in range(d):
             out[i] = y[i]

@@ -161,6 +161,9 @@ def run(
     metrics = _metrics(metrics, env)
     delay = delays.as_delay(delay)
     if delay is not None:
+        if not learner.type.delayable:
+            raise ParameterError("run", "delay", delay, f"no delay for {learner.name!r}: its update reads the points its "
+                                 "last act() computed, so feedback must arrive in the same round")
         delay.check_horizon(horizon)
 
     n_actions, obs_dim = env.n_actions, env.obs_dim

@@ -18,7 +18,7 @@ and the learner plays x_t = sum_i p_{t,i} x_{t,i} (in X: X is convex).  The base
 the path length P_T of the comparators gives dynamic regret O(sqrt((1 + P_T + sigma^2_{1:T} +
 Sigma^2_{1:T})(1 + P_T))) up to the meta-learner's overhead (their Thm 5, with the meta-learner's
 optimism handled by the hint above).  Feedback must arrive undelayed (the update reads the bases'
-points of the same round).
+points of the same round): ``olearn.run(..., delay=...)`` refuses it.
 """
 import math
 
@@ -124,6 +124,7 @@ SEA_ENSEMBLE = LearnerType(
     act=ensemble_act,
     update=ensemble_update,
     test_params=({}, {"n_base": 3, "eta": 0.5, "eta_meta": 2.0}),
+    delayable=False,
 )
 
 LEARNERS = (SEA_ENSEMBLE,)
