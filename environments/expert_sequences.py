@@ -4,7 +4,10 @@
   has loss 0 until its death round D_k ~ U{0, ..., span - 1}, then Bernoulli(p) losses
   (the synthetic suite proposed in the project notes, research/papers.md 5(c)).
 * ``small_loss_experts``: the same, but the designated best expert has exactly L* unit losses,
-  one in each of L* equal strata of the first ``span`` rounds (at a uniform place in its stratum).
+  one in each of L* equal strata of the first ``span`` rounds (at a uniform place in its stratum),
+  and the decoys die in the first span - m rounds, m = ceil(2 (L* + 1) / p), so each expects at
+  least 2 (L* + 1) losses over ``span`` rounds: the designated expert is the best one (in mean
+  loss always, in realized loss with high probability).
 * ``oblivious_experts``: a general oblivious adversary: expert k != b has Bernoulli losses of mean
   1/2 + A cos(2 pi (t / period + k / d)), which keeps changing the per-round leader, while a
   hidden expert b has constant mean 1/2 - gap and is the best fixed expert in the long run.
@@ -31,7 +34,7 @@ SPAN = Param("span", 10000, "decoys die at a uniform round in [0, span)", kind="
 DECOY_LOSS = Param("decoy_loss", 0.5, "probability p of a unit loss for a decoy after its death", low=0.0, high=1.0,
                    open_low=True)
 
-# row: [d, span, p, L*, stratum]; state: [best, death[0..d), loss rounds of the best [0..L*)]
+# row: [d, span, p, L*, stratum, rounds in which decoys die]; state: [best, death[0..d), loss rounds of the best [0..L*)]
 
 
 @kernel
@@ -41,7 +44,7 @@ def decoys_reset(state, params, seed):
     span = params[1]
     state[0] = min(int(rng.uniform(seed, rng.ENV, RESET_ROUND, d) * d), d - 1)
     for k in range(d):
-        state[1 + k] = math.floor(rng.uniform(seed, rng.ENV, RESET_ROUND, k) * span)
+        state[1 + k] = math.floor(rng.uniform(seed, rng.ENV, RESET_ROUND, k) * params[5])
     stratum = int(params[4])
     for j in range(int(params[3])):
         state[1 + d + j] = j * stratum + min(int(rng.uniform(seed, rng.ENV, RESET_ROUND, d + 1 + j) * stratum), stratum - 1)
@@ -83,9 +86,15 @@ def decoys_best_mean_loss(state, params, obs, t):
     return best
 
 
+def _death_rounds(v, n_losses):
+    """Rounds [0, span - m) in which decoys die; m = ceil(2 (L* + 1) / p) when L* > 0, else 0."""
+    return v["span"] - (math.ceil(2.0 * (n_losses + 1) / v["decoy_loss"]) if n_losses > 0 else 0)
+
+
 def _decoys_row(v, n_losses):
     stratum = v["span"] // n_losses if n_losses > 0 else 1
-    return np.array([v["n_experts"], v["span"], v["decoy_loss"], n_losses, stratum], dtype=float)
+    return np.array([v["n_experts"], v["span"], v["decoy_loss"], n_losses, stratum, _death_rounds(v, n_losses)],
+                    dtype=float)
 
 
 _DECOYS = dict(
@@ -114,6 +123,11 @@ REALIZABLE_EXPERTS = EnvType(
 def _check_small_loss(v):
     if v["best_loss"] > v["span"]:
         raise ParameterError("small_loss_experts", "best_loss", v["best_loss"], f"an integer in [0, {v['span']}] (at most span)")
+    if v["best_loss"] > 0 and _death_rounds(v, v["best_loss"]) < 1:
+        most = math.floor(v["span"] * v["decoy_loss"] / 2.0 - 1.0 - 1e-9)
+        raise ParameterError("small_loss_experts", "best_loss", v["best_loss"],
+                             f"an integer in [0, {max(most, 0)}] (decoys must expect 2 (L* + 1) < span p losses, "
+                             "so that the designated expert is the best)")
 
 
 SMALL_LOSS_EXPERTS = EnvType(

@@ -25,7 +25,6 @@ def test_building_block_within_epsilon_and_broken_variant_detected(name):
     call, share = BLOCKS[name]
     ok, broken = call(1.0), call(4.0)
     assert not ok.violated, ok.as_dict()
-    assert ok.eps_hat <= ok.epsilon + ok.margin
     assert ok.eps_hat >= share * ok.epsilon, f"the audit is not tight: {ok.as_dict()}"
     assert broken.violated, broken.as_dict()
 

@@ -73,3 +73,23 @@ def test_run_reports_the_spent_budget():
     assert [g["epsilon_target"] for g in spent] == [0.5, 2.0]
     for g in spent:
         assert 0.9 * g["epsilon_target"] <= g["epsilon"] <= g["epsilon_target"] and g["delta"] == 1e-6
+
+
+def test_stepwise_needs_a_horizon_and_stops_at_it():
+    """The noise is calibrated for `horizon` rounds: a round past it would spend unaccounted privacy."""
+    with pytest.raises(ParameterError, match="'horizon'"):
+        privacy.stepwise(olearn.make("dp_noisy_leader", n_arms=2), seed=0, backend="python")
+    tuner = privacy.stepwise(olearn.make("dp_noisy_leader", n_arms=2, epsilon=1.0, delta=0.0), seed=0, backend="python",
+                             horizon=3)
+    for _ in range(3):
+        tuner.update(tuner.act(), [0.0, 1.0])
+    with pytest.raises(ParameterError, match="'round'.*horizon = 3"):
+        tuner.act()
+
+
+def test_epsilon_above_100_and_the_default_delta_at_one_round():
+    with pytest.raises(ParameterError, match="'epsilon'.*100"):
+        olearn.make("dp_svt_experts", epsilon=710.0)
+    env = environments.make("realizable_experts", n_experts=4, span=5)
+    result = privacy.run(olearn.make("dp_svt_experts", epsilon=1.0), env, horizon=1, seeds=2)
+    assert result.meta["privacy"][0]["delta"] == 0.25  # min(1/T^2, 1/4): 1/T^2 = 1 would promise nothing

@@ -43,10 +43,11 @@ from olearn.privacy.mechanisms import (
 INIT_ROUND = 1 << 62  # the round index of draws made in init (no real round reaches it)
 LN4 = math.log(4.0)
 
-EPSILON = Param("epsilon", 1.0, "privacy budget epsilon of the whole run", low=0.0, open_low=True)
-DELTA = Param("delta", None, "privacy parameter delta of the whole run; None: 1/T^2; 0: pure DP", low=0.0, high=1.0,
+EPSILON = Param("epsilon", 1.0, "privacy budget epsilon of the whole run (at most 100: e^100 protects nothing)", low=0.0,
+                high=100.0, open_low=True)
+DELTA = Param("delta", None, "privacy parameter delta of the whole run; None: min(1/T^2, 1/4); 0: pure DP", low=0.0, high=1.0,
               open_high=True, optional=True)
-DELTA_GAUSS = Param("delta", None, "privacy parameter delta of the whole run; None: 1/T^2", low=0.0, high=1.0,
+DELTA_GAUSS = Param("delta", None, "privacy parameter delta of the whole run; None: min(1/T^2, 1/4)", low=0.0, high=1.0,
                     open_low=True, open_high=True, optional=True)
 BETA = Param("beta", 0.1, "failure probability of the high-probability bounds (sets K and the threshold)", low=0.0,
              high=0.5, open_low=True)
@@ -54,7 +55,8 @@ ETA = Param("eta", None, "Hedge learning rate; None: sqrt(8 ln d / T)", low=0.0,
 
 
 def _delta(v, horizon):
-    return 1.0 / float(horizon) ** 2 if v["delta"] is None else v["delta"]
+    """delta as given, else 1/T^2 (1/4 at T = 1, where 1/T^2 = 1 would promise nothing)."""
+    return min(1.0 / float(horizon) ** 2, 0.25) if v["delta"] is None else v["delta"]
 
 
 # ---------------------------------------------------------------- sparse-vector switching (realizable, small loss)
@@ -75,9 +77,10 @@ def svt_constants(v, d, horizon, epochs):
     do not contain it), so eps0 = eps / (epochs K + 1) for delta = 0 and the PLD-calibrated value
     for delta > 0 (:func:`olearn.privacy.accountant.calibrate_epsilon0`).
     Noise: threshold Lap(2/eps0), queries Lap(4/eps0), exponential mechanism exp(-eps0 L / 2).
-    tau: M + 2 ln 4 / eps0 with M = (4/eps0) ln(T/beta) + (2/eps0) ln(1/beta).  With probability
-    1 - beta every query noise stays below (4/eps0) ln(T/beta) and the threshold noise above
-    -(2/eps0) ln(1/beta), so (i) a zero-loss expert never triggers a switch, and (ii) a phase ends
+    tau: M + 2 ln 4 / eps0 with M = (4/eps0) ln(T/beta) + (2/eps0) ln((K + 1)/beta).  With probability
+    1 - beta every one of the at most T query noises stays below (4/eps0) ln(T/beta), and with
+    probability 1 - beta every one of the at most K + 1 threshold noises (one per phase) stays above
+    -(2/eps0) ln((K + 1)/beta) (union bounds over Laplace tails), so (i) a zero-loss expert never triggers a switch, and (ii) a phase ends
     only after the current expert lost at least 2 ln 4 / eps0, so that exp(-eta loss) <= 1/4: the
     potential W = sum_i exp(-eta L_i) then drops by a factor 3/4 at each switch with probability
     >= 1/2, and W >= exp(-eta L*) bounds the number of switches by O(log d + eta L*).
@@ -87,7 +90,7 @@ def svt_constants(v, d, horizon, epochs):
     eps0 = accountant.calibrate_epsilon0(float(v["epsilon"]), float(delta), int(epochs * k_budget + 1))
     b_thr, b_query = 2.0 / eps0, 4.0 / eps0
     beta = v["beta"]
-    margin = b_query * math.log(horizon / beta) + b_thr * math.log(1.0 / beta)
+    margin = b_query * math.log(horizon / beta) + b_thr * math.log((k_budget + 1) / beta)
     tau = v["threshold"] if v["threshold"] is not None else margin + 2.0 * LN4 / eps0
     return eps0, k_budget, tau, b_thr, b_query, eps0 / 2.0
 
@@ -107,10 +110,15 @@ def _realizable_row(v, d, obs_dim, horizon):
 
 
 def _small_loss_row(v, d, obs_dim, horizon):
-    tau = svt_constants(v, d, horizon, 1)[2]  # the epoch count depends on tau; tau on eps0; settle it in two steps
-    epochs = small_loss_epochs(tau, horizon)
-    tau = svt_constants(v, d, horizon, epochs)[2]
-    return _svt_row(v, d, obs_dim, horizon, small_loss_epochs(tau, horizon))
+    """An epoch count E whose threshold tau(E) (eps0 split over E epochs) reaches L_hat >= T within E epochs.
+
+    More epochs mean a smaller eps0, a larger tau and so no more epochs needed: raising E from 1 to
+    what tau(E) needs gives a count that suffices, and the privacy split uses that same count.
+    """
+    epochs = 1
+    while (needed := small_loss_epochs(svt_constants(v, d, horizon, epochs)[2], horizon)) > epochs:
+        epochs = needed
+    return _svt_row(v, d, obs_dim, horizon, epochs)
 
 
 SVT_X, SVT_K, SVT_PHASE, SVT_THRESHOLD, SVT_EPOCH, SVT_L = 0, 1, 2, 3, 4, 5
@@ -370,7 +378,7 @@ DP_NOISY_LEADER = LearnerType(
     init=zero_init,
     act=noisy_leader_act,
     update=noisy_leader_update,
-    test_params=({}, {"epsilon": 500.0, "delta": 0.0}),
+    test_params=({}, {"epsilon": 100.0, "delta": 0.0}),
 )
 
 # ---------------------------------------------------------------- halving (non-private reference)

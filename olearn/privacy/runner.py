@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import olearn
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Environment, Learner
 from olearn.engine.stepwise import Stepwise
 from olearn.privacy.guarantees import guarantee
@@ -61,7 +61,22 @@ def run(learner, env, horizon: int, seeds=1, **kwargs):
 
 
 class UnitLossStepwise(Stepwise):
-    """A :class:`Stepwise` driver that refuses losses outside [0, 1]."""
+    """A :class:`Stepwise` driver that refuses losses outside [0, 1] and rounds past its horizon.
+
+    The learner's noise is calibrated for ``horizon`` rounds: more rounds would spend more privacy
+    than it accounts for.
+    """
+
+    def __init__(self, learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None):
+        self.horizon = check_integer("stepwise", "horizon", horizon, 1, meaning="the rounds the privacy noise is calibrated for")
+        super().__init__(learner, seed=seed, backend=backend, horizon=self.horizon)
+
+    def act(self, obs=None) -> int:
+        if self.t >= self.horizon:
+            raise ParameterError("stepwise", "round", self.t + 1,
+                                 f"at most horizon = {self.horizon} rounds (the noise is calibrated for them; "
+                                 "more would spend more privacy than accounted)")
+        return super().act(obs)
 
     def update(self, action: int, loss) -> None:
         arr = np.atleast_1d(np.asarray(loss, dtype=float))
@@ -71,6 +86,9 @@ class UnitLossStepwise(Stepwise):
 
 
 def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None) -> UnitLossStepwise:
-    """A step-wise driver for a private learner (give ``n_arms`` when making it)."""
+    """A step-wise driver for a private learner (give ``n_arms`` when making it) over ``horizon`` rounds.
+
+    ``horizon`` is required: the noise is calibrated for it, and ``act`` refuses a round past it.
+    """
     learner = olearn.make(learner) if isinstance(learner, str) else learner
     return UnitLossStepwise(learner, seed=seed, backend=backend, horizon=horizon)
