@@ -16,6 +16,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Environment
 
 
@@ -57,15 +58,23 @@ class _Stepper:
         return obs.copy(), 1.0 - float(loss), info
 
 
+def episode_length(env: Environment, horizon: int | None) -> int:
+    """Rounds per episode: ``horizon``, or the environment's own length (a loss table's rows), else 1000."""
+    if getattr(env.type, "kind", "arms") != "arms":
+        raise ParameterError("gym", "env", env.name, f"an environment with arms (this one is of kind {env.type.kind!r})")
+    cap = env.type.max_horizon(env.values)
+    if horizon is None:
+        return cap if cap is not None else 1000
+    return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines" if cap else "")
+
+
 class ArmsEnv(gym.Env):
     """A gymnasium view of an olearn environment with K arms (one seed per episode)."""
 
     metadata = {"render_modes": []}
 
-    def __init__(self, env: Environment, horizon: int = 1000, seed: int | None = None):
-        if horizon < 1:
-            raise ValueError(f"ArmsEnv: parameter 'horizon' = {horizon} is invalid; allowed: an integer >= 1")
-        self.source, self.horizon = env, int(horizon)
+    def __init__(self, env: Environment, horizon: int | None = None, seed: int | None = None):
+        self.source, self.horizon = env, episode_length(env, horizon)
         self.action_space = spaces.Discrete(env.n_actions)
         self.observation_space = _context_space(env)
         self._stepper = _Stepper(env)
@@ -92,8 +101,9 @@ class ArmsVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, env: Environment, num_envs: int, horizon: int = 1000):
-        self.source, self.num_envs, self.horizon = env, int(num_envs), int(horizon)
+    def __init__(self, env: Environment, num_envs: int, horizon: int | None = None):
+        self.source, self.num_envs = env, check_integer("gym", "num_envs", num_envs, 1)
+        self.horizon = episode_length(env, horizon)
         self.single_action_space = spaces.Discrete(env.n_actions)
         self.single_observation_space = _context_space(env)
         self.action_space = spaces.MultiDiscrete([env.n_actions] * self.num_envs)
@@ -130,9 +140,9 @@ class ArmsVectorEnv(VectorEnv):
         return obs, rewards, np.zeros(self.num_envs, dtype=bool), truncated, {"loss": losses}
 
 
-def as_env(env: Environment, horizon: int = 1000, seed: int | None = None) -> ArmsEnv:
+def as_env(env: Environment, horizon: int | None = None, seed: int | None = None) -> ArmsEnv:
     return ArmsEnv(env, horizon=horizon, seed=seed)
 
 
-def as_vector_env(env: Environment, num_envs: int, horizon: int = 1000) -> ArmsVectorEnv:
+def as_vector_env(env: Environment, num_envs: int, horizon: int | None = None) -> ArmsVectorEnv:
     return ArmsVectorEnv(env, num_envs=num_envs, horizon=horizon)

@@ -24,8 +24,8 @@ def _interval(values: np.ndarray, level: float):
 
     n = values.size
     mean = float(values.mean()) if n else np.nan
-    se = standard_error(values) if n > 1 else 0.0
-    half = se * float(stats.t.ppf(0.5 + level / 2, n - 1)) if n > 1 else 0.0
+    se = standard_error(values)  # NaN with one seed: no interval
+    half = se * float(stats.t.ppf(0.5 + level / 2, n - 1)) if n > 1 else float("nan")
     return mean, se, mean - half, mean + half
 
 
@@ -34,7 +34,8 @@ def _env_column(frame):
 
 
 def summarize(frame: pd.DataFrame, metric: str | None = None, level: float = config.CONFIDENCE) -> pd.DataFrame:
-    """Mean, standard error and a ``level`` t-interval over seeds, per configuration, environment, round and metric."""
+    """Mean, standard error and a ``level`` t-interval over seeds, per configuration, environment, round and metric
+    (NaN standard error and interval for a single seed)."""
     from scipy import stats
 
     if metric is not None:
@@ -44,8 +45,8 @@ def summarize(frame: pd.DataFrame, metric: str | None = None, level: float = con
     grouped = frame.groupby(keys, sort=False, observed=True)["value"]
     out = grouped.agg(n_seeds="count", mean="mean", sd="std").reset_index()
     n = out["n_seeds"].to_numpy()
-    se = np.where(n > 1, out["sd"].fillna(0.0).to_numpy() / np.sqrt(n), 0.0)
-    half = se * np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), 0.0)
+    se = np.where(n > 1, out["sd"].to_numpy() / np.sqrt(n), np.nan)  # one seed: no interval
+    half = se * np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)
     out["se"] = se
     out["low"] = out["mean"] - half
     out["high"] = out["mean"] + half

@@ -154,3 +154,65 @@ def test_run_json_names_the_source_commit_and_versions(tmp_path):
     assert side["source"]["commit"] == head and isinstance(side["source"]["dirty"], bool)
     assert side["versions"]["numba"] == numba.__version__ and side["versions"]["olearn"] == olearn.__version__
     assert olearn.load(tmp_path / "run").meta == {}  # provenance stays in the sidecar, not in the result's meta
+
+
+def test_concat_spells_out_labels_that_would_collide_and_summaries_keep_them_apart():
+    env = environments.make("bernoulli", means=[0.2, 0.5])
+    a = olearn.run(olearn.make("ucb1", c=1.0), env, horizon=60, seeds=4, backend="python")
+    b = olearn.run(olearn.make("ucb1", c=3.0), env, horizon=60, seeds=4, backend="python")
+    both = olearn.Result.concat([a, b])
+    assert both.labels == ["ucb1(c=1.0)", "ucb1(c=3.0)"]
+    summary = olearn.summarize(both.to_frame(), "regret")
+    final = summary[summary["round"] == 60].set_index("config")["mean"]
+    assert final["ucb1(c=1.0)"] == pytest.approx(a.final("regret").mean())
+    assert final["ucb1(c=3.0)"] == pytest.approx(b.final("regret").mean())
+    assert olearn.Result.concat([a, a]).labels == ["ucb1#1", "ucb1#2"]
+    with pytest.raises(olearn.ParameterError, match="distinct values"):
+        olearn.make("ucb1", c=[1.0, 1])
+    delayed = olearn.run(olearn.make("ucb1"), env, horizon=60, seeds=4, backend="python", delay=5)
+    with pytest.raises(ValueError, match="same horizon and delay"):
+        olearn.Result.concat([a, delayed])
+
+
+def test_one_seed_has_no_interval():
+    res = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=9, seeds=1, backend="python")
+    assert np.isnan(res.summary()["se"]).all() and np.isnan(res.summary()["low"]).all()
+    assert np.isnan(olearn.summarize(res.to_frame())["high"]).all()
+
+
+def test_saving_a_loaded_result_keeps_its_provenance(tmp_path):
+    import json
+
+    res = olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=9, seeds=2, backend="python")
+    path = res.save(tmp_path / "a")
+    side = json.loads((path / "run.json").read_text())
+    side.update(created="2020-01-01T00:00:00", source={"commit": "0123abc", "dirty": False}, device={"machine": "elsewhere"})
+    (path / "run.json").write_text(json.dumps(side))
+    again = json.loads((olearn.load(path).save(tmp_path / "b") / "run.json").read_text())
+    assert again["created"] == "2020-01-01T00:00:00" and again["source"]["commit"] == "0123abc"
+    assert again["device"] == {"machine": "elsewhere"}
+
+
+@pytest.mark.parametrize("seeds", [[2**63], [2**64 - 1], [1, 2**70]])
+def test_seeds_beyond_int64_are_refused(seeds):
+    with pytest.raises(olearn.ParameterError, match="seeds.*2\\^63 - 1"):
+        olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=5, seeds=seeds, backend="python")
+    with pytest.raises(olearn.ParameterError, match="'seed'"):
+        olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=seeds[-1])
+
+
+def test_checkpoints_that_are_not_numbers_are_refused():
+    with pytest.raises(olearn.ParameterError, match="checkpoints"):
+        olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=5, checkpoints=["a"], backend="python")
+
+
+def test_gym_view_checks_its_world_and_horizon():
+    table = environments.make("loss_matrix", losses=[[0.1, 0.2], [0.3, 0.4]])
+    env = table.gym()  # the table's own length
+    env.reset(seed=0)
+    steps = [env.step(0) for _ in range(2)]
+    assert steps[-1][3] is True  # truncated after the table's 2 rounds
+    with pytest.raises(olearn.ParameterError, match="'horizon'.*\\[1, 2\\]"):
+        table.gym(horizon=3)
+    with pytest.raises(olearn.ParameterError, match="'env'.*kind 'oco'"):
+        environments.make("sea_quadratic").gym()

@@ -190,6 +190,36 @@ def test_a_finished_sweep_returns_at_once_unless_forced(small, tmp_path, monkeyp
         sweep.run_experiment(exp, out=out, force=True)
 
 
+def test_resume_refuses_chunks_from_other_code_and_force_repairs_a_lost_sweep_json(small, tmp_path):
+    import json
+
+    _, exp, reference = small
+    out = tmp_path / "code"
+    sweep.run_experiment(exp, out=out)
+    _receipts(out)[0].unlink()  # one chunk to go
+    side = json.loads((out / "sweep.json").read_text())
+    side["code"] = "0000000000000000"  # as if the stored chunks came from other sources
+    (out / "sweep.json").write_text(json.dumps(side))
+    with pytest.raises(SweepExistsError, match="other code.*--force"):
+        sweep.run_experiment(exp, out=out, resume=True)
+    (out / "sweep.json").unlink()  # results without a sweep.json: the error says --force, and --force works
+    with pytest.raises(SweepExistsError, match="--force"):
+        sweep.run_experiment(exp, out=out)
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out, force=True), reference, check_exact=True)
+
+
+def test_figures_are_redrawn_when_their_specs_change(small, tmp_path):
+    from olearn.experiment import figures as F
+
+    _, exp, _ = small
+    out = tmp_path / "figs"
+    frame = sweep.run_experiment(exp, out=out)
+    specs = [F.check({"kind": "curves", "metric": "regret"})]
+    F.draw(frame, specs, out)
+    assert F.drawn(out, specs)
+    assert not F.drawn(out, [F.check({"kind": "curves", "metric": "loss"})])
+
+
 def test_a_different_config_never_overwrites_stored_results(small, tmp_path):
     path, exp, _ = small
     out = tmp_path / "other"
@@ -334,3 +364,12 @@ def test_slope_figure_recovers_a_known_rate(tmp_path):
     paths = figures.draw(frame, [spec, figures.check({"kind": "curves", "metric": "regret"})], tmp_path)
     assert sorted(p.name for p in paths) == ["curves.pdf", "curves.png", "slope_round.pdf", "slope_round.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_slope_against_an_environment_parameter_is_refused():
+    """Panels are one environment configuration each, so an environment parameter is constant in every panel."""
+    frame = pd.DataFrame([{"configuration": 0, "learner": "x", "config": "x", "environment": "e", "env_config": f"e{g}",
+                           "env.gap": g, "seed": 0, "round": 10, "metric": "regret", "value": 1.0} for g in (0.1, 0.3)])
+    spec = figures.check({"kind": "slope", "x": "env.gap", "metric": "regret"})
+    with pytest.raises(olearn.ParameterError, match="'x'.*learner parameter"):
+        figures.slope(frame, spec)

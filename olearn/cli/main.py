@@ -168,8 +168,8 @@ def run(
     metric = metric or ("pseudo_regret" if "pseudo_regret" in set(frame["metric"].astype(str)) else "regret")
     console.print(_sweep_table(frame, metric))
     wanted = [out / "figures" / f"{spec['file']}.{ext}" for spec in exp.figures for ext in ("png", "pdf")]
-    if state == "done" and all(p.exists() for p in wanted):
-        paths = wanted  # already drawn from these very results
+    if state == "done" and figures.drawn(out, exp.figures):
+        paths = wanted  # already drawn from these very results and specs
     else:
         paths = figures.draw(frame, exp.figures, out)
     console.print(f"results: {out / 'results'}  (config, versions and device: {out / store.SWEEP_FILE})")

@@ -82,6 +82,10 @@ class LearnerType:
         configs = []
         for combo in itertools.product(*axes.values()):
             configs.append(resolve(self.name, self.params, dict(fixed, **dict(zip(axes, combo)))))
+        for key in axes:
+            if len({repr(cfg[key]) for cfg in configs}) != len(axes[key]):
+                raise ParameterError(self.name, key, values[key], "a list of distinct values for a grid (a repeated "
+                                     "value would run, and label, the same configuration twice)")
         return Learner(self, tuple(configs), tuple(axes))
 
 
@@ -192,8 +196,9 @@ class Environment:
 
         return problems.of(self.type.kind).available_metrics(self)
 
-    def gym(self, seed: int = 0, horizon: int = 1000):
-        """This environment as a :class:`gymnasium.Env` (see :mod:`environments.gym`)."""
+    def gym(self, seed: int = 0, horizon: int | None = None):
+        """This environment as a :class:`gymnasium.Env` (see :mod:`environments.gym`); episodes of ``horizon``
+        rounds (default: the environment's own length if it has one, else 1000)."""
         from environments.gym import ArmsEnv
 
         return ArmsEnv(self, horizon=horizon, seed=seed)

@@ -31,7 +31,8 @@ def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
         grid = np.unique(np.round(np.geomspace(1, horizon, n)).astype(np.int64))
     else:
         grid = np.asarray(checkpoints)
-        if grid.ndim != 1 or grid.size == 0 or np.any(grid != np.floor(grid)) or np.any(grid < 1) or np.any(grid > horizon):
+        if (grid.ndim != 1 or grid.size == 0 or grid.dtype.kind not in "iuf" or np.any(grid != np.floor(grid))
+                or np.any(grid < 1) or np.any(grid > horizon)):
             raise ParameterError("run", "checkpoints", checkpoints, f"a non-empty list of rounds in [1, {horizon}]")
         grid = np.unique(grid.astype(np.int64))
     if grid[-1] != horizon:
@@ -50,9 +51,10 @@ def _seed_array(seeds) -> np.ndarray:
         arr = np.asarray([])
     if (
         arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or np.any(arr < 0)
-        or np.unique(arr).size != arr.size
+        or np.any(arr > np.iinfo(np.int64).max) or np.unique(arr).size != arr.size
     ):
-        raise ParameterError("run", "seeds", seeds, "an integer >= 1 (that many seeds 0, 1, ...) or a list of distinct integers >= 0")
+        raise ParameterError("run", "seeds", seeds,
+                             "an integer >= 1 (that many seeds 0, 1, ...) or a list of distinct integers in [0, 2^63 - 1]")
     return arr.astype(np.int64)
 
 

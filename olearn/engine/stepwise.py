@@ -32,7 +32,7 @@ class Stepwise:
         n_arms = learner.values.get("n_arms")
         if n_arms is None:
             raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
-        seed = check_integer("stepwise", "seed", seed, 0)
+        seed = check_integer("stepwise", "seed", seed, 0, 2**63 - 1)
         start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")

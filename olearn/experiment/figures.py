@@ -14,6 +14,7 @@ Kinds (``[[figures]]`` tables of a config):
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -105,9 +106,10 @@ def slope(frame, spec):
             groups = [(label, g["round"].to_numpy(), g["mean"].to_numpy(), g["low"].to_numpy(), g["high"].to_numpy())
                       for label, g in part.groupby("config", sort=False, observed=True)]
         else:
-            if x not in frame.columns:
-                raise ParameterError("slope figure", "x", x, "'round' or one of " + ", ".join(
-                    c for c in frame.columns if c not in ("seed", "round", "metric", "value")))
+            if x not in frame.columns or x.startswith("env."):  # one panel per environment configuration: x is constant there
+                raise ParameterError("slope figure", "x", x, "'round' or a learner parameter: one of " + ", ".join(
+                    c for c in frame.columns if c not in ("seed", "round", "metric", "value", "configuration", "learner",
+                                                          "config", "environment", "env_config") and not c.startswith("env.")))
             last = part[part["round"] == part["round"].max()]
             values = frame.drop_duplicates("config").set_index("config")[x]
             by = frame.drop_duplicates("config").set_index("config")["learner"]
@@ -161,11 +163,25 @@ def counts(frame, spec):
 DRAW = {"curves": curves, "slope": slope, "counts": counts}
 
 
+SPECS_FILE = "figures.json"  # the specs the figures in a folder were drawn from
+
+
+def drawn(out, figures) -> bool:
+    """Whether ``out/figures`` holds every figure of these very specs (drawn by :func:`draw`)."""
+    folder = Path(out) / "figures"
+    try:
+        same = json.loads((folder / SPECS_FILE).read_text()) == json.loads(json.dumps(list(figures)))
+    except (OSError, ValueError):
+        return False
+    return same and all((folder / f"{spec['file']}.{ext}").exists() for spec in figures for ext in ("png", "pdf"))
+
+
 def draw(frame, figures, out) -> list[Path]:
     """Draw each figure spec and save it under ``out/figures`` as PNG and PDF; returns the paths."""
     plt = _plt()
     folder = Path(out) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / SPECS_FILE).unlink(missing_ok=True)
     paths = []
     for spec in figures:
         fig = DRAW[spec["kind"]](frame, spec)
@@ -174,4 +190,5 @@ def draw(frame, figures, out) -> list[Path]:
             fig.savefig(path, dpi=150)
             paths.append(path)
         plt.close(fig)
+    (folder / SPECS_FILE).write_text(json.dumps(list(figures), indent=2))
     return paths

@@ -94,7 +94,7 @@ def write_sweep(out: Path, resolved: dict, fingerprint: str) -> None:
     """The sweep's description: resolved config, fingerprint of what determines the numbers, versions, device."""
     from olearn.io import provenance
 
-    body = {"fingerprint": fingerprint, "config": resolved, **provenance.describe(),
+    body = {"fingerprint": fingerprint, "code": provenance.code_hash(), "config": resolved, **provenance.describe(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / SWEEP_FILE, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))

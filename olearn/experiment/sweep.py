@@ -87,7 +87,7 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool) -> str:
     """Check the results directory against this experiment: 'done', 'resume' or 'new'."""
     out = Path(out)
     stored = store.read_sweep(out)
-    if stored is not None and force:
+    if force:
         store.clear(out)
         stored = None
     if stored is None:
@@ -106,6 +106,12 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool) -> str:
     if not resume:
         raise SweepExistsError(f"{out} holds an unfinished run of this sweep ({len(tasks)} chunks to go): "
                                "use --resume to finish it, or --force to start over")
+    from olearn.io import provenance
+
+    if stored.get("code") != provenance.code_hash():
+        raise SweepExistsError(f"{out}: its stored chunks were computed by other code (olearn source hash "
+                               f"{stored.get('code')}, now {provenance.code_hash()}); resuming would mix the two: "
+                               "use --force to start over")
     return "resume"
 
 

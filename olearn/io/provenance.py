@@ -50,6 +50,20 @@ def source() -> dict:
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """sha256 (16 hex digits) of olearn's and environments' Python sources: what computes the numbers."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256()
+    for package in ("olearn", "environments"):
+        for path in sorted((root / package).rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def device() -> dict:
     return {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count()}
 

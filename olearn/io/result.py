@@ -60,6 +60,7 @@ class Result:
     states: np.ndarray | None = None  # learner state after the last round, per job (run(..., keep_state=True))
     seconds: float = 0.0
     meta: dict = field(default_factory=dict)
+    origin: dict | None = None  # provenance (versions, source, device, created) of a loaded result; None: this process
 
     # ------------------------------------------------------------------ access
     def metric(self, name: str) -> np.ndarray:
@@ -103,14 +104,15 @@ class Result:
         return frame
 
     def summary(self, level: float = config.CONFIDENCE) -> pd.DataFrame:
-        """Per configuration, checkpoint and metric: mean, standard error and a ``level`` t-interval over seeds."""
+        """Per configuration, checkpoint and metric: mean, standard error and a ``level`` t-interval over seeds
+        (NaN with a single seed: one seed gives no interval)."""
         from scipy import stats
 
         n = self.values.shape[1]
         mean = self.values.mean(axis=1)
-        sd = self.values.std(axis=1, ddof=1) if n > 1 else np.zeros_like(mean)
+        sd = self.values.std(axis=1, ddof=1) if n > 1 else np.full_like(mean, np.nan)  # one seed: no interval
         se = sd / np.sqrt(n)
-        half = se * (stats.t.ppf(0.5 + level / 2, n - 1) if n > 1 else 0.0)
+        half = se * (stats.t.ppf(0.5 + level / 2, n - 1) if n > 1 else np.nan)
         n_c, n_r, n_m = mean.shape
         return pd.DataFrame(
             {
@@ -144,15 +146,24 @@ class Result:
     # ------------------------------------------------------------------ combine
     @staticmethod
     def concat(results: list["Result"]) -> "Result":
-        """Stack results of the same seeds, checkpoints and columns along the configuration axis."""
+        """Stack results of the same seeds, checkpoints, columns, horizon and delay along the configuration axis.
+
+        The values and labels are stacked; traces, states and meta are not carried (run again with
+        ``trace=True`` or ``keep_state=True`` for the configurations you need them for).  Configurations
+        that would share a label get their parameters spelled out in it, e.g. ``ucb1(c=1.0)``.
+        """
         first = results[0]
         for r in results[1:]:
             if not (np.array_equal(r.seeds, first.seeds) and np.array_equal(r.rounds, first.rounds) and r.columns == first.columns):
                 raise ValueError("results to concatenate need the same seeds, checkpoint rounds and metric columns")
+            if r.horizon != first.horizon or r.delay != first.delay:
+                raise ValueError(f"results to concatenate need the same horizon and delay (got horizon {r.horizon} and "
+                                 f"delay {r.delay} after horizon {first.horizon} and delay {first.delay})")
         pick = lambda name: [x for r in results for x in getattr(r, name)]  # noqa: E731
         return Result(
             values=np.concatenate([r.values for r in results]),
-            learner=pick("learner"), labels=pick("labels"), params=pick("params"),
+            learner=pick("learner"), labels=_distinct_labels(pick("labels"), pick("params"), pick("environment")),
+            params=pick("params"),
             environment=pick("environment"), env_params=pick("env_params"),
             seeds=first.seeds, rounds=first.rounds, columns=first.columns, horizon=first.horizon,
             backend=first.backend, delay=first.delay, seconds=sum(r.seconds for r in results),
@@ -174,9 +185,8 @@ class Result:
                 "delay": self.delay,
             },
             "backend": self.backend,
-            **provenance.describe(),
+            **(self.origin or {**provenance.describe(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}),
             "seconds": self.seconds,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **self.meta,
         }
 
@@ -205,6 +215,28 @@ class Result:
         return path
 
 
+def _distinct_labels(labels, params, environments) -> list:
+    """``labels``, with those shared by configurations of one environment spelled out as ``name(k=v, ...)``
+    over the parameters that tell them apart, and numbered ``#1, #2, ...`` where that is not enough."""
+    def groups(names):
+        seen = {}
+        for i, key in enumerate(zip(names, environments)):
+            seen.setdefault(key, []).append(i)
+        return [g for g in seen.values() if len(g) > 1]
+
+    out = list(labels)
+    for same in groups(labels):
+        keys = sorted({k for j in same for k in params[j]})
+        differ = [k for k in keys if len({repr(_plain(params[j].get(k))) for j in same}) > 1]
+        for j in same:
+            if differ:
+                out[j] = labels[j].split("(")[0] + "(" + ", ".join(f"{k}={_plain(params[j].get(k))}" for k in differ) + ")"
+    for same in groups(out):
+        for n, j in enumerate(same, start=1):
+            out[j] = f"{out[j]}#{n}"
+    return out
+
+
 def load(path):
     """Read a result: a :class:`Result` written by :meth:`Result.save`, or the tidy table
     (a ``pandas.DataFrame``, see :func:`olearn.experiment.store.table`) of a sweep written by ``olearn run``."""
@@ -229,4 +261,5 @@ def load(path):
         columns=cfg["columns"], horizon=cfg["horizon"], backend=side["backend"], delay=cfg["delay"],
         seconds=side.get("seconds", 0.0),
         meta={k: v for k, v in side.items() if k not in ("config", "backend", "seconds", "created", *provenance.FIELDS)},
+        origin={k: side[k] for k in ("created", *provenance.FIELDS) if k in side},  # saving it again keeps where it came from
     )
