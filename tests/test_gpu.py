@@ -5,6 +5,8 @@ import pytest
 import environments
 import olearn
 from olearn import learners
+from olearn.backends import gpu
+from olearn.testing import assert_same_run
 
 pytest.importorskip("numba.cuda")
 
@@ -13,12 +15,8 @@ EXPERT_ENV = environments.make("experts", n_experts=4, gap=0.2)
 
 
 def _same(a, b):
-    assert np.array_equal(a.values, b.values)
-    assert np.array_equal(a.actions, b.actions)
-    assert np.array_equal(a.losses, b.losses)
-    assert (a.states is None) == (b.states is None)
-    if a.states is not None:
-        assert np.array_equal(a.states, b.states)  # the learner's final state comes back from the device
+    """Bit for bit on the simulator; to rounding on a real GPU (see olearn.testing.assert_same_run)."""
+    assert_same_run(a, b, "gpu", exact=gpu.simulated())
 
 
 def _pair(learner, env, **kw):
@@ -98,3 +96,15 @@ def test_numba_cuda_compiles_without_numpys_row_stack():
     env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_same_run_is_exact_on_the_simulator_and_to_rounding_on_a_gpu():
+    a = olearn.run(olearn.make("hedge"), EXPERT_ENV, horizon=8, seeds=[0, 1], backend="python", trace=True, keep_state=True)
+    b = olearn.run(olearn.make("hedge"), EXPERT_ENV, horizon=8, seeds=[0, 1], backend="python", trace=True, keep_state=True)
+    b.states = np.nextafter(b.states, np.inf)  # one ulp, as CUDA's exp may give
+    with pytest.raises(AssertionError, match="states differ"):
+        assert_same_run(a, b, "ulp", exact=True)
+    assert_same_run(a, b, "ulp", exact=False)
+    b.values = b.values * (1 + 1e-6)
+    with pytest.raises(AssertionError, match="values differ"):
+        assert_same_run(a, b, "1e-6", exact=False)

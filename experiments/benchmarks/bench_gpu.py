@@ -10,6 +10,7 @@ CuPy the reference kernels are skipped.  ``NUMBA_ENABLE_CUDASIM=1`` with tiny si
 """
 import argparse
 import importlib.util
+import sys
 import time
 from pathlib import Path
 
@@ -21,12 +22,18 @@ import olearn
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "reference_ucb_gpu.py"
 
 
-def reference(path: Path, seeds: int, horizon: int):
+def reference(path: Path, seeds: int, horizon: int, required: bool):
+    """The reference kernels' steps/s, or None; a missing or unloadable file given with --reference ends the run."""
+    if not path.is_file():
+        print(f"reference kernel not found: {path} is not a file (pass --reference PATH to shared/bench/reference_ucb_gpu.py)")
+        if required:
+            sys.exit(2)
+        return None
     try:
         spec = importlib.util.spec_from_file_location("reference_ucb_gpu", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    except (ImportError, FileNotFoundError) as err:
+    except ImportError as err:  # CuPy missing: the reference kernels need it, olearn's do not
         print(f"reference kernels skipped: {err}")
         return None
     raw, _ = module.raw(seeds, horizon)
@@ -54,12 +61,12 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=1_000_000)
     p.add_argument("--horizon", type=int, default=10_000)
-    p.add_argument("--reference", type=Path, default=REFERENCE)
+    p.add_argument("--reference", type=Path, default=None, help=f"reference kernel file (default: {REFERENCE})")
     a = p.parse_args()
     from olearn.backends import gpu
 
     gpu.check()
-    raw = reference(a.reference, a.seeds, a.horizon)
+    raw = reference(a.reference or REFERENCE, a.seeds, a.horizon, required=a.reference is not None)
     demo = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
     timed("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
     small = max(1, a.seeds // 10)

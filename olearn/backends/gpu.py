@@ -9,6 +9,7 @@ never needs a GPU.  In CI the same path runs on numba's CUDA simulator
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 
@@ -53,6 +54,38 @@ def simulated() -> bool:
     return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1"
 
 
+@contextlib.contextmanager
+def unfused():
+    """Compile CUDA code without fused multiply-adds (NVVM ``-fma=0``) inside this block.
+
+    NVVM contracts ``a * b + c`` into one FMA (a single rounding) by default, while python and the
+    cpu backend round the product first; without contraction the gpu backend's arithmetic rounds as
+    theirs does, and only CUDA's own exp, log and sqrt can differ in the last bit.  Compilation is
+    lazy (at the first launch) and cached, so the launch that compiles a kernel runs in this block.
+    A numba-cuda without the hook compiles as it would anyway.
+    """
+    try:
+        from numba.cuda.cudadrv import nvvm  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the install
+        yield
+        return
+    original = getattr(nvvm, "compile_ir", None)
+    if simulated() or original is None:
+        yield
+        return
+
+    def compile_ir(llvmir, **options):
+        if not options.get("fastmath"):
+            options.setdefault("fma", False)
+        return original(llvmir, **options)
+
+    nvvm.compile_ir = compile_ir
+    try:
+        yield
+    finally:
+        nvvm.compile_ir = original
+
+
 def check() -> None:
     """Raise BackendUnavailableError unless a GPU (or the simulator) can run kernels."""
     _cuda()
@@ -83,7 +116,7 @@ def build(run_seed):
         d_work = zeros((width, n))
         threads = min(config.THREADS_PER_BLOCK, n) if simulated() else config.THREADS_PER_BLOCK  # the simulator runs a thread each
         blocks = (n + threads - 1) // threads
-        with warnings.catch_warnings():  # the simulator runs the uint64 hashing in NumPy, in its own threads
+        with warnings.catch_warnings(), unfused():  # the simulator runs the uint64 hashing in NumPy, in its own threads
             warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
             batch[blocks, threads](
                 to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp), horizon,
