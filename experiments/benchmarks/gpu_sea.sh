@@ -5,7 +5,8 @@
 #
 # Writes each figure's outputs (PNG, PDF, CSV, summary.md with the fitted slopes) and its log with
 # the wall time under $OUT/sea (else runs/gpu_sea).  Like gpu_check.sh it uses the python3 on PATH
-# and this checkout on PYTHONPATH, so it needs no install.  Dry run without a GPU:
+# and this checkout on PYTHONPATH, so it needs no install.  Dry run without a GPU (the simulator runs
+# every thread in Python: each figure takes minutes even at this size, and the 140 s limit may stop it):
 #   NUMBA_ENABLE_CUDASIM=1 bash experiments/benchmarks/gpu_sea.sh --small --seeds 2
 set -uo pipefail
 out=${OUT:-runs/gpu_sea}/sea
