@@ -54,3 +54,16 @@ def test_exponential_mechanism_estimate_matches_closed_form():
     exact = math.log((math.exp(-eta * s) + 1.0) / (math.exp(-eta * s) + math.exp(-2 * eta)))
     r = audit.audit_exponential_mechanism(1.0, n=N)
     assert r.eps_lower <= exact <= r.eps_hat + 3 * r.margin
+
+
+def test_trajectory_events_tell_apart_trajectories_beyond_int64():
+    """d^T = 2^70 trajectories: two that differ only after round 64 are two events (a base-d code would overflow)."""
+    import numpy as np
+
+    first = np.zeros((3, 70), dtype=np.int64)
+    second = first.copy()
+    second[:, 66] = 1
+    ev_d, ev_d2, labels = audit.trajectory_events(first, second, 2)
+    whole = ev_d[:, 2 * 70 :], ev_d2[:, 2 * 70 :]
+    assert whole[0].shape[1] == 2 and not (whole[0] & whole[1]).any()
+    assert labels[-2:] == ["trajectory " + "0" * 70, "trajectory " + "0" * 66 + "1" + "000"]

@@ -296,11 +296,12 @@ def trajectory_events(traj_d, traj_d2, d):
     ev_d = [traj_d[:, s] == k for s in range(horizon) for k in range(d)]
     ev_d2 = [traj_d2[:, s] == k for s in range(horizon) for k in range(d)]
     labels = [f"x_{s} = {k}" for s in range(horizon) for k in range(d)]
-    base = d ** np.arange(horizon, dtype=np.int64)
-    codes_d, codes_d2 = traj_d @ base, traj_d2 @ base
-    a, b, lab = _atoms(codes_d, codes_d2)
-    traj_labels = ["trajectory " + "".join(str((int(lbl.split()[-1]) // int(d ** s)) % d) for s in range(horizon))
-                   for lbl in lab]
+    # each distinct trajectory of either run gets a code (its row in the sorted union; d^T would overflow int64)
+    seen, codes = np.unique(np.vstack([traj_d, traj_d2]).astype(np.int64), axis=0, return_inverse=True)
+    codes = codes.ravel()
+    a, b, lab = _atoms(codes[: traj_d.shape[0]], codes[traj_d.shape[0]:])
+    sep = "" if d <= 10 else ","
+    traj_labels = ["trajectory " + sep.join(str(k) for k in seen[int(lbl.split()[-1])]) for lbl in lab]
     return np.column_stack(ev_d + [a]), np.column_stack(ev_d2 + [b]), labels + traj_labels
 
 
