@@ -124,10 +124,12 @@ def _check_small_loss(v):
     if v["best_loss"] > v["span"]:
         raise ParameterError("small_loss_experts", "best_loss", v["best_loss"], f"an integer in [0, {v['span']}] (at most span)")
     if v["best_loss"] > 0 and _death_rounds(v, v["best_loss"]) < 1:
-        most = math.floor(v["span"] * v["decoy_loss"] / 2.0 - 1.0 - 1e-9)
+        most = v["best_loss"]
+        while most > 0 and _death_rounds(v, most) < 1:
+            most -= 1
         raise ParameterError("small_loss_experts", "best_loss", v["best_loss"],
-                             f"an integer in [0, {max(most, 0)}] (decoys must expect 2 (L* + 1) < span p losses, "
-                             "so that the designated expert is the best)")
+                             f"an integer in [0, {most}] (decoys die in the first span - ceil(2 (L* + 1) / p) rounds, "
+                             "at least one, so that each expects more losses than the designated expert)")
 
 
 SMALL_LOSS_EXPERTS = EnvType(

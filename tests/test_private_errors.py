@@ -93,3 +93,16 @@ def test_epsilon_above_100_and_the_default_delta_at_one_round():
     env = environments.make("realizable_experts", n_experts=4, span=5)
     result = privacy.run(olearn.make("dp_svt_experts", epsilon=1.0), env, horizon=1, seeds=2)
     assert result.meta["privacy"][0]["delta"] == 0.25  # min(1/T^2, 1/4): 1/T^2 = 1 would promise nothing
+
+
+@pytest.mark.parametrize("span, p", [(9, 0.7), (40, 0.5), (100, 0.3), (2000, 1.0)])
+def test_small_loss_world_suggests_the_largest_best_loss_it_accepts(span, p):
+    import re
+
+    with pytest.raises(ParameterError, match="'best_loss'") as err:
+        environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=span)
+    most = int(re.search(r"\[0, (\d+)\]", str(err.value)).group(1))
+    if most:
+        environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=most)
+    with pytest.raises(ParameterError, match="'best_loss'"):
+        environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=most + 1)

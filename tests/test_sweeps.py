@@ -284,23 +284,42 @@ def test_cli_rejects_a_bad_config_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_refuses_the_gpu_backend_without_a_gpu_before_writing(tmp_path, monkeypatch):
+def test_a_gpu_sweep_needs_a_gpu_only_to_compute(tmp_path, monkeypatch):
+    """Refused before any file is written when chunks would run here; a finished gpu sweep reads back anywhere."""
     from typer.testing import CliRunner
 
     from olearn.backends import gpu
     from olearn.cli.main import app
     from olearn.core.errors import BackendUnavailableError
 
+    path = tmp_path / "gpu.toml"
+    path.write_text('[run]\nhorizon = 6\nseeds = 2\nbackend = "gpu"\nout = "%s"\n[[environments]]\nname = "bernoulli"\n'
+                    'means = [0.2, 0.8]\n[[learners]]\nname = "ucb1"\n' % (tmp_path / "done"))
+    exp = experiment.load(path)
+    reference = sweep.run_experiment(exp)  # the CUDA simulator stands in for the GPU
+
     def no_gpu():
         raise BackendUnavailableError("backend 'gpu' found no usable CUDA GPU on this machine")
 
     monkeypatch.setattr(gpu, "check", no_gpu)
-    path = tmp_path / "gpu.toml"
-    path.write_text('[run]\nhorizon = 10\nbackend = "gpu"\nout = "%s"\n[[environments]]\nname = "bernoulli"\n'
-                    'means = [0.2, 0.8]\n[[learners]]\nname = "ucb1"\n' % (tmp_path / "out"))
-    result = CliRunner().invoke(app, ["run", str(path)])
-    assert result.exit_code != 0 and "run.backend" in str(result.exception) and "no usable CUDA GPU" in str(result.exception)
-    assert not (tmp_path / "out").exists()
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp), reference)  # finished: read, not computed
+    with pytest.raises(BackendUnavailableError):
+        sweep.run_experiment(exp, out=tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(BackendUnavailableError):
+        sweep.run_experiment(exp, force=True)
+    pd.testing.assert_frame_equal(olearn.load(tmp_path / "done"), reference)  # --force removed nothing
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "cli")])
+    assert isinstance(result.exception, BackendUnavailableError) and not (tmp_path / "cli").exists()
+
+
+def test_a_learner_that_refuses_delays_is_named_when_the_config_is_read():
+    raw = _raw(run__delay=5)
+    raw["learners"] = [{"name": "ogd"}, {"name": "sea_ensemble"}]
+    raw["environments"] = [{"name": "sea_quadratic", "dim": 2}]
+    with pytest.raises(ConfigError) as err:
+        experiment.parse(raw, source="c.toml")
+    assert err.value.name == "learners[1].name" and "delayed feedback" in str(err.value)
 
 
 def test_cli_plot_draws_a_sweep_folder_and_names_an_unknown_metric(small, tmp_path):

@@ -129,7 +129,7 @@ def run(
         workers = 0 if scheduler else min(os.cpu_count() or 1, len(exp.configurations) * len(exp.chunks()))
     if workers < 0:
         raise typer.BadParameter("--workers must be >= 0")
-    state = sweep.prepare(exp, out, resume, force)
+    state = sweep.prepare(exp, out, resume, force, local=scheduler is None)
     started = time.perf_counter()
     if state == "done":
         console.print(f"{out}: this sweep is complete; read from the stored results (--force runs it again)")

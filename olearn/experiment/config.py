@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from olearn.core.errors import BackendUnavailableError, ParameterError, UnknownNameError
+from olearn.core.errors import ParameterError, UnknownNameError
 
 RUN_KEYS = ("horizon", "seeds", "backend", "checkpoints", "metrics", "delay", "chunk_seeds", "out", "plot_metric")
 TOP_KEYS = ("run", "environment", "environments", "learners", "figures")
@@ -242,13 +242,6 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     backend = run.get("backend", "cpu")
     if backend not in backends.NAMES:
         raise ConfigError(source, "run.backend", backend, ", ".join(backends.NAMES))
-    if backend == "gpu":
-        from olearn.backends import gpu  # noqa: PLC0415
-
-        try:
-            gpu.check()  # before any file of the sweep is written
-        except BackendUnavailableError as err:
-            raise ConfigError(source, "run.backend", backend, f"a backend this machine can run ({err})") from None
     seeds = wrap("run.seeds", _seed_array, run.get("seeds", 100))
     chunk = run.get("chunk_seeds", DEFAULT_CHUNK_SEEDS)
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
@@ -284,6 +277,11 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
                 learner.bind(env.n_actions, env.obs_dim, horizon)
                 if delay:
                     delays.fixed(delay).check_horizon(horizon)
+                    if not learner.type.delayable:
+                        raise ConfigError(source, f"learners[{i}].name", name, "a learner that accepts delayed feedback "
+                                          f"(its update reads its last act's points), or run.delay = 0")
+            except ConfigError:
+                raise
             except ParameterError as err:
                 raise ConfigError(source, f"learners[{i}].{err.name}", err.value, err.allowed) from None
             configurations.append(Configuration(len(configurations), name, given, label, env_name, env_given, env_label))

@@ -83,16 +83,30 @@ def pending_units(exp: Experiment, out: Path) -> tuple[list, int]:
     return tasks, total
 
 
-def prepare(exp: Experiment, out: Path, resume: bool, force: bool) -> str:
-    """Check the results directory against this experiment: 'done', 'resume' or 'new'."""
+def _check_backend(exp: Experiment, local: bool) -> None:
+    """Chunks about to run here on the gpu backend need a GPU (a finished sweep, or one a scheduler runs, does not)."""
+    if local and exp.backend == "gpu":
+        from olearn.backends import gpu
+
+        gpu.check()
+
+
+def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool = True) -> str:
+    """Check the results directory against this experiment: 'done', 'resume' or 'new'.
+
+    ``local``: the chunks would run in this process or a LocalCluster (not on a scheduler's workers),
+    so a gpu sweep checks for a GPU here, before any file is written.
+    """
     out = Path(out)
     stored = store.read_sweep(out)
     if force:
+        _check_backend(exp, local)  # before anything stored is removed
         store.clear(out)
         stored = None
     if stored is None:
         if (out / "results").exists() and any((out / "results").iterdir()):
             raise SweepExistsError(f"{out} holds results without a {store.SWEEP_FILE}: use --force to overwrite or another --out")
+        _check_backend(exp, local)
         store.write_sweep(out, exp.resolved(), exp.fingerprint())
         return "new"
     if stored["fingerprint"] != exp.fingerprint():
@@ -112,6 +126,7 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool) -> str:
         raise SweepExistsError(f"{out}: its stored chunks were computed by other code (olearn source hash "
                                f"{stored.get('code')}, now {provenance.code_hash()}); resuming would mix the two: "
                                "use --force to start over")
+    _check_backend(exp, local)
     return "resume"
 
 
@@ -156,7 +171,7 @@ def run_experiment(exp: Experiment, out=None, resume: bool = False, force: bool 
     ``progress(receipt, done_units, total_units)`` is called after each unit (the CLI draws bars).
     """
     out = Path(out or exp.out)
-    state = prepare(exp, out, resume, force)
+    state = prepare(exp, out, resume, force, local=scheduler is None)
     if state != "done":
         tasks, total = pending_units(exp, out)
         done = [total - len(tasks)]

@@ -3,8 +3,8 @@
 A table is computed once (numba ``prange`` over instance x omega jobs, in chunks of instances so
 memory stays bounded) and then replayed by any number of learner seeds through the ``sor_costs``
 world (:meth:`CostTable.environment`) on any backend.  With ``cache_dir`` the table is stored as
-``.npz`` under a key made from the inputs (their bytes, or a name you give) and the solver
-settings, and read back instead of recomputed.
+``.npz`` under a key made from the inputs (their bytes, or a name you give), the solver settings and
+the solvers' source, and read back instead of recomputed.
 """
 from __future__ import annotations
 
@@ -133,6 +133,7 @@ class CostTable:
 
 def _key(systems, omegas, solver, tol, max_iter, name):
     h = hashlib.sha256(repr((solver, tol, max_iter, np.asarray(omegas).tolist())).encode())
+    h.update(Path(solvers.__file__).read_bytes())  # a changed solver (stopping rule, preconditioner) is a new table
     if name is not None:
         h.update(str(name).encode())
     else:
