@@ -74,8 +74,6 @@ def assert_same_run(a, b, what: str = "", exact: bool = True) -> None:
         assert same, f"{what}: {field} differ"
 
 
-_same = assert_same_run
-
 
 def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=(0, 1, 7)) -> None:
     """Determinism, python == cpu parity, finite state, probabilities, parameter errors."""
@@ -88,9 +86,9 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
         what = f"{learner_type.name}{values or ''} on {env.name}"
         cpu = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True)
         again = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True)
-        _same(cpu, again, f"{what}: determinism")
+        assert_same_run(cpu, again, f"{what}: determinism")
         py = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="python", trace=True)
-        _same(py, cpu, f"{what}: python vs cpu")
+        assert_same_run(py, cpu, f"{what}: python vs cpu")
         acts = cpu.actions
         assert np.all((acts >= 0) & (acts < env.n_actions) & (acts == np.floor(acts))), f"{what}: action outside 0..K-1"
         # step-wise: state stays finite and sampling probabilities are valid
@@ -120,8 +118,8 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
         gym_checker.check_env(gym_env, skip_render_check=True)
         learner = olearn.make("exp3", eta=0.3)
         cpu = olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True)
-        _same(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True), cpu, f"{what}: determinism")
-        _same(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="python", trace=True), cpu, f"{what}: python vs cpu")
+        assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True), cpu, f"{what}: determinism")
+        assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="python", trace=True), cpu, f"{what}: python vs cpu")
         assert np.all(np.isfinite(cpu.values)), f"{what}: metrics not finite"
         # the gym view sees the engine's losses for the same seed
         obs, _ = gym_env.reset(seed=5)

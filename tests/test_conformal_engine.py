@@ -12,6 +12,7 @@ import olearn
 from olearn import conformal
 from olearn.conformal import adaptive
 from olearn.core.errors import ParameterError
+from olearn.testing import assert_same_run
 
 pytest.importorskip("numba.cuda")
 
@@ -39,7 +40,6 @@ def test_gpu_simulator_matches_python(method, stream):
     horizon = min(H, env.type.max_horizon(env.values) or H)
     py = _run(_learner(method), env, "python", horizon)
     from olearn.backends import gpu
-    from olearn.testing import assert_same_run
 
     assert_same_run(py, _run(_learner(method), env, "gpu", horizon), f"{method} on {stream}", exact=gpu.simulated())
     assert np.all(np.isfinite(py.values))
@@ -48,18 +48,13 @@ def test_gpu_simulator_matches_python(method, stream):
 SLOW = pytest.mark.skipif(not os.environ.get("OLEARN_SLOW_TESTS"), reason="numba compilation (minutes); set OLEARN_SLOW_TESTS=1")
 
 
-def _same(a, b, what):
-    for field in ("values", "actions", "losses"):
-        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=f"{what}: {field}")
-
-
 def test_cpu_engine_matches_python_on_change_points():
     """One numba compilation of the fused loop for kind 'scores', with FACI (history quantiles and
     fixed-share mixtures); the step-wise test below compiles SAOCP (SF-OGD experts, betting)."""
     env = streams.make("change_points", scales=[1.0, 6.0, 0.5], period=10)
     learner = conformal.make("faci", calibration=[0.5, 1.5, 1.0])
     py = _run(learner, env, "python", 60)
-    _same(py, _run(learner, env, "cpu", 60), "faci on change_points")
+    assert_same_run(py, _run(learner, env, "cpu", 60), "faci on change_points")
     radii = py.actions[0, 0]
     assert np.all(radii >= 0) and np.unique(radii).size > 5
 
@@ -70,7 +65,7 @@ def test_cpu_engine_matches_python_on_change_points():
 def test_cpu_engine_matches_python_everywhere(method, stream):
     env = _env(stream)
     horizon = min(H, env.type.max_horizon(env.values) or H)
-    _same(_run(_learner(method), env, "python", horizon), _run(_learner(method), env, "cpu", horizon), f"{method} on {stream}")
+    assert_same_run(_run(_learner(method), env, "python", horizon), _run(_learner(method), env, "cpu", horizon), f"{method} on {stream}")
 
 
 def test_engine_statistics_are_the_pinball_loss_coverage_and_width():

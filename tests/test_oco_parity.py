@@ -57,12 +57,6 @@ def test_every_oco_learner_and_world_is_covered():
     assert {WORLD_OF[n] for n in CPU_DEFAULT} == {"sea_quadratic", "sea_linear", "linear_stream"}
 
 
-def _same(a, b, what):
-    for field in ("values", "actions", "losses"):
-        x, y = getattr(a, field), getattr(b, field)
-        assert x.shape == y.shape and np.array_equal(x, y), f"{what}: {field} differ"
-
-
 @pytest.mark.parametrize("name", CPU_NAMES)
 def test_python_and_cpu_agree(name):
     ltype = LEARNERS[[t.name for t in LEARNERS].index(name)]
@@ -71,7 +65,7 @@ def test_python_and_cpu_agree(name):
             h = min(H, env.type.max_horizon(env.values) or H)
             runs = [olearn.run(ltype.make(**lp), env, horizon=h, seeds=SEEDS, backend=b, trace=True, checkpoints=4)
                     for b in ("python", "cpu")]
-            _same(*runs, f"{name}{lp} on {env!r}")
+            testing.assert_same_run(*runs, f"{name}{lp} on {env!r}")
             assert np.all(np.isfinite(runs[0].values))
             assert np.ptp(runs[0].losses) > 0
 
@@ -102,6 +96,6 @@ def test_worlds_are_deterministic_and_validate_parameters(env_name):
         env = etype.make(**p)
         a = olearn.run(learner, env, horizon=10, seeds=[1, 2], backend="python", trace=True)
         b = olearn.run(learner, env, horizon=10, seeds=[1, 2], backend="python", trace=True)
-        _same(a, b, f"{env!r} determinism")
+        testing.assert_same_run(a, b, f"{env!r} determinism")
         assert not np.array_equal(a.losses[0, 0], a.losses[0, 1]) or p.get("noise", 1) == 0 or env_name == "linear_stream"
     testing.check_parameters(etype)

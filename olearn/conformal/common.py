@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 
@@ -68,6 +68,12 @@ def header_row(name: str, values: dict, own: list, needs_scale: bool) -> list:
     head = [1.0, values["coverage"], scale_of(name, values, needs_scale), float(len(calib)), float(n_rounds), 0.0]
     head[CALIB_AT] = float(HEADER + len(own))
     return head + [float(x) for x in own] + calib
+
+
+def sized_for(owner: str, params: dict, n_rounds: int) -> dict:
+    """``params`` with ``max_rounds`` raised to ``n_rounds`` (the rounds a run feeds, calibration included)."""
+    given = check_integer(owner, "max_rounds", params.get("max_rounds", 1), 1)
+    return {**params, "max_rounds": max(n_rounds, given)}
 
 
 def history_size(values: dict) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from olearn.conformal.common import sized_for
 from olearn.conformal.forecasters import make_forecaster
 from olearn.conformal.predictor import Predictor
 from olearn.core.errors import ParameterError, check_integer
@@ -101,8 +102,8 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     """
     data = forecast_scores(forecaster, series, horizon, calib_frac, test_frac)
     calib, y, yhat, scores = data["calibration"], data["y"], data["yhat"], data["scores"]
-    params["max_rounds"] = max(calib.size + y.size, check_integer("wrap", "max_rounds", params.get("max_rounds", 1), 1))
-    predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend, **params)
+    predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
+                          **sized_for("wrap", params, calib.size + y.size))
     radius = np.empty(y.size)
     for i in range(y.size):
         radius[i] = predictor.predict()

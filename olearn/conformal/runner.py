@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from olearn.conformal.common import sized_for
 from olearn.conformal.registry import make
-from olearn.core.errors import ParameterError, check_integer
+from olearn.core.errors import ParameterError
 
 
 def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np.ndarray:
@@ -52,8 +53,7 @@ def run_scores(method: str, scores, coverage: float = 0.9, calibration=None, bac
 
     scores = check_scores("run_scores", "scores", scores)
     calib = check_scores(method, "calibration", [] if calibration is None else calibration, allow_empty=True)
-    params["max_rounds"] = max(calib.size + scores.size, check_integer(method, "max_rounds", params.get("max_rounds", 1), 1))
-    learner = make(method, coverage=coverage, calibration=calib, **params)
+    learner = make(method, coverage=coverage, calibration=calib, **sized_for(method, params, calib.size + scores.size))
     env = streams.make("score_sequence", scores=scores)
     result = olearn.run(learner, env, horizon=scores.size, seeds=1, backend=backend, trace=True, checkpoints=[scores.size])
     return result.actions[0, 0].copy()

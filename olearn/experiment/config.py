@@ -277,13 +277,11 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
                 learner.bind(env.n_actions, env.obs_dim, horizon)
                 if delay:
                     delays.fixed(delay).check_horizon(horizon)
-                    if not learner.type.delayable:
-                        raise ConfigError(source, f"learners[{i}].name", name, "a learner that accepts delayed feedback "
-                                          f"(its update reads its last act's points), or run.delay = 0")
-            except ConfigError:
-                raise
             except ParameterError as err:
                 raise ConfigError(source, f"learners[{i}].{err.name}", err.value, err.allowed) from None
+            if delay and not learner.type.delayable:
+                raise ConfigError(source, f"learners[{i}].name", name, "a learner that accepts delayed feedback "
+                                  "(its update reads its last act's points), or run.delay = 0")
             configurations.append(Configuration(len(configurations), name, given, label, env_name, env_given, env_label))
 
     n_chunk = min(chunk, seeds.size)

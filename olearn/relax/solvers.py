@@ -214,9 +214,15 @@ def system(owner, name, A, b, x0=None):
 
 def _solve(name, A, b, omega, tol, max_iter, x0):
     A, diag, b, x = system(name, name, A, b, x0)
-    omega = validate.omega(name, omega)
-    tol = validate.tolerance(name, tol)
-    max_iter = validate.max_iterations(name, max_iter)
+    return solve_checked(name, A, diag, b, x, validate.omega(name, omega), validate.tolerance(name, tol),
+                         validate.max_iterations(name, max_iter))
+
+
+def solve_checked(name, A, diag, b, x, omega, tol, max_iter):
+    """Solver ``name`` on inputs already checked (:func:`system`, ``validate``); ``x`` is the start, overwritten.
+
+    Returns ``(x, info)`` as :func:`sor` does; a breakdown of SSOR-PCG is a ParameterError naming ``A``.
+    """
     reference = residual_norm(A.indptr, A.indices, A.data, b, x) if name == "sor" else float(np.linalg.norm(b))
     iterations, rnorm, status = KERNELS[name](A.indptr, A.indices, A.data, diag, b, x, omega, tol, max_iter)
     if status == BREAKDOWN:

@@ -85,7 +85,6 @@ class OmegaTuner:
         learner = make_learner(method, self.omegas.size, context_range, **learner_params)
         self.learner = Stepwise(learner, seed=seed, backend=backend, obs_dim=1 if self.contextual else 0)
         self.warm_start, self.compare = bool(warm_start), bool(compare)
-        self._solve = solvers.sor if solver == "sor" else solvers.ssor_pcg
         self._last_x = None
         self.arms: list[int] = []
         self.iterations: list[int] = []
@@ -108,16 +107,19 @@ class OmegaTuner:
         ``residual``.  Bad input raises before the learner acts, and a solve that fails (SSOR-PCG on a
         matrix that is not positive definite) puts the learner's state back as it was: nothing is lost.
         """
-        A, _, b, _ = solvers.system("OmegaTuner", self.solver, A, b, x0)
+        A, diag, b, start = solvers.system("OmegaTuner", self.solver, A, b, x0)  # checked once for every solve below
         c = self._context(context)
         if x0 is None and self.warm_start and self._last_x is not None and self._last_x.size == b.size:
-            x0 = self._last_x
+            start = validate.start("OmegaTuner", self._last_x, b.size)
+
+        def solve(omega):
+            return solvers.solve_checked(self.solver, A, diag, b, start.copy(), float(omega), self.tol, self.max_iter)
+
         before = self.learner.state.copy()  # act may write to the state (a bin's round count, ChebCB's features)
         try:
             arm = self.learner.act(None if c is None else [c])
-            x, info = self._solve(A, b, omega=float(self.omegas[arm]), tol=self.tol, max_iter=self.max_iter, x0=x0)
-            fixed = np.array([self._solve(A, b, omega=float(w), tol=self.tol, max_iter=self.max_iter, x0=x0)[1]["iterations"]
-                              for w in self.omegas]) if self.compare else None
+            x, info = solve(self.omegas[arm])
+            fixed = np.array([solve(w)[1]["iterations"] for w in self.omegas]) if self.compare else None
         except BaseException:  # e.g. SSOR-PCG breaking down on a matrix that is not positive definite
             self.learner.state[:] = before
             raise

@@ -23,7 +23,7 @@ def csr_system(owner: str, A, b):
     if np.issubdtype(A.dtype, np.complexfloating):
         raise ParameterError(owner, "A", f"a matrix of dtype {A.dtype}", "a real matrix (SOR and SSOR-PCG here are real)")
     A = sp.csr_matrix(A, dtype=np.float64)
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+    if A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ParameterError(owner, "A", f"a {A.shape[0]}x{A.shape[1]} matrix", "a non-empty square matrix")
     if not A.has_canonical_format:  # duplicates summed and indices sorted, on a copy: the caller's matrix stays as given
         A = A.copy()
