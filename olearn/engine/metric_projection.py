@@ -17,18 +17,25 @@ from olearn.engine import domains
 
 BISECTION = 100
 SWEEPS = 200
+PIVOT_FLOOR = 4.0 * 2.0**-52  # relative floor on Cholesky pivots: a few ulps of the diagonal
 
 
 @kernel
 def shifted_solve(a, mu, b, d, chol, out):
-    """out = (A + mu I)^{-1} b by Cholesky (A row-major d x d, symmetric positive definite; ``chol`` d x d scratch)."""
+    """out = (A + mu I)^{-1} b by Cholesky (A row-major d x d, symmetric positive definite; ``chol`` d x d scratch).
+
+    A pivot below ``PIVOT_FLOOR * d`` times its diagonal entry (rounding has made A + mu I singular or
+    indefinite) is raised to that value, so the solve stays finite.
+    """
     for i in range(d):
         for j in range(i + 1):
             s = a[i * d + j] + (mu if i == j else 0.0)
             for k in range(j):
                 s -= chol[i * d + k] * chol[j * d + k]
             if i == j:
-                chol[i * d + i] = math.sqrt(s)
+                # a pivot lost to rounding (eps I next to g g^T with |g|^2 / eps > 2^52) is floored at PIVOT_FLOOR
+                # times the diagonal, as if A held a slightly larger eps I; a well-conditioned A never meets it
+                chol[i * d + i] = math.sqrt(max(s, PIVOT_FLOOR * d * (a[i * d + i] + mu)))
             else:
                 chol[i * d + j] = s / chol[j * d + j]
     for i in range(d):  # forward: L z = b

@@ -60,7 +60,7 @@ ONS = LearnerType(
     kind="oco",
     params=(DIM, Param("gamma", 0.5, "Newton step scale: x - A^{-1} g / gamma", low=0.0, open_low=True),
             Param("eps", 1.0, "initial A = eps I; the analysis takes eps = 1/(gamma D)^2, which scales with G^2 "
-                  "(with gradients far above 1 the default loses eps I to rounding)", low=0.0, open_low=True)),
+                  "(with gradients far above 1 the default is lost to rounding and the solve only stays finite)", low=0.0, open_low=True)),
     state_size=lambda v, k, d: 1 + 3 * k + 2 * k * k,
     row=lambda v, k, d, h: [_dim("ons", v, k), v["gamma"], v["eps"]],
     init=identity_scaled_init,
@@ -117,7 +117,7 @@ OPTIMISTIC_OMD_EXP_CONCAVE = LearnerType(
     kind="oco",
     params=(DIM, Param("beta", 0.5, "curvature scale beta of A_t", low=0.0, open_low=True),
             Param("delta", 1.0, "initial A = delta I; the theorem needs delta >= 1 + beta G^2 (give it when the gradient "
-                  "bound G is known: with gradients far above 1 the default loses delta I to rounding)", low=0.0,
+                  "bound G is known: with gradients far above 1 the default is lost to rounding and the solve only stays finite)", low=0.0,
                   open_low=True)),
     state_size=lambda v, k, d: 1 + 4 * k + 2 * k * k,
     row=lambda v, k, d, h: [_dim("optimistic_omd_exp_concave", v, k), v["beta"], v["delta"]],
