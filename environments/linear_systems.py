@@ -24,13 +24,12 @@ per-instance best omega of the grid, ``pseudo_regret`` against the best fixed om
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from olearn.core.errors import ParameterError, check_integer
+from olearn.core.errors import ParameterError, check_integer, check_real
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import EnvType
@@ -84,11 +83,10 @@ def systems(items) -> SystemList:
             raise ParameterError("systems", f"items[{t}]", type(item).__name__, "a tuple (A, b[, context[, x0]])")
         A, b, *rest = item
         context = rest[0] if rest else None
-        if context is not None and (isinstance(context, (bool, np.bool_)) or not isinstance(context, (numbers.Real, np.ndarray))
-                                    or np.ndim(context) != 0 or not np.isfinite(context)):
-            raise ParameterError("systems", f"items[{t}] context", context, "a finite number or None")
+        if context is not None:
+            context = check_real("systems", f"items[{t}] context", context, "a finite number or None")
         out.append(System(sp.csr_matrix(A, dtype=float), np.asarray(b, dtype=float),
-                          None if context is None else float(context), None if len(rest) < 2 else rest[1]))
+                          context, None if len(rest) < 2 else rest[1]))
     return SystemList(out)
 
 

@@ -1,4 +1,5 @@
 """User-facing errors: each names the parameter and what is allowed."""
+import math
 import numbers
 
 
@@ -35,3 +36,13 @@ def check_integer(owner: str, name: str, value, low: int, high: int | None = Non
         allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
         raise ParameterError(owner, name, value, f"{allowed} ({meaning})" if meaning else allowed)
     return int(value)
+
+
+def check_real(owner: str, name: str, value, allowed: str = "a finite number") -> float:
+    """``value`` as a ``float`` when it is a finite real number (a bool is not; a NumPy scalar or 0-d
+    array is); otherwise a :class:`ParameterError` that names it with ``allowed``."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ParameterError(owner, name, value, allowed)
+    return float(value)

@@ -99,14 +99,12 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool =
     """
     out = Path(out)
     stored = store.read_sweep(out)
-    if force:
-        _check_backend(exp, local)  # before anything stored is removed
-        store.clear(out)
-        stored = None
-    if stored is None:
-        if (out / "results").exists() and any((out / "results").iterdir()):
+    if force or stored is None:
+        if not force and (out / "results").exists() and any((out / "results").iterdir()):
             raise SweepExistsError(f"{out} holds results without a {store.SWEEP_FILE}: use --force to overwrite or another --out")
-        _check_backend(exp, local)
+        _check_backend(exp, local)  # before anything stored is removed or written
+        if force:
+            store.clear(out)
         store.write_sweep(out, exp.resolved(), exp.fingerprint())
         return "new"
     if stored["fingerprint"] != exp.fingerprint():

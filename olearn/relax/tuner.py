@@ -10,12 +10,11 @@ iteration count back as the loss.  Methods (Khodak, Chow, Balcan and Talwalkar, 
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import pandas as pd
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_real
 from olearn.engine.stepwise import Stepwise
 from olearn.relax import solvers, validate
 from olearn.relax.comparators import omega_grid
@@ -94,11 +93,7 @@ class OmegaTuner:
     def _context(self, context):
         if not self.contextual:
             return None
-        if isinstance(context, np.ndarray) and context.ndim == 0:
-            context = context.item()
-        if context is None or isinstance(context, (bool, np.bool_)) or not isinstance(context, numbers.Real) or not np.isfinite(context):
-            raise ParameterError("OmegaTuner", "context", context, f"a finite number (method {self.method!r} uses it)")
-        return float(context)
+        return check_real("OmegaTuner", "context", context, f"a finite number (method {self.method!r} uses it)")
 
     def solve(self, A, b, context=None, x0=None):
         """Solve ``A x = b`` with the omega the learner picks; returns ``(x, info)``.
