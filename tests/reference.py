@@ -218,7 +218,7 @@ class EXP3:
 
 class TsallisINF:
     """Zimmert and Seldin (2021), alpha = 1/2, eta_t = 2 / sqrt(t+1); optional loss shift and
-    normalisation of the estimates by (running mean loss - shift)."""
+    normalisation of the estimates by (running mean loss - shift) while that is positive."""
 
     def __init__(self, k, shift=0.0, normalize=False, seed=0):
         self.k, self.shift, self.normalize, self.seed = k, shift, normalize, seed
@@ -229,8 +229,8 @@ class TsallisINF:
 
     def act(self, t):
         scale = 1.0
-        if self.normalize and self.loss_count > 0:
-            scale = max(self.loss_sum / self.loss_count - self.shift, 1e-12)
+        if self.normalize and self.loss_count > 0 and self.loss_sum / self.loss_count > self.shift:
+            scale = self.loss_sum / self.loss_count - self.shift
         p = tsallis_probs(self.L / scale, 2.0 / math.sqrt(t + 1))
         self.probs.append(p)
         a = _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), p)

@@ -148,3 +148,17 @@ def test_round_by_round_probabilities_match_reference(name, params, make_ref):
         fb = losses[t] if full else losses[t, a]
         tuner.update(a, fb)
         ref.update(t, ra, info, fb)
+
+
+def test_tsallis_normalisation_waits_for_a_positive_mean_shifted_loss():
+    """Losses in [0, 1] with shift 1: the mean shifted loss is never positive, so normalize=True must
+    play exactly as normalize=False (a scale pinned near 0 had made it greedy, with linear regret)."""
+    env = environments.make("bernoulli", means=[0.3, 0.5, 0.7])
+    runs = [olearn.run(olearn.make("tsallis_inf", shift=1.0, normalize=norm), env, horizon=2000, seeds=4,
+                       backend="python", trace=True) for norm in (False, True)]
+    np.testing.assert_array_equal(runs[0].actions, runs[1].actions)
+    # and where the shifted mean is positive (shift 0.1 under means 0.3..0.7) normalising does change the play
+    shifted = olearn.run(olearn.make("tsallis_inf", shift=0.1, normalize=True), env, horizon=2000, seeds=4,
+                         backend="python", trace=True)
+    assert not np.array_equal(shifted.actions, olearn.run(olearn.make("tsallis_inf", shift=0.1), env, horizon=2000,
+                                                           seeds=4, backend="python", trace=True).actions)

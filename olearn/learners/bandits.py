@@ -394,8 +394,8 @@ def tsallis_inf_act(state, params, obs, t, seed, action):
     k_arms = int(params[0])
     shift = params[1]
     scale = 1.0
-    if params[2] > 0.0 and state[2 * k_arms + 1] > 0.0:
-        scale = max(state[2 * k_arms] / state[2 * k_arms + 1] - shift, 1e-12)
+    if params[2] > 0.0 and state[2 * k_arms + 1] > 0.0 and state[2 * k_arms] / state[2 * k_arms + 1] > shift:
+        scale = state[2 * k_arms] / state[2 * k_arms + 1] - shift  # only a positive mean shifted loss normalises
     probs = state[k_arms : 2 * k_arms]
     for i in range(k_arms):
         probs[i] = state[i] / scale  # normalised cumulative estimates, overwritten below
@@ -424,7 +424,8 @@ TSALLIS_INF = LearnerType(
     params=(
         N_ARMS,
         Param("shift", 0.0, "subtracted from every loss before importance weighting"),
-        Param("normalize", False, "divide estimates by (running mean loss - shift)", kind="bool"),
+        Param("normalize", False, "divide estimates by (running mean loss - shift) when it is positive (meant for "
+              "losses >= shift, e.g. iteration counts with shift 1)", kind="bool"),
     ),
     state_size=lambda v, k, d: 2 * k + 2,  # Lhat[k], probabilities p[k], sum of losses, number of losses
     row=lambda v, k, d, horizon: [k, v["shift"], 1.0 if v["normalize"] else 0.0],

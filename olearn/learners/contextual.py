@@ -87,7 +87,8 @@ TSALLIS_INF_CB = LearnerType(
     params=(
         N_ARMS,
         Param("shift", 0.0, "subtracted from every loss before importance weighting"),
-        Param("normalize", False, "divide estimates by (running mean loss - shift), per bin", kind="bool"),
+        Param("normalize", False, "divide estimates by (running mean loss - shift) when it is positive, per bin "
+              "(meant for losses >= shift)", kind="bool"),
         LOW,
         HIGH,
         Param("n_bins", 5, "number of equal bins of [low, high]", kind="int", low=1),
