@@ -62,3 +62,16 @@ def test_first_action_of_ucb1_is_arm_zero_and_it_explores_in_order():
         seen.append(a)
         tuner.update(a, 1.0)
     assert seen == [0, 1, 2]
+
+
+def test_a_step_size_set_from_the_horizon_needs_the_horizon():
+    """exp3 and hedge take eta from T: without a horizon they are refused by name (they had assumed
+    10^6 rounds, an eta 31.6x too small for 1,000); with one, or with eta given, they run."""
+    for name in ("exp3", "hedge"):
+        with pytest.raises(olearn.ParameterError, match="'horizon'.*set from the number of rounds"):
+            olearn.stepwise(olearn.make(name, n_arms=4), backend="python")
+        olearn.stepwise(olearn.make(name, n_arms=4, eta=0.1), backend="python").act()
+        olearn.stepwise(olearn.make(name, n_arms=4), backend="python", horizon=1000).act()
+    with pytest.raises(olearn.ParameterError, match="'horizon'"):
+        olearn.stepwise(olearn.make("exp3", n_arms=4), backend="python", horizon=0)
+    olearn.stepwise(olearn.make("tsallis_inf", n_arms=4), backend="python").act()  # anytime: no horizon needed

@@ -37,8 +37,14 @@ class Stepwise:
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
         self.learner, self.seed, self.n_arms = learner, seed, int(n_arms)
-        # learners whose default step size uses the horizon need one; 10^6 rounds unless told
-        params, size = learner.bind(self.n_arms, obs_dim, horizon or 1_000_000)
+        if horizon is None:
+            params, size = learner.bind(self.n_arms, obs_dim, 1)
+            if not np.array_equal(params, learner.bind(self.n_arms, obs_dim, 2)[0]):  # a step size set from T
+                raise ParameterError("stepwise", "horizon", None, f"an integer >= 1: {learner.name}'s parameters are "
+                                     "set from the number of rounds (or give its step size eta=, where it takes one)")
+        else:
+            horizon = check_integer("stepwise", "horizon", horizon, 1)
+            params, size = learner.bind(self.n_arms, obs_dim, horizon)
         self.params = params[0]
         self.state = np.zeros(size)
         self.obs = np.zeros(obs_dim)
@@ -87,8 +93,9 @@ class Stepwise:
 
 def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, state=None,
              start: int = 0) -> Stepwise:
-    """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it); ``state`` and
-    ``start`` continue it from a batch run's ``Result.states`` (see :class:`Stepwise`)."""
+    """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it); ``horizon`` is
+    required by learners whose parameters are set from the number of rounds (``exp3``, ``hedge``
+    without ``eta``); ``state`` and ``start`` continue it from a batch run's ``Result.states``."""
     if isinstance(learner, str):
         from olearn import learners
 
