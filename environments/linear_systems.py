@@ -13,7 +13,8 @@ Instance sequences (plain Python objects; ``seq[t]`` is a :class:`System`):
   ``kappa(t) = max(0.1 sin 2 pi t, -10 sin 2 pi t)`` and a moving bump forcing (the paper's
   follow-up heat experiment): ``A_t = I + kappa dt / 2 K_h``,
   ``b_t = (I - kappa dt / 2 K_h) u + dt f(t + dt/2)``, ``kappa = kappa(t + dt/2)``, where
-  ``K_h`` is the 5-point negative Laplacian scaled by ``1 / dx^2``; the context is ``kappa``.
+  ``K_h`` is the 5-point negative Laplacian scaled by ``1 / dx^2``; the context is ``kappa``, the
+  coefficient of the system being solved (the authors' ``h2d.m`` passes kappa(t), half a step earlier).
 * :func:`systems`: a user-supplied list of ``(A, b)``, ``(A, b, context)`` or ``(A, b, context, x0)``.
 
 The registered world ``sor_costs`` plays a precomputed cost table (instances x omega grid of
