@@ -1,4 +1,4 @@
-"""Regret against T on realizable sequences: near flat for the realizable algorithm, growing for the baselines.
+"""Regret against T on realizable sequences, with fitted slopes (the realizable bound is logarithmic in T; measured, it still grows).
 
 olearn run experiments/private/regret_vs_T.toml   (or: python experiments/private/regret_vs_T.py [--small] [--out DIR])
 

@@ -1,4 +1,4 @@
-"""Regret against 1/epsilon on realizable sequences, with fitted slopes (the theorems: linear in 1/eps).
+"""Regret against 1/epsilon on realizable sequences, with fitted slopes (the bounds: linear in 1/eps; measured: slower).
 
 olearn run experiments/private/regret_vs_epsilon.toml   (or: python experiments/private/regret_vs_epsilon.py [--small] [--out DIR])
 """
