@@ -153,3 +153,11 @@ def test_real_series_verdict_pairs_methods_series_by_series(outputs):
             se = diff.std(ddof=1) / np.sqrt(diff.size)
             gaps.append(diff.mean() / se if se > 0 else (0.0 if diff.mean() == 0 else np.inf * np.sign(diff.mean())))
         assert verdict[f"{metric}_gap_se"] == pytest.approx(max(gaps), rel=1e-9)
+
+
+def test_a_season_of_one_does_not_count_the_naive_series_twice():
+    """The Nile's season is 1, where seasonal naive is naive: only one of the two enters the table."""
+    cfg = {"datasets": ["nile"], "forecasters": ["naive", "seasonal_naive"], "methods": ["split"], "coverage": 0.9,
+           "window": 20, "calib_frac": 0.2, "test_frac": 0.3, "feedback_delay": False, "backend": "python", "g": 8}
+    rows, _ = ts.real_rows(cfg, None)
+    assert [r["forecaster"] for r in rows] == ["naive"]
