@@ -59,8 +59,9 @@ def mean_update(state, params, obs, action, feedback, t, seed):
 
 UCB1 = LearnerType(
     name="ucb1",
-    summary="UCB1: play argmax_k  mean_k + sqrt(c ln t / n_k)",
-    reference="Auer, Cesa-Bianchi and Fischer (2002), Finite-time analysis of the multiarmed bandit problem; c = 2 is their index",
+    summary="UCB1: play argmax_k  mean_k + sqrt(c ln t / n_k), t the 1-based round",
+    reference="Auer, Cesa-Bianchi and Fischer (2002), Finite-time analysis of the multiarmed bandit problem; c = 2 is their index "
+    "(their ln n counts the plays so far, t - 1)",
     feedback="bandit",
     params=(N_ARMS, Param("c", 2.0, "exploration constant in sqrt(c ln t / n)", low=0.0)),
     state_size=_counts_and_sums,
@@ -343,7 +344,7 @@ EXP3 = LearnerType(
     name="exp3",
     summary="EXP3: p_t(k) proportional to exp(-eta Lhat_k), Lhat_a += loss / p_a",
     reference="Auer, Cesa-Bianchi, Freund and Schapire (2002); loss form of Bubeck and Cesa-Bianchi (2012), Thm 3.1: "
-    "eta = sqrt(2 ln K / (T K)) gives regret <= sqrt(2 T K ln K)",
+    "eta = sqrt(2 ln K / (T K)) gives pseudo-regret <= sqrt(2 T K ln K)",
     feedback="bandit",
     params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(2 ln K / (T K))", low=0.0, optional=True)),
     state_size=lambda v, k, d: 2 * k,  # Lhat[k], then the current probabilities p[k]
