@@ -62,3 +62,19 @@ def test_help_shows_the_config_tables_literally():
     result = CliRunner().invoke(app, ["run", "--help"], terminal_width=120)
     assert result.exit_code == 0
     assert "[figure]" in result.output and "[[learners]]" in result.output
+
+
+def test_a_small_key_must_override_a_full_key(figure):
+    """A typo in [small] would be ignored and the figure would run at full size: it is named instead."""
+    figure.write_text('[figure]\nscript = "fig/draw.py"\n[full]\nhorizon = 1000\nseeds = 5\n[small]\nhorizn = 10\n')
+    with pytest.raises(ConfigError, match=r"small\.horizn.*did you mean 'horizon'"):
+        figure_script(figure)
+
+
+def test_every_shipped_figure_config_passes_the_size_check():
+    from pathlib import Path
+
+    configs = [p for p in (Path(__file__).resolve().parents[1] / "experiments").rglob("*.toml") if "[figure]" in p.read_text()]
+    assert len(configs) > 10
+    for config in configs:
+        assert figure_script(config) is not None, config

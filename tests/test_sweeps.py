@@ -262,6 +262,7 @@ def _raw(**changes):
     ({"figures": [{"kind": "slope", "metric": "regret"}]}, "figures[0].x", "round"),
     ({"figures": [{"kind": "curve"}]}, "figures[0].kind", "curves"),
     ({"figures": [{"kind": "counts"}]}, "run.metrics", "'counts'"),
+    ({"run__out": 5}, "run.out", "a directory path as a string"),
 ])
 def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
     with pytest.raises(ConfigError) as err:
@@ -281,6 +282,30 @@ def test_cli_rejects_a_bad_config_before_any_work(tmp_path):
     result = CliRunner().invoke(app, ["run", str(path)])
     assert result.exit_code != 0
     assert "learners[0].c" in str(result.exception)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_errors_show_table_names_and_refuse_contradictory_flags(tmp_path):
+    """An error naming [run] or [[environments]] prints them literally (not as terminal markup);
+    --resume with --force, and --small on a sweep config, are refused before any work."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "typo.toml"
+    path.write_text('[run]\nhorizon = 10\n[[enviroment]]\nname = "bernoulli"\n[[learners]]\nname = "ucb1"\n')
+    done = subprocess.run([sys.executable, "-m", "olearn.cli.main", "run", str(path)], capture_output=True, text=True)
+    shown = " ".join(done.stdout.split())  # the console wraps long lines
+    assert done.returncode == 2 and "[run], [[environments]] (or [environment])" in shown and "did you mean" in shown, shown
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    good = tmp_path / "good.toml"
+    good.write_text('[run]\nhorizon = 10\nout = "%s"\n[[environments]]\nname = "bernoulli"\n[[learners]]\nname = "ucb1"\n'
+                    % (tmp_path / "out"))
+    for flags, words in ((["--resume", "--force"], "give one"), (["--small"], "figure configs")):
+        result = CliRunner().invoke(app, ["run", str(good), *flags])
+        assert result.exit_code == 2 and words in result.output, result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -334,6 +359,10 @@ def test_cli_plot_draws_a_sweep_folder_and_names_an_unknown_metric(small, tmp_pa
     result = CliRunner().invoke(app, ["plot", str(small[0].parent / "reference"), "--metric", "wins"])
     assert isinstance(result.exception, olearn.ParameterError) and "'metric'" in str(result.exception)
     assert "regret" in str(result.exception)
+    result = CliRunner().invoke(app, ["plot", str(small[0].parent / "reference"), "--out", str(tmp_path / "x.jpgg")])
+    assert isinstance(result.exception, olearn.ParameterError) and ".png" in str(result.exception)
+    result = CliRunner().invoke(app, ["plot", str(small[0].parent / "reference"), "--out", str(tmp_path / "bare")])
+    assert result.exit_code == 0 and (tmp_path / "bare.png").is_file() and "bare.png" in "".join(result.output.split())
 
 
 # ----------------------------------------------------------------- summaries, comparisons, figures

@@ -7,6 +7,7 @@ Prints steps/s (seeds x rounds per second) and each figure's ratio to the hand-w
 the same thread count.  Target: the engine at >= 0.8x the kernel.
 """
 import argparse
+import sys
 from pathlib import Path
 
 from olearn import bench
@@ -20,6 +21,9 @@ if __name__ == "__main__":
     p.add_argument("--reference", type=Path, default=REFERENCE)
     p.add_argument("--all", action="store_true", help="also time every learner on the demo problem")
     a = p.parse_args()
+    if not a.reference.is_file():
+        sys.exit(f"error: reference kernel not found at {a.reference}; the ratios need it: give --reference PATH "
+                 "(the team's shared/bench/reference_ucb.py)")
     for row in bench.cpu_ucb1(a.reference, seeds=a.seeds, horizon=a.horizon):
         print(f"{row['what']:<45} seeds={row['seeds']:<6} horizon={row['horizon']}: "
               f"{row['steps_per_s']:.3e} steps/s  ratio {row['ratio']:.3f}  pseudo-regret {row['pseudo_regret']:.1f}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -123,6 +124,10 @@ def run(
         where = script.run_figure_script(config, out, small)
         console.print(f"figure outputs: {where}  (done in {time.perf_counter() - started:.1f} s)")
         return
+    if small:
+        raise typer.BadParameter(f"{config} is a sweep config; --small applies to figure configs ([figure] tables) only")
+    if resume and force:
+        raise typer.BadParameter("--resume keeps the stored chunks and --force discards them: give one")
     exp = experiment.load(config)  # everything validated before any work starts
     out = Path(out or exp.out)
     if workers is None:
@@ -160,8 +165,9 @@ def run(
                 sweep.execute(tasks, scheduler=scheduler, workers=workers, on_done=lambda r: done(r, 0, 0))
         except KeyboardInterrupt:
             left, _ = sweep.pending_units(exp, out)
-            console.print(f"[yellow]interrupted[/yellow]: {total - len(left)} of {total} chunks are stored in {out}; "
-                          f"`olearn run {config} --resume` computes the other {len(left)}")
+            again = f"olearn run {config} --out {out}" + (f" --scheduler {scheduler}" if scheduler else "") + " --resume"
+            console.print(f"[yellow]interrupted[/yellow]: " + escape(f"{total - len(left)} of {total} chunks are stored "
+                                                                     f"in {out}; `{again}` computes the other {len(left)}"))
             raise typer.Exit(130) from None
     frame = store.table(out)
     metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
@@ -220,14 +226,14 @@ def list_registered():
 
     table = Table(title="learners")
     for col in ("name", "feedback", "parameters", "what it does", "reference"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "name", min_width=max(map(len, learners.names())) if col == "name" else None)
     for name in learners.names():
         t = learners.REGISTRY[name]
         table.add_row(name, t.feedback, ", ".join(fmt(p) for p in t.params), t.summary, t.reference)
     console.print(table)
     table = Table(title="environments")
     for col in ("name", "parameters", "what it is"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "name", min_width=max(map(len, environments.names())) if col == "name" else None)
     for name in environments.names():
         t = environments.REGISTRY[name]
         table.add_row(name, ", ".join(fmt(p) for p in t.params), t.summary)
@@ -268,10 +274,10 @@ def main():
     try:
         app()
     except (ParameterError, UnknownNameError, FileNotFoundError, SweepExistsError, BackendUnavailableError) as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print(f"[red]error:[/red] {escape(str(err))}")  # messages name [tables] literally
         sys.exit(2)
     except OSError as err:  # e.g. a --scheduler address where no scheduler answers
-        console.print(f"[red]error:[/red] {err}")
+        console.print(f"[red]error:[/red] {escape(str(err))}")
         sys.exit(1)
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/yellow]")

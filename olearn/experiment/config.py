@@ -296,6 +296,8 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
             f"a results table up to {MAX_TABLE_BYTES / 2**30:.0f} GiB (this grid needs {table_bytes / 2**30:.1f} GiB): "
             "fewer seeds, configurations, checkpoints or metrics",
         )
+    if not isinstance(run.get("out", ""), str) or run.get("out") == "":
+        raise ConfigError(source, "run.out", run.get("out"), "a directory path as a string, e.g. out = \"runs/mine\"")
     figures = _figures(source, raw, run)
     return Experiment(
         source=source, raw=raw, configurations=tuple(configurations), horizon=int(horizon), seeds=seeds,

@@ -17,6 +17,7 @@ two families with the same name never share a folder.
 """
 from __future__ import annotations
 
+import difflib
 import runpy
 import sys
 import tomllib
@@ -35,6 +36,7 @@ def figure_script(path) -> Path | None:
     table = raw.get("figure")
     if not isinstance(table, dict):
         return None
+    _check_sizes(path, raw)
     script = table.get("script")
     if not isinstance(script, str) or not script.endswith(".py"):
         raise ConfigError(str(path), "figure.script", script, "the path of a Python script, e.g. experiments/sea/bound_grid.py")
@@ -42,6 +44,19 @@ def figure_script(path) -> Path | None:
         if (base / script).is_file():
             return (base / script).resolve()
     raise ConfigError(str(path), "figure.script", script, "an existing file relative to the repository root or to the config")
+
+
+def _check_sizes(path: Path, raw: dict) -> None:
+    """``[small]`` overrides ``[full]``: each of its keys must be a ``[full]`` key (a typo would be ignored)."""
+    full, small = raw.get("full", {}), raw.get("small", {})
+    if not isinstance(full, dict) or not isinstance(small, dict):
+        raise ConfigError(str(path), "full" if not isinstance(full, dict) else "small", None, "a table of sizes")
+    for key in small:
+        if key not in full:
+            close = difflib.get_close_matches(key, list(full), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(str(path), f"small.{key}", small[key], "a key of [full], which [small] overrides: "
+                              + ", ".join(full) + hint)
 
 
 def default_out(config, base="runs") -> Path:

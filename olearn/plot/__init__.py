@@ -39,8 +39,15 @@ def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x:
 
 
 def save_figure(ax, path) -> list[Path]:
-    """Save the figure of ``ax`` as PNG (and PDF when ``path`` ends in .pdf)."""
+    """Save the figure of ``ax`` at ``path``, in the format its suffix names (PNG when it has none)."""
     path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix(".png")
+    formats = ax.figure.canvas.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        from olearn.core.errors import ParameterError
+
+        raise ParameterError("save_figure", "path", str(path), "a file name ending in ." + ", .".join(sorted(formats)))
     path.parent.mkdir(parents=True, exist_ok=True)
     ax.figure.savefig(path, dpi=150)
     import matplotlib.pyplot as plt
