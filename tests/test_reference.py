@@ -162,3 +162,9 @@ def test_tsallis_normalisation_waits_for_a_positive_mean_shifted_loss():
                          backend="python", trace=True)
     assert not np.array_equal(shifted.actions, olearn.run(olearn.make("tsallis_inf", shift=0.1), env, horizon=2000,
                                                            seeds=4, backend="python", trace=True).actions)
+
+
+def test_epsilon_greedy_without_decay_needs_a_probability():
+    env = environments.make("bernoulli", means=[0.2, 0.5])
+    with pytest.raises(olearn.ParameterError, match="'epsilon'.*probability in \\[0, 1\\]"):
+        olearn.run(olearn.make("epsilon_greedy", epsilon=1.5), env, horizon=5, seeds=1, backend="python")

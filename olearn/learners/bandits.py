@@ -9,6 +9,7 @@ import math
 
 from olearn.core import rng
 from olearn.core.config import NEWTON_STEPS
+from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -282,6 +283,13 @@ def epsilon_greedy_act(state, params, obs, t, seed, action):
     action[0] = arm
 
 
+def _epsilon_greedy_row(v, k, d, horizon):
+    if not v["decay"] and v["epsilon"] > 1.0:
+        raise ParameterError("epsilon_greedy", "epsilon", v["epsilon"], "a probability in [0, 1] (or decay=True, "
+                             "where it is the constant c of eps_t = min(1, c K / t))")
+    return [k, v["epsilon"], 1.0 if v["decay"] else 0.0]
+
+
 EPSILON_GREEDY = LearnerType(
     name="epsilon_greedy",
     summary="epsilon-greedy: a uniform arm with probability eps_t, else the best empirical mean",
@@ -293,7 +301,7 @@ EPSILON_GREEDY = LearnerType(
         Param("decay", False, "use eps_t = min(1, epsilon K / t)", kind="bool"),
     ),
     state_size=_counts_and_sums,
-    row=lambda v, k, d, horizon: [k, v["epsilon"], 1.0 if v["decay"] else 0.0],
+    row=_epsilon_greedy_row,
     init=zero_init,
     act=epsilon_greedy_act,
     update=mean_update,
