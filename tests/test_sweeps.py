@@ -90,6 +90,15 @@ def test_table_matches_direct_runs(small, tmp_path):
     assert not table.duplicated(["configuration", "seed", "round", "metric"]).any()
 
 
+def test_a_sweep_with_nothing_stored_starts_without_resume(small, tmp_path):
+    """sweep.json written but no chunk stored (the scheduler never answered): the next plain run computes it."""
+    path, exp, reference = small
+    out = tmp_path / "empty"
+    assert sweep.prepare(exp, out, resume=False, force=False) == "new"
+    assert sweep.prepare(exp, out, resume=False, force=False) == "resume"  # not refused: nothing to keep
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out), reference, check_exact=True)
+
+
 def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
     exp = experiment.parse(BIG, source="big")
     assert len(exp.configurations) == 4 * 3 * 2
@@ -116,7 +125,7 @@ def test_ctrl_c_then_resume(small, tmp_path):
     stored = len(_receipts(out))
     assert proc.returncode == 130, text
     assert 0 < stored < 24, f"{stored} chunks stored before the interrupt"
-    assert "--resume" in text
+    assert "--resume" in text and f"--out{out}" in "".join(text.split()), text  # the hint resumes this folder
     with pytest.raises(SweepExistsError, match="--resume"):
         sweep.run_experiment(exp, out=out)  # an unfinished sweep is not silently redone
     done = subprocess.run(cmd + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)

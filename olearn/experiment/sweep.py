@@ -112,15 +112,16 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool =
             f"{out} holds a different sweep (its config differs from {exp.source}): "
             "use --force to replace it, or another out directory"
         )
-    tasks, _ = pending_units(exp, out)
+    tasks, total = pending_units(exp, out)
     if not tasks:
         return "done"
-    if not resume:
+    started = len(tasks) < total  # no chunk stored (e.g. the scheduler never answered): nothing to resume or mix
+    if started and not resume:
         raise SweepExistsError(f"{out} holds an unfinished run of this sweep ({len(tasks)} chunks to go): "
                                "use --resume to finish it, or --force to start over")
     from olearn.io import provenance
 
-    if stored.get("code") != provenance.code_hash():
+    if started and stored.get("code") != provenance.code_hash():
         raise SweepExistsError(f"{out}: its stored chunks were computed by other code (olearn source hash "
                                f"{stored.get('code')}, now {provenance.code_hash()}); resuming would mix the two: "
                                "use --force to start over")
