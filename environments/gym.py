@@ -15,6 +15,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Environment
@@ -78,6 +79,7 @@ class ArmsEnv(gym.Env):
         self.action_space = spaces.Discrete(env.n_actions)
         self.observation_space = _context_space(env)
         self._stepper = _Stepper(env)
+        self._stepper.t = self.horizon  # no episode until reset()
         self._default_seed = seed
 
     def reset(self, *, seed: int | None = None, options=None):
@@ -91,6 +93,9 @@ class ArmsEnv(gym.Env):
     def step(self, action):
         if not self.action_space.contains(action):
             raise ValueError(f"ArmsEnv: action {action!r} is invalid; allowed: an arm in 0..{self.action_space.n - 1}")
+        if self._stepper.t >= self.horizon:
+            raise RuntimeError(f"ArmsEnv: no episode is running (it ended at its horizon of {self.horizon} rounds, "
+                               "or reset() was never called): call reset()")
         obs, reward, info = self._stepper.step(int(action))
         truncated = self._stepper.t >= self.horizon
         return obs, reward, False, truncated, info
@@ -107,7 +112,7 @@ class ArmsVectorEnv(VectorEnv):
         self.single_action_space = spaces.Discrete(env.n_actions)
         self.single_observation_space = _context_space(env)
         self.action_space = spaces.MultiDiscrete([env.n_actions] * self.num_envs)
-        self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.num_envs, max(1, env.obs_dim)), dtype=np.float64)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self._steppers = [_Stepper(env) for _ in range(self.num_envs)]
         self._needs_reset = np.zeros(self.num_envs, dtype=bool)
         self._next_seed = 0

@@ -42,7 +42,8 @@ DRIFTS = ("fixed", "switching", "rotation", "adaptive", "blocks")
 FIXED, SWITCHING, ROTATION, ADAPTIVE, BLOCKS = range(5)
 QUADRATIC_FAMILY, LINEAR_FAMILY = 0, 1
 
-DIM = Param("dim", 10, "dimension d of the points x_t", kind="int", low=1)
+# at most 2^18: a round's noise uses draw indices below 2 d, under the fixed indices 2^20 + i of its other draws
+DIM = Param("dim", 10, "dimension d of the points x_t", kind="int", low=1, high=2**18)
 DOMAIN = Param("domain", "ball", "feasible set: ball (||x|| <= radius), box ([-radius, radius]^d), simplex (sum radius)",
                kind="choice", choices=("ball", "box", "simplex"))
 RADIUS = Param("radius", 1.0, "size of the feasible set", low=0.0, open_low=True)

@@ -33,6 +33,7 @@ def test_checker_detects_a_broken_learner():
 
 
 def test_vector_env_steps_every_seed():
+    import gymnasium
     import numpy as np
 
     from environments.gym import as_vector_env
@@ -41,6 +42,8 @@ def test_vector_env_steps_every_seed():
     venv = as_vector_env(env, num_envs=3, horizon=5)
     obs, info = venv.reset(seed=10)
     assert obs.shape == (3, 1) and list(info["seed"]) == [10, 11, 12]
+    assert venv.observation_space == gymnasium.vector.utils.batch_space(venv.single_observation_space, 3)
+    assert venv.observation_space.contains(obs)
     total = np.zeros(3)
     for t in range(5):
         _, reward, term, trunc, info = venv.step(np.array([1, 1, 1]))

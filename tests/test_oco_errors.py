@@ -83,3 +83,10 @@ def test_newton_learners_refuse_a_simplex():
     for name in ("ons", "optimistic_omd_exp_concave"):
         with pytest.raises(olearn.ParameterError, match="'env'.*ball or box or free"):
             olearn.run(olearn.make(name), environments.make("sea_linear", domain="simplex"), horizon=3, backend="python")
+
+
+def test_sea_dimension_is_capped_below_the_fixed_draw_indices():
+    """Noise draws use indices below 2 d; the drift sign and the non-convex and logistic draws sit at 2^20 + i."""
+    for name in ("sea_linear", "sea_nonconvex", "sea_logistic"):
+        with pytest.raises(olearn.ParameterError, match="'dim'.*262144"):
+            environments.make(name, dim=2**19)

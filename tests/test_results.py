@@ -212,6 +212,12 @@ def test_gym_view_checks_its_world_and_horizon():
     env.reset(seed=0)
     steps = [env.step(0) for _ in range(2)]
     assert steps[-1][3] is True  # truncated after the table's 2 rounds
+    with pytest.raises(RuntimeError, match="no episode is running.*reset"):
+        env.step(0)  # it had read past the table (IndexError), or played past a horizon
+    env.reset(seed=1)
+    env.step(1)
+    with pytest.raises(RuntimeError, match="reset"):
+        environments.make("bernoulli", means=[0.5]).gym(horizon=4).step(0)  # before any reset
     with pytest.raises(olearn.ParameterError, match="'horizon'.*\\[1, 2\\]"):
         table.gym(horizon=3)
     with pytest.raises(olearn.ParameterError, match="'env'.*kind 'oco'"):
