@@ -222,3 +222,18 @@ def test_gym_view_checks_its_world_and_horizon():
         table.gym(horizon=3)
     with pytest.raises(olearn.ParameterError, match="'env'.*kind 'oco'"):
         environments.make("sea_quadratic").gym()
+
+
+def test_cli_demo_writes_its_outputs_and_says_when_it_replaces_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    args = ["demo", "--seeds", "3", "--horizon", "40", "--backend", "python", "--out", str(tmp_path / "demo")]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "replacing" not in first.output and (tmp_path / "demo" / "results.parquet").is_file()
+    loaded = olearn.load(tmp_path / "demo")
+    assert set(loaded.labels) == {"ucb1", "kl_ucb", "thompson", "exp3"} and loaded.seeds.size == 3
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0 and "replacing the earlier demo results" in " ".join(second.output.split())

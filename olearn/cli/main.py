@@ -85,6 +85,8 @@ def demo(
     jobs = [(name, olearn.make(name), env) for name in DEMO_LEARNERS]
     result = _run_all(jobs, horizon, seeds, backend, metrics=["loss", "regret", "pseudo_regret"])
     console.print(_regret_table(result, "pseudo_regret"))
+    if (out / "results.parquet").exists():
+        console.print(escape(f"replacing the earlier demo results in {out} (--out DIR keeps them)"))
     _save_outputs(result, out, "pseudo_regret")
     console.print(f"done in {time.perf_counter() - start:.1f} s (compilation included)")
 
