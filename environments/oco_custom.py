@@ -48,11 +48,12 @@ def user_loss(loss_grad, name: str = "user_loss", dim: int = 2, domain: str = "b
     @kernel
     def remember_round(state, params, x, t, seed):
         state[0] = t
-        state[1] = seed
+        state[1] = seed // 4294967296  # the seed in two 32-bit halves: one float64 holds only 53 bits
+        state[2] = seed % 4294967296
 
     @kernel
     def user_loss_grad(state, params, x, g):
-        return loss_grad(x, g, int(state[0]), int(state[1]))
+        return loss_grad(x, g, int(state[0]), int(state[1]) * 4294967296 + int(state[2]))
 
     env_type = OcoEnvType(
         name=name,
@@ -70,7 +71,7 @@ def user_loss(loss_grad, name: str = "user_loss", dim: int = 2, domain: str = "b
         variances=no_variances,
         accumulate=no_accumulate,
         best_total=no_best_total,
-        state_size=lambda v: 2,
+        state_size=lambda v: 3,
         has_comparator=False,
         has_means=False,
         user_defined=True,

@@ -7,6 +7,7 @@ import pytest
 import environments
 import olearn
 from environments.oco_custom import user_loss
+from olearn.core import rng
 from olearn.core.kernel import kernel
 
 
@@ -77,6 +78,25 @@ def test_user_loss_runs_and_counts_no_nonfinite_rounds():
     assert res.metric("loss")[0, 0, -1] - res.metric("loss")[0, 0, -2] < 1e-3 * (res.rounds[-1] - res.rounds[-2])
     inside = user_loss(log_barrier, dim=2, radius=0.5)  # a ball of radius 1/2 keeps x_0 < 1
     assert np.isfinite(olearn.run(olearn.make("ogd"), inside, horizon=20, backend="python").final("loss")).all()
+
+
+@kernel
+def seeded_linear(x, g, t, seed):
+    """f_t(x) = u x_0 with u the run's uniform draw: the loss carries the seed it was given."""
+    u = rng.uniform(seed, rng.ENV, t, 0)
+    for i in range(x.size):
+        g[i] = 0.0
+    g[0] = u
+    return u * x[0] + u
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_user_loss_gets_the_exact_seed_above_2_to_the_53(backend):
+    env = user_loss(seeded_linear, dim=1, radius=1.0)
+    seeds = [2**60, 2**60 + 1, 2**63 - 1]
+    res = olearn.run(olearn.make("ogd"), env, horizon=1, seeds=seeds, backend=backend, trace=True)
+    # round 0: OGD plays the centre x = 0, so the loss is the draw itself
+    np.testing.assert_array_equal(res.losses[0, :, 0], [rng.uniform(s, rng.ENV, 0, 0) for s in seeds])
 
 
 def test_newton_learners_refuse_a_simplex():
