@@ -77,7 +77,13 @@ class SystemList:
 
 
 def systems(items) -> SystemList:
-    """A user-supplied sequence: each item ``(A, b)``, ``(A, b, context)`` or ``(A, b, context, x0)``."""
+    """A user-supplied sequence: each item ``(A, b)``, ``(A, b, context)`` or ``(A, b, context, x0)``.
+
+    Each system is checked as the solvers check it (square, positive diagonal, finite entries, ``b``
+    and ``x0`` of A's size), so a bad one is named by its index before any solve.
+    """
+    from olearn.relax import validate  # imported here: olearn.relax imports this module
+
     out = []
     for t, item in enumerate(items):
         if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
@@ -86,8 +92,11 @@ def systems(items) -> SystemList:
         context = rest[0] if rest else None
         if context is not None:
             context = check_real("systems", f"items[{t}] context", context, "a finite number or None")
-        out.append(System(sp.csr_matrix(A, dtype=float), np.asarray(b, dtype=float),
-                          context, None if len(rest) < 2 else rest[1]))
+        A, _, b = validate.csr_system(f"systems items[{t}]", A, b)
+        x0 = None if len(rest) < 2 or rest[1] is None else validate.start(f"systems items[{t}]", rest[1], b.size)
+        out.append(System(A, b, context, x0))
+    if not out:
+        raise ParameterError("systems", "items", "an empty sequence", "at least one system (A, b[, context[, x0]])")
     return SystemList(out)
 
 
@@ -103,6 +112,7 @@ class ShiftedLaplacian:
         # A + c I stays positive definite for every c >= -0.15 only while lambda_min(A) = 4 (1 - cos(pi / (grid + 1))) > 0.15
         grid = check_integer("shifted_laplacian", "grid", grid, 1, 10,
                              meaning="interior points per side; larger grids make A - 0.15 I indefinite")
+        seed = check_integer("shifted_laplacian", "seed", seed, 0)
         self.base = laplacian_2d(grid)
         self.variance, self.grid, self.seed = variance, grid, seed
         n = self.base.shape[0]
@@ -156,9 +166,10 @@ class HeatEquation:
     def __init__(self, nx: int = 50, steps: int = 5000, dt: float = 1e-3):
         nx = check_integer("heat_equation", "nx", nx, 3, meaning="grid intervals per side")
         steps = check_integer("heat_equation", "steps", steps, 1)
+        dt = check_real("heat_equation", "dt", dt, "a finite number > 0")
         if not dt > 0:
-            raise ParameterError("heat_equation", "dt", dt, "a number > 0")
-        self.nx, self.steps, self.dt = nx, steps, float(dt)
+            raise ParameterError("heat_equation", "dt", dt, "a finite number > 0")
+        self.nx, self.steps, self.dt = nx, steps, dt
         h = 1.0 / nx
         self.stiffness = laplacian_2d(nx - 1, spacing=h)
         self.eye = sp.identity(self.stiffness.shape[0], format="csr")

@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+import environments
 import olearn
 from environments.linear_systems import HeatEquation, SystemList, laplacian_2d, shifted_laplacian, systems
 from olearn import ParameterError, relax
@@ -126,6 +127,27 @@ def test_user_systems_and_their_errors():
     assert systems([(A, np.ones(5))]).contexts is None
     with pytest.raises(ParameterError, match=r"items\[1\]"):
         systems([(A, np.ones(5)), A])
+    # each system is checked as the solvers check it, and named by its index
+    bad_a = np.ones((5, 4))
+    for items, name in (([(A, np.ones(5)), (bad_a, np.ones(5))], r"items\[1\]: parameter 'A'.*square"),
+                        ([(A, np.ones(6))], r"items\[0\]: parameter 'b'.*length 5"),
+                        ([(A, [1.0, np.nan, 1.0, 1.0, 1.0])], r"parameter 'b'.*finite"),
+                        ([(A, np.ones(5), None, np.ones(4))], r"parameter 'x0'.*length 5"),
+                        ([], r"'items'.*at least one")):
+        with pytest.raises(ParameterError, match=name):
+            systems(items)
+    assert isinstance(systems([(A, np.ones(5), None, [0.0] * 5)])[0].x0, np.ndarray)
+
+
+def test_sequence_parameters_are_checked():
+    for dt in (float("inf"), "a", 0.0):
+        with pytest.raises(ParameterError, match="'dt'.*finite number > 0"):
+            HeatEquation(nx=4, steps=2, dt=dt)
+    for seed in (-1, float("nan"), "x"):
+        with pytest.raises(ParameterError, match="'seed'"):
+            shifted_laplacian(3, seed=seed)
+    with pytest.raises(ParameterError, match="'dim'"):
+        environments.make("sea_logistic", dim=float("nan"))
 
 
 def test_omega_tuner_replays_the_engine_on_the_cost_table(seq):

@@ -84,7 +84,7 @@ class Param:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise bad
             if self.kind == "int":
-                if float(value) != math.floor(float(value)):
+                if not math.isfinite(float(value)) or float(value) != math.floor(float(value)):
                     raise bad
                 value = int(value)
             else:
