@@ -54,7 +54,8 @@ class Param:
                 size = "a list of" if self.min_size == 0 else "a non-empty list of" if self.min_size == 1 else f"a list of at least {self.min_size}"
                 text = f"{size} finite numbers, each in {rng}"
             else:
-                text = f"a 2-D array of finite numbers, each in {rng}"
+                cols = f" with at least {self.min_size} columns" if self.min_size > 1 else ""
+                text = f"a non-empty 2-D array{cols} of finite numbers, each in {rng}"
         return text + (", or None" if self.optional else "")
 
     def _in_range(self, x) -> bool:
