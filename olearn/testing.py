@@ -74,7 +74,6 @@ def assert_same_run(a, b, what: str = "", exact: bool = True) -> None:
         assert same, f"{what}: {field} differ"
 
 
-
 def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=(0, 1, 7)) -> None:
     """Determinism, python == cpu parity, finite state, probabilities, parameter errors."""
     import olearn

@@ -115,7 +115,7 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool =
     tasks, total = pending_units(exp, out)
     if not tasks:
         return "done"
-    started = len(tasks) < total  # no chunk stored (e.g. the scheduler never answered): nothing to resume or mix
+    started = len(tasks) < total  # some chunks stored; with none (the scheduler never answered) there is nothing to keep
     if started and not resume:
         raise SweepExistsError(f"{out} holds an unfinished run of this sweep ({len(tasks)} chunks to go): "
                                "use --resume to finish it, or --force to start over")

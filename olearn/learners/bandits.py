@@ -403,8 +403,10 @@ def tsallis_inf_act(state, params, obs, t, seed, action):
     k_arms = int(params[0])
     shift = params[1]
     scale = 1.0
-    if params[2] > 0.0 and state[2 * k_arms + 1] > 0.0 and state[2 * k_arms] / state[2 * k_arms + 1] > shift:
-        scale = state[2 * k_arms] / state[2 * k_arms + 1] - shift  # only a positive mean shifted loss normalises
+    if params[2] > 0.0 and state[2 * k_arms + 1] > 0.0:
+        mean_shifted = state[2 * k_arms] / state[2 * k_arms + 1] - shift
+        if mean_shifted > 0.0:  # only a positive mean shifted loss normalises
+            scale = mean_shifted
     probs = state[k_arms : 2 * k_arms]
     for i in range(k_arms):
         probs[i] = state[i] / scale  # normalised cumulative estimates, overwritten below

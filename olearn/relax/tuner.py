@@ -10,7 +10,6 @@ iteration count back as the loss.  Methods (Khodak, Chow, Balcan and Talwalkar, 
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
