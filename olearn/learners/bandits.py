@@ -39,10 +39,9 @@ def ucb1_act(state, params, obs, t, seed, action):
     best = -math.inf
     for k in range(k_arms):
         n = state[k]
-        if n == 0.0:
-            arm = k
-            break
-        index = state[k_arms + k] / n + math.sqrt(log_t / n)
+        # an unplayed arm has index +inf, so the first one wins (strict >); a select, not an early
+        # exit, keeps this loop branch-free, which is what lets the compiler schedule it tightly
+        index = math.inf if n == 0.0 else state[k_arms + k] / n + math.sqrt(log_t / n)
         if index > best:
             best = index
             arm = k
@@ -273,10 +272,7 @@ def epsilon_greedy_act(state, params, obs, t, seed, action):
     best = -math.inf
     for k in range(k_arms):
         n = state[k]
-        if n == 0.0:
-            arm = k
-            break
-        mean = state[k_arms + k] / n
+        mean = math.inf if n == 0.0 else state[k_arms + k] / n  # unplayed first, as in UCB1's act
         if mean > best:
             best = mean
             arm = k
