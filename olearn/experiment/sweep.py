@@ -8,6 +8,7 @@ the sweep ran in one go or was resumed.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +146,10 @@ def execute(tasks: list, scheduler=None, workers: int = 0, on_done=None) -> None
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # ERROR, not Dask's WARNING: on Ctrl-C the workers' cancelled tasks and the nannies' killing of
+        # busy workers are expected, and the CLI says what was stored
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
         client = Client(scheduler)
