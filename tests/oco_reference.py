@@ -388,7 +388,7 @@ class EntropicOMD:
         self.p, self.M, self.V = np.full(d, 1.0 / d), np.zeros(d), 0.0
 
     def step(self):
-        return 0.0 if self.d < 2 else self.eta * math.sqrt(math.log(self.d)) / (self.r * math.sqrt(self.delta + self.V))
+        return 0.0 if self.d < 2 else self.eta * math.sqrt(math.log(self.d)) / math.sqrt(self.delta + self.V)
 
     def act(self, t, dom, r):
         self.r = r

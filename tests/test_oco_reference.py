@@ -284,3 +284,17 @@ def test_ball_projection_when_the_squared_norm_overflows():
         warnings.simplefilter("ignore")  # the python backend's first pass overflows, by design
         domains.project(domains.BALL, 2.0, 2, np.array([3e200, -4e200]), out)
     np.testing.assert_allclose(out, [1.2, -1.6], rtol=1e-12)
+
+
+def test_entropic_iterates_scale_with_the_simplex():
+    """On the simplex of total r a linear loss <g, x> is Hedge on the losses r g, whose tuned rate puts
+    sqrt(ln d) / sqrt(V) on g whatever r is: the iterates are r times those on the unit simplex, and
+    so is the regret (a 1/r in the rate had made r = 100 play almost uniformly)."""
+    runs = {}
+    for r in (1.0, 100.0):
+        env = environments.make("sea_linear", dim=5, domain="simplex", radius=r, noise=0.5, drift="switching", period=7)
+        runs[r] = olearn.run(olearn.make("optimistic_omd_entropic"), env, horizon=400, seeds=[SEED], backend="python",
+                             trace=True, checkpoints=[400], metrics=["regret"])
+    assert np.ptp(runs[1.0].actions[0, 0]) > 0.05  # the learner moves, so the comparison has teeth
+    np.testing.assert_allclose(runs[100.0].actions[0, 0] / 100.0, runs[1.0].actions[0, 0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(runs[100.0].final("regret") / 100.0, runs[1.0].final("regret"), rtol=1e-9)

@@ -15,7 +15,9 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   eta_t = eta D / sqrt(delta + sum_{s<t} ||g_s - M_s||^2) (their Thm 1), strongly convex rule
   eta_t = c / (lam t) (Thm 2).
 * ``optimistic_omd_entropic``: the same on the simplex with the entropic mirror map (optimistic Hedge):
-  x_t ∝ xh_t exp(-eta_t M_t), xh_{t+1} ∝ xh_t exp(-eta_t g_t), eta_t = eta sqrt(ln d) / (r sqrt(delta + sum ||g_s - M_s||_inf^2)).
+  x_t ∝ xh_t exp(-eta_t M_t), xh_{t+1} ∝ xh_t exp(-eta_t g_t), eta_t = eta sqrt(ln d) / sqrt(delta + sum ||g_s - M_s||_inf^2).
+  On the simplex of total r, <g, x> = <r g, p> with p = x / r: Hedge on the losses r g with its tuned
+  rate sqrt(ln d) / (r sqrt(V)) puts sqrt(ln d) / sqrt(V) on g, so the iterates scale with r and regret by r.
 * ``optimistic_ftrl``: x_t = argmin_X <S_t + M_t, x> + ||x||^2 / (2 eta_t) = Pi_X(-eta_t (S_t + M_t)),
   S_t = sum_{s<t} g_s, same eta_t as the convex OMD rule; strongly convex rule: FTRL on the surrogates
   <g_s, x> + lam/2 ||x - x_s||^2, x_t = Pi_X((lam sum x_s - S_t - M_t) / (lam (t-1))) (Sachs, Hadiji,
@@ -222,7 +224,7 @@ OPTIMISTIC_OMD = LearnerType(
 def entropic_step(state, params, obs, d):
     if d < 2:
         return 0.0
-    return params[1] * math.sqrt(math.log(d)) / (obs[1] * math.sqrt(params[2] + state[1]))
+    return params[1] * math.sqrt(math.log(d)) / math.sqrt(params[2] + state[1])
 
 
 @kernel
