@@ -75,3 +75,31 @@ def test_a_step_size_set_from_the_horizon_needs_the_horizon():
     with pytest.raises(olearn.ParameterError, match="'horizon'"):
         olearn.stepwise(olearn.make("exp3", n_arms=4), backend="python", horizon=0)
     olearn.stepwise(olearn.make("tsallis_inf", n_arms=4), backend="python").act()  # anytime: no horizon needed
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_the_context_reaches_a_contextual_learner(backend):
+    """olearn.stepwise(..., obs_dim=1) hands act's context to the learner: 25 rounds in each of two bins
+    (without obs_dim the context had been dropped and every round played in bin 0)."""
+    learner = olearn.make("tsallis_inf_cb", n_arms=3, low=0.0, high=1.0, n_bins=2)
+    tuner = olearn.stepwise(learner, seed=0, backend=backend, obs_dim=1)
+    for c in [0.1] * 25 + [0.9] * 25:
+        a = tuner.act([c])
+        tuner.update(a, 0.5)
+    width = 2 * 3 + 2
+    np.testing.assert_array_equal(tuner.state[2 * width:], [25.0, 25.0])  # each bin's round counter
+
+
+def test_a_context_of_the_wrong_size_or_not_finite_is_refused():
+    plain = olearn.stepwise(olearn.make("ucb1", n_arms=3), backend="python")
+    with pytest.raises(olearn.ParameterError, match="'obs'.*0 finite number.*give obs_dim="):
+        plain.act([0.3])
+    ctx = olearn.stepwise(olearn.make("chebcb", n_arms=3, low=0.0, high=1.0), backend="python", obs_dim=1)
+    for bad in (None, [np.nan], [0.1, 0.2], "abc", [None], [1j]):
+        with pytest.raises(olearn.ParameterError, match="'obs'.*1 finite number"):
+            ctx.act(bad)
+    assert np.all(np.isfinite(ctx.state))  # nothing was folded into the state
+    a = ctx.act(0.4)  # a plain number is one context value
+    ctx.update(a, 1.0)
+    with pytest.raises(olearn.ParameterError, match="'obs_dim'"):
+        olearn.stepwise(olearn.make("chebcb", n_arms=3), obs_dim=-1)

@@ -12,6 +12,14 @@ from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Learner
 
 
+def _numeric(obs) -> bool:
+    """A number or an array of real numbers (not a string, None inside a list, or a complex)."""
+    try:
+        return np.asarray(obs).dtype.kind in "iuf"
+    except (TypeError, ValueError):
+        return False
+
+
 class Stepwise:
     """One seed of a learner, driven round by round.
 
@@ -33,6 +41,7 @@ class Stepwise:
         if n_arms is None:
             raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
         seed = check_integer("stepwise", "seed", seed, 0, 2**63 - 1)
+        obs_dim = check_integer("stepwise", "obs_dim", obs_dim, 0, meaning="the number of context values per act(obs)")
         start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
@@ -70,8 +79,16 @@ class Stepwise:
 
     def act(self, obs=None) -> int | float:
         """The arm to play this round (the context ``obs`` if the learner uses one); a conformal method's radius."""
-        if obs is not None:
-            self.obs[:] = obs
+        n = self.obs.size
+        if obs is None:
+            if n > 0:
+                raise ParameterError("stepwise", "obs", None, f"{n} finite number(s): this learner was made with obs_dim={n}")
+        else:
+            given = np.atleast_1d(np.asarray(obs, dtype=float)) if _numeric(obs) else None
+            if given is None or given.size != n or not np.all(np.isfinite(given)):
+                where = "give obs_dim= when making the step-wise learner" if n == 0 else f"obs_dim={n}"
+                raise ParameterError("stepwise", "obs", obs, f"{n} finite number(s) ({where})")
+            self.obs[:] = given.reshape(-1)
         with np.errstate(over="ignore"):
             self._act(self.state, self.params, self.obs, self.t, self.seed, self.action)
         self._acted = self.action.copy()
@@ -91,13 +108,15 @@ class Stepwise:
         self.t += 1
 
 
-def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, state=None,
+def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0, state=None,
              start: int = 0) -> Stepwise:
     """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it); ``horizon`` is
     required by learners whose parameters are set from the number of rounds (``exp3``, ``hedge``
-    without ``eta``); ``state`` and ``start`` continue it from a batch run's ``Result.states``."""
+    without ``eta``); ``obs_dim`` is the size of the context each ``act(obs)`` gets (1 for
+    ``tsallis_inf_cb`` and ``chebcb``); ``state`` and ``start`` continue it from a batch run's
+    ``Result.states``."""
     if isinstance(learner, str):
         from olearn import learners
 
         learner = learners.make(learner)
-    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon, state=state, start=start)
+    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon, obs_dim=obs_dim, state=state, start=start)
