@@ -69,7 +69,7 @@ def expected_arrivals(delays, horizon):
     return [(t, [s for s in range(t + 1) if s + delays[s] == t]) for t in range(horizon)]
 
 
-@pytest.mark.parametrize("d", [0, 1, 3, H - 1, H + 5])
+@pytest.mark.parametrize("d", [0, 1, 3, H - 1, H, H + 5, 10**12])
 def test_fixed_delay_delivers_round_s_at_the_end_of_round_s_plus_d(d):
     rounds, updates, res = recorded(olearn.delays.fixed(d))
     assert rounds == expected_arrivals([d] * H, H)
@@ -127,6 +127,27 @@ def test_ucb1_keeps_playing_an_arm_until_its_feedback_arrives(d, backend):
     # and without delay it is simply 0, 1, 2
     plain = olearn.run(olearn.make("ucb1"), env, horizon=K, seeds=1, backend="python", trace=True)
     assert plain.actions[0, 0].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_a_delay_far_beyond_the_horizon_needs_no_buffer_for_it(backend):
+    """Feedback due at or after the horizon is never delivered, so a delay of 10^12 runs as one of the
+    horizon does (its ring buffer had been sized by the delay: 22 TiB)."""
+    env = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
+    far = [olearn.delays.fixed(10**12), olearn.delays.uniform(10**12), olearn.delays.sequence([0, 0, 10**12] * 10)]
+    near = [olearn.delays.fixed(30), olearn.delays.uniform(10**12), olearn.delays.sequence([0, 0, 30] * 10)]
+    for a, b in zip(far, near):
+        run_a = olearn.run(olearn.make("ucb1"), env, horizon=30, seeds=3, backend=backend, trace=True, delay=a)
+        run_b = olearn.run(olearn.make("ucb1"), env, horizon=30, seeds=3, backend=backend, trace=True, delay=b)
+        np.testing.assert_array_equal(run_a.actions, run_b.actions)
+    rounds, _, _ = recorded(olearn.delays.sequence([0, 0, 10**12] * (H // 3 + 1)))
+    assert rounds == expected_arrivals([0, 0, 10**12] * (H // 3 + 1), H)
+
+
+def test_a_delay_sequence_of_non_numbers_is_refused():
+    for bad in (["a", "b"], [None], [[1, 2], [3]], [1.5], [-1], []):
+        with pytest.raises(olearn.ParameterError, match="'sequence'.*non-empty list of integers >= 0"):
+            olearn.delays.sequence(bad)
 
 
 def test_ucb1_with_delay_beyond_the_horizon_never_learns():

@@ -6,10 +6,11 @@ A delay is described by a row ``[kind, D, seq...]``:
 * ``uniform(D)``: d_t uniform on {0, ..., D}, drawn from stream ``DELAY``;
 * ``sequence(d)``: d_t = d[t] given by the user.
 
-Pending feedback lives in a per-seed ring buffer of ``D_max + 1`` slots indexed
-by the emission round (slot ``s mod (D_max + 1)``): an event emitted at round s
-is delivered by round ``s + D_max``, so its slot is free again before round
-``s + D_max + 1`` reuses it.  At the end of round t the events due at t are
+Pending feedback lives in a per-seed ring buffer of ``D + 1`` slots, D = min(D_max, horizon),
+indexed by the emission round (slot ``s mod (D + 1)``): an event emitted at round s is
+delivered by round ``s + D`` or never (due at or after the horizon), so its slot is free again
+before round ``s + D + 1`` reuses it.  A fixed delay delivers the one event of round t - D_max
+each round; the others scan the buffer for what is due.  At the end of round t the events due at t are
 delivered in arrival order: by due round, ties by emission round.  Feedback
 still pending after the horizon is never delivered.  Zero delay (the default)
 compiles the direct path with no buffer at all.
@@ -60,8 +61,11 @@ def uniform(max_delay: int) -> Delay:
 
 def sequence(delays) -> Delay:
     """Round t's feedback arrives ``delays[t]`` rounds later."""
-    arr = np.asarray(delays)
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.floor(arr)):
+    try:
+        arr = np.asarray(delays)
+    except (TypeError, ValueError):  # ragged nesting
+        arr = np.asarray([None])
+    if arr.dtype.kind not in "iuf" or arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.floor(arr)):
         raise ParameterError("delay", "sequence", delays, "a non-empty list of integers >= 0")
     return Delay(SEQUENCE, int(arr.max()), tuple(int(x) for x in arr))
 

@@ -61,10 +61,11 @@ def make_seed_loop(learner_type, env_type, interact, record, delayed: bool, trac
                 base = layout[6] + cap + slot * event
                 for i in range(event):
                     work[base + i] = work[layout[2] + i]
-                first = t - cap + 1
-                if int(dp[0]) == 0:
+                first, last = t - cap + 1, t
+                if int(dp[0]) == 0:  # a fixed delay D: only the event of round t - D can fall due now
                     first = t - int(dp[1])
-                for s in range(max(first, 0), t + 1):
+                    last = first
+                for s in range(max(first, 0), last + 1):
                     slot = s % cap
                     if due[slot] == t:
                         base = layout[6] + cap + slot * event

@@ -191,7 +191,8 @@ def run(
 
     fb_size = problem.feedback_size(learner.type, env)
     action_size = problem.action_size(learner.type, env)
-    cap = delay.max_delay + 1 if delay is not None else 0
+    # feedback due at or after the horizon is never delivered, so no more than horizon + 1 slots are ever in use
+    cap = min(delay.max_delay, horizon) + 1 if delay is not None else 0
     event = obs_dim + action_size + fb_size
     sizes = [ls_size, env.state_size(), obs_dim, action_size, fb_size, problem.n_stats(env), cap * (1 + event)]
     layout = np.zeros(9, dtype=np.int64)
