@@ -99,6 +99,25 @@ def test_a_sweep_with_nothing_stored_starts_without_resume(small, tmp_path):
     pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out), reference, check_exact=True)
 
 
+def test_a_sweep_started_afresh_records_the_code_that_computes_it(small, tmp_path):
+    """sweep.json written by older code, no chunk stored: the chunks computed now are this code's, so
+    sweep.json says so and a later --resume is accepted (it had kept the old hash and refused)."""
+    import json
+
+    from olearn.experiment import store
+    from olearn.io import provenance
+
+    path, exp, reference = small
+    out = tmp_path / "stale"
+    sweep.prepare(exp, out, resume=False, force=False)
+    body = json.loads((out / store.SWEEP_FILE).read_text())
+    (out / store.SWEEP_FILE).write_text(json.dumps(dict(body, code="0000old00000code")))
+    sweep.run_experiment(exp, out=out)
+    assert store.read_sweep(out)["code"] == provenance.code_hash()
+    next(iter((out / "results").rglob("*.parquet"))).unlink()  # one chunk lost
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out, resume=True), reference, check_exact=True)
+
+
 def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
     exp = experiment.parse(BIG, source="big")
     assert len(exp.configurations) == 4 * 3 * 2
@@ -272,12 +291,47 @@ def _raw(**changes):
     ({"figures": [{"kind": "curve"}]}, "figures[0].kind", "curves"),
     ({"figures": [{"kind": "counts"}]}, "run.metrics", "'counts'"),
     ({"run__out": 5}, "run.out", "a directory path as a string"),
+    ({"run__plot_metric": "pseudo_regert"}, "run.plot_metric", "did you mean 'pseudo_regret'"),
+    ({"figures": [{"kind": "curves", "metric": "regert"}]}, "figures[0].metric", "loss, regret, pseudo_regret"),
+    ({"environments": [{"name": "bernoulli"}, {"name": "loss_matrix", "losses": [[0.1, 0.2]] * 60}],
+      "figures": [{"kind": "curves", "metric": "pseudo_regret"}]}, "figures[0].metric", "every environment records: loss, regret"),
 ])
 def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
     with pytest.raises(ConfigError) as err:
         experiment.parse(_raw(**changes), source="c.toml")
     assert err.value.name == key
     assert allowed in str(err.value)
+
+
+def test_a_sweep_over_worlds_with_different_metrics_shows_every_world(tmp_path):
+    """bernoulli records pseudo_regret and loss_matrix does not: the summary table and the curves
+    show each world with its own default (they had shown bernoulli only, and an empty panel), and
+    small means keep their digits (a mean of 0.09 had printed as 0.1 +- 0.0)."""
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    path = tmp_path / "mixed.toml"
+    path.write_text('[run]\nhorizon = 3\nseeds = 40\nbackend = "python"\nout = "%s"\n'
+                    '[[environments]]\nname = "bernoulli"\nmeans = [0.5, 0.51]\n'
+                    '[[environments]]\nname = "loss_matrix"\nlosses = [[0.1, 0.5], [0.6, 0.2], [0.3, 0.3]]\n'
+                    '[[learners]]\nname = "ucb1"\n' % (tmp_path / "out"))
+    result = CliRunner().invoke(app, ["run", str(path), "--workers", "0"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    table = olearn.load(tmp_path / "out")
+    last = table[table["round"] == 3]
+    ps = last[(last["metric"] == "pseudo_regret")]["value"]
+    lm = last[(last["environment"] == "loss_matrix") & (last["metric"] == "regret")]["value"]
+    assert lm.nunique() == 1  # deterministic world
+    half = stats.t.ppf(0.975, ps.size - 1) * ps.std(ddof=1) / np.sqrt(ps.size)
+    places = 1 - int(np.floor(np.log10(half)))
+    rows = [line for line in result.output.splitlines() if line.startswith("│ ucb1")]
+    assert len(rows) == 2, result.output
+    assert "pseudo_regret" in rows[0] and f"{ps.mean():.{places}f}" in rows[0] and f"± {half:.{places}f}" in rows[0]
+    assert "regret" in rows[1] and f"{lm.iloc[0]:.4g}" in rows[1]
+    fig = figures.curves(table, {"kind": "curves"})
+    assert [ax.get_ylabel() for ax in fig.axes] == ["pseudo regret", "regret"]
+    assert all(len(ax.get_lines()) == 1 for ax in fig.axes)
 
 
 def test_cli_rejects_a_bad_config_before_any_work(tmp_path):
@@ -430,3 +484,20 @@ def test_slope_against_an_environment_parameter_is_refused():
     spec = figures.check({"kind": "slope", "x": "env.gap", "metric": "regret"})
     with pytest.raises(olearn.ParameterError, match="'x'.*learner parameter"):
         figures.slope(frame, spec)
+
+
+def test_regret_curves_draw_one_line_per_configuration_and_world():
+    """The same learner on two worlds (Result.concat) gives two lines, not one zig-zag through both."""
+    import environments
+    from olearn.io.result import Result
+    from olearn.plot import regret_curves
+
+    runs = [olearn.run(olearn.make("ucb1"), environments.make(name), horizon=30, seeds=4, backend="python")
+            for name in ("bernoulli", "gaussian")]
+    ax = regret_curves(Result.concat(runs))
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"ucb1 | bernoulli", "ucb1 | gaussian"}
+    for run, name in zip(runs, ("bernoulli", "gaussian")):
+        np.testing.assert_allclose(lines[f"ucb1 | {name}"].get_ydata(), run.metric("pseudo_regret")[0].mean(axis=0))
+    with pytest.raises(olearn.ParameterError, match="'metric'.*recorded column"):
+        regret_curves(runs[0], metric="pseudo_regert")

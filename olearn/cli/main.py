@@ -1,6 +1,7 @@
 """The ``olearn`` command: demo, run, plot, list, bench."""
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,14 @@ def _progress() -> Progress:
     )
 
 
+def _mean_and_ci(mean: float, half: float) -> tuple[str, str]:
+    """The mean and the half-width of its interval, to the half-width's second significant digit."""
+    if not math.isfinite(half) or half <= 0:
+        return f"{mean:.4g}", "-" if not math.isfinite(half) else "± 0"
+    places = min(8, max(0, 1 - math.floor(math.log10(half))))
+    return f"{mean:.{places}f}", f"± {half:.{places}f}"
+
+
 def _regret_table(result, metric: str) -> Table:
     table = Table(title=f"{metric.replace('_', ' ')} at T = {result.horizon:,} ({result.values.shape[1]:,} seeds)")
     table.add_column("learner")
@@ -32,7 +41,7 @@ def _regret_table(result, metric: str) -> Table:
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     for _, row in result.table(metric).iterrows():
-        table.add_row(row["config"], row["environment"], f"{row[metric]:.1f}", f"± {row['ci95']:.1f}")
+        table.add_row(row["config"], row["environment"], *_mean_and_ci(row[metric], row["ci95"]))
     return table
 
 
@@ -91,16 +100,29 @@ def demo(
     console.print(f"done in {time.perf_counter() - start:.1f} s (compilation included)")
 
 
-def _sweep_table(frame, metric: str) -> Table:
+def _sweep_table(frame, metric: str | None) -> Table:
+    """The metric at the horizon per configuration; without one, each environment's default
+    (pseudo_regret where it is recorded, else regret), named in a column when they differ."""
     import olearn
+    from olearn.experiment import figures
 
-    last = frame["round"].max()
-    summary = olearn.summarize(frame[frame["round"] == last], metric)
-    table = Table(title=f"{metric.replace('_', ' ')} at T = {last:,} ({summary['n_seeds'].max():,} seeds)")
-    for col, justify in (("configuration", "left"), ("environment", "left"), ("mean", "right"), ("95% CI", "right")):
+    last = frame[frame["round"] == frame["round"].max()]
+    parts = []
+    for env in dict.fromkeys(last["env_config"].astype(str)):
+        rows = last[last["env_config"].astype(str) == env]
+        name = metric or figures.default_metric(rows)
+        parts.append((name, olearn.summarize(rows, name)))
+    names = list(dict.fromkeys(name for name, _ in parts))
+    seeds = max(int(part["n_seeds"].max()) for _, part in parts)
+    title = names[0].replace("_", " ") if len(names) == 1 else "metric"
+    table = Table(title=f"{title} at T = {frame['round'].max():,} ({seeds:,} seeds)")
+    columns = [("configuration", "left"), ("environment", "left")] + ([("metric", "left")] if len(names) > 1 else [])
+    for col, justify in columns + [("mean", "right"), ("95% CI", "right")]:
         table.add_column(col, justify=justify)
-    for _, row in summary.iterrows():
-        table.add_row(str(row["config"]), str(row["env_config"]), f"{row['mean']:.1f}", f"± {row['high'] - row['mean']:.1f}")
+    for name, part in parts:
+        for _, row in part.iterrows():
+            cells = [str(row["config"]), str(row["env_config"])] + ([name] if len(names) > 1 else [])
+            table.add_row(*cells, *_mean_and_ci(row["mean"], row["high"] - row["mean"]))
     return table
 
 
@@ -173,7 +195,6 @@ def run(
             raise typer.Exit(130) from None
     frame = store.table(out)
     metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
-    metric = metric or ("pseudo_regret" if "pseudo_regret" in set(frame["metric"].astype(str)) else "regret")
     console.print(_sweep_table(frame, metric))
     wanted = [out / "figures" / f"{spec['file']}.{ext}" for spec in exp.figures for ext in ("png", "pdf")]
     if state == "done" and figures.drawn(out, exp.figures):

@@ -262,13 +262,15 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
             raise ConfigError(source, f"{what}.label", dupes[0], f"distinct labels (give each table a 'label')")
 
     horizon = run.get("horizon", 1000)
-    configurations, n_cols, max_ckpts = [], 0, 0
+    configurations, n_cols, max_ckpts, recorded = [], 0, 0, None  # recorded: the columns every environment records
     for env_name, env_given, env_label in envs:
         env = environments.make(env_name, **env_given)
         wrap("run.horizon", _horizon, horizon, env)
         ckpts = wrap("run.checkpoints", checkpoint_grid, horizon, run.get("checkpoints"))
         metrics = wrap("run.metrics", _metrics, run.get("metrics"), env)
-        cols = len(problems.of(env.type.kind).metric_columns(metrics, env))
+        names = problems.of(env.type.kind).metric_columns(metrics, env)
+        recorded = set(names) if recorded is None else recorded & set(names)
+        cols = len(names)
         n_cols, max_ckpts = max(n_cols, cols), max(max_ckpts, ckpts.size)
         for i, name, given, label in learners:
             learner = LEARNERS.make(name, **given)
@@ -298,7 +300,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
         )
     if not isinstance(run.get("out", ""), str) or run.get("out") == "":
         raise ConfigError(source, "run.out", run.get("out"), "a directory path as a string, e.g. out = \"runs/mine\"")
-    figures = _figures(source, raw, run)
+    figures = _figures(source, raw, run, [c for c in names if c in recorded])
     return Experiment(
         source=source, raw=raw, configurations=tuple(configurations), horizon=int(horizon), seeds=seeds,
         backend=backend, checkpoints=run.get("checkpoints"), metrics=run.get("metrics"), delay=int(delay),
@@ -306,7 +308,8 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     )
 
 
-def _figures(source, raw, run) -> tuple:
+def _figures(source, raw, run, recorded) -> tuple:
+    """The [[figures]] tables checked, each metric among ``recorded`` (the columns every environment records)."""
     from olearn.experiment.figures import KINDS, check
 
     tables = _table_list(source, raw, "figures")
@@ -320,6 +323,12 @@ def _figures(source, raw, run) -> tuple:
             raise ConfigError(source, f"figures[{i}].kind", kind, ", ".join(KINDS))
         if kind == "counts" and "counts" not in (run.get("metrics") or ()):
             raise ConfigError(source, "run.metrics", run.get("metrics"), f"a list that includes 'counts' for figures[{i}] (kind counts)")
+        metric = table.get("metric")
+        if metric is not None and metric not in recorded:
+            key = f"figures[{i}].metric" if "figures" in raw else "run.plot_metric"
+            close = difflib.get_close_matches(str(metric), recorded, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(source, key, metric, "a metric every environment records: " + ", ".join(recorded) + hint)
         try:
             out.append(check(dict(table)))
         except ParameterError as err:

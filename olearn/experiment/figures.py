@@ -3,7 +3,8 @@
 Kinds (``[[figures]]`` tables of a config):
 
 * ``curves``: mean metric against rounds per configuration with its 95% band, one panel per
-  environment configuration.  Keys: ``metric``, ``log_x`` (true), ``file``, ``title``.
+  environment configuration.  Keys: ``metric`` (by default pseudo_regret in the panels of worlds
+  that record it, regret in the others), ``log_x`` (true), ``file``, ``title``.
 * ``slope``: metric against ``x`` on log-log axes with a least-squares slope per configuration;
   ``x = "round"`` uses the checkpoints (regret against T), otherwise a learner parameter (or
   ``env.<name>``) that varies across configurations, at the horizon.  ``rate`` draws the
@@ -59,11 +60,13 @@ def _plt():
     return plt
 
 
+def default_metric(frame) -> str:
+    """pseudo_regret where ``frame`` (one environment configuration) records it, else regret."""
+    return "pseudo_regret" if "pseudo_regret" in set(frame["metric"].astype(str)) else "regret"
+
+
 def _metric(frame, spec):
-    if spec.get("metric"):
-        return spec["metric"]
-    known = set(frame["metric"].astype(str))
-    return "pseudo_regret" if "pseudo_regret" in known else "regret"
+    return spec.get("metric") or default_metric(frame)
 
 
 def _panels(frame):
@@ -73,12 +76,17 @@ def _panels(frame):
     return fig, list(zip(envs, axes[0]))
 
 
+def _panel_summary(frame, env, spec):
+    """The metric of one panel (the spec's, or that environment's default) and its summary."""
+    rows = frame[frame["env_config"].astype(str) == env]
+    metric = _metric(rows, spec)
+    return metric, summarize(rows, metric)
+
+
 def curves(frame, spec):
-    metric = _metric(frame, spec)
-    summary = summarize(frame, metric)
     fig, panels = _panels(frame)
     for env, ax in panels:
-        part = summary[summary["env_config"] == env]
+        metric, part = _panel_summary(frame, env, spec)
         for i, (label, line) in enumerate(part.groupby("config", sort=False, observed=True)):
             line = line.sort_values("round")
             (h,) = ax.plot(line["round"], line["mean"], _STYLES[i % 4], marker=_MARKERS[i % 8],
@@ -96,12 +104,11 @@ def curves(frame, spec):
 
 def slope(frame, spec):
     """Metric against x on log-log axes, with fitted slopes (and the theoretical rate)."""
-    metric, x = _metric(frame, spec), spec["x"]
-    summary = summarize(frame, metric)
+    x = spec["x"]
     fig, panels = _panels(frame)
     fits = []
     for env, ax in panels:
-        part = summary[summary["env_config"] == env]
+        metric, part = _panel_summary(frame, env, spec)
         if x == "round":
             groups = [(label, g["round"].to_numpy(), g["mean"].to_numpy(), g["low"].to_numpy(), g["high"].to_numpy())
                       for label, g in part.groupby("config", sort=False, observed=True)]

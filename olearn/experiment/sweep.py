@@ -117,12 +117,16 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool =
     if not tasks:
         return "done"
     started = len(tasks) < total  # some chunks stored; with none (the scheduler never answered) there is nothing to keep
-    if started and not resume:
+    if not started:
+        _check_backend(exp, local)
+        store.write_sweep(out, exp.resolved(), exp.fingerprint())  # the code, commit and versions that compute the chunks
+        return "resume"
+    if not resume:
         raise SweepExistsError(f"{out} holds an unfinished run of this sweep ({len(tasks)} chunks to go): "
                                "use --resume to finish it, or --force to start over")
     from olearn.io import provenance
 
-    if started and stored.get("code") != provenance.code_hash():
+    if stored.get("code") != provenance.code_hash():
         raise SweepExistsError(f"{out}: its stored chunks were computed by other code (olearn source hash "
                                f"{stored.get('code')}, now {provenance.code_hash()}); resuming would mix the two: "
                                "use --force to start over")

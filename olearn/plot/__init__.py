@@ -10,7 +10,10 @@ _MARKERS = ("o", "s", "^", "D", "v", "x", "*", "+")
 
 
 def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x: bool = True):
-    """Mean ``metric`` against rounds for each configuration, with its 95% confidence band."""
+    """Mean ``metric`` against rounds for each (configuration, environment), with its 95% confidence band.
+
+    Lines are labelled by configuration, and by ``configuration | environment`` when the result
+    spans several environments (``Result.concat`` of runs on different worlds)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -18,9 +21,12 @@ def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x:
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
+    result.metric(metric)  # an unknown metric is refused by name, not drawn as an empty plot
     summary = result.summary()
     summary = summary[summary["metric"] == metric]
-    for i, (label, part) in enumerate(summary.groupby("config", sort=False)):
+    several = summary["environment"].nunique() > 1
+    for i, ((config, env), part) in enumerate(summary.groupby(["config", "environment"], sort=False)):
+        label = f"{config} | {env}" if several else config
         part = part.sort_values("round")
         line = _STYLES[i % len(_STYLES)]
         marker = _MARKERS[i % len(_MARKERS)]
