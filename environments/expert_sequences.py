@@ -121,10 +121,9 @@ REALIZABLE_EXPERTS = EnvType(
 
 
 def _check_small_loss(v):
-    if v["best_loss"] > v["span"]:
-        raise ParameterError("small_loss_experts", "best_loss", v["best_loss"], f"an integer in [0, {v['span']}] (at most span)")
-    if v["best_loss"] > 0 and _death_rounds(v, v["best_loss"]) < 1:
-        most = v["best_loss"]
+    """L* <= span, and decoys still have a round to die in (the largest such L* is named either way)."""
+    if v["best_loss"] > v["span"] or (v["best_loss"] > 0 and _death_rounds(v, v["best_loss"]) < 1):
+        most = min(v["best_loss"], v["span"])
         while most > 0 and _death_rounds(v, most) < 1:
             most -= 1
         raise ParameterError("small_loss_experts", "best_loss", v["best_loss"],

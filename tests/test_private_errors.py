@@ -96,11 +96,12 @@ def test_epsilon_above_100_and_the_default_delta_at_one_round():
 
 
 @pytest.mark.parametrize("span, p", [(9, 0.7), (40, 0.5), (100, 0.3), (2000, 1.0)])
-def test_small_loss_world_suggests_the_largest_best_loss_it_accepts(span, p):
+@pytest.mark.parametrize("above", [0, 1])  # L* = span, and L* past the span (whose message had offered [0, span])
+def test_small_loss_world_suggests_the_largest_best_loss_it_accepts(span, p, above):
     import re
 
     with pytest.raises(ParameterError, match="'best_loss'") as err:
-        environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=span)
+        environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=span + above)
     most = int(re.search(r"\[0, (\d+)\]", str(err.value)).group(1))
     if most:
         environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=most)

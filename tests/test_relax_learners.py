@@ -174,6 +174,8 @@ def test_tsallis_inf_cb_is_an_independent_tsallis_inf_per_bin(table, backend):
 
 
 def test_contextual_learners_reject_an_empty_context_range():
+    """low = high, and a range whose width overflows (its unit context would be NaN)."""
     for name in ("chebcb", "tsallis_inf_cb"):
-        with pytest.raises(olearn.ParameterError, match="'high'"):
-            olearn.run(olearn.make(name, low=1.0, high=1.0), "bernoulli", horizon=5)
+        for low, high in ((1.0, 1.0), (-1e308, 1e308)):
+            with pytest.raises(olearn.ParameterError, match="'high'.*high - low finite"):
+                olearn.run(olearn.make(name, low=low, high=high), "bernoulli", horizon=5)

@@ -34,8 +34,8 @@ def unit_context(obs, params):
 
 
 def _check_range(name, v):
-    if not v["high"] > v["low"]:
-        raise ParameterError(name, "high", v["high"], f"a number > low = {v['low']}")
+    if not v["high"] > v["low"] or not math.isfinite(v["high"] - v["low"]):  # the unit context divides by high - low
+        raise ParameterError(name, "high", v["high"], f"a number > low = {v['low']} with high - low finite")
 
 
 # ---------------------------------------------------------------- Tsallis-INF per context bin
