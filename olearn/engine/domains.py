@@ -60,8 +60,19 @@ def project(code, r, d, y, out):
         if norm2 > r * r:
             if math.isinf(norm2):  # ||y||^2 overflows: measure y / max|y_i| instead
                 big = 0.0
+                n_inf = 0
                 for i in range(d):
                     big = max(big, abs(y[i]))
+                    if math.isinf(y[i]):
+                        n_inf += 1
+                if n_inf > 0:  # the limit direction: the infinite coordinates, equally
+                    each = r / math.sqrt(n_inf)
+                    for i in range(d):
+                        if math.isinf(y[i]):
+                            out[i] = each if y[i] > 0.0 else -each
+                        else:
+                            out[i] = 0.0
+                    return
                 norm2 = 0.0
                 for i in range(d):
                     norm2 += (y[i] / big) * (y[i] / big)

@@ -48,7 +48,9 @@ from olearn.engine import domains, models
 from olearn.engine.oco import require_domains, zero_state
 
 DIM = Param("dim", None, "dimension d; taken from the environment when None", kind="int", low=1, optional=True)
-ETA = Param("eta", 1.0, "step-size scale (for eta D / sqrt(.) rules, 1/G is the textbook value)", low=0.0, open_low=True)
+ETA = Param("eta", 1.0, "step-size scale: 1/G (G bounds ||g||) in ogd's and sea_ensemble's eta D / sqrt(t or T), "
+            "D/G in implicit_ftrl's eta / sqrt(t); of order 1 in the adaptive rules (eta D / sqrt(sum ||g||^2), "
+            "the entropic rate), which scale with the gradients themselves", low=0.0, open_low=True)
 LAM = Param("lam", 1.0, "strong-convexity modulus lambda of the losses", low=0.0, open_low=True)
 DELTA = Param("delta", 1.0, "constant delta > 0 in the adaptive step eta D / sqrt(delta + sum ||g - M||^2)", low=0.0, open_low=True)
 
