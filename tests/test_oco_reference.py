@@ -317,28 +317,6 @@ def test_entropic_iterates_scale_with_the_simplex():
     np.testing.assert_allclose(runs[100.0].final("regret") / 100.0, runs[1.0].final("regret"), rtol=1e-9)
 
 
-def _box_projection_by_enumeration(A, y, r):
-    """Exact argmin_{|x_i| <= r} (x - y)^T A (x - y), independent of the kernel and of tests/oco_reference.py:
-    every one of the 3^d patterns (each coordinate at -r, free or at +r) is solved exactly on its free block
-    (numpy), and of the feasible candidates the one with the least objective is kept."""
-    d = y.size
-    best, best_val = None, np.inf
-    for pattern in np.ndindex(*(3,) * d):
-        side = np.array(pattern) - 1.0  # -1, 0 (free), +1
-        bound = side != 0
-        x = side * r
-        free = ~bound
-        if free.any():
-            rhs = -A[np.ix_(free, bound)] @ (x[bound] - y[bound])
-            x[free] = y[free] + np.linalg.solve(A[np.ix_(free, free)], rhs)
-        if np.any(np.abs(x) > r * (1 + 1e-12)):
-            continue
-        val = (x - y) @ A @ (x - y)
-        if val < best_val:
-            best, best_val = x, val
-    return best
-
-
 def test_box_a_norm_projection_is_exact_for_ill_conditioned_a():
     """The box branch of Pi^A_X on SPD A with condition numbers 1 .. 1e10 (random spectra, and the ONS matrix
     I + T u u^T) against the exhaustive active-set solve: x to 1e-9 relative, or to cond(A) eps where that is
@@ -368,7 +346,7 @@ def test_box_a_norm_projection_is_exact_for_ill_conditioned_a():
         d = y.size
         out, chol, scratch = np.zeros(d), np.zeros(d * d), np.zeros(d)
         metric_projection.a_norm_project(ref.DOMAIN_CODES["box"], r, d, A.ravel().copy(), y.copy(), chol, scratch, out)
-        exact = _box_projection_by_enumeration(A, y, r)
+        exact = ref.a_norm_project(ref.BOX, r, A, y)  # every one of the 3^d active sets, solved by numpy
         cond = np.linalg.cond(A)
         msg = f"case {k}: d {d}, cond {cond:.1e}"
         assert np.all(np.abs(out) <= r), msg

@@ -103,6 +103,13 @@ def a_norm_project(code, r, d, a, y, chol, ay, out):
 
 
 @kernel
+def _free_target(y, chol, i, ip, m, d):
+    """The subspace minimizer's coordinate i, the ip-th free one: y_i plus the free block's solution
+    (y_i itself when nothing is bound, m == d)."""
+    return y[i] + chol[m * m + ip] if m < d else y[i]
+
+
+@kernel
 def _free_block_step(r, d, a, y, status, m, chol, out):
     """Subspace minimizer on the free set F = {i : status[i] == 0}, m = |F| < d, and the line search toward it.
 
@@ -152,9 +159,7 @@ def _free_block_step(r, d, a, y, status, m, chol, out):
     for i in range(d):
         if status[i] != 0.0:
             continue
-        target = y[i]
-        if m < d:
-            target += chol[z + ip]
+        target = _free_target(y, chol, i, ip, m, d)
         ip += 1
         if target > r:
             t = (r - out[i]) / (target - out[i])
@@ -170,9 +175,7 @@ def _free_block_step(r, d, a, y, status, m, chol, out):
     for i in range(d):
         if status[i] != 0.0:
             continue
-        target = y[i]
-        if m < d:
-            target += chol[z + ip]
+        target = _free_target(y, chol, i, ip, m, d)
         ip += 1
         if block < 0:
             out[i] = target
