@@ -28,7 +28,9 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   (:func:`olearn.engine.models.prox`; linearized when the feedback carries no model);
   ``aprox`` z_t = beta_t g_t, beta_t = clip((f_t(x_t) - floor + <g_t, w_t - x_t>) / (eta_t ||g_t||^2), 0, 1)
   (Asi and Duchi 2019's truncated model); ``mirror_prox`` z_t = grad f_t(x'), x' = -eta_t (theta_t + g_t)
-  (a second gradient, from the model).  Schedules: eta_t = eta / sqrt(t) or eta.
+  (a second gradient, from the model).  Schedules: eta_t = eta / sqrt(t) or eta.  The prox is taken
+  without the constraint, at the unprojected anchor; on a bounded X that is a valid z_t, not the
+  constrained implicit step argmin_X F_t + f_t (their regret bound holds for any z_t).
 * ``delayed_dual_averaging``: dual averaging on the feedback received so far, x_t = Pi_X(-eta_t (S + o M)),
   S the sum of received gradients, M the latest received one (o = 1 for the optimistic variant),
   eta_t = eta D / sqrt(sum_s (1 + tau_s) ||g_s - o M_s||^2) over received rounds s, tau_s the rounds
