@@ -501,3 +501,24 @@ def test_regret_curves_draw_one_line_per_configuration_and_world():
         np.testing.assert_allclose(lines[f"ucb1 | {name}"].get_ydata(), run.metric("pseudo_regret")[0].mean(axis=0))
     with pytest.raises(olearn.ParameterError, match="'metric'.*recorded column"):
         regret_curves(runs[0], metric="pseudo_regert")
+
+
+def test_a_lost_chunk_file_is_named_with_the_way_to_recompute_it(small, tmp_path):
+    """A receipt whose chunk file is gone: loading says the sweep is unfinished and how to finish it
+    (it had raised a bare FileNotFoundError on the parquet path)."""
+    _, exp, reference = small
+    out = tmp_path / "lost"
+    sweep.run_experiment(exp, out=out)
+    next(iter((out / "results").rglob("*.parquet"))).unlink()
+    with pytest.raises(FileNotFoundError, match="1 chunks missing.*--resume"):
+        olearn.load(out)
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out, resume=True), reference, check_exact=True)
+
+
+def test_a_flag_parameter_stays_boolean_in_the_table(tmp_path):
+    raw = {"run": {"horizon": 5, "seeds": 2, "backend": "python"}, "environments": [{"name": "bernoulli", "means": [0.2, 0.8]}],
+           "learners": [{"name": "epsilon_greedy", "epsilon": 0.5, "decay": [True, False]}, {"name": "ucb1"}]}
+    table = sweep.run_experiment(experiment.parse(raw, source="flags"), out=tmp_path / "flags")
+    assert table["decay"].dtype == "boolean"
+    by_config = table.drop_duplicates("configuration").set_index("learner", append=True)["decay"].tolist()
+    assert by_config[:2] == [True, False] and pd.isna(by_config[2])

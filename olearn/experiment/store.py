@@ -136,7 +136,8 @@ def table(out: Path) -> pd.DataFrame:
         raise FileNotFoundError(f"{out} holds no olearn sweep (expected {SWEEP_FILE})")
     resolved = sweep["config"]
     configs = resolved["configurations"]
-    missing = [chunk_name(lo, hi) for c, lo, hi in units(resolved) if not receipt_path(out, c, lo, hi).exists()]
+    missing = [chunk_name(lo, hi) for c, lo, hi in units(resolved)
+               if not (receipt_path(out, c, lo, hi).exists() and chunk_path(out, c, lo, hi).exists())]
     if missing:
         raise FileNotFoundError(f"{out}: the sweep is unfinished ({len(missing)} chunks missing); run it again with --resume")
     parts = []
@@ -161,8 +162,13 @@ def table(out: Path) -> pd.DataFrame:
         for k in names:
             cells = np.asarray([x[key].get(k, np.nan) for x in conf], dtype=object)
             column = pd.Series(cells[idx])
-            numeric = pd.to_numeric(column, errors="coerce")
-            frame.insert(pos, prefix + k, numeric if numeric.notna().sum() == column.notna().sum() else column)
+            given = [v for v in cells if not (isinstance(v, float) and np.isnan(v))]
+            if given and all(isinstance(v, bool) for v in given):  # a flag stays a flag (missing: <NA>)
+                column = column.map(lambda v: v if isinstance(v, bool) else pd.NA).astype("boolean")
+            else:
+                numeric = pd.to_numeric(column, errors="coerce")
+                column = numeric if numeric.notna().sum() == column.notna().sum() else column
+            frame.insert(pos, prefix + k, column)
             pos += 1
     frame["metric"] = pd.Categorical(frame["metric"], categories=list(pd.unique(frame["metric"])))
     return frame
