@@ -246,6 +246,8 @@ def test_figures_are_redrawn_when_their_specs_change(small, tmp_path):
     F.draw(frame, specs, out)
     assert F.drawn(out, specs)
     assert not F.drawn(out, [F.check({"kind": "curves", "metric": "loss"})])
+    sweep.run_experiment(exp, out=out, force=True)  # recomputed through the API, which draws nothing
+    assert not F.drawn(out, specs), "figures drawn from the earlier results must be redrawn"
 
 
 def test_a_different_config_never_overwrites_stored_results(small, tmp_path):

@@ -173,11 +173,19 @@ DRAW = {"curves": curves, "slope": slope, "counts": counts}
 SPECS_FILE = "figures.json"  # the specs the figures in a folder were drawn from
 
 
+def _drawn_from(out, figures) -> dict:
+    """What a folder's figures were drawn from: the specs and the digest of the stored results."""
+    from olearn.experiment.store import results_digest
+
+    return {"specs": json.loads(json.dumps(list(figures))), "results": results_digest(out)}
+
+
 def drawn(out, figures) -> bool:
-    """Whether ``out/figures`` holds every figure of these very specs (drawn by :func:`draw`)."""
+    """Whether ``out/figures`` holds every figure of these very specs, drawn by :func:`draw` from the
+    results now stored (a chunk recomputed since, e.g. by ``run_experiment(force=True)``, redraws)."""
     folder = Path(out) / "figures"
     try:
-        same = json.loads((folder / SPECS_FILE).read_text()) == json.loads(json.dumps(list(figures)))
+        same = json.loads((folder / SPECS_FILE).read_text()) == _drawn_from(out, figures)
     except (OSError, ValueError):
         return False
     return same and all((folder / f"{spec['file']}.{ext}").exists() for spec in figures for ext in ("png", "pdf"))
@@ -197,5 +205,5 @@ def draw(frame, figures, out) -> list[Path]:
             fig.savefig(path, dpi=150)
             paths.append(path)
         plt.close(fig)
-    (folder / SPECS_FILE).write_text(json.dumps(list(figures), indent=2))
+    (folder / SPECS_FILE).write_text(json.dumps(_drawn_from(out, figures), indent=2))
     return paths

@@ -107,6 +107,15 @@ def read_sweep(out: Path) -> dict | None:
     return json.loads(path.read_text())
 
 
+def results_digest(out: Path) -> str:
+    """sha256 over every receipt (each holds its chunk's sha256): it changes whenever a chunk is recomputed."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(out) / "receipts").rglob("*.json")):
+        digest.update(path.relative_to(out).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def clear(out: Path) -> None:
     """Remove a sweep's results (``--force``)."""
     for sub in ("results", "receipts"):
