@@ -15,9 +15,12 @@ weights them:
     eps_t = eta_meta sqrt(ln N / (delta + sum_{s<t} max_i (l_{s,i} - m_{s,i})^2)),
 
 and the learner plays x_t = sum_i p_{t,i} x_{t,i} (in X: X is convex).  The base whose step suits
-the path length P_T of the comparators gives dynamic regret O(sqrt((1 + P_T + sigma^2_{1:T} +
-Sigma^2_{1:T})(1 + P_T))) up to the meta-learner's overhead (their Thm 5, with the meta-learner's
-optimism handled by the hint above).  Feedback must arrive undelayed (the update reads the bases'
+the path length P_T of the comparators has dynamic regret O(sqrt((1 + P_T + sigma^2_{1:T} +
+Sigma^2_{1:T})(1 + P_T))).  Their Thm 5 carries that to the ensemble with N ~ log2 T + 1 bases (the
+largest step about 1/(4L)) and Sword++'s stability corrections gamma ||x_{t,i} - x_{t-1,i}||^2 in the
+meta losses.  This implementation has no correction term and N = ``n_base`` (default 8: steps up to
+128 eta D / sqrt(T)), so it is the two-layer structure without the proof's extra terms; the
+dynamic-regret figure (experiments/sea) measures it against P_T rather than assuming the bound.  Feedback must arrive undelayed (the update reads the bases'
 points of the same round): ``olearn.run(..., delay=...)`` refuses it.
 """
 import math
