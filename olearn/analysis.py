@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 
 from olearn.core import config
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_real
+
+LEVEL_ALLOWED = "a number in (0, 1), e.g. 0.95"
+
+
+def check_level(owner: str, level) -> float:
+    """``level`` as a ``float`` when it is a confidence level in (0, 1); otherwise a :class:`ParameterError`."""
+    value = check_real(owner, "level", level, LEVEL_ALLOWED)
+    if not 0 < value < 1:
+        raise ParameterError(owner, "level", level, LEVEL_ALLOWED)
+    return value
 
 
 def standard_error(values) -> float:
@@ -35,9 +45,10 @@ def _env_column(frame):
 
 def summarize(frame: pd.DataFrame, metric: str | None = None, level: float = config.CONFIDENCE) -> pd.DataFrame:
     """Mean, standard error and a ``level`` t-interval over seeds, per configuration, environment, round and metric
-    (NaN standard error and interval for a single seed)."""
+    (NaN standard error and interval for a single seed); ``level`` is in (0, 1), e.g. 0.95."""
     from scipy import stats
 
+    level = check_level("summarize", level)
     if metric is not None:
         _check_metric(frame, metric)
         frame = frame[frame["metric"] == metric]
@@ -64,8 +75,9 @@ def compare(frame: pd.DataFrame, a: str, b: str, metric: str = "regret", round: 
     """Paired comparison of configurations ``a`` and ``b`` (labels) over the seeds both ran.
 
     One row per environment: the mean of ``a - b`` at ``round`` (the horizon by default), its
-    standard error and ``level`` t-interval, and the number of paired seeds.
+    standard error and ``level`` t-interval (``level`` in (0, 1), e.g. 0.95), and the number of paired seeds.
     """
+    level = check_level("compare", level)
     _check_metric(frame, metric)
     labels = list(dict.fromkeys(frame["config"].astype(str)))
     for name, label in (("a", a), ("b", b)):

@@ -108,7 +108,9 @@ def test_interrupted_save_leaves_no_directory_and_no_temporary(tmp_path, monkeyp
     if existing:  # a previous result at the target stays as it was
         res.save(target)
         before = sorted(p.name for p in target.iterdir())
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", _interrupting)
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(pq, "write_table", _interrupting)
     with pytest.raises(KeyboardInterrupt):
         res.save(target)
     left = sorted(p.name for p in target.parent.iterdir())

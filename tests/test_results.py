@@ -1,4 +1,7 @@
 """Result tables, summaries, save/load, and the checkpoint grid."""
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -187,7 +190,8 @@ def test_saving_a_loaded_result_keeps_its_provenance(tmp_path):
     path = res.save(tmp_path / "a")
     side = json.loads((path / "run.json").read_text())
     side.update(created="2020-01-01T00:00:00", source={"commit": "0123abc", "dirty": False}, device={"machine": "elsewhere"})
-    (path / "run.json").write_text(json.dumps(side))
+    res.to_frame().to_parquet(path / "results.parquet", index=False)  # saved elsewhere by an older olearn:
+    (path / "run.json").write_text(json.dumps(side))  # plain table, description in run.json
     again = json.loads((olearn.load(path).save(tmp_path / "b") / "run.json").read_text())
     assert again["created"] == "2020-01-01T00:00:00" and again["source"]["commit"] == "0123abc"
     assert again["device"] == {"machine": "elsewhere"}
@@ -237,3 +241,198 @@ def test_cli_demo_writes_its_outputs_and_says_when_it_replaces_them(tmp_path):
     assert set(loaded.labels) == {"ucb1", "kl_ucb", "thompson", "exp3"} and loaded.seeds.size == 3
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0 and "replacing the earlier demo results" in " ".join(second.output.split())
+
+
+# ------------------------------------------------------------------ saving next to other files, "." and interruptions
+def _small_result(means=(0.5, 0.6), horizon=9, seeds=2, **kw):
+    return olearn.run("ucb1", environments.make("bernoulli", means=list(means)), horizon=horizon, seeds=seeds,
+                      backend="python", **kw)
+
+
+def test_save_keeps_the_other_files_and_folders_of_its_folder(tmp_path):
+    runs = tmp_path / "runs"
+    (runs / "mysweep").mkdir(parents=True)
+    (runs / "mysweep" / "important.txt").write_text("keep me")
+    (runs / "notes.md").write_text("mine")
+    first = _small_result()
+    first.save(runs)
+    assert (runs / "mysweep" / "important.txt").read_text() == "keep me" and (runs / "notes.md").read_text() == "mine"
+    second = _small_result(means=(0.1, 0.9, 0.5), horizon=11)
+    second.save(runs)  # replaces the result's own files only
+    assert sorted(p.name for p in runs.iterdir()) == ["mysweep", "notes.md", "results.parquet", "run.json"]
+    assert (runs / "mysweep" / "important.txt").read_text() == "keep me" and (runs / "notes.md").read_text() == "mine"
+    back = olearn.load(runs)
+    assert back.horizon == 11 and back.env_params[0]["means"].tolist() == [0.1, 0.9, 0.5]
+    np.testing.assert_array_equal(back.values, second.values)
+
+
+def test_save_files_get_the_permissions_of_a_plain_open(tmp_path):
+    import os
+
+    path = _small_result().save(tmp_path / "r")
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    for name in ("results.parquet", "run.json"):
+        assert os.stat(path / name).st_mode == os.stat(plain).st_mode
+
+
+def test_save_into_the_current_folder(tmp_path, monkeypatch):
+    res = _small_result()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "other.txt").write_text("x")
+    assert res.save(".") == Path(".")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.txt", "results.parquet", "run.json"]
+    np.testing.assert_array_equal(olearn.load(".").values, res.values)
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    res.save("..")  # ".." is a folder too
+    np.testing.assert_array_equal(olearn.load(tmp_path).values, res.values)
+
+
+def test_an_interrupted_save_leaves_a_result_that_loads(tmp_path, monkeypatch):
+    """Interrupted while writing the table, at its rename, or between the two renames: the folder holds
+    the old result or the new one, whole (the table carries its own description), and no temporary file."""
+    import os
+
+    from olearn.io import files
+
+    path = tmp_path / "r"
+    old, new = _small_result(), _small_result(means=(0.3, 0.4, 0.7), horizon=13, seeds=3)
+    old.save(path)
+    (path / "keep.txt").write_text("x")
+    real_replace = os.replace
+    expected = ["keep.txt", "results.parquet", "run.json"]
+
+    def interrupt_at(n):
+        calls = []
+
+        def replace(src, dst):
+            calls.append(dst)
+            if len(calls) == n:
+                raise KeyboardInterrupt
+            real_replace(src, dst)
+        return replace
+
+    def broken_write_table(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    import pyarrow.parquet as pq
+
+    for patch, survivor in [((pq, "write_table", broken_write_table), old), ((files.os, "replace", interrupt_at(1)), old),
+                            ((files.os, "replace", interrupt_at(2)), new)]:
+        old.save(path)
+        with monkeypatch.context() as m:
+            m.setattr(*patch)
+            with pytest.raises(KeyboardInterrupt):
+                new.save(path)
+        assert sorted(p.name for p in path.iterdir()) == expected, patch
+        back = olearn.load(path)
+        np.testing.assert_array_equal(back.values, survivor.values)
+        assert back.horizon == survivor.horizon and back.labels == survivor.labels
+    new.save(path)  # the next save brings run.json up to date as well
+    assert json.loads((path / "run.json").read_text())["config"]["horizon"] == 13
+
+
+def test_a_table_without_its_description_loads_through_run_json(tmp_path):
+    """Results saved before the table carried its description (plain parquet plus run.json) still load."""
+    res = _small_result()
+    path = res.save(tmp_path / "r")
+    res.to_frame().to_parquet(path / "results.parquet", index=False)  # as an older olearn wrote it
+    back = olearn.load(path)
+    np.testing.assert_array_equal(back.values, res.values)
+    assert back.labels == res.labels and back.meta == {}
+    (path / "run.json").unlink()
+    with pytest.raises(FileNotFoundError, match="run.json"):
+        olearn.load(path)
+
+
+def test_save_refuses_a_sweep_folder(tmp_path):
+    (tmp_path / "sweep.json").write_text("{}")
+    with pytest.raises(olearn.ParameterError, match="sweep"):
+        _small_result().save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.json"]
+
+
+# ------------------------------------------------------------------ levels, unknown metrics
+@pytest.mark.parametrize("level", [95, 1.5, 1, 0, -0.5, float("nan"), float("inf"), True, "0.95", None])
+def test_a_level_outside_0_1_is_refused(result, level):
+    frame = result.to_frame()
+    allowed = "allowed: a number in \\(0, 1\\), e.g. 0.95"
+    with pytest.raises(olearn.ParameterError, match=f"summarize: parameter 'level'.*{allowed}"):
+        olearn.summarize(frame, "regret", level=level)
+    with pytest.raises(olearn.ParameterError, match=f"compare: parameter 'level'.*{allowed}"):
+        olearn.compare(frame, result.labels[0], result.labels[1], "regret", level=level)
+    with pytest.raises(olearn.ParameterError, match=f"parameter 'level'.*{allowed}"):
+        result.summary(level=level)
+
+
+def test_levels_inside_0_1_give_the_t_interval(result):
+    x = result.final("regret")[0]
+    q = stats.t.ppf(0.5 + 0.8 / 2, x.size - 1)
+    for s in (result.summary(level=np.float64(0.8)),
+              olearn.summarize(result.to_frame(), "regret", level=0.8)):
+        row = s[(s["config"] == result.labels[0]) & (s["metric"] == "regret") & (s["round"] == result.horizon)].iloc[0]
+        half = q * x.std(ddof=1) / np.sqrt(x.size)
+        assert row["low"] == pytest.approx(x.mean() - half) and row["high"] == pytest.approx(x.mean() + half)
+
+
+def test_table_of_an_unknown_metric_raises_the_error_of_metric(result):
+    with pytest.raises(olearn.ParameterError) as from_metric:
+        result.metric("pseudo_regert")
+    with pytest.raises(olearn.ParameterError) as from_table:
+        result.table("pseudo_regert")
+    assert str(from_table.value) == str(from_metric.value)
+    assert all(col in str(from_table.value) for col in result.columns)
+    assert len(result.table("pseudo_regret")) == len(result.labels)
+
+
+# ------------------------------------------------------------------ the recorded delay, concat
+def test_a_sequence_delay_is_recorded_with_its_values(tmp_path):
+    import json
+
+    steady, alternating = [5] * 20, [0, 5] * 10
+    a = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(steady))
+    b = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(alternating))
+    assert a.delay == {"kind": "sequence", "max_delay": 5, "values": steady}
+    assert b.delay["values"] == alternating and a.delay != b.delay
+    with pytest.raises(ValueError, match="same horizon and delay"):
+        olearn.Result.concat([a, b])
+    same = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(np.array(steady)))
+    assert olearn.Result.concat([a, same]).delay == a.delay
+    path = a.save(tmp_path / "a")
+    assert json.loads((path / "run.json").read_text())["config"]["delay"]["values"] == steady
+    back = olearn.load(path)
+    assert back.delay == a.delay
+    assert olearn.Result.concat([back, same]).delay == a.delay  # a loaded delay compares equal to a fresh one
+    with pytest.raises(ValueError, match="same horizon and delay"):
+        olearn.Result.concat([back, b])
+    # uniform delays: the bound is the whole description
+    u = _small_result(horizon=20, seeds=3, delay=olearn.delays.uniform(4))
+    assert u.delay == {"kind": "uniform", "max_delay": 4}
+
+
+def test_an_old_run_json_with_a_sequence_delay_without_values_loads(tmp_path):
+    res = _small_result(horizon=20, seeds=2, delay=olearn.delays.sequence([1, 2] * 10))
+    path = res.save(tmp_path / "r")
+    side = json.loads((path / "run.json").read_text())
+    del side["config"]["delay"]["values"]
+    res.to_frame().to_parquet(path / "results.parquet", index=False)  # an older olearn: the description in run.json only
+    (path / "run.json").write_text(json.dumps(side))
+    back = olearn.load(path)
+    assert back.delay == {"kind": "sequence", "max_delay": 2}
+    np.testing.assert_array_equal(back.values, res.values)
+
+
+def test_concat_of_nothing_is_refused():
+    with pytest.raises(olearn.ParameterError, match="concat: parameter 'results'.*at least one"):
+        olearn.Result.concat([])
+
+
+def test_concat_records_every_backend():
+    from dataclasses import replace
+
+    a = _small_result()
+    assert olearn.Result.concat([a, a]).backend == "python"
+    b, c = replace(a, backend="numba"), replace(a, backend="gpu")
+    assert olearn.Result.concat([a, b, a, c]).backend == "python+numba+gpu"
+    np.testing.assert_array_equal(olearn.Result.concat([a, b]).values, np.concatenate([a.values, b.values]))

@@ -236,12 +236,23 @@ def run(
         columns=columns,
         horizon=horizon,
         backend=backend,
-        delay=None if delay is None else {"kind": ["fixed", "uniform", "sequence"][delay.kind], "max_delay": delay.max_delay},
+        delay=_recorded_delay(delay),
         actions=actions.reshape(n_configs, n_seeds, -1) if trace else None,
         losses=losses.reshape(n_configs, n_seeds, -1) if trace else None,
         states=states.reshape(n_configs, n_seeds, -1) if keep_state else None,
         seconds=elapsed,
     )
+
+
+def _recorded_delay(delay) -> dict | None:
+    """The delay as the result records it: its kind and bound, and a sequence's values in full
+    (two sequences with the same bound are different delays)."""
+    if delay is None:
+        return None
+    out = {"kind": ["fixed", "uniform", "sequence"][delay.kind], "max_delay": delay.max_delay}
+    if delay.kind == delays.SEQUENCE:
+        out["values"] = [int(v) for v in delay.values]
+    return out
 
 
 class _progress:

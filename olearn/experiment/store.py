@@ -20,12 +20,13 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from olearn.io.files import atomic_write
 
 SWEEP_FILE = "sweep.json"
 
@@ -51,26 +52,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
-    """``write(tmp_path)`` then rename onto ``path`` (a hidden temporary file in the same folder)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def write_chunk(out: Path, configuration: int, lo: int, hi: int, frame: pd.DataFrame, seconds: float) -> dict:
     """Store one chunk (columns seed, round, metric, value) and then its receipt."""
     path = chunk_path(out, configuration, lo, hi)
-    _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
     receipt = {"sha256": _sha256(path), "rows": len(frame), "seeds": [int(frame["seed"].iloc[0]), int(frame["seed"].iloc[-1])],
                "seconds": seconds, "host": platform.node(), "pid": os.getpid()}
-    _atomic_write(receipt_path(out, configuration, lo, hi), lambda tmp: tmp.write_text(json.dumps(receipt)))
+    atomic_write(receipt_path(out, configuration, lo, hi), lambda tmp: tmp.write_text(json.dumps(receipt)))
     return receipt
 
 
@@ -97,7 +85,7 @@ def write_sweep(out: Path, resolved: dict, fingerprint: str) -> None:
     body = {"fingerprint": fingerprint, "code": provenance.code_hash(), "config": resolved, **provenance.describe(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / SWEEP_FILE, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
+    atomic_write(out / SWEEP_FILE, lambda tmp: tmp.write_text(json.dumps(body, indent=2)))
 
 
 def read_sweep(out: Path) -> dict | None:

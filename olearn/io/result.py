@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +11,11 @@ import pandas as pd
 
 from olearn.core import config
 from olearn.io import provenance
+from olearn.io.files import atomic_write
 
 RESULTS_FILE = "results.parquet"
 SIDECAR_FILE = "run.json"
+RUN_KEY = b"olearn.run"  # the results table's metadata key holding run.json's content
 
 
 def _plain(value):
@@ -105,9 +104,12 @@ class Result:
 
     def summary(self, level: float = config.CONFIDENCE) -> pd.DataFrame:
         """Per configuration, checkpoint and metric: mean, standard error and a ``level`` t-interval over seeds
-        (NaN with a single seed: one seed gives no interval)."""
+        (NaN with a single seed: one seed gives no interval); ``level`` is in (0, 1), e.g. 0.95."""
         from scipy import stats
 
+        from olearn.analysis import check_level  # noqa: PLC0415
+
+        level = check_level("summary", level)
         n = self.values.shape[1]
         mean = self.values.mean(axis=1)
         sd = self.values.std(axis=1, ddof=1) if n > 1 else np.full_like(mean, np.nan)  # one seed: no interval
@@ -130,7 +132,10 @@ class Result:
         )
 
     def table(self, metric: str = "regret") -> pd.DataFrame:
-        """One row per configuration: the metric at the horizon, mean +- 95% half-width over seeds."""
+        """One row per configuration: the metric at the horizon, mean +- 95% half-width over seeds.
+
+        An unknown ``metric`` raises the :class:`~olearn.core.errors.ParameterError` of :meth:`metric`."""
+        self.metric(metric)  # an unknown name: the error that lists the recorded columns
         s = self.summary()
         s = s[(s["metric"] == metric) & (s["round"] == self.horizon)]
         return pd.DataFrame(
@@ -148,17 +153,25 @@ class Result:
     def concat(results: list["Result"]) -> "Result":
         """Stack results of the same seeds, checkpoints, columns, horizon and delay along the configuration axis.
 
-        The values and labels are stacked; traces, states and meta are not carried (run again with
-        ``trace=True`` or ``keep_state=True`` for the configurations you need them for).  Configurations
-        that would share a label get their parameters spelled out in it, e.g. ``ucb1(c=1.0)``.
+        The delay must be the same in full (a ``sequence`` delay: the same values).  The values and labels
+        are stacked; traces, states and meta are not carried (run again with ``trace=True`` or
+        ``keep_state=True`` for the configurations you need them for).  Configurations that would share a
+        label get their parameters spelled out in it, e.g. ``ucb1(c=1.0)``.  ``backend`` is the results'
+        distinct backends in order, joined by ``+`` (e.g. ``"numba+gpu"``) when they differ.
+        At least one result is needed.
         """
+        results = list(results)
+        if not results:
+            from olearn.core.errors import ParameterError  # noqa: PLC0415
+
+            raise ParameterError("concat", "results", results, "a list of at least one Result")
         first = results[0]
         for r in results[1:]:
             if not (np.array_equal(r.seeds, first.seeds) and np.array_equal(r.rounds, first.rounds) and r.columns == first.columns):
                 raise ValueError("results to concatenate need the same seeds, checkpoint rounds and metric columns")
             if r.horizon != first.horizon or r.delay != first.delay:
                 raise ValueError(f"results to concatenate need the same horizon and delay (got horizon {r.horizon} and "
-                                 f"delay {r.delay} after horizon {first.horizon} and delay {first.delay})")
+                                 f"delay {_short(r.delay)} after horizon {first.horizon} and delay {_short(first.delay)})")
         pick = lambda name: [x for r in results for x in getattr(r, name)]  # noqa: E731
         return Result(
             values=np.concatenate([r.values for r in results]),
@@ -166,7 +179,8 @@ class Result:
             params=pick("params"),
             environment=pick("environment"), env_params=pick("env_params"),
             seeds=first.seeds, rounds=first.rounds, columns=first.columns, horizon=first.horizon,
-            backend=first.backend, delay=first.delay, seconds=sum(r.seconds for r in results),
+            backend="+".join(dict.fromkeys(r.backend for r in results)), delay=first.delay,
+            seconds=sum(r.seconds for r in results),
         )
 
     # ------------------------------------------------------------------ files
@@ -191,28 +205,44 @@ class Result:
         }
 
     def save(self, path) -> Path:
-        """Write ``path/results.parquet`` (the tidy table) and ``path/run.json`` (config, versions, backend).
+        """Write ``path/results.parquet`` (the tidy table, carrying this run's description in its
+        metadata) and ``path/run.json`` (the same description, to read); returns ``path`` as given.
 
-        Written into a temporary directory first and moved into place, so an interruption never
-        leaves a half-written result.
+        Only these two files are written or replaced: anything else in ``path`` stays.  Each is
+        written whole under a hidden name and renamed into place (:func:`olearn.io.files.atomic_write`),
+        the table first.  :func:`load` reads the description from the table itself, so a save
+        interrupted anywhere leaves a result that loads, the old one or the new one, never a mix.
+        A folder that holds a sweep (``sweep.json``) is refused: :func:`load` would read the sweep.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        given = Path(path)
+        path = given.resolve()  # "." and ".." name the folder they stand for
+        if (path / "sweep.json").exists():
+            from olearn.core.errors import ParameterError  # noqa: PLC0415
+
+            raise ParameterError("save", "path", str(given), "a folder that holds no sweep (sweep.json); "
+                                 "load() would read the sweep, not this result")
+        side = json.dumps(self.sidecar(), indent=2)
+        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: side.encode()})
+        made = not path.exists()
         try:
-            self.to_frame().to_parquet(tmp / RESULTS_FILE, index=False)
-            (tmp / SIDECAR_FILE).write_text(json.dumps(self.sidecar(), indent=2))
-            old = None
-            if path.exists():  # keep the previous result until the new one is in place
-                old = path.with_name(tmp.name + ".old")
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        return path
+            atomic_write(path / RESULTS_FILE, lambda tmp: pq.write_table(table, tmp))
+            atomic_write(path / SIDECAR_FILE, lambda tmp: tmp.write_text(side))
+        except BaseException:
+            if made and not any(path.iterdir()):  # a save that wrote nothing leaves no empty folder behind
+                path.rmdir()
+            raise
+        return given
+
+
+def _short(delay):
+    """A recorded delay for a message: a long sequence shortened."""
+    if isinstance(delay, dict) and len(delay.get("values", ())) > 8:
+        return {**delay, "values": [*delay["values"][:8], "..."]}
+    return delay
 
 
 def _distinct_labels(labels, params, environments) -> list:
@@ -245,11 +275,19 @@ def load(path):
         from olearn.experiment import store  # noqa: PLC0415
 
         return store.table(path)
-    if not (path / RESULTS_FILE).exists() or not (path / SIDECAR_FILE).exists():
-        raise FileNotFoundError(f"{path} holds no olearn result (expected {RESULTS_FILE} and {SIDECAR_FILE})")
-    side = json.loads((path / SIDECAR_FILE).read_text())
+    if not (path / RESULTS_FILE).exists():
+        raise FileNotFoundError(f"{path} holds no olearn result (expected {RESULTS_FILE})")
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    table = pq.read_table(path / RESULTS_FILE)
+    embedded = (table.schema.metadata or {}).get(RUN_KEY)
+    if embedded is None:  # saved before the table carried its description: run.json has it
+        if not (path / SIDECAR_FILE).exists():
+            raise FileNotFoundError(f"{path} holds no olearn result (expected {SIDECAR_FILE} next to {RESULTS_FILE})")
+        embedded = (path / SIDECAR_FILE).read_bytes()
+    side = json.loads(embedded)
     cfg = side["config"]
-    frame = pd.read_parquet(path / RESULTS_FILE)
+    frame = table.to_pandas()
     n_c, n_s, n_r, n_m = len(cfg["labels"]), len(cfg["seeds"]), len(cfg["rounds"]), len(cfg["columns"])
     values = frame["value"].to_numpy().reshape(n_c, n_s, n_r, n_m)
     return Result(
