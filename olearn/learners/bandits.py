@@ -106,14 +106,25 @@ def kl_upper(p, bound):
     (bound - p ln p) / (1 - p) - ln(1 - p) (from p ln(p / q) >= p ln p).  The iterates decrease
     monotonically to the root; stops once f <= 1e-13 or a step is below 1e-11.
     """
+    return kl_upper_above(p, bound, -math.inf)
+
+
+@kernel
+def kl_upper_above(p, bound, y_floor):
+    """:func:`kl_upper` (the same iterates, the same stopping rule), or -inf as soon as an iterate
+    y falls below ``y_floor``: the iterates decrease, so the index is then below 1 - exp(-y_floor)."""
     if bound <= 0.0 or p >= 1.0:
         return p
     p_log_p = p * math.log(p) if p > 0.0 else 0.0
     log_1mp = math.log(1.0 - p)
     y = (bound - p_log_p) / (1.0 - p) - log_1mp
+    if y < y_floor:
+        return -math.inf
     q = kl_upper_bound(p, bound)
     if q < 1.0:
         y = min(y, -math.log(1.0 - q))
+    if y < y_floor:
+        return -math.inf
     q = -math.expm1(-y)
     for _ in range(NEWTON_STEPS):
         # kl(p, q) = p ln p - p ln q + (1 - p) (ln(1 - p) + y)
@@ -124,6 +135,8 @@ def kl_upper(p, bound):
             break
         step = f * q / (q - p)
         y -= step
+        if y < y_floor:
+            return -math.inf
         q = -math.expm1(-y)
         if step <= 1e-11:
             break
@@ -133,7 +146,9 @@ def kl_upper(p, bound):
 @kernel
 def kl_ucb_act(state, params, obs, t, seed, action):
     """The arm with the best empirical mean is scored first; an arm whose upper bound
-    (:func:`kl_upper_bound`) cannot beat the best index so far is skipped.
+    (:func:`kl_upper_bound`) cannot beat the best index so far is skipped, and so is an arm
+    once one of its Newton iterates y = -ln(1 - q) falls below that of the best index so far less
+    1e-12 (the iterates only decrease; the margin covers the rounding of log1p and expm1).
     Ties still go to the lowest index."""
     k_arms = int(params[0])
     log_t = math.log(t + 1.0)
@@ -154,6 +169,7 @@ def kl_ucb_act(state, params, obs, t, seed, action):
     p = min(max(lead_mean, 0.0), 1.0)
     arm = lead
     best = kl_upper(p, explore / state[lead])
+    y_floor = -math.log1p(1e-12 - best)  # an iterate y below this gives an index below best
     for k in range(k_arms):
         if k == lead:
             continue
@@ -162,10 +178,12 @@ def kl_ucb_act(state, params, obs, t, seed, action):
         upper = kl_upper_bound(p, explore / n)
         if upper < best or (k > arm and upper == best):
             continue
-        index = kl_upper(p, explore / n)
+        # a losing arm's Newton iterates are abandoned once below the best index: most arms lose
+        index = kl_upper_above(p, explore / n, y_floor)
         if index > best or (k < arm and index == best):
             best = index
             arm = k
+            y_floor = -math.log1p(1e-12 - best)
     action[0] = arm
 
 
