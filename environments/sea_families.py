@@ -176,7 +176,7 @@ SEA_LEAST_SQUARES = OcoEnvType(
     loss_grad=ls_loss_grad, mean_loss=ls_mean_loss, round_best=ls_round_best, variances=sea.sea_variances,
     accumulate=ls_accumulate, best_total=ls_best_total, model=ls_model,
     suff_size=lambda v: 3 * v["dim"] ** 2 + 7 * v["dim"] + 2, state_size=lambda v: 3 * v["dim"] + 3,
-    comparator="the H-norm projection of H^{-1} c onto X (bisection on the multiplier / coordinate descent), ridge 1e-12 (1 + tr H / d)",
+    comparator="the H-norm projection of H^{-1} c onto X (bisection on the multiplier for a ball, the active-set method for a box), ridge 1e-12 (1 + tr H / d)",
     check=balls_and_boxes_only("sea_least_squares"),
     test_params=(
         {"dim": 3, "noise": 0.3, "drift": "switching", "period": 7},

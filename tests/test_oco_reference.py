@@ -214,7 +214,7 @@ def test_prox_matches_a_numerical_minimizer(loss):
 
 @pytest.mark.parametrize("domain", ["ball", "box"])
 def test_a_norm_projection_matches_an_independent_solver(domain):
-    """Pi^A_X(y) of the kernels (bisection on the multiplier; coordinate descent) against brentq and an
+    """Pi^A_X(y) of the kernels (bisection on the multiplier; the box's active-set method) against brentq and an
     exhaustive active-set solve, on random SPD A (condition numbers up to ~1e3) and points far outside X."""
     dom = ref.DOMAIN_CODES[domain]
     rng = np.random.default_rng(8)

@@ -387,35 +387,43 @@ def test_table_of_an_unknown_metric_raises_the_error_of_metric(result):
 
 
 # ------------------------------------------------------------------ the recorded delay, concat
-def test_a_sequence_delay_is_recorded_with_its_values(tmp_path):
-    import json
+def test_a_sequence_delay_is_recorded_by_the_delays_it_used(tmp_path):
+    """A sequence delay is recorded with the sha256 of its first horizon delays (int64): concat refuses two
+    sequences that differ there, accepts ones that differ only past the horizon, and a loaded result
+    compares equal to a fresh one."""
+    import hashlib
 
     steady, alternating = [5] * 20, [0, 5] * 10
     a = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(steady))
     b = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(alternating))
-    assert a.delay == {"kind": "sequence", "max_delay": 5, "values": steady}
-    assert b.delay["values"] == alternating and a.delay != b.delay
+    digest = hashlib.sha256(np.array(steady, dtype=np.int64).tobytes()).hexdigest()
+    assert a.delay == {"kind": "sequence", "max_delay": 5, "sha256": digest} and a.delay != b.delay
     with pytest.raises(ValueError, match="same horizon and delay"):
         olearn.Result.concat([a, b])
-    same = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(np.array(steady)))
-    assert olearn.Result.concat([a, same]).delay == a.delay
-    path = a.save(tmp_path / "a")
-    assert json.loads((path / "run.json").read_text())["config"]["delay"]["values"] == steady
-    back = olearn.load(path)
+    longer = _small_result(horizon=20, seeds=3, delay=olearn.delays.sequence(np.array(steady + [3, 4])))
+    assert olearn.Result.concat([a, longer]).delay == a.delay  # rounds past the horizon are never used
+    back = olearn.load(a.save(tmp_path / "a"))
     assert back.delay == a.delay
-    assert olearn.Result.concat([back, same]).delay == a.delay  # a loaded delay compares equal to a fresh one
     with pytest.raises(ValueError, match="same horizon and delay"):
         olearn.Result.concat([back, b])
-    # uniform delays: the bound is the whole description
     u = _small_result(horizon=20, seeds=3, delay=olearn.delays.uniform(4))
-    assert u.delay == {"kind": "uniform", "max_delay": 4}
+    assert u.delay == {"kind": "uniform", "max_delay": 4}  # the bound is the whole description
+
+
+def test_a_long_sequence_delay_keeps_the_saved_result_small(tmp_path):
+    """A 10^6-round sequence: the record is a digest, so run.json stays a few kB (the values in full had
+    made it 11 MB, and 10^7 rounds a table pyarrow refused to read back)."""
+    res = _small_result(horizon=10, seeds=2, delay=olearn.delays.sequence(np.arange(10**6) % 7))
+    path = res.save(tmp_path / "r")
+    assert (path / "run.json").stat().st_size < 10_000 and (path / "results.parquet").stat().st_size < 100_000
+    assert olearn.load(path).delay == res.delay
 
 
 def test_an_old_run_json_with_a_sequence_delay_without_values_loads(tmp_path):
     res = _small_result(horizon=20, seeds=2, delay=olearn.delays.sequence([1, 2] * 10))
     path = res.save(tmp_path / "r")
     side = json.loads((path / "run.json").read_text())
-    del side["config"]["delay"]["values"]
+    del side["config"]["delay"]["sha256"]
     res.to_frame().to_parquet(path / "results.parquet", index=False)  # an older olearn: the description in run.json only
     (path / "run.json").write_text(json.dumps(side))
     back = olearn.load(path)

@@ -334,6 +334,10 @@ def test_a_sweep_over_worlds_with_different_metrics_shows_every_world(tmp_path):
     fig = figures.curves(table, {"kind": "curves"})
     assert [ax.get_ylabel() for ax in fig.axes] == ["pseudo regret", "regret"]
     assert all(len(ax.get_lines()) == 1 for ax in fig.axes)
+    drawn = CliRunner().invoke(app, ["plot", str(tmp_path / "out"), "--out", str(tmp_path / "mixed.png")])
+    assert drawn.exit_code == 0 and (tmp_path / "mixed.png").is_file(), drawn.output
+    refused = CliRunner().invoke(app, ["plot", str(tmp_path / "out"), "--metric", "pseudo_regret"])
+    assert isinstance(refused.exception, olearn.ParameterError) and "every world" in str(refused.exception)
 
 
 def test_cli_rejects_a_bad_config_before_any_work(tmp_path):

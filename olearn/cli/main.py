@@ -220,15 +220,22 @@ def plot(
     from olearn.plot import regret_curves, save_figure
 
     result = olearn.load(run_dir)
-    recorded = list(dict.fromkeys(result["metric"].astype(str))) if isinstance(result, pd.DataFrame) else list(result.columns)
-    metric = metric or ("pseudo_regret" if "pseudo_regret" in recorded else "regret")
-    if metric not in recorded:
-        raise ParameterError("plot", "metric", metric, "a metric recorded in this run: " + ", ".join(recorded))
-    target = Path(out or run_dir / f"{metric}.png")
-    if isinstance(result, pd.DataFrame):  # a sweep's tidy table: the sweep's own curves figure
+    sweep = isinstance(result, pd.DataFrame)
+    if sweep:  # a metric must be recorded by every world of the sweep (each panel draws it)
         from olearn.experiment import figures
 
-        ax = figures.curves(result, figures.check({"kind": "curves", "metric": metric})).axes[0]
+        per_world = [set(part["metric"].astype(str)) for _, part in result.groupby("env_config", observed=True)]
+        recorded = [m for m in dict.fromkeys(result["metric"].astype(str)) if all(m in w for w in per_world)]
+    else:
+        recorded = list(result.columns)
+    if metric is not None and metric not in recorded:
+        where = "recorded by every world of this sweep" if sweep else "recorded in this run"
+        raise ParameterError("plot", "metric", metric, f"a metric {where}: " + ", ".join(recorded))
+    name = metric or ("pseudo_regret" if "pseudo_regret" in recorded else "regret")
+    target = Path(out or run_dir / f"{name}.png")
+    if sweep:  # the sweep's own curves figure; without --metric each world's panel shows its default
+        spec = {"kind": "curves"} if metric is None else {"kind": "curves", "metric": metric}
+        ax = figures.curves(result, figures.check(spec)).axes[0]
     else:
         ax = regret_curves(result, metric=metric)
     path = save_figure(ax, target)[0]

@@ -1,6 +1,7 @@
 """``olearn.run``: validate, bind, allocate, run the fused loop on a backend, package the result."""
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -236,7 +237,7 @@ def run(
         columns=columns,
         horizon=horizon,
         backend=backend,
-        delay=_recorded_delay(delay),
+        delay=_recorded_delay(delay, horizon),
         actions=actions.reshape(n_configs, n_seeds, -1) if trace else None,
         losses=losses.reshape(n_configs, n_seeds, -1) if trace else None,
         states=states.reshape(n_configs, n_seeds, -1) if keep_state else None,
@@ -244,14 +245,16 @@ def run(
     )
 
 
-def _recorded_delay(delay) -> dict | None:
-    """The delay as the result records it: its kind and bound, and a sequence's values in full
-    (two sequences with the same bound are different delays)."""
+def _recorded_delay(delay, horizon: int) -> dict | None:
+    """The delay as the result records it: its kind and bound, and for a sequence the sha256 of the
+    delays of its first ``horizon`` rounds (int64 bytes), the ones the run used: two sequences are the
+    same delay exactly when those agree, and a million-round sequence costs 64 characters, not 10 MB."""
     if delay is None:
         return None
     out = {"kind": ["fixed", "uniform", "sequence"][delay.kind], "max_delay": delay.max_delay}
     if delay.kind == delays.SEQUENCE:
-        out["values"] = [int(v) for v in delay.values]
+        used = np.asarray(delay.values[:horizon], dtype=np.int64)
+        out["sha256"] = hashlib.sha256(used.tobytes()).hexdigest()
     return out
 
 

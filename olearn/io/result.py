@@ -153,11 +153,11 @@ class Result:
     def concat(results: list["Result"]) -> "Result":
         """Stack results of the same seeds, checkpoints, columns, horizon and delay along the configuration axis.
 
-        The delay must be the same in full (a ``sequence`` delay: the same values).  The values and labels
+        The delay must be the same (a ``sequence`` delay: the same delays over the horizon).  The values and labels
         are stacked; traces, states and meta are not carried (run again with ``trace=True`` or
         ``keep_state=True`` for the configurations you need them for).  Configurations that would share a
         label get their parameters spelled out in it, e.g. ``ucb1(c=1.0)``.  ``backend`` is the results'
-        distinct backends in order, joined by ``+`` (e.g. ``"numba+gpu"``) when they differ.
+        distinct backends in order, joined by ``+`` (e.g. ``"cpu+gpu"``) when they differ.
         At least one result is needed.
         """
         results = list(results)
@@ -171,7 +171,7 @@ class Result:
                 raise ValueError("results to concatenate need the same seeds, checkpoint rounds and metric columns")
             if r.horizon != first.horizon or r.delay != first.delay:
                 raise ValueError(f"results to concatenate need the same horizon and delay (got horizon {r.horizon} and "
-                                 f"delay {_short(r.delay)} after horizon {first.horizon} and delay {_short(first.delay)})")
+                                 f"delay {r.delay} after horizon {first.horizon} and delay {first.delay})")
         pick = lambda name: [x for r in results for x in getattr(r, name)]  # noqa: E731
         return Result(
             values=np.concatenate([r.values for r in results]),
@@ -224,9 +224,10 @@ class Result:
 
             raise ParameterError("save", "path", str(given), "a folder that holds no sweep (sweep.json); "
                                  "load() would read the sweep, not this result")
-        side = json.dumps(self.sidecar(), indent=2)
+        description = self.sidecar()
+        side = json.dumps(description, indent=2)  # run.json, to read
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: side.encode()})
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: json.dumps(description).encode()})
         made = not path.exists()
         try:
             atomic_write(path / RESULTS_FILE, lambda tmp: pq.write_table(table, tmp))
@@ -236,13 +237,6 @@ class Result:
                 path.rmdir()
             raise
         return given
-
-
-def _short(delay):
-    """A recorded delay for a message: a long sequence shortened."""
-    if isinstance(delay, dict) and len(delay.get("values", ())) > 8:
-        return {**delay, "values": [*delay["values"][:8], "..."]}
-    return delay
 
 
 def _distinct_labels(labels, params, environments) -> list:

@@ -54,9 +54,9 @@ def context_bin(obs, params):
 @kernel
 def tsallis_inf_cb_act(state, params, obs, t, seed, action):
     """Tsallis-INF's act in the context's bin, at that bin's own round count and with the seed
-    ``seed * n_bins + bin`` (so the bins draw independently).  The product wraps modulo 2^64, so
-    when 2^v (v >= 2) is the largest power of two dividing n_bins, the seeds s and s + 2^(64 - v),
-    both below 2^63, draw alike (seeds below 2^63 / n_bins never meet this)."""
+    ``seed * n_bins + bin`` (so the bins draw independently).  Below 2^63 / n_bins the map is
+    one-to-one; larger seeds wrap modulo 2^64, so a bin of one seed can draw as some bin of another
+    (when 2^v, v >= 2, divides n_bins, the seeds s and s + 2^(64 - v) draw alike in every bin)."""
     k_arms = int(params[0])
     n_bins = int(params[5])
     width = 2 * k_arms + 2
