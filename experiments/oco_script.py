@@ -16,11 +16,8 @@ import csv
 import tomllib
 from pathlib import Path
 
-import matplotlib
-
 from olearn.experiment.script import default_out
 
-matplotlib.use("Agg")
 
 
 def options(script_file):

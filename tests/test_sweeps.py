@@ -528,3 +528,36 @@ def test_a_flag_parameter_stays_boolean_in_the_table(tmp_path):
     assert table["decay"].dtype == "boolean"
     by_config = table.drop_duplicates("configuration").set_index("learner", append=True)["decay"].tolist()
     assert by_config[:2] == [True, False] and pd.isna(by_config[2])
+
+
+def test_olearn_plot_draws_a_saved_run_with_its_default_metric(tmp_path):
+    """`olearn plot RUN_DIR` on a Result.save folder, no --metric: pseudo_regret.png (it had passed None on)."""
+    import environments
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    olearn.run(olearn.make("ucb1"), environments.make("bernoulli"), horizon=20, seeds=3, backend="python").save(tmp_path / "r")
+    drawn = CliRunner().invoke(app, ["plot", str(tmp_path / "r")])
+    assert drawn.exit_code == 0, drawn.output
+    assert (tmp_path / "r" / "pseudo_regret.png").stat().st_size > 10_000
+
+
+def test_drawing_keeps_the_callers_matplotlib_backend(small):
+    """regret_curves and the sweep figures draw with whatever backend is in use (a notebook's inline one):
+    they had switched it to Agg, so the quickstart notebook showed no curves."""
+    import environments
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from olearn.plot import regret_curves
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        regret_curves(olearn.run(olearn.make("ucb1"), environments.make("bernoulli"), horizon=20, seeds=3, backend="python"))
+        figures.curves(small[2], figures.check({"kind": "curves"}))
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        plt.close("all")
+        matplotlib.use(before)

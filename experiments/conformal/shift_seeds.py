@@ -21,17 +21,15 @@ import time
 import tomllib
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import environments.score_streams as streams  # noqa: E402
-import olearn  # noqa: E402
-from olearn import conformal  # noqa: E402
-from olearn.experiment.script import default_out  # noqa: E402
+import environments.score_streams as streams
+import olearn
+from olearn import conformal
+from olearn.experiment.script import default_out
 
 HERE = Path(__file__).resolve().parent
 

@@ -49,19 +49,17 @@ import time
 import tomllib
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import environments.score_streams as streams  # noqa: E402
-from olearn import conformal  # noqa: E402
-from olearn.analysis import standard_error  # noqa: E402
-from olearn.conformal import datasets, metrics  # noqa: E402
-from olearn.conformal.intervals import forecast_scores  # noqa: E402
-from olearn.experiment.script import default_out  # noqa: E402
+import environments.score_streams as streams
+from olearn import conformal
+from olearn.analysis import standard_error
+from olearn.conformal import datasets, metrics
+from olearn.conformal.intervals import forecast_scores
+from olearn.experiment.script import default_out
 
 HERE = Path(__file__).resolve().parent
 SEASONAL = ("seasonal_naive", "exp_smoothing")  # forecasters given the season length H

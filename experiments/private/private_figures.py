@@ -12,11 +12,8 @@ import time
 import tomllib
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))

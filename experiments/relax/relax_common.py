@@ -16,17 +16,14 @@ import time
 import tomllib
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-import olearn  # noqa: E402
-from environments.linear_systems import shifted_laplacian  # noqa: E402
-from olearn import relax  # noqa: E402
-from olearn.experiment.script import default_out  # noqa: E402
+import olearn
+from environments.linear_systems import shifted_laplacian
+from olearn import relax
+from olearn.experiment.script import default_out
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "runs" / "relax_cache"

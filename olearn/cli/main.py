@@ -237,7 +237,7 @@ def plot(
         spec = {"kind": "curves"} if metric is None else {"kind": "curves", "metric": metric}
         ax = figures.curves(result, figures.check(spec)).axes[0]
     else:
-        ax = regret_curves(result, metric=metric)
+        ax = regret_curves(result, metric=name)
     path = save_figure(ax, target)[0]
     console.print(f"figure: {path}")
 

@@ -52,10 +52,7 @@ def check(spec: dict) -> dict:
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the backend is the caller's (a notebook's inline one stays)
 
     return plt
 

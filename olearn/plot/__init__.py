@@ -14,10 +14,7 @@ def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x:
 
     Lines are labelled by configuration, and by ``configuration | environment`` when the result
     spans several environments (``Result.concat`` of runs on different worlds)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the backend is the caller's (a notebook's inline one stays)
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
