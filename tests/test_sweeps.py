@@ -561,3 +561,13 @@ def test_drawing_keeps_the_callers_matplotlib_backend(small):
     finally:
         plt.close("all")
         matplotlib.use(before)
+
+
+def test_olearn_list_folds_rather_than_cuts_in_a_narrow_terminal():
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    shown = CliRunner().invoke(app, ["list"], terminal_width=80)
+    assert shown.exit_code == 0 and "…" not in shown.output  # parameters had been cut to 'n_arms=No…'
+    assert "optimistic_omd_exp_concave" in shown.output

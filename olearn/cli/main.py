@@ -256,14 +256,16 @@ def list_registered():
 
     table = Table(title="learners")
     for col in ("name", "feedback", "parameters", "what it does", "reference"):
-        table.add_column(col, no_wrap=col == "name", min_width=max(map(len, learners.names())) if col == "name" else None)
+        table.add_column(col, no_wrap=col == "name", overflow="fold",  # a narrow terminal folds, never cuts, a name
+                         min_width=max(map(len, learners.names())) if col == "name" else None)
     for name in learners.names():
         t = learners.REGISTRY[name]
         table.add_row(name, t.feedback, ", ".join(fmt(p) for p in t.params), t.summary, t.reference)
     console.print(table)
     table = Table(title="environments")
     for col in ("name", "parameters", "what it is"):
-        table.add_column(col, no_wrap=col == "name", min_width=max(map(len, environments.names())) if col == "name" else None)
+        table.add_column(col, no_wrap=col == "name", overflow="fold",
+                         min_width=max(map(len, environments.names())) if col == "name" else None)
     for name in environments.names():
         t = environments.REGISTRY[name]
         table.add_row(name, ", ".join(fmt(p) for p in t.params), t.summary)
