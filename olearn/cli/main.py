@@ -103,15 +103,11 @@ def demo(
 def _sweep_table(frame, metric: str | None) -> Table:
     """The metric at the horizon per configuration; without one, each environment's default
     (pseudo_regret where it is recorded, else regret), named in a column when they differ."""
-    import olearn
     from olearn.experiment import figures
 
     last = frame[frame["round"] == frame["round"].max()]
-    parts = []
-    for env in dict.fromkeys(last["env_config"].astype(str)):
-        rows = last[last["env_config"].astype(str) == env]
-        name = metric or figures.default_metric(rows)
-        parts.append((name, olearn.summarize(rows, name)))
+    spec = {"metric": metric}
+    parts = [figures.panel_summary(last, env, spec) for env in dict.fromkeys(last["env_config"].astype(str))]
     names = list(dict.fromkeys(name for name, _ in parts))
     seeds = max(int(part["n_seeds"].max()) for _, part in parts)
     title = names[0].replace("_", " ") if len(names) == 1 else "metric"
@@ -217,13 +213,12 @@ def plot(
 
     import olearn
     from olearn.core.errors import ParameterError
+    from olearn.experiment import figures
     from olearn.plot import regret_curves, save_figure
 
     result = olearn.load(run_dir)
     sweep = isinstance(result, pd.DataFrame)
     if sweep:  # a metric must be recorded by every world of the sweep (each panel draws it)
-        from olearn.experiment import figures
-
         per_world = [set(part["metric"].astype(str)) for _, part in result.groupby("env_config", observed=True)]
         recorded = [m for m in dict.fromkeys(result["metric"].astype(str)) if all(m in w for w in per_world)]
     else:
@@ -231,7 +226,7 @@ def plot(
     if metric is not None and metric not in recorded:
         where = "recorded by every world of this sweep" if sweep else "recorded in this run"
         raise ParameterError("plot", "metric", metric, f"a metric {where}: " + ", ".join(recorded))
-    name = metric or ("pseudo_regret" if "pseudo_regret" in recorded else "regret")
+    name = metric or figures.default_metric(recorded)
     target = Path(out or run_dir / f"{name}.png")
     if sweep:  # the sweep's own curves figure; without --metric each world's panel shows its default
         spec = {"kind": "curves"} if metric is None else {"kind": "curves", "metric": metric}

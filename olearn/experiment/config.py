@@ -54,12 +54,14 @@ class ConfigError(ParameterError):
     """A config key with a value outside what it allows."""
 
 
+def did_you_mean(word, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to ``word``, or ``""`` when none is close."""
+    close = difflib.get_close_matches(str(word), list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _key_error(source, key, value, allowed, known=None):
-    hint = ""
-    if known is not None:
-        close = difflib.get_close_matches(str(key).rsplit(".", 1)[-1], known, n=1)
-        if close:
-            hint = f" (did you mean {close[0]!r}?)"
+    hint = "" if known is None else did_you_mean(str(key).rsplit(".", 1)[-1], known)
     return ConfigError(source, key, value, allowed + hint)
 
 
@@ -326,9 +328,8 @@ def _figures(source, raw, run, recorded) -> tuple:
         metric = table.get("metric")
         if metric is not None and metric not in recorded:
             key = f"figures[{i}].metric" if "figures" in raw else "run.plot_metric"
-            close = difflib.get_close_matches(str(metric), recorded, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(source, key, metric, "a metric every environment records: " + ", ".join(recorded) + hint)
+            raise ConfigError(source, key, metric, "a metric every environment records: " + ", ".join(recorded)
+                              + did_you_mean(metric, recorded))
         try:
             out.append(check(dict(table)))
         except ParameterError as err:

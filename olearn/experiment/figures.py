@@ -57,13 +57,9 @@ def _plt():
     return plt
 
 
-def default_metric(frame) -> str:
-    """pseudo_regret where ``frame`` (one environment configuration) records it, else regret."""
-    return "pseudo_regret" if "pseudo_regret" in set(frame["metric"].astype(str)) else "regret"
-
-
-def _metric(frame, spec):
-    return spec.get("metric") or default_metric(frame)
+def default_metric(recorded) -> str:
+    """pseudo_regret where it is among the ``recorded`` metric names, else regret."""
+    return "pseudo_regret" if "pseudo_regret" in recorded else "regret"
 
 
 def _panels(frame):
@@ -73,17 +69,18 @@ def _panels(frame):
     return fig, list(zip(envs, axes[0]))
 
 
-def _panel_summary(frame, env, spec):
-    """The metric of one panel (the spec's, or that environment's default) and its summary."""
+def panel_summary(frame, env, spec):
+    """The metric of one environment configuration's panel (the spec's, or that environment's
+    default) and its summary."""
     rows = frame[frame["env_config"].astype(str) == env]
-    metric = _metric(rows, spec)
+    metric = spec.get("metric") or default_metric(set(rows["metric"].astype(str)))
     return metric, summarize(rows, metric)
 
 
 def curves(frame, spec):
     fig, panels = _panels(frame)
     for env, ax in panels:
-        metric, part = _panel_summary(frame, env, spec)
+        metric, part = panel_summary(frame, env, spec)
         for i, (label, line) in enumerate(part.groupby("config", sort=False, observed=True)):
             line = line.sort_values("round")
             (h,) = ax.plot(line["round"], line["mean"], _STYLES[i % 4], marker=_MARKERS[i % 8],
@@ -105,7 +102,7 @@ def slope(frame, spec):
     fig, panels = _panels(frame)
     fits = []
     for env, ax in panels:
-        metric, part = _panel_summary(frame, env, spec)
+        metric, part = panel_summary(frame, env, spec)
         if x == "round":
             groups = [(label, g["round"].to_numpy(), g["mean"].to_numpy(), g["low"].to_numpy(), g["high"].to_numpy())
                       for label, g in part.groupby("config", sort=False, observed=True)]

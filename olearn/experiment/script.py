@@ -17,13 +17,12 @@ two families with the same name never share a folder.
 """
 from __future__ import annotations
 
-import difflib
 import runpy
 import sys
 import tomllib
 from pathlib import Path
 
-from olearn.experiment.config import ConfigError
+from olearn.experiment.config import ConfigError, did_you_mean
 
 
 def figure_script(path) -> Path | None:
@@ -53,10 +52,8 @@ def _check_sizes(path: Path, raw: dict) -> None:
         raise ConfigError(str(path), "full" if not isinstance(full, dict) else "small", None, "a table of sizes")
     for key in small:
         if key not in full:
-            close = difflib.get_close_matches(key, list(full), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(str(path), f"small.{key}", small[key], "a key of [full], which [small] overrides: "
-                              + ", ".join(full) + hint)
+                              + ", ".join(full) + did_you_mean(key, full))
 
 
 def default_out(config, base="runs") -> Path:
