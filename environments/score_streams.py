@@ -3,8 +3,8 @@
 * ``score_sequence``: the scores given by the user (what :func:`olearn.conformal.run_scores` plays).
 * ``change_points``: |N(0, sigma_j^2)| scores whose scale sigma_j switches every ``period`` rounds,
   cycling through ``scales`` (sudden shifts).
-* ``drift``: |N(0, sigma_t^2)| with sigma_t moving linearly from ``start`` to ``end`` and back
-  every ``period`` rounds (gradual shift).
+* ``drift``: |N(0, sigma_t^2)| with sigma_t moving linearly from ``start`` to ``end`` in ``period``
+  rounds and back in the next ``period`` (a cycle of 2 ``period`` rounds; gradual shift).
 * ``heavy_tail``: |Student-t(nu)| scores times ``scale`` (heavy tails; nu <= 2 has infinite variance).
 
 The score of round t is a pure function of (seed, t) through the counter-based generator.

@@ -261,3 +261,83 @@ def test_live_stream_refuses_negative_or_infinite_scores_and_keeps_its_state():
 def test_unknown_method_lists_the_known_ones():
     with pytest.raises(olearn.UnknownNameError, match="saocp"):
         conformal.run_scores("nope", [1.0])
+
+
+def test_run_scores_refuses_a_grid_instead_of_returning_its_first_configuration():
+    """A list of values makes a grid; run_scores returns one radius sequence, so it used to return the
+    first configuration's (g=2 for g=[2, 8]) without a word."""
+    for kw, name in (({"g": [2, 8]}, "'g'"), ({"coverage": [0.8, 0.9]}, "'coverage'")):
+        with pytest.raises(ParameterError, match=f"{name}.*one value"):
+            conformal.run_scores("saocp", [1.0, 0.5, 2.0], calibration=[1.0], **kw)
+
+
+def test_faci_s_radius_is_never_negative():
+    """The FACI-S radii step down by gamma_j D (1 - q) on every covered score; after a run of zero
+    scores their mixture went below 0: an empty interval that missed exact forecasts (S = 0)."""
+    rng = np.random.default_rng(0)
+    calib, scores = np.abs(rng.normal(size=20)), np.r_[np.abs(rng.normal(size=50)), np.zeros(200)]
+    radii = conformal.run_scores("faci_s", scores, coverage=0.9, calibration=calib)
+    assert radii.min() >= 0.0
+    assert conformal.metrics.coverage(scores[50:], radii[50:]) == 1.0
+
+
+@pytest.mark.parametrize("factor", [1e-200, 1e200])
+def test_faci_s_is_scale_equivariant_for_huge_and_tiny_scores(factor):
+    """Scores times c give radii times c (D scales with them); the squared losses of the adaptive rate
+    used to underflow to 0 (NaN radii) or overflow (a rate of 0) at scales near 1e+-160."""
+    rng = np.random.default_rng(0)
+    calib, scores = np.abs(rng.normal(size=20)), np.abs(rng.normal(size=150))
+    base = conformal.run_scores("faci_s", scores, calibration=calib)
+    scaled = conformal.run_scores("faci_s", scores * factor, calibration=calib * factor)
+    np.testing.assert_allclose(scaled / factor, base, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("method", ["saocp", "faci", "split"])
+def test_predictor_pickles_and_copies_mid_stream(method):
+    import copy
+    import pickle
+
+    scores = np.abs(np.random.default_rng(3).normal(size=24))
+    whole = conformal.Predictor(method, coverage=0.8, calibration=[1.0, 0.3, 0.6], backend="python")
+    expected = []
+    for s in scores:
+        expected.append(whole.predict())
+        whole.update(s)
+    p = conformal.Predictor(method, coverage=0.8, calibration=[1.0, 0.3, 0.6], backend="python")
+    radii = []
+    for s in scores[:10]:
+        radii.append(p.predict())
+        p.update(s)
+    radii.append(p.predict())  # pickled between predict() and update()
+    loaded = pickle.loads(pickle.dumps(p))
+    twin = copy.copy(loaded)
+    loaded.update(scores[10])
+    for s in scores[11:]:
+        radii.append(loaded.predict())
+        loaded.update(s)
+    assert radii == expected and loaded.rounds == scores.size
+    twin.update(scores[10])  # a copy has its own state: the loaded one's updates did not reach it
+    assert twin.rounds == 11 and twin.predict() == expected[11]
+
+
+def test_a_made_learner_takes_no_coverage_or_calibration_in_the_predictor():
+    """They were silently ignored: the predictor ran the learner's own coverage 0.8."""
+    learner = conformal.make("saocp", coverage=0.8, calibration=[1.0, 2.0])
+    assert conformal.Predictor(learner, backend="python").predict() == conformal.run_scores(
+        "saocp", [1.0], coverage=0.8, calibration=[1.0, 2.0])[0]
+    for kw in ({"coverage": 0.9}, {"calibration": [1.0]}, {"g": 2}):
+        with pytest.raises(ParameterError, match=f"'{next(iter(kw))}'.*made learner"):
+            conformal.Predictor(learner, backend="python", **kw)
+
+
+def test_live_stream_refuses_a_score_given_as_text():
+    p = conformal.Predictor("sf_ogd", calibration=[1.0], backend="python")
+    p.predict()
+    with pytest.raises(ParameterError, match="score.*one number"):
+        p.update("1")
+
+
+def test_an_empty_calibration_is_not_called_invalid_for_being_empty():
+    with pytest.raises(ParameterError, match="allowed: a 1-D sequence") as err:
+        conformal.Predictor("split", calibration=[[1.0]], backend="python")
+    assert "non-empty" not in str(err.value)

@@ -165,3 +165,33 @@ def test_datasets_ship_offline_normalised(name, length):
     assert s.min() == 0.0 and s.max() == 1.0 and not s.isna().any()
     raw = datasets.load(name, normalise=False)
     np.testing.assert_allclose((raw - raw.min()) / (raw.max() - raw.min()), s, rtol=0, atol=1e-15)
+
+
+class _ArrayForecaster:
+    """forecast() returns the path of h values (statsmodels' style), not the h-step value."""
+
+    def fit(self, train):
+        return self
+
+    def forecast(self, history, h):
+        return np.full(h, history[-1])
+
+
+def test_a_forecast_that_is_not_one_number_is_named():
+    """A length-h path used to broadcast (n, h) against y or fail inside the predictor as a bad 'score'."""
+    y = _walk()
+    with pytest.raises(ParameterError, match=r"'forecaster'.*returned shape \(3,\).*one number"):
+        conformal.wrap(_ArrayForecaster(), y, horizon=3)
+    # a one-element array is one number
+    np.testing.assert_array_equal(conformal.wrap(_ArrayForecaster(), y)["radius"], conformal.wrap("naive", y)["radius"])
+
+
+def test_covered_is_the_score_test_the_method_learns_from():
+    """On a decimal grid |y - yhat| can equal the radius while yhat + radius rounds the other way:
+    ``covered`` is 1[|y - yhat| <= radius], so its mean is metrics.coverage (0.9 against 0.867 here)."""
+    rng = np.random.default_rng(29)
+    y = np.round(10 + np.cumsum(rng.integers(-3, 4, size=200)) * 0.1, 1)
+    out = conformal.wrap("naive", y, method="split", coverage=0.8)
+    scores = np.abs(out["y"] - out["yhat"]).to_numpy()
+    np.testing.assert_array_equal(out["covered"].to_numpy(), (scores <= out["radius"].to_numpy()).astype(float))
+    assert out["covered"].mean() == conformal.metrics.coverage(scores, out["radius"])

@@ -20,6 +20,11 @@
   ``eta_t = sqrt((ln(k I) + 2) / V_t)``, V_t the sum of the last I mixture-weighted squared
   losses rescaled to I terms (I (D q)^2 while that sum is 0: before any loss, and after zero
   losses only, where the authors' rate sqrt(c / 0) would turn every log-weight into NaN).
+  The rate is computed on losses divided by D (eta_t l_j unchanged), so the squares neither
+  overflow nor underflow for huge or tiny scores.
+  The radius is ``max(0, sum_j p_j s_j)``: the s_j are not projected (as in the authors' code) and
+  can step below 0, e.g. after a run of zero scores, where a negative radius would give an empty
+  interval (lower > upper) that misses even an exact forecast (S_t = 0).
 
 Weights are kept as logarithms (log-sum-exp), as in the authors' implementation.
 """
@@ -189,7 +194,7 @@ def _faci_s_row(v, k, d, horizon):
 
 @kernel
 def faci_s_radius(state, params):
-    return mixture_mean(state, N_EXPERTS, 0, N_EXPERTS)
+    return max(0.0, mixture_mean(state, N_EXPERTS, 0, N_EXPERTS))
 
 
 @kernel
@@ -199,18 +204,19 @@ def faci_s_step(state, params, score):
     ring = 3 * N_EXPERTS
     count = int(state[ring + WINDOW])
     held = min(count, WINDOW)
+    # losses in units of D (eta_t l = sqrt(c / sum (l / D)^2) l / D): squares of scores near 1e+-160 stay finite
     total = 0.0
     for i in range(count - held, count):
         total += state[ring + i % WINDOW]
     if total > 0.0:
         total = total * (WINDOW / held)
     else:  # no loss yet (or only zero losses, e.g. a score equal to every radius): the prior sum
-        total = WINDOW * (scale * q) ** 2
+        total = WINDOW * q**2
     eta = math.sqrt(params[_OWN + 1] / total)
     norm = log_sum_exp(state, N_EXPERTS, N_EXPERTS)
     expected_sq = 0.0
     for j in range(N_EXPERTS):
-        loss = pinball(score, state[j], q)
+        loss = pinball(score, state[j], q) / scale
         state[2 * N_EXPERTS + j] = loss
         expected_sq += math.exp(state[N_EXPERTS + j] - norm) * (loss * loss)
     fixed_share(state, N_EXPERTS, 2 * N_EXPERTS, N_EXPERTS, eta, params[_OWN])

@@ -25,9 +25,23 @@ def _check_fraction(name, value, low_open=True):
     return float(value)
 
 
+def _one_forecast(forecaster, history: np.ndarray, horizon: int) -> float:
+    """``forecaster.forecast(history, horizon)`` as one float, or a ParameterError naming what came back."""
+    value = forecaster.forecast(history, horizon)
+    try:
+        out = None if value is None else np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        out = None
+    if out is None or out.size != 1:
+        what = f"shape {out.shape}" if out is not None else repr(value)
+        raise ParameterError("wrap", "forecaster", f"forecast(history, {horizon}) returned {what}",
+                             f"one number, the forecast {horizon} step(s) after the history's last value")
+    return float(out.reshape(()))
+
+
 def rolling_forecasts(forecaster, values: np.ndarray, start: int, stop: int, horizon: int) -> np.ndarray:
     """yhat[tau] for tau in [start, stop), each from values[: tau - horizon + 1]."""
-    return np.array([forecaster.forecast(values[: tau - horizon + 1], horizon) for tau in range(start, stop)])
+    return np.array([_one_forecast(forecaster, values[: tau - horizon + 1], horizon) for tau in range(start, stop)], dtype=float)
 
 
 def split_series(series, horizon: int, calib_frac: float, test_frac: float):
@@ -84,7 +98,7 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     ----------
     forecaster : str or object
         A name from :mod:`olearn.conformal.forecasters` or an object with ``fit(train)`` and
-        ``forecast(history, h)``.
+        ``forecast(history, h)``, which returns one number: the forecast h steps after ``history[-1]``.
     series : pandas.Series or 1-D array
     method : str
         Conformal method (:func:`olearn.conformal.names`).
@@ -97,8 +111,9 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     Returns
     -------
     DataFrame indexed like the test part, with columns ``y``, ``yhat``, ``radius``, ``lower``,
-    ``upper``, ``covered`` (NaN where y or its forecast is missing; such scores are skipped with a
-    warning and counted in ``attrs["skipped"]``).
+    ``upper``, ``covered`` = 1[|y - yhat| <= radius], the score's test that the method learns from
+    and :func:`~olearn.conformal.metrics.coverage` counts (NaN where y or its forecast is missing;
+    such scores are skipped with a warning and counted in ``attrs["skipped"]``).
     """
     data = forecast_scores(forecaster, series, horizon, calib_frac, test_frac)
     calib, y, yhat, scores = data["calibration"], data["y"], data["yhat"], data["scores"]
@@ -111,6 +126,8 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
         if j >= 0:
             predictor.update(scores[j])
     out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=data["index"])
-    out["covered"] = np.where(np.isnan(y) | np.isnan(yhat), np.nan, ((out["lower"] <= y) & (y <= out["upper"])).astype(float))
+    # the score's test, as the method learns it and metrics.coverage counts it: lower <= y <= upper can
+    # round the other way when |y - yhat| equals the radius (values on a decimal grid, e.g. prices in cents)
+    out["covered"] = np.where(np.isnan(scores), np.nan, (scores <= radius).astype(float))
     out.attrs.update(method=method, coverage=coverage, horizon=horizon, calibration=calib, skipped=predictor.skipped)
     return out

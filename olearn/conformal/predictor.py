@@ -4,15 +4,20 @@ It drives the method's kernels through the engine's step-wise object
 (:class:`olearn.engine.stepwise.Stepwise`): the radius is the learner's action, the score its
 feedback.  A NaN score (a missing observation) is skipped with a warning and counted in
 ``skipped``; it never reaches the state.
+
+A predictor pickles (``pickle``, ``joblib``) mid-stream as its method's registered name, parameter
+values and state row, and carries on identically once loaded; ``copy.copy`` and ``copy.deepcopy``
+give an independent predictor.
 """
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 
 import numpy as np
 
-from olearn.conformal.registry import make
+from olearn.conformal.registry import REGISTRY, make
 from olearn.conformal.runner import check_scores
 from olearn.core.errors import ParameterError
 from olearn.core.spec import Learner
@@ -26,24 +31,62 @@ class MissingScoreWarning(UserWarning):
 class Predictor:
     """Radius before each score, learned online.
 
+    ``method`` is a name (:func:`olearn.conformal.names`; ``coverage`` defaults to 0.9) or a learner
+    made with its own values (:func:`olearn.conformal.make`, :func:`olearn.conformal.strongly_adaptive`),
+    which then takes no ``coverage``, ``calibration`` or parameters here.  The state is sized for
+    ``max_rounds`` scores (10,000 unless given, calibration included); past that, the score
+    histories of ``split``, ``aci`` and ``faci`` become sliding windows and SAOCP drops its oldest
+    expert when its slots are full.
+
     >>> from olearn.conformal import Predictor
     >>> p = Predictor("sf_ogd", coverage=0.9, calibration=[1.0, 0.5], backend="python")
     >>> r = p.predict(); p.update(0.7); p.rounds
     1
     """
 
-    def __init__(self, method="saocp", coverage: float = 0.9, calibration=None, backend: str = "cpu", **params):
+    def __init__(self, method="saocp", coverage: float | None = None, calibration=None, backend: str = "cpu", **params):
         if isinstance(method, Learner):
             learner = method
+            given = {**({} if coverage is None else {"coverage": coverage}),
+                     **({} if calibration is None else {"calibration": calibration}), **params}
+            if given:  # a made learner has its own values: these would be ignored
+                key, value = next(iter(given.items()))
+                raise ParameterError("Predictor", key, value, f"no {key} with a made learner ({learner.name!r} has its own values): "
+                                     "give it to conformal.make, or pass the method's name")
         else:
+            coverage = 0.9 if coverage is None else coverage
             calib = check_scores(str(method), "calibration", [] if calibration is None else calibration, allow_empty=True)
             learner = make(method, coverage=coverage, calibration=calib, **params)
         if learner.type.kind != "scores":
             raise ParameterError("Predictor", "method", learner.name, "a conformal method of kind 'scores' (olearn.conformal.names())")
         self.learner = learner
+        self._backend = backend
         self._step = Stepwise(learner, seed=0, backend=backend)
         self.skipped = 0
         self._radius = None
+
+    def __reduce__(self):
+        """Pickled as (method name, parameter values, backend, state row, rounds, skipped, pending radius):
+        the kernels are rebuilt from the registry when loaded."""
+        name = self.learner.name
+        if REGISTRY.get(name) is not self.learner.type:
+            raise TypeError(f"a Predictor of {name!r} cannot be pickled: it is rebuilt by name from the conformal "
+                            "registry (olearn.conformal.register the method first)")
+        saved = {"name": name, "values": dict(self.learner.values), "backend": self._backend,
+                 "state": self._step.state.copy(), "rounds": self._step.t, "skipped": self.skipped,
+                 "pending": self._radius is not None}
+        return _restore, (saved,)
+
+    def __deepcopy__(self, memo):
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
+
+    def __copy__(self):
+        """An independent predictor (a shallow copy would share the state row, so each would advance the other)."""
+        return self.__deepcopy__({})
 
     @property
     def rounds(self) -> int:
@@ -65,7 +108,7 @@ class Predictor:
         if self._radius is None:
             raise ParameterError("Predictor", "update", score, "a call after predict() (one update per prediction)")
         try:
-            value = float(score) if np.ndim(score) == 0 else None
+            value = float(score) if np.ndim(score) == 0 and not isinstance(score, (str, bytes)) else None  # "1" is text
         except (TypeError, ValueError):
             value = None
         if value is None:
@@ -79,3 +122,14 @@ class Predictor:
             raise ParameterError("Predictor", "score", score, "a finite number >= 0 (or NaN for a missing observation)")
         self._step.update(self._radius, np.array([value]))
         self._radius = None
+
+
+def _restore(saved: dict) -> Predictor:
+    """A pickled Predictor, continuing exactly where it stopped."""
+    p = object.__new__(Predictor)
+    p.learner = REGISTRY[saved["name"]].make(**saved["values"])
+    p._backend = saved["backend"]
+    p._step = Stepwise(p.learner, seed=0, backend=saved["backend"], state=saved["state"], start=saved["rounds"])
+    p.skipped = saved["skipped"]
+    p._radius = p._step.act() if saved["pending"] else None  # act() reads the state only: the same radius
+    return p

@@ -15,7 +15,8 @@ def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np
     except (TypeError, ValueError):
         raise ParameterError(owner, name, scores, "a 1-D sequence of finite numbers >= 0") from None
     if arr.ndim != 1 or (arr.size == 0 and not allow_empty):
-        raise ParameterError(owner, name, scores, "a non-empty 1-D sequence of finite numbers >= 0")
+        shape = "a 1-D" if allow_empty else "a non-empty 1-D"
+        raise ParameterError(owner, name, scores, f"{shape} sequence of finite numbers >= 0")
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i = int(np.argmax(bad))
@@ -54,6 +55,11 @@ def run_scores(method: str, scores, coverage: float = 0.9, calibration=None, bac
     scores = check_scores("run_scores", "scores", scores)
     calib = check_scores(method, "calibration", [] if calibration is None else calibration, allow_empty=True)
     learner = make(method, coverage=coverage, calibration=calib, **sized_for(method, params, calib.size + scores.size))
+    if learner.grid:  # a list of values makes a grid; only its first configuration would be returned
+        key = learner.grid[0]
+        given = coverage if key == "coverage" else params[key]
+        raise ParameterError("run_scores", key, given, "one value (run_scores returns one radius sequence; "
+                             "call it once per value, or olearn.run for a grid)")
     env = streams.make("score_sequence", scores=scores)
     result = olearn.run(learner, env, horizon=scores.size, seeds=1, backend=backend, trace=True, checkpoints=[scores.size])
     return result.actions[0, 0].copy()
