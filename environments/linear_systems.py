@@ -242,6 +242,8 @@ class HeatTrajectory:
         return self.heat.steps
 
     def __getitem__(self, step):
+        """The system of step ``step`` (negative counts from the end, as for a list; the time is that step's)."""
+        step = range(len(self))[step]  # IndexError past the end; -1 is the last step, at its own time
         return self.heat.system(step, self.states[step])
 
     @property

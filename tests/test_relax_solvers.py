@@ -248,3 +248,28 @@ def test_contexts_as_numpy_scalars_and_bad_contexts():
     assert tuner.contexts == [0.5]
     with pytest.raises(ParameterError, match="context"):
         tuner.solve(GOOD, np.ones(9), context=np.array([0.5, 0.6]))
+
+
+def test_tolerance_error_states_each_solvers_stopping_rule():
+    """SOR's tol is relative to the first residual ||b - A x0||, SSOR-PCG's to ||b||: the error says which."""
+    with pytest.raises(ParameterError, match=r"'tol'.*\|\|b - A x0\|\| for SOR.*\|\|b\|\| for SSOR-PCG"):
+        relax.sor(GOOD, np.ones(9), tol=2.0)
+
+
+@pytest.mark.parametrize("chunk", [-1, 0, 2.5])
+def test_cost_table_chunk_must_be_a_positive_integer(chunk):
+    """A chunk < 1 used to leave the table at its fill value -1 (or fail inside range())."""
+    from environments.linear_systems import shifted_laplacian
+
+    with pytest.raises(ParameterError, match="'chunk'"):
+        relax.cost_table(shifted_laplacian(3), [1.0, 1.5], chunk=chunk)
+
+
+def test_sparse_right_hand_side_is_read_or_named():
+    """A sparse b (or x0) is read as its dense entries: a 1-D sparse array solves, a sparse column is a clear
+    error naming 'b' (it used to fail inside NumPy with 'setting an array element with a sequence')."""
+    b = np.arange(1.0, 10.0)
+    x, _ = relax.sor(GOOD, sp.coo_array(b), omega=1.2, x0=sp.coo_array(np.ones(9)))
+    np.testing.assert_allclose(x, relax.sor(GOOD, b, omega=1.2, x0=np.ones(9))[0])
+    with pytest.raises(ParameterError, match=r"'b'.*\(9, 1\).*vector of length 9"):
+        relax.ssor_pcg(GOOD, sp.csr_matrix(b).T)

@@ -241,3 +241,76 @@ def test_ratio_vs_instances_script_reads_each_prefix_as_its_own_sequence(tmp_pat
         alone = run.losses[0].sum(axis=1).mean()
         assert frame.loc[(variance, 200), "best_fixed_omega"] == omega
         assert frame.loc[(variance, 200), "Tsallis-INF"] == pytest.approx(alone / total, rel=1e-12)
+
+
+def test_cache_key_covers_contexts_length_and_any_matrix_form(tmp_path):
+    """A cached table is reused only for the same systems, contexts, count and solver code: same matrices with
+    other contexts, or a named sequence of another length, get their own table; dense matrices can be cached."""
+    A = (laplacian_2d(4) + 0.1 * sp.identity(16)).tocsr()
+    b = np.ones(16)
+    first = relax.cost_table(systems([(A, b, 0.1), (A, 2 * b, 0.2)]), GRID, cache_dir=tmp_path)
+    other = relax.cost_table(systems([(A, b, 0.5), (A, 2 * b, 0.7)]), GRID, cache_dir=tmp_path)
+    np.testing.assert_array_equal(first.contexts, [0.1, 0.2])
+    np.testing.assert_array_equal(other.contexts, [0.5, 0.7])
+    short = relax.cost_table(shifted_laplacian(5, "high"), GRID, cache_dir=tmp_path, name="lap")
+    longer = relax.cost_table(shifted_laplacian(8, "high"), GRID, cache_dir=tmp_path, name="lap")
+    assert short.costs.shape == (5, GRID.size) and longer.costs.shape == (8, GRID.size)
+    dense = SystemList([environments.linear_systems.System(A.toarray(), b, 0.1)])
+    np.testing.assert_array_equal(relax.cost_table(dense, GRID, cache_dir=tmp_path).costs, first.costs[:1])
+    again = relax.cost_table(dense, GRID, cache_dir=tmp_path, tol=1e-8)
+    assert "loaded_from" in again.settings and again.settings["tol"] == 1e-8 and again.settings["solver"] == "sor"
+    sources = {Path(p).name for p in relax.costs.SOURCES}  # the conversion and the driver decide the counts too
+    assert sources == {"solvers.py", "validate.py", "costs.py"}
+
+
+def test_paper_young_costs_are_recomputed_when_the_solver_changes(tmp_path, monkeypatch):
+    """The experiments' cached Young costs are keyed by the solvers' source, as the cost tables are."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments" / "relax"))
+    import relax_common
+
+    monkeypatch.setattr(relax_common, "CACHE", tmp_path)
+    fake = tmp_path / "solver_source.py"
+    monkeypatch.setattr(relax.costs, "SOURCES", (fake,))
+    for version in ("a", "b"):
+        fake.write_text(version)
+        relax_common.paper_tables("high", 12)
+    assert len(list(tmp_path.glob("young-*.npy"))) == 2 and len(list(tmp_path.glob("sor-*.npz"))) == 2
+
+
+def test_jacobi_radius_refuses_a_non_symmetric_matrix_and_handles_large_ones():
+    """rho(I - D^-1 A) from a symmetric similar matrix is only valid for symmetric A; a large sparse A
+    (2e5 unknowns, whose dense copy would need 320 GB) takes the two extreme eigenvalues."""
+    nonsym = sp.csr_matrix(np.array([[4.0, 3.0], [0.0, 4.0]]))  # rho(I - D^-1 A) = 0, not 0.375
+    with pytest.raises(ParameterError, match="'A'.*symmetric"):
+        relax.jacobi_radius(nonsym)
+    with pytest.raises(ParameterError, match="'A'"):
+        relax.jacobi_radius([[2.0, 1.0], [1.0, 2.0]])
+    n = 200_000
+    off = np.full(n - 1, -1.0)
+    off[0], off[1] = -3.5, 0.0  # an isolated 2 x 2 block [[4, -3.5], [-3.5, 4]]: radius 3.5 / 4
+    A = sp.diags([off, np.full(n, 4.0), off], [-1, 0, 1], format="csr")
+    assert relax.jacobi_radius(A) == pytest.approx(0.875, abs=1e-10)
+
+
+def test_heat_trajectory_negative_index_is_the_last_step():
+    traj = HeatEquation(nx=5, steps=4).reference_systems()
+    last, minus_one = traj[3], traj[-1]
+    assert minus_one.context == last.context
+    np.testing.assert_array_equal(minus_one.b, last.b)
+    with pytest.raises(IndexError):
+        traj[4]
+
+
+def test_omega_tuner_context_range_is_the_only_way_to_give_low_and_high():
+    with pytest.raises(ParameterError, match="'low'.*context_range"):
+        relax.OmegaTuner("chebcb", context_range=(0.0, 1.0), low=0.5)
+
+
+def test_cost_table_names_a_plain_tuple_system(tmp_path):
+    """Plain (A, b) tuples used to fail with AttributeError: 'tuple' object has no attribute 'A'."""
+    A = (laplacian_2d(3) + 0.1 * sp.identity(9)).tocsr()
+    for cache_dir in (None, tmp_path):
+        with pytest.raises(ParameterError, match=r"systems\[0\].*linear_systems.systems"):
+            relax.cost_table([(A, np.ones(9))], GRID, cache_dir=cache_dir)
+    table = relax.cost_table(systems([(A, np.ones(9))]), GRID)
+    assert table.costs.shape == (1, GRID.size)

@@ -29,13 +29,32 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     return np.round(np.linspace(low, high, n), 12)
 
 
+DENSE_LIMIT = 2000  # up to this size the whole spectrum (dense), above it the two extreme eigenvalues (Lanczos)
+
+
 def jacobi_radius(A) -> float:
-    """rho(I - D^{-1} A) from the extreme eigenvalues of the symmetric D^{-1/2} A D^{-1/2} (A symmetric)."""
-    A, diag, _ = validate.csr_system("jacobi_radius", A, np.zeros(A.shape[0]))
+    """rho(I - D^{-1} A) from the extreme eigenvalues of the symmetric D^{-1/2} A D^{-1/2} (A symmetric).
+
+    ``I - D^{-1} A`` is similar to ``I - D^{-1/2} A D^{-1/2}``, so rho = max(|1 - lambda_min|, |1 - lambda_max|).
+    Up to ``DENSE_LIMIT`` unknowns all eigenvalues are computed; above it only the two extreme ones
+    (``scipy.sparse.linalg.eigsh``), so large sparse systems need neither a dense copy nor O(n^3) work.
+    A non-symmetric ``A`` raises a ParameterError (the formula holds for symmetric matrices only).
+    """
+    n = A.shape[0] if getattr(A, "ndim", 0) == 2 else 0
+    A, diag, _ = validate.csr_system("jacobi_radius", A, np.zeros(n))
+    validate.symmetric("jacobi_radius", A, "a symmetric matrix (the radius is computed from a symmetric similar matrix)")
     scale = sp.diags(1.0 / np.sqrt(diag))
-    S = (scale @ A @ scale).toarray()
-    eig = np.linalg.eigvalsh(0.5 * (S + S.T))
-    return float(max(abs(1.0 - eig[0]), abs(1.0 - eig[-1])))
+    S = (scale @ A @ scale).tocsr()
+    S = 0.5 * (S + S.T)
+    if n <= DENSE_LIMIT:
+        eig = np.linalg.eigvalsh(S.toarray())
+        low, high = eig[0], eig[-1]
+    else:
+        from scipy.sparse.linalg import eigsh
+
+        high = eigsh(S, k=1, which="LA", tol=1e-12, return_eigenvectors=False)[0]
+        low = eigsh(S, k=1, which="SA", tol=1e-12, return_eigenvectors=False)[0]
+    return float(max(abs(1.0 - low), abs(1.0 - high)))
 
 
 def young_omega(beta) -> np.ndarray | float:

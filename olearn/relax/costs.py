@@ -8,6 +8,7 @@ the solvers' source, and read back instead of recomputed.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.relax import solvers, validate
 
 SOLVERS = ("sor", "ssor_pcg")
@@ -43,6 +44,16 @@ def _solve_all(kind, indptr, indices, data, diag, b, x0, row_off, nnz_off, omega
         status[s, k] = st
 
 
+def _system(systems, t):
+    """``systems[t]``, which must be a :class:`~environments.linear_systems.System` (fields A, b, context, x0)."""
+    s = systems[t]
+    if not (hasattr(s, "A") and hasattr(s, "b")):
+        raise ParameterError("cost_table", f"systems[{t}]", type(s).__name__,
+                             "a System(A, b, context, x0): wrap (A, b[, context[, x0]]) tuples with "
+                             "environments.linear_systems.systems(...)")
+    return s
+
+
 def _pack(chunk, solver):
     """Concatenate the CSR arrays, diagonals, right-hand sides and starts of a list of systems."""
     parts = {"indptr": [], "indices": [], "data": [], "diag": [], "b": [], "x0": []}
@@ -67,6 +78,7 @@ def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=5
         raise ParameterError("cost_table", "solver", solver, "'sor' or 'ssor_pcg'")
     tol = validate.tolerance("cost_table", tol)
     max_iter = validate.max_iterations("cost_table", max_iter)
+    chunk = check_integer("cost_table", "chunk", chunk, 1, meaning="systems solved per parallel batch")
     n_sys = len(systems)
     om = np.asarray(omegas, dtype=np.float64)
     om = np.broadcast_to(om, (n_sys, om.shape[-1])) if om.ndim == 1 else om
@@ -77,7 +89,7 @@ def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=5
     kind = SOLVERS.index(solver)
     for lo in range(0, n_sys, chunk):
         hi = min(lo + chunk, n_sys)
-        packed, rows, nnz = _pack([systems[t] for t in range(lo, hi)], solver)
+        packed, rows, nnz = _pack([_system(systems, t) for t in range(lo, hi)], solver)
         _solve_all(kind, packed["indptr"], packed["indices"], packed["data"], packed["diag"], packed["b"], packed["x0"],
                    rows, nnz, np.ascontiguousarray(om[lo:hi]), tol, max_iter, costs[lo:hi], status[lo:hi])
         broken = np.argwhere(status[lo:hi] == solvers.BREAKDOWN)
@@ -128,19 +140,38 @@ class CostTable:
     def load(cls, path) -> "CostTable":
         with np.load(path) as f:
             ctx = f["contexts"] if bool(f["has_contexts"]) else None
-            return cls(f["costs"], f["omegas"], ctx, f["converged"], {"loaded_from": str(path)})
+            try:  # the solver settings it was computed with, as saved
+                settings = dict(ast.literal_eval(str(f["settings"])))
+            except (ValueError, SyntaxError, TypeError):
+                settings = {}
+            return cls(f["costs"], f["omegas"], ctx, f["converged"], {**settings, "loaded_from": str(path)})
 
 
-def _key(systems, omegas, solver, tol, max_iter, name):
-    h = hashlib.sha256(repr((solver, tol, max_iter, np.asarray(omegas).tolist())).encode())
-    h.update(Path(solvers.__file__).read_bytes())  # a changed solver (stopping rule, preconditioner) is a new table
+def _contexts(systems):
+    """The sequence's contexts as stored in its table (``systems.contexts``, an array or a method), or None."""
+    contexts = getattr(systems, "contexts", None)
+    if callable(contexts):
+        contexts = contexts()
+    return None if contexts is None else np.asarray(contexts, dtype=float)
+
+
+# every file whose code decides a table's numbers: the kernels, the input canonicalization, the parallel driver
+SOURCES = (Path(solvers.__file__), Path(validate.__file__), Path(__file__))
+
+
+def _key(systems, omegas, solver, tol, max_iter, name, contexts):
+    h = hashlib.sha256(repr((solver, tol, max_iter, np.asarray(omegas).tolist(), len(systems))).encode())
+    for source in SOURCES:  # a changed solver (stopping rule, preconditioner, conversion) is a new table
+        h.update(source.read_bytes())
+    if contexts is not None:  # stored in the table: a sequence with other contexts is another table
+        h.update(contexts.tobytes())
     if name is not None:
         h.update(str(name).encode())
     else:
         for t in range(len(systems)):
-            s = systems[t]
-            A = s.A.tocsr()
-            for arr in (A.indptr, A.indices, A.data, np.asarray(s.b, dtype=float)):
+            s = _system(systems, t)
+            A, _, b = validate.csr_system("cost_table", s.A, s.b)  # canonical float64 CSR, as solved
+            for arr in (A.indptr, A.indices, A.data, b):
                 h.update(np.ascontiguousarray(arr).tobytes())
             if len(s) > 3 and s.x0 is not None:
                 h.update(np.asarray(s.x0, dtype=float).tobytes())
@@ -152,21 +183,23 @@ def cost_table(systems, omegas, solver: str = "sor", tol: float = 1e-8, max_iter
     """The cost table of ``systems`` (a sequence of :class:`environments.linear_systems.System`) over ``omegas``.
 
     ``cache_dir``: read the table from there when present, else compute and store it.  The cache
-    key hashes the systems' bytes, or ``name`` when given (then the name alone identifies the
-    systems: use a new name for new systems).
+    key hashes the solver, ``tol``, ``max_iter``, the grid, the number of systems, their contexts
+    and the solvers' source, with the systems' bytes, or ``name`` when given (then the name
+    identifies the matrices and right-hand sides: use a new name for new ones).
     """
     omegas = validate.omegas("cost_table", omegas)
+    if solver not in SOLVERS:
+        raise ParameterError("cost_table", "solver", solver, "'sor' or 'ssor_pcg'")
+    tol = validate.tolerance("cost_table", tol)
+    max_iter = validate.max_iterations("cost_table", max_iter)
+    contexts = _contexts(systems)
     path = None
     if cache_dir is not None:
-        path = Path(cache_dir) / f"{solver}-{_key(systems, omegas, solver, tol, max_iter, name)}.npz"
+        path = Path(cache_dir) / f"{solver}-{_key(systems, omegas, solver, tol, max_iter, name, contexts)}.npz"
         if path.exists():
             return CostTable.load(path)
     costs, converged = solve_many(systems, omegas, solver, tol, max_iter, chunk)
-    contexts = getattr(systems, "contexts", None)
-    if callable(contexts):
-        contexts = contexts()
-    table = CostTable(costs, omegas, None if contexts is None else np.asarray(contexts, dtype=float), converged,
-                      {"solver": solver, "tol": tol, "max_iter": max_iter})
+    table = CostTable(costs, omegas, contexts, converged, {"solver": solver, "tol": tol, "max_iter": max_iter})
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")

@@ -38,6 +38,9 @@ def make_learner(method: str, n_arms: int, context_range=None, **params):
         raise ParameterError("OmegaTuner", "context_range", context_range, "a pair of numbers (low, high), low < high") from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ParameterError("OmegaTuner", "context_range", context_range, "a pair of finite numbers (low, high), low < high")
+    for clash in ("low", "high"):
+        if clash in params:
+            raise ParameterError("OmegaTuner", clash, params[clash], "no value: the context range is given as context_range=(low, high)")
     if method == "tsallis_inf_cb":
         return learners.make("tsallis_inf_cb", n_arms=n_arms, low=low, high=high,
                              **{"shift": 1.0, "normalize": True, "n_bins": 5, **params})
@@ -56,7 +59,9 @@ class OmegaTuner:
     solver : {"sor", "ssor_pcg"}
     tol, max_iter : the solver's stopping rule (a solve that hits the cap is charged ``max_iter``)
     seed : the learner's seed (its draws are counter-based: the same seed gives the same choices)
-    warm_start : start each solve from the previous solution when no ``x0`` is given
+    warm_start : start each solve from the previous solution when no ``x0`` is given (with ``solver="sor"``,
+        whose rule is ``||r_k|| < tol ||r_0||``, a start already near the solution may ask for a residual
+        below rounding and the solve runs to ``max_iter``; SSOR-PCG's rule is relative to ``||b||``)
     compare : also solve every system with every omega of the grid (from the same start), so that
         :meth:`report` can show each fixed omega's total; costs ``len(omegas)`` extra solves per call
     backend : "cpu" (the learner's kernels compiled) or "python"

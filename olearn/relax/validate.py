@@ -35,7 +35,7 @@ def csr_system(owner: str, A, b):
     if bad.size:
         raise ParameterError(owner, "A", f"a matrix with A[{bad[0]}, {bad[0]}] = {diag[bad[0]]:g}",
                              "a square matrix whose diagonal entries are all > 0 (SOR divides by them)")
-    b = np.asarray(b, dtype=np.float64)
+    b = np.asarray(b.toarray() if sp.issparse(b) else b, dtype=np.float64)  # a sparse b: its dense entries
     if b.ndim != 1 or b.size != A.shape[0]:
         raise ParameterError(owner, "b", f"an array of shape {b.shape}", f"a vector of length {A.shape[0]} (the size of A)")
     if not np.all(np.isfinite(b)):
@@ -43,19 +43,18 @@ def csr_system(owner: str, A, b):
     return A, np.ascontiguousarray(diag), np.ascontiguousarray(b)
 
 
-def symmetric(owner: str, A) -> None:
+def symmetric(owner: str, A, allowed: str = "a symmetric positive definite matrix (conjugate gradients needs one)") -> None:
     """A ParameterError unless ``A`` (CSR) is symmetric to rounding (|A - A^T| <= 1e-12 max |A|)."""
     gap = abs(A - A.T)
     if gap.nnz and gap.max() > 1e-12 * abs(A).max():
-        raise ParameterError(owner, "A", f"a matrix with max |A - A^T| = {gap.max():g}",
-                             "a symmetric positive definite matrix (conjugate gradients needs one)")
+        raise ParameterError(owner, "A", f"a matrix with max |A - A^T| = {gap.max():g}", allowed)
 
 
 def start(owner: str, x0, n: int) -> np.ndarray:
     """A fresh float64 copy of the starting point (zeros when ``x0`` is None)."""
     if x0 is None:
         return np.zeros(n)
-    x = np.array(x0, dtype=np.float64)
+    x = np.array(x0.toarray() if sp.issparse(x0) else x0, dtype=np.float64)
     if x.ndim != 1 or x.size != n or not np.all(np.isfinite(x)):
         raise ParameterError(owner, "x0", f"an array of shape {x.shape}", f"None or a finite vector of length {n}")
     return x
@@ -76,7 +75,8 @@ def omegas(owner: str, values) -> np.ndarray:
 
 def tolerance(owner: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0.0 < float(value) < 1.0) or math.isnan(value):
-        raise ParameterError(owner, "tol", value, "a number in (0, 1) (relative residual ||b - Ax|| / ||b||)")
+        raise ParameterError(owner, "tol", value, "a number in (0, 1) (relative residual: ||b - Ax|| / ||b - A x0|| for SOR, "
+                             "||b - Ax|| / ||b|| for SSOR-PCG)")
     return float(value)
 
 
