@@ -78,20 +78,23 @@ def test_multi_horizon_split_row_by_hand(outputs):
 
 
 def test_live_timing_delays_a_horizons_feedback():
-    """feedback_delay: the radius of test target i at horizon h is predicted from the calibration and
-    the h-step scores of targets 0..i-h only (those revealed at the forecast origin)."""
+    """feedback_delay: the radius of test target i at horizon h is predicted from the h-step scores of
+    the targets revealed at its forecast origin only: calibration targets up to train_end - h, then
+    one more target per step (those of the calibration tail's end first)."""
     from olearn.conformal.intervals import forecast_scores
 
     h, series = 3, datasets.load("sunspots")
     y = series.to_numpy()
     data = forecast_scores("naive", series, horizon=h, calib_frac=0.2, test_frac=0.3)
     cfg = {"coverage": 0.9, "backend": "python"}
-    live = ts.horizon_radii("split", data, h - 1, cfg)
-    by_hand = [np.quantile(np.concatenate([data["calibration"], data["scores"][: max(0, i - h + 1)]]), 0.9,
-                           method="inverted_cdf") for i in range(data["scores"].size)]
+    live = ts.horizon_radii("split", data, h, True, cfg)
+    train_end, calib_start = 216, 216 - 43
+    targets = np.abs(y[calib_start:] - y[calib_start - h : -h])  # every h-step naive score from the calibration tail on
+    assert np.allclose(data["scores"], targets[train_end - calib_start :])
+    by_hand = [np.quantile(targets[: train_end - calib_start + i - h + 1], 0.9, method="inverted_cdf")
+               for i in range(data["scores"].size)]  # targets calib_start .. train_end + i - h
     assert np.allclose(live, by_hand, rtol=0, atol=1e-12)
-    assert np.allclose(data["scores"], np.abs(y[216:] - y[216 - h : -h]))
-    assert not np.allclose(ts.horizon_radii("split", data, 0, cfg), live)  # the authors' timing differs
+    assert not np.allclose(ts.horizon_radii("split", data, h, False, cfg), live)  # the authors' timing differs
 
 
 def test_segment_coverage_from_cumulative_coverage_matches_the_trace():

@@ -28,14 +28,15 @@ def test_wrap_at_horizon_one_is_run_scores_on_naive_residuals():
 
 @pytest.mark.parametrize("h", [2, 4])
 def test_scores_arrive_h_minus_one_rounds_late(h):
-    """Split conformal at horizon h: the radius at test step i is the quantile of the calibration
-    scores and the test scores whose targets are revealed, i.e. scores[: i - h + 1]."""
+    """Split conformal at horizon h: test target 70 + i is forecast at origin 70 + i - h, so its radius
+    is the quantile of the scores of the targets revealed by then, 56 .. 70 + i - h (calibration tail
+    included: its last h - 1 scores are not known at the first origin either)."""
     y = _walk(seed=h)
     out = conformal.wrap("naive", y, method="split", coverage=0.9, horizon=h)
-    calib = out.attrs["calibration"]
-    scores = np.abs(y[70:] - y[70 - h : 100 - h])  # naive h-step forecast: yhat_tau = y_{tau - h}
-    for i in range(scores.size):
-        seen = np.concatenate([calib, scores[: max(0, i - h + 1)]])
+    scores = np.abs(y[56:] - y[56 - h : 100 - h])  # naive h-step forecast: yhat_tau = y_{tau - h}; targets 56..99
+    assert np.array_equal(out.attrs["calibration"], scores[: 15 - h])
+    for i in range(30):
+        seen = scores[: 15 + i - h]  # targets 56 .. 70 + i - h
         assert out["radius"].iloc[i] == np.quantile(seen, 0.9, method="inverted_cdf")
 
 

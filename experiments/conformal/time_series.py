@@ -58,7 +58,7 @@ import environments.score_streams as streams
 from olearn import conformal
 from olearn.analysis import standard_error
 from olearn.conformal import datasets, metrics
-from olearn.conformal.intervals import forecast_scores
+from olearn.conformal.intervals import forecast_scores, live_feedback
 from olearn.experiment.script import default_out
 
 HERE = Path(__file__).resolve().parent
@@ -86,12 +86,14 @@ def evaluate(scores, radii, q, window):
     return {"coverage": s["coverage"], "width": s["width"], "lce": list(s.values())[2], "sareg": list(s.values())[3]}
 
 
-def horizon_radii(method, data, delay, cfg):
+def horizon_radii(method, data, horizon, live, cfg):
     """A horizon's radius for each test target: predicted after the scores of all earlier targets
-    (``delay`` = 0, the authors' loop) or of all but the last ``delay`` of them (live timing, h - 1)."""
-    radii = conformal.run_scores(method, data["scores"], coverage=cfg["coverage"], calibration=data["calibration"],
-                                 backend=cfg["backend"], **_params(method, cfg))
-    return radii[np.maximum(0, np.arange(radii.size) - delay)]
+    (``live`` false, the authors' loop) or of the targets up to its forecast origin only (live timing:
+    the last ``horizon`` - 1 calibration scores and every test score arrive ``horizon`` - 1 steps late,
+    :func:`olearn.conformal.intervals.live_feedback`)."""
+    calibration, arriving = live_feedback(data, horizon) if live else (data["calibration"], data["scores"])
+    return conformal.run_scores(method, arriving[: data["scores"].size], coverage=cfg["coverage"],
+                                calibration=calibration, backend=cfg["backend"], **_params(method, cfg))
 
 
 def full_horizon(per_horizon: list) -> np.ndarray:
@@ -116,7 +118,7 @@ def real_rows(cfg, keep_traces):
             scores = full_horizon([d["scores"] for d in data])
             mae = float(np.mean(scores))
             for method in cfg["methods"]:
-                radii = [horizon_radii(method, d, (h - 1) * delayed, cfg) for h, d in enumerate(data, 1)]
+                radii = [horizon_radii(method, d, h, delayed, cfg) for h, d in enumerate(data, 1)]
                 rows.append({"dataset": name, "forecaster": fc, "horizons": H, "mae": mae,
                              "method": method, **evaluate(scores, full_horizon(radii), cfg["coverage"], cfg["window"])})
                 if (name, fc) == keep_traces:

@@ -6,7 +6,9 @@ series is the test stream; the forecaster is fitted on the rest minus a calibrat
 calibration scores.  At each test time tau the forecaster predicts y_tau from the data up to
 tau - h, the conformal method gives the radius s_tau, and the interval is yhat_tau +/- s_tau.
 The score |y_tau - yhat_tau| reaches the method at tau, so for h > 1 it learns with a delay
-of h - 1 rounds (the radius for tau is predicted before the scores of tau - h + 1 .. tau - 1 arrive).
+of h - 1 rounds (the radius for tau is predicted before the scores of tau - h + 1 .. tau - 1 arrive);
+the calibration tail's last h - 1 scores too arrive only after the first test origin
+(:func:`live_feedback`).
 """
 from __future__ import annotations
 
@@ -76,8 +78,9 @@ def forecast_scores(forecaster, series, horizon: int = 1, calib_frac: float = 0.
     """The protocol's data for one (series, forecaster): what every conformal method then sees.
 
     Returns a dict with ``calibration`` (|residuals| on the calibration tail, outliers dropped),
-    ``y`` and ``yhat`` over the test part, ``scores`` = |y - yhat| and ``index`` (the test part's
-    time index).  The forecaster is fitted once on the training part minus the calibration tail.
+    ``residuals`` (the calibration tail's residuals y - yhat, in time order, none dropped), ``y`` and
+    ``yhat`` over the test part, ``scores`` = |y - yhat| and ``index`` (the test part's time index).
+    The forecaster is fitted once on the training part minus the calibration tail.
     """
     calib_frac, test_frac = _check_fraction("calib_frac", calib_frac), _check_fraction("test_frac", test_frac)
     values, index, train_end, calib_start = split_series(series, horizon, calib_frac, test_frac)
@@ -86,8 +89,25 @@ def forecast_scores(forecaster, series, horizon: int = 1, calib_frac: float = 0.
     calib_hat = rolling_forecasts(model, values, calib_start, train_end, horizon)
     yhat = rolling_forecasts(model, values, train_end, values.size, horizon)
     y = values[train_end:]
-    return {"calibration": calibration_scores(values[calib_start:train_end] - calib_hat), "y": y, "yhat": yhat,
+    residuals = values[calib_start:train_end] - calib_hat
+    return {"calibration": calibration_scores(residuals), "residuals": residuals, "y": y, "yhat": yhat,
             "scores": np.abs(y - yhat), "index": index[train_end:]}
+
+
+def live_feedback(data: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """(calibration, arriving): what a live h-step predictor knows at the first forecast origin, and
+    the scores in the order they arrive after it.
+
+    Test target i (time train_end + i) is forecast at origin train_end + i - h, when the targets up to
+    that time are known.  At the first origin that is the calibration tail up to target train_end - h:
+    its scores, outliers dropped, are the calibration; the last h - 1 calibration targets' scores and
+    then the test scores arrive one per step, so the radius of test target i is predicted after
+    ``arriving[:i]`` (the calibration targets' scores in ``data["residuals"]``, the test ones in
+    ``data["scores"]``).  With h = 1 this is ``data["calibration"]`` and ``data["scores"]``.
+    """
+    residuals = data["residuals"]
+    known = max(0, residuals.size - (horizon - 1))
+    return calibration_scores(residuals[:known]), np.concatenate([np.abs(residuals[known:]), data["scores"]])
 
 
 def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horizon: int = 1, calib_frac: float = 0.2,
@@ -116,15 +136,14 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     such scores are skipped with a warning and counted in ``attrs["skipped"]``).
     """
     data = forecast_scores(forecaster, series, horizon, calib_frac, test_frac)
-    calib, y, yhat, scores = data["calibration"], data["y"], data["yhat"], data["scores"]
+    y, yhat, scores = data["y"], data["yhat"], data["scores"]
+    calib, arriving = live_feedback(data, horizon)
     predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
                           **sized_for("wrap", params, calib.size + y.size))
     radius = np.empty(y.size)
     for i in range(y.size):
         radius[i] = predictor.predict()
-        j = i - (horizon - 1)  # the score that arrives now
-        if j >= 0:
-            predictor.update(scores[j])
+        predictor.update(arriving[i])  # the score of target i - h + 1, revealed at the next origin
     out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=data["index"])
     # the score's test, as the method learns it and metrics.coverage counts it: lower <= y <= upper can
     # round the other way when |y - yhat| equals the radius (values on a decimal grid, e.g. prices in cents)
