@@ -108,3 +108,43 @@ def test_same_run_is_exact_on_the_simulator_and_to_rounding_on_a_gpu():
     b.values = b.values * (1 + 1e-6)
     with pytest.raises(AssertionError, match="values differ"):
         assert_same_run(a, b, "1e-6", exact=False)
+
+
+def test_simulated_is_the_cuda_module_in_use_not_the_variables_text(monkeypatch):
+    """numba reads NUMBA_ENABLE_CUDASIM as an integer once, at import ("2" or " 1" select the simulator too);
+    the backend must follow the module it got, whatever the variable says now (on the simulator, taking it
+    for a real GPU asked the simulator's fake context for free memory and crashed on a NaN; on a GPU, taking
+    it for the simulator skipped the compilation without fused multiply-adds)."""
+    mode = gpu.cuda.jit.__module__.startswith("numba.cuda.simulator")
+    for text in ("0", "1", "2", " 1", ""):
+        monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", text)
+        assert gpu.simulated() == mode, text
+    monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "2" if mode else "1")  # the other mode's spelling
+    _pair(olearn.make("ucb1"), BANDIT_ENV)
+
+
+def test_the_kernel_is_linked_without_lto_so_unfused_arithmetic_holds():
+    """numba-cuda links with LTO whenever nvJitLink >= 12.3 is installed; nvJitLink then generates the code
+    with its own options (fma on by default), so unfused()'s NVVM -fma=0 would be lost and the gpu's
+    arithmetic would round differently from python's and cpu's.  Checked without a GPU: the batch kernel's
+    dispatcher, as built on a real numba-cuda with nvJitLink present, has LTO off."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numba.cuda.decorators as deco\n"
+            "deco._have_nvjitlink = lambda: True\n"  # as on a machine with nvJitLink
+            "from numba import cuda\n"
+            "cuda.is_available = lambda: True\n"  # build only; nothing is launched
+            "import environments, olearn\n"
+            "from olearn.engine import run\n"
+            "env = environments.make('bernoulli', means=[0.2, 0.8])\n"
+            "learner = olearn.make('ucb1')\n"
+            "batch = run.compiled_batch('gpu', learner.type, env.type, ('loss',), False, False)\n"
+            "kernels = [c.cell_contents for c in batch.__closure__ if hasattr(c.cell_contents, 'targetoptions')]\n"
+            "assert len(kernels) == 1, kernels\n"
+            "print('lto', kernels[0].targetoptions.get('lto'))\n")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "False", done.stdout

@@ -51,7 +51,15 @@ def _cuda():
 
 
 def simulated() -> bool:
-    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1"
+    """Whether ``numba.cuda`` is the CUDA simulator.
+
+    numba chose when ``numba.cuda`` was first imported, from ``NUMBA_ENABLE_CUDASIM`` read as an
+    integer (``2`` or `` 1`` select it too); the variable's text now, perhaps changed since, can
+    disagree with the module in use, so ask the module.
+    """
+    if cuda is not None:
+        return getattr(cuda.jit, "__module__", "").startswith("numba.cuda.simulator")
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0").strip() not in ("", "0")  # pragma: no cover - no numba-cuda
 
 
 @contextlib.contextmanager
@@ -86,6 +94,22 @@ def unfused():
         nvvm.compile_ir = original
 
 
+def _kernel_jit():
+    """``cuda.jit`` for the batch kernel: on a GPU without link-time optimization (LTO).
+
+    numba-cuda turns LTO on whenever nvJitLink >= 12.3 is installed; the kernel then reaches the
+    linker as LTO-IR and nvJitLink generates its code with its own options, whose ``fma`` defaults to
+    on, so :func:`unfused`'s NVVM ``-fma=0`` would be lost.  Without LTO, NVVM writes PTX with
+    explicitly rounded ``add.rn``/``mul.rn`` (never contracted by ptxas); the loop and every kernel it
+    calls are still optimized together, in one NVVM module.  (The simulator's jit has no ``lto``; and
+    ``cuda.jit(lto=False)`` without the function drops the option in numba-cuda 0.30, so it is passed
+    with the function.)
+    """
+    if simulated():
+        return cuda.jit
+    return lambda fn: cuda.jit(fn, lto=False)
+
+
 def check() -> None:
     """Raise BackendUnavailableError unless a GPU (or the simulator) can run kernels."""
     _cuda()
@@ -99,7 +123,7 @@ def build(run_seed):
         _compiler = Compiler(cuda.jit(device=True))
     seed_loop = _compiler(run_seed)
 
-    @cuda.jit
+    @_kernel_jit()
     def batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses):
         j = cuda.grid(1)
         if j < seeds.size:
