@@ -69,6 +69,13 @@ def episode_length(env: Environment, horizon: int | None) -> int:
     return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines" if cap else "")
 
 
+def check_seed(seed, last: int = 0) -> int:
+    """``seed`` as an ``int`` when the seeds ``seed .. seed + last`` are ones the engine accepts (integers in [0, 2^63 - 1])."""
+    what = "the engine's seeds are integers in [0, 2^63 - 1]"
+    meaning = f"seeds seed .. seed + {last}: {what}" if last else what
+    return check_integer("gym", "seed", seed, 0, 2**63 - 1 - last, meaning=meaning)
+
+
 class ArmsEnv(gym.Env):
     """A gymnasium view of an olearn environment with K arms (one seed per episode)."""
 
@@ -80,9 +87,11 @@ class ArmsEnv(gym.Env):
         self.observation_space = _context_space(env)
         self._stepper = _Stepper(env)
         self._stepper.t = self.horizon  # no episode until reset()
-        self._default_seed = seed
+        self._default_seed = None if seed is None else check_seed(seed)
 
     def reset(self, *, seed: int | None = None, options=None):
+        if seed is not None:
+            seed = check_seed(seed)
         super().reset(seed=seed)
         if seed is None:
             seed = self._default_seed if self._default_seed is not None else int(self.np_random.integers(0, 2**31))
@@ -119,7 +128,7 @@ class ArmsVectorEnv(VectorEnv):
 
     def reset(self, *, seed=None, options=None):
         if seed is not None:
-            self._next_seed = int(seed)
+            self._next_seed = check_seed(seed, self.num_envs - 1)
         seeds = self._next_seed + np.arange(self.num_envs)
         self._next_seed += self.num_envs
         obs = np.stack([s.reset(int(sd)) for s, sd in zip(self._steppers, seeds)])
@@ -128,6 +137,9 @@ class ArmsVectorEnv(VectorEnv):
 
     def step(self, actions):
         actions = np.asarray(actions)
+        if not self.action_space.contains(actions):  # checked before any seed steps, so none is left half-stepped
+            raise ValueError(f"ArmsVectorEnv: actions {actions!r} are invalid; allowed: {self.num_envs} integer arms, "
+                             f"each in 0..{self.single_action_space.n - 1}")
         obs = np.zeros(self.observation_space.shape)
         rewards = np.zeros(self.num_envs)
         truncated = np.zeros(self.num_envs, dtype=bool)

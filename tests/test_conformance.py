@@ -56,3 +56,39 @@ def test_vector_env_steps_every_seed():
     expected = [[0.0 if rng.uniform(s, rng.ENV, t, 1) < 0.9 else 1.0 for t in range(5)] for s in (10, 11, 12)]
     assert np.allclose(total, 5 - np.sum(expected, axis=1))
     assert olearn is not None
+
+
+def test_vector_env_refuses_invalid_actions_before_stepping_any_seed():
+    """An arm outside 0..K-1, a fractional arm or the wrong number of actions is a ValueError, and no seed moves
+    (an arm past K had read another segment's mean, a fractional one was truncated, a short list stepped some seeds)."""
+    import numpy as np
+
+    from environments.gym import as_vector_env
+
+    env = environments.make("piecewise_bernoulli")  # 2 arms
+    venv, fresh = as_vector_env(env, num_envs=2, horizon=4), as_vector_env(env, num_envs=2, horizon=4)
+    venv.reset(seed=3)
+    fresh.reset(seed=3)
+    for bad in ([2, 0], [0, -1], [0.7, 1.0], [1], [0, 1, 1]):
+        with pytest.raises(ValueError, match="invalid; allowed: 2 integer arms, each in 0..1"):
+            venv.step(np.asarray(bad))
+    for t in range(4):
+        a, b = venv.step([1, 0]), fresh.step([1, 0])
+        assert np.array_equal(a[1], b[1]) and np.array_equal(a[3], b[3])
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, 2**64, True])
+def test_gym_views_refuse_seeds_the_engine_does_not_accept(seed):
+    """Seeds are integers in [0, 2^63 - 1] as in olearn.run (1.5 had become seed 1, -1 and 2^64 had overflowed)."""
+    from olearn.core.errors import ParameterError
+    from environments.gym import as_vector_env
+
+    env = environments.make("bernoulli", means=[0.2, 0.8])
+    with pytest.raises(ParameterError, match="'seed'"):
+        env.gym(seed=seed)
+    with pytest.raises(ParameterError, match="'seed'"):
+        env.gym(horizon=3).reset(seed=seed)
+    with pytest.raises(ParameterError, match="'seed'"):
+        as_vector_env(env, num_envs=2, horizon=3).reset(seed=seed)
+    with pytest.raises(ParameterError, match="'seed'"):
+        as_vector_env(env, num_envs=2, horizon=3).reset(seed=2**63 - 1)  # its second seed would be 2^63

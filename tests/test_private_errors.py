@@ -107,3 +107,11 @@ def test_small_loss_world_suggests_the_largest_best_loss_it_accepts(span, p, abo
         environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=most)
     with pytest.raises(ParameterError, match="'best_loss'"):
         environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=most + 1)
+
+
+def test_run_refuses_a_world_without_experts():
+    """An oco world has no experts: a ParameterError naming 'env' (it had raised AttributeError 'loss')."""
+    with pytest.raises(ParameterError, match="'env'.*kind 'arms'.*'oco'"):
+        privacy.run(olearn.make("dp_svt_experts"), environments.make("sea_quadratic"), horizon=10)
+    with pytest.raises(ParameterError, match="'env'"):
+        privacy.check_unit_losses(environments.make("sea_linear"), 10)

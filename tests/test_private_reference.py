@@ -233,6 +233,20 @@ def test_small_loss_epochs_reach_the_horizon():
                 assert tau * 2.0 ** (epochs - 2) >= horizon, (d, horizon, eps, tau, epochs)
 
 
+def test_small_loss_epochs_are_the_fewest_that_reach_the_horizon():
+    """E is the smallest count with 2 + ceil(log2(T / tau(E))) <= E: one epoch fewer would not reach T
+    (a larger E only splits eps0 further; eps = 5, d = 4, T = 100 had used 3 epochs where 2 reach T)."""
+    for eps, delta, d, horizon in ((5.0, 0.0, 4, 100), (1.0, 0.0, 64, 10_000), (2.0, None, 4, 1000), (0.5, 0.0, 1024, 10_000)):
+        values = olearn.make("dp_svt_small_loss", epsilon=eps, delta=delta).values
+        row = private._small_loss_row(values, d, 0, horizon)
+        epochs = int(row[7])
+        assert row[2] * 2.0 ** (epochs - 2) >= horizon
+        if epochs > 1:
+            fewer = private.svt_constants(values, d, horizon, epochs - 1)[2]
+            assert private.small_loss_epochs(fewer, horizon) > epochs - 1, (eps, delta, d, horizon, epochs)
+    assert int(olearn.make("dp_svt_small_loss", epsilon=5.0, delta=0.0).bind(4, 0, 100)[0][0][7]) == 2
+
+
 def test_small_loss_world_designates_the_best_expert():
     for seed in range(3):
         losses = expert_table("small_loss_experts", 2000, seed, n_experts=64, span=2000, decoy_loss=0.5, best_loss=100)

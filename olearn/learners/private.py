@@ -110,14 +110,23 @@ def _realizable_row(v, d, obs_dim, horizon):
 
 
 def _small_loss_row(v, d, obs_dim, horizon):
-    """An epoch count E whose threshold tau(E) (eps0 split over E epochs) reaches L_hat >= T within E epochs.
+    """The fewest epochs E whose threshold tau(E) (eps0 split over E epochs) reaches L_hat >= T within E epochs,
+    i.e. the smallest E with 2 + ceil(log2(T / tau(E))) <= E; the privacy split uses that same count.
 
-    More epochs mean a smaller eps0, a larger tau and so no more epochs needed: raising E from 1 to
-    what tau(E) needs gives a count that suffices, and the privacy split uses that same count.
+    More epochs mean a smaller eps0, a larger tau and so no more epochs needed: need(E) =
+    2 + ceil(log2(T / tau(E))) is non-increasing, so need(E) <= E holds from the smallest such E on.
+    Raising E from 1 to need(E) until it holds gives a count that suffices but can overshoot; stepping
+    back down while need(E - 1) <= E - 1 gives the smallest (a larger E would only split eps0 further:
+    more noise for nothing).
     """
+    def need(count):
+        return small_loss_epochs(svt_constants(v, d, horizon, count)[2], horizon)
+
     epochs = 1
-    while (needed := small_loss_epochs(svt_constants(v, d, horizon, epochs)[2], horizon)) > epochs:
+    while (needed := need(epochs)) > epochs:
         epochs = needed
+    while epochs > 1 and need(epochs - 1) <= epochs - 1:
+        epochs -= 1
     return _svt_row(v, d, obs_dim, horizon, epochs)
 
 
@@ -203,8 +212,8 @@ DP_SVT_SMALL_LOSS = LearnerType(
     name="dp_svt_small_loss",
     summary="small-loss DP experts: the sparse-vector learner with a tolerated loss L_hat that doubles per spent budget",
     reference="Asi, Feldman, Koren and Talwar (ICML 2023), adaptive small-loss DP-OPE: (eps, delta)-DP with eps0 split "
-    "over E = 2 + ceil(log2(T / tau)) epochs of K switches; epoch e drops an expert after tau + L_hat_e phase loss, "
-    "L_hat_e = tau 2^(e-1); regret O(L* log d + E log^1.5(d) sqrt(log(1/delta)) log(T/beta) / eps)",
+    "over the fewest epochs E >= 2 + ceil(log2(T / tau)) of K switches (tau set for that E); epoch e drops an expert "
+    "after tau + L_hat_e phase loss, L_hat_e = tau 2^(e-1); regret O(L* log d + E log^1.5(d) sqrt(log(1/delta)) log(T/beta) / eps)",
     feedback="full",
     params=SVT_PARAMS,
     state_size=lambda v, d, o: SVT_L + d,

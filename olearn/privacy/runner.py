@@ -23,8 +23,12 @@ PROBE_ROUNDS, PROBE_ARMS, PROBE_SEEDS = 16, 64, (0, 1)
 
 
 def check_unit_losses(env: Environment, horizon: int, owner: str = "privacy.run") -> None:
-    """Raise ParameterError if a probed loss of ``env`` lies outside [0, 1]."""
-    et, row = env.type, env.row()
+    """Raise ParameterError if ``env`` has no experts (kind ``arms``) or a probed loss of it lies outside [0, 1]."""
+    et = env.type
+    if getattr(et, "kind", "arms") != "arms":
+        raise ParameterError(owner, "env", env.name, f"an environment of kind 'arms' (experts with losses in [0, 1]; "
+                                                     f"{env.name!r} is of kind {et.kind!r})")
+    row = env.row()
     obs = np.zeros(env.obs_dim)
     for seed in PROBE_SEEDS:
         state = np.zeros(env.state_size())
