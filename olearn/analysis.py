@@ -1,4 +1,5 @@
-"""Summaries and paired comparisons of tidy result tables (``olearn.load(DIR)``, ``Result.to_frame()``).
+"""Summaries and paired comparisons of results: a :class:`~olearn.io.result.Result` or a tidy table
+(``olearn.load(DIR)`` of a sweep, ``Result.to_frame()``).
 
 Confidence intervals are Student-t intervals over seeds.  Two learners run on the same seeds
 see the same environment draws (common random numbers), so their difference is compared seed
@@ -39,15 +40,26 @@ def _interval(values: np.ndarray, level: float):
     return mean, se, mean - half, mean + half
 
 
+def tidy(owner: str, frame) -> pd.DataFrame:
+    """The tidy table of ``frame``: a DataFrame as ``olearn.load`` returns for a sweep, or a
+    :class:`~olearn.io.result.Result` (its ``to_frame()``), as ``olearn.run`` and ``olearn.load`` of a run return."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if callable(getattr(frame, "to_frame", None)):
+        return frame.to_frame()
+    raise ParameterError(owner, "frame", type(frame).__name__, "a Result or its tidy table (Result.to_frame(), olearn.load(DIR))")
+
+
 def _env_column(frame):
     return "env_config" if "env_config" in frame.columns else "environment"
 
 
-def summarize(frame: pd.DataFrame, metric: str | None = None, level: float = config.CONFIDENCE) -> pd.DataFrame:
+def summarize(frame, metric: str | None = None, level: float = config.CONFIDENCE) -> pd.DataFrame:
     """Mean, standard error and a ``level`` t-interval over seeds, per configuration, environment, round and metric
     (NaN standard error and interval for a single seed); ``level`` is in (0, 1), e.g. 0.95."""
     from scipy import stats
 
+    frame = tidy("summarize", frame)
     level = check_level("summarize", level)
     if metric is not None:
         _check_metric(frame, metric)
@@ -70,13 +82,14 @@ def _check_metric(frame, metric):
         raise ParameterError("table", "metric", metric, ", ".join(known))
 
 
-def compare(frame: pd.DataFrame, a: str, b: str, metric: str = "regret", round: int | None = None,
+def compare(frame, a: str, b: str, metric: str = "regret", round: int | None = None,
             level: float = config.CONFIDENCE) -> pd.DataFrame:
     """Paired comparison of configurations ``a`` and ``b`` (labels) over the seeds both ran.
 
     One row per environment: the mean of ``a - b`` at ``round`` (the horizon by default), its
     standard error and ``level`` t-interval (``level`` in (0, 1), e.g. 0.95), and the number of paired seeds.
     """
+    frame = tidy("compare", frame)
     level = check_level("compare", level)
     _check_metric(frame, metric)
     labels = list(dict.fromkeys(frame["config"].astype(str)))

@@ -444,3 +444,18 @@ def test_concat_records_every_backend():
     b, c = replace(a, backend="numba"), replace(a, backend="gpu")
     assert olearn.Result.concat([a, b, a, c]).backend == "python+numba+gpu"
     np.testing.assert_array_equal(olearn.Result.concat([a, b]).values, np.concatenate([a.values, b.values]))
+
+
+def test_summarize_and_compare_take_a_result_as_its_tidy_table(tmp_path):
+    """olearn.load of a run gives a Result (of a sweep, a DataFrame): both analysis functions take either."""
+    env = environments.make("bernoulli", means=[0.2, 0.5])
+    res = olearn.run(olearn.make("ucb1", c=[1.0, 3.0]), env, horizon=40, seeds=5, backend="python")
+    res.save(tmp_path / "run")
+    loaded = olearn.load(tmp_path / "run")
+    a, b = res.labels
+    pd.testing.assert_frame_equal(olearn.summarize(loaded, "regret"), olearn.summarize(res.to_frame(), "regret"))
+    pd.testing.assert_frame_equal(olearn.compare(loaded, a, b), olearn.compare(res.to_frame(), a, b))
+    diff = res.final("regret")[0] - res.final("regret")[1]
+    assert olearn.compare(res, a, b)["mean_difference"].iloc[0] == pytest.approx(diff.mean())
+    with pytest.raises(olearn.ParameterError, match="summarize: parameter 'frame'"):
+        olearn.summarize([1, 2, 3])
