@@ -8,10 +8,10 @@
 from olearn.core.registry import Registry
 from olearn.core.spec import EnvType, Environment
 
-from environments import adversarial, expert_sequences, linear_systems, oco_streams, sea, sea_families, sea_logistic, stochastic
+from environments import adversarial, contextual, expert_sequences, linear_systems, oco_streams, sea, sea_families, sea_logistic, stochastic
 
 REGISTRY = Registry("environment", Environment)
-for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS + sea.ENVIRONMENTS + sea_families.ENVIRONMENTS + sea_logistic.ENVIRONMENTS + oco_streams.ENVIRONMENTS:
+for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS + sea.ENVIRONMENTS + sea_families.ENVIRONMENTS + sea_logistic.ENVIRONMENTS + oco_streams.ENVIRONMENTS + contextual.ENVIRONMENTS:
     REGISTRY.register(_t)
 
 register = REGISTRY.register

@@ -418,3 +418,95 @@ def env_mean_loss(env, seed):
         g = good_arm(env, seed)
         return lambda t, k: 0.5 - v["gap"] if k == g else 0.5
     return None
+
+
+# ---------------------------------------------------------------- linear contextual bandits
+
+
+class LinUCB:
+    """Disjoint LinUCB (Li, Chu, Langford and Schapire, WWW 2010, Algorithm 1), recomputed from
+    scratch every round: A_a = lam I + sum x x', b_a = sum r x (r = 1 - loss), theta_a = inv(A_a) b_a,
+    index theta_a . x + alpha sqrt(x' inv(A_a) x), first argmax.  Features: the context, then a 1
+    when ``intercept`` (or when there is no context)."""
+
+    def __init__(self, k, d, alpha=1.0, lam=1.0, intercept=True):
+        self.d, self.intercept = d, intercept or d == 0
+        m = d + 1 if self.intercept else d
+        self.alpha = alpha
+        self.A = np.array([lam * np.eye(m) for _ in range(k)])
+        self.b = np.zeros((k, m))
+
+    def features(self, x):
+        x = np.asarray(x, dtype=float)[: self.d]
+        return np.append(x, 1.0) if self.intercept else x
+
+    def index(self, x):
+        x = self.features(x)
+        out = []
+        for A, b in zip(self.A, self.b):
+            inv = np.linalg.inv(A)
+            out.append(float((inv @ b) @ x + self.alpha * math.sqrt(max(float(x @ inv @ x), 0.0))))
+        return np.array(out)
+
+    def act(self, x):
+        return _first_argmax(self.index(x))
+
+    def update(self, x, arm, loss):
+        x = self.features(x)
+        self.A[arm] += np.outer(x, x)
+        self.b[arm] += (1.0 - loss) * x
+
+
+class LinTS(LinUCB):
+    """Linear Thompson sampling (Agrawal and Goyal, ICML 2013) with one model per arm: the sample
+    x . theta~_a, theta~_a ~ N(inv(A_a) b_a, v^2 inv(A_a)), is N(x . theta_a, v^2 x' inv(A_a) x), drawn
+    from z_a = rng.normal(seed, LEARNER, t, a); first argmax.  ``act(x, t)`` takes the round."""
+
+    def __init__(self, k, d, v=0.5, lam=1.0, intercept=True, seed=0):
+        super().__init__(k, d, alpha=0.0, lam=lam, intercept=intercept)
+        self.v, self.seed = v, seed
+
+    def act(self, x, t):
+        x = self.features(x)
+        out = []
+        for a, (A, b) in enumerate(zip(self.A, self.b)):
+            inv = np.linalg.inv(A)
+            z = rng.normal(self.seed, rng.LEARNER, t, a)
+            out.append(float((inv @ b) @ x + self.v * math.sqrt(max(float(x @ inv @ x), 0.0)) * z))
+        return _first_argmax(out)
+
+
+def unit_sphere(seed, t, first, d):
+    """g / ||g|| with g_j = rng.normal(seed, ENV, t, first + j) (e_1 for g = 0)."""
+    g = np.array([rng.normal(seed, rng.ENV, t, first + j) for j in range(d)])
+    n = np.linalg.norm(g)
+    return g / n if n > 0 else np.eye(d)[0]
+
+
+class LinearContextual:
+    """``linear_contextual`` written from its documentation: theta (given, or per seed on the sphere
+    from round 2^62), contexts on the sphere, mean reward 1/2 + 1/2 clip(theta_k . x, -1, 1)."""
+
+    def __init__(self, env, seed):
+        v = env.values
+        self.seed = seed
+        self.k, self.d = env.n_actions, env.obs_dim
+        if v["theta"] is not None:
+            self.theta = np.asarray(v["theta"], dtype=float)
+        else:
+            self.theta = np.array([unit_sphere(seed, 1 << 62, k * self.d, self.d) for k in range(self.k)])
+        self.gaussian, self.sigma = v["noise"] == "gaussian", v["sigma"]
+
+    def context(self, t):
+        return unit_sphere(self.seed, t, self.k, self.d)
+
+    def means(self, t):
+        """Mean rewards of every arm at round t."""
+        return 0.5 + 0.5 * np.clip(self.theta @ self.context(t), -1.0, 1.0)
+
+    def losses(self, t):
+        """Realized losses of every arm at round t."""
+        mu = self.means(t)
+        if self.gaussian:
+            return np.array([1.0 - mu[k] - self.sigma * rng.normal(self.seed, rng.ENV, t, k) for k in range(self.k)])
+        return np.array([0.0 if rng.uniform(self.seed, rng.ENV, t, k) < mu[k] else 1.0 for k in range(self.k)])
