@@ -568,6 +568,12 @@ def test_olearn_list_folds_rather_than_cuts_in_a_narrow_terminal():
 
     from olearn.cli.main import app
 
+    import environments
+    from olearn import learners
+
     shown = CliRunner().invoke(app, ["list"], terminal_width=80)
     assert shown.exit_code == 0 and "…" not in shown.output  # parameters had been cut to 'n_arms=No…'
-    assert "optimistic_omd_exp_concave" in shown.output
+    lines = {line.strip() for line in shown.output.splitlines()}
+    # every name whole on its own line (the table had split 'n_arms=None' and names across lines)
+    assert set(learners.names()) | set(environments.names()) <= lines
+    assert "parameters    n_arms=None, c=2.0" in lines or any(l.startswith("parameters") and "n_arms=None" in l for l in lines)

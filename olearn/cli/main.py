@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="olearn: online learning and bandits simulations with regret.")
@@ -249,22 +250,25 @@ def list_registered():
             default = f"({len(default)} values)"
         return f"{p.name}={default!r}"
 
-    table = Table(title="learners")
-    for col in ("name", "feedback", "parameters", "what it does", "reference"):
-        table.add_column(col, no_wrap=col == "name", overflow="fold",  # a narrow terminal folds, never cuts, a name
-                         min_width=max(map(len, learners.names())) if col == "name" else None)
+    def entry(name, fields):
+        """One registered type: its name, then a label and a paragraph per field, wrapped to the terminal."""
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, text in fields:
+            grid.add_row(Text(label), Text(text))  # Text: brackets in a summary are not markup
+        console.print(Text(name, style="bold"))
+        console.print(grid, Text(""))  # an empty line between entries
+
+    console.rule("learners")
     for name in learners.names():
         t = learners.REGISTRY[name]
-        table.add_row(name, t.feedback, ", ".join(fmt(p) for p in t.params), t.summary, t.reference)
-    console.print(table)
-    table = Table(title="environments")
-    for col in ("name", "parameters", "what it is"):
-        table.add_column(col, no_wrap=col == "name", overflow="fold",
-                         min_width=max(map(len, environments.names())) if col == "name" else None)
+        entry(name, [("feedback", t.feedback), ("parameters", ", ".join(fmt(p) for p in t.params) or "-"),
+                     ("what it does", t.summary), ("reference", t.reference)])
+    console.rule("environments")
     for name in environments.names():
         t = environments.REGISTRY[name]
-        table.add_row(name, ", ".join(fmt(p) for p in t.params), t.summary)
-    console.print(table)
+        entry(name, [("parameters", ", ".join(fmt(p) for p in t.params) or "-"), ("what it is", t.summary)])
 
 
 @app.command()
