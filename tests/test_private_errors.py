@@ -115,3 +115,11 @@ def test_run_refuses_a_world_without_experts():
         privacy.run(olearn.make("dp_svt_experts"), environments.make("sea_quadratic"), horizon=10)
     with pytest.raises(ParameterError, match="'env'"):
         privacy.check_unit_losses(environments.make("sea_linear"), 10)
+
+
+def test_exponential_mechanism_audit_needs_two_experts():
+    """With one expert the mechanism has one output (the audit had failed on log(0) for its score gap)."""
+    from olearn.privacy import audit
+
+    with pytest.raises(olearn.ParameterError, match="audit_exponential_mechanism: parameter 'd'"):
+        audit.audit_exponential_mechanism(1.0, n=100, d=1)

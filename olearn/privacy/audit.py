@@ -43,6 +43,7 @@ from scipy import stats
 
 from olearn.backends import cpu
 from olearn.core import rng
+from olearn.core.errors import check_integer
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
@@ -167,7 +168,8 @@ def _seeds(n, offset=0):
 
 
 def audit_exponential_mechanism(eps0, n=200_000, d=2, s=None, rate_factor=1.0):
-    """The exponential mechanism with eta = eps0 / 2 (times ``rate_factor``, 4 for the broken variant)."""
+    """The exponential mechanism with eta = eps0 / 2 (times ``rate_factor``, 4 for the broken variant) over d >= 2 experts."""
+    d = check_integer("audit_exponential_mechanism", "d", d, 2, meaning="experts (with one, every run outputs it: nothing to audit)")
     eta = rate_factor * eps0 / 2.0
     s = s if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
     scores_d = np.array([float(s)] + [0.0] * (d - 1))
