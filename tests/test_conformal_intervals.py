@@ -196,3 +196,19 @@ def test_covered_is_the_score_test_the_method_learns_from():
     scores = np.abs(out["y"] - out["yhat"]).to_numpy()
     np.testing.assert_array_equal(out["covered"].to_numpy(), (scores <= out["radius"].to_numpy()).astype(float))
     assert out["covered"].mean() == conformal.metrics.coverage(scores, out["radius"])
+
+
+@pytest.mark.parametrize("h", [1, 3])
+def test_late_calibration_scores_pass_the_same_outlier_filter(h):
+    """An outlier among the calibration tail's last h - 1 targets is dropped at h > 1 as it is at h = 1
+    (|z| >= 5 with the known part's mean and standard deviation); the others arrive in order."""
+    from olearn.conformal.intervals import live_feedback
+
+    residuals = np.random.default_rng(1).normal(size=60)
+    residuals[-1] = 100.0
+    scores = np.array([0.3, 0.1])
+    calibration, arriving = live_feedback({"residuals": residuals, "scores": scores}, h)
+    known = residuals[: 60 - (h - 1)]
+    assert np.array_equal(calibration, np.abs(known[np.abs(known - known.mean()) / known.std() < 5]))
+    assert 100.0 not in calibration and 100.0 not in arriving
+    assert np.array_equal(arriving, np.concatenate([np.abs(residuals[60 - (h - 1) : -1]), scores]))

@@ -66,11 +66,14 @@ def split_series(series, horizon: int, calib_frac: float, test_frac: float):
     return values, s.index, train_end, calib_start
 
 
-def calibration_scores(residuals: np.ndarray) -> np.ndarray:
-    """|residuals| without outliers (|z-score| >= 5), as in the authors' protocol."""
+def calibration_scores(residuals: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """|residuals| without outliers, as in the authors' protocol: a residual is dropped when it is NaN or
+    its z-score is >= 5, with the mean and standard deviation of ``reference`` (default: the residuals)."""
+    reference = residuals if reference is None else reference
+    ref = reference[~np.isnan(reference)]
     r = residuals[~np.isnan(residuals)]
-    if r.size > 1 and np.std(r) > 0:
-        r = r[np.abs(r - r.mean()) / np.std(r) < 5]
+    if ref.size > 1 and np.std(ref) > 0:
+        r = r[np.abs(r - ref.mean()) / np.std(ref) < 5]
     return np.abs(r)
 
 
@@ -103,11 +106,14 @@ def live_feedback(data: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     its scores, outliers dropped, are the calibration; the last h - 1 calibration targets' scores and
     then the test scores arrive one per step, so the radius of test target i is predicted after
     ``arriving[:i]`` (the calibration targets' scores in ``data["residuals"]``, the test ones in
-    ``data["scores"]``).  With h = 1 this is ``data["calibration"]`` and ``data["scores"]``.
+    ``data["scores"]``).  The late calibration scores go through the same outlier filter, with the
+    known part's mean and standard deviation.  With h = 1 this is ``data["calibration"]`` and
+    ``data["scores"]``.
     """
     residuals = data["residuals"]
     known = max(0, residuals.size - (horizon - 1))
-    return calibration_scores(residuals[:known]), np.concatenate([np.abs(residuals[known:]), data["scores"]])
+    late = calibration_scores(residuals[known:], reference=residuals[:known])
+    return calibration_scores(residuals[:known]), np.concatenate([late, data["scores"]])
 
 
 def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horizon: int = 1, calib_frac: float = 0.2,
