@@ -266,10 +266,14 @@ def test_cost_table_chunk_must_be_a_positive_integer(chunk):
 
 
 def test_sparse_right_hand_side_is_read_or_named():
-    """A sparse b (or x0) is read as its dense entries: a 1-D sparse array solves, a sparse column is a clear
-    error naming 'b' (it used to fail inside NumPy with 'setting an array element with a sequence')."""
+    """A sparse b (or x0) is read as its dense entries: a 1-D sparse array, a sparse column or row solves
+    (it used to fail inside NumPy with 'setting an array element with a sequence'); a sparse matrix that is
+    not a vector is a clear error naming 'b'."""
     b = np.arange(1.0, 10.0)
+    dense = relax.sor(GOOD, b, omega=1.2, x0=np.ones(9))[0]
     x, _ = relax.sor(GOOD, sp.coo_array(b), omega=1.2, x0=sp.coo_array(np.ones(9)))
-    np.testing.assert_allclose(x, relax.sor(GOOD, b, omega=1.2, x0=np.ones(9))[0])
-    with pytest.raises(ParameterError, match=r"'b'.*\(9, 1\).*vector of length 9"):
-        relax.ssor_pcg(GOOD, sp.csr_matrix(b).T)
+    np.testing.assert_allclose(x, dense)
+    x, _ = relax.sor(GOOD, sp.csr_matrix(b).T, omega=1.2, x0=sp.csr_matrix(np.ones(9)))  # a column, a row
+    np.testing.assert_allclose(x, dense)
+    with pytest.raises(ParameterError, match=r"'b'.*\(3, 3\).*vector of length 9"):
+        relax.ssor_pcg(GOOD, sp.csr_matrix(b.reshape(3, 3)))

@@ -35,12 +35,20 @@ def csr_system(owner: str, A, b):
     if bad.size:
         raise ParameterError(owner, "A", f"a matrix with A[{bad[0]}, {bad[0]}] = {diag[bad[0]]:g}",
                              "a square matrix whose diagonal entries are all > 0 (SOR divides by them)")
-    b = np.asarray(b.toarray() if sp.issparse(b) else b, dtype=np.float64)  # a sparse b: its dense entries
+    b = np.asarray(_dense_vector(b), dtype=np.float64)
     if b.ndim != 1 or b.size != A.shape[0]:
         raise ParameterError(owner, "b", f"an array of shape {b.shape}", f"a vector of length {A.shape[0]} (the size of A)")
     if not np.all(np.isfinite(b)):
         raise ParameterError(owner, "b", "a vector with non-finite entries", "a vector of finite numbers")
     return A, np.ascontiguousarray(diag), np.ascontiguousarray(b)
+
+
+def _dense_vector(v):
+    """A sparse vector (1-D, or an n x 1 / 1 x n matrix) as its dense entries; anything else as given."""
+    if not sp.issparse(v):
+        return v
+    dense = np.asarray(v.toarray())
+    return dense.reshape(-1) if min(dense.shape) == 1 else dense
 
 
 def symmetric(owner: str, A, allowed: str = "a symmetric positive definite matrix (conjugate gradients needs one)") -> None:
@@ -54,7 +62,7 @@ def start(owner: str, x0, n: int) -> np.ndarray:
     """A fresh float64 copy of the starting point (zeros when ``x0`` is None)."""
     if x0 is None:
         return np.zeros(n)
-    x = np.array(x0.toarray() if sp.issparse(x0) else x0, dtype=np.float64)
+    x = np.array(_dense_vector(x0), dtype=np.float64)
     if x.ndim != 1 or x.size != n or not np.all(np.isfinite(x)):
         raise ParameterError(owner, "x0", f"an array of shape {x.shape}", f"None or a finite vector of length {n}")
     return x
