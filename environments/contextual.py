@@ -19,7 +19,7 @@ Draws (all from :mod:`olearn.core.rng`, stream ``ENV``, so every loss is a pure 
   instance, so averages over seeds are over instances too.  A given ``theta`` (K x d) is the same
   for every seed.
 * context: x_t = g / ||g||, g_j = normal(seed, ENV, t, K + j), j < d (a zero g, probability
-  ~2^-53 d, gives e_1);
+  ~2^(-53 d), gives e_1);
 * Bernoulli reward of arm k: 1 when uniform(seed, ENV, t, k) < mu_k(x_t); Gaussian noise of arm
   k: normal(seed, ENV, t, k) (uniform draws 2k and 2k + 1, below the contexts' 2K + 2j).
 

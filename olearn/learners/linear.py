@@ -156,9 +156,11 @@ LINUCB = LearnerType(
 def lin_ts_act(state, params, obs, t, seed, action):
     """Play argmax_a x . theta~_a, theta~_a ~ N(theta_a, v^2 A_a^{-1}) independently per arm (first index on ties).
 
-    Only x . theta~_a matters, and it is N(theta_a . x, v^2 x' A_a^{-1} x): it is drawn as
-    theta_a . x + v sqrt(x' A_a^{-1} x) z_a with z_a = rng.normal(seed, LEARNER, t, a), which has the
-    law of the paper's sample (one normal per arm instead of a Cholesky factor of A_a^{-1}: O(K m^2)).
+    The paper samples one mu~ ~ N(mu, v^2 B^-1); on the disjoint model B is block-diagonal, so the arms'
+    blocks theta~_a are independent, and only x . theta~_a ~ N(theta_a . x, v^2 x' A_a^{-1} x) enters the
+    argmax.  It is drawn as theta_a . x + v sqrt(x' A_a^{-1} x) z_a, z_a = rng.normal(seed, LEARNER, t, a):
+    the same law of the played arm as the full sample (one normal per arm instead of a Cholesky factor
+    of A_a^{-1}: O(K m^2)).
     """
     k_arms = int(params[0])
     m = int(params[2])
@@ -180,8 +182,9 @@ LIN_TS = LearnerType(
     name="lin_ts",
     summary="linear Thompson sampling: argmax_a x . theta~_a, theta~_a ~ N(A_a^-1 b_a, v^2 A_a^-1) per arm",
     reference="Agrawal and Goyal (ICML 2013), Thompson sampling for contextual bandits with linear payoffs, "
-    "Algorithm 1, with one model per arm (B = A_a, f = b_a, r = 1 - loss) and ridge lam (theirs: lam = 1); their "
-    "analysis takes v = R sqrt(24 d ln(1/delta) / eps), in practice a constant",
+    "Algorithm 1 (one shared mu~) on the disjoint model: arm a's features e_a (x) x make B block-diagonal, so the "
+    "blocks A_a, f = b_a, r = 1 - loss, and the per-arm samples are independent; ridge lam (theirs: lam = 1); their "
+    "analysis takes v = R sqrt(24 D ln(1/delta) / eps) with D = K m here, in practice a constant",
     feedback="bandit",
     params=(
         N_ARMS,
