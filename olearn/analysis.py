@@ -43,9 +43,11 @@ def _interval(values: np.ndarray, level: float):
 def tidy(owner: str, frame) -> pd.DataFrame:
     """The tidy table of ``frame``: a DataFrame as ``olearn.load`` returns for a sweep, or a
     :class:`~olearn.io.result.Result` (its ``to_frame()``), as ``olearn.run`` and ``olearn.load`` of a run return."""
+    from olearn.io.result import Result
+
     if isinstance(frame, pd.DataFrame):
         return frame
-    if callable(getattr(frame, "to_frame", None)):
+    if isinstance(frame, Result):
         return frame.to_frame()
     raise ParameterError(owner, "frame", type(frame).__name__, "a Result or its tidy table (Result.to_frame(), olearn.load(DIR))")
 

@@ -27,7 +27,6 @@ import builtins
 import os
 import re
 import shlex
-import time
 from pathlib import Path
 
 import pytest
@@ -172,22 +171,19 @@ def in_workdir(workdir, monkeypatch):
 
 
 _NAMESPACES: dict[str, dict] = {}
-TIMES: dict[str, float] = {}
 
 
-def _run(key: str | None, line: int, code: str, *, label: str) -> dict:
+def _run(key: str | None, line: int, code: str) -> dict:
     """Execute one block (after its prerequisite, if any) and return its namespace."""
     if key in NEEDS:
         base = NEEDS[key]
         if base not in _NAMESPACES:  # e.g. the prerequisite was deselected: run it here
-            _run(base, *_block(base), label=f"line {_block(base)[0]}")
+            _run(base, *_block(base))
         namespace = dict(_NAMESPACES[base])
     else:
         namespace = {"__name__": "__readme__"}
     source = "\n" * (line - 1) + _shrunk(key, line, code)  # tracebacks name README.md lines
-    started = time.perf_counter()
     exec(compile(source, str(README), "exec"), namespace)
-    TIMES[label] = time.perf_counter() - started
     if key is not None:
         _NAMESPACES[key] = namespace
     return namespace
@@ -211,14 +207,10 @@ def demo_sweep(workdir):
     here = os.getcwd()
     os.chdir(workdir)
     try:
-        started = time.perf_counter()
         result = CliRunner().invoke(app, ["run", str(config), "--workers", "0"])
-        TIMES["olearn run demo.toml --workers 0 (small)"] = time.perf_counter() - started
         assert result.exit_code == 0, result.output + repr(result.exception)
         assert (workdir / "runs" / "demo-config" / "figures" / "curves.png").is_file()
-        started = time.perf_counter()
         again = CliRunner().invoke(app, ["run", str(config), "--resume"])
-        TIMES["olearn run demo.toml --resume (small)"] = time.perf_counter() - started
         assert again.exit_code == 0, again.output + repr(again.exception)
         assert "complete" in again.output
     finally:
@@ -242,7 +234,7 @@ def test_python_block_runs(block, in_workdir, request):
     key = _key_of(code)
     if key == SWEEP:
         request.getfixturevalue("demo_sweep")
-    _run(key, line, code, label=f"line {line}")
+    _run(key, line, code)
 
 
 def test_there_are_python_blocks():
@@ -437,9 +429,3 @@ def test_abbreviated_paths_exist():
         assert text in TEXT, f"README.md no longer says {text!r}; update ABBREVIATED"
         assert (ROOT / path).is_file(), path
 
-
-def test_report_block_times():
-    """Last in the file: the seconds each block (and the small sweep) took, shown with `-rP` or on failure."""
-    for label, seconds in TIMES.items():
-        print(f"{label:>45}: {seconds:6.2f} s")
-    print(f"{'total':>45}: {sum(TIMES.values()):6.2f} s")
