@@ -60,6 +60,23 @@ NOISES = ("bernoulli", "gaussian")
 
 
 @kernel
+def sphere_point(out, at, d, seed, t, first):
+    """out[at .. at + d) = g / ||g||, g_j = normal(seed, ENV, t, first + j): uniform on the unit sphere
+    (e_1 for a zero g)."""
+    norm2 = 0.0
+    for j in range(d):
+        g = rng.normal(seed, rng.ENV, t, first + j)
+        out[at + j] = g
+        norm2 += g * g
+    if norm2 > 0.0:
+        scale = 1.0 / math.sqrt(norm2)
+        for j in range(d):
+            out[at + j] *= scale
+    else:
+        out[at] = 1.0
+
+
+@kernel
 def linear_reset(state, params, seed):
     """state[k d + j] = theta_kj: copied from the row when given, else drawn uniform on the unit sphere."""
     k_arms = int(params[0])
@@ -69,35 +86,13 @@ def linear_reset(state, params, seed):
             state[i] = params[HEAD + i]
         return
     for k in range(k_arms):
-        norm2 = 0.0
-        for j in range(d):
-            g = rng.normal(seed, rng.ENV, RESET_ROUND, k * d + j)
-            state[k * d + j] = g
-            norm2 += g * g
-        if norm2 > 0.0:
-            scale = 1.0 / math.sqrt(norm2)
-            for j in range(d):
-                state[k * d + j] *= scale
-        else:
-            state[k * d] = 1.0
+        sphere_point(state, k * d, d, seed, RESET_ROUND, k * d)
 
 
 @kernel
 def sphere_context(state, params, t, seed, obs):
     """x_t = g / ||g|| with g_j = normal(seed, ENV, t, K + j): uniform on the unit sphere."""
-    k_arms = int(params[0])
-    d = int(params[1])
-    norm2 = 0.0
-    for j in range(d):
-        g = rng.normal(seed, rng.ENV, t, k_arms + j)
-        obs[j] = g
-        norm2 += g * g
-    if norm2 > 0.0:
-        scale = 1.0 / math.sqrt(norm2)
-        for j in range(d):
-            obs[j] *= scale
-    else:
-        obs[0] = 1.0
+    sphere_point(obs, 0, int(params[1]), seed, t, int(params[0]))
 
 
 @kernel
