@@ -12,7 +12,6 @@ Every figure script takes ``--config FIGURE.toml`` (default: the TOML next to th
 from __future__ import annotations
 
 import argparse
-import hashlib
 import time
 import tomllib
 from pathlib import Path
@@ -55,8 +54,7 @@ def paper_tables(variance: str, instances: int, seed: int = 0):
                              name=f"shifted_laplacian-{variance}-{instances}-seed{seed}")
     young = relax.instance_optimal_omegas(seq)
     # keyed like the cost table by the solvers' source: a changed solver must not reuse old counts
-    source = hashlib.sha256(b"".join(path.read_bytes() for path in relax.costs.SOURCES)).hexdigest()[:16]
-    young_path = CACHE / f"young-{variance}-{instances}-seed{seed}-{source}.npy"
+    young_path = CACHE / f"young-{variance}-{instances}-seed{seed}-{relax.costs.source_digest()[:16]}.npy"
     if young_path.exists():
         young_costs = np.load(young_path)
     else:

@@ -72,12 +72,16 @@ def _pack(chunk, solver):
     return packed, np.asarray(rows, dtype=np.int64), np.asarray(nnz, dtype=np.int64)
 
 
-def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=500):
-    """Iteration counts (T x K) and convergence flags of ``systems[t]`` at ``omegas[t, k]`` (or a shared grid)."""
+def _settings(solver, tol, max_iter):
+    """(solver, tol, max_iter) checked: a name of ``SOLVERS``, a tolerance in (0, 1), an iteration cap >= 1."""
     if solver not in SOLVERS:
         raise ParameterError("cost_table", "solver", solver, "'sor' or 'ssor_pcg'")
-    tol = validate.tolerance("cost_table", tol)
-    max_iter = validate.max_iterations("cost_table", max_iter)
+    return solver, validate.tolerance("cost_table", tol), validate.max_iterations("cost_table", max_iter)
+
+
+def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=500):
+    """Iteration counts (T x K) and convergence flags of ``systems[t]`` at ``omegas[t, k]`` (or a shared grid)."""
+    solver, tol, max_iter = _settings(solver, tol, max_iter)
     chunk = check_integer("cost_table", "chunk", chunk, 1, meaning="systems solved per parallel batch")
     n_sys = len(systems)
     om = np.asarray(omegas, dtype=np.float64)
@@ -159,10 +163,17 @@ def _contexts(systems):
 SOURCES = (Path(solvers.__file__), Path(validate.__file__), Path(__file__))
 
 
+def source_digest() -> str:
+    """sha256 (hex) of the ``SOURCES``: a changed solver (stopping rule, preconditioner, conversion) changes it."""
+    h = hashlib.sha256()
+    for source in SOURCES:
+        h.update(source.read_bytes())
+    return h.hexdigest()
+
+
 def _key(systems, omegas, solver, tol, max_iter, name, contexts):
     h = hashlib.sha256(repr((solver, tol, max_iter, np.asarray(omegas).tolist(), len(systems))).encode())
-    for source in SOURCES:  # a changed solver (stopping rule, preconditioner, conversion) is a new table
-        h.update(source.read_bytes())
+    h.update(source_digest().encode())  # a changed solver is a new table
     if contexts is not None:  # stored in the table: a sequence with other contexts is another table
         h.update(contexts.tobytes())
     if name is not None:
@@ -188,10 +199,7 @@ def cost_table(systems, omegas, solver: str = "sor", tol: float = 1e-8, max_iter
     identifies the matrices and right-hand sides: use a new name for new ones).
     """
     omegas = validate.omegas("cost_table", omegas)
-    if solver not in SOLVERS:
-        raise ParameterError("cost_table", "solver", solver, "'sor' or 'ssor_pcg'")
-    tol = validate.tolerance("cost_table", tol)
-    max_iter = validate.max_iterations("cost_table", max_iter)
+    solver, tol, max_iter = _settings(solver, tol, max_iter)
     contexts = _contexts(systems)
     path = None
     if cache_dir is not None:
