@@ -81,21 +81,27 @@ def test_jobs_per_launch_from_free_memory():
         jobs_per_launch(10, 8 * 2 * 10**9, 8 * 2**30)  # a trace of 10^9 rounds cannot fit
 
 
-def test_numba_cuda_compiles_without_numpys_row_stack():
-    # NumPy 2.5 removed np.row_stack, which numba-cuda 0.30 still overloads when it first compiles:
-    # importing the gpu backend puts the name back, so its CUDA array support loads on NumPy >= 2.5
+def _without_simulator(code: str) -> str:
+    """Run ``code`` in a fresh Python with the real numba-cuda (the simulator off); its stdout, after it succeeds."""
     import os
     import subprocess
     import sys
 
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_numba_cuda_compiles_without_numpys_row_stack():
+    # NumPy 2.5 removed np.row_stack, which numba-cuda 0.30 still overloads when it first compiles:
+    # importing the gpu backend puts the name back, so its CUDA array support loads on NumPy >= 2.5
     code = ("import numpy as np\n"
             "del np.row_stack\n"
             "import olearn.backends.gpu\n"
             "import numba.cuda.np.arrayobj\n"
             "assert np.row_stack([[1.0], [2.0]]).shape == (2, 1)\n")
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    _without_simulator(code)
 
 
 def test_same_run_is_exact_on_the_simulator_and_to_rounding_on_a_gpu():
@@ -128,10 +134,6 @@ def test_the_kernel_is_linked_without_lto_so_unfused_arithmetic_holds():
     with its own options (fma on by default), so unfused()'s NVVM -fma=0 would be lost and the gpu's
     arithmetic would round differently from python's and cpu's.  Checked without a GPU: the batch kernel's
     dispatcher, as built on a real numba-cuda with nvJitLink present, has LTO off."""
-    import os
-    import subprocess
-    import sys
-
     code = ("import numba.cuda.decorators as deco\n"
             "deco._have_nvjitlink = lambda: True\n"  # as on a machine with nvJitLink
             "from numba import cuda\n"
@@ -144,7 +146,5 @@ def test_the_kernel_is_linked_without_lto_so_unfused_arithmetic_holds():
             "kernels = [c.cell_contents for c in batch.__closure__ if hasattr(c.cell_contents, 'targetoptions')]\n"
             "assert len(kernels) == 1, kernels\n"
             "print('lto', kernels[0].targetoptions.get('lto'))\n")
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-1] == "False", done.stdout
+    out = _without_simulator(code)
+    assert out.split()[-1] == "False", out
