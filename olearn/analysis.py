@@ -7,6 +7,8 @@ by seed: the paired interval is much narrower than the difference of two indepen
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -99,15 +101,23 @@ def compare(frame, a: str, b: str, metric: str = "regret", round: int | None = N
         if label not in labels:
             raise ParameterError("compare", name, label, ", ".join(labels))
     part = frame[frame["metric"] == metric]
+    allowed = f"a recorded checkpoint round (an integer), e.g. {int(frame['round'].max())}"
+    if round is not None and (isinstance(round, bool) or not isinstance(round, numbers.Integral)):
+        raise ParameterError("compare", "round", round, allowed)  # int(10.5) would compare at round 10
     at = int(part["round"].max()) if round is None else int(round)
     part = part[part["round"] == at]
     if part.empty:
-        raise ParameterError("compare", "round", round, f"a recorded checkpoint round, e.g. {int(frame['round'].max())}")
+        raise ParameterError("compare", "round", round, allowed)
     env_col = _env_column(frame)
     rows = []
     for env, group in part.groupby(env_col, sort=False, observed=True):
         va = group[group["config"] == a].set_index("seed")["value"]
         vb = group[group["config"] == b].set_index("seed")["value"]
+        for name, label, values in (("a", a, va), ("b", b, vb)):
+            if values.index.has_duplicates:  # pairing by seed would mix rows of different runs
+                raise ParameterError("compare", "frame", f"{label} on {env}: seeds {sorted(set(values.index[values.index.duplicated()]))[:5]} repeated",
+                                     f"one row per ({name}, {env_col}, seed) at round {at} and metric {metric!r}; a table of several "
+                                     "runs needs distinct configuration labels (olearn.Result.concat gives them)")
         common = va.index.intersection(vb.index)
         if common.empty:
             continue

@@ -29,6 +29,10 @@ def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
         n = config.CHECKPOINTS if checkpoints is None else int(checkpoints)
         if n < 1:
             raise ParameterError("run", "checkpoints", checkpoints, "an integer >= 1, a list of rounds, or None")
+        if n > MAX_RESULT_BYTES // 8:  # more could never be kept (8 bytes each): refused before geomspace allocates them
+            raise ParameterError("run", "checkpoints", checkpoints,
+                                 f"an integer in [1, {MAX_RESULT_BYTES // 8}] (results are kept up to "
+                                 f"{MAX_RESULT_BYTES / 2**30:.0f} GiB), a list of rounds, or None")
         grid = np.unique(np.round(np.geomspace(1, horizon, n)).astype(np.int64))
     else:
         grid = np.asarray(checkpoints)
@@ -45,6 +49,9 @@ def _seed_array(seeds) -> np.ndarray:
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
         if seeds < 1:
             raise ParameterError("run", "seeds", seeds, "an integer >= 1 (that many seeds 0, 1, ...) or a list of distinct seeds >= 0")
+        if seeds > MAX_RESULT_BYTES // 8:  # more could never be kept (8 bytes each): refused before arange allocates them
+            raise ParameterError("run", "seeds", seeds, f"an integer in [1, {MAX_RESULT_BYTES // 8}] (that many seeds 0, 1, ...; "
+                                 f"results are kept up to {MAX_RESULT_BYTES / 2**30:.0f} GiB) or a list of distinct seeds >= 0")
         return np.arange(int(seeds), dtype=np.int64)
     try:
         arr = np.asarray(seeds)
@@ -74,6 +81,10 @@ def _metrics(metrics, env: Environment) -> tuple:
         return problem.ordered(tuple(m for m in available if len(problem.metric_columns((m,), env)) == 1))
     if isinstance(metrics, str):
         metrics = (metrics,)
+    try:
+        metrics = tuple(metrics)
+    except TypeError:  # e.g. metrics = 5: an error that names the parameter, not "int is not iterable"
+        raise ParameterError("run", "metrics", metrics, f"a metric name or a list of them: {', '.join(available)}") from None
     for m in metrics:
         if m not in available:
             raise ParameterError("run", "metrics", m, f"metrics of {env.name}: {', '.join(available)}")
@@ -162,6 +173,11 @@ def run(
     seed_ids = _seed_array(seeds)
     ckpts = checkpoint_grid(horizon, checkpoints)
     metrics = _metrics(metrics, env)
+    for name, flag in (("trace", trace), ("keep_state", keep_state)):  # "no" would be truthy: keep it a flag
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParameterError("run", name, flag, "True or False")
+    if progress is not None and not isinstance(progress, (bool, np.bool_)) and not callable(progress):
+        raise ParameterError("run", "progress", progress, "None, True, False, or a callable that takes the steps done")
     delay = delays.as_delay(delay)
     if delay is not None:
         if not learner.type.delayable:
@@ -280,7 +296,7 @@ class _progress:
         return lambda n: self._bar.update(task, advance=n)
 
     def __exit__(self, *exc):
-        if self.show is True:
+        if hasattr(self, "_bar"):  # the bar __enter__ started (any true show that is not a callable)
             self._bar.__exit__(*exc)
         return False
 

@@ -145,9 +145,11 @@ def load(path) -> Experiment:
     """Read and validate a TOML experiment file."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")  # TOML is UTF-8 whatever the locale
     except FileNotFoundError:
         raise FileNotFoundError(f"no config file at {path}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(str(path), "(file)", path.name, f"a UTF-8 TOML file ({err.reason} at byte {err.start})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -187,8 +189,10 @@ def _expand(source, key, table, registry, what):
     label = table.pop("label", None)
     if name is None:
         raise ConfigError(source, f"{key}.name", None, f"a registered {what} name: {', '.join(registry.names())}")
-    if name not in registry:
+    if not isinstance(name, str) or name not in registry:  # a list is no name (and unhashable)
         raise ConfigError(source, f"{key}.name", name, f"a registered {what} name: {', '.join(registry.names())}")
+    if label is not None and not isinstance(label, str):
+        raise ConfigError(source, f"{key}.label", label, "a string, the name its configurations are shown under")
     spec = registry[name]
     combos, axes = _grid(source, key, spec.params, table)
     out = []
@@ -321,7 +325,7 @@ def _figures(source, raw, run, recorded) -> tuple:
     out = []
     for i, table in enumerate(tables):
         kind = table.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:  # a list is no kind (and unhashable)
             raise ConfigError(source, f"figures[{i}].kind", kind, ", ".join(KINDS))
         if kind == "counts" and "counts" not in (run.get("metrics") or ()):
             raise ConfigError(source, "run.metrics", run.get("metrics"), f"a list that includes 'counts' for figures[{i}] (kind counts)")

@@ -29,8 +29,8 @@ def figure_script(path) -> Path | None:
     """The script a figure config names, or None for a sweep config (no ``[figure]`` table)."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None  # the sweep loader reports these with its own messages
     table = raw.get("figure")
     if not isinstance(table, dict):

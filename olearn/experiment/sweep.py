@@ -103,6 +103,9 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool =
     if force or stored is None:
         if not force and (out / "results").exists() and any((out / "results").iterdir()):
             raise SweepExistsError(f"{out} holds results without a {store.SWEEP_FILE}: use --force to overwrite or another --out")
+        if stored is None and (out / "results.parquet").exists():  # a sweep.json here would hide it from olearn.load
+            raise SweepExistsError(f"{out} holds a saved run (results.parquet, from Result.save or olearn demo): "
+                                   "give the sweep another --out")
         _check_backend(exp, local)  # before anything stored is removed or written
         if force:
             store.clear(out)

@@ -185,6 +185,12 @@ class Result:
 
     # ------------------------------------------------------------------ files
     def sidecar(self) -> dict:
+        taken = [k for k in self.meta if k in ("config", "backend", "seconds", "created", *provenance.FIELDS)]
+        if taken:  # it would replace the description (config: a result that no longer loads; source: its commit)
+            from olearn.core.errors import ParameterError  # noqa: PLC0415
+
+            raise ParameterError("save", "meta", taken[0], "meta keys other than config, backend, seconds, created, "
+                                 + ", ".join(provenance.FIELDS) + " (run.json's own fields)")
         return {
             "config": {
                 "learner": self.learner,
@@ -213,7 +219,11 @@ class Result:
         the table first.  :func:`load` reads the description from the table itself, so a save
         interrupted anywhere leaves a result that loads, the old one or the new one, never a mix.
         A folder that holds a sweep (``sweep.json``) is refused: :func:`load` would read the sweep.
+        Per-round traces and learner states (``actions``, ``losses``, ``states``) are not written: a
+        ``UserWarning`` names those this result holds (``numpy.save`` keeps them), and :func:`load` gives None.
         """
+        import warnings  # noqa: PLC0415
+
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
@@ -229,6 +239,11 @@ class Result:
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: json.dumps(description).encode()})
         made = not path.exists()
+        dropped = [name for name in ("actions", "losses", "states") if getattr(self, name) is not None]
+        if dropped:  # said out loud: olearn.load will not give them back
+            warnings.warn(f"Result.save writes the metrics at the checkpoints, not {', '.join(dropped)} "
+                          f"(olearn.load gives None for them): keep them with numpy.save(..., result.{dropped[0]})",
+                          UserWarning, stacklevel=2)
         try:
             atomic_write(path / RESULTS_FILE, lambda tmp: pq.write_table(table, tmp))
             atomic_write(path / SIDECAR_FILE, lambda tmp: tmp.write_text(side))

@@ -1,0 +1,164 @@
+"""Audit of the public API and the command line: bad input gets an error that names the parameter,
+and nothing computed or saved is lost or hidden (small runs on the python backend: no compilation)."""
+import json
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import environments
+import olearn
+from olearn import experiment
+
+ENV = environments.make("bernoulli", means=[0.2, 0.8])
+
+
+def _run(**kw):
+    return olearn.run(kw.pop("learner", "ucb1"), ENV, **{"horizon": 20, "seeds": 3, "backend": "python", **kw})
+
+
+def _raw(**run):
+    return {"run": {"horizon": 20, "seeds": 2, "backend": "python", **run},
+            "environments": [{"name": "bernoulli", "means": [0.2, 0.8]}], "learners": [{"name": "ucb1"}]}
+
+
+# ------------------------------------------------------------------ olearn.run arguments
+def test_metrics_that_are_not_names_are_a_parameter_error():
+    with pytest.raises(olearn.ParameterError) as err:
+        _run(metrics=5)
+    assert err.value.name == "metrics" and "regret" in err.value.allowed
+    with pytest.raises(experiment.ConfigError) as err:  # the same from a config: run.metrics, not a TypeError
+        experiment.parse(_raw(metrics=5))
+    assert err.value.name == "run.metrics"
+    assert _run(metrics=np.array(["regret"])).columns == ["regret"]  # any sequence of names still works
+
+
+@pytest.mark.parametrize("name", ["trace", "keep_state"])
+def test_trace_and_keep_state_are_flags(name):
+    with pytest.raises(olearn.ParameterError) as err:
+        _run(**{name: "no"})  # a truthy string would switch it on
+    assert err.value.name == name
+    assert getattr(_run(**{name: np.False_}), "actions" if name == "trace" else "states") is None
+
+
+def test_a_progress_bar_asked_for_with_a_numpy_true_is_closed():
+    from rich.live import _RefreshThread
+
+    def refreshing():
+        return [t for t in threading.enumerate() if isinstance(t, _RefreshThread) and t.is_alive()]
+
+    before = len(refreshing())
+    _run(progress=np.True_)
+    assert len(refreshing()) == before  # the live display stopped with the run
+    with pytest.raises(olearn.ParameterError, match="'progress'"):
+        _run(progress="yes")
+
+
+@pytest.mark.parametrize("kw, name", [({"seeds": 10**12}, "seeds"), ({"checkpoints": 10**12}, "checkpoints")])
+def test_counts_that_could_never_be_kept_are_refused_before_allocating(kw, name):
+    # 10^12 seeds or checkpoints need 8 TB at 8 bytes each, far above the 8 GiB results limit
+    with pytest.raises(olearn.ParameterError) as err:
+        _run(**kw)
+    assert err.value.name == name and str(olearn.engine.run.MAX_RESULT_BYTES // 8) in err.value.allowed
+
+
+# ------------------------------------------------------------------ save / load
+def test_save_says_that_traces_and_states_are_not_written(tmp_path):
+    res = _run(trace=True, keep_state=True)
+    with pytest.warns(UserWarning, match="actions, losses, states"):
+        path = res.save(tmp_path / "r")
+    back = olearn.load(path)
+    assert back.actions is None and back.states is None  # what the warning says
+    np.testing.assert_array_equal(back.values, res.values)
+
+
+@pytest.mark.parametrize("key", ["config", "source"])
+def test_meta_keys_that_would_replace_run_json_fields_are_refused(tmp_path, key):
+    res = _run()
+    res.meta[key] = "my note"
+    with pytest.raises(olearn.ParameterError) as err:
+        res.save(tmp_path / "r")
+    assert err.value.name == "meta" and err.value.value == key
+    assert not (tmp_path / "r").exists()
+    res.meta = {"note": "mine"}
+    back = olearn.load(res.save(tmp_path / "r"))
+    assert back.meta == {"note": "mine"}
+    assert back.origin["source"] == json.loads((tmp_path / "r" / "run.json").read_text())["source"]
+
+
+# ------------------------------------------------------------------ analysis
+def test_compare_refuses_a_round_that_is_not_an_integer():
+    res = _run(learner=olearn.make("exp3", eta=[0.1, 0.5]), checkpoints=[10])
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.compare(res, "exp3(eta=0.1)", "exp3(eta=0.5)", "regret", round=10.5)  # int() would give round 10
+    assert err.value.name == "round"
+    with pytest.raises(olearn.ParameterError, match="'round'"):
+        olearn.compare(res, "exp3(eta=0.1)", "exp3(eta=0.5)", "regret", round="x")
+    row = olearn.compare(res, "exp3(eta=0.1)", "exp3(eta=0.5)", "regret", round=np.int64(10)).iloc[0]
+    diff = res.metric("regret")[0, :, 0] - res.metric("regret")[1, :, 0]
+    assert row["mean_difference"] == pytest.approx(diff.mean()) and row["n_seeds"] == 3
+
+
+def test_compare_refuses_a_table_that_repeats_a_seed():
+    grid = olearn.make("exp3", eta=[0.1, 0.5])
+    other = environments.make("bernoulli", means=[0.4, 0.6])
+    one = _run(learner=grid)
+    two = olearn.run(grid, other, horizon=20, seeds=3, backend="python")
+    frame = pd.concat([one.to_frame(), two.to_frame()], ignore_index=True)  # same labels, same environment name
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.compare(frame, "exp3(eta=0.1)", "exp3(eta=0.5)", "regret")
+    assert err.value.name == "frame"
+    both = olearn.Result.concat([one, two])  # the way the error names: distinct labels, the pairs of each run
+    row = olearn.compare(both, both.labels[2], both.labels[3], "regret").iloc[0]
+    assert row["mean_difference"] == pytest.approx((two.final("regret")[0] - two.final("regret")[1]).mean())
+
+
+# ------------------------------------------------------------------ configs
+@pytest.mark.parametrize("where, value, key", [
+    ("learners", {"name": "exp3", "eta": [0.1, 0.2], "label": 5}, "learners[0].label"),
+    ("environments", {"name": "bernoulli", "means": [0.2, 0.8], "label": 5}, "environments[0].label"),
+    ("learners", {"name": ["ucb1"]}, "learners[0].name"),
+    ("figures", {"kind": ["curves"]}, "figures[0].kind"),
+])
+def test_config_values_of_the_wrong_type_name_their_key(where, value, key):
+    raw = _raw()
+    raw[where] = [value]
+    with pytest.raises(experiment.ConfigError) as err:
+        experiment.parse(raw)
+    assert err.value.name == key
+
+
+def test_a_config_that_is_not_utf8_is_a_config_error(tmp_path):
+    from olearn.experiment import script
+
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[run]\nhorizon = 10 # r\xe9sum\xe9\n'.encode("latin-1"))
+    assert script.figure_script(path) is None  # not a figure config; the sweep loader says why
+    with pytest.raises(experiment.ConfigError, match="UTF-8") as err:
+        experiment.load(path)
+    assert err.value.name == "(file)"
+
+
+# ------------------------------------------------------------------ nothing saved is hidden or lost
+def test_a_sweep_refuses_a_folder_that_holds_a_saved_run(tmp_path):
+    from olearn.experiment import sweep
+
+    _run().save(tmp_path / "r")
+    with pytest.raises(experiment.SweepExistsError, match="saved run"):
+        sweep.prepare(experiment.parse(_raw()), tmp_path / "r", resume=False, force=False)
+    assert not (tmp_path / "r" / "sweep.json").exists()
+    assert isinstance(olearn.load(tmp_path / "r"), olearn.Result)  # still loads as the run it is
+
+
+def test_demo_checks_its_out_folder_before_running(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from olearn.cli import main
+
+    (tmp_path / "sweep.json").write_text("{}")  # a sweep folder: Result.save refuses it
+    ran = []
+    monkeypatch.setattr(main, "_run_all", lambda *a, **k: ran.append(1))
+    out = CliRunner().invoke(main.app, ["demo", "--seeds", "2", "--horizon", "10", "--backend", "python", "--out", str(tmp_path)])
+    assert isinstance(out.exception, olearn.ParameterError) and out.exception.name == "out"
+    assert ran == []  # refused before any run, not after
