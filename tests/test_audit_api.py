@@ -64,13 +64,26 @@ def test_counts_that_could_never_be_kept_are_refused_before_allocating(kw, name)
 
 
 # ------------------------------------------------------------------ save / load
-def test_save_says_that_traces_and_states_are_not_written(tmp_path):
+def test_traces_and_states_are_saved_and_loaded_back(tmp_path):
     res = _run(trace=True, keep_state=True)
-    with pytest.warns(UserWarning, match="actions, losses, states"):
-        path = res.save(tmp_path / "r")
+    path = res.save(tmp_path / "r")
     back = olearn.load(path)
-    assert back.actions is None and back.states is None  # what the warning says
-    np.testing.assert_array_equal(back.values, res.values)
+    for name in ("actions", "losses", "states", "values"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(res, name))
+        assert getattr(back, name).dtype == getattr(res, name).dtype
+    first = sorted(p.name for p in path.glob("arrays-*.npz"))
+    assert len(first) == 1
+    _run(trace=True).save(path)  # saved over: the new arrays file replaces the old one
+    again = sorted(p.name for p in path.glob("arrays-*.npz"))
+    assert len(again) == 1 and again != first and olearn.load(path).states is None
+    _run().save(path)  # a result without traces leaves none behind
+    assert not list(path.glob("arrays-*.npz")) and olearn.load(path).actions is None
+    res.save(path)
+    next(path.glob("arrays-*.npz")).unlink()
+    with pytest.warns(UserWarning, match="missing"):
+        gone = olearn.load(path)  # the metrics still load
+    assert gone.actions is None
+    np.testing.assert_array_equal(gone.values, res.values)
 
 
 @pytest.mark.parametrize("key", ["config", "source"])

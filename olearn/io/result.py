@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from olearn.io.files import atomic_write
 RESULTS_FILE = "results.parquet"
 SIDECAR_FILE = "run.json"
 RUN_KEY = b"olearn.run"  # the results table's metadata key holding run.json's content
+ARRAYS = ("actions", "losses", "states")  # per-round traces and final states: saved beside the table when held
+_OWN_FIELDS = ("config", "backend", "seconds", "created", "arrays", *provenance.FIELDS)
 
 
 def _plain(value):
@@ -185,12 +188,11 @@ class Result:
 
     # ------------------------------------------------------------------ files
     def sidecar(self) -> dict:
-        taken = [k for k in self.meta if k in ("config", "backend", "seconds", "created", *provenance.FIELDS)]
+        taken = [k for k in self.meta if k in _OWN_FIELDS]
         if taken:  # it would replace the description (config: a result that no longer loads; source: its commit)
             from olearn.core.errors import ParameterError  # noqa: PLC0415
 
-            raise ParameterError("save", "meta", taken[0], "meta keys other than config, backend, seconds, created, "
-                                 + ", ".join(provenance.FIELDS) + " (run.json's own fields)")
+            raise ParameterError("save", "meta", taken[0], f"meta keys other than {', '.join(_OWN_FIELDS)} (run.json's own fields)")
         return {
             "config": {
                 "learner": self.learner,
@@ -219,11 +221,12 @@ class Result:
         the table first.  :func:`load` reads the description from the table itself, so a save
         interrupted anywhere leaves a result that loads, the old one or the new one, never a mix.
         A folder that holds a sweep (``sweep.json``) is refused: :func:`load` would read the sweep.
-        Per-round traces and learner states (``actions``, ``losses``, ``states``) are not written: a
-        ``UserWarning`` names those this result holds (``numpy.save`` keeps them), and :func:`load` gives None.
-        """
-        import warnings  # noqa: PLC0415
 
+        A result that holds per-round traces or final states (``actions``, ``losses``, ``states``:
+        ``run(..., trace=True, keep_state=True)``) also gets ``path/arrays-<token>.npz``, written
+        before the table, which names it; the file the replaced table named is removed after.  An
+        interrupted save can leave an unnamed arrays file behind, never a table naming a missing one.
+        """
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
@@ -235,23 +238,61 @@ class Result:
             raise ParameterError("save", "path", str(given), "a folder that holds no sweep (sweep.json); "
                                  "load() would read the sweep, not this result")
         description = self.sidecar()
+        arrays = {name: getattr(self, name) for name in ARRAYS if getattr(self, name) is not None}
+        if arrays:
+            description["arrays"] = f"arrays-{os.urandom(8).hex()}.npz"
         side = json.dumps(description, indent=2)  # run.json, to read
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: json.dumps(description).encode()})
         made = not path.exists()
-        dropped = [name for name in ("actions", "losses", "states") if getattr(self, name) is not None]
-        if dropped:  # said out loud: olearn.load will not give them back
-            warnings.warn(f"Result.save writes the metrics at the checkpoints, not {', '.join(dropped)} "
-                          f"(olearn.load gives None for them): keep them with numpy.save(..., result.{dropped[0]})",
-                          UserWarning, stacklevel=2)
+        replaced = _arrays_file(path)
         try:
+            if arrays:
+                atomic_write(path / description["arrays"], lambda tmp: _write_npz(tmp, arrays))
             atomic_write(path / RESULTS_FILE, lambda tmp: pq.write_table(table, tmp))
             atomic_write(path / SIDECAR_FILE, lambda tmp: tmp.write_text(side))
         except BaseException:
-            if made and not any(path.iterdir()):  # a save that wrote nothing leaves no empty folder behind
+            if made and path.exists() and not any(path.iterdir()):  # a save that wrote nothing leaves no empty folder behind
                 path.rmdir()
             raise
+        if replaced is not None and replaced != description.get("arrays"):
+            (path / replaced).unlink(missing_ok=True)
         return given
+
+
+def _write_npz(tmp, arrays) -> None:
+    with open(tmp, "wb") as fh:  # a handle: numpy.savez would append ".npz" to the hidden name
+        np.savez(fh, **arrays)
+
+
+def _description(path: Path) -> dict | None:
+    """The description the results table in ``path`` carries, or None."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    if not (path / RESULTS_FILE).exists():
+        return None
+    embedded = (pq.read_schema(path / RESULTS_FILE).metadata or {}).get(RUN_KEY)
+    return None if embedded is None else json.loads(embedded)
+
+
+def _arrays_file(path: Path) -> str | None:
+    """The arrays file the result saved in ``path`` names, if any."""
+    try:
+        return (_description(path) or {}).get("arrays")
+    except Exception:  # an unreadable table is replaced whole, and names nothing to remove
+        return None
+
+
+def _read_arrays(path: Path, name: str | None) -> dict:
+    if name is None:
+        return {}
+    if not (path / name).exists():  # the metrics still load
+        import warnings  # noqa: PLC0415
+
+        warnings.warn(f"{path / name} is missing: the result loads without its traces and states", UserWarning, stacklevel=3)
+        return {}
+    with np.load(path / name) as npz:
+        return {k: npz[k] for k in ARRAYS if k in npz.files}
 
 
 def _distinct_labels(labels, params, environments) -> list:
@@ -306,7 +347,7 @@ def load(path):
         env_params=[{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in p.items()} for p in cfg["env_params"]],
         seeds=np.asarray(cfg["seeds"], dtype=np.int64), rounds=np.asarray(cfg["rounds"], dtype=np.int64),
         columns=cfg["columns"], horizon=cfg["horizon"], backend=side["backend"], delay=cfg["delay"],
-        seconds=side.get("seconds", 0.0),
-        meta={k: v for k, v in side.items() if k not in ("config", "backend", "seconds", "created", *provenance.FIELDS)},
+        seconds=side.get("seconds", 0.0), **_read_arrays(path, side.get("arrays")),
+        meta={k: v for k, v in side.items() if k not in _OWN_FIELDS},
         origin={k: side[k] for k in ("created", *provenance.FIELDS) if k in side},  # saving it again keeps where it came from
     )
