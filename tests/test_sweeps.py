@@ -577,3 +577,29 @@ def test_olearn_list_folds_rather_than_cuts_in_a_narrow_terminal():
     # every name whole on its own line (the table had split 'n_arms=None' and names across lines)
     assert set(learners.names()) | set(environments.names()) <= lines
     assert "parameters    n_arms=None, c=2.0" in lines  # ucb1's parameters whole on one line
+
+
+def test_a_failed_chunk_says_what_is_stored_and_how_to_resume(small, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    path, exp, reference = small
+    out = tmp_path / "failed"
+    real = sweep.run_unit
+    calls = []
+
+    def failing_third(task):
+        calls.append(task)
+        if len(calls) == 3:
+            raise RuntimeError("a unit failed")
+        return real(task)
+
+    monkeypatch.setattr(sweep, "run_unit", failing_third)
+    got = CliRunner().invoke(app, ["run", str(path), "--out", str(out), "--workers", "0"])
+    assert isinstance(got.exception, RuntimeError)
+    text = " ".join(got.output.split())
+    assert "2 of 24 chunks are stored" in text and "--resume" in text, text
+    monkeypatch.setattr(sweep, "run_unit", real)
+    assert CliRunner().invoke(app, ["run", str(path), "--out", str(out), "--workers", "0", "--resume"]).exit_code == 0
+    pd.testing.assert_frame_equal(olearn.load(out), reference, check_exact=True)

@@ -186,12 +186,15 @@ def run(
                         bar.update(rows[receipt["configuration"]], advance=steps)
 
                 sweep.execute(tasks, scheduler=scheduler, workers=workers, on_done=lambda r: done(r, 0, 0))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Exception) as err:  # what finished is stored: say so, and how to go on
             left, _ = sweep.pending_units(exp, out)
             again = f"olearn run {config} --out {out}" + (f" --scheduler {scheduler}" if scheduler else "") + " --resume"
-            console.print(f"[yellow]interrupted[/yellow]: " + escape(f"{total - len(left)} of {total} chunks are stored "
-                                                                     f"in {out}; `{again}` computes the other {len(left)}"))
-            raise typer.Exit(130) from None
+            stored = escape(f"{total - len(left)} of {total} chunks are stored in {out}; `{again}` computes the other {len(left)}")
+            if isinstance(err, KeyboardInterrupt):
+                console.print("[yellow]interrupted[/yellow]: " + stored)
+                raise typer.Exit(130) from None
+            console.print("[red]a chunk failed[/red]: " + stored)
+            raise
     frame = store.table(out)
     metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
     console.print(_sweep_table(frame, metric))
