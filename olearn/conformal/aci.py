@@ -211,7 +211,7 @@ def faci_s_step(state, params, score):
     if total > 0.0:
         total = total * (WINDOW / held)
     else:  # no loss yet (or only zero losses, e.g. a score equal to every radius): the prior sum
-        total = WINDOW * q**2
+        total = WINDOW * (q * q)  # a product, not q ** 2: python and numba round pow differently
     eta = math.sqrt(params[_OWN + 1] / total)
     norm = log_sum_exp(state, N_EXPERTS, N_EXPERTS)
     expected_sq = 0.0

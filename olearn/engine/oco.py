@@ -38,6 +38,7 @@ Metrics (Chen et al. 2023; Sachs et al. 2022):
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -211,7 +212,7 @@ def make_interaction(env_type, learner_type, metrics):
                 for i in range(d):
                     diff = u[i] - stats[_HEAD + i]
                     step += diff * diff
-                stats[3] += step ** 0.5
+                stats[3] += math.sqrt(step)  # not step ** 0.5: python and numba round that differently
             for i in range(d):
                 stats[_HEAD + i] = u[i]
         if want_var:

@@ -189,8 +189,9 @@ def kl_ucb_act(state, params, obs, t, seed, action):
 
 KL_UCB = LearnerType(
     name="kl_ucb",
-    summary="KL-UCB for Bernoulli rewards: max q with n_k kl(mean_k, q) <= ln t + c ln ln t",
-    reference="Garivier and Cappe (2011), The KL-UCB algorithm for bounded stochastic bandits and beyond",
+    summary="KL-UCB for Bernoulli rewards: max q with n_k kl(mean_k, q) <= ln t + c ln ln t, t the 1-based round",
+    reference="Garivier and Cappe (2011), The KL-UCB algorithm for bounded stochastic bandits and beyond "
+    "(their ln t counts the rounds so far, t - 1, as UCB1's; the c ln ln t term is added once ln t > 1)",
     feedback="bandit",
     params=(N_ARMS, Param("c", 0.0, "coefficient of ln ln t in the exploration term", low=0.0)),
     state_size=_counts_and_sums,
@@ -396,7 +397,8 @@ def tsallis_weights(cum_loss, eta, probs, n):
         total = 0.0
         slope = 0.0
         for i in range(n):
-            w = 4.0 / (eta * (cum_loss[i] - x)) ** 2
+            z = eta * (cum_loss[i] - x)
+            w = 4.0 / (z * z)  # z * z, not z ** 2: Python's pow may differ from numba's product in the last bit
             total += w
             slope += w * math.sqrt(w)
         step = (total - 1.0) / (eta * slope)
@@ -405,7 +407,8 @@ def tsallis_weights(cum_loss, eta, probs, n):
             break
     total = 0.0
     for i in range(n):
-        w = 4.0 / (eta * (cum_loss[i] - x)) ** 2
+        z = eta * (cum_loss[i] - x)
+        w = 4.0 / (z * z)
         probs[i] = w
         total += w
     for i in range(n):
