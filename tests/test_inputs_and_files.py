@@ -1,5 +1,5 @@
-"""Audit of the public API and the command line: bad input gets an error that names the parameter,
-and nothing computed or saved is lost or hidden (small runs on the python backend: no compilation)."""
+"""run, save/load, compare, configs and the command line: bad input gets an error that names the
+parameter, and nothing computed or saved is lost or hidden (small runs on the python backend: no compilation)."""
 import json
 import threading
 
