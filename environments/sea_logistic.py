@@ -201,14 +201,19 @@ def coordinate_root(a, b, lam, v):
     v = min(max(v, lo), hi)
     for _ in range(INNER_STEPS):
         s = models.sigmoid(v)
-        k = (a + b) * s + lam * v - a
+        sm = models.sigmoid(-v)  # 1 - s without the cancellation that loses a e^{-v} below an ulp of a
+        k = b * s - a * sm + lam * v  # = (a + b) s + lam v - a
         if k > 0.0:
             hi = v
         elif k < 0.0:
             lo = v
         else:
             return v
-        nxt = v - k / ((a + b) * s * (1.0 - s) + lam)
+        nxt = v - k / ((a + b) * s * sm + lam)
+        if abs(nxt - v) <= TOL * (1.0 + abs(v)):
+            # converged: the step may round onto a bracket end, whose bisection would throw v back
+            # toward the far end (~(a - b) / (2 lam), 1e17 and more when lam is tiny)
+            return min(max(nxt, lo), hi)
         if nxt <= lo or nxt >= hi:
             nxt = 0.5 * (lo + hi)
         if abs(nxt - v) <= TOL * (1.0 + abs(v)):
@@ -250,9 +255,9 @@ def separable_argmin(code, r, c, d, a, b, out):
         for i in range(d):
             v = coordinate_root(a[i], b[i], lam, out[i])
             out[i] = v
-            s = models.sigmoid(v)
+            s = models.sigmoid(v) * models.sigmoid(-v)
             nv2 += v * v
-            slope -= v * v / ((a[i] + b[i]) * s * (1.0 - s) + lam)
+            slope -= v * v / ((a[i] + b[i]) * s + lam)
         norm = math.sqrt(nv2)
         if norm <= target:
             hi = lam

@@ -158,3 +158,65 @@ def test_bad_parameters_name_themselves():
         environments.make("sea_logistic", noise=-0.1)
     with pytest.raises(olearn.ParameterError, match="'scale'.*\\(0, inf"):
         environments.make("sea_logistic", scale=0.0)
+
+
+def _coordinate_root_by_brentq(a, b, lam):
+    """The root of (a + b) sigmoid(v) + lam v = a by brentq on its bracket between 0 and (a - b) / (2 lam)."""
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    lo, hi = sorted((0.0, (a - b) / (2.0 * lam)))
+    return brentq(lambda v: (a + b) * expit(v) + lam * v - a, lo, hi, xtol=1e-300, rtol=1e-15, maxiter=500)
+
+
+@pytest.mark.parametrize("a, b, lam, start", [
+    (13.0, 291.0, 2.177e-16, 0.0),    # the converged Newton step rounds back onto the bracket's end
+    (291.0, 13.0, 2.177e-16, 0.0),    # the mirror image
+    (87.0, 5267.0, 1e-14, -38.0),
+    (3.0, 8.0, 1e-18, 5.0),
+    (2.0, 5.0, 0.5, 0.0),             # an ordinary multiplier
+])
+def test_coordinate_root_solves_its_equation_for_tiny_multipliers(a, b, lam, start):
+    """sea_logistic's ball comparator solves (a + b) sigmoid(v) + lam v = a per coordinate.  With lam tiny (the
+    ball active because another coordinate is unbounded and c r is large) the bracket's far end is ~1e17: the
+    Newton iterate converged, the next step rounded onto the bracket's end, the safeguard then bisected toward
+    the far end and 60 steps could not come back (v = -74 where the root is -3.108)."""
+    got = sea_logistic.coordinate_root(a, b, lam, start)
+    assert got == pytest.approx(_coordinate_root_by_brentq(a, b, lam), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("a, b, c, r", [
+    # a converged coordinate root thrown back toward its bracket's far end (values had been 55.3, 64353, 102.4)
+    ([0.0, 13.0], [411.0, 291.0], 11.727870604484352, 4.317415343960514),
+    ([87.0, 65.0, 0.0, 3284.0], [5267.0, 156.0, 86.0, 9.0], 65.76529833063583, 11.230086565036217),
+    ([498.0, 1.0, 0.0], [1.0, 1947.0, 7.0], 20.613755908587038, 4.535658911839574),
+    # (a + b) sigmoid(v) - a cancels for the unbounded coordinate once a e^{-v} is below an ulp of a: its root
+    # stalled at v = 37.15 > c r = 36.77 and the final rescaling shrank every coordinate (2e-4 too high)
+    ([3.0, 8.0, 81.0], [0.0, 17.0, 73.0], 3.536535747455675, 10.395779465851822),
+    ([2745.0, 173.0, 39.0, 33.0], [5725.0, 122.0, 0.0, 1.0], 1.2534703352842747, 26.0907368226681),
+])
+def test_ball_comparator_with_one_unbounded_coordinate_and_large_c_r(a, b, c, r):
+    """min over ||x|| <= r of Phi(x) = sum_i a_i sp(-c x_i) + b_i sp(c x_i) with exactly one coordinate j whose
+    counts are lopsided (a_j = 0 or b_j = 0) and c r > 30.  The point x* with the other coordinates at their
+    unconstrained optimum log(a_i / b_i) / c and x*_j taking the rest of the radius is feasible, and every
+    feasible x has Phi(x) >= Phi(x*) - term_j(x*) (the other coordinates cannot do better than unconstrained, and
+    term_j >= 0); term_j(x*) is below 1e-12, so min Phi is Phi(x*) to that.  sea_logistic's realized and
+    expected comparators on a ball are this problem (counts N+-, or the sums of label probabilities)."""
+    a, b = np.array(a), np.array(b)
+    d = a.size
+    free = (a > 0) & (b > 0)
+    lopsided = np.flatnonzero((a > 0) != (b > 0))
+    assert lopsided.size == 1
+    j = lopsided[0]
+    x = np.zeros(d)
+    x[free] = np.log(a[free] / b[free]) / c
+    x[j] = math.sqrt(r * r - x @ x) * (1.0 if a[j] > 0 else -1.0)
+    term = sea_logistic.separable_value(c, 1, a[j : j + 1], b[j : j + 1], x[j : j + 1])
+    assert term < 1e-12
+    best = sea_logistic.separable_value(c, d, a, b, x)
+    out = np.zeros(d)
+    from olearn.engine import domains
+
+    sea_logistic.separable_argmin(domains.BALL, r, c, d, a.copy(), b.copy(), out)
+    assert out @ out <= r * r * (1 + 1e-12)
+    assert sea_logistic.separable_value(c, d, a, b, out) == pytest.approx(best, rel=1e-12, abs=term + 1e-12)
