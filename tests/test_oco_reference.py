@@ -353,3 +353,45 @@ def test_box_a_norm_projection_is_exact_for_ill_conditioned_a():
         np.testing.assert_allclose(out, exact, rtol=1e-9, atol=r * max(1e-9, 1e-16 * cond), err_msg=msg)
         scale = np.abs(out - y) @ np.abs(A) @ np.abs(out - y)
         assert (out - y) @ A @ (out - y) <= (exact - y) @ A @ (exact - y) + 1e-12 * scale, msg
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_logistic_implicit_step_matches_brentq_to_a_few_ulps(seed):
+    """The logistic proximal step solves u - u0 = q sigmoid(-u), u = y <a, x>.  Against scipy's brentq over
+    u0 in +-[1e-3, 1e8] and q = eta |a|^2 in [1e-12, 1e17]: within a few ulps of max(|u0|, |u|), the rounding
+    u0 itself carries.  (The Newton steps on the residual used to creep one unit per step in the tail and
+    stopped 2x off in the step size at q ~ 1e14.)"""
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    from olearn.engine import models
+
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(2000):
+        u0 = rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-3, 8)
+        q = 10 ** rng.uniform(-12, 17)
+        residual = lambda u: u - u0 - q * expit(-u)  # noqa: E731
+        if not residual(u0) < 0.0 < residual(u0 + q):  # the root on an end, to rounding: no bracket for brentq
+            continue
+        root = brentq(residual, u0, u0 + q, xtol=1e-300, rtol=1e-15, maxiter=2000)
+        got = models.logistic_root(u0, q)
+        assert abs(got - root) <= 8 * (np.spacing(abs(u0)) + np.spacing(abs(root))), (u0, q, root, got)
+        checked += 1
+    assert checked > 1200
+
+
+@pytest.mark.parametrize("y, p0, q", [(1.0, -1134.2417900231667, 151151605273160.53), (-1.0, 48224.264295198605, 2038308702.1995642),
+                                      (1.0, -23.024484685402356, 3333910235.6431193), (1.0, 0.3, 0.7)])
+def test_logistic_prox_step_size_for_huge_eta(y, p0, q):
+    """out = w + eta y sigmoid(-y <a, out>) a: with a = (1,), w = (p0,) and eta = q, the step out - w against
+    the brentq root (these cases were off by 1600x, 1.002x and 4e-6 relative)."""
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    from olearn.engine import models
+
+    root = brentq(lambda u: u - y * p0 - q * expit(-u), y * p0, y * p0 + q, xtol=1e-300, rtol=1e-15, maxiter=2000)
+    out = np.zeros(1)
+    models.prox(np.array([models.LOGISTIC, y, 1.0]), 1, np.array([p0]), q, out)
+    assert out[0] - p0 == pytest.approx(q * y * expit(-root), rel=1e-9)

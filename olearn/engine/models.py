@@ -87,14 +87,44 @@ def loss_grad(m, d, x, g):
 
 
 @kernel
+def logistic_root(u0, q):
+    """The root u of u - u0 = q sigmoid(-u) (q > 0), which lies in (u0, u0 + q].
+
+    Solved for t = log(u - u0): F(t) = t - log q + log(1 + e^(u0 + e^t)) is increasing and convex,
+    so Newton steps from any t with F(t) >= 0 fall monotonically onto the root.  The start is the
+    smaller of two upper bounds on u - u0: q sigmoid(-u0) (sigmoid(-u) <= sigmoid(-u0)) and
+    log(1 + q e^-u0) (from (u - u0) e^(u - u0) <= q e^-u0 and W(x) <= log(1 + x)); the first is
+    near the root when q sigmoid(-u0) is small, the second in the tail where sigmoid(-u) ~ e^-u.
+    """
+    if not q < math.inf:
+        return math.inf
+    log_q = math.log(q)
+    t = log_q - softplus_neg(-u0)
+    tail = softplus_neg(u0 - log_q)
+    if tail > 0.0:  # else q e^-u0 underflowed, and the first bound is the one near the root
+        t = min(t, math.log(tail))
+    for _ in range(LOGISTIC_STEPS):
+        gap = math.exp(t)
+        u = u0 + gap
+        nxt = t - (t - log_q + softplus_neg(-u)) / (1.0 + sigmoid(u) * gap)
+        if not nxt < t:  # no further descent: at the root, to rounding
+            break
+        t = nxt
+    u = u0 + math.exp(t)
+    for _ in range(2):  # polish on u itself: the root in t carries t's rounding times u - u0
+        s = sigmoid(-u)
+        u -= (u - u0 - q * s) / (1.0 + q * s * sigmoid(u))
+    return u
+
+
+@kernel
 def prox(m, d, w, eta, out):
     """out = argmin_x ||x - w||^2 / (2 eta) + loss(x) over R^d; returns False (out = w) for NONE.
 
     With p0 = <a, w>, q = eta ||a||^2:  hinge  tau = clip((1 - y p0) / q, 0, 1), out = w + eta tau y a;
     absolute  r = p0 - y, tau = min(1, |r| / q), out = w - eta tau sign(r) a;  squared
     out = w - eta (p0 - y) a / (1 + q);  logistic  out = w + eta y s a with s = sigmoid(-y p), where
-    p = <a, out> solves p = p0 + q y sigmoid(-y p) (increasing in p; Newton steps kept inside the
-    bracket [p0, p0 + q y], bisection when a step leaves it);  quadratic  out = (w + eta c) / (1 + eta);
+    u = y <a, out> solves u = y p0 + q sigmoid(-u) (:func:`logistic_root`);  quadratic  out = (w + eta c) / (1 + eta);
     linear  out = w - eta c.
     """
     code = int(m[0])
@@ -126,25 +156,8 @@ def prox(m, d, w, eta, out):
         elif code == SQUARED:
             coef = -eta * (p0 - y) / (1.0 + q)
         elif code == LOGISTIC:
-            lo = min(p0, p0 + q * y)
-            hi = max(p0, p0 + q * y)
-            p = p0
-            for _ in range(LOGISTIC_STEPS):
-                s = sigmoid(-y * p)
-                h = p - p0 - q * y * s
-                if h > 0.0:
-                    hi = p
-                else:
-                    lo = p
-                step = h / (1.0 + q * s * (1.0 - s))
-                nxt = p - step
-                if nxt <= lo or nxt >= hi:
-                    nxt = 0.5 * (lo + hi)
-                if abs(nxt - p) <= 1e-15 * (1.0 + abs(p)):
-                    p = nxt
-                    break
-                p = nxt
-            coef = eta * y * sigmoid(-y * p)
+            u = logistic_root(y * p0, q)
+            coef = eta * y * sigmoid(-u)
     for i in range(d):
         out[i] = w[i] + coef * v[i]
     return True
