@@ -54,9 +54,11 @@ def max_sq_dist(code, r, d, w):
     if code == domains.BALL:
         for i in range(d):
             value += w[i] * w[i]
-        return (r + math.sqrt(value)) ** 2
+        far = r + math.sqrt(value)
+        return far * far  # products, not ** 2: python's pow and numba's product may differ in the last bit
     for i in range(d):
-        value += (r + abs(w[i])) ** 2
+        far = r + abs(w[i])
+        value += far * far
     return value
 
 
@@ -205,7 +207,8 @@ def nonconvex_draw(state, params, x, t, seed):
     amp = params[_WIGGLE] * params[_FREQ]
     top = 1.0
     if d == 1 and int(params[1]) == domains.SIMPLEX:
-        top = math.cos(params[_FREQ] * params[2]) ** 2
+        c = math.cos(params[_FREQ] * params[2])
+        top = c * c
     state[3 * d] += amp * amp * top
 
 

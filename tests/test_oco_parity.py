@@ -63,7 +63,7 @@ def test_python_and_cpu_agree(name):
     for lp in ltype.test_params:
         for env in _worlds(name):
             h = min(H, env.type.max_horizon(env.values) or H)
-            runs = [olearn.run(ltype.make(**lp), env, horizon=h, seeds=SEEDS, backend=b, trace=True, checkpoints=4)
+            runs = [olearn.run(ltype.make(**lp), env, horizon=h, seeds=SEEDS, backend=b, trace=True, keep_state=True, checkpoints=4)
                     for b in ("python", "cpu")]
             testing.assert_same_run(*runs, f"{name}{lp} on {env!r}")
             assert np.all(np.isfinite(runs[0].values))
