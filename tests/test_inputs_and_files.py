@@ -175,3 +175,12 @@ def test_demo_checks_its_out_folder_before_running(tmp_path, monkeypatch):
     out = CliRunner().invoke(main.app, ["demo", "--seeds", "2", "--horizon", "10", "--backend", "python", "--out", str(tmp_path)])
     assert isinstance(out.exception, olearn.ParameterError) and out.exception.name == "out"
     assert ran == []  # refused before any run, not after
+
+
+def test_a_learner_whose_state_could_never_be_held_is_refused_by_name():
+    """tsallis_inf_cb with 1e9 bins needs 2 (K + 1) + 1 numbers per bin and seed (72 GB at K = 3): a
+    ParameterError naming the learner, before any allocation (numpy's MemoryError had been the message)."""
+    env = environments.make("linear_contextual", n_arms=3, dim=2)
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.run(olearn.make("tsallis_inf_cb", n_bins=10**9), env, horizon=5, seeds=2, backend="python")
+    assert err.value.name == "learner" and "n_bins=1000000000" in str(err.value.value)

@@ -216,6 +216,10 @@ def run(
     layout[1:8] = np.cumsum(sizes)
     layout[8] = cap
     width = int(layout[7])
+    if 8 * width > MAX_RESULT_BYTES:  # one seed's working row could never be held (e.g. n_bins = 1e9)
+        raise ParameterError("run", "learner", f"{learner!r} on {env.name}: {width:,} numbers of working state per seed",
+                             f"a learner and world whose working state per seed fits in {MAX_RESULT_BYTES / 2**30:.0f} GiB: "
+                             "use smaller size parameters")
 
     batch = compiled_batch(backend, learner.type, env.type, metrics, delay is not None, trace)
     config_of = np.repeat(np.arange(n_configs, dtype=np.int64), n_seeds)
@@ -227,7 +231,7 @@ def run(
     states = np.zeros((n_jobs, ls_size if keep_state else 0))
 
     job_bytes = 8 * (width + ckpts.size * len(columns) + 2 * trace_len + states.shape[1])  # working row and results of one job
-    chunk = backends.get(backend).chunk_jobs(n_jobs, horizon, job_bytes)
+    chunk = max(1, min(backends.get(backend).chunk_jobs(n_jobs, horizon, job_bytes), MAX_RESULT_BYTES // job_bytes))
     total_steps = n_jobs * horizon
     show = progress if progress is not None else total_steps > 1e8
     started = time.perf_counter()
