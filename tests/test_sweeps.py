@@ -133,14 +133,17 @@ def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
 
 def test_ctrl_c_then_resume(small, tmp_path):
     path, exp, reference = small
-    out = tmp_path / "interrupted"
-    cmd = [sys.executable, "-m", "olearn.cli.main", "run", str(path), "--out", str(out), "--workers", "0"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 120
-    while len(_receipts(out)) < 2 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    text, _ = proc.communicate(timeout=60)
+    for attempt in range(3):  # on a loaded machine this test can be starved while the sweep (~3 s) finishes: try again
+        out = tmp_path / f"interrupted{attempt}"
+        cmd = [sys.executable, "-m", "olearn.cli.main", "run", str(path), "--out", str(out), "--workers", "0"]
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 120
+        while len(_receipts(out)) < 2 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        text, _ = proc.communicate(timeout=60)
+        if proc.returncode != 0:
+            break
     stored = len(_receipts(out))
     assert proc.returncode == 130, text
     assert 0 < stored < 24, f"{stored} chunks stored before the interrupt"
