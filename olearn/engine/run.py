@@ -38,7 +38,8 @@ def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
         grid = np.asarray(checkpoints)
         if (grid.ndim != 1 or grid.size == 0 or grid.dtype.kind not in "iuf" or np.any(grid != np.floor(grid))
                 or np.any(grid < 1) or np.any(grid > horizon)):
-            raise ParameterError("run", "checkpoints", checkpoints, f"a non-empty list of rounds in [1, {horizon}]")
+            raise ParameterError("run", "checkpoints", checkpoints,
+                                 f"a non-empty list of rounds in [1, {horizon}], an integer count >= 1, or None")
         grid = np.unique(grid.astype(np.int64))
     if grid[-1] != horizon:
         grid = np.append(grid, horizon)
