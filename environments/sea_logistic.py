@@ -64,7 +64,7 @@ from olearn.engine.oco import OcoEnvType, zero_state
 
 #: most safeguarded Newton steps of one coordinate's root (inner) and of the ball's multiplier (outer)
 INNER_STEPS = 60
-OUTER_STEPS = 100
+OUTER_STEPS = 400  # the multiplier is ~e^-(c r) with a lopsided coordinate: 100 stopped short at c r ~ 68
 #: relative step below which a Newton search stops
 TOL = 1e-15
 _TEMP, _SCALE = 9, 10  # row slots after the SEA row

@@ -194,6 +194,11 @@ def test_coordinate_root_solves_its_equation_for_tiny_multipliers(a, b, lam, sta
     # stalled at v = 37.15 > c r = 36.77 and the final rescaling shrank every coordinate (2e-4 too high)
     ([3.0, 8.0, 81.0], [0.0, 17.0, 73.0], 3.536535747455675, 10.395779465851822),
     ([2745.0, 173.0, 39.0, 33.0], [5725.0, 122.0, 0.0, 1.0], 1.2534703352842747, 26.0907368226681),
+    # c r ~ 68: the multiplier's root is ~e^-(c r), and 100 Newton-or-bisection steps in lam stopped short of it
+    # (values 1.2e-7 to 3e-5 relative too high)
+    ([18.0, 266.0, 207.0], [7.0, 0.0, 40.0], 31.989497094278462, 2.151250807609148),
+    ([221.0, 0.0, 74.0], [261.0, 136.0, 295.0], 27.372853016491018, 2.4938565432575297),
+    ([146.0, 61.0, 0.0], [125.0, 124.0, 181.0], 4.309164586693787, 16.093025976510642),
 ])
 def test_ball_comparator_with_one_unbounded_coordinate_and_large_c_r(a, b, c, r):
     """min over ||x|| <= r of Phi(x) = sum_i a_i sp(-c x_i) + b_i sp(c x_i) with exactly one coordinate j whose
