@@ -32,5 +32,5 @@ def threads() -> int:
 
 
 def chunk_jobs(n_jobs: int, horizon: int, job_bytes: int) -> int:
-    """Jobs per call: about CHUNK_STEPS steps, at most MAX_CHUNK_SEEDS rows of working memory."""
-    return int(min(config.MAX_CHUNK_SEEDS, max(1, config.CHUNK_STEPS // horizon)))
+    """Jobs per call: about CHUNK_STEPS steps, at most MAX_CHUNK_SEEDS rows and MAX_CHUNK_BYTES of working memory."""
+    return int(max(1, min(config.MAX_CHUNK_SEEDS, config.CHUNK_STEPS // horizon, config.MAX_CHUNK_BYTES // job_bytes)))

@@ -1,6 +1,7 @@
 """The reference backend: the engine's kernels called as plain Python."""
 import numpy as np
 
+from olearn.core import config
 from olearn.engine.loop import make_batch
 
 name = "python"
@@ -24,5 +25,5 @@ def threads() -> int:
 
 
 def chunk_jobs(n_jobs: int, horizon: int, job_bytes: int) -> int:
-    """Jobs per call: small, so progress is reported often."""
-    return max(1, min(64, n_jobs))
+    """Jobs per call: small, so progress is reported often (and at most MAX_CHUNK_BYTES of working memory)."""
+    return max(1, min(64, n_jobs, config.MAX_CHUNK_BYTES // job_bytes))

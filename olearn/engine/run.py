@@ -232,7 +232,7 @@ def run(
     states = np.zeros((n_jobs, ls_size if keep_state else 0))
 
     job_bytes = 8 * (width + ckpts.size * len(columns) + 2 * trace_len + states.shape[1])  # working row and results of one job
-    chunk = max(1, min(backends.get(backend).chunk_jobs(n_jobs, horizon, job_bytes), MAX_RESULT_BYTES // job_bytes))
+    chunk = backends.get(backend).chunk_jobs(n_jobs, horizon, job_bytes)
     total_steps = n_jobs * horizon
     show = progress if progress is not None else total_steps > 1e8
     started = time.perf_counter()
