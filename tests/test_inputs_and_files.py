@@ -186,3 +186,32 @@ def test_a_learner_whose_state_could_never_be_held_is_refused_by_name():
     with pytest.raises(olearn.ParameterError) as err:
         olearn.run(olearn.make("tsallis_inf_cb", n_bins=10**9), env, horizon=5, seeds=2, backend="python")
     assert err.value.name == "learner" and "n_bins=1000000000" in str(err.value.value)
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_a_call_holds_at_most_max_chunk_bytes_and_splitting_changes_no_number(backend, monkeypatch):
+    """Each backend call gets at most MAX_CHUNK_BYTES of working rows and results (one job when even one
+    is larger); a run split into one-job calls gives the same numbers, traces and states."""
+    from olearn.backends import cpu, python
+    from olearn.core import config
+
+    module = {"python": python, "cpu": cpu}[backend]
+    whole = _run(backend=backend, seeds=5, trace=True, keep_state=True)
+    assert module.chunk_jobs(10**6, 10, config.MAX_CHUNK_BYTES // 4) == 4
+    assert module.chunk_jobs(10**6, 10, 2 * config.MAX_CHUNK_BYTES) == 1
+    monkeypatch.setattr(config, "MAX_CHUNK_BYTES", 1)
+    calls = []
+    original = module.chunk_jobs
+    monkeypatch.setattr(module, "chunk_jobs", lambda *a: calls.append(original(*a)) or calls[-1])
+    split = _run(backend=backend, seeds=5, trace=True, keep_state=True)
+    assert calls == [1]
+    for name in ("values", "actions", "losses", "states"):
+        assert np.array_equal(getattr(whole, name), getattr(split, name))
+
+
+def test_save_refuses_a_path_that_is_a_file_by_name(tmp_path):
+    """A file where the folder should be: a ParameterError naming save's path, and the file is kept."""
+    (tmp_path / "r").write_text("notes")
+    with pytest.raises(olearn.ParameterError) as err:
+        _run().save(tmp_path / "r")
+    assert err.value.name == "path" and (tmp_path / "r").read_text() == "notes"

@@ -84,13 +84,13 @@ def demo(
     import environments
     import olearn
     from olearn import backends
-    from olearn.core.errors import ParameterError, check_integer
+    from olearn.core.errors import check_integer
+    from olearn.io.result import check_save_folder
 
     check_integer("demo", "seeds", seeds, 1)  # every option checked before the progress display starts
     check_integer("demo", "horizon", horizon, 1)
     backends.get(backend)  # an unknown name, or gpu without a GPU: an error now
-    if (out / "sweep.json").exists() or (out.exists() and not out.is_dir()):  # Result.save would refuse it after the run
-        raise ParameterError("demo", "out", str(out), "a folder that holds no sweep (sweep.json), or a new path")
+    check_save_folder(out, "demo", "out")  # now, not when Result.save would refuse it after the run
     start = time.perf_counter()
     env = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
     console.print(f"[bold]olearn demo[/bold]: {env!r}, {seeds:,} seeds x {horizon:,} rounds, backend {backend}")

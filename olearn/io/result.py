@@ -231,12 +231,8 @@ class Result:
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         given = Path(path)
+        check_save_folder(given, "save", "path")
         path = given.resolve()  # "." and ".." name the folder they stand for
-        if (path / "sweep.json").exists():
-            from olearn.core.errors import ParameterError  # noqa: PLC0415
-
-            raise ParameterError("save", "path", str(given), "a folder that holds no sweep (sweep.json); "
-                                 "load() would read the sweep, not this result")
         description = self.sidecar()
         arrays = {name: getattr(self, name) for name in ARRAYS if getattr(self, name) is not None}
         if arrays:
@@ -260,6 +256,17 @@ class Result:
         return given
 
 
+def check_save_folder(path: Path, caller: str, name: str) -> None:
+    """Raise ParameterError (naming ``caller``'s parameter ``name``) unless :meth:`Result.save` can write
+    to ``path``: a new path or a folder that holds no sweep (``load`` would read the sweep instead)."""
+    path = Path(path).resolve()  # "." and ".." name the folder they stand for
+    if (path / "sweep.json").exists() or (path.exists() and not path.is_dir()):
+        from olearn.core.errors import ParameterError  # noqa: PLC0415
+
+        raise ParameterError(caller, name, str(path), "a new path or a folder that holds no sweep (sweep.json): "
+                             "load() would read the sweep, not this result")
+
+
 def _write_npz(tmp, arrays) -> None:
     with open(tmp, "wb") as fh:  # a handle: numpy.savez would append ".npz" to the hidden name
         np.savez(fh, **arrays)
@@ -271,7 +278,12 @@ def _description(path: Path) -> dict | None:
 
     if not (path / RESULTS_FILE).exists():
         return None
-    embedded = (pq.read_schema(path / RESULTS_FILE).metadata or {}).get(RUN_KEY)
+    return _embedded(pq.read_schema(path / RESULTS_FILE))
+
+
+def _embedded(schema) -> dict | None:
+    """The description a results table's schema carries in its metadata, or None (saved before tables carried it)."""
+    embedded = (schema.metadata or {}).get(RUN_KEY)
     return None if embedded is None else json.loads(embedded)
 
 
@@ -330,12 +342,11 @@ def load(path):
     import pyarrow.parquet as pq  # noqa: PLC0415
 
     table = pq.read_table(path / RESULTS_FILE)
-    embedded = (table.schema.metadata or {}).get(RUN_KEY)
-    if embedded is None:  # saved before the table carried its description: run.json has it
+    side = _embedded(table.schema)
+    if side is None:  # saved before the table carried its description: run.json has it
         if not (path / SIDECAR_FILE).exists():
             raise FileNotFoundError(f"{path} holds no olearn result (expected {SIDECAR_FILE} next to {RESULTS_FILE})")
-        embedded = (path / SIDECAR_FILE).read_bytes()
-    side = json.loads(embedded)
+        side = json.loads((path / SIDECAR_FILE).read_bytes())
     cfg = side["config"]
     frame = table.to_pandas()
     n_c, n_s, n_r, n_m = len(cfg["labels"]), len(cfg["seeds"]), len(cfg["rounds"]), len(cfg["columns"])
