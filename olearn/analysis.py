@@ -69,6 +69,12 @@ def summarize(frame, metric: str | None = None, level: float = config.CONFIDENCE
         _check_metric(frame, metric)
         frame = frame[frame["metric"] == metric]
     keys = ["config", _env_column(frame), "round", "metric"]
+    repeated = frame.duplicated([*keys, "seed"])
+    if repeated.any():  # pooling them would count a seed twice (and mix runs that share a label)
+        row = frame[repeated].iloc[0]
+        raise ParameterError("summarize", "frame", f"seed {row['seed']} of {row['config']} on {row[keys[1]]} repeated at round "
+                             f"{row['round']} ({row['metric']})", f"one row per ({', '.join(keys)}, seed); a table of several "
+                             "runs needs distinct configuration labels (olearn.Result.concat gives them)")
     grouped = frame.groupby(keys, sort=False, observed=True)["value"]
     out = grouped.agg(n_seeds="count", mean="mean", sd="std").reset_index()
     n = out["n_seeds"].to_numpy()

@@ -129,6 +129,22 @@ def test_compare_refuses_a_table_that_repeats_a_seed():
     assert row["mean_difference"] == pytest.approx((two.final("regret")[0] - two.final("regret")[1]).mean())
 
 
+
+def test_summarize_refuses_a_table_that_repeats_a_seed():
+    """Two runs concatenated with pandas under the same labels: pooling would count 6 seeds where each
+    mean mixes two worlds; the error names the frame, and concatenated Results summarize per run."""
+    one = _run()
+    two = olearn.run("ucb1", environments.make("bernoulli", means=[0.4, 0.6]), horizon=20, seeds=3, backend="python")
+    frame = pd.concat([one.to_frame(), two.to_frame()], ignore_index=True)
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.summarize(frame, "regret")
+    assert err.value.name == "frame"
+    table = olearn.summarize(olearn.Result.concat([one, two]), "regret")
+    last = table[table["round"] == 20]
+    assert list(last["n_seeds"]) == [3, 3]
+    assert last["mean"].to_numpy() == pytest.approx([one.final("regret")[0].mean(), two.final("regret")[0].mean()])
+
+
 # ------------------------------------------------------------------ configs
 @pytest.mark.parametrize("where, value, key", [
     ("learners", {"name": "exp3", "eta": [0.1, 0.2], "label": 5}, "learners[0].label"),
