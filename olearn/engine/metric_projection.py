@@ -38,33 +38,51 @@ PIVOT_FLOOR = 4.0 * 2.0**-52  # relative floor on Cholesky pivots: a few ulps of
 
 
 @kernel
-def shifted_solve(a, mu, b, d, chol, out):
-    """out = (A + mu I)^{-1} b by Cholesky (A row-major d x d, symmetric positive definite; ``chol`` d x d scratch).
+def cholesky(chol, m):
+    """In place: the lower triangle of the m x m matrix in chol[0 : m m] (row stride m, symmetric positive
+    definite) becomes its Cholesky factor L (A = L L^T); the upper triangle is not read or written.
 
-    A pivot below ``PIVOT_FLOOR * d`` times its diagonal entry (rounding has made A + mu I singular or
-    indefinite) is raised to that value, so the solve stays finite.
+    A pivot below ``PIVOT_FLOOR * m`` times its diagonal entry (rounding has made the matrix singular or
+    indefinite) is raised to that value, so solves stay finite.
     """
-    for i in range(d):
+    for i in range(m):
         for j in range(i + 1):
-            s = a[i * d + j] + (mu if i == j else 0.0)
+            s = chol[i * m + j]
             for k in range(j):
-                s -= chol[i * d + k] * chol[j * d + k]
+                s -= chol[i * m + k] * chol[j * m + k]
             if i == j:
                 # a pivot lost to rounding (eps I next to g g^T with |g|^2 / eps > 2^52) is floored at PIVOT_FLOOR
                 # times the diagonal, as if A held a slightly larger eps I; a well-conditioned A never meets it
-                chol[i * d + i] = math.sqrt(max(s, PIVOT_FLOOR * d * (a[i * d + i] + mu)))
+                chol[i * m + i] = math.sqrt(max(s, PIVOT_FLOOR * m * chol[i * m + i]))
             else:
-                chol[i * d + j] = s / chol[j * d + j]
-    for i in range(d):  # forward: L z = b
-        s = b[i]
+                chol[i * m + j] = s / chol[j * m + j]
+
+
+@kernel
+def cholesky_solve(chol, m, x, start):
+    """x[start : start + m] = (L L^T)^{-1} x[start : start + m], in place, with L from :func:`cholesky`."""
+    for i in range(m):  # forward: L w = b
+        s = x[start + i]
         for k in range(i):
-            s -= chol[i * d + k] * out[k]
-        out[i] = s / chol[i * d + i]
-    for i in range(d - 1, -1, -1):  # backward: L^T x = z
-        s = out[i]
-        for k in range(i + 1, d):
-            s -= chol[k * d + i] * out[k]
-        out[i] = s / chol[i * d + i]
+            s -= chol[i * m + k] * x[start + k]
+        x[start + i] = s / chol[i * m + i]
+    for i in range(m - 1, -1, -1):  # backward: L^T z = w
+        s = x[start + i]
+        for k in range(i + 1, m):
+            s -= chol[k * m + i] * x[start + k]
+        x[start + i] = s / chol[i * m + i]
+
+
+@kernel
+def shifted_solve(a, mu, b, d, chol, out):
+    """out = (A + mu I)^{-1} b by Cholesky (A row-major d x d, symmetric positive definite; ``chol`` d x d
+    scratch, left holding the factor of A + mu I in its lower triangle; ``out`` is not ``b``)."""
+    for i in range(d):
+        for j in range(i + 1):
+            chol[i * d + j] = a[i * d + j] + (mu if i == j else 0.0)
+        out[i] = b[i]
+    cholesky(chol, d)
+    cholesky_solve(chol, d, out, 0)
 
 
 @kernel
@@ -127,32 +145,17 @@ def _free_block_step(r, d, a, y, status, m, chol, out):
                 continue
             jp = 0
             for j in range(i + 1):
-                if status[j] != 0.0:
-                    continue
-                s = a[i * d + j]
-                for k in range(jp):
-                    s -= chol[ip * m + k] * chol[jp * m + k]
-                if j == i:
-                    chol[ip * m + ip] = math.sqrt(max(s, PIVOT_FLOOR * m * a[i * d + i]))
-                else:
-                    chol[ip * m + jp] = s / chol[jp * m + jp]
-                jp += 1
+                if status[j] == 0.0:
+                    chol[ip * m + jp] = a[i * d + j]
+                    jp += 1
             s = 0.0
             for j in range(d):
                 if status[j] != 0.0:
                     s -= a[i * d + j] * (out[j] - y[j])
             chol[z + ip] = s
             ip += 1
-        for i in range(m):  # forward: L w = b, in place
-            s = chol[z + i]
-            for k in range(i):
-                s -= chol[i * m + k] * chol[z + k]
-            chol[z + i] = s / chol[i * m + i]
-        for i in range(m - 1, -1, -1):  # backward: L^T z = w, in place
-            s = chol[z + i]
-            for k in range(i + 1, m):
-                s -= chol[k * m + i] * chol[z + k]
-            chol[z + i] = s / chol[i * m + i]
+        cholesky(chol, m)
+        cholesky_solve(chol, m, chol, z)
     alpha = 1.0
     block = -1
     ip = 0
