@@ -153,6 +153,35 @@ def test_box_least_squares_matches_bvls():
     assert hits > 50, "the bounds bind in many trials"
 
 
+
+
+@pytest.mark.parametrize("ridge", [1e-300, 5e-324])
+def test_box_least_squares_with_a_vanishing_ridge_reaches_the_optimal_value(ridge):
+    """Fewer observations than coefficients and a ridge far below rounding: the pivots are floored at
+    a few ulps of the diagonal (the ridge was an absolute 1e-300 floor, which gave fits of ~1e150 and
+    then inf), so x stays in the box and attains the constrained least-squares value (unique, unlike x)."""
+    gen = np.random.default_rng(4)
+    m = 6
+    scratch = np.zeros(m * m + 3 * m)
+    for trial in range(100):
+        phi = gen.standard_normal((gen.integers(1, m), m)) * 10.0 ** gen.uniform(-2, 2)
+        y = gen.standard_normal(phi.shape[0])
+        bound = gen.random(m) * gen.choice([0.05, 5.0, 1e6])
+        h = (phi.T @ phi + ridge * np.eye(m)).ravel()
+        g = phi.T @ y
+        x = np.zeros(m)
+        contextual.box_least_squares(h, g, bound, m, x, scratch)
+        want = lsq_linear(phi, y, bounds=(-bound, bound), method="bvls", tol=1e-14, max_iter=1000).x
+        assert np.all(np.isfinite(x)) and np.all(np.abs(x) <= bound)
+        value = lambda v: 0.5 * np.sum((phi @ v - y) ** 2)  # noqa: E731
+        assert value(x) <= value(want) + 1e-9 * (1.0 + np.sum(y * y)), trial
+
+
+def test_chebcb_with_a_vanishing_ridge_stays_finite(table):
+    env = table.environment(contexts=True)
+    run = olearn.run(olearn.make("chebcb", ridge=5e-324, low=-0.15, high=0.65), env, horizon=70, seeds=3,
+                     backend="cpu", keep_state=True, checkpoints=1)
+    assert np.all(np.isfinite(run.values)) and np.all(np.isfinite(run.states))
 @pytest.mark.parametrize("backend", ["python", "cpu"])
 def test_tsallis_inf_cb_is_an_independent_tsallis_inf_per_bin(table, backend):
     costs, contexts = table.costs.astype(float), table.contexts

@@ -18,6 +18,7 @@ from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
+from olearn.engine.metric_projection import cholesky, cholesky_solve
 from olearn.learners.bandits import N_ARMS, tsallis_inf_act, tsallis_inf_update, zero_init
 
 LOW = Param("low", -1.0, "lower end of the context range [low, high]")
@@ -131,38 +132,31 @@ def chebyshev(u, phi, m):
 
 
 @kernel
-def cholesky_solve(h, m, free, rhs, out, chol):
-    """Solve H_FF out_F = rhs_F on the free indices F (free[j] == 0) by Cholesky; other entries untouched."""
+def free_block_solve(h, m, free, rhs, out, chol):
+    """out_F = H_FF^{-1} rhs_F on the free indices F (free[j] == 0): H_FF is packed into ``chol`` and
+    rhs_F into ``out`` (row stride |F|), solved by :func:`~olearn.engine.metric_projection.cholesky` (its
+    pivot floor: a few ulps of the diagonal) and unpacked onto F; out's other entries are left undefined."""
+    n = 0
+    for i in range(m):
+        if free[i] == 0.0:
+            n += 1
+    ip = 0
     for i in range(m):
         if free[i] != 0.0:
             continue
+        jp = 0
         for j in range(i + 1):
-            if free[j] != 0.0:
-                continue
-            s = h[i * m + j]
-            for p in range(j):
-                if free[p] == 0.0:
-                    s -= chol[i * m + p] * chol[j * m + p]
-            if i == j:
-                chol[i * m + i] = math.sqrt(max(s, 1e-300))
-            else:
-                chol[i * m + j] = s / chol[j * m + j]
-    for i in range(m):  # forward: L y = rhs
-        if free[i] != 0.0:
-            continue
-        s = rhs[i]
-        for p in range(i):
-            if free[p] == 0.0:
-                s -= chol[i * m + p] * out[p]
-        out[i] = s / chol[i * m + i]
-    for i in range(m - 1, -1, -1):  # backward: L^T x = y
-        if free[i] != 0.0:
-            continue
-        s = out[i]
-        for p in range(i + 1, m):
-            if free[p] == 0.0:
-                s -= chol[p * m + i] * out[p]
-        out[i] = s / chol[i * m + i]
+            if free[j] == 0.0:
+                chol[ip * n + jp] = h[i * m + j]
+                jp += 1
+        out[ip] = rhs[i]
+        ip += 1
+    cholesky(chol, n)
+    cholesky_solve(chol, n, out, 0)
+    for i in range(m - 1, -1, -1):  # unpack: the ip-th free index i >= ip, so no packed entry is overwritten before it is read
+        if free[i] == 0.0:
+            ip -= 1
+            out[i] = out[ip]
 
 
 @kernel
@@ -193,7 +187,7 @@ def box_least_squares(h, g, bound, m, x, scratch):
                 if status[j] != 0.0:
                     s -= h[i * m + j] * x[j]
             rhs[i] = s
-        cholesky_solve(h, m, status, rhs, target, chol)
+        free_block_solve(h, m, status, rhs, target, chol)
         step = 1.0
         block = -1
         for j in range(m):
