@@ -35,3 +35,16 @@ def test_switch_budget_is_never_exceeded(name, switches, horizon, rounds):
         final = tuner.state.copy()
         assert final[private.SVT_THRESHOLD] == before[private.SVT_THRESHOLD]
         assert final[private.SVT_PHASE] == before[private.SVT_PHASE]
+
+
+@pytest.mark.parametrize("epsilon", [1e-100, 1e-10, 0.5])
+def test_per_mechanism_epsilon_composes_within_the_budget_down_to_tiny_epsilon(epsilon):
+    """calibrate_epsilon0: count eps0-DP mechanisms compose to at most epsilon, and eps0 is at least basic
+    composition's epsilon / count (up to the safety margin).  At epsilon = 1e-10 the advanced bound's
+    rounding put gap(epsilon / count) above 0 and scipy's root finder failed on its bracket."""
+    from olearn.privacy import accountant
+
+    count, delta = 40, 1e-4
+    eps0 = accountant.calibrate_epsilon0(epsilon, delta, count)
+    assert accountant.composed_epsilon(eps0, count, delta) <= epsilon
+    assert eps0 >= (epsilon / count) * (1 - 1e-5)

@@ -69,11 +69,13 @@ def calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
     gap = lambda e0: composed_epsilon(e0, count, delta) - epsilon  # noqa: E731
     if gap(epsilon) <= 0.0:
         return epsilon
-    from scipy.optimize import brentq
+    if gap(basic) >= 0.0:  # the advanced bound gains nothing over basic composition (tiny epsilon: rounding)
+        e0 = basic
+    else:  # gap(basic) < 0 < gap(epsilon): [basic, epsilon] brackets the root
+        from scipy.optimize import brentq
 
-    # composed_epsilon(basic) <= epsilon always, so [basic, epsilon] brackets the root; keep the safe side
-    e0 = brentq(gap, basic, epsilon, xtol=basic * 1e-6)
-    while gap(e0) > 0.0:
+        e0 = brentq(gap, basic, epsilon, xtol=basic * 1e-6)
+    while gap(e0) > 0.0:  # keep the safe side
         e0 *= 1.0 - 1e-6
     return e0
 
