@@ -14,6 +14,10 @@ import numpy as np
 
 from olearn.core.errors import ParameterError
 
+#: scalar float parameters keep their magnitude within [1 / MAGNITUDE, MAGNITUDE] (0 where allowed), so the
+#: squares, products and reciprocals that learners form from them stay finite in double precision
+MAGNITUDE = 1e100
+
 
 @dataclass(frozen=True)
 class Param:
@@ -22,7 +26,9 @@ class Param:
     kind: ``float``, ``int``, ``bool``, ``choice``, ``vector`` (1-D floats) or ``matrix`` (2-D floats).
     ``low``/``high`` bound scalars and the entries of vectors and matrices;
     ``open_low``/``open_high`` make a bound strict; ``optional`` allows ``None``
-    (meaning "derive it", e.g. a step size from the horizon).
+    (meaning "derive it", e.g. a step size from the horizon).  A scalar ``float`` is also held to
+    [-MAGNITUDE, MAGNITUDE], and one that must be positive (``low=0, open_low=True``) to at least
+    1 / MAGNITUDE: beyond that only overflow is left to see (a step of 1 / 5e-324 is inf).
     """
 
     name: str
@@ -50,6 +56,9 @@ class Param:
                 text = f"an integer in {rng}"
             elif self.kind == "float":
                 text = f"a finite number in {rng}" if math.isfinite(self.low) or math.isfinite(self.high) else "a finite number"
+                low, high, _, _ = self._bounds()
+                limits = ([f"at least {low:g}"] if low != self.low else []) + ([f"at most {high:g}"] if high != self.high else [])
+                text += ", " + " and ".join(limits) if limits else ""
             elif self.kind == "vector":
                 size = "a list of" if self.min_size == 0 else "a non-empty list of" if self.min_size == 1 else f"a list of at least {self.min_size}"
                 text = f"{size} finite numbers, each in {rng}"
@@ -58,12 +67,23 @@ class Param:
                 text = f"a non-empty 2-D array{cols} of finite numbers, each in {rng}"
         return text + (", or None" if self.optional else "")
 
+    def _bounds(self) -> tuple[float, float, bool, bool]:
+        """(low, high, open_low, open_high) as enforced: a scalar float's also within MAGNITUDE (see the class)."""
+        if self.kind != "float":
+            return self.low, self.high, self.open_low, self.open_high
+        low, open_low = (1.0 / MAGNITUDE, False) if self.low == 0.0 and self.open_low else (self.low, self.open_low)
+        if low < -MAGNITUDE:
+            low, open_low = -MAGNITUDE, False
+        high, open_high = (MAGNITUDE, False) if self.high > MAGNITUDE else (self.high, self.open_high)
+        return low, high, open_low, open_high
+
     def _in_range(self, x) -> bool:
         x = np.asarray(x, dtype=float)
         if not np.all(np.isfinite(x)):
             return False
-        ok_low = np.all(x > self.low) if self.open_low else np.all(x >= self.low)
-        ok_high = np.all(x < self.high) if self.open_high else np.all(x <= self.high)
+        low, high, open_low, open_high = self._bounds()
+        ok_low = np.all(x > low) if open_low else np.all(x >= low)
+        ok_high = np.all(x < high) if open_high else np.all(x <= high)
         return bool(ok_low and ok_high)
 
     def validate(self, owner: str, value):

@@ -433,6 +433,11 @@ def tsallis_inf_act(state, params, obs, t, seed, action):
     action[1] = probs[arm]
 
 
+#: Tsallis-INF's loss shift, within 1e6 of 0: the estimates grow like |loss - shift| / p, and the normaliser
+#: places x next to the leader's estimate to ~1e-16 of its size (at shift 1e20 that is 0: p = inf)
+LOSS_SHIFT = Param("shift", 0.0, "subtracted from every loss before importance weighting", low=-1e6, high=1e6)
+
+
 @kernel
 def tsallis_inf_update(state, params, obs, action, feedback, t, seed):
     """Lhat_a += (loss - shift) / p_a; the running mean of losses sets the scale when normalize=True."""
@@ -451,7 +456,7 @@ TSALLIS_INF = LearnerType(
     feedback="bandit",
     params=(
         N_ARMS,
-        Param("shift", 0.0, "subtracted from every loss before importance weighting"),
+        LOSS_SHIFT,
         Param("normalize", False, "divide estimates by (running mean loss - shift) when it is positive (meant for "
               "losses >= shift, e.g. iteration counts with shift 1)", kind="bool"),
     ),

@@ -19,7 +19,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine.metric_projection import cholesky, cholesky_solve
-from olearn.learners.bandits import N_ARMS, tsallis_inf_act, tsallis_inf_update, zero_init
+from olearn.learners.bandits import LOSS_SHIFT, N_ARMS, tsallis_inf_act, tsallis_inf_update, zero_init
 
 LOW = Param("low", -1.0, "lower end of the context range [low, high]")
 HIGH = Param("high", 1.0, "upper end of the context range [low, high]")
@@ -89,7 +89,7 @@ TSALLIS_INF_CB = LearnerType(
     feedback="bandit",
     params=(
         N_ARMS,
-        Param("shift", 0.0, "subtracted from every loss before importance weighting"),
+        LOSS_SHIFT,
         Param("normalize", False, "divide estimates by (running mean loss - shift) when it is positive, per bin "
               "(meant for losses >= shift)", kind="bool"),
         LOW,

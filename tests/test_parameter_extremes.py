@@ -1,0 +1,70 @@
+"""Every learner's scalar float parameters at the ends of their allowed ranges give finite runs, and a
+value just past a finite end is refused by name (python backend, a few rounds: no compilation).
+
+The ends are as enforced (``Param._bounds``): the declared range, held to magnitudes within
+``params.MAGNITUDE`` and, for a parameter that must be positive, at least its reciprocal.  Before
+that rule a subnormal ridge, epsilon or step (5e-324) and a shift of 1e20 gave inf or NaN states, or
+crashed inside scipy with an error that named no parameter.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn.core.params import MAGNITUDE
+from olearn.learners import REGISTRY as LEARNERS
+from test_oco_parity import WORLD_OF, _worlds
+from test_parity import PAIRS
+
+WORLD = dict(WORLD_OF)
+for _learner, _env in reversed(PAIRS):  # the first world test_parity pairs each learner with
+    WORLD[_learner] = _env
+
+
+def _world(name):
+    if name in WORLD_OF:
+        return _worlds(name)[0]
+    etype = environments.REGISTRY[WORLD[name]]
+    return environments.make(WORLD[name], **etype.test_params[0])
+
+
+def _ends(p):
+    low, high, open_low, open_high = p._bounds()
+    inside = [math.nextafter(low, math.inf) if open_low else low, math.nextafter(high, -math.inf) if open_high else high]
+    outside = [v for v, finite in ((math.nextafter(low, -math.inf) if not open_low else low, math.isfinite(low)),
+                                   (math.nextafter(high, math.inf) if not open_high else high, math.isfinite(high))) if finite]
+    return [v for v in inside if math.isfinite(v)], outside
+
+
+CASES = [(name, p.name) for name in sorted(LEARNERS) for p in LEARNERS[name].params if p.kind == "float"]
+
+
+def test_scalar_float_magnitudes_are_bounded():
+    """The rule itself: 1e-100 <= a positive parameter <= 1e100, named after the declared range."""
+    assert MAGNITUDE == 1e100
+    with pytest.raises(olearn.ParameterError, match=r"'ridge'.*\(0, inf\), at least 1e-100 and at most 1e\+100"):
+        olearn.make("chebcb", ridge=5e-324)
+    with pytest.raises(olearn.ParameterError, match=r"'shift'.*\[-1e\+06, 1e\+06\]$"):
+        olearn.make("tsallis_inf", shift=1e20)
+    assert olearn.make("chebcb", ridge=1e-100) is not None and olearn.make("exp3", eta=0.0) is not None
+
+
+@pytest.mark.parametrize("learner_name, param", CASES)
+def test_a_parameter_at_either_end_of_its_range_gives_a_finite_run(learner_name, param):
+    p = next(q for q in LEARNERS[learner_name].params if q.name == param)
+    env = _world(learner_name)
+    inside, outside = _ends(p)
+    for value in inside:
+        try:
+            learner = olearn.make(learner_name, **{param: value})
+            run = olearn.run(learner, env, horizon=20, seeds=1, backend="python", keep_state=True, checkpoints=[20])
+        except olearn.ParameterError as err:  # a rule across parameters (e.g. high > low with low's default)
+            assert err.allowed != p.allowed(), f"{param}={value!r} is inside its own range: {err}"
+            continue
+        assert np.all(np.isfinite(run.values)) and np.all(np.isfinite(run.states)), f"{learner_name}({param}={value!r})"
+    for value in outside:
+        with pytest.raises(olearn.ParameterError) as err:
+            olearn.make(learner_name, **{param: value})
+        assert err.value.name == param
