@@ -1,7 +1,7 @@
 """Every learner's scalar float parameters at the ends of their allowed ranges give finite runs, and a
 value just past a finite end is refused by name (python backend, a few rounds: no compilation).
 
-The ends are as enforced (``Param._bounds``): the declared range, held to magnitudes within
+The ends are as enforced (``Param.enforced_bounds``): the declared range, held to magnitudes within
 ``params.MAGNITUDE`` and, for a parameter that must be positive, at least its reciprocal.  Before
 that rule a subnormal ridge, epsilon or step (5e-324) and a shift of 1e20 gave inf or NaN states, or
 crashed inside scipy with an error that named no parameter.
@@ -31,7 +31,7 @@ def _world(name):
 
 
 def _ends(p):
-    low, high, open_low, open_high = p._bounds()
+    low, high, open_low, open_high = p.enforced_bounds()
     inside = [math.nextafter(low, math.inf) if open_low else low, math.nextafter(high, -math.inf) if open_high else high]
     outside = [v for v, finite in ((math.nextafter(low, -math.inf) if not open_low else low, math.isfinite(low)),
                                    (math.nextafter(high, math.inf) if not open_high else high, math.isfinite(high))) if finite]

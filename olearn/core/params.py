@@ -56,7 +56,7 @@ class Param:
                 text = f"an integer in {rng}"
             elif self.kind == "float":
                 text = f"a finite number in {rng}" if math.isfinite(self.low) or math.isfinite(self.high) else "a finite number"
-                low, high, _, _ = self._bounds()
+                low, high, _, _ = self.enforced_bounds()
                 limits = ([f"at least {low:g}"] if low != self.low else []) + ([f"at most {high:g}"] if high != self.high else [])
                 text += ", " + " and ".join(limits) if limits else ""
             elif self.kind == "vector":
@@ -67,7 +67,7 @@ class Param:
                 text = f"a non-empty 2-D array{cols} of finite numbers, each in {rng}"
         return text + (", or None" if self.optional else "")
 
-    def _bounds(self) -> tuple[float, float, bool, bool]:
+    def enforced_bounds(self) -> tuple[float, float, bool, bool]:
         """(low, high, open_low, open_high) as enforced: a scalar float's also within MAGNITUDE (see the class)."""
         if self.kind != "float":
             return self.low, self.high, self.open_low, self.open_high
@@ -81,7 +81,7 @@ class Param:
         x = np.asarray(x, dtype=float)
         if not np.all(np.isfinite(x)):
             return False
-        low, high, open_low, open_high = self._bounds()
+        low, high, open_low, open_high = self.enforced_bounds()
         ok_low = np.all(x > low) if open_low else np.all(x >= low)
         ok_high = np.all(x < high) if open_high else np.all(x <= high)
         return bool(ok_low and ok_high)
