@@ -74,6 +74,22 @@ def cholesky_solve(chol, m, x, start):
 
 
 @kernel
+def pack_free_block(a, d, free, m, chol):
+    """The lower triangle of A_FF (A row-major d x d; F = {i : free[i] == 0}, m = |F|) into chol[0 : m m], row
+    stride m, ready for :func:`cholesky`."""
+    ip = 0
+    for i in range(d):
+        if free[i] != 0.0:
+            continue
+        jp = 0
+        for j in range(i + 1):
+            if free[j] == 0.0:
+                chol[ip * m + jp] = a[i * d + j]
+                jp += 1
+        ip += 1
+
+
+@kernel
 def shifted_solve(a, mu, b, d, chol, out):
     """out = (A + mu I)^{-1} b by Cholesky (A row-major d x d, symmetric positive definite; ``chol`` d x d
     scratch, left holding the factor of A + mu I in its lower triangle; ``out`` is not ``b``)."""
@@ -139,15 +155,11 @@ def _free_block_step(r, d, a, y, status, m, chol, out):
     """
     z = m * m
     if m < d:
+        pack_free_block(a, d, status, m, chol)
         ip = 0
         for i in range(d):
             if status[i] != 0.0:
                 continue
-            jp = 0
-            for j in range(i + 1):
-                if status[j] == 0.0:
-                    chol[ip * m + jp] = a[i * d + j]
-                    jp += 1
             s = 0.0
             for j in range(d):
                 if status[j] != 0.0:

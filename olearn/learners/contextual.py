@@ -18,7 +18,7 @@ from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.engine.metric_projection import cholesky, cholesky_solve
+from olearn.engine.metric_projection import cholesky, cholesky_solve, pack_free_block
 from olearn.learners.bandits import LOSS_SHIFT, N_ARMS, tsallis_inf_act, tsallis_inf_update, zero_init
 
 LOW = Param("low", -1.0, "lower end of the context range [low, high]")
@@ -140,17 +140,12 @@ def free_block_solve(h, m, free, rhs, out, chol):
     for i in range(m):
         if free[i] == 0.0:
             n += 1
+    pack_free_block(h, m, free, n, chol)
     ip = 0
     for i in range(m):
-        if free[i] != 0.0:
-            continue
-        jp = 0
-        for j in range(i + 1):
-            if free[j] == 0.0:
-                chol[ip * n + jp] = h[i * m + j]
-                jp += 1
-        out[ip] = rhs[i]
-        ip += 1
+        if free[i] == 0.0:
+            out[ip] = rhs[i]
+            ip += 1
     cholesky(chol, n)
     cholesky_solve(chol, n, out, 0)
     for i in range(m - 1, -1, -1):  # unpack: the ip-th free index i >= ip, so no packed entry is overwritten before it is read
