@@ -69,12 +69,7 @@ def summarize(frame, metric: str | None = None, level: float = config.CONFIDENCE
         _check_metric(frame, metric)
         frame = frame[frame["metric"] == metric]
     keys = ["config", _env_column(frame), "round", "metric"]
-    repeated = frame.duplicated([*keys, "seed"])
-    if repeated.any():  # pooling them would count a seed twice (and mix runs that share a label)
-        row = frame[repeated].iloc[0]
-        raise ParameterError("summarize", "frame", f"seed {row['seed']} of {row['config']} on {row[keys[1]]} repeated at round "
-                             f"{row['round']} ({row['metric']})", f"one row per ({', '.join(keys)}, seed); a table of several "
-                             "runs needs distinct configuration labels (olearn.Result.concat gives them)")
+    _refuse_repeated_seeds("summarize", frame, keys)
     grouped = frame.groupby(keys, sort=False, observed=True)["value"]
     out = grouped.agg(n_seeds="count", mean="mean", sd="std").reset_index()
     n = out["n_seeds"].to_numpy()
@@ -84,6 +79,17 @@ def summarize(frame, metric: str | None = None, level: float = config.CONFIDENCE
     out["low"] = out["mean"] - half
     out["high"] = out["mean"] + half
     return out.drop(columns="sd")
+
+
+def _refuse_repeated_seeds(owner, frame, keys):
+    """ParameterError naming ``frame`` when a seed has two rows for one value of ``keys`` (config, world, round,
+    metric): pooling or pairing them would count it twice and mix the runs that share a label."""
+    repeated = frame.duplicated([*keys, "seed"])
+    if repeated.any():
+        row = frame[repeated].iloc[0]
+        raise ParameterError(owner, "frame", f"seed {row['seed']} of {row['config']} on {row[keys[1]]} repeated at round "
+                             f"{row['round']} ({row['metric']})", f"one row per ({', '.join(keys)}, seed); a table of several "
+                             "runs needs distinct configuration labels (olearn.Result.concat gives them)")
 
 
 def _check_metric(frame, metric):
@@ -115,15 +121,11 @@ def compare(frame, a: str, b: str, metric: str = "regret", round: int | None = N
     if part.empty:
         raise ParameterError("compare", "round", round, allowed)
     env_col = _env_column(frame)
+    _refuse_repeated_seeds("compare", part[part["config"].isin([a, b])], ["config", env_col, "round", "metric"])
     rows = []
     for env, group in part.groupby(env_col, sort=False, observed=True):
         va = group[group["config"] == a].set_index("seed")["value"]
         vb = group[group["config"] == b].set_index("seed")["value"]
-        for name, label, values in (("a", a, va), ("b", b, vb)):
-            if values.index.has_duplicates:  # pairing by seed would mix rows of different runs
-                raise ParameterError("compare", "frame", f"{label} on {env}: seeds {sorted(set(values.index[values.index.duplicated()]))[:5]} repeated",
-                                     f"one row per ({name}, {env_col}, seed) at round {at} and metric {metric!r}; a table of several "
-                                     "runs needs distinct configuration labels (olearn.Result.concat gives them)")
         common = va.index.intersection(vb.index)
         if common.empty:
             continue
