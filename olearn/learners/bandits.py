@@ -15,6 +15,9 @@ from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 
 N_ARMS = Param("n_arms", None, "number of arms; taken from the environment when None", kind="int", low=1, optional=True)
+#: Tsallis-INF's loss shift, within 1e6 of 0: the estimates grow like |loss - shift| / p, and the normaliser
+#: places x next to the leader's estimate to ~1e-16 of its size (at shift 1e20 that is 0: p = inf)
+LOSS_SHIFT = Param("shift", 0.0, "subtracted from every loss before importance weighting", low=-1e6, high=1e6)
 
 
 @kernel
@@ -431,11 +434,6 @@ def tsallis_inf_act(state, params, obs, t, seed, action):
     arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
     action[0] = arm
     action[1] = probs[arm]
-
-
-#: Tsallis-INF's loss shift, within 1e6 of 0: the estimates grow like |loss - shift| / p, and the normaliser
-#: places x next to the leader's estimate to ~1e-16 of its size (at shift 1e20 that is 0: p = inf)
-LOSS_SHIFT = Param("shift", 0.0, "subtracted from every loss before importance weighting", low=-1e6, high=1e6)
 
 
 @kernel
