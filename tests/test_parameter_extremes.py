@@ -1,10 +1,12 @@
-"""Every learner's scalar float parameters at the ends of their allowed ranges give finite runs, and a
-value just past a finite end is refused by name (python backend, a few rounds: no compilation).
+"""Every learner's and every world's scalar float parameters at the ends of their allowed ranges give
+finite runs, and a value just past a finite end is refused by name (python backend, a few rounds: no
+compilation).
 
 The ends are as enforced (``Param.enforced_bounds``): the declared range, held to magnitudes within
 ``params.MAGNITUDE`` and, for a parameter that must be positive, at least its reciprocal.  Before
 that rule a subnormal ridge, epsilon or step (5e-324) and a shift of 1e20 gave inf or NaN states, or
-crashed inside scipy with an error that named no parameter.
+crashed inside scipy with an error that named no parameter; a world radius of 1e100 overflowed the
+SEA ensemble's sum of squared meta-loss gaps (now kept as its square root).
 """
 import math
 
@@ -67,4 +69,41 @@ def test_a_parameter_at_either_end_of_its_range_gives_a_finite_run(learner_name,
     for value in outside:
         with pytest.raises(olearn.ParameterError) as err:
             olearn.make(learner_name, **{param: value})
+        assert err.value.name == param
+
+
+LEARNER_FOR = {}
+for _learner, _env in list(WORLD_OF.items()) + PAIRS:
+    LEARNER_FOR.setdefault(_env, _learner)  # the first learner each world is paired with in the parity tests
+WORLD_CASES = [(name, p.name) for name in sorted(environments.REGISTRY) for p in environments.REGISTRY[name].params
+               if p.kind == "float" and name in LEARNER_FOR]
+
+
+def test_every_world_has_a_learner_here():
+    assert {n for n, _ in WORLD_CASES} == {n for n, t in environments.REGISTRY.items() if any(p.kind == "float" for p in t.params)}
+
+
+@pytest.mark.parametrize("env_name, param", WORLD_CASES)
+def test_a_world_parameter_at_either_end_of_its_range_gives_a_finite_run(env_name, param):
+    """The world's own scalars (a radius of 1e100, a noise level of 0, ...) with the learner it is paired with."""
+    etype = environments.REGISTRY[env_name]
+    p = next(q for q in etype.params if q.name == param)
+    inside, outside = _ends(p)
+    learner = olearn.make(LEARNER_FOR[env_name])
+    base = olearn.run(learner, environments.make(env_name, **etype.test_params[0]), horizon=20, seeds=1, backend="python",
+                      checkpoints=[20])
+    recorded = np.isfinite(base.values)  # the metrics this world records (a non-convex world has no static regret)
+    assert recorded.any()
+    for value in inside:
+        try:
+            env = environments.make(env_name, **{**etype.test_params[0], param: value})
+            run = olearn.run(learner, env, horizon=20, seeds=1, backend="python", keep_state=True, checkpoints=[20])
+        except olearn.ParameterError as err:  # a rule across parameters
+            assert err.allowed != p.allowed(), f"{param}={value!r} is inside its own range: {err}"
+            continue
+        assert np.all(np.isfinite(run.values[recorded])), f"{env_name}({param}={value!r}): {run.columns}"
+        assert np.all(np.isfinite(run.states)), f"{env_name}({param}={value!r}) with {learner!r}"
+    for value in outside:
+        with pytest.raises(olearn.ParameterError) as err:
+            environments.make(env_name, **{**etype.test_params[0], param: value})
         assert err.value.name == param

@@ -32,7 +32,18 @@ from olearn.engine import domains
 from olearn.engine.oco import zero_state
 from olearn.learners.oco import DELTA, DIM, ETA, _dim
 
-# state: flag, V, then per base i: xh_i (d) | L (N) | m (N) | p (N) | x_i (N d) | M (d)
+@kernel
+def root_sum_squares(a, b):
+    """sqrt(a^2 + b^2) for a, b >= 0 without overflow, in +, *, / and sqrt only (libm's hypot differs
+    between Python and numba in the last bit)."""
+    big = max(a, b)
+    if big == 0.0:
+        return 0.0
+    small = min(a, b) / big
+    return big * math.sqrt(1.0 + small * small)
+
+
+# state: flag, sqrt(V) (V = sum_s max_i (l_{s,i} - m_{s,i})^2, kept as its root: no overflow at radius 1e100), then per base i: xh_i (d) | L (N) | m (N) | p (N) | x_i (N d) | M (d)
 # row: d, N, eta, eta_meta, delta, T
 
 
@@ -66,8 +77,8 @@ def ensemble_act(state, params, obs, t, seed, action):
             m += hint[j] * xi[j]
         state[mo + i] = m
     eps = 0.0
-    if n > 1:
-        eps = params[3] * math.sqrt(math.log(n) / (params[4] + state[1]))
+    if n > 1:  # state[1] = sqrt(V): V itself grows like the fourth power of the radius
+        eps = params[3] * math.sqrt(math.log(n)) / root_sum_squares(math.sqrt(params[4]), state[1])
     top = -math.inf
     for i in range(n):
         top = max(top, -eps * (state[lo + i] + state[mo + i]))
@@ -85,7 +96,7 @@ def ensemble_act(state, params, obs, t, seed, action):
 
 @kernel
 def ensemble_update(state, params, obs, action, feedback, t, seed):
-    """l_i = <g_t, x_{t,i}>; V += max_i (l_i - m_i)^2; L_i += l_i; xh_i <- Pi_X(xh_i - eta_i g_t); M = g_t."""
+    """l_i = <g_t, x_{t,i}>; sqrt(V) <- sqrt(V + max_i (l_i - m_i)^2); L_i += l_i; xh_i <- Pi_X(xh_i - eta_i g_t); M = g_t."""
     d = int(params[0])
     n = int(params[1])
     code = int(obs[0])
@@ -102,7 +113,7 @@ def ensemble_update(state, params, obs, action, feedback, t, seed):
         for j in range(d):
             xh[j] -= eta * feedback[1 + j]
         domains.project(code, obs[1], d, xh, xh)
-    state[1] += gap * gap
+    state[1] = root_sum_squares(state[1], gap)
     for j in range(d):
         state[mo_hint + j] = feedback[1 + j]
 
