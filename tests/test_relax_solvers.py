@@ -14,7 +14,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from environments.linear_systems import HeatEquation, laplacian_2d, shifted_laplacian
+from environments.linear_systems import HeatEquation, laplacian_2d, shifted_laplacian, systems
 from olearn import ParameterError, relax
 
 
@@ -157,6 +157,48 @@ def test_cap_returns_with_info_and_is_charged_the_cap():
     tuner = relax.OmegaTuner(omegas=[1.0], max_iter=5, backend="python")
     _, info = tuner.solve(A, b)
     assert tuner.iterations == [5] and not info["converged"]
+
+
+
+# not symmetric: Gauss-Seidel contracts (its iteration matrix has eigenvalues 0 and -1/2), SOR at omega = 1.9 does not
+SPLIT = np.array([[1.0, 1.0], [-0.5, 1.0]])
+
+
+def _sor_spectral_radius(A, omega):
+    """rho((D / omega + L)^{-1} (D / omega + L - A)), the factor SOR's error shrinks by per sweep."""
+    M = np.diag(np.diag(A) / omega) + np.tril(A, -1)
+    return max(abs(np.linalg.eigvals(np.linalg.solve(M, M - A))))
+
+
+def test_a_diverging_sor_stops_with_nan_and_is_charged_the_cap():
+    """Stopping where the residual overflows must not make the diverging omega look cheap: it is charged
+    max_iter, in the solver's info and in a cost table; x is NaN, not a huge finite start for the next solve."""
+    A = sp.csr_matrix(SPLIT)
+    assert _sor_spectral_radius(SPLIT, 1.0) < 1 < _sor_spectral_radius(SPLIT, 1.9)
+    x, info = relax.sor(A, np.ones(2), omega=1.0)
+    assert info["converged"] and np.allclose(x, [0.0, 1.0])
+    x, info = relax.sor(A, np.ones(2), omega=1.9, max_iter=5000)
+    assert info["iterations"] == 5000 and not info["converged"] and "diverged" in info["message"]
+    assert np.all(np.isnan(x)) and not np.isfinite(info["residual"])
+    table = relax.cost_table(systems([(A, np.ones(2))]), omegas=[1.0, 1.9], max_iter=5000)
+    assert table.costs[0, 1] == 5000 and table.costs[0, 0] < 100
+    assert table.converged.tolist() == [[True, False]]
+
+
+def test_tuner_warm_start_skips_a_diverged_solve():
+    """A diverged solve's x used to become the next warm start, and every later solve was refused."""
+    A = sp.csr_matrix(SPLIT)
+    tuner = relax.OmegaTuner(omegas=[1.0, 1.9], max_iter=2000, warm_start=True, seed=3, backend="python")
+    infos = [tuner.solve(A, np.ones(2) * (1 + 0.01 * t))[1] for t in range(12)]
+    diverged = [i for i, info in enumerate(infos) if "diverged" in info["message"]]
+    assert diverged and diverged[0] < 11 and all(info["converged"] for info in infos if info["omega"] == 1.0)
+    assert all(infos[i]["iterations"] == 2000 for i in diverged)
+
+
+def test_a_start_whose_residual_overflows_is_refused():
+    for solve in (relax.sor, relax.ssor_pcg):
+        with pytest.raises(ParameterError, match="'x0'.*residual b - A x0 is finite"):
+            solve(laplacian_2d(2), np.ones(4), x0=[1e300, -1e300, 1e300, -1e300])
 
 
 GOOD = laplacian_2d(3)

@@ -21,8 +21,13 @@ a forward sweep.  It stops after the first iteration with ``||r_k|| < tol * ||b|
 updated residual, as MATLAB's ``pcg`` and SciPy's ``cg``); ``b = 0`` gives ``x = 0`` at once, as in
 MATLAB.  ``p^T A p <= 0`` (A not positive definite) stops it with the status ``BREAKDOWN``.
 
+SOR diverges on some matrices that are not symmetric positive definite (with omega outside the range
+where it contracts): once the residual is no longer finite it stops with the status ``DIVERGED`` and is
+charged the cap, as a solve that hits it (stopping early must not make a diverging omega look cheap to a
+tuner).
+
 Kernels return ``(iterations, residual norm, status)`` with status ``CONVERGED``, ``CAPPED``
-(``iterations = max_iter``) or ``BREAKDOWN``.
+(``iterations = max_iter``), ``BREAKDOWN`` or ``DIVERGED`` (``iterations = max_iter``).
 
 The ``*_csr`` kernels take the CSR arrays and a preallocated solution vector; :func:`sor` and
 :func:`ssor_pcg` are the shells that validate, convert and allocate.
@@ -37,7 +42,7 @@ import numpy as np
 from olearn.core.errors import ParameterError
 from olearn.relax import validate
 
-CONVERGED, CAPPED, BREAKDOWN = 0, 1, 2
+CONVERGED, CAPPED, BREAKDOWN, DIVERGED = 0, 1, 2, 3
 
 
 @numba.njit(cache=True)
@@ -106,7 +111,8 @@ def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
     """SOR from the start ``x`` (overwritten with the result).
 
     Returns ``(iterations, final residual norm, status)``; a solve that hits the cap returns
-    ``max_iter`` with status ``CAPPED``.  ``indices`` must be sorted within each row.
+    ``max_iter`` with status ``CAPPED``, one whose residual overflows (inf or NaN) returns at once,
+    charged ``max_iter``, with status ``DIVERGED`` and ``x`` all NaN.  ``indices`` must be sorted within each row.
     """
     rnorm = residual_norm(indptr, indices, data, b, x)
     threshold = tol * rnorm
@@ -121,6 +127,9 @@ def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
         rnorm = residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step)
         if rnorm < threshold:
             return k, rnorm, CONVERGED
+        if not rnorm < math.inf:  # inf or NaN: x has overflowed, or soon will; no later sweep recovers it
+            x[:] = np.nan  # no solution: a start or a result taken from here would look finite
+            return max_iter, rnorm, DIVERGED
     return max_iter, rnorm, CAPPED
 
 
@@ -203,13 +212,18 @@ KERNELS = {"sor": sor_csr, "ssor_pcg": ssor_pcg_csr}
 def system(owner, name, A, b, x0=None):
     """The checked inputs of a solve: ``(A, diag, b, x)``, ``A`` canonical CSR, ``x`` a fresh start.
 
-    ParameterError (from ``owner``) for a bad matrix, right-hand side or start, and for a
+    ParameterError (from ``owner``) for a bad matrix, right-hand side or start (one whose residual
+    overflows included), and for a
     non-symmetric ``A`` with solver ``name`` = ``ssor_pcg``.
     """
     A, diag, b = validate.csr_system(owner, A, b)
     if name == "ssor_pcg":
         validate.symmetric(owner, A)
-    return A, diag, b, validate.start(owner, x0, b.size)
+    x = validate.start(owner, x0, b.size)
+    if x0 is not None and not residual_norm(A.indptr, A.indices, A.data, b, x) < math.inf:
+        raise ParameterError(owner, "x0", "a start whose residual b - A x0 overflows",
+                             f"None or a finite vector of length {b.size} whose residual b - A x0 is finite")
+    return A, diag, b, x
 
 
 def _solve(name, A, b, omega, tol, max_iter, x0):
@@ -228,13 +242,15 @@ def solve_checked(name, A, diag, b, x, omega, tol, max_iter):
     if status == BREAKDOWN:
         raise ParameterError(name, "A", f"a matrix with p^T A p <= 0 after {iterations} conjugate-gradient iterations",
                              "a symmetric positive definite matrix (conjugate gradients needs one)")
+    messages = {CONVERGED: "converged",
+                CAPPED: f"stopped at the iteration cap max_iter={max_iter} before reaching tol={tol:g}",
+                DIVERGED: f"diverged (the residual overflowed; x is NaN): charged the cap max_iter={max_iter}"}
     info = {
         "iterations": int(iterations),
         "converged": status == CONVERGED,
         "omega": omega,
         "residual": float(rnorm / reference) if reference > 0 else 0.0,
-        "message": "converged" if status == CONVERGED
-        else f"stopped at the iteration cap max_iter={max_iter} before reaching tol={tol:g}",
+        "message": messages[status],
     }
     return x, info
 
@@ -242,7 +258,8 @@ def solve_checked(name, A, diag, b, x, omega, tol, max_iter):
 def sor(A, b, omega: float = 1.0, tol: float = 1e-8, max_iter: int = 10_000, x0=None):
     """Solve ``A x = b`` by SOR with relaxation ``omega`` (forward sweep, see the module docstring).
 
-    Returns ``(x, info)``: ``info['iterations']`` (the cost; ``max_iter`` when the cap is hit),
+    Returns ``(x, info)``: ``info['iterations']`` (the cost; ``max_iter`` when the cap is hit or the
+    iteration diverges, which it can only for a matrix that is not symmetric positive definite),
     ``info['converged']``, ``info['omega']``, ``info['residual']`` (``||b - Ax|| / ||b - A x0||``, the
     ratio the stopping rule tests) and ``info['message']``.
 

@@ -59,7 +59,8 @@ class OmegaTuner:
     solver : {"sor", "ssor_pcg"}
     tol, max_iter : the solver's stopping rule (a solve that hits the cap is charged ``max_iter``)
     seed : the learner's seed (its draws are counter-based: the same seed gives the same choices)
-    warm_start : start each solve from the previous solution when no ``x0`` is given (with ``solver="sor"``,
+    warm_start : start each solve from the previous finite solution (a diverged solve's is skipped) when
+        no ``x0`` is given (with ``solver="sor"``,
         whose rule is ``||r_k|| < tol ||r_0||``, a start already near the solution may ask for a residual
         below rounding and the solve runs to ``max_iter``; SSOR-PCG's rule is relative to ``||b||``)
     compare : also solve every system with every omega of the grid (from the same start), so that
@@ -128,7 +129,8 @@ class OmegaTuner:
         self.arms.append(arm)
         self.iterations.append(info["iterations"])
         self.contexts.append(np.nan if c is None else c)
-        self._last_x = x
+        if np.all(np.isfinite(x)):  # a diverged solve's x would poison every later warm start
+            self._last_x = x
         info["arm"] = arm
         return x, info
 
