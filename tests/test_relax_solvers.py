@@ -129,7 +129,7 @@ def test_ssor_preconditioner_is_the_authors(omega):
     M = X.T @ np.linalg.inv(D) @ X / (omega * (2 - omega))
     r = np.random.default_rng(2).normal(size=25)
     z = np.empty(25)
-    ssor_apply(A.indptr, A.indices, A.data, A.diagonal(), omega, r, z)
+    ssor_apply(A.indptr, A.indices, A.data, A.diagonal(), omega, omega * (2 - omega), r, z)
     np.testing.assert_allclose(z, np.linalg.solve(M, r), rtol=1e-10)
     other = X @ np.linalg.inv(D) @ X.T / (omega * (2 - omega))
     assert not np.allclose(z, np.linalg.solve(other, r), rtol=1e-6)
@@ -198,7 +198,35 @@ def test_tuner_warm_start_skips_a_diverged_solve():
 def test_a_start_whose_residual_overflows_is_refused():
     for solve in (relax.sor, relax.ssor_pcg):
         with pytest.raises(ParameterError, match="'x0'.*residual b - A x0 is finite"):
-            solve(laplacian_2d(2), np.ones(4), x0=[1e300, -1e300, 1e300, -1e300])
+            solve(laplacian_2d(2), np.ones(4), x0=[1e308, -1e308, 1e308, -1e308])  # A x0 = 4e308 and more
+
+
+@pytest.mark.parametrize("solve", [relax.sor, relax.ssor_pcg])
+def test_a_solve_is_exactly_scale_equivariant_down_to_1e_minus_300_and_up_to_1e300(solve):
+    """A x = 2^k b has the solution 2^k x: the same iterations and, for a power of two, x scaled exactly.
+    Sums of squares of entries beyond 1e+-154 used to overflow (a false divergence or breakdown) or
+    underflow (a false convergence: x = 0 for b of size 1e-200)."""
+    A = (laplacian_2d(10) + 0.05 * sp.identity(100)).tocsr()
+    b = shifted_laplacian(1, seed=4).rhs[0]
+    x0 = np.linspace(-1.0, 1.0, 100)
+    x, info = solve(A, b, omega=1.5, x0=x0)
+    for k in (-1000, -600, 600, 1000):
+        xk, infok = solve(A, np.ldexp(b, k), omega=1.5, x0=np.ldexp(x0, k))
+        assert infok["converged"] and infok["iterations"] == info["iterations"]
+        np.testing.assert_array_equal(xk, np.ldexp(x, k))
+
+
+def test_ssor_pcg_with_a_vanishing_omega_is_jacobi_preconditioned_cg():
+    """As omega -> 0, M = (D + omega L)^T D^{-1} (D + omega L) / (omega (2 - omega)) -> D / (2 omega): Jacobi
+    preconditioning, which on a constant diagonal is plain CG.  omega (2 - omega) used to underflow and
+    stop the solve as a 'matrix that is not positive definite'."""
+    A = (laplacian_2d(10) + 0.05 * sp.identity(100)).tocsr()
+    b = shifted_laplacian(1, seed=4).rhs[0]
+    count = []
+    spla.cg(A, b, rtol=1e-8, atol=0.0, maxiter=1000, callback=lambda xk: count.append(1))
+    for omega in (1e-300, 1e-160, 1e-12):
+        x, info = relax.ssor_pcg(A, b, omega=omega)
+        assert info["converged"] and abs(info["iterations"] - len(count)) <= 1
 
 
 GOOD = laplacian_2d(3)

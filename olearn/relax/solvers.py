@@ -26,7 +26,11 @@ where it contracts): once the residual is no longer finite it stops with the sta
 charged the cap, as a solve that hits it (stopping early must not make a diverging omega look cheap to a
 tuner).
 
-Kernels return ``(iterations, residual norm, status)`` with status ``CONVERGED``, ``CAPPED``
+Both run on the problem scaled by a power of two that brings the larger of b and r_0 to unit size
+(:func:`unit_scale`): exact, so the iterates are those of the unscaled problem bit for bit, while the
+norms stay finite and nonzero for right-hand sides from 1e-300 to 1e300.
+
+Kernels return ``(iterations, relative residual, status)`` with status ``CONVERGED``, ``CAPPED``
 (``iterations = max_iter``), ``BREAKDOWN`` or ``DIVERGED`` (``iterations = max_iter``).
 
 The ``*_csr`` kernels take the CSR arrays and a preallocated solution vector; :func:`sor` and
@@ -46,15 +50,41 @@ CONVERGED, CAPPED, BREAKDOWN, DIVERGED = 0, 1, 2, 3
 
 
 @numba.njit(cache=True)
-def residual_norm(indptr, indices, data, b, x):
-    """||b - A x||_2 for A in CSR form."""
-    total = 0.0
+def residual(indptr, indices, data, b, x, r):
+    """r = b - A x for A in CSR form."""
     for i in range(b.size):
         s = b[i]
         for p in range(indptr[i], indptr[i + 1]):
             s -= data[p] * x[indices[p]]
-        total += s * s
-    return math.sqrt(total)
+        r[i] = s
+
+
+@numba.njit(cache=True)
+def unit_scale(b, r):
+    """2^-e, e the binary exponent of the largest |b_i| or |r_i| (1 when all are 0).
+
+    The solvers run on ``(s b, s x)``, whose residual is ``s r``: scaling by a power of two is exact, so
+    every operation rounds as on the unscaled problem and the iterates, counts and stopping decisions
+    are the same bit for bit, while the sums of squares in the norms (of numbers at most 1) no longer
+    overflow for a right-hand side of size 1e200, or underflow to a false "converged" at 1e-200.
+    """
+    big = 0.0
+    for i in range(b.size):
+        big = max(big, abs(b[i]), abs(r[i]))
+    if big == 0.0 or not big < math.inf:
+        return 1.0
+    return math.ldexp(1.0, -math.frexp(big)[1])
+
+
+@numba.njit(cache=True)
+def scale_problem(b, x, r, scale):
+    """(s b, s x, s r) in place for x and r; returns s b as a new array (the caller's b is left as given)."""
+    bs = np.empty(b.size)
+    for i in range(b.size):
+        bs[i] = b[i] * scale
+        x[i] *= scale
+        r[i] *= scale
+    return bs
 
 
 @numba.njit(cache=True)
@@ -108,36 +138,48 @@ def residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step
 
 @numba.njit(cache=True)
 def sor_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
-    """SOR from the start ``x`` (overwritten with the result).
+    """SOR from the start ``x`` (overwritten with the result), on the problem scaled by :func:`unit_scale`.
 
-    Returns ``(iterations, final residual norm, status)``; a solve that hits the cap returns
-    ``max_iter`` with status ``CAPPED``, one whose residual overflows (inf or NaN) returns at once,
-    charged ``max_iter``, with status ``DIVERGED`` and ``x`` all NaN.  ``indices`` must be sorted within each row.
+    Returns ``(iterations, relative residual ||r_k|| / ||r_0||, status)``; a solve that hits the cap
+    returns ``max_iter`` with status ``CAPPED``, one whose residual overflows (inf or NaN) returns at
+    once, charged ``max_iter``, with status ``DIVERGED`` and ``x`` all NaN.  ``indices`` must be sorted
+    within each row.
     """
-    rnorm = residual_norm(indptr, indices, data, b, x)
-    threshold = tol * rnorm
-    if rnorm == 0.0:
-        return 0, rnorm, CONVERGED
-    inv_diag = 1.0 / diag
-    upper = upper_starts(indptr, indices)
-    row_residual = np.empty(b.size)
-    step = np.empty(b.size)
-    for k in range(1, max_iter + 1):
-        sor_sweep(indptr, indices, data, inv_diag, b, x, omega, row_residual, step)
-        rnorm = residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step)
-        if rnorm < threshold:
-            return k, rnorm, CONVERGED
-        if not rnorm < math.inf:  # inf or NaN: x has overflowed, or soon will; no later sweep recovers it
-            x[:] = np.nan  # no solution: a start or a result taken from here would look finite
-            return max_iter, rnorm, DIVERGED
-    return max_iter, rnorm, CAPPED
+    n = b.size
+    row_residual = np.empty(n)
+    residual(indptr, indices, data, b, x, row_residual)
+    scale = unit_scale(b, row_residual)
+    bs = scale_problem(b, x, row_residual, scale)
+    total = 0.0
+    for i in range(n):
+        total += row_residual[i] * row_residual[i]
+    rnorm0 = math.sqrt(total)
+    iterations, rnorm, status = 0, rnorm0, CONVERGED
+    if rnorm0 > 0.0:
+        threshold = tol * rnorm0
+        inv_diag = 1.0 / diag
+        upper = upper_starts(indptr, indices)
+        step = np.empty(n)
+        iterations, status = max_iter, CAPPED
+        for k in range(1, max_iter + 1):
+            sor_sweep(indptr, indices, data, inv_diag, bs, x, omega, row_residual, step)
+            rnorm = residual_after_sweep(indptr, indices, data, upper, omega, row_residual, step)
+            if rnorm < threshold:
+                iterations, status = k, CONVERGED
+                break
+            if not rnorm < math.inf:  # inf or NaN: x has overflowed, or soon will; no later sweep recovers it
+                x[:] = np.nan  # no solution: a start or a result taken from here would look finite
+                status = DIVERGED
+                break
+    for i in range(n):
+        x[i] /= scale
+    return iterations, (rnorm / rnorm0 if rnorm0 > 0.0 else 0.0), status
 
 
 @numba.njit(cache=True)
-def ssor_apply(indptr, indices, data, diag, omega, r, z):
-    """z = M^{-1} r = omega (2 - omega) (D + omega L)^{-1} D (D + omega U)^{-1} r."""
+def ssor_apply(indptr, indices, data, diag, omega, c, r, z):
+    """z = c (D + omega L)^{-1} D (D + omega U)^{-1} r, which is M^{-1} r for c = omega (2 - omega)."""
     n = r.size
-    c = omega * (2.0 - omega)
     for i in range(n - 1, -1, -1):  # (D + omega U) y = c r
         s = c * r[i]
         for p in range(indptr[i], indptr[i + 1]):
@@ -158,52 +200,65 @@ def ssor_apply(indptr, indices, data, diag, omega, r, z):
 
 @numba.njit(cache=True)
 def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
-    """SSOR-preconditioned CG from the start ``x`` (overwritten); returns like :func:`sor_csr`."""
+    """SSOR-preconditioned CG from the start ``x`` (overwritten), on the problem scaled by :func:`unit_scale`.
+
+    Returns like :func:`sor_csr`, with the residual relative to ``||b||``.  The preconditioner's factor
+    omega (2 - omega) enters only up to its power of two, which CG's iterates do not see (z and p scale by
+    it exactly, the step alpha inversely) and which underflows for a tiny omega.
+    """
     n = b.size
-    bnorm = math.sqrt(np.sum(b * b))
-    if bnorm == 0.0:  # A x = 0: x = 0 (MATLAB's pcg returns it without iterating)
+    zero = True
+    for i in range(n):
+        zero = zero and b[i] == 0.0
+    if zero:  # A x = 0: x = 0 (MATLAB's pcg returns it without iterating)
         x[:] = 0.0
         return 0, 0.0, CONVERGED
-    threshold = tol * bnorm
     r = np.empty(n)
-    for i in range(n):
-        s = b[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            s -= data[p] * x[indices[p]]
-        r[i] = s
+    residual(indptr, indices, data, b, x, r)
+    scale = unit_scale(b, r)
+    bs = scale_problem(b, x, r, scale)
+    bnorm = math.sqrt(np.sum(bs * bs))
+    threshold = tol * bnorm
     rnorm = math.sqrt(np.sum(r * r))
-    if rnorm < threshold:
-        return 0, rnorm, CONVERGED
-    z = np.empty(n)
-    q = np.empty(n)
-    ssor_apply(indptr, indices, data, diag, omega, r, z)
-    p_dir = z.copy()
-    rz = np.sum(r * z)
-    for k in range(1, max_iter + 1):
-        for i in range(n):
-            s = 0.0
-            for p in range(indptr[i], indptr[i + 1]):
-                s += data[p] * p_dir[indices[p]]
-            q[i] = s
-        curvature = np.sum(p_dir * q)
-        if not curvature > 0.0:  # p^T A p <= 0: A is not positive definite
-            return k - 1, rnorm, BREAKDOWN
-        alpha = rz / curvature
-        for i in range(n):
-            x[i] += alpha * p_dir[i]
-            r[i] -= alpha * q[i]
-        rnorm = math.sqrt(np.sum(r * r))
-        if rnorm < threshold:
-            return k, rnorm, CONVERGED
-        ssor_apply(indptr, indices, data, diag, omega, r, z)
-        rz_new = np.sum(r * z)
-        if not rz_new > 0.0:  # r^T M^{-1} r <= 0 with r != 0: M, hence A, is not positive definite
-            return k, rnorm, BREAKDOWN
-        beta = rz_new / rz
-        rz = rz_new
-        for i in range(n):
-            p_dir[i] = z[i] + beta * p_dir[i]
-    return max_iter, rnorm, CAPPED
+    iterations, status = 0, CONVERGED
+    if not rnorm < threshold:
+        c = math.frexp(omega * (2.0 - omega))[0]
+        z = np.empty(n)
+        q = np.empty(n)
+        ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+        p_dir = z.copy()
+        rz = np.sum(r * z)
+        iterations, status = max_iter, CAPPED
+        for k in range(1, max_iter + 1):
+            for i in range(n):
+                s = 0.0
+                for p in range(indptr[i], indptr[i + 1]):
+                    s += data[p] * p_dir[indices[p]]
+                q[i] = s
+            curvature = np.sum(p_dir * q)
+            if not curvature > 0.0:  # p^T A p <= 0: A is not positive definite
+                iterations, status = k - 1, BREAKDOWN
+                break
+            alpha = rz / curvature
+            for i in range(n):
+                x[i] += alpha * p_dir[i]
+                r[i] -= alpha * q[i]
+            rnorm = math.sqrt(np.sum(r * r))
+            if rnorm < threshold:
+                iterations, status = k, CONVERGED
+                break
+            ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+            rz_new = np.sum(r * z)
+            if not rz_new > 0.0:  # r^T M^{-1} r <= 0 with r != 0: M, hence A, is not positive definite
+                iterations, status = k, BREAKDOWN
+                break
+            beta = rz_new / rz
+            rz = rz_new
+            for i in range(n):
+                p_dir[i] = z[i] + beta * p_dir[i]
+    for i in range(n):
+        x[i] /= scale
+    return iterations, rnorm / bnorm, status
 
 
 KERNELS = {"sor": sor_csr, "ssor_pcg": ssor_pcg_csr}
@@ -220,7 +275,7 @@ def system(owner, name, A, b, x0=None):
     if name == "ssor_pcg":
         validate.symmetric(owner, A)
     x = validate.start(owner, x0, b.size)
-    if x0 is not None and not residual_norm(A.indptr, A.indices, A.data, b, x) < math.inf:
+    if x0 is not None and not np.all(np.isfinite(b - A @ x)):
         raise ParameterError(owner, "x0", "a start whose residual b - A x0 overflows",
                              f"None or a finite vector of length {b.size} whose residual b - A x0 is finite")
     return A, diag, b, x
@@ -237,8 +292,7 @@ def solve_checked(name, A, diag, b, x, omega, tol, max_iter):
 
     Returns ``(x, info)`` as :func:`sor` does; a breakdown of SSOR-PCG is a ParameterError naming ``A``.
     """
-    reference = residual_norm(A.indptr, A.indices, A.data, b, x) if name == "sor" else float(np.linalg.norm(b))
-    iterations, rnorm, status = KERNELS[name](A.indptr, A.indices, A.data, diag, b, x, omega, tol, max_iter)
+    iterations, relative, status = KERNELS[name](A.indptr, A.indices, A.data, diag, b, x, omega, tol, max_iter)
     if status == BREAKDOWN:
         raise ParameterError(name, "A", f"a matrix with p^T A p <= 0 after {iterations} conjugate-gradient iterations",
                              "a symmetric positive definite matrix (conjugate gradients needs one)")
@@ -249,7 +303,7 @@ def solve_checked(name, A, diag, b, x, omega, tol, max_iter):
         "iterations": int(iterations),
         "converged": status == CONVERGED,
         "omega": omega,
-        "residual": float(rnorm / reference) if reference > 0 else 0.0,
+        "residual": float(relative),
         "message": messages[status],
     }
     return x, info
