@@ -347,3 +347,15 @@ def test_sparse_right_hand_side_is_read_or_named():
     np.testing.assert_allclose(x, dense)
     with pytest.raises(ParameterError, match=r"'b'.*\(3, 3\).*vector of length 9"):
         relax.ssor_pcg(GOOD, sp.csr_matrix(b.reshape(3, 3)))
+
+
+@pytest.mark.parametrize("kwargs, name", [({"low": 0.0}, "low"), ({"high": 2.0}, "high"), ({"low": 1.5, "high": 1.2}, "high"),
+                                          ({"n": 0}, "n")])
+def test_omega_grid_names_the_argument_that_is_out_of_range(kwargs, name):
+    with pytest.raises(ParameterError) as err:
+        relax.omega_grid(**kwargs)
+    assert err.value.name == name
+
+
+def test_omega_grid_holds_the_decimal_values_it_names():
+    assert relax.omega_grid(1.0, 1.95, 20).tolist() == [round(1.0 + 0.05 * k, 2) for k in range(20)]

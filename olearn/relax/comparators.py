@@ -22,8 +22,8 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     [1.5, 1.55, 1.6]
     """
     n = check_integer("omega_grid", "n", n, 1)
-    low = validate.omega("omega_grid", low)
-    high = validate.omega("omega_grid", high)
+    low = validate.omega("omega_grid", low, "low")
+    high = validate.omega("omega_grid", high, "high")
     if high < low or (n > 1 and high == low):
         raise ParameterError("omega_grid", "high", high, f"a number > low = {low} (or equal to it with n = 1)")
     return np.round(np.linspace(low, high, n), 12)

@@ -68,9 +68,9 @@ def start(owner: str, x0, n: int) -> np.ndarray:
     return x
 
 
-def omega(owner: str, value) -> float:
+def omega(owner: str, value, name: str = "omega") -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0.0 < float(value) < 2.0):
-        raise ParameterError(owner, "omega", value, "a number in (0, 2) (SOR converges for SPD matrices exactly there)")
+        raise ParameterError(owner, name, value, "a number in (0, 2) (SOR converges for SPD matrices exactly there)")
     return float(value)
 
 
