@@ -187,6 +187,28 @@ def test_a_forecast_that_is_not_one_number_is_named():
     np.testing.assert_array_equal(conformal.wrap(_ArrayForecaster(), y)["radius"], conformal.wrap("naive", y)["radius"])
 
 
+
+@pytest.mark.parametrize("where", [10, 99])  # in the training part and in the test stream
+def test_an_infinite_value_in_the_series_is_named_with_its_position(where):
+    """It used to reach the forecaster's fit, or the predictor as a bad 'score' the user never gave."""
+    y = _walk()
+    y[where] = -np.inf
+    with pytest.raises(ParameterError, match=rf"'series' = '-inf at position {where}'.*finite numbers"):
+        conformal.wrap("naive", y)
+
+
+class _OverflowingForecaster:
+    def fit(self, train):
+        return self
+
+    def forecast(self, history, h):
+        return np.inf if history.size > 90 else history[-1]
+
+
+def test_an_infinite_forecast_is_named():
+    with pytest.raises(ParameterError, match=r"'forecaster'.*inf at step \d+ of the test part.*finite forecasts"):
+        conformal.wrap(_OverflowingForecaster(), _walk())
+
 def test_covered_is_the_score_test_the_method_learns_from():
     """On a decimal grid |y - yhat| can equal the radius while yhat + radius rounds the other way:
     ``covered`` is 1[|y - yhat| <= radius], so its mean is metrics.coverage (0.9 against 0.867 here)."""

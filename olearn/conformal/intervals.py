@@ -46,6 +46,12 @@ def rolling_forecasts(forecaster, values: np.ndarray, start: int, stop: int, hor
     return np.array([_one_forecast(forecaster, values[: tau - horizon + 1], horizon) for tau in range(start, stop)], dtype=float)
 
 
+def _first_infinite(a: np.ndarray) -> int | None:
+    """The position of the first +-inf in ``a``, or None."""
+    hits = np.flatnonzero(np.isinf(a))
+    return int(hits[0]) if hits.size else None
+
+
 def split_series(series, horizon: int, calib_frac: float, test_frac: float):
     """(values, index, train_end, calib_start) with the test stream values[train_end:]."""
     horizon = check_integer("wrap", "horizon", horizon, 1, meaning="steps ahead")
@@ -63,6 +69,9 @@ def split_series(series, horizon: int, calib_frac: float, test_frac: float):
         raise ParameterError("wrap", "series", f"{n} values", f"a 1-D series long enough for the splits and horizon {horizon}")
     if np.isnan(values[:train_end]).any():
         raise ParameterError("wrap", "series", "NaN in the training part", "finite values before the test stream")
+    where = _first_infinite(values)
+    if where is not None:
+        raise ParameterError("wrap", "series", f"{values[where]} at position {where}", "finite numbers (NaN for a missing observation)")
     return values, s.index, train_end, calib_start
 
 
@@ -91,6 +100,11 @@ def forecast_scores(forecaster, series, horizon: int = 1, calib_frac: float = 0.
     model.fit(values[:calib_start])
     calib_hat = rolling_forecasts(model, values, calib_start, train_end, horizon)
     yhat = rolling_forecasts(model, values, train_end, values.size, horizon)
+    for part, hat in (("calibration", calib_hat), ("test", yhat)):
+        where = _first_infinite(hat)
+        if where is not None:
+            raise ParameterError("wrap", "forecaster", f"a forecast of {hat[where]} at step {where} of the {part} part",
+                                 "finite forecasts (NaN for none)")
     y = values[train_end:]
     residuals = values[calib_start:train_end] - calib_hat
     return {"calibration": calibration_scores(residuals), "residuals": residuals, "y": y, "yhat": yhat,
