@@ -135,3 +135,11 @@ def test_check_integer_returns_a_python_int():
     for value in (1, np.int32(7), np.int64(10)):
         out = check_integer("owner", "n", value, 1, 10)
         assert out == value and type(out) is int
+
+
+def test_a_numpy_scalar_is_shown_as_its_number():
+    """NumPy 2 writes repr(np.float64(2.5)) as 'np.float64(2.5)'; messages show the number a user typed."""
+    err = olearn.ParameterError("owner", "eta", np.float64(2.5), "a number in (0, 1)")
+    assert "'eta' = 2.5 is invalid" in str(err) and isinstance(err.value, np.float64)
+    with pytest.raises(olearn.ParameterError, match=r"'eta' = -1 is invalid"):
+        olearn.make("exp3", eta=np.int64(-1))

@@ -21,7 +21,7 @@ def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np
     if bad.any():
         i = int(np.argmax(bad))
         what = "NaN" if np.isnan(arr[i]) else "negative" if arr[i] < 0 else "infinite"
-        raise ParameterError(owner, name, f"{what} value {arr[i]!r} at index {i}", "finite numbers >= 0 (scores such as |y - yhat|)")
+        raise ParameterError(owner, name, f"{what} value {float(arr[i])!r} at index {i}", "finite numbers >= 0 (scores such as |y - yhat|)")
     return arr
 
 

@@ -8,6 +8,8 @@ class ParameterError(ValueError):
 
     def __init__(self, owner: str, name: str, value, allowed: str):
         self.owner, self.name, self.value, self.allowed = owner, name, value, allowed
+        if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a NumPy scalar shows as the number
+            value = value.item()
         shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
