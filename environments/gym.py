@@ -1,13 +1,23 @@
 """Every olearn environment as a :class:`gymnasium.Env`, and over seeds as a :class:`gymnasium.vector.VectorEnv`.
 
 The adapters call the environment's own kernels (uncompiled), so an outside agent sees exactly
-the losses the engine uses for the same seed.  Conventions:
+the losses the engine uses for the same seed.  An episode is ``horizon`` rounds: it is truncated,
+never terminated.  Worlds with arms (kind ``arms``):
 
 * action: the arm, ``Discrete(K)``;
 * observation: the round's context (a ``Box`` of length ``max(1, obs_dim)``; zeros when the world has none);
 * reward: ``1 - loss`` (the reward of Bernoulli and Gaussian arms);
-* an episode is ``horizon`` rounds: it is truncated, never terminated;
 * ``info``: the loss, the played arm's mean loss and the best mean loss of the round (when the world has means).
+
+Online convex optimization worlds (kind ``oco``, feasible set X of dimension d):
+
+* action: a point of R^d, a ``Box`` over X's bounding box (unbounded for ``free``); it is projected
+  onto X (Euclidean projection, :mod:`olearn.engine.domains`) and ``info["x"]`` is the point played;
+* observation: the gradient of the last round's loss at the point played (zeros after ``reset``),
+  the full-information feedback of OCO;
+* reward: ``-f_t(x_t)``;
+* ``info``: the loss f_t(x_t), ``x``, the ``gradient`` and, when the world has means, ``mean_loss``
+  F_t(x_t) and ``best_mean_loss`` min_X F_t (their differences sum to the dynamic regret).
 """
 from __future__ import annotations
 
@@ -17,8 +27,9 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from olearn.core.errors import ParameterError, check_integer
+from olearn.core.errors import check_integer
 from olearn.core.spec import Environment
+from olearn.engine import domains
 
 
 def _context_space(env: Environment) -> spaces.Box:
@@ -27,7 +38,7 @@ def _context_space(env: Environment) -> spaces.Box:
     return spaces.Box(-np.inf, np.inf, shape=(env.obs_dim,), dtype=np.float64)
 
 
-class _Stepper:
+class _ArmsStepper:
     """One seed of an arms environment, stepped with its kernels."""
 
     def __init__(self, env: Environment):
@@ -36,6 +47,12 @@ class _Stepper:
         self.state = np.zeros(env.state_size())
         self.obs = np.zeros(max(1, env.obs_dim))
         self.seed, self.t = 0, 0
+        self.action_space = spaces.Discrete(env.n_actions)
+        self.observation_space = _context_space(env)
+        self.allowed = f"an arm in 0..{env.n_actions - 1}"
+
+    def valid(self, action) -> bool:
+        return self.action_space.contains(action)
 
     def reset(self, seed: int):
         self.seed, self.t = int(seed), 0
@@ -45,7 +62,8 @@ class _Stepper:
             self.type.observe(self.state, self.params, 0, self.seed, self.obs)
         return self.obs.copy()
 
-    def step(self, arm: int):
+    def step(self, action):
+        arm = int(action)
         t, ty, st, p, obs = self.t, self.type, self.state, self.params, self.obs
         with np.errstate(over="ignore"):
             loss = ty.loss(st, p, obs, t, self.seed, arm)
@@ -59,10 +77,58 @@ class _Stepper:
         return obs.copy(), 1.0 - float(loss), info
 
 
+class _OcoStepper:
+    """One seed of an oco world: the point is projected onto X, f_t drawn (it may look at the point),
+    and the gradient there is the next observation; the kernels run in the engine's order."""
+
+    def __init__(self, env: Environment):
+        self.env, self.type = env, env.type
+        self.params = env.row()
+        self.d, self.code, self.radius = env.n_actions, int(self.params[1]), float(self.params[2])
+        self.state = np.zeros(env.state_size())
+        self.x, self.grad, self.u = np.zeros(self.d), np.zeros(self.d), np.zeros(self.d)
+        self.seed, self.t = 0, 0
+        low, high = {domains.BALL: (-self.radius, self.radius), domains.BOX: (-self.radius, self.radius),
+                     domains.SIMPLEX: (0.0, self.radius)}.get(self.code, (-np.inf, np.inf))
+        self.action_space = spaces.Box(low, high, shape=(self.d,), dtype=np.float64)
+        self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.d,), dtype=np.float64)
+        self.allowed = f"a finite point of R^{self.d} (projected onto the {domains.NAMES[self.code]} X)"
+
+    def valid(self, action) -> bool:
+        try:
+            point = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return point.shape == (self.d,) and bool(np.all(np.isfinite(point)))
+
+    def reset(self, seed: int):
+        self.seed, self.t = int(seed), 0
+        self.state[:] = 0.0
+        with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
+            self.type.reset(self.state, self.params, self.seed)
+        self.grad[:] = 0.0
+        return self.grad.copy()
+
+    def step(self, action):
+        ty, st, p, x = self.type, self.state, self.params, self.x
+        domains.project(self.code, self.radius, self.d, np.asarray(action, dtype=np.float64), x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ty.draw(st, p, x, self.t, self.seed)
+            loss = ty.loss_grad(st, p, x, self.grad)
+            info = {"loss": float(loss), "x": x.copy(), "gradient": self.grad.copy()}
+            if ty.has_means:
+                info["mean_loss"] = float(ty.mean_loss(st, p, x))
+                info["best_mean_loss"] = float(ty.round_best(st, p, self.u))
+        self.t += 1
+        return self.grad.copy(), -float(loss), info
+
+
+def _stepper(env: Environment):
+    return _OcoStepper(env) if env.type.kind == "oco" else _ArmsStepper(env)
+
+
 def episode_length(env: Environment, horizon: int | None) -> int:
     """Rounds per episode: ``horizon``, or the environment's own length (a loss table's rows), else 1000."""
-    if getattr(env.type, "kind", "arms") != "arms":
-        raise ParameterError("gym", "env", env.name, f"an environment with arms (this one is of kind {env.type.kind!r})")
     cap = env.type.max_horizon(env.values)
     if horizon is None:
         return cap if cap is not None else 1000
@@ -76,16 +142,16 @@ def check_seed(seed, last: int = 0) -> int:
     return check_integer("gym", "seed", seed, 0, 2**63 - 1 - last, meaning=meaning)
 
 
-class ArmsEnv(gym.Env):
-    """A gymnasium view of an olearn environment with K arms (one seed per episode)."""
+class GymEnv(gym.Env):
+    """A gymnasium view of an olearn environment (one seed per episode)."""
 
     metadata = {"render_modes": []}
 
     def __init__(self, env: Environment, horizon: int | None = None, seed: int | None = None):
         self.source, self.horizon = env, episode_length(env, horizon)
-        self.action_space = spaces.Discrete(env.n_actions)
-        self.observation_space = _context_space(env)
-        self._stepper = _Stepper(env)
+        self._stepper = _stepper(env)
+        self.action_space = self._stepper.action_space
+        self.observation_space = self._stepper.observation_space
         self._stepper.t = self.horizon  # no episode until reset()
         self._default_seed = None if seed is None else check_seed(seed)
 
@@ -100,17 +166,17 @@ class ArmsEnv(gym.Env):
         return obs, {"seed": int(seed)}
 
     def step(self, action):
-        if not self.action_space.contains(action):
-            raise ValueError(f"ArmsEnv: action {action!r} is invalid; allowed: an arm in 0..{self.action_space.n - 1}")
+        if not self._stepper.valid(action):
+            raise ValueError(f"GymEnv: action {action!r} is invalid; allowed: {self._stepper.allowed}")
         if self._stepper.t >= self.horizon:
-            raise RuntimeError(f"ArmsEnv: no episode is running (it ended at its horizon of {self.horizon} rounds, "
+            raise RuntimeError(f"GymEnv: no episode is running (it ended at its horizon of {self.horizon} rounds, "
                                "or reset() was never called): call reset()")
-        obs, reward, info = self._stepper.step(int(action))
+        obs, reward, info = self._stepper.step(action)
         truncated = self._stepper.t >= self.horizon
         return obs, reward, False, truncated, info
 
 
-class ArmsVectorEnv(VectorEnv):
+class GymVectorEnv(VectorEnv):
     """``num_envs`` seeds of an olearn environment stepped together (next-step autoreset)."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
@@ -118,11 +184,11 @@ class ArmsVectorEnv(VectorEnv):
     def __init__(self, env: Environment, num_envs: int, horizon: int | None = None):
         self.source, self.num_envs = env, check_integer("gym", "num_envs", num_envs, 1)
         self.horizon = episode_length(env, horizon)
-        self.single_action_space = spaces.Discrete(env.n_actions)
-        self.single_observation_space = _context_space(env)
-        self.action_space = spaces.MultiDiscrete([env.n_actions] * self.num_envs)
+        self._steppers = [_stepper(env) for _ in range(self.num_envs)]
+        self.single_action_space = self._steppers[0].action_space
+        self.single_observation_space = self._steppers[0].observation_space
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self._steppers = [_Stepper(env) for _ in range(self.num_envs)]
         self._needs_reset = np.zeros(self.num_envs, dtype=bool)
         self._next_seed = 0
 
@@ -136,10 +202,11 @@ class ArmsVectorEnv(VectorEnv):
         return obs, {"seed": seeds}
 
     def step(self, actions):
-        actions = np.asarray(actions)
-        if not self.action_space.contains(actions):  # checked before any seed steps, so none is left half-stepped
-            raise ValueError(f"ArmsVectorEnv: actions {actions!r} are invalid; allowed: {self.num_envs} integer arms, "
-                             f"each in 0..{self.single_action_space.n - 1}")
+        first = self._steppers[0]
+        ok = len(actions) == self.num_envs and all(first.valid(a) for a in actions) if np.ndim(actions) >= 1 else False
+        if not ok:  # checked before any seed steps, so none is left half-stepped
+            raise ValueError(f"GymVectorEnv: actions {np.asarray(actions)!r} are invalid; allowed: {self.num_envs} actions, "
+                             f"each {first.allowed}")
         obs = np.zeros(self.observation_space.shape)
         rewards = np.zeros(self.num_envs)
         truncated = np.zeros(self.num_envs, dtype=bool)
@@ -150,16 +217,16 @@ class ArmsVectorEnv(VectorEnv):
                 self._next_seed += 1
                 self._needs_reset[i] = False
                 continue
-            obs[i], rewards[i], info = stepper.step(int(actions[i]))
+            obs[i], rewards[i], info = stepper.step(actions[i])
             losses[i] = info["loss"]
             truncated[i] = stepper.t >= self.horizon
         self._needs_reset = truncated.copy()
         return obs, rewards, np.zeros(self.num_envs, dtype=bool), truncated, {"loss": losses}
 
 
-def as_env(env: Environment, horizon: int | None = None, seed: int | None = None) -> ArmsEnv:
-    return ArmsEnv(env, horizon=horizon, seed=seed)
+def as_env(env: Environment, horizon: int | None = None, seed: int | None = None) -> GymEnv:
+    return GymEnv(env, horizon=horizon, seed=seed)
 
 
-def as_vector_env(env: Environment, num_envs: int, horizon: int | None = None) -> ArmsVectorEnv:
-    return ArmsVectorEnv(env, num_envs=num_envs, horizon=horizon)
+def as_vector_env(env: Environment, num_envs: int, horizon: int | None = None) -> GymVectorEnv:
+    return GymVectorEnv(env, num_envs=num_envs, horizon=horizon)

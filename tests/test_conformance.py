@@ -70,7 +70,7 @@ def test_vector_env_refuses_invalid_actions_before_stepping_any_seed():
     venv.reset(seed=3)
     fresh.reset(seed=3)
     for bad in ([2, 0], [0, -1], [0.7, 1.0], [1], [0, 1, 1]):
-        with pytest.raises(ValueError, match="invalid; allowed: 2 integer arms, each in 0..1"):
+        with pytest.raises(ValueError, match="invalid; allowed: 2 actions, each an arm in 0..1"):
             venv.step(np.asarray(bad))
     for t in range(4):
         a, b = venv.step([1, 0]), fresh.step([1, 0])
@@ -92,3 +92,65 @@ def test_gym_views_refuse_seeds_the_engine_does_not_accept(seed):
         as_vector_env(env, num_envs=2, horizon=3).reset(seed=seed)
     with pytest.raises(ParameterError, match="'seed'"):
         as_vector_env(env, num_envs=2, horizon=3).reset(seed=2**63 - 1)  # its second seed would be 2^63
+
+
+OCO_WORLDS = [n for n in environments.names() if environments.REGISTRY[n].kind == "oco"]
+
+
+@pytest.mark.parametrize("name", OCO_WORLDS)
+def test_oco_worlds_are_gymnasium_envs_with_the_engines_losses(name):
+    """gymnasium's checker passes, and points a learner played in olearn.run give the engine's losses round by
+    round (dimension 1, where the trace holds the whole point; the adaptive drift looks at the point)."""
+    import warnings
+
+    import gymnasium.utils.env_checker as gym_checker
+    import numpy as np
+
+    import olearn
+    from environments.gym import as_vector_env
+
+    etype = environments.REGISTRY[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the checker's notes on unbounded observation boxes
+        for params in etype.test_params:
+            gym_checker.check_env(environments.make(name, **params).gym(horizon=5), skip_render_check=True)
+    one = {**etype.test_params[0], "dim": 1} if "dim" in [p.name for p in etype.params] else None
+    if one is None:  # a data stream: its dimension is its data's
+        return
+    if name == "sea_quadratic":
+        one["drift"] = "adaptive"
+    env = environments.make(name, **one)
+    run = olearn.run(olearn.make("ogd"), env, horizon=25, seeds=[7], backend="python", trace=True)
+    assert np.ptp(run.actions[0, 0]) > 0  # the learner moves
+    gym_env = env.gym(horizon=25)
+    gym_env.reset(seed=7)
+    losses = [gym_env.step(np.array([run.actions[0, 0, t]]))[4]["loss"] for t in range(25)]
+    np.testing.assert_array_equal(losses, run.losses[0, 0])
+    venv = as_vector_env(env, num_envs=2, horizon=25)
+    venv.reset(seed=7)
+    rewards = [venv.step(np.array([[run.actions[0, 0, t]]] * 2))[1][0] for t in range(25)]
+    np.testing.assert_array_equal(rewards, -run.losses[0, 0])
+
+
+def test_an_oco_gym_step_projects_the_point_and_observes_the_gradient():
+    """sea_quadratic without noise and drift: f_t(x) = ||x - theta||^2 / 2, so the gradient is x - theta (the
+    same theta every round) and f = ||gradient||^2 / 2; a point outside the ball is played at its projection."""
+    import numpy as np
+
+    env = environments.make("sea_quadratic", dim=3, noise=0.0, drift="fixed", radius=1.0)
+    gym_env = env.gym(horizon=4)
+    obs, _ = gym_env.reset(seed=3)
+    assert np.all(obs == 0.0)
+    thetas = []
+    for point in ([0.1, -0.2, 0.3], [3.0, 4.0, 0.0], [0.0, 0.0, 0.0]):
+        obs, reward, _, _, info = gym_env.step(np.array(point))
+        x = np.array(point) / max(1.0, np.linalg.norm(point))
+        np.testing.assert_allclose(info["x"], x, rtol=1e-15)
+        assert np.array_equal(obs, info["gradient"])
+        assert reward == -info["loss"] and info["loss"] == pytest.approx(0.5 * obs @ obs, rel=1e-14)
+        assert info["mean_loss"] == pytest.approx(info["loss"], rel=1e-14)
+        thetas.append(info["x"] - obs)
+    np.testing.assert_allclose(thetas, [thetas[0]] * 3, atol=1e-15)
+    assert info["best_mean_loss"] == pytest.approx(0.0, abs=1e-30)  # theta (norm kappa = 0.5) lies in the ball
+    with pytest.raises(ValueError, match="allowed: a finite point of R\\^3"):
+        gym_env.step(np.array([np.nan, 0.0, 0.0]))

@@ -199,9 +199,9 @@ class Environment:
     def gym(self, seed: int = 0, horizon: int | None = None):
         """This environment as a :class:`gymnasium.Env` (see :mod:`environments.gym`); episodes of ``horizon``
         rounds (default: the environment's own length if it has one, else 1000)."""
-        from environments.gym import ArmsEnv
+        from environments.gym import GymEnv
 
-        return ArmsEnv(self, horizon=horizon, seed=seed)
+        return GymEnv(self, horizon=horizon, seed=seed)
 
     def __repr__(self):
         shown = ", ".join(
