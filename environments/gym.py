@@ -11,8 +11,9 @@ never terminated.  Worlds with arms (kind ``arms``):
 
 Online convex optimization worlds (kind ``oco``, feasible set X of dimension d):
 
-* action: a point of R^d, a ``Box`` over X's bounding box (unbounded for ``free``); it is projected
-  onto X (Euclidean projection, :mod:`olearn.engine.domains`) and ``info["x"]`` is the point played;
+* action: a point of R^d, a ``Box`` over X's bounding box (unbounded for ``free``); a point outside X
+  (beyond rounding, relative 1e-12) is projected onto it (Euclidean projection, :mod:`olearn.engine.domains`),
+  and ``info["x"]`` is the point played;
 * observation: the gradient of the last round's loss at the point played (zeros after ``reset``),
   the full-information feedback of OCO;
 * reward: ``-f_t(x_t)``;
@@ -111,7 +112,11 @@ class _OcoStepper:
 
     def step(self, action):
         ty, st, p, x = self.type, self.state, self.params, self.x
-        domains.project(self.code, self.radius, self.d, np.asarray(action, dtype=np.float64), x)
+        point = np.asarray(action, dtype=np.float64)
+        if _in_set(self.code, self.radius, point):
+            x[:] = point  # a learner's own point: projecting it again would move it by rounding
+        else:
+            domains.project(self.code, self.radius, self.d, point, x)
         with np.errstate(over="ignore", invalid="ignore"):
             ty.draw(st, p, x, self.t, self.seed)
             loss = ty.loss_grad(st, p, x, self.grad)
@@ -121,6 +126,17 @@ class _OcoStepper:
                 info["best_mean_loss"] = float(ty.round_best(st, p, self.u))
         self.t += 1
         return self.grad.copy(), -float(loss), info
+
+
+def _in_set(code: int, r: float, x: np.ndarray, rel: float = 1e-12) -> bool:
+    """x lies in X up to rounding (relative ``rel``): a simplex point's sum, a ball point's norm."""
+    if code == domains.BALL:
+        return float(np.linalg.norm(x)) <= r * (1.0 + rel)
+    if code == domains.BOX:
+        return bool(np.all(np.abs(x) <= r))
+    if code == domains.SIMPLEX:
+        return bool(np.all(x >= 0.0)) and abs(float(np.sum(x)) - r) <= rel * r
+    return True
 
 
 def _stepper(env: Environment):

@@ -1,4 +1,6 @@
 """The step-wise driver (act/update in the user's loop) replays the engine's trajectory for the same seed."""
+import math
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,85 @@ def test_a_context_of_the_wrong_size_or_not_finite_is_refused():
     ctx.update(a, 1.0)
     with pytest.raises(olearn.ParameterError, match="'obs_dim'"):
         olearn.stepwise(olearn.make("chebcb", n_arms=3), obs_dim=-1)
+
+
+OCO_LEARNERS = sorted(n for n in REGISTRY if REGISTRY[n].kind == "oco" and n != "implicit_ftrl")  # implicit: below
+
+
+@pytest.mark.parametrize("name", OCO_LEARNERS)
+def test_an_oco_learner_stepwise_against_the_gym_view_replays_the_engine(name):
+    """The user's loop (the learner step-wise, the world through its gymnasium view) gives the engine's
+    points, losses and final state bit for bit (python backend; every oco learner, each on a world it plays)."""
+    from test_oco_parity import _worlds
+
+    env = _worlds(name)[0]
+    d, domain, radius = env.n_actions, env.values["domain"], env.values["radius"]
+    horizon, seed = 25, 4
+    run = olearn.run(olearn.make(name), env, horizon=horizon, seeds=[seed], backend="python", trace=True, keep_state=True)
+    tuner = olearn.stepwise(olearn.make(name, dim=d), seed=seed, backend="python", horizon=horizon, domain=domain, radius=radius)
+    world = env.gym(horizon=horizon)
+    world.reset(seed=seed)
+    losses = []
+    for t in range(horizon):
+        x = tuner.act()
+        _, _, _, _, info = world.step(x)
+        assert np.array_equal(info["x"], x)  # a learner's point is in X: the view plays it as given
+        tuner.update(x, info["loss"], gradient=info["gradient"])
+        losses.append(info["loss"])
+    np.testing.assert_array_equal(losses, run.losses[0, 0])
+    np.testing.assert_array_equal(tuner.state, run.states[0, 0])
+
+
+def test_implicit_ftrl_stepwise_on_a_user_loss_replays_the_engine():
+    """With a user-defined loss the engine, too, gives only f_t and its gradient (model NONE): the feedback
+    the step-wise driver gives every oco learner."""
+    import math
+
+    from environments.oco_custom import user_loss
+    from olearn.core.kernel import kernel
+
+    @kernel
+    def tilted_bowl(x, g, t, seed):
+        value = 0.0
+        for i in range(x.size):
+            c = math.sin(0.3 * t + i)
+            g[i] = 2.0 * (x[i] - c)
+            value += (x[i] - c) * (x[i] - c)
+        return value
+
+    env = user_loss(tilted_bowl, dim=2, domain="ball", radius=1.0)
+    run = olearn.run(olearn.make("implicit_ftrl"), env, horizon=20, seeds=[2], backend="python", keep_state=True)
+    tuner = olearn.stepwise(olearn.make("implicit_ftrl", dim=2), seed=2, backend="python", horizon=20)
+    total = 0.0
+    for t in range(20):
+        x = tuner.act()
+        g = np.zeros(2)
+        loss = tilted_bowl(x, g, t, 2)
+        tuner.update(x, loss, gradient=g)
+        total += loss
+    np.testing.assert_array_equal(tuner.state, run.states[0, 0])
+    assert total == pytest.approx(run.values[0, 0, -1, list(run.columns).index("loss")], rel=1e-12)
+
+
+def test_oco_stepwise_refuses_what_does_not_fit_its_learner():
+    from olearn import ParameterError
+
+    with pytest.raises(ParameterError, match="'dim'.*olearn.make\\('ogd', dim=d\\)"):
+        olearn.stepwise(olearn.make("ogd"))
+    with pytest.raises(ParameterError, match="'domain'.*'ball' or 'box' or 'free'.*'ons'"):
+        olearn.stepwise(olearn.make("ons", dim=2), domain="simplex")
+    with pytest.raises(ParameterError, match="'radius'"):
+        olearn.stepwise(olearn.make("ogd", dim=2), radius=0.0)
+    with pytest.raises(ParameterError, match="'domain'.*not an oco learner"):
+        olearn.stepwise(olearn.make("ucb1", n_arms=2), domain="ball")
+    tuner = olearn.stepwise(olearn.make("ogd", dim=2), backend="python")
+    x = tuner.act()
+    before = tuner.state.copy()
+    for bad, name in [({"action": x + 1, "loss": 1.0, "gradient": x}, "action"), ({"action": x, "loss": math.nan, "gradient": x}, "loss"),
+                      ({"action": x, "loss": 1.0}, "gradient"), ({"action": x, "loss": 1.0, "gradient": [1.0]}, "gradient")]:
+        with pytest.raises(ParameterError) as err:
+            tuner.update(**bad)
+        assert err.value.name == name
+    np.testing.assert_array_equal(tuner.state, before)
+    tuner.update(x, 1.0, gradient=[1.0, 0.0])  # the driver carries on
+    assert tuner.act()[0] < 0

@@ -160,15 +160,17 @@ def n_stats(env) -> int:
     return _HEAD + d + max(d, 2) + int(env.type.suff_size(env.values))
 
 
-def action_size(learner_type, env) -> int:
+def check_domain(learner_type, code: int, owner: str = "stepwise", name: str = "domain", value=None) -> None:
+    """Refuse a feasible set ``code`` that ``learner_type`` does not play on (:func:`require_domains`)."""
     allowed = _DOMAINS_OF.get(learner_type.name)
-    code = int(env.row()[1])
     if allowed is not None and code not in allowed:
-        raise ParameterError(
-            "run", "env", env.name,
-            f"an environment whose domain is {' or '.join(domains.NAMES[c] for c in allowed)} for learner "
-            f"{learner_type.name!r} (this one is a {domains.NAMES[code]})",
-        )
+        raise ParameterError(owner, name, domains.NAMES[code] if value is None else value,
+                             f"a feasible set {' or '.join(repr(domains.NAMES[c]) for c in allowed)} "
+                             f"(learner {learner_type.name!r} plays only there)")
+
+
+def action_size(learner_type, env) -> int:
+    check_domain(learner_type, int(env.row()[1]), "run", "env", env.name)
     return env.n_actions
 
 

@@ -2,14 +2,22 @@
 
 The step-wise object calls the learner's very kernels (compiled with ``numba.njit``
 on the ``cpu`` backend, plain Python on ``python``) on one preallocated state row,
-in the spirit of river's ``predict_one``/``learn_one``.
+in the spirit of river's ``predict_one``/``learn_one``.  An online convex optimization learner
+(kind ``oco``) plays points of a feasible set X (``domain``, ``radius``): ``x = act()``, then
+``update(x, loss, gradient=g)`` with f_t(x_t) and its gradient, the feedback the engine gives it for
+a user-defined loss.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from olearn.core.errors import ParameterError, check_integer
+from olearn.core.params import Param
 from olearn.core.spec import Learner
+from olearn.engine import domains, oco
+
+DOMAIN = Param("domain", "ball", "the feasible set X of an oco learner", kind="choice", choices=domains.NAMES)
+RADIUS = Param("radius", 1.0, "the size of X", low=0.0, open_low=True)
 
 
 def _numeric(obs) -> bool:
@@ -31,15 +39,37 @@ class Stepwise:
     ``state`` and ``start`` continue a learner from a batch run: ``state=result.states[c, s]`` of
     ``olearn.run(..., keep_state=True)``, ``start=result.horizon`` (the next round's index) and the
     same ``seed`` and ``horizon`` carry on exactly where that seed stopped.
+
+    An oco learner (give its ``dim``) plays on X = ``domain`` (``"ball"``, ``"box"``, ``"simplex"`` or
+    ``"free"``) of ``radius``:
+
+    >>> tuner = olearn.stepwise(olearn.make("ogd", dim=2), domain="box", radius=1.0)
+    >>> x = tuner.act(); tuner.update(x, loss=float(x @ x), gradient=2 * x); x.tolist()
+    [0.0, 0.0]
     """
 
     def __init__(self, learner: Learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0,
-                 state=None, start: int = 0):
+                 state=None, start: int = 0, domain: str | None = None, radius: float | None = None):
         if len(learner.configs) != 1:
             raise ParameterError("stepwise", "learner", learner, "a single configuration (not a grid)")
-        n_arms = learner.values.get("n_arms")
-        if n_arms is None:
-            raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
+        self._points = learner.type.kind == oco.KIND  # an oco learner: the action is a point of X
+        if self._points:
+            n_arms = learner.values.get("dim")
+            if n_arms is None:
+                raise ParameterError("stepwise", "dim", None, f"an integer >= 1: give olearn.make({learner.name!r}, dim=d)")
+            if obs_dim != 0:
+                raise ParameterError("stepwise", "obs_dim", obs_dim, "0: an oco learner's context is its feasible set")
+            code = domains.NAMES.index(DOMAIN.validate("stepwise", DOMAIN.default if domain is None else domain))
+            radius = RADIUS.validate("stepwise", RADIUS.default if radius is None else radius)
+            oco.check_domain(learner.type, code)
+            obs_dim = 2
+        else:
+            for name, value in (("domain", domain), ("radius", radius)):
+                if value is not None:
+                    raise ParameterError("stepwise", name, value, f"None: {learner.name} is not an oco learner (it has no feasible set)")
+            n_arms = learner.values.get("n_arms")
+            if n_arms is None:
+                raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
         seed = check_integer("stepwise", "seed", seed, 0, 2**63 - 1)
         obs_dim = check_integer("stepwise", "obs_dim", obs_dim, 0, meaning="the number of context values per act(obs)")
         start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
@@ -57,8 +87,13 @@ class Stepwise:
         self.params = params[0]
         self.state = np.zeros(size)
         self.obs = np.zeros(obs_dim)
-        self.action = np.zeros(learner.type.action_dim)
-        self.feedback = np.zeros(self.n_arms if learner.type.feedback == "full" else 1)
+        if self._points:
+            self.obs[:] = (code, radius)  # what the engine reveals every round (oco.reveal_domain)
+            self.action = np.zeros(self.n_arms)
+            self.feedback = np.zeros(3 + 2 * self.n_arms)  # f_t(x_t), the gradient, then the model code NONE (0)
+        else:
+            self.action = np.zeros(learner.type.action_dim)
+            self.feedback = np.zeros(self.n_arms if learner.type.feedback == "full" else 1)
         self.t = start
         kernels = learner.type.init, learner.type.act, learner.type.update
         if backend == "cpu":
@@ -77,10 +112,14 @@ class Stepwise:
                                      f"{size} finite numbers: a row of Result.states of this learner")
             self.state[:] = given
 
-    def act(self, obs=None) -> int | float:
-        """The arm to play this round (the context ``obs`` if the learner uses one); a conformal method's radius."""
+    def act(self, obs=None) -> int | float | np.ndarray:
+        """The arm to play this round (the context ``obs`` if the learner uses one); a conformal method's
+        radius; an oco learner's point x_t (a new array)."""
         n = self.obs.size
-        if obs is None:
+        if self._points:
+            if obs is not None:
+                raise ParameterError("stepwise", "obs", obs, "None: an oco learner's context is its feasible set")
+        elif obs is None:
             if n > 0:
                 raise ParameterError("stepwise", "obs", None, f"{n} finite number(s): this learner was made with obs_dim={n}")
         else:
@@ -92,31 +131,55 @@ class Stepwise:
         with np.errstate(over="ignore"):
             self._act(self.state, self.params, self.obs, self.t, self.seed, self.action)
         self._acted = self.action.copy()
+        if self._points:
+            return self.action.copy()
         return float(self.action[0]) if self._radius else int(self.action[0])
 
-    def update(self, action: int, loss) -> None:
-        """Feed back the loss of ``action`` (bandit) or the loss vector of all arms (full information)."""
-        if self._acted is None or (not self._radius and int(self._acted[0]) != int(action)):
-            raise ParameterError("stepwise", "action", action, "the arm returned by the last act()")
-        loss_arr = np.atleast_1d(np.asarray(loss, dtype=float))
-        if loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
-            raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} finite number(s)")
-        self.feedback[:] = loss_arr
+    def update(self, action, loss, gradient=None) -> None:
+        """Feed back the loss of ``action`` (bandit) or the loss vector of all arms (full information);
+        for an oco learner, f_t(x_t) and its ``gradient`` at the point ``action`` = x_t."""
+        if self._points:
+            self._point_feedback(action, loss, gradient)
+        else:
+            if gradient is not None:
+                raise ParameterError("stepwise", "gradient", gradient, f"None: {self.learner.name} is not an oco learner")
+            if self._acted is None or (not self._radius and int(self._acted[0]) != int(action)):
+                raise ParameterError("stepwise", "action", action, "the arm returned by the last act()")
+            loss_arr = np.atleast_1d(np.asarray(loss, dtype=float))
+            if loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
+                raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} finite number(s)")
+            self.feedback[:] = loss_arr
         with np.errstate(over="ignore"):
             self._update(self.state, self.params, self.obs, self._acted, self.feedback, self.t, self.seed)
         self._acted = None
         self.t += 1
 
+    def _point_feedback(self, action, loss, gradient) -> None:
+        """Check an oco round's feedback and write it into the feedback row (nothing is written if any is bad)."""
+        d = self.n_arms
+        x = np.asarray(action, dtype=float) if _numeric(action) else None
+        if self._acted is None or x is None or x.shape != (d,) or not np.array_equal(x, self._acted):
+            raise ParameterError("stepwise", "action", action, "the point returned by the last act()")
+        if not _numeric(loss) or np.ndim(loss) != 0 or not np.isfinite(float(loss)):
+            raise ParameterError("stepwise", "loss", loss, "one finite number, f_t(x_t)")
+        g = np.asarray(gradient, dtype=float) if gradient is not None and _numeric(gradient) else None
+        if g is None or g.shape != (d,) or not np.all(np.isfinite(g)):
+            raise ParameterError("stepwise", "gradient", gradient, f"{d} finite numbers, the gradient of f_t at x_t")
+        self.feedback[:] = 0.0
+        self.feedback[0] = float(loss)
+        self.feedback[1 : 1 + d] = g
+
 
 def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0, state=None,
-             start: int = 0) -> Stepwise:
+             start: int = 0, domain: str | None = None, radius: float | None = None) -> Stepwise:
     """A :class:`Stepwise` driver for ``learner`` (give ``n_arms`` when making it); ``horizon`` is
     required by learners whose parameters are set from the number of rounds (``exp3``, ``hedge``
     without ``eta``); ``obs_dim`` is the size of the context each ``act(obs)`` gets (1 for
     ``tsallis_inf_cb`` and ``chebcb``); ``state`` and ``start`` continue it from a batch run's
-    ``Result.states``."""
+    ``Result.states``; ``domain`` and ``radius`` are an oco learner's feasible set (default the unit ball)."""
     if isinstance(learner, str):
         from olearn import learners
 
         learner = learners.make(learner)
-    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon, obs_dim=obs_dim, state=state, start=start)
+    return Stepwise(learner, seed=seed, backend=backend, horizon=horizon, obs_dim=obs_dim, state=state, start=start,
+                    domain=domain, radius=radius)

@@ -123,7 +123,8 @@ OGD = LearnerType(
                        "fixed: eta D/sqrt(T), T the horizon (Zinkevich's minimax-tuned constant step)", kind="choice",
                        choices=OGD_SCHEDULES), ETA, LAM),
     state_size=lambda v, k, d: 1 + k,
-    row=lambda v, k, d, h: [_dim("ogd", v, k), OGD_SCHEDULES.index(v["schedule"]), v["eta"], v["lam"], float(h)],
+    row=lambda v, k, d, h: [_dim("ogd", v, k), OGD_SCHEDULES.index(v["schedule"]), v["eta"], v["lam"],
+                            float(h) if v["schedule"] == "fixed" else 0.0],  # only the fixed step reads T
     init=zero_state,
     act=ogd_act,
     update=ogd_update,
