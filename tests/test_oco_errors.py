@@ -101,7 +101,7 @@ def test_user_loss_gets_the_exact_seed_above_2_to_the_53(backend):
 
 def test_newton_learners_refuse_a_simplex():
     for name in ("ons", "optimistic_omd_exp_concave"):
-        with pytest.raises(olearn.ParameterError, match="'env'.*ball or box or free"):
+        with pytest.raises(olearn.ParameterError, match="'env'.*'ball' or 'box' or 'free'"):
             olearn.run(olearn.make(name), environments.make("sea_linear", domain="simplex"), horizon=3, backend="python")
 
 
