@@ -187,3 +187,71 @@ def test_oco_stepwise_refuses_what_does_not_fit_its_learner():
     np.testing.assert_array_equal(tuner.state, before)
     tuner.update(x, 1.0, gradient=[1.0, 0.0])  # the driver carries on
     assert tuner.act()[0] < 0
+
+
+@pytest.mark.parametrize("name, make, obs_dim, extra", [
+    ("tsallis_inf", {"n_arms": 5}, 0, {}),
+    ("chebcb", {"n_arms": 4, "low": 0.0, "high": 1.0}, 1, {}),
+    ("hedge", {"n_arms": 5, "eta": 0.3}, 0, {}),
+    ("optimistic_omd", {"dim": 3}, 0, {"domain": "box", "radius": 2.0}),
+])
+@pytest.mark.parametrize("pending", [False, True])
+def test_a_pickled_stepwise_carries_on_exactly(name, make, obs_dim, extra, pending):
+    """A simulation checkpoints its tuner with pickle (between rounds, or after act() before update()): the
+    copy and the original then play the same actions and end in the same state."""
+    import pickle
+
+    rng = np.random.default_rng(5)
+    oco_kind = REGISTRY[name].kind == "oco"
+    full = REGISTRY[name].feedback == "full"
+
+    def play(tuner, t, acted=None):
+        ctx = [rng_ctx[t]] if obs_dim else None
+        a = tuner.act(ctx) if acted is None else acted
+        if oco_kind:
+            tuner.update(a, float(a @ a), gradient=2 * a - 1)
+        else:
+            tuner.update(a, LOSSES[t, :make["n_arms"]] if full else LOSSES[t, a])
+        return a
+
+    rng_ctx = rng.random(40)
+    tuner = olearn.stepwise(olearn.make(name, **make), seed=9, backend="python", obs_dim=obs_dim, **extra)
+    for t in range(15):
+        play(tuner, t)
+    acted = tuner.act([rng_ctx[15]] if obs_dim else None) if pending else None
+    copy = pickle.loads(pickle.dumps(tuner))
+    assert copy is not tuner and copy.t == tuner.t
+    first = 16 if pending else 15
+    if pending:
+        play(tuner, 15, acted)
+        play(copy, 15, acted)
+    for t in range(first, 40):
+        assert np.array_equal(play(tuner, t), play(copy, t))
+    np.testing.assert_array_equal(copy.state, tuner.state)
+
+
+def test_an_omega_tuner_pickles_mid_sequence():
+    import pickle
+
+    from environments.linear_systems import shifted_laplacian
+    from olearn import relax
+
+    systems = shifted_laplacian(12, "high", seed=1)
+    tuner = relax.OmegaTuner("tsallis_inf_cb", context_range=(-0.15, 0.65), seed=3, backend="python", warm_start=True)
+    for s in list(systems)[:6]:
+        tuner.solve(s.A, s.b, context=s.context)
+    copy = pickle.loads(pickle.dumps(tuner))
+    for s in list(systems)[6:]:
+        a, b = tuner.solve(s.A, s.b, context=s.context), copy.solve(s.A, s.b, context=s.context)
+        assert a[1] == b[1] and np.array_equal(a[0], b[0])
+    assert copy.iterations == tuner.iterations
+
+
+def test_a_learner_outside_the_registry_says_why_it_cannot_be_pickled():
+    import dataclasses
+    import pickle
+
+    custom = dataclasses.replace(REGISTRY["ucb1"], name="my_ucb")
+    tuner = olearn.stepwise(custom.make(n_arms=2), backend="python")
+    with pytest.raises(TypeError, match="'my_ucb' cannot be pickled.*registry"):
+        pickle.dumps(tuner)

@@ -71,6 +71,8 @@ class Stepwise:
             if n_arms is None:
                 raise ParameterError("stepwise", "n_arms", None, f"an integer >= 1: give olearn.make({learner.name!r}, n_arms=K)")
         seed = check_integer("stepwise", "seed", seed, 0, 2**63 - 1)
+        self._made = {"seed": seed, "backend": backend, "horizon": horizon, "obs_dim": 0 if self._points else obs_dim,
+                      "domain": domain, "radius": radius}  # what a pickle rebuilds it from (with the state and round)
         obs_dim = check_integer("stepwise", "obs_dim", obs_dim, 0, meaning="the number of context values per act(obs)")
         start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
         if backend not in ("cpu", "python"):
@@ -111,6 +113,18 @@ class Stepwise:
                 raise ParameterError("stepwise", "state", f"shape {given.shape}",
                                      f"{size} finite numbers: a row of Result.states of this learner")
             self.state[:] = given
+
+    def __reduce__(self):
+        """Pickled as the learner's name and values, the constructor's arguments, the state row, the round,
+        the last context and a pending action: the kernels are rebuilt from the registry when loaded, and the
+        copy carries on exactly where this one is (a simulation can checkpoint its tuner)."""
+        name = self.learner.name
+        if _registered(name) is not self.learner.type:
+            raise TypeError(f"a step-wise {name!r} cannot be pickled: it is rebuilt by name from the learner registry "
+                            "(register the learner type first)")
+        saved = {"name": name, "values": dict(self.learner.values), "made": dict(self._made), "state": self.state.copy(),
+                 "t": self.t, "obs": self.obs.copy(), "acted": None if self._acted is None else self._acted.copy()}
+        return _restore, (saved,)
 
     def act(self, obs=None) -> int | float | np.ndarray:
         """The arm to play this round (the context ``obs`` if the learner uses one); a conformal method's
@@ -168,6 +182,29 @@ class Stepwise:
         self.feedback[:] = 0.0
         self.feedback[0] = float(loss)
         self.feedback[1 : 1 + d] = g
+
+
+def _registered(name: str):
+    """The registered learner type called ``name`` (learners, then conformal methods), or None."""
+    from olearn import learners
+    from olearn.conformal import registry as conformal
+
+    for registry in (learners.REGISTRY, conformal.REGISTRY):
+        if name in registry.names():
+            return registry[name]
+    return None
+
+
+def _restore(saved: dict) -> Stepwise:
+    """A pickled :class:`Stepwise`, continuing exactly where it stopped."""
+    step = Stepwise(_registered(saved["name"]).make(**saved["values"]), **saved["made"])
+    step.state[:] = saved["state"]
+    step.t = saved["t"]
+    step.obs[:] = saved["obs"]
+    if saved["acted"] is not None:
+        step._acted = saved["acted"]
+        step.action[:] = saved["acted"]
+    return step
 
 
 def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0, state=None,
