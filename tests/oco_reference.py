@@ -575,3 +575,47 @@ def play(learner, world, horizon, delays=None):
             learner.update(ev[1], ev[2], ev[3], ev[4], ev[5])
         pending = [e for e in pending if e[0] != t]
     return np.array(xs), np.array(losses), rec
+
+
+class StronglyAdaptive:
+    """CBCE (Jun et al. 2017) over copies of a reference learner started every round on the geometric
+    covering: lifetime g 2^v2(t), prior 1 / (t^2 (1 + floor log2 t)), bets w = z / n (1 + wz), x_t the
+    bet-weighted average, linearized losses <g_t, x_{t,i}> with meta gradients clipped after dividing by
+    D max_s ||g_s||; each copy learns from the linear loss <g_t, x> at its own round count."""
+
+    def __init__(self, make_base, g=8, max_rounds=100_000):
+        levels = int(math.floor(math.log2(max_rounds))) + 1
+        self.cap = (g // 2 + 1) * levels if g % 2 else (g // 2) * levels + 1
+        self.make_base, self.g, self.t, self.G = make_base, g, 1, 0.0
+        self.copies = []  # dicts: start, z, wz, n, life, prior, base, x
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        self.copies = [c for c in self.copies if c["n"] <= c["life"]]
+        if len(self.copies) == self.cap:
+            self.copies.pop(0)
+        s = self.t
+        v2 = (s & -s).bit_length() - 1
+        self.copies.append(dict(z=0.0, wz=0.0, n=0, life=self.g * 2.0 ** v2, prior=1.0 / (s * s * (1 + math.floor(math.log2(s)))),
+                                base=self.make_base()))
+        for c in self.copies:
+            c["x"] = c["base"].act(c["n"], dom, r)
+        bets = np.array([c["z"] / c["n"] * (1 + c["wz"]) if c["n"] else 0.0 for c in self.copies])
+        prior = np.array([c["prior"] for c in self.copies])
+        weight = prior * np.maximum(bets, 0.0)
+        p = weight / weight.sum() if weight.sum() > 0 else prior / prior.sum()
+        return p @ np.array([c["x"] for c in self.copies])
+
+    def update(self, t, x, f, g, model):
+        self.G = max(self.G, float(np.linalg.norm(g)))
+        scale = diameter(self.dom, self.r, x.size) * self.G
+        meta = g @ x
+        for c in self.copies:
+            ell = g @ c["x"]
+            w = c["z"] / c["n"] * (1 + c["wz"]) if c["n"] else 0.0
+            gt = float(np.clip((meta - ell) / scale if scale > 0 else 0.0, -1.0 if w > 0 else 0.0, 1.0))
+            c["z"] += gt
+            c["wz"] += gt * w
+            c["base"].update(c["n"], c["x"], ell, g, None)
+            c["n"] += 1
+        self.t += 1

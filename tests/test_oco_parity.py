@@ -14,9 +14,9 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import oco, oco_ensemble, oco_newton
+from olearn.learners import oco, oco_adaptive, oco_ensemble, oco_newton
 
-LEARNERS = oco.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS
+LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -28,6 +28,7 @@ WORLD_OF = {
     "implicit_ftrl": "linear_stream",
     "delayed_dual_averaging": "sea_quadratic",
     "sea_ensemble": "sea_nonconvex",
+    "strongly_adaptive_ogd": "sea_quadratic",
     "ons": "sea_least_squares",
     "optimistic_omd_exp_concave": "sea_logistic",
 }

@@ -35,7 +35,6 @@ expert is dropped when the slots are full.
 State: ``[t, live experts, scratch action (2), scratch score]`` then per expert
 ``[t_i, z_i, wz_i, n_i, L_i, unnormalised prior, base state ...]``.
 """
-import math
 
 import numpy as np
 
@@ -45,52 +44,13 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine.scores import pinball
+from olearn.learners.covering import bet, capacity, settle, start_copy  # noqa: F401 (capacity: public here too)
 
 _META = 5  # meta state slots before the experts
 _EXPERT = 6  # per-expert slots before its base state
 # own slots of the row
 _G, _CAP, _BSIZE, _BLEN, _MAXQ, _BASE = (common.HEADER + i for i in range(6))
 _BASE_AT = common.HEADER + 6
-
-
-def capacity(g: int, n_rounds: int) -> int:
-    """Most experts alive at once in the first ``n_rounds`` rounds.
-
-    At round t the live experts of level u (lifetime g 2^u) started at odd multiples of 2^u in
-    [t - g 2^u, t]: at most g // 2 + 1 of them for odd g; for even g, g // 2 except at the one
-    level u = v2(t), where both ends of the interval can count.  With L = floor(log2 T) + 1
-    levels: (g // 2 + 1) L for odd g, (g // 2) L + 1 for even g.
-    """
-    levels = int(math.floor(math.log2(max(n_rounds, 1)))) + 1
-    return (g // 2 + 1) * levels if g % 2 else (g // 2) * levels + 1
-
-
-@kernel
-def floor_log2(t):
-    u = 0
-    m = t
-    while m >= 2.0:
-        m = math.floor(m / 2.0)
-        u += 1
-    return u
-
-
-@kernel
-def two_adic_valuation(t):
-    u = 0
-    m = t
-    while m % 2.0 == 0.0 and m > 0.0:
-        m = m / 2.0
-        u += 1
-    return u
-
-
-@kernel
-def bet(state, e):
-    n = state[e + 3]
-    if n == 0.0:
-        return 0.0
-    return state[e + 1] / n * (1.0 + state[e + 2])
 
 
 @kernel
@@ -162,46 +122,17 @@ def strongly_adaptive(base: LearnerType, start, name: str, summary: str, referen
         bsize = int(params[_BSIZE])
         bp = params[_BASE_AT : _BASE_AT + int(params[_BLEN])]
         s_hat = predict(state, params, obs, seed)
-        # drop expired experts, keeping the others in order of start
-        live = int(state[1])
-        kept = 0
-        for i in range(live):
-            e = _META + i * width
-            if state[e + 3] <= state[e + 4]:
-                if kept != i:
-                    dst = _META + kept * width
-                    for j in range(width):
-                        state[dst + j] = state[e + j]
-                kept += 1
-        if kept == int(params[_CAP]):  # only past max_rounds: make room by dropping the oldest
-            for i in range(1, kept):
-                for j in range(width):
-                    state[_META + (i - 1) * width + j] = state[_META + i * width + j]
-            kept -= 1
-        # a new expert starting now, from the current prediction
-        t = state[0]
-        e = _META + kept * width
-        state[e] = t
-        state[e + 1] = 0.0
-        state[e + 2] = 0.0
-        state[e + 3] = 0.0
-        state[e + 4] = params[_G] * 2.0 ** two_adic_valuation(t)
-        state[e + 5] = 1.0 / (t * t * (1.0 + floor_log2(t)))
+        e = start_copy(state, _META, width, int(params[_CAP]), params[_G], state[0])  # a new expert, from the current prediction
         b_init(state[e + _EXPERT : e + _EXPERT + bsize], bp, seed)
         if has_start:
             b_start(state[e + _EXPERT : e + _EXPERT + bsize], bp, s_hat)
-        state[1] = kept + 1
+        kept = int(state[1]) - 1
+        t = state[0]
         meta_loss = pinball(score, predict(state, params, obs, seed), q)
         for i in range(kept + 1):
             e = _META + i * width
             r = expert_radius(state, params, e, obs, seed)
-            w = bet(state, e)
-            gt = (meta_loss - pinball(score, r, q)) / params[common.SCALE] / params[_MAXQ]
-            gt = min(max(gt, -1.0 if w > 0.0 else 0.0), 1.0)
-            state[e + 1] += gt
-            state[e + 2] += gt * w
-            n = int(state[e + 3])
-            state[e + 3] = n + 1
+            n = settle(state, e, (meta_loss - pinball(score, r, q)) / params[common.SCALE] / params[_MAXQ])
             state[4] = score
             b_update(state[e + _EXPERT : e + _EXPERT + bsize], bp, obs, state[2:4], state[4:5], n, seed)
         state[0] = t + 1.0

@@ -1,10 +1,11 @@
 """The learner registry: ``make(name, **params)`` and ``names()``."""
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import bandits, contextual, experts, linear, oco, oco_ensemble, oco_newton, private
+from olearn.learners import bandits, contextual, experts, linear, oco, oco_adaptive, oco_ensemble, oco_newton, private
 
 REGISTRY = Registry("learner", Learner)
-for _t in bandits.LEARNERS + experts.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS:
+for _t in (bandits.LEARNERS + experts.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
+           + oco_ensemble.LEARNERS + oco_newton.LEARNERS):
     REGISTRY.register(_t)
 
 register = REGISTRY.register

@@ -1,0 +1,40 @@
+"""Strongly adaptive OCO (CBCE over OGD on a geometric covering; Jun, Orabona, Wright and Willett, AISTATS 2017).
+
+Its reference implementation and backend parity run with every oco learner (tests/test_oco_reference.py,
+tests/test_oco_parity.py).  Here, the property that names it: on a world whose minimizer jumps every P
+rounds, the regret on each segment I (noise-free quadratics, minimizer inside X: the segment's static
+regret is its dynamic regret, DR(end) - DR(start)) stays within the theorem's O(G D sqrt(|I| log T)) and
+does not grow with the segment's start time, while OGD's step D / sqrt(t) makes its late segments costly.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn.learners import oco_adaptive
+from olearn.learners.bandits import UCB1
+
+T, P, KAPPA, R = 2048, 128, 0.9, 1.0
+
+
+def _segment_regret(name):
+    env = environments.make("sea_quadratic", dim=2, radius=R, noise=0.0, drift="switching", period=P, kappa=KAPPA)
+    run = olearn.run(olearn.make(name), env, horizon=T, seeds=[0], backend="python", metrics=["dynamic_regret"],
+                     checkpoints=list(range(P, T + 1, P)))
+    return np.diff(np.r_[0.0, run.values[0, 0, :, 0]])
+
+
+def test_interval_regret_does_not_grow_with_the_intervals_start():
+    strongly, plain = _segment_regret("strongly_adaptive_ogd"), _segment_regret("ogd")
+    G, D = R + KAPPA, 2 * R  # ||grad|| = ||x - theta|| <= r + kappa; D the ball's diameter
+    assert strongly.max() <= G * D * math.sqrt(P * math.log(T))
+    assert strongly[8:].max() <= 2.0 * strongly[:8].max()  # flat in the start time
+    assert plain[-1] > 3.0 * plain[1]  # OGD: about sqrt(start time)
+    assert strongly[-4:].mean() < 0.25 * plain[-4:].mean()
+
+
+def test_the_combinator_takes_oco_learners_only():
+    with pytest.raises(ValueError, match="kind 'oco'.*'ucb1'"):
+        oco_adaptive.strongly_adaptive(UCB1, "sa_ucb1", "not an oco learner")
