@@ -8,6 +8,10 @@ with a message naming the failing property:
 * finite state, and probabilities (``action[1]`` of samplers) in (0, 1];
 * every declared parameter rejects an out-of-range value with an error naming it;
 * environments pass gymnasium's own ``check_env`` and have mean losses >= the best mean loss.
+
+Learners and worlds of kind ``oco`` are checked on a SEA world (a domain the learner plays on) and
+with OGD; there the step-wise learner, fed by the world's gymnasium view, must also replay the engine's
+losses and final state (:func:`replay_oco`).
 """
 from __future__ import annotations
 
@@ -52,6 +56,11 @@ def check_parameters(spec) -> None:
 def _default_env(learner_type: LearnerType):
     import environments
 
+    if learner_type.kind == "oco":
+        from olearn.engine import domains, oco
+
+        sea = [c for c in oco.domains_of(learner_type.name) if c != domains.FREE]  # the SEA worlds' domains
+        return environments.make("sea_quadratic", dim=3, domain=domains.NAMES[sea[0]], noise=0.3, drift="switching", period=7)
     if learner_type.feedback == "full":
         return environments.make("experts", n_experts=4, gap=0.2)
     return environments.make("bernoulli", means=[0.2, 0.5, 0.5, 0.8])
@@ -74,6 +83,36 @@ def assert_same_run(a, b, what: str = "", exact: bool = True) -> None:
         assert same, f"{what}: {field} differ"
 
 
+def replay_oco(learner, env, horizon: int = 25, seed: int = 4, backend: str = "python") -> None:
+    """An oco learner step-wise, fed f_t(x_t) and its gradient by ``env``'s gymnasium view, plays the
+    engine's points: the same losses and final state as ``olearn.run`` for that seed, bit for bit."""
+    import olearn
+    from olearn.engine.stepwise import Stepwise
+
+    what = f"{learner!r} on {env!r}"
+    run = olearn.run(learner, env, horizon=horizon, seeds=[seed], backend=backend, trace=True, keep_state=True)
+    tuner = Stepwise(learner.type.make(**dict(learner.values, dim=env.n_actions)), seed=seed, backend=backend,
+                     horizon=horizon, domain=env.values["domain"], radius=env.values["radius"])
+    world = env.gym(horizon=horizon)
+    world.reset(seed=seed)
+    losses = []
+    for _ in range(horizon):
+        x = tuner.act()
+        info = world.step(x)[4]
+        assert np.array_equal(info["x"], x), f"{what}: the learner's point is outside X"
+        tuner.update(x, info["loss"], gradient=info["gradient"])
+        losses.append(info["loss"])
+    assert np.array_equal(losses, run.losses[0, 0]), f"{what}: step-wise losses differ from the engine's"
+    assert np.array_equal(tuner.state, run.states[0, 0]), f"{what}: step-wise final state differs from the engine's"
+    assert np.all(np.isfinite(tuner.state)), f"{what}: state not finite"
+
+
+def _recorded(run, env) -> np.ndarray:
+    """The metric values of ``run`` that ``env`` defines (a world without a comparator records no regret)."""
+    keep = [i for i, m in enumerate(run.columns) if m in env.metrics()]
+    return run.values[..., keep]
+
+
 def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=(0, 1, 7)) -> None:
     """Determinism, python == cpu parity, finite state, probabilities, parameter errors."""
     import olearn
@@ -88,6 +127,10 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
         assert_same_run(cpu, again, f"{what}: determinism")
         py = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="python", trace=True)
         assert_same_run(py, cpu, f"{what}: python vs cpu")
+        if learner_type.kind == "oco":
+            assert np.all(np.isfinite(_recorded(cpu, env))), f"{what}: metrics not finite"
+            replay_oco(learner, env, horizon=horizon, seed=seeds[-1])
+            continue
         acts = cpu.actions
         assert np.all((acts >= 0) & (acts < env.n_actions) & (acts == np.floor(acts))), f"{what}: action outside 0..K-1"
         # step-wise: state stays finite and sampling probabilities are valid
@@ -115,11 +158,14 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
         h = horizon if env_type.max_horizon(env.values) is None else min(horizon, env_type.max_horizon(env.values))
         gym_env = env.gym(horizon=h)
         gym_checker.check_env(gym_env, skip_render_check=True)
-        learner = olearn.make("exp3", eta=0.3)
+        learner = olearn.make("ogd" if env_type.kind == "oco" else "exp3", eta=0.3)
         cpu = olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True)
         assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True), cpu, f"{what}: determinism")
         assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="python", trace=True), cpu, f"{what}: python vs cpu")
-        assert np.all(np.isfinite(cpu.values)), f"{what}: metrics not finite"
+        assert np.all(np.isfinite(_recorded(cpu, env))), f"{what}: metrics not finite"
+        if env_type.kind == "oco":
+            replay_oco(learner, env, horizon=h, seed=5)
+            continue
         # the gym view sees the engine's losses for the same seed
         obs, _ = gym_env.reset(seed=5)
         for t in range(h):

@@ -116,22 +116,9 @@ def test_an_oco_learner_stepwise_against_the_gym_view_replays_the_engine(name):
     points, losses and final state bit for bit (python backend; every oco learner, each on a world it plays)."""
     from test_oco_parity import _worlds
 
-    env = _worlds(name)[0]
-    d, domain, radius = env.n_actions, env.values["domain"], env.values["radius"]
-    horizon, seed = 25, 4
-    run = olearn.run(olearn.make(name), env, horizon=horizon, seeds=[seed], backend="python", trace=True, keep_state=True)
-    tuner = olearn.stepwise(olearn.make(name, dim=d), seed=seed, backend="python", horizon=horizon, domain=domain, radius=radius)
-    world = env.gym(horizon=horizon)
-    world.reset(seed=seed)
-    losses = []
-    for t in range(horizon):
-        x = tuner.act()
-        _, _, _, _, info = world.step(x)
-        assert np.array_equal(info["x"], x)  # a learner's point is in X: the view plays it as given
-        tuner.update(x, info["loss"], gradient=info["gradient"])
-        losses.append(info["loss"])
-    np.testing.assert_array_equal(losses, run.losses[0, 0])
-    np.testing.assert_array_equal(tuner.state, run.states[0, 0])
+    from olearn import testing
+
+    testing.replay_oco(olearn.make(name), _worlds(name)[0], horizon=25, seed=4)
 
 
 def test_implicit_ftrl_stepwise_on_a_user_loss_replays_the_engine():

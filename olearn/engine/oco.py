@@ -160,6 +160,11 @@ def n_stats(env) -> int:
     return _HEAD + d + max(d, 2) + int(env.type.suff_size(env.values))
 
 
+def domains_of(learner_name: str) -> tuple[int, ...]:
+    """The domain codes ``learner_name`` plays on (every domain unless :func:`require_domains` said otherwise)."""
+    return _DOMAINS_OF.get(learner_name, (domains.BALL, domains.BOX, domains.SIMPLEX, domains.FREE))
+
+
 def check_domain(learner_type, code: int, owner: str = "stepwise", name: str = "domain", value=None) -> None:
     """Refuse a feasible set ``code`` that ``learner_type`` does not play on (:func:`require_domains`)."""
     allowed = _DOMAINS_OF.get(learner_type.name)
