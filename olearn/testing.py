@@ -9,7 +9,8 @@ with a message naming the failing property:
 * every declared parameter rejects an out-of-range value with an error naming it;
 * environments pass gymnasium's own ``check_env`` and have mean losses >= the best mean loss.
 
-Learners and worlds of kind ``oco`` are checked on a SEA world (a domain the learner plays on) and
+A conformal method (kind ``scores``) is checked on a change-point score stream.  Learners and worlds
+of kind ``oco`` are checked on a SEA world (a domain the learner plays on) and
 with OGD; there the step-wise learner, fed by the world's gymnasium view, must also replay the engine's
 losses and final state (:func:`replay_oco`).
 """
@@ -35,7 +36,7 @@ def _bad_values(p: Param) -> list:
     if math.isfinite(p.high):
         bad.append(p.high + 1.0 if p.kind != "int" else int(p.high) + 1)
     if p.kind in ("vector", "matrix"):
-        bad = [[] if p.kind == "vector" else [[]], "text"] + ([[p.low - 1.0]] if math.isfinite(p.low) else [])
+        bad = ([[] if p.kind == "vector" else [[]]] if p.min_size > 0 else []) + ["text"] + ([[p.low - 1.0]] if math.isfinite(p.low) else [])
         if p.kind == "matrix" and math.isfinite(p.low):
             bad.append([[p.low - 1.0]])
     return bad
@@ -61,6 +62,10 @@ def _default_env(learner_type: LearnerType):
 
         sea = [c for c in oco.domains_of(learner_type.name) if c != domains.FREE]  # the SEA worlds' domains
         return environments.make("sea_quadratic", dim=3, domain=domains.NAMES[sea[0]], noise=0.3, drift="switching", period=7)
+    if learner_type.kind == "scores":
+        import environments.score_streams as streams
+
+        return streams.make("change_points", scales=[1.0, 3.0], period=10)
     if learner_type.feedback == "full":
         return environments.make("experts", n_experts=4, gap=0.2)
     return environments.make("bernoulli", means=[0.2, 0.5, 0.5, 0.8])
@@ -130,6 +135,10 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
         if learner_type.kind == "oco":
             assert np.all(np.isfinite(_recorded(cpu, env))), f"{what}: metrics not finite"
             replay_oco(learner, env, horizon=horizon, seed=seeds[-1])
+            continue
+        if learner_type.kind == "scores":  # a conformal method: its action is a radius
+            assert np.all(np.isfinite(cpu.values)), f"{what}: metrics not finite"
+            assert np.all(cpu.actions >= 0.0), f"{what}: a negative radius"
             continue
         acts = cpu.actions
         assert np.all((acts >= 0) & (acts < env.n_actions) & (acts == np.floor(acts))), f"{what}: action outside 0..K-1"

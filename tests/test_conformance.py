@@ -2,7 +2,7 @@
 import pytest
 
 import environments
-from olearn import learners, testing
+from olearn import conformal, learners, testing
 
 
 @pytest.mark.parametrize("name", [n for n in learners.names() if learners.REGISTRY[n].kind != "oco"])  # oco: test_oco_parity.py
@@ -13,6 +13,12 @@ def test_learner_conforms(name):
 @pytest.mark.parametrize("name", [n for n in environments.names() if environments.REGISTRY[n].kind != "oco"])
 def test_environment_conforms(name):
     testing.check_environment(environments.REGISTRY[name])
+
+
+@pytest.mark.parametrize("name", conformal.names())
+def test_conformal_method_conforms(name):
+    """Conformal methods (kind 'scores') on a change-point stream: determinism, parity, radii >= 0, parameter errors."""
+    testing.check_learner(conformal.REGISTRY[name])
 
 
 def test_the_checkers_take_oco_learners_and_worlds():
