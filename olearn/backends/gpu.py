@@ -115,15 +115,18 @@ def check() -> None:
     _cuda()
 
 
-def build(run_seed):
-    """Compile the per-seed loop as a device function and a kernel that maps it over jobs."""
+def device_compiler() -> Compiler:
+    """The compiler of device functions (one per process, so kernels shared by loops compile once)."""
     global _compiler
-    _cuda()
     if _compiler is None:
         _compiler = Compiler(cuda.jit(device=True))
-    seed_loop = _compiler(run_seed)
+    return _compiler
 
-    @_kernel_jit()
+
+def batch_kernel(seed_loop):
+    """The batch kernel's Python source over the device function ``seed_loop``: thread j runs job j
+    (its configuration's parameter row, its seed, its column of the working array)."""
+
     def batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses):
         j = cuda.grid(1)
         if j < seeds.size:
@@ -131,6 +134,14 @@ def build(run_seed):
                 lp_table[config_of[j]], ep, dp, seeds[j], horizon, ckpts,
                 work[:, j], layout, out[j], trace_actions[j], trace_losses[j],
             )
+
+    return batch
+
+
+def build(run_seed):
+    """Compile the per-seed loop as a device function and a kernel that maps it over jobs."""
+    _cuda()
+    batch = _kernel_jit()(batch_kernel(device_compiler()(run_seed)))
 
     def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
         n = seeds.size

@@ -1,0 +1,126 @@
+"""Compile the gpu backend's batch kernel to PTX for every learner and world, on a machine without a GPU.
+
+    python experiments/benchmarks/gpu_compile_check.py [--cc 9.0] [--names ucb1,ogd] [--trace] [--delay D]
+
+The CUDA simulator (what the tests use) runs kernels as Python, so it cannot tell whether NVVM
+accepts them.  This script compiles each (learner, world) pairing of the parity tests, every oco
+learner on its world and every conformal method on a score stream, exactly as the gpu backend
+builds it (``gpu.batch_kernel`` over the fused per-seed loop, the argument types of a real launch,
+NVVM with ``-fma=0``), with ``numba.cuda.compile_ptx`` for compute capability ``--cc``; ``--trace``
+and ``--delay`` compile the loop's traced and delayed-feedback variants (learners that need same-round
+feedback are compiled undelayed).  Nothing runs: it checks compilation only.  It needs NVVM and NVRTC, which install without a GPU:
+``pip install nvidia-cuda-nvrtc nvidia-nvvm nvidia-cuda-nvcc`` (the 13.x wheels).
+
+Prints one line per pairing (PTX size, seconds) and exits 1 if any fails to compile.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.pop("NUMBA_ENABLE_CUDASIM", None)  # before numba is imported: the real compiler, not the simulator
+
+import numpy as np  # noqa: E402
+from numba import cuda, typeof  # noqa: E402
+
+
+def pairings():
+    """(learner name, learner parameters, environment) for every registered learner and world."""
+    import environments
+    import environments.score_streams as streams
+    import olearn
+    from olearn import conformal
+    from olearn.learners import REGISTRY
+
+    out = []
+    for name in sorted(REGISTRY):
+        kind = REGISTRY[name].kind
+        if kind == "arms":
+            worlds = ["loss_matrix", "bernoulli"]
+        else:
+            worlds = []
+        for w in worlds:
+            etype = environments.REGISTRY[w]
+            out.append((name, {}, environments.make(w, **etype.test_params[0])))
+    for w, etype in sorted(environments.REGISTRY.items()):
+        if etype.kind == "arms" and w not in ("loss_matrix", "bernoulli"):
+            out.append(("exp3", {}, environments.make(w, **etype.test_params[0])))
+    from olearn import testing
+
+    for name in sorted(REGISTRY):
+        if REGISTRY[name].kind == "oco":
+            out.append((name, {}, testing._default_env(REGISTRY[name])))
+    for w, etype in sorted(environments.REGISTRY.items()):
+        if etype.kind == "oco":
+            out.append(("ogd", {}, environments.make(w, **etype.test_params[0])))
+    for name in conformal.names():
+        params = conformal.REGISTRY[name].test_params[0]
+        out.append((name, params, streams.make("change_points", scales=[1.0, 3.0], period=10)))
+    assert olearn is not None
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--cc", default="9.0", help="compute capability to compile for (9.0: H100/H200)")
+    p.add_argument("--names", default="", help="comma-separated learner names (default: all)")
+    p.add_argument("--trace", action="store_true", help="the variant that keeps every action and loss")
+    p.add_argument("--delay", type=int, default=0, help="the delayed-feedback variant, with a fixed delay")
+    a = p.parse_args(argv)
+    cc = tuple(int(x) for x in a.cc.split("."))
+
+    import olearn
+    from olearn.backends import gpu
+    from olearn.conformal import registry as conformal_registry
+    from olearn.learners import REGISTRY
+
+    compiled = {}
+
+    def ptx_build(run_seed):
+        batch = gpu.batch_kernel(gpu.device_compiler()(run_seed))
+
+        def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
+            args = (lp_table, config_of, seeds, ep, dp, horizon, ckpts, np.zeros((width, seeds.size)), layout, out,
+                    trace_actions, trace_losses)
+            with gpu.unfused():
+                ptx, _ = cuda.compile_ptx(batch, tuple(typeof(x) for x in args), cc=cc)
+            compiled["ptx"] = ptx
+
+        return run
+
+    # no device: device functions ask the current device for its compute capability; answer --cc
+    from numba.cuda import dispatcher
+
+    class _Device:
+        compute_capability = cc
+
+    dispatcher.get_current_device = lambda: _Device()
+    gpu.build, gpu.check = ptx_build, lambda: None  # compile, never launch
+    gpu.chunk_jobs = lambda n_jobs, horizon, job_bytes: n_jobs
+    wanted = {n for n in a.names.split(",") if n}
+    failed = 0
+    for name, params, env in pairings():
+        if wanted and name not in wanted:
+            continue
+        ltype = REGISTRY[name] if name in REGISTRY.names() else conformal_registry.REGISTRY[name]
+        start = time.perf_counter()
+        compiled.clear()
+        try:
+            delay = olearn.delays.fixed(a.delay) if a.delay and ltype.delayable else None
+            olearn.run(ltype.make(**params), env, horizon=3, seeds=2, backend="gpu", trace=a.trace, delay=delay)
+            line = f"ok    {len(compiled['ptx']):>9,} bytes of PTX"
+        except Exception as err:  # noqa: BLE001 - report every pairing, then fail
+            if os.environ.get("OLEARN_TRACE"):
+                import traceback
+                traceback.print_exc()
+            failed += 1
+            line = f"FAIL  {type(err).__name__}: {str(err).splitlines()[0][:160]}"
+        print(f"{name:<28} {env.name:<20} {line}  ({time.perf_counter() - start:.1f} s)", flush=True)
+    print(f"{failed} of the pairings failed to compile" if failed else "every pairing compiled")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
