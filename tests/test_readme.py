@@ -361,6 +361,7 @@ INLINE_OPTIONS = {
     "`--all`": "bench",
     "`--backend gpu --seeds N`": "experiments/oco_script.py",  # "every oco figure script takes ..."
     "`--trace --delay 2`": "experiments/benchmarks/gpu_compile_check.py",
+    "`--ptxas`": "experiments/benchmarks/gpu_compile_check.py",
 }
 
 

@@ -11,14 +11,20 @@ and ``--delay`` compile the loop's traced and delayed-feedback variants (learner
 feedback are compiled undelayed).  Nothing runs: it checks compilation only.  It needs NVVM and NVRTC, which install without a GPU:
 ``pip install nvidia-cuda-nvrtc nvidia-nvvm nvidia-cuda-nvcc`` (the 13.x wheels).
 
-Prints one line per pairing (PTX size, seconds) and exits 1 if any fails to compile.
+Prints one line per pairing (PTX size; with ``--ptxas``, the registers per thread and spilled bytes
+that NVIDIA's assembler from the same wheels reports for the machine code; seconds) and exits 1 if
+any fails to compile.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.pop("NUMBA_ENABLE_CUDASIM", None)  # before numba is imported: the real compiler, not the simulator
 
@@ -62,12 +68,31 @@ def pairings():
     return out
 
 
+def assemble(ptx: str, cc: str) -> str:
+    """Registers per thread and spilled bytes of the kernel, from ``ptxas -v`` (the nvidia-cuda-nvcc wheel)."""
+    import nvidia
+
+    found = [p for root in nvidia.__path__ for p in Path(root).glob("*/bin/ptxas")]
+    if not found:
+        return "(no ptxas: pip install nvidia-cuda-nvcc)"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "kernel.ptx"
+        src.write_text(ptx)
+        done = subprocess.run([str(found[0]), f"-arch=sm_{cc.replace('.', '')}", "-v", str(src), "-o", str(Path(tmp) / "k.cubin")],
+                              capture_output=True, text=True)
+    text = done.stdout + done.stderr
+    regs = max((int(r) for r in re.findall(r"Used (\d+) registers", text)), default=-1)
+    spills = sum(int(b) for b in re.findall(r"(\d+) bytes spill stores", text))
+    return f"{regs} registers, {spills} bytes spilled" if done.returncode == 0 else f"ptxas failed: {text.strip()[:120]}"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cc", default="9.0", help="compute capability to compile for (9.0: H100/H200)")
     p.add_argument("--names", default="", help="comma-separated learner names (default: all)")
     p.add_argument("--trace", action="store_true", help="the variant that keeps every action and loss")
     p.add_argument("--delay", type=int, default=0, help="the delayed-feedback variant, with a fixed delay")
+    p.add_argument("--ptxas", action="store_true", help="assemble the PTX too and report registers and spills")
     a = p.parse_args(argv)
     cc = tuple(int(x) for x in a.cc.split("."))
 
@@ -111,6 +136,8 @@ def main(argv=None) -> int:
             delay = olearn.delays.fixed(a.delay) if a.delay and ltype.delayable else None
             olearn.run(ltype.make(**params), env, horizon=3, seeds=2, backend="gpu", trace=a.trace, delay=delay)
             line = f"ok    {len(compiled['ptx']):>9,} bytes of PTX"
+            if a.ptxas:
+                line += "  " + assemble(compiled["ptx"], a.cc)
         except Exception as err:  # noqa: BLE001 - report every pairing, then fail
             if os.environ.get("OLEARN_TRACE"):
                 import traceback
