@@ -156,6 +156,9 @@ def bump(points: np.ndarray, centre, radius: float) -> np.ndarray:
     return out
 
 
+DT = Param("dt", 1e-3, "time step of Crank-Nicolson", low=0.0, open_low=True)
+
+
 class HeatEquation:
     """Crank-Nicolson for u_t = kappa(t) Lap u + f on the unit square (see the module docstring).
 
@@ -166,9 +169,7 @@ class HeatEquation:
     def __init__(self, nx: int = 50, steps: int = 5000, dt: float = 1e-3):
         nx = check_integer("heat_equation", "nx", nx, 3, meaning="grid intervals per side")
         steps = check_integer("heat_equation", "steps", steps, 1)
-        dt = check_real("heat_equation", "dt", dt, "a finite number > 0")
-        if not dt > 0:
-            raise ParameterError("heat_equation", "dt", dt, "a finite number > 0")
+        dt = DT.validate("heat_equation", dt)  # within the magnitude limits: kappa dt K_h overflows past them
         self.nx, self.steps, self.dt = nx, steps, dt
         h = 1.0 / nx
         self.stiffness = laplacian_2d(nx - 1, spacing=h)
