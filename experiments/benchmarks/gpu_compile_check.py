@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 os.environ.pop("NUMBA_ENABLE_CUDASIM", None)  # before numba is imported: the real compiler, not the simulator
@@ -139,9 +140,7 @@ def main(argv=None) -> int:
             if a.ptxas:
                 line += "  " + assemble(compiled["ptx"], a.cc)
         except Exception as err:  # noqa: BLE001 - report every pairing, then fail
-            if os.environ.get("OLEARN_TRACE"):
-                import traceback
-                traceback.print_exc()
+            traceback.print_exc()  # the whole error on stderr; its first line on stdout below
             failed += 1
             line = f"FAIL  {type(err).__name__}: {str(err).splitlines()[0][:160]}"
         print(f"{name:<28} {env.name:<20} {line}  ({time.perf_counter() - start:.1f} s)", flush=True)
