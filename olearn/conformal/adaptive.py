@@ -44,7 +44,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine.scores import pinball
-from olearn.learners.covering import bet, capacity, settle, start_copy  # noqa: F401 (capacity: public here too)
+from olearn.learners.covering import bet_sum, capacity, prior_sum, settle, start_copy, weight  # noqa: F401 (capacity: public here too)
 
 _META = 5  # meta state slots before the experts
 _EXPERT = 6  # per-expert slots before its base state
@@ -97,22 +97,13 @@ def strongly_adaptive(base: LearnerType, start, name: str, summary: str, referen
 
     @kernel
     def predict(state, params, obs, seed):
-        live = int(state[1])
         width = _EXPERT + int(params[_BSIZE])
-        norm = 0.0
-        for i in range(live):
-            norm += state[_META + i * width + 5]
-        total = 0.0
-        for i in range(live):
-            e = _META + i * width
-            total += state[e + 5] / norm * max(0.0, bet(state, e))
+        norm = prior_sum(state, _META, width)
+        total = bet_sum(state, _META, width, norm)
         radius = 0.0
-        for i in range(live):
+        for i in range(int(state[1])):
             e = _META + i * width
-            p = state[e + 5] / norm
-            if total > 0.0:
-                p = p * max(0.0, bet(state, e)) / total
-            radius += p * expert_radius(state, params, e, obs, seed)
+            radius += weight(state, e, norm, total) * expert_radius(state, params, e, obs, seed)
         return radius
 
     @kernel

@@ -87,6 +87,35 @@ def start_copy(state, head, width, cap, g, now):
 
 
 @kernel
+def prior_sum(state, head, width):
+    """sum_i pi_i over the live copies (the unnormalised priors)."""
+    norm = 0.0
+    for i in range(int(state[1])):
+        norm += state[head + i * width + 5]
+    return norm
+
+
+@kernel
+def bet_sum(state, head, width, norm):
+    """sum_i (pi_i / norm) max(0, w_i) over the live copies: 0 when no bet is positive."""
+    total = 0.0
+    for i in range(int(state[1])):
+        e = head + i * width
+        total += state[e + 5] / norm * max(0.0, bet(state, e))
+    return total
+
+
+@kernel
+def weight(state, e, norm, total):
+    """The meta weight of the copy at ``e``: p_i = pi_i max(0, w_i) / sum_j pi_j max(0, w_j), or the
+    prior pi_i when no bet is positive (``norm``, ``total``: :func:`prior_sum`, :func:`bet_sum`)."""
+    p = state[e + 5] / norm
+    if total > 0.0:
+        p = p * max(0.0, bet(state, e)) / total
+    return p
+
+
+@kernel
 def settle(state, e, gradient):
     """The copy at offset ``e`` takes the meta gradient clipped to [-1 if its bet is positive else 0, 1]:
     z_i += gt, wz_i += gt w_i, n_i += 1.  Returns the rounds it had seen before (its base learner's round)."""

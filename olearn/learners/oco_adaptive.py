@@ -34,7 +34,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine import domains
-from olearn.learners.covering import bet, capacity, settle, start_copy
+from olearn.learners.covering import bet_sum, capacity, prior_sum, settle, start_copy, weight
 from olearn.learners.oco import OGD, _dim
 
 _COPY = 6  # slots of a copy before its point
@@ -69,20 +69,16 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
         e = start_copy(state, head, width, int(params[_CAP]), params[_G], state[0])
         b_init(state[e + _COPY + d : e + width], bp, seed)
         live = int(state[1])
-        norm = 0.0
-        total = 0.0
         for i in range(live):
             e = head + i * width
             b_act(state[e + _COPY + d : e + width], bp, obs, int(state[e + 3]), seed, state[e + _COPY : e + _COPY + d])
-            norm += state[e + 5]
-            total += state[e + 5] * max(0.0, bet(state, e))
+        norm = prior_sum(state, head, width)
+        total = bet_sum(state, head, width, norm)
         for j in range(d):
             action[j] = 0.0
         for i in range(live):
             e = head + i * width
-            p = state[e + 5] / norm
-            if total > 0.0:
-                p = state[e + 5] * max(0.0, bet(state, e)) / total
+            p = weight(state, e, norm, total)
             for j in range(d):
                 action[j] += p * state[e + _COPY + j]
 
