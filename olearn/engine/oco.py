@@ -167,8 +167,8 @@ def domains_of(learner_name: str) -> tuple[int, ...]:
 
 def check_domain(learner_type, code: int, owner: str = "stepwise", name: str = "domain", value=None) -> None:
     """Refuse a feasible set ``code`` that ``learner_type`` does not play on (:func:`require_domains`)."""
-    allowed = _DOMAINS_OF.get(learner_type.name)
-    if allowed is not None and code not in allowed:
+    allowed = domains_of(learner_type.name)
+    if code not in allowed:
         raise ParameterError(owner, name, domains.NAMES[code] if value is None else value,
                              f"a feasible set {' or '.join(repr(domains.NAMES[c]) for c in allowed)} "
                              f"(learner {learner_type.name!r} plays only there)")
