@@ -34,38 +34,27 @@ from numba import cuda, typeof  # noqa: E402
 
 
 def pairings():
-    """(learner name, learner parameters, environment) for every registered learner and world."""
+    """(learner type, its parameters, environment) for every registered learner and world."""
     import environments
     import environments.score_streams as streams
-    import olearn
-    from olearn import conformal
+    from olearn import conformal, testing
     from olearn.learners import REGISTRY
 
-    out = []
-    for name in sorted(REGISTRY):
-        kind = REGISTRY[name].kind
-        if kind == "arms":
-            worlds = ["loss_matrix", "bernoulli"]
-        else:
-            worlds = []
-        for w in worlds:
-            etype = environments.REGISTRY[w]
-            out.append((name, {}, environments.make(w, **etype.test_params[0])))
-    for w, etype in sorted(environments.REGISTRY.items()):
-        if etype.kind == "arms" and w not in ("loss_matrix", "bernoulli"):
-            out.append(("exp3", {}, environments.make(w, **etype.test_params[0])))
-    from olearn import testing
+    def world(name):
+        return environments.make(name, **environments.REGISTRY[name].test_params[0])
 
-    for name in sorted(REGISTRY):
-        if REGISTRY[name].kind == "oco":
-            out.append((name, {}, testing._default_env(REGISTRY[name])))
-    for w, etype in sorted(environments.REGISTRY.items()):
-        if etype.kind == "oco":
-            out.append(("ogd", {}, environments.make(w, **etype.test_params[0])))
-    for name in conformal.names():
-        params = conformal.REGISTRY[name].test_params[0]
-        out.append((name, params, streams.make("change_points", scales=[1.0, 3.0], period=10)))
-    assert olearn is not None
+    def of_kind(registry, kind):
+        return [registry[n] for n in sorted(registry.names()) if registry[n].kind == kind]
+
+    arms_worlds = sorted(n for n, t in environments.REGISTRY.items() if t.kind == "arms")
+    # as the parity tests pair them: every arms learner on a loss table and Bernoulli arms, EXP3 on the other worlds
+    out = [(t, {}, world(w)) for t in of_kind(REGISTRY, "arms") for w in ("loss_matrix", "bernoulli")]
+    out += [(REGISTRY["exp3"], {}, world(w)) for w in arms_worlds if w not in ("loss_matrix", "bernoulli")]
+    out += [(t, {}, testing._default_env(t)) for t in of_kind(REGISTRY, "oco")]
+    out += [(REGISTRY["ogd"], {}, world(w)) for w in sorted(environments.REGISTRY.names())
+            if environments.REGISTRY[w].kind == "oco"]
+    stream = streams.make("change_points", scales=[1.0, 3.0], period=10)
+    out += [(t, t.test_params[0], stream) for t in of_kind(conformal.REGISTRY, "scores")]
     return out
 
 
@@ -99,8 +88,6 @@ def main(argv=None) -> int:
 
     import olearn
     from olearn.backends import gpu
-    from olearn.conformal import registry as conformal_registry
-    from olearn.learners import REGISTRY
 
     compiled = {}
 
@@ -127,10 +114,10 @@ def main(argv=None) -> int:
     gpu.chunk_jobs = lambda n_jobs, horizon, job_bytes: n_jobs
     wanted = {n for n in a.names.split(",") if n}
     failed = 0
-    for name, params, env in pairings():
+    for ltype, params, env in pairings():
+        name = ltype.name
         if wanted and name not in wanted:
             continue
-        ltype = REGISTRY[name] if name in REGISTRY.names() else conformal_registry.REGISTRY[name]
         start = time.perf_counter()
         compiled.clear()
         try:
