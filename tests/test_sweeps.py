@@ -131,19 +131,30 @@ def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
     assert set(here.groupby("configuration")["seed"].nunique()) == {1000}
 
 
+# the CLI with each stored chunk followed by a pause, so that the interrupt lands mid-sweep however
+# loaded the machine is (unpaused, the 24 chunks take about 0.1 s each)
+_SLOW_CLI = """
+import sys, time
+from olearn.experiment import sweep
+from olearn.cli import main
+unit = sweep.run_unit
+sweep.run_unit = lambda task: (unit(task), time.sleep(0.5))[0]
+sys.argv = ["olearn"] + sys.argv[1:]
+main.main()
+"""
+
+
 def test_ctrl_c_then_resume(small, tmp_path):
     path, exp, reference = small
-    for attempt in range(3):  # on a loaded machine this test can be starved while the sweep (~3 s) finishes: try again
-        out = tmp_path / f"interrupted{attempt}"
-        cmd = [sys.executable, "-m", "olearn.cli.main", "run", str(path), "--out", str(out), "--workers", "0"]
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.time() + 120
-        while len(_receipts(out)) < 2 and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        text, _ = proc.communicate(timeout=60)
-        if proc.returncode != 0:
-            break
+    out = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "olearn.cli.main", "run", str(path), "--out", str(out), "--workers", "0"]
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_CLI] + cmd[3:], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while len(_receipts(out)) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    text, _ = proc.communicate(timeout=60)
     stored = len(_receipts(out))
     assert proc.returncode == 130, text
     assert 0 < stored < 24, f"{stored} chunks stored before the interrupt"
