@@ -48,3 +48,57 @@ def test_per_mechanism_epsilon_composes_within_the_budget_down_to_tiny_epsilon(e
     eps0 = accountant.calibrate_epsilon0(epsilon, delta, count)
     assert accountant.composed_epsilon(eps0, count, delta) <= epsilon
     assert eps0 >= (epsilon / count) * (1 - 1e-5)
+
+
+def _enumerated_epsilon(eps0, count, delta):
+    """The composition's epsilon from the 2^count outcomes of count randomized responses, by bisection on
+    the hockey-stick divergence sum_o [P(o) - e^eps Q(o)]_+ (the slow, independent reference)."""
+    import itertools
+    import math
+
+    p = math.exp(eps0) / (1.0 + math.exp(eps0))
+    flips = np.array([sum(o) for o in itertools.product((0, 1), repeat=count)], dtype=float)
+    law_p = p ** (count - flips) * (1 - p) ** flips
+    law_q = (1 - p) ** (count - flips) * p ** flips
+    divergence = lambda eps: np.maximum(law_p - math.exp(eps) * law_q, 0.0).sum()  # noqa: E731
+    if divergence(0.0) <= delta:
+        return 0.0
+    lo, hi = 0.0, count * eps0
+    for _ in range(100):
+        lo, hi = (lo, (lo + hi) / 2) if divergence((lo + hi) / 2) <= delta else ((lo + hi) / 2, hi)
+    return hi
+
+
+@pytest.mark.parametrize("eps0, count, delta", [(0.3, 10, 1e-3), (1.0, 7, 1e-2), (0.05, 12, 1e-5), (2.0, 5, 0.3), (0.1, 11, 0.2)])
+def test_composition_is_the_exact_optimal_one(eps0, count, delta):
+    """composed_epsilon is Kairouz, Oh and Viswanath's optimal composition: equal to the enumerated
+    divergence of count randomized responses, and never below it (the rounding allowance is 1e-9)."""
+    from olearn.privacy import accountant
+
+    exact = _enumerated_epsilon(eps0, count, delta)
+    got = accountant.composed_epsilon(eps0, count, delta)
+    assert exact <= got <= exact * (1 + 1e-8) + 1e-12
+
+
+@pytest.mark.parametrize("eps0, count, delta", [(0.05, 100, 1e-6), (0.01, 256, 1e-8), (0.5, 40, 1e-4)])
+def test_composition_agrees_with_the_privacy_loss_distribution(eps0, count, delta):
+    """dp-accounting's privacy-loss distribution of the same composition, pessimistically discretized
+    on a 1e-4 grid, gives the same epsilon to that grid's size."""
+    from dp_accounting.pld import common, privacy_loss_distribution
+
+    from olearn.privacy import accountant
+
+    one = privacy_loss_distribution.from_privacy_parameters(common.DifferentialPrivacyParameters(eps0, 0.0),
+                                                            value_discretization_interval=1e-4)
+    reference = one.self_compose(count).get_epsilon_for_delta(delta)
+    assert accountant.composed_epsilon(eps0, count, delta) == pytest.approx(reference, abs=1e-3)
+
+
+def test_calibration_of_a_long_composition_stays_within_budget():
+    """The noisy leader composes T - 1 mechanisms: at T = 10^5 the calibrated eps0 composes to at most
+    epsilon and gives far more per-mechanism budget than basic composition's epsilon / count."""
+    from olearn.privacy import accountant
+
+    eps0 = accountant.calibrate_epsilon0(1.0, 1e-10, 99_999)
+    assert accountant.composed_epsilon(eps0, 99_999, 1e-10) <= 1.0
+    assert eps0 > 10 * (1.0 / 99_999)

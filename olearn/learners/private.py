@@ -25,7 +25,7 @@ O(sqrt(T log d) + T^(1/3) log(d) / eps)).  The algorithms' thresholds and consta
 compared with the paper's statements: they are rebuilt from the structure in the project notes
 (research/papers.md section 5, tagged as a reconstruction) and derived here from the standard tail
 bounds, as each docstring says.  Measured consequence: these conservative constants (tau of order
-(4 / eps0) ln(T / beta) with eps0 = eps / (K + 1) or its PLD-calibrated value) make the
+(4 / eps0) ln(T / beta) with eps0 = eps / (K + 1) or its value under the optimal composition) make the
 sparse-vector learner's regret nearly flat in T only beyond T of about 10^4 (d = 64, eps = 5).
 """
 import math
@@ -74,8 +74,8 @@ def svt_constants(v, d, horizon, epochs):
 
     eps0: the run composes at most epochs * K exponential-mechanism draws and one AboveThreshold
     instance that sees the changed round (the other instances' queries are phase-local sums that
-    do not contain it), so eps0 = eps / (epochs K + 1) for delta = 0 and the PLD-calibrated value
-    for delta > 0 (:func:`olearn.privacy.accountant.calibrate_epsilon0`).
+    do not contain it), so eps0 = eps / (epochs K + 1) for delta = 0 and the value calibrated
+    for delta > 0 under the optimal composition (:func:`olearn.privacy.accountant.calibrate_epsilon0`).
     Noise: threshold Lap(2/eps0), queries Lap(4/eps0), exponential mechanism exp(-eps0 L / 2).
     tau: M + 2 ln 4 / eps0 with M = (4/eps0) ln(T/beta) + (2/eps0) ln((K + 1)/beta).  With probability
     1 - beta every one of the at most T query noises stays below (4/eps0) ln(T/beta), and with
