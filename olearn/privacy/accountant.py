@@ -20,9 +20,8 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.special import gammaln
 
-# dp-accounting takes about a second to import; it is loaded on the first call that needs it so that
+# dp-accounting (about a second to import) and scipy are loaded on the first call that needs them, so that
 # ``import olearn`` stays fast.
 
 EXACT_MAX_COUNT = 1 << 20  # the exact profile holds arrays of count + 1 floats
@@ -74,6 +73,8 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
         acc = rdp.RdpAccountant()
         acc.compose(dp_event.ZCDpEvent(count * eps0 * eps0 / 2.0))
         return min(basic, acc.get_epsilon(delta))
+    from scipy.special import gammaln
+
     k = int(count)
     log_p = -np.logaddexp(0.0, -eps0)  # log(e^eps0 / (1 + e^eps0))
     log_q = -np.logaddexp(0.0, eps0)
