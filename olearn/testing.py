@@ -54,7 +54,9 @@ def check_parameters(spec) -> None:
                 raise AssertionError(f"{spec.name}: {p.name}={bad!r} was accepted")
 
 
-def _default_env(learner_type: LearnerType):
+def default_world(learner_type: LearnerType):
+    """The world ``check_learner`` runs a learner on unless given one: a SEA world on a domain it plays on
+    (oco), a change-point score stream (scores), experts (full information) or Bernoulli arms (bandit feedback)."""
     import environments
 
     if learner_type.kind == "oco":
@@ -123,7 +125,7 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
     import olearn
     from olearn.engine.stepwise import Stepwise
 
-    env = env if env is not None else _default_env(learner_type)
+    env = env if env is not None else default_world(learner_type)
     for values in learner_type.test_params:
         learner = learner_type.make(**values)
         what = f"{learner_type.name}{values or ''} on {env.name}"

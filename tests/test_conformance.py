@@ -21,12 +21,6 @@ def test_conformal_method_conforms(name):
     testing.check_learner(conformal.REGISTRY[name])
 
 
-def test_the_checkers_take_oco_learners_and_worlds():
-    """The public checkers (the whole oco registry runs through tests/test_oco_parity.py and test_stepwise.py)."""
-    testing.check_learner(learners.REGISTRY["optimistic_omd_entropic"])  # on a simplex, the only set it plays on
-    testing.check_environment(environments.REGISTRY["sea_nonconvex"])  # no static comparator: no regret recorded
-
-
 def test_checker_detects_a_broken_learner():
     """A learner drawing from ambient NumPy randomness (not the counter-based generator) fails parity."""
     import dataclasses

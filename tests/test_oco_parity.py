@@ -71,6 +71,14 @@ def test_python_and_cpu_agree(name):
             assert np.ptp(runs[0].losses) > 0
 
 
+def test_the_public_checkers_take_oco_learners_and_worlds():
+    """olearn.testing's checkers on kind oco (the world of the cpu parity above, so nothing new compiles
+    for the learner; the whole oco registry runs through the tests here and in test_stepwise.py)."""
+    testing.check_learner(LEARNERS[[t.name for t in LEARNERS].index("optimistic_omd_entropic")],
+                          env=_worlds("optimistic_omd_entropic")[0])  # on a simplex, the only set it plays on
+    testing.check_environment(environments.REGISTRY["sea_nonconvex"])  # no static comparator: no regret recorded
+
+
 @pytest.mark.parametrize("name", sorted(WORLD_OF))
 def test_learner_parameters_are_validated(name):
     testing.check_parameters(LEARNERS[[t.name for t in LEARNERS].index(name)])

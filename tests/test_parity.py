@@ -1,8 +1,10 @@
 """python and cpu backends give bit-identical values, actions, losses and final states for the same seeds.
 
-Every registered learner (with each of its ``test_params``) is paired with loss_matrix and
-bernoulli (shared with test_reference.py, so numba compiles each combination once per session),
-and every registered environment (with each of its ``test_params``) appears at least once.
+Every registered learner (with each of its ``test_params``) is paired with the world the conformance
+checker gives it (bernoulli for bandit feedback, experts for full information), and every registered
+environment (with each of its ``test_params``) appears at least once, with exp3 as the checker pairs it.
+These files share a pytest-xdist group (tests/conftest.py), so numba compiles each pairing once per run;
+the bandit and expert learners also meet loss_matrix and bernoulli worlds in tests/test_reference.py.
 Delayed feedback (fixed, uniform, sequence) is checked on bandit and full-information learners.
 """
 import numpy as np
@@ -10,22 +12,22 @@ import pytest
 
 import environments
 import olearn
+from olearn import testing
 from olearn.learners import REGISTRY as LEARNERS
 from environments import REGISTRY as ENVS
 
 H = 60
 SEEDS = [0, 1, 13]
 
-# the environments beyond loss_matrix / bernoulli, each given to learners that exercise it
+# the environments beyond each learner's checker world, given to learners that exercise them
 # (these pairs are also the ones test_regret.py's theory checks use)
 EXTRA = {
     "exp3": ["lower_bound", "switching"],
-    "hedge": ["experts"],
     "gaussian_thompson": ["gaussian"],
     "kl_ucb": ["piecewise_bernoulli"],
 }
 _ARMS = sorted(l for l in LEARNERS if LEARNERS[l].kind == "arms")
-PAIRS = {(l, e) for l in _ARMS for e in ["loss_matrix", "bernoulli"] + EXTRA.get(l, [])}
+PAIRS = {(l, e) for l in _ARMS for e in [testing.default_world(LEARNERS[l]).name] + EXTRA.get(l, [])}
 # kinds whose python/cpu/gpu parity runs in their own test file (oco: tests/test_oco_parity.py)
 _OWN_PARITY = {"oco"}
 # every other environment with a learner of its kind (exp3 for arms; the first learner of the kind otherwise)

@@ -50,7 +50,7 @@ def pairings():
     # as the parity tests pair them: every arms learner on a loss table and Bernoulli arms, EXP3 on the other worlds
     out = [(t, {}, world(w)) for t in of_kind(REGISTRY, "arms") for w in ("loss_matrix", "bernoulli")]
     out += [(REGISTRY["exp3"], {}, world(w)) for w in arms_worlds if w not in ("loss_matrix", "bernoulli")]
-    out += [(t, {}, testing._default_env(t)) for t in of_kind(REGISTRY, "oco")]
+    out += [(t, {}, testing.default_world(t)) for t in of_kind(REGISTRY, "oco")]
     out += [(REGISTRY["ogd"], {}, world(w)) for w in sorted(environments.REGISTRY.names())
             if environments.REGISTRY[w].kind == "oco"]
     stream = streams.make("change_points", scales=[1.0, 3.0], period=10)
