@@ -307,6 +307,21 @@ def test_matrix_that_is_not_a_real_2d_one(A, word):
         relax.sor(A, np.ones(3))
 
 
+@pytest.mark.parametrize("solve", [relax.sor, relax.ssor_pcg])
+@pytest.mark.parametrize("kwargs, name", [({"b": np.ones(9) * 1j}, "b"), ({"b": np.array(["1"] * 9)}, "b"),
+                                          ({"x0": np.ones(9) + 0j}, "x0")])
+def test_a_complex_or_text_vector_is_refused_not_cast(solve, kwargs, name):
+    """b = 1j ones was cast to zeros (NumPy drops imaginary parts with only a warning): the solve then
+    "converged" in 0 iterations to x = 0."""
+    with pytest.raises(ParameterError, match=f"'{name}'.*real"):
+        solve(GOOD, **{"b": np.ones(9), **kwargs})
+
+
+def test_a_complex_omega_grid_is_refused():
+    with pytest.raises(ParameterError, match="'omegas'"):
+        relax.OmegaTuner(method="tsallis_inf", omegas=[1.2 + 0.5j, 1.5])
+
+
 def test_contexts_as_numpy_scalars_and_bad_contexts():
     from environments.linear_systems import systems
 
