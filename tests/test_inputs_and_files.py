@@ -231,3 +231,37 @@ def test_save_refuses_a_path_that_is_a_file_by_name(tmp_path):
     with pytest.raises(olearn.ParameterError) as err:
         _run().save(tmp_path / "r")
     assert err.value.name == "path" and (tmp_path / "r").read_text() == "notes"
+
+
+# ------------------------------------------------------------------ complex and text numbers
+def _complex_inputs():
+    from olearn import conformal
+
+    exp3 = olearn.stepwise(olearn.make("exp3", n_arms=2), seed=0, horizon=10)
+    hedge = olearn.stepwise(olearn.make("hedge", n_arms=2), seed=0, horizon=10)
+    return [
+        ("means", lambda: environments.make("bernoulli", means=np.array([0.1, 0.5]) + 0j)),
+        ("losses", lambda: environments.make("loss_matrix", losses=np.full((3, 2), 0.5j))),
+        ("losses", lambda: environments.make("loss_matrix", losses=[["0.5", "0.1"]])),
+        ("data", lambda: environments.make("linear_stream", data=np.ones((5, 3)) * 1j)),
+        ("scores", lambda: conformal.run_scores("aci", np.array([1.0, 2.0, 3.0]) + 0j, coverage=0.9)),
+        ("calibration", lambda: conformal.run_scores("saocp", [1.0, 2.0], coverage=0.9, calibration=[1j])),
+        ("series", lambda: conformal.wrap("naive", np.arange(40.0) + 0j, method="aci", coverage=0.9)),
+        ("loss", lambda: (exp3.act(), exp3.update(0, 0.5j))),
+        ("loss", lambda: (hedge.act(), hedge.update(0, np.array([0.5j, 0.1])))),
+        ("loss", lambda: (hedge.act(), hedge.update(0, np.array(["0.5", "0.1"])))),
+    ]
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_complex_or_text_numbers_are_refused_by_name_not_cast(case):
+    """NumPy casts a complex array to real with only a warning (the imaginary parts dropped) and parses
+    text such as "0.5": either had reached a world, a score stream, a series or a step-wise update."""
+    import warnings
+
+    name, call = _complex_inputs()[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning on the way to the error
+        with pytest.raises(olearn.ParameterError) as err:
+            call()
+    assert err.value.name == name

@@ -19,6 +19,7 @@ from olearn.conformal.common import sized_for
 from olearn.conformal.forecasters import make_forecaster
 from olearn.conformal.predictor import Predictor
 from olearn.core.errors import ParameterError, check_integer
+from olearn.core.params import real_array
 
 
 def _check_fraction(name, value, low_open=True):
@@ -59,9 +60,9 @@ def split_series(series, horizon: int, calib_frac: float, test_frac: float):
         raise ParameterError("wrap", "series", f"shape {np.shape(series)}", "a 1-D series (a pandas Series or a 1-D array)")
     s = series if isinstance(series, pd.Series) else pd.Series(series)
     try:
-        values = s.to_numpy(dtype=float)
+        values = real_array(s.to_numpy(), copy=True)
     except (TypeError, ValueError):
-        raise ParameterError("wrap", "series", f"dtype {s.dtype}", "numbers (NaN for a missing observation)") from None
+        raise ParameterError("wrap", "series", f"dtype {s.dtype}", "real numbers (NaN for a missing observation)") from None
     n = values.size
     train_end = n - max(1, int(round(test_frac * n)))
     calib_start = train_end - max(1, int(round(calib_frac * train_end)))

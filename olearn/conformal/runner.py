@@ -6,14 +6,15 @@ import numpy as np
 from olearn.conformal.common import sized_for
 from olearn.conformal.registry import make
 from olearn.core.errors import ParameterError
+from olearn.core.params import real_array
 
 
 def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np.ndarray:
     """``scores`` as a 1-D float array of finite numbers >= 0, or a ParameterError naming ``name``."""
     try:
-        arr = np.asarray(scores, dtype=np.float64)
+        arr = real_array(scores)
     except (TypeError, ValueError):
-        raise ParameterError(owner, name, scores, "a 1-D sequence of finite numbers >= 0") from None
+        raise ParameterError(owner, name, scores, "a 1-D sequence of finite real numbers >= 0") from None
     if arr.ndim != 1 or (arr.size == 0 and not allow_empty):
         shape = "a 1-D" if allow_empty else "a non-empty 1-D"
         raise ParameterError(owner, name, scores, f"{shape} sequence of finite numbers >= 0")

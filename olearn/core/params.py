@@ -19,6 +19,17 @@ from olearn.core.errors import ParameterError
 MAGNITUDE = 1e100
 
 
+def real_array(value, copy: bool = False) -> np.ndarray:
+    """``value`` as a float64 array; ValueError for complex values (a cast would drop their imaginary parts
+    with only NumPy's warning), TypeError for text, and TypeError or ValueError for anything else that is not numbers."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "c":
+        raise ValueError("complex values")
+    if arr.dtype.kind in "USV":  # NumPy would parse "0.5" as a number
+        raise TypeError("text, not numbers")
+    return arr.astype(np.float64, copy=copy)
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter.
@@ -114,7 +125,7 @@ class Param:
                 raise bad
             return value
         try:
-            arr = np.array(value, dtype=float)
+            arr = real_array(value, copy=True)
         except (TypeError, ValueError):
             raise bad from None
         want = 1 if self.kind == "vector" else 2

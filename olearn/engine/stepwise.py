@@ -159,9 +159,9 @@ class Stepwise:
                 raise ParameterError("stepwise", "gradient", gradient, f"None: {self.learner.name} is not an oco learner")
             if self._acted is None or (not self._radius and int(self._acted[0]) != int(action)):
                 raise ParameterError("stepwise", "action", action, "the arm returned by the last act()")
-            loss_arr = np.atleast_1d(np.asarray(loss, dtype=float))
-            if loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
-                raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} finite number(s)")
+            loss_arr = np.atleast_1d(np.asarray(loss, dtype=float)) if _numeric(loss) else None
+            if loss_arr is None or loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
+                raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} finite real number(s)")
             self.feedback[:] = loss_arr
         with np.errstate(over="ignore"):
             self._update(self.state, self.params, self.obs, self._acted, self.feedback, self.t, self.seed)

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+from olearn.core import params
 from olearn.core.errors import ParameterError, check_integer
 
 
@@ -47,9 +48,10 @@ def real_array(owner: str, name: str, values, allowed: str) -> np.ndarray:
     """``values`` (a sparse vector as its entries) as a float64 array; complex or non-numeric values are refused
     (a cast would drop the imaginary parts without a word)."""
     arr = np.asarray(_dense_vector(values))
-    if arr.dtype.kind not in "biuf":
-        raise ParameterError(owner, name, f"an array of dtype {arr.dtype}", allowed)
-    return arr.astype(np.float64)
+    try:
+        return params.real_array(arr, copy=True)
+    except (TypeError, ValueError):
+        raise ParameterError(owner, name, f"an array of dtype {arr.dtype}", allowed) from None
 
 
 def _dense_vector(v):
