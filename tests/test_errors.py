@@ -78,6 +78,22 @@ def test_unknown_names_list_the_choices(call, what, name, choices):
         assert c in msg
 
 
+@pytest.mark.parametrize("call, suggestion", [
+    (lambda: olearn.make("ucb"), "ucb1"),
+    (lambda: environments.make("bernouli"), "bernoulli"),
+    (lambda: olearn.make("tsallis"), "tsallis_inf"),
+])
+def test_a_near_miss_name_is_suggested(call, suggestion):
+    with pytest.raises(UnknownNameError, match=rf"\(did you mean '{suggestion}'\?\); choose one of"):
+        call()
+
+
+def test_a_name_far_from_every_choice_gets_no_suggestion():
+    with pytest.raises(UnknownNameError) as err:
+        olearn.make("zzzzzz")
+    assert "did you mean" not in str(err.value)
+
+
 def test_unknown_metric_of_a_result_names_the_recorded_ones():
     res = olearn.run("ucb1", ENV, horizon=5, backend="python")
     with pytest.raises(ParameterError) as err:

@@ -16,12 +16,20 @@ class ParameterError(ValueError):
         super().__init__(f"{owner}: parameter '{name}' = {shown} is invalid; allowed: {allowed}")
 
 
+def did_you_mean(word, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to ``word``, or ``""`` when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class UnknownNameError(KeyError):
     """A learner, environment, backend or metric name that is not registered."""
 
     def __init__(self, what: str, name, known):
         self.what, self.name, self.known = what, name, sorted(known)
-        super().__init__(f"unknown {what} {name!r}; choose one of: {', '.join(self.known)}")
+        super().__init__(f"unknown {what} {name!r}{did_you_mean(name, self.known)}; choose one of: {', '.join(self.known)}")
 
     def __str__(self):  # KeyError would quote the message
         return self.args[0]

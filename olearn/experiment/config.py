@@ -30,7 +30,6 @@ runs every configuration on every seed.
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -40,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, UnknownNameError
+from olearn.core.errors import ParameterError, UnknownNameError, did_you_mean
 
 RUN_KEYS = ("horizon", "seeds", "backend", "checkpoints", "metrics", "delay", "chunk_seeds", "out", "plot_metric")
 TOP_KEYS = ("run", "environment", "environments", "learners", "figures")
@@ -52,12 +51,6 @@ ROW_BYTES = 32
 
 class ConfigError(ParameterError):
     """A config key with a value outside what it allows."""
-
-
-def did_you_mean(word, known) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``known`` to ``word``, or ``""`` when none is close."""
-    close = difflib.get_close_matches(str(word), list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _key_error(source, key, value, allowed, known=None):

@@ -22,7 +22,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from olearn.experiment.config import ConfigError, did_you_mean
+from olearn.core.errors import did_you_mean
+from olearn.experiment.config import ConfigError
 
 
 def figure_script(path) -> Path | None:
