@@ -246,3 +246,39 @@ def as_env(env: Environment, horizon: int | None = None, seed: int | None = None
 
 def as_vector_env(env: Environment, num_envs: int, horizon: int | None = None) -> GymVectorEnv:
     return GymVectorEnv(env, num_envs=num_envs, horizon=horizon)
+
+
+def make_gym(name: str, horizon: int | None = None, **params) -> GymEnv:
+    """The gymnasium view of ``environments.make(name, **params)``: the entry point of ``gymnasium.make``."""
+    import environments
+
+    return as_env(environments.make(name, **params), horizon=horizon)
+
+
+def make_gym_vector(name: str, num_envs: int, horizon: int | None = None, **params) -> GymVectorEnv:
+    """The vector view over ``num_envs`` consecutive seeds: the entry point of ``gymnasium.make_vec``."""
+    import environments
+
+    return as_vector_env(environments.make(name, **params), num_envs=num_envs, horizon=horizon)
+
+
+def register_with_gymnasium() -> list[str]:
+    """Register every world of ``environments.REGISTRY`` with gymnasium as ``olearn/<name>-v0`` (once each);
+    returns the ids.  Importing this module does it, so
+
+    ``gymnasium.make("environments.gym:olearn/bernoulli-v0", means=[0.2, 0.8], horizon=100)``
+
+    works from a fresh interpreter (and ``gymnasium.make_vec`` gives :class:`GymVectorEnv`); call it again
+    after registering a world of your own."""
+    import environments
+
+    ids = []
+    for name in environments.names():
+        env_id = f"olearn/{name}-v0"
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=make_gym, vector_entry_point=make_gym_vector, kwargs={"name": name})
+        ids.append(env_id)
+    return ids
+
+
+register_with_gymnasium()
