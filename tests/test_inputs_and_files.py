@@ -265,3 +265,16 @@ def test_complex_or_text_numbers_are_refused_by_name_not_cast(case):
         with pytest.raises(olearn.ParameterError) as err:
             call()
     assert err.value.name == name
+
+
+def test_the_command_prints_the_installed_version():
+    """``olearn --version`` says the version the installed package declares (pyproject.toml's)."""
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    done = CliRunner().invoke(app, ["--version"])
+    assert done.exit_code == 0
+    assert done.output.strip() == f"olearn {version('olearn')}" == f"olearn {olearn.__version__}"

@@ -17,6 +17,21 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="olearn: online learning and bandits simulations with regret.")
 console = Console()
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        import olearn
+
+        console.print(f"olearn {olearn.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print olearn's version and exit.")) -> None:
+    """olearn: online learning and bandits simulations with regret."""
+
+
 DEMO_LEARNERS = ("ucb1", "kl_ucb", "thompson", "exp3")
 
 
