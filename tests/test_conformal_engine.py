@@ -320,6 +320,37 @@ def test_predictor_pickles_and_copies_mid_stream(method):
     assert twin.rounds == 11 and twin.predict() == expected[11]
 
 
+def test_a_predictor_pickled_in_the_earlier_flat_layout_still_loads():
+    """Before stop 24 a Predictor pickled its method's name, values, state row and round itself."""
+    from olearn.conformal import predictor
+
+    scores = np.abs(np.random.default_rng(5).normal(size=12))
+    p = conformal.Predictor("saocp", coverage=0.8, calibration=[1.0, 0.3], backend="python")
+    for s in scores[:6]:
+        p.predict()
+        p.update(s)
+    pending = p.predict()
+    flat = {"name": "saocp", "values": dict(p.learner.values), "backend": "python", "state": p._step.state.copy(),
+            "rounds": p.rounds, "skipped": 0, "pending": True}
+    loaded = predictor._restore(flat)
+    assert loaded._radius == pending
+    for s in scores[6:]:
+        p.update(s)
+        loaded.update(s)
+        assert loaded.predict() == p.predict()
+
+
+def test_a_predictor_of_an_unregistered_method_names_the_conformal_registry_when_pickled():
+    import pickle
+
+    from olearn.conformal.aci import FACI_S
+
+    meta = adaptive.strongly_adaptive(FACI_S, None, "sa_faci_s_unregistered", "CBCE over FACI-S experts")
+    p = conformal.Predictor(meta.make(calibration=[0.5, 1.0]), backend="python")
+    with pytest.raises(TypeError, match="'sa_faci_s_unregistered' cannot be pickled.*olearn.conformal.register"):
+        pickle.dumps(p)
+
+
 def test_a_made_learner_takes_no_coverage_or_calibration_in_the_predictor():
     """They were silently ignored: the predictor ran the learner's own coverage 0.8."""
     learner = conformal.make("saocp", coverage=0.8, calibration=[1.0, 2.0])

@@ -66,16 +66,9 @@ class Predictor:
         self._radius = None
 
     def __reduce__(self):
-        """Pickled as (method name, parameter values, backend, state row, rounds, skipped, pending radius):
-        the kernels are rebuilt from the registry when loaded."""
-        name = self.learner.name
-        if REGISTRY.get(name) is not self.learner.type:
-            raise TypeError(f"a Predictor of {name!r} cannot be pickled: it is rebuilt by name from the conformal "
-                            "registry (olearn.conformal.register the method first)")
-        saved = {"name": name, "values": dict(self.learner.values), "backend": self._backend,
-                 "state": self._step.state.copy(), "rounds": self._step.t, "skipped": self.skipped,
-                 "pending": self._radius is not None}
-        return _restore, (saved,)
+        """Pickled as its step-wise learner (which rebuilds the kernels from the registry by name and carries
+        a pending radius) and the count of skipped scores."""
+        return _restore, ({"step": self._step, "skipped": self.skipped},)
 
     def __deepcopy__(self, memo):
         new = object.__new__(type(self))
@@ -126,10 +119,14 @@ class Predictor:
 
 def _restore(saved: dict) -> Predictor:
     """A pickled Predictor, continuing exactly where it stopped."""
+    if "step" not in saved:  # pickled by olearn before its step-wise learner pickled itself: the same fields, flat
+        step = Stepwise(REGISTRY[saved["name"]].make(**saved["values"]), seed=0, backend=saved["backend"],
+                        state=saved["state"], start=saved["rounds"])
+        if saved["pending"]:
+            step.act()  # reads the state only: the same radius
+        saved = {"step": step, "skipped": saved["skipped"]}
     p = object.__new__(Predictor)
-    p.learner = REGISTRY[saved["name"]].make(**saved["values"])
-    p._backend = saved["backend"]
-    p._step = Stepwise(p.learner, seed=0, backend=saved["backend"], state=saved["state"], start=saved["rounds"])
-    p.skipped = saved["skipped"]
-    p._radius = p._step.act() if saved["pending"] else None  # act() reads the state only: the same radius
+    p._step = saved["step"]
+    p.learner, p._backend, p.skipped = p._step.learner, p._step._made["backend"], saved["skipped"]
+    p._radius = None if p._step._acted is None else float(p._step._acted[0])  # predicted, not yet updated
     return p

@@ -120,8 +120,8 @@ class Stepwise:
         copy carries on exactly where this one is (a simulation can checkpoint its tuner)."""
         name = self.learner.name
         if _registered(name) is not self.learner.type:
-            raise TypeError(f"a step-wise {name!r} cannot be pickled: it is rebuilt by name from the learner registry "
-                            "(register the learner type first)")
+            raise TypeError(f"a step-wise {name!r} cannot be pickled: it is rebuilt by name from the registries "
+                            "(register its type first: olearn.learners.register, or olearn.conformal.register for a conformal method)")
         saved = {"name": name, "values": dict(self.learner.values), "made": dict(self._made), "state": self.state.copy(),
                  "t": self.t, "obs": self.obs.copy(), "acted": None if self._acted is None else self._acted.copy()}
         return _restore, (saved,)
