@@ -105,7 +105,9 @@ def test_checkpoint_grid_log_spaced(horizon, n):
     assert grid.dtype.kind == "i"
     assert np.all(np.diff(grid) > 0), "sorted and unique"
     assert grid[0] >= 1 and grid[-1] == horizon
-    assert grid.size <= (50 if n is None else n) + 1
+    assert grid.size <= (50 if n is None else n)  # n rounds at most, the horizon among them (n = 1 had given [1, T])
+    if n == 1:
+        assert grid.tolist() == [horizon]
     if horizon >= 1000 and (n or 50) >= 10:
         assert grid[0] < 10 < horizon / 10  # log-spaced: dense early
 

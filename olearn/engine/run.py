@@ -23,7 +23,7 @@ def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
     """Rounds (1-based) at which metrics are recorded; the horizon is always the last.
 
     ``None``: about :data:`olearn.core.config.CHECKPOINTS` log-spaced rounds; an int n: n log-spaced
-    rounds; a sequence: those rounds.
+    rounds from 1 to the horizon (1: the horizon alone); a sequence: those rounds.
     """
     if checkpoints is None or isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
         n = config.CHECKPOINTS if checkpoints is None else int(checkpoints)
@@ -33,7 +33,7 @@ def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
             raise ParameterError("run", "checkpoints", checkpoints,
                                  f"an integer in [1, {MAX_RESULT_BYTES // 8}] (results are kept up to "
                                  f"{MAX_RESULT_BYTES / 2**30:.0f} GiB), a list of rounds, or None")
-        grid = np.unique(np.round(np.geomspace(1, horizon, n)).astype(np.int64))
+        grid = np.unique(np.round(np.geomspace(1, horizon, n)).astype(np.int64)) if n > 1 else np.array([horizon])
     else:
         grid = np.asarray(checkpoints)
         if (grid.ndim != 1 or grid.size == 0 or grid.dtype.kind not in "iuf" or np.any(grid != np.floor(grid))
