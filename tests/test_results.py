@@ -354,6 +354,15 @@ def test_save_refuses_a_sweep_folder(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.json"]
 
 
+def test_save_onto_an_existing_file_says_so_and_leaves_it(tmp_path):
+    """The error had spoken of a sweep folder (sweep.json), which had nothing to do with it."""
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    with pytest.raises(olearn.ParameterError, match="existing file") as err:
+        _small_result().save(target)
+    assert "sweep" not in str(err.value) and target.read_text() == "mine"
+
+
 # ------------------------------------------------------------------ levels, unknown metrics
 @pytest.mark.parametrize("level", [95, 1.5, 1, 0, -0.5, float("nan"), float("inf"), True, "0.95", None])
 def test_a_level_outside_0_1_is_refused(result, level):

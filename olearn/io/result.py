@@ -259,10 +259,13 @@ class Result:
 def check_save_folder(path: Path, caller: str, name: str) -> None:
     """Raise ParameterError (naming ``caller``'s parameter ``name``) unless :meth:`Result.save` can write
     to ``path``: a new path or a folder that holds no sweep (``load`` would read the sweep instead)."""
-    path = Path(path).resolve()  # "." and ".." name the folder they stand for
-    if (path / "sweep.json").exists() or (path.exists() and not path.is_dir()):
-        from olearn.core.errors import ParameterError  # noqa: PLC0415
+    from olearn.core.errors import ParameterError  # noqa: PLC0415
 
+    path = Path(path).resolve()  # "." and ".." name the folder they stand for
+    if path.exists() and not path.is_dir():
+        raise ParameterError(caller, name, str(path), "a new path or a folder (a result is a folder of files; "
+                             "this is an existing file)")
+    if (path / "sweep.json").exists():
         raise ParameterError(caller, name, str(path), "a new path or a folder that holds no sweep (sweep.json): "
                              "load() would read the sweep, not this result")
 
