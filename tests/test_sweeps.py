@@ -295,6 +295,7 @@ def _raw(**changes):
     ({"learners__name": "exp4"}, "learners[0].name", "exp3"),
     ({"environments__name": "bernouli"}, "environments[0].name", "bernoulli"),
     ({"learners__eta": [0.1, -1.0]}, "learners[0].eta", "[0, inf)"),
+    ({"learners__eta": [0.1, 0.3, 0.1]}, "learners[0].eta", "distinct values (0.1 is given twice)"),
     ({"learners__etta": 0.1}, "learners[0].etta", "did you mean 'eta'"),
     ({"run__horizn": 10}, "run.horizn", "did you mean 'horizon'"),
     ({"enviroments": [{"name": "bernoulli", "means": [0.5]}]}, "enviroments", "did you mean 'environments'"),

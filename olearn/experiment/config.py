@@ -160,6 +160,9 @@ def _grid(source, key, spec_params, given):
         if kinds[name] in ("float", "int", "bool", "choice") and isinstance(value, list):
             if not value:
                 raise ConfigError(source, f"{key}.{name}", value, "a non-empty list of values for a grid")
+            repeated = [v for i, v in enumerate(value) if v in value[:i]]
+            if repeated:  # two configurations would be the same one, under the same label
+                raise ConfigError(source, f"{key}.{name}", value, f"a grid of distinct values ({repeated[0]!r} is given twice)")
             axes[name] = value
         else:
             fixed[name] = value
