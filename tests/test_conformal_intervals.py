@@ -234,3 +234,18 @@ def test_late_calibration_scores_pass_the_same_outlier_filter(h):
     assert np.array_equal(calibration, np.abs(known[np.abs(known - known.mean()) / known.std() < 5]))
     assert 100.0 not in calibration and 100.0 not in arriving
     assert np.array_equal(arriving, np.concatenate([np.abs(residuals[60 - (h - 1) : -1]), scores]))
+
+
+@pytest.mark.parametrize("h", [1, 3])
+def test_a_forecast_function_is_a_forecaster_with_nothing_to_fit(h):
+    """wrap(f, ...) with f(history, h) gives the same intervals as the registered forecaster it computes
+    (a function had failed with AttributeError: no attribute 'fit')."""
+    y = _walk(seed=4)
+    by_name = conformal.wrap("naive", y, method="faci", coverage=0.8, horizon=h)
+    by_function = conformal.wrap(lambda history, steps: history[-1], y, method="faci", coverage=0.8, horizon=h)
+    pd.testing.assert_frame_equal(by_function, by_name)
+
+
+def test_a_forecaster_that_is_neither_is_named():
+    with pytest.raises(ParameterError, match="'forecaster'.*fit\\(train\\) and forecast\\(history, h\\)"):
+        conformal.wrap(5, _walk(), method="aci")

@@ -87,6 +87,32 @@ def calibration_scores(residuals: np.ndarray, reference: np.ndarray | None = Non
     return np.abs(r)
 
 
+class _Function:
+    """A forecast function ``f(history, h)`` as a forecaster that needs no fitting."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def fit(self, train):
+        return self
+
+    def forecast(self, history, h: int):
+        return self.function(history, h)
+
+
+def _forecaster(forecaster):
+    """A name, an object with ``fit`` and ``forecast``, or a function ``f(history, h)``, as a forecaster."""
+    if isinstance(forecaster, str):
+        return make_forecaster(forecaster)
+    if callable(getattr(forecaster, "fit", None)) and callable(getattr(forecaster, "forecast", None)):
+        return forecaster
+    if callable(forecaster):
+        return _Function(forecaster)
+    raise ParameterError("wrap", "forecaster", type(forecaster).__name__,
+                         "a forecaster's name, an object with fit(train) and forecast(history, h), or a function "
+                         "f(history, h) returning the forecast h steps after history[-1]")
+
+
 def forecast_scores(forecaster, series, horizon: int = 1, calib_frac: float = 0.2, test_frac: float = 0.3) -> dict:
     """The protocol's data for one (series, forecaster): what every conformal method then sees.
 
@@ -97,7 +123,7 @@ def forecast_scores(forecaster, series, horizon: int = 1, calib_frac: float = 0.
     """
     calib_frac, test_frac = _check_fraction("calib_frac", calib_frac), _check_fraction("test_frac", test_frac)
     values, index, train_end, calib_start = split_series(series, horizon, calib_frac, test_frac)
-    model = make_forecaster(forecaster) if isinstance(forecaster, str) else forecaster
+    model = _forecaster(forecaster)
     model.fit(values[:calib_start])
     calib_hat = rolling_forecasts(model, values, calib_start, train_end, horizon)
     yhat = rolling_forecasts(model, values, train_end, values.size, horizon)
@@ -137,9 +163,10 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
 
     Parameters
     ----------
-    forecaster : str or object
-        A name from :mod:`olearn.conformal.forecasters` or an object with ``fit(train)`` and
-        ``forecast(history, h)``, which returns one number: the forecast h steps after ``history[-1]``.
+    forecaster : str, object or function
+        A name from :mod:`olearn.conformal.forecasters`, an object with ``fit(train)`` and
+        ``forecast(history, h)``, or a function ``f(history, h)`` (nothing to fit); the forecast is one
+        number, the value h steps after ``history[-1]``.
     series : pandas.Series or 1-D array
     method : str
         Conformal method (:func:`olearn.conformal.names`).
