@@ -78,6 +78,12 @@ def test_young_omega_rejects_a_radius_outside_0_1():
         relax.young_omega(1.0)
 
 
+def test_young_omega_given_the_matrix_points_to_its_radius():
+    """It takes the radius: the matrix itself had failed inside NumPy ('setting an array element with a sequence')."""
+    with pytest.raises(ParameterError, match="'beta'.*jacobi_radius"):
+        relax.young_omega(sp.identity(3, format="csr"))
+
+
 def test_shifted_laplacian_draws_match_the_paper():
     n = 100
     for variance, (a, b) in (("high", (0.5, 1.5)), ("low", (2.0, 6.0))):

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from olearn.core.errors import ParameterError, check_integer
+from olearn.core.params import real_array
 from olearn.relax import validate
 
 
@@ -59,7 +60,11 @@ def jacobi_radius(A) -> float:
 
 def young_omega(beta) -> np.ndarray | float:
     """Young's optimal omega from the Jacobi spectral radius ``beta`` in [0, 1)."""
-    beta = np.asarray(beta, dtype=float)
+    try:
+        beta = real_array(beta)
+    except (TypeError, ValueError):  # e.g. the matrix itself: its radius is jacobi_radius(A)
+        raise ParameterError("young_omega", "beta", type(beta).__name__,
+                             "Jacobi spectral radii in [0, 1) (of a matrix A: jacobi_radius(A))") from None
     if np.any(~(beta >= 0.0) | ~(beta < 1.0)):
         raise ParameterError("young_omega", "beta", beta, "Jacobi spectral radii in [0, 1)")
     out = 1.0 + (beta / (1.0 + np.sqrt(1.0 - beta**2))) ** 2
