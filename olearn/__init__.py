@@ -16,6 +16,19 @@ from olearn.engine.stepwise import Stepwise, stepwise
 from olearn.io.result import Result, load
 from olearn.learners import make, names
 
+# the subpackages load on first use (``olearn.conformal.run_scores`` without importing olearn.conformal first),
+# so ``import olearn`` stays fast
+SUBPACKAGES = ("conformal", "relax", "privacy", "testing", "plot", "experiment", "learners", "backends", "bench")
+
+
+def __getattr__(name):
+    if name in SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"olearn.{name}")
+    raise AttributeError(f"module 'olearn' has no attribute {name!r}")
+
+
 __all__ = [
     "make", "names", "run", "summarize", "compare", "stepwise", "Stepwise", "Result", "load", "delays", "checkpoint_grid",
     "ParameterError", "UnknownNameError", "BackendUnavailableError", "__version__",

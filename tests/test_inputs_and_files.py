@@ -278,3 +278,18 @@ def test_the_command_prints_the_installed_version():
     done = CliRunner().invoke(app, ["--version"])
     assert done.exit_code == 0
     assert done.output.strip() == f"olearn {version('olearn')}" == f"olearn {olearn.__version__}"
+
+
+def test_subpackages_are_reached_from_olearn_without_importing_them():
+    """``import olearn`` then ``olearn.conformal...`` (AttributeError before), each loaded on first use only."""
+    import subprocess
+    import sys
+
+    code = ("import sys, olearn\n"
+            "assert 'olearn.relax' not in sys.modules\n"
+            "print(olearn.conformal.run_scores('aci', [1.0, 2.0], coverage=0.5).size, olearn.relax.omega_grid(1.0, 1.5, 2).size,\n"
+            "      callable(olearn.privacy.run), callable(olearn.testing.check_learner))\n"
+            "try:\n    olearn.conformall\nexcept AttributeError as err:\n    print(err)\n")
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["2 2 True True", "module 'olearn' has no attribute 'conformall'"]
