@@ -7,6 +7,7 @@ too: the chosen event reaches a stated share of epsilon, so an audit that sees n
 """
 import pytest
 
+from olearn.core.errors import ParameterError
 from olearn.privacy import audit
 
 N = 40_000
@@ -67,3 +68,19 @@ def test_trajectory_events_tell_apart_trajectories_beyond_int64():
     whole = ev_d[:, 2 * 70 :], ev_d2[:, 2 * 70 :]
     assert whole[0].shape[1] == 2 and not (whole[0] & whole[1]).any()
     assert labels[-2:] == ["trajectory " + "0" * 70, "trajectory " + "0" * 66 + "1" + "000"]
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: audit.audit_exponential_mechanism(1.0, n=0), "n"),
+    (lambda: audit.audit_exponential_mechanism(-1.0, n=100), "eps0"),
+    (lambda: audit.audit_above_threshold(0.0, n=100), "eps0"),
+    (lambda: audit.audit_report_noisy_min(1.0, n=100, scale_factor=-1.0), "scale_factor"),
+    (lambda: audit.audit_tree_laplace(1.0, d=0, horizon=4, n=100), "d"),
+    (lambda: audit.audit_tree_gauss(1.0, delta=0.0, d=2, horizon=4, n=100), "delta"),
+    (lambda: audit.audit_learner_case("dp_noisy_leader", n=100, factor=0.0), "factor"),
+])
+def test_audit_arguments_outside_their_range_are_named(call, name):
+    """A negative epsilon had been audited (against a promise it cannot mean) and n = 0 gave an empty audit."""
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert err.value.name == name

@@ -43,7 +43,7 @@ from scipy import stats
 
 from olearn.backends import cpu
 from olearn.core import rng
-from olearn.core.errors import check_integer
+from olearn.core.errors import ParameterError, check_integer, check_real
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
@@ -163,13 +163,27 @@ def _sample_tree_nodes(sums, scale, gaussian, seeds, out):
                 out[j, lvl * d + i] = sums[lvl, i] + _node_noise(seeds[j], 3, (1 << lvl) - 1, i, scale, gaussian)
 
 
+def _positive(owner: str, name: str, value) -> float:
+    """A budget, scale or rate factor: a finite number > 0."""
+    value = check_real(owner, name, value, "a finite number > 0")
+    if value <= 0.0:
+        raise ParameterError(owner, name, value, "a finite number > 0")
+    return value
+
+
+def _samples(owner: str, n) -> int:
+    return check_integer(owner, "n", n, 2, meaning="samples per input: events are chosen on one half, measured on the other")
+
+
 def _seeds(n, offset=0):
     return np.arange(offset, offset + n, dtype=np.int64)
 
 
 def audit_exponential_mechanism(eps0, n=200_000, d=2, s=None, rate_factor=1.0):
     """The exponential mechanism with eta = eps0 / 2 (times ``rate_factor``, 4 for the broken variant) over d >= 2 experts."""
-    d = check_integer("audit_exponential_mechanism", "d", d, 2, meaning="experts (with one, every run outputs it: nothing to audit)")
+    owner = "audit_exponential_mechanism"
+    eps0, rate_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "rate_factor", rate_factor), _samples(owner, n)
+    d = check_integer(owner, "d", d, 2, meaning="experts (with one, every run outputs it: nothing to audit)")
     eta = rate_factor * eps0 / 2.0
     s = s if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
     scores_d = np.array([float(s)] + [0.0] * (d - 1))
@@ -182,6 +196,9 @@ def audit_exponential_mechanism(eps0, n=200_000, d=2, s=None, rate_factor=1.0):
 
 def audit_above_threshold(eps0, n=200_000, m=8, threshold=0.0, scale_factor=1.0):
     """One AboveThreshold instance with noise Lap(2/eps0) and Lap(4/eps0) (divided by ``scale_factor``)."""
+    owner = "audit_above_threshold"
+    eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
+    m = check_integer(owner, "m", m, 1, meaning="queries")
     thr_scale, query_scale = 2.0 / eps0 / scale_factor, 4.0 / eps0 / scale_factor
     q_d = np.array([0.0] * (m - 1) + [1.0])
     q_d2 = np.array([1.0] * (m - 1) + [0.0])
@@ -195,6 +212,8 @@ def audit_above_threshold(eps0, n=200_000, m=8, threshold=0.0, scale_factor=1.0)
 
 def audit_report_noisy_min(eps0, n=200_000, s=5.0, scale_factor=1.0):
     """Report-noisy-min with Laplace scale 2/eps0 (divided by ``scale_factor``) on two scores."""
+    owner = "audit_report_noisy_min"
+    eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
     scale = 2.0 / eps0 / scale_factor
     out_d, out_d2 = np.empty(n, np.int64), np.empty(n, np.int64)
     _sample_rnm(np.array([s, 0.0]), scale, _seeds(n), out_d)
@@ -213,6 +232,9 @@ def _tree_samples(d, horizon, scale, gaussian, n):
 
 def audit_tree_laplace(epsilon, d, horizon, n=200_000, scale_factor=1.0):
     """Laplace tree aggregation at the learner's scale (:func:`olearn.learners.private.tree_laplace_scale`)."""
+    owner = "audit_tree_laplace"
+    epsilon, scale_factor, n = _positive(owner, "epsilon", epsilon), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
+    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), check_integer(owner, "horizon", horizon, 1)
     from olearn.learners.private import tree_laplace_scale
 
     out_d, out_d2 = _tree_samples(d, horizon, tree_laplace_scale(epsilon, d, horizon) / scale_factor, False, n)
@@ -222,6 +244,12 @@ def audit_tree_laplace(epsilon, d, horizon, n=200_000, scale_factor=1.0):
 
 def audit_tree_gauss(epsilon, delta, d, horizon, n=200_000, scale_factor=1.0):
     """Gaussian tree aggregation at the learner's sigma (:func:`olearn.learners.private.tree_gauss_sigma`)."""
+    owner = "audit_tree_gauss"
+    epsilon, scale_factor, n = _positive(owner, "epsilon", epsilon), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
+    delta = check_real(owner, "delta", delta, "a number in (0, 1)")
+    if not 0.0 < delta < 1.0:
+        raise ParameterError(owner, "delta", delta, "a number in (0, 1)")
+    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), check_integer(owner, "horizon", horizon, 1)
     from olearn.learners.private import tree_gauss_sigma
 
     sigma = tree_gauss_sigma(epsilon, delta, d, horizon) / scale_factor
@@ -311,6 +339,7 @@ def audit_learner(learner, losses, losses_neighbour, n=100_000, factor=1.0) -> A
     """Audit a private learner on two loss tables that differ in one round (``factor`` > 1: broken variant)."""
     from olearn.privacy.guarantees import guarantee
 
+    n, factor = _samples("audit_learner", n), _positive("audit_learner", "factor", factor)
     losses, losses_neighbour = np.asarray(losses, float), np.asarray(losses_neighbour, float)
     differing = np.flatnonzero(np.any(losses != losses_neighbour, axis=1))
     if differing.size != 1:
