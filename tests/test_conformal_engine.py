@@ -320,6 +320,24 @@ def test_predictor_pickles_and_copies_mid_stream(method):
     assert twin.rounds == 11 and twin.predict() == expected[11]
 
 
+def test_a_predictor_pickled_after_a_skipped_score_still_waits_for_a_prediction():
+    """A NaN score ends the round (skipped) but leaves the step-wise learner's radius in place: the loaded
+    copy had taken that radius for a pending prediction and accepted a score without predict()."""
+    import pickle
+    import warnings
+
+    p = conformal.Predictor("sf_ogd", calibration=[1.0], backend="python")
+    p.predict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", conformal.MissingScoreWarning)
+        p.update(float("nan"))
+    loaded = pickle.loads(pickle.dumps(p))
+    for predictor in (p, loaded):
+        with pytest.raises(ParameterError, match="after predict"):
+            predictor.update(1.0)
+    assert loaded.skipped == 1 and loaded.predict() == p.predict()
+
+
 def test_a_predictor_pickled_in_the_earlier_flat_layout_still_loads():
     """Before stop 24 a Predictor pickled its method's name, values, state row and round itself."""
     from olearn.conformal import predictor

@@ -60,15 +60,15 @@ class Predictor:
         if learner.type.kind != "scores":
             raise ParameterError("Predictor", "method", learner.name, "a conformal method of kind 'scores' (olearn.conformal.names())")
         self.learner = learner
-        self._backend = backend
         self._step = Stepwise(learner, seed=0, backend=backend)
         self.skipped = 0
         self._radius = None
 
     def __reduce__(self):
-        """Pickled as its step-wise learner (which rebuilds the kernels from the registry by name and carries
-        a pending radius) and the count of skipped scores."""
-        return _restore, ({"step": self._step, "skipped": self.skipped},)
+        """Pickled as its step-wise learner (which rebuilds the kernels from the registry by name and keeps
+        its last radius), the count of skipped scores and whether a prediction awaits its score (a skipped
+        NaN score ends the round here but leaves the step-wise learner's radius in place)."""
+        return _restore, ({"step": self._step, "skipped": self.skipped, "pending": self._radius is not None},)
 
     def __deepcopy__(self, memo):
         new = object.__new__(type(self))
@@ -124,9 +124,9 @@ def _restore(saved: dict) -> Predictor:
                         state=saved["state"], start=saved["rounds"])
         if saved["pending"]:
             step.act()  # reads the state only: the same radius
-        saved = {"step": step, "skipped": saved["skipped"]}
+        saved = {"step": step, "skipped": saved["skipped"], "pending": saved["pending"]}
     p = object.__new__(Predictor)
-    p._step = saved["step"]
-    p.learner, p._backend, p.skipped = p._step.learner, p._step._made["backend"], saved["skipped"]
-    p._radius = None if p._step._acted is None else float(p._step._acted[0])  # predicted, not yet updated
+    p._step, p.skipped = saved["step"], saved["skipped"]
+    p.learner = p._step.learner
+    p._radius = float(p._step.action[0]) if saved["pending"] else None  # predicted, not yet updated
     return p
