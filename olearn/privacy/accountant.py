@@ -86,7 +86,8 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
     live = log_f_p > log_delta
     if not live.any():
         return 0.0
-    roots = log_f_p[live] - log_f_q[live] + np.log1p(-np.exp(log_delta - log_f_p[live]))
+    f_p, f_q = log_f_p[live], log_f_q[live]
+    roots = f_p - f_q + np.log1p(-np.exp(log_delta - f_p))
     eps = max(0.0, float(roots.max())) * (1.0 + _ROUNDING)
     return min(basic, eps)
 

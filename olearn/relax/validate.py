@@ -36,7 +36,7 @@ def csr_system(owner: str, A, b):
     if bad.size:
         raise ParameterError(owner, "A", f"a matrix with A[{bad[0]}, {bad[0]}] = {diag[bad[0]]:g}",
                              "a square matrix whose diagonal entries are all > 0 (SOR divides by them)")
-    b = real_array(owner, "b", b, f"a real vector of length {A.shape[0]} (the size of A)")
+    b = real_entries(owner, "b", b, f"a real vector of length {A.shape[0]} (the size of A)")
     if b.ndim != 1 or b.size != A.shape[0]:
         raise ParameterError(owner, "b", f"an array of shape {b.shape}", f"a vector of length {A.shape[0]} (the size of A)")
     if not np.all(np.isfinite(b)):
@@ -44,7 +44,7 @@ def csr_system(owner: str, A, b):
     return A, np.ascontiguousarray(diag), np.ascontiguousarray(b)
 
 
-def real_array(owner: str, name: str, values, allowed: str) -> np.ndarray:
+def real_entries(owner: str, name: str, values, allowed: str) -> np.ndarray:
     """``values`` (a sparse vector as its entries) as a float64 array; complex or non-numeric values are refused
     (a cast would drop the imaginary parts without a word)."""
     arr = np.asarray(_dense_vector(values))
@@ -73,7 +73,7 @@ def start(owner: str, x0, n: int) -> np.ndarray:
     """A fresh float64 copy of the starting point (zeros when ``x0`` is None)."""
     if x0 is None:
         return np.zeros(n)
-    x = real_array(owner, "x0", x0, f"None or a finite real vector of length {n}")
+    x = real_entries(owner, "x0", x0, f"None or a finite real vector of length {n}")
     if x.ndim != 1 or x.size != n or not np.all(np.isfinite(x)):
         raise ParameterError(owner, "x0", f"an array of shape {x.shape}", f"None or a finite vector of length {n}")
     return x
@@ -86,7 +86,7 @@ def omega(owner: str, value, name: str = "omega") -> float:
 
 
 def omegas(owner: str, values) -> np.ndarray:
-    arr = real_array(owner, "omegas", values, "a non-empty list of real numbers in (0, 2)")
+    arr = real_entries(owner, "omegas", values, "a non-empty list of real numbers in (0, 2)")
     if arr.ndim != 1 or arr.size == 0 or not np.all((arr > 0.0) & (arr < 2.0)):
         raise ParameterError(owner, "omegas", values, "a non-empty list of numbers in (0, 2)")
     return arr
