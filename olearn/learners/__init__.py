@@ -1,15 +1,38 @@
 """The learner registry: ``make(name, **params)`` and ``names()``."""
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import bandits, contextual, experts, linear, oco, oco_adaptive, oco_ensemble, oco_newton, private
+from olearn.learners import bandits, contextual, experts, experts_adaptive, linear, oco, oco_adaptive, oco_ensemble, oco_newton, private
 
 REGISTRY = Registry("learner", Learner)
-for _t in (bandits.LEARNERS + experts.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
+for _t in (bandits.LEARNERS + experts.LEARNERS + experts_adaptive.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
            + oco_ensemble.LEARNERS + oco_newton.LEARNERS):
     REGISTRY.register(_t)
 
 register = REGISTRY.register
 names = REGISTRY.names
+
+
+def strongly_adaptive(base, name: str, summary: str, reference: str = "", g: int = 8, start=None):
+    """A strongly adaptive learner type over ``base``: CBCE (Jun, Orabona, Wright and Willett, AISTATS 2017)
+    over copies of ``base`` started on a geometric covering of time, for any kind of base learner:
+
+    * kind ``arms``, full information (Hedge, ...): :func:`olearn.learners.experts_adaptive.strongly_adaptive`;
+    * kind ``oco`` (OGD, ...): :func:`olearn.learners.oco_adaptive.strongly_adaptive`;
+    * kind ``scores`` (conformal radii; SAOCP is this over SF-OGD): :func:`olearn.conformal.strongly_adaptive`,
+      where ``start(state, params, radius)`` (a kernel, or None) starts a new expert at the meta prediction.
+
+    The result is a learner type (``t.make(**values)``; ``register(t)`` adds it to ``make``).  Bandit
+    learners are refused: the meta-algorithm compares every copy's loss each round.
+    """
+    if start is not None and base.kind != "scores":
+        raise ValueError(f"strongly_adaptive: start= sets a conformal expert's first radius; {base.name!r} is of kind {base.kind!r}")
+    if base.kind == "scores":
+        from olearn.conformal.adaptive import strongly_adaptive as over_scores
+
+        return over_scores(base, start, name, summary, reference, g)
+    if base.kind == "oco":
+        return oco_adaptive.strongly_adaptive(base, name, summary, reference, g)
+    return experts_adaptive.strongly_adaptive(base, name, summary, reference, g)
 
 
 def make(name: str, **params) -> Learner:

@@ -11,6 +11,7 @@ sum weighted by its bets, the rounds it has seen and its lifetime; its bet is
 import math
 
 from olearn.core.kernel import kernel
+from olearn.core.params import Param
 
 
 def capacity(g: int, n_rounds: int) -> int:
@@ -23,6 +24,22 @@ def capacity(g: int, n_rounds: int) -> int:
     """
     levels = int(math.floor(math.log2(max(n_rounds, 1)))) + 1
     return (g // 2 + 1) * levels if g % 2 else (g // 2) * levels + 1
+
+
+def covering_params(g: int) -> tuple:
+    """The covering's own parameters, declared after a base learner's: ``g`` and ``max_rounds``."""
+    return (
+        Param("g", g, "lifetime multiplier: a copy started at t lives g 2^u(t) rounds", kind="int", low=1),
+        Param("max_rounds", 100_000, "rounds the covering is sized for (past them the oldest copy makes room)", kind="int", low=1),
+    )
+
+
+@kernel
+def init_covering(state, params, seed):
+    """A combinator's state with no copies alive, at round 1 (the covering counts rounds from 1)."""
+    for i in range(state.size):
+        state[i] = 0.0
+    state[0] = 1.0
 
 
 @kernel

@@ -31,10 +31,9 @@ Row: ``[d, g, capacity, base state size, base row length, base row ...]``.
 import math
 
 from olearn.core.kernel import kernel
-from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine import domains
-from olearn.learners.covering import bet_sum, capacity, prior_sum, settle, start_copy, weight
+from olearn.learners.covering import bet_sum, capacity, covering_params, init_covering, prior_sum, settle, start_copy, weight
 from olearn.learners.oco import OGD, _dim
 
 _COPY = 6  # slots of a copy before its point
@@ -113,12 +112,6 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
             b_update(state[e + _COPY + d : e + width], bp, obs, x, fb, n, seed)
         state[0] += 1.0
 
-    @kernel
-    def init(state, params, seed):
-        for i in range(state.size):
-            state[i] = 0.0
-        state[0] = 1.0  # the covering counts rounds from 1
-
     return LearnerType(
         name=name,
         summary=summary,
@@ -126,13 +119,10 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
         feedback="full",
         kind="oco",
         delayable=False,
-        params=base.params + (
-            Param("g", g, "lifetime multiplier: a copy started at t lives g 2^u(t) rounds", kind="int", low=1),
-            Param("max_rounds", 100_000, "rounds the covering is sized for (past them the oldest copy makes room)", kind="int", low=1),
-        ),
+        params=base.params + covering_params(g),
         state_size=_state_size,
         row=_row,
-        init=init,
+        init=init_covering,
         act=act,
         update=update,
         test_params=({}, {"g": 2, "max_rounds": 16, "schedule": "fixed", "eta": 0.5}),
