@@ -78,7 +78,8 @@ def assert_same_run(a, b, what: str = "", exact: bool = True) -> None:
 
     ``exact``: bit for bit (python, cpu, and the gpu code path on the CUDA simulator).  On a real GPU
     use ``exact=False``: CUDA's exp, log and sqrt may differ from the CPU's in the last bit, so the
-    numbers agree to rtol 1e-9 (the actions too: they are arms, or a conformal method's radius).
+    numbers agree to rtol 1e-9 (the actions too: they are arms, or a conformal method's radius).  NaN
+    matches NaN (a window metric before its first whole window).
     """
     for field in ("values", "actions", "losses", "states"):
         x, y = getattr(a, field), getattr(b, field)
@@ -86,7 +87,7 @@ def assert_same_run(a, b, what: str = "", exact: bool = True) -> None:
         if x is None:
             continue
         assert x.shape == y.shape, f"{what}: {field} shapes {x.shape} and {y.shape}"
-        same = np.array_equal(x, y) if exact else np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True)
+        same = np.array_equal(x, y, equal_nan=True) if exact else np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True)
         assert same, f"{what}: {field} differ"
 
 

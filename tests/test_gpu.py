@@ -42,6 +42,10 @@ def test_delays_and_grids_match_python():
     _pair(olearn.make("exp3", eta=[0.1, 1.0]), BANDIT_ENV, delay=olearn.delays.uniform(3))
 
 
+def test_window_regret_matches_python():
+    _pair(olearn.make("hedge"), EXPERT_ENV, metrics=["regret", "window_regret_3", "window_regret_16", "counts"])
+
+
 def test_unavailable_gpu_is_one_clear_error(monkeypatch):
     from olearn.backends import gpu
 
@@ -171,7 +175,8 @@ def test_kernels_compile_to_ptx_for_a_real_gpu():
 
     script = Path(__file__).resolve().parents[1] / "experiments" / "benchmarks" / "gpu_compile_check.py"
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    done = subprocess.run([sys.executable, str(script), "--names", "ucb1,optimistic_omd,saocp", "--trace", "--delay", "2"],
+    done = subprocess.run([sys.executable, str(script), "--names", "ucb1,optimistic_omd,saocp", "--trace", "--delay", "2",
+                           "--metrics", "regret,counts,window_regret_2"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count(" ok ") == 4 and "every pairing compiled" in done.stdout  # ucb1 on two worlds

@@ -69,6 +69,62 @@ def test_metrics_match_brute_force(world):
             assert counts == [float(np.sum(acts[:r] == a)) for a in range(k)]
 
 
+WINDOWS = [1, 5, 17, 40]
+
+
+def _window_regret(played, L, k, r):
+    """max over windows (s, s + k] within the first r rounds of the played loss minus the best arm's; NaN when r < k."""
+    if r < k:
+        return math.nan
+    P = np.r_[0.0, np.cumsum(played[:r])]
+    C = np.vstack([np.zeros(L.shape[1]), np.cumsum(L[:r], axis=0)])
+    s = np.arange(r - k + 1)
+    return float(np.max(P[s + k] - P[s] - (C[s + k] - C[s]).min(axis=1)))
+
+
+@pytest.mark.parametrize("world", sorted(WORLDS))
+def test_window_regret_matches_brute_force(world):
+    lname, lp, ename, ep = WORLDS[world]
+    env = environments.make(ename, **ep)
+    k = env.n_actions
+    seeds = [3, 4]
+    names = ["regret"] + [f"window_regret_{w}" for w in WINDOWS]
+    runs = {b: olearn.run(olearn.make(lname, **lp), env, horizon=H, seeds=seeds, backend=b, trace=True, checkpoints=CKPTS,
+                          metrics=names) for b in ("python", "cpu")}
+    res = runs["python"]
+    np.testing.assert_array_equal(runs["cpu"].values, res.values)
+    assert res.columns == names
+    for j, seed in enumerate(seeds):
+        loss_of = reference.env_loss(env, seed)
+        L = np.array([[loss_of(t, a) for a in range(k)] for t in range(H)])
+        played = L[np.arange(H), res.actions[0, j].astype(int)]
+        for i, r in enumerate(CKPTS):
+            for w in WINDOWS:
+                expected = _window_regret(played, L, w, r)
+                got = res.values[0, j, i, names.index(f"window_regret_{w}")]
+                if math.isnan(expected):
+                    assert math.isnan(got), (w, r, got)
+                else:
+                    assert got == pytest.approx(expected, abs=1e-9), (w, r)
+        # a window as long as the run is the whole run: the last value is the regret
+        assert res.values[0, j, -1, names.index(f"window_regret_{H}")] == pytest.approx(res.values[0, j, -1, 0], abs=1e-9)
+
+
+@pytest.mark.parametrize("bad", ["window_regret_0", "window_regret_", "window_regret_x", "window_regret_05",
+                                 "window_regret_-3", "window_regret_41"])
+def test_window_regret_names_its_allowed_lengths(bad):
+    env = environments.make("bernoulli", means=[0.2, 0.8])
+    with pytest.raises(olearn.ParameterError, match=r"metrics.*window_regret_<k>"):
+        olearn.run(olearn.make("ucb1"), env, horizon=H, seeds=1, metrics=["regret", bad])
+
+
+def test_window_regret_is_for_worlds_of_arms():
+    env = environments.make("sea_quadratic", dim=2)
+    with pytest.raises(olearn.ParameterError, match="metrics") as err:
+        olearn.run(olearn.make("ogd"), env, horizon=H, seeds=1, metrics=["window_regret_5"])
+    assert "window_regret_<k>" not in str(err.value)
+
+
 def test_piecewise_pseudo_regret_differs_from_dynamic_regret():
     """Best fixed arm in expectation vs the per-round best: with a change point they differ, by hand.
 

@@ -1,6 +1,6 @@
 """Compile the gpu backend's batch kernel to PTX for every learner and world, on a machine without a GPU.
 
-    python experiments/benchmarks/gpu_compile_check.py [--cc 9.0] [--names ucb1,ogd] [--trace] [--delay D]
+    python experiments/benchmarks/gpu_compile_check.py [--cc 9.0] [--names ucb1,ogd] [--trace] [--delay D] [--metrics M,...]
 
 The CUDA simulator (what the tests use) runs kernels as Python, so it cannot tell whether NVVM
 accepts them.  This script compiles each (learner, world) pairing of the parity tests, every oco
@@ -8,7 +8,8 @@ learner on its world and every conformal method on a score stream, exactly as th
 builds it (``gpu.batch_kernel`` over the fused per-seed loop, the argument types of a real launch,
 NVVM with ``-fma=0``), with ``numba.cuda.compile_ptx`` for compute capability ``--cc``; ``--trace``
 and ``--delay`` compile the loop's traced and delayed-feedback variants (learners that need same-round
-feedback are compiled undelayed).  Nothing runs: it checks compilation only.  It needs NVVM and NVRTC, which install without a GPU:
+feedback are compiled undelayed); ``--metrics`` the bookkeeping of other metrics on the arms worlds
+(e.g. ``regret,counts,window_regret_2``; the runs are 3 rounds long).  Nothing runs: it checks compilation only.  It needs NVVM and NVRTC, which install without a GPU:
 ``pip install nvidia-cuda-nvrtc nvidia-nvvm nvidia-cuda-nvcc`` (the 13.x wheels).
 
 Prints one line per pairing (PTX size; with ``--ptxas``, the registers per thread and spilled bytes
@@ -82,6 +83,7 @@ def main(argv=None) -> int:
     p.add_argument("--names", default="", help="comma-separated learner names (default: all)")
     p.add_argument("--trace", action="store_true", help="the variant that keeps every action and loss")
     p.add_argument("--delay", type=int, default=0, help="the delayed-feedback variant, with a fixed delay")
+    p.add_argument("--metrics", default="", help="comma-separated metrics for the arms worlds (default: the engine's)")
     p.add_argument("--ptxas", action="store_true", help="assemble the PTX too and report registers and spills")
     a = p.parse_args(argv)
     cc = tuple(int(x) for x in a.cc.split("."))
@@ -122,7 +124,8 @@ def main(argv=None) -> int:
         compiled.clear()
         try:
             delay = olearn.delays.fixed(a.delay) if a.delay and ltype.delayable else None
-            olearn.run(ltype.make(**params), env, horizon=3, seeds=2, backend="gpu", trace=a.trace, delay=delay)
+            metrics = [m for m in a.metrics.split(",") if m] if a.metrics and env.type.kind == "arms" else None
+            olearn.run(ltype.make(**params), env, horizon=3, seeds=2, backend="gpu", trace=a.trace, delay=delay, metrics=metrics)
             line = f"ok    {len(compiled['ptx']):>9,} bytes of PTX"
             if a.ptxas:
                 line += "  " + assemble(compiled["ptx"], a.cc)

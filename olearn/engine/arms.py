@@ -11,6 +11,9 @@ slot                  meaning
 3 .. 3+K              plays of each arm
 3+K .. 3+2K           cumulative realized loss of each fixed arm (for ``regret``)
 3+2K .. 3+3K          cumulative mean loss of each fixed arm (``pseudo_regret``, non-stationary worlds)
+3+3K                  rounds played (window metrics only, as every slot below)
+then                  the last k_max rounds' losses, a ring of rows [loss of the played arm, loss of each arm]
+then, per window k    the sums of those rows over the last k rounds, then the largest window regret so far
 ====================  ==============================================================
 
 Metrics at a checkpoint:
@@ -19,6 +22,11 @@ Metrics at a checkpoint:
 * ``regret``: cumulative loss minus that of the best fixed arm in hindsight (realized losses);
 * ``pseudo_regret``: sum_t mu_t(a_t) - min_k sum_t mu_t(k) (for stationary worlds, T-step gap sum);
 * ``dynamic_regret``: sum_t mu_t(a_t) - sum_t min_k mu_t(k);
+* ``window_regret_<k>`` (k >= 1, any number of lengths): the largest regret on a window of k consecutive
+  rounds so far, max over s + k <= t of sum_{s < u <= s+k} l_u(a_u) - min_i sum_{s < u <= s+k} l_u(i)
+  (realized losses; NaN before round k).  Its maximum over windows is the strongly adaptive regret of
+  Daniely, Gonen and Shalev-Shwartz (2015), the property :mod:`olearn.learners.experts_adaptive` is built
+  for.  It keeps the last k rounds' losses of every arm: (K + 1) k numbers per seed;
 * ``counts``: plays of each arm (one column per arm).
 """
 import math
@@ -26,6 +34,24 @@ import math
 from olearn.core.kernel import kernel
 
 METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "counts")
+WINDOW = "window_regret_"
+#: how the parameterized metric is written in messages and listings
+WINDOW_NAME = "window_regret_<k>"
+
+
+def window_length(name) -> int | None:
+    """k of the metric ``window_regret_<k>`` (k a whole number >= 1), None for any other name."""
+    if not isinstance(name, str) or not name.startswith(WINDOW):
+        return None
+    digits = name[len(WINDOW):]
+    if not digits.isascii() or not digits.isdigit() or int(digits) < 1 or digits != str(int(digits)):
+        return None
+    return int(digits)
+
+
+def windows(metrics) -> tuple[int, ...]:
+    """The window lengths asked for, in the order of ``metrics``."""
+    return tuple(window_length(m) for m in metrics if window_length(m) is not None)
 
 
 def available_metrics(env) -> tuple[str, ...]:
@@ -39,8 +65,11 @@ def available_metrics(env) -> tuple[str, ...]:
     return tuple(names)
 
 
-def n_stats(env) -> int:
-    return 3 + 3 * env.n_actions
+def n_stats(env, metrics=()) -> int:
+    k_arms, lengths = env.n_actions, windows(metrics)
+    if not lengths:
+        return 3 + 3 * k_arms
+    return 3 + 3 * k_arms + 1 + (k_arms + 1) * max(lengths) + len(lengths) * (k_arms + 2)
 
 
 def action_size(learner_type, env) -> int:
@@ -76,6 +105,12 @@ def make_interaction(env_type, learner_type, metrics):
     cols = {m: i for i, m in enumerate(ordered(metrics))}  # column of each metric; counts span the last K
     c_loss, c_regret = cols.get("loss", -1), cols.get("regret", -1)
     c_pseudo, c_dynamic, c_counts = cols.get("pseudo_regret", -1), cols.get("dynamic_regret", -1), cols.get("counts", -1)
+    lengths = windows(ordered(metrics))
+    n_windows = len(lengths)
+    c_windows = tuple(cols[WINDOW + str(k)] for k in lengths) if n_windows else (0,)
+    lengths = lengths if n_windows else (1,)  # numba types an empty tuple apart; these are never read
+    ring_len = max(lengths)
+    want_all_losses = want_regret or n_windows > 0
 
     @kernel
     def interact(es, ep, obs, action, t, seed, fb, stats):
@@ -94,12 +129,39 @@ def make_interaction(env_type, learner_type, metrics):
         if per_round_best:
             stats[2] += e_best(es, ep, obs, t)
         stats[3 + a] += 1.0
-        if want_regret:
+        if n_windows > 0:
+            rounds = 3 + 3 * k_arms  # then the ring of the last ring_len rounds, then each window's sums and maximum
+            ring = rounds + 1
+            row = ring + (t % ring_len) * (k_arms + 1)
+            for j in range(n_windows):  # the round leaving each window, before the ring overwrites it
+                if t >= lengths[j]:
+                    old = ring + ((t - lengths[j]) % ring_len) * (k_arms + 1)
+                    sums = ring + ring_len * (k_arms + 1) + j * (k_arms + 2)
+                    for i in range(k_arms + 1):
+                        stats[sums + i] -= stats[old + i]
+            stats[row] = loss
+        if want_all_losses:
             for k in range(k_arms):
                 if full_feedback:
-                    stats[3 + k_arms + k] += fb[k]
+                    lk = fb[k]
                 else:
-                    stats[3 + k_arms + k] += loss if k == a else e_loss(es, ep, obs, t, seed, k)
+                    lk = loss if k == a else e_loss(es, ep, obs, t, seed, k)
+                if want_regret:
+                    stats[3 + k_arms + k] += lk
+                if n_windows > 0:
+                    stats[row + 1 + k] = lk
+        if n_windows > 0:
+            stats[rounds] += 1.0
+            for j in range(n_windows):
+                sums = ring + ring_len * (k_arms + 1) + j * (k_arms + 2)
+                best = math.inf
+                for i in range(k_arms + 1):
+                    stats[sums + i] += stats[row + i]
+                    if i > 0:
+                        best = min(best, stats[sums + i])
+                here = stats[sums] - best
+                if t + 1 == lengths[j] or (t + 1 > lengths[j] and here > stats[sums + k_arms + 1]):
+                    stats[sums + k_arms + 1] = here
         if fixed_means:
             for k in range(k_arms):
                 stats[3 + 2 * k_arms + k] += e_mean(es, ep, obs, t, k)
@@ -129,6 +191,11 @@ def make_interaction(env_type, learner_type, metrics):
         if want_counts:
             for k in range(k_arms):
                 out[c_counts + k] = stats[3 + k]
+        if n_windows > 0:
+            rounds = stats[3 + 3 * k_arms]
+            for j in range(n_windows):
+                best_at = 3 + 3 * k_arms + 1 + ring_len * (k_arms + 1) + j * (k_arms + 2) + k_arms + 1
+                out[c_windows[j]] = stats[best_at] if rounds >= lengths[j] else math.nan
 
     return interact, record
 

@@ -155,7 +155,7 @@ def metric_columns(metrics, env) -> list[str]:
     return list(ordered(metrics))
 
 
-def n_stats(env) -> int:
+def n_stats(env, metrics=()) -> int:
     d = env.n_actions
     return _HEAD + d + max(d, 2) + int(env.type.suff_size(env.values))
 

@@ -5,7 +5,7 @@ Each kind is a module with the same small interface (see :mod:`olearn.engine.arm
 * ``available_metrics(env)``: metric names this environment supports, in recording order;
 * ``ordered(metrics)``: a subset in recording order;
 * ``metric_columns(metrics, env)``: the recorded column names;
-* ``n_stats(env)``: the per-seed statistics row length;
+* ``n_stats(env, metrics)``: the per-seed statistics row length;
 * ``action_size(learner_type, env)`` and ``feedback_size(learner_type, env)``;
 * ``make_interaction(env_type, learner_type, metrics)``: kernels ``interact`` and ``record``.
 

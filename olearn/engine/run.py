@@ -10,7 +10,7 @@ from olearn import backends
 from olearn.core import config
 from olearn.core.errors import ParameterError, UnknownNameError, check_integer
 from olearn.core.spec import Environment, Learner
-from olearn.engine import delays, problems
+from olearn.engine import arms, delays, problems
 from olearn.engine.loop import make_seed_loop
 from olearn.io.result import Result
 
@@ -75,9 +75,10 @@ def _horizon(horizon, env: Environment) -> int:
     return int(horizon)
 
 
-def _metrics(metrics, env: Environment) -> tuple:
+def _metrics(metrics, env: Environment, horizon: int) -> tuple:
     problem = problems.of(env.type.kind)
     available = problem.available_metrics(env)
+    named = available + ((f"{arms.WINDOW_NAME} (k a whole number in [1, {horizon}])",) if problem is arms else ())
     if metrics is None:  # the scalar metrics; per-action ones (counts) on request, as they grow with the actions
         return problem.ordered(tuple(m for m in available if len(problem.metric_columns((m,), env)) == 1))
     if isinstance(metrics, str):
@@ -85,12 +86,18 @@ def _metrics(metrics, env: Environment) -> tuple:
     try:
         metrics = tuple(metrics)
     except TypeError:  # e.g. metrics = 5: an error that names the parameter, not "int is not iterable"
-        raise ParameterError("run", "metrics", metrics, f"a metric name or a list of them: {', '.join(available)}") from None
+        raise ParameterError("run", "metrics", metrics, f"a metric name or a list of them: {', '.join(named)}") from None
     for m in metrics:
-        if m not in available:
-            raise ParameterError("run", "metrics", m, f"metrics of {env.name}: {', '.join(available)}")
+        if m in available:
+            continue
+        k = arms.window_length(m) if problem is arms else None
+        if k is None:
+            raise ParameterError("run", "metrics", m, f"metrics of {env.name}: {', '.join(named)}")
+        if k > horizon:
+            raise ParameterError("run", "metrics", m, f"{arms.WINDOW_NAME} with k in [1, {horizon}] (the horizon): "
+                                 "a window longer than the run has no value")
     if not metrics:
-        raise ParameterError("run", "metrics", metrics, f"a non-empty subset of {', '.join(available)}")
+        raise ParameterError("run", "metrics", metrics, f"a non-empty subset of {', '.join(named)}")
     return problem.ordered(tuple(dict.fromkeys(metrics)))
 
 
@@ -173,7 +180,7 @@ def run(
     horizon = _horizon(horizon, env)
     seed_ids = _seed_array(seeds)
     ckpts = checkpoint_grid(horizon, checkpoints)
-    metrics = _metrics(metrics, env)
+    metrics = _metrics(metrics, env, horizon)
     for name, flag in (("trace", trace), ("keep_state", keep_state)):  # "no" would be truthy: keep it a flag
         if not isinstance(flag, (bool, np.bool_)):
             raise ParameterError("run", name, flag, "True or False")
@@ -212,7 +219,7 @@ def run(
     # feedback due at or after the horizon is never delivered, so no more than horizon + 1 slots are ever in use
     cap = min(delay.max_delay, horizon) + 1 if delay is not None else 0
     event = obs_dim + action_size + fb_size
-    sizes = [ls_size, env.state_size(), obs_dim, action_size, fb_size, problem.n_stats(env), cap * (1 + event)]
+    sizes = [ls_size, env.state_size(), obs_dim, action_size, fb_size, problem.n_stats(env, metrics), cap * (1 + event)]
     layout = np.zeros(9, dtype=np.int64)
     layout[1:8] = np.cumsum(sizes)
     layout[8] = cap

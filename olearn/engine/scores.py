@@ -43,7 +43,7 @@ def metric_columns(metrics, env) -> list[str]:
     return list(ordered(metrics))
 
 
-def n_stats(env) -> int:
+def n_stats(env, metrics=()) -> int:
     return 4
 
 

@@ -267,9 +267,9 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     configurations, n_cols, max_ckpts, recorded = [], 0, 0, None  # recorded: the columns every environment records
     for env_name, env_given, env_label in envs:
         env = environments.make(env_name, **env_given)
-        wrap("run.horizon", _horizon, horizon, env)
+        env_horizon = wrap("run.horizon", _horizon, horizon, env)
         ckpts = wrap("run.checkpoints", checkpoint_grid, horizon, run.get("checkpoints"))
-        metrics = wrap("run.metrics", _metrics, run.get("metrics"), env)
+        metrics = wrap("run.metrics", _metrics, run.get("metrics"), env, env_horizon)
         names = problems.of(env.type.kind).metric_columns(metrics, env)
         recorded = set(names) if recorded is None else recorded & set(names)
         cols = len(names)

@@ -60,7 +60,7 @@ def _expected_rows(exp: Experiment, conf_index: int, n_seeds: int) -> int:
 
     conf = exp.configurations[conf_index]
     env = environments.make(conf.environment, **conf.env_params)
-    metrics = _metrics(exp.metrics, env)
+    metrics = _metrics(exp.metrics, env, exp.horizon)
     cols = len(problems.of(env.type.kind).metric_columns(metrics, env))
     return n_seeds * checkpoint_grid(exp.horizon, exp.checkpoints).size * cols
 
