@@ -189,7 +189,7 @@ def run(
     delay = delays.as_delay(delay)
     if delay is not None:
         if not learner.type.delayable:
-            raise ParameterError("run", "delay", delay, f"no delay for {learner.name!r}: its update reads the points its "
+            raise ParameterError("run", "delay", delay, f"no delay for {learner.name!r}: its update reads what its "
                                  "last act() computed, so feedback must arrive in the same round")
         delay.check_horizon(horizon)
 

@@ -285,7 +285,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
                 raise ConfigError(source, f"learners[{i}].{err.name}", err.value, err.allowed) from None
             if delay and not learner.type.delayable:
                 raise ConfigError(source, f"learners[{i}].name", name, "a learner that accepts delayed feedback "
-                                  "(its update reads its last act's points), or run.delay = 0")
+                                  "(its update reads what its last act computed), or run.delay = 0")
             configurations.append(Configuration(len(configurations), name, given, label, env_name, env_given, env_label))
 
     n_chunk = min(chunk, seeds.size)
