@@ -20,11 +20,12 @@ the copies' arms), every copy takes the clipped meta gradient
 and learns from the whole loss vector.  The excess m_t - l_{t,i} is summed as sum_j p_j (l_{t,j} - l_{t,i})
 (equal, as the p_j sum to one), which is exactly 0 when the copies' arms lose alike: written as
 m_t - l_{t,i} its rounding (+-1 ulp) would decide whether a copy's bet turns positive, and with it
-the clipping of every later gradient.  On every interval I the expected regret is at most the meta's
-regret against the copy started at I's start, O(R sqrt(|I| log T)) (their Theorem 2), plus that copy's
-regret on at most |I| rounds of its own horizon (Hedge: sqrt(|I| ln K / 2)), plus the deviation of
-its sampled losses from their expectation, O(sqrt(|I|)) with high probability.  The running range
-R_t stands in for the loss range, so losses need not lie in [0, 1].  Registered:
+the clipping of every later gradient.  Guarantee (their Theorem 2 over the covering): every interval I
+splits into O(log |I|) covering intervals J of geometrically growing lengths, and on each J the regret
+is at most the meta's regret against J's copy, O(R sqrt(|J| log T)), plus that copy's own regret on
+its horizon (Hedge: sqrt(|J| ln K / 2)), plus the deviation of its sampled losses from their
+expectation, O(sqrt(|J|)) with high probability; summed, O(sqrt(|I|)(sqrt(log T) + sqrt(ln K))) on
+every I.  The running range R_t stands in for the loss range, so losses need not lie in [0, 1].  Registered:
 ``strongly_adaptive_hedge``.
 
 The meta-gradient compares every copy's loss each round, which needs the loss of every arm: ``base``
