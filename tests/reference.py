@@ -260,6 +260,36 @@ class Hedge:
         self.L += feedback
 
 
+class AdaHedge:
+    """de Rooij, van Erven, Grünwald and Koolen (2014): eta_t = ln K / Delta_{t-1} (infinite at Delta = 0,
+    where the weights are uniform on the leaders); delta_t = h_t - m_t with h_t = w . l and the mix
+    loss m_t = -(1/eta) ln(w . exp(-eta l)) (min of l over the leaders at infinite eta); Delta_t = Delta_{t-1} + delta_t."""
+
+    def __init__(self, k, seed=0):
+        self.k, self.seed = k, seed
+        self.L, self.gap, self.gaps, self.hedge_losses = np.zeros(k), 0.0, [], []
+
+    def _weights(self):
+        if self.gap == 0.0:
+            leaders = self.L == self.L.min()
+            return leaders / leaders.sum(), math.inf
+        eta = math.log(self.k) / self.gap
+        return exp_weights(self.L, eta), eta
+
+    def act(self, t):
+        w, _ = self._weights()
+        return _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), w), None
+
+    def update(self, s, arm, info, feedback):
+        w, eta = self._weights()
+        h = float(w @ feedback)
+        m = feedback[w > 0].min() if eta == math.inf else -math.log(float(w @ np.exp(-eta * feedback))) / eta
+        self.gap += max(h - m, 0.0)
+        self.gaps.append(self.gap)
+        self.hedge_losses.append(h)
+        self.L += feedback
+
+
 # ---------------------------------------------------------------- Thompson sampling
 
 
@@ -327,6 +357,10 @@ def hedge(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(Hedge(k, horizon, eta, seed), loss, k, horizon, full=True, delays=delays)
 
 
+def adahedge(loss, k, horizon, seed=0, delays=None):
+    return play(AdaHedge(k, seed), loss, k, horizon, full=True, delays=delays)
+
+
 def thompson(loss, k, horizon, seed=0, delays=None):
     return play(Thompson(k, seed), loss, k, horizon, delays=delays)
 
@@ -343,6 +377,7 @@ LEARNERS = {
     "exp3": exp3,
     "tsallis_inf": tsallis_inf,
     "hedge": hedge,
+    "adahedge": adahedge,
     "thompson": thompson,
     "gaussian_thompson": gaussian_thompson,
 }

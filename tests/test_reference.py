@@ -48,6 +48,7 @@ CASES = {
     "tsallis_shift_norm": ("tsallis_inf", {"shift": 0.25, "normalize": True}),
     "hedge": ("hedge", {}),
     "hedge_eta": ("hedge", {"eta": 2.0}),
+    "adahedge": ("adahedge", {}),
     "thompson": ("thompson", {}),
     "gaussian_thompson": ("gaussian_thompson", {"sigma": 0.5}),
 }

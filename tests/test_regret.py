@@ -221,6 +221,35 @@ def test_hedge_mean_regret_under_its_bound(world):
     assert regret.mean() <= bound, f"mean regret {regret.mean():.1f} > sqrt(T ln K / 2) = {bound:.1f}"
 
 
+@pytest.mark.parametrize("world", sorted(ADVERSARIAL))
+def test_adahedge_regret_under_twice_its_mixability_gap_and_the_worst_case_bound(world):
+    """AdaHedge (de Rooij et al. 2014): with non-increasing eta_t = ln K / Delta_{t-1}, the mix loss is at most
+    L* + ln K / eta_T, so the expected regret is at most Delta_{T-1} + Delta_T <= 2 Delta_T.  Hoeffding gives
+    delta_t <= eta_t / 8 (and delta_t <= 1), so Delta_t^2 <= Delta_{t-1}^2 + ln K / 4 + delta_t and
+    Delta_T <= 1 + sqrt(T ln K) / 2: regret <= sqrt(T ln K) + 2 on any losses in [0, 1]."""
+    L = ADVERSARIAL[world]
+    T, k = L.shape
+    ref = reference.AdaHedge(k)
+    reference.play(ref, lambda t, a: L[t, a], k, T, full=True)
+    expected_regret = sum(ref.hedge_losses) - L.sum(axis=0).min()
+    assert expected_regret <= 2 * ref.gaps[-1] + 1e-9
+    assert ref.gaps[-1] <= 1 + math.sqrt(T * math.log(k)) / 2
+    regret = _final("adahedge", environments.make("loss_matrix", losses=L), T, 200).final("regret")[0]
+    bound = math.sqrt(T * math.log(k)) + 2
+    assert regret.mean() - 3 * regret.std(ddof=1) / math.sqrt(regret.size) <= bound
+    assert abs(regret.mean() - expected_regret) <= 4 * regret.std(ddof=1) / math.sqrt(regret.size) + 1e-9
+
+
+def test_adahedge_keeps_constant_regret_where_one_expert_is_better():
+    """Their 'easy' case: a strictly better expert on average makes AdaHedge's regret constant, while Hedge
+    tuned for the horizon pays about sqrt(T)."""
+    env = environments.make("experts", n_experts=10, gap=0.1)
+    ada = {T: _final("adahedge", env, T, 100).final("regret")[0].mean() for T in (1000, 8000)}
+    hedge = _final("hedge", env, 8000, 100).final("regret")[0].mean()
+    assert ada[8000] < 0.25 * hedge
+    assert ada[8000] < 1.5 * ada[1000] + 1.0  # flat in T
+
+
 @pytest.mark.parametrize("world", ["lower_bound", "switching"])
 def test_exp3_mean_regret_under_its_bound(world):
     horizon = 5000

@@ -43,4 +43,68 @@ HEDGE = LearnerType(
     test_params=({}, {"eta": 2.0}),
 )
 
-LEARNERS = (HEDGE,)
+# ---------------------------------------------------------------- AdaHedge
+
+
+@kernel
+def adahedge_act(state, params, obs, t, seed, action):
+    """eta = ln K / Delta (infinite while Delta = 0: uniform over the leaders); w ∝ exp(-eta (L - min L))."""
+    k_arms = int(params[0])
+    probs = state[k_arms : 2 * k_arms]
+    gap = state[2 * k_arms]
+    if gap > 0.0:
+        exponential_weights(state, math.log(k_arms) / gap, probs, k_arms)
+    else:
+        low = math.inf
+        for k in range(k_arms):
+            low = min(low, state[k])
+        leaders = 0.0
+        for k in range(k_arms):
+            leaders += 1.0 if state[k] == low else 0.0
+        for k in range(k_arms):
+            probs[k] = 1.0 / leaders if state[k] == low else 0.0
+    action[0] = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
+
+
+@kernel
+def adahedge_update(state, params, obs, action, feedback, t, seed):
+    """Delta += h - m with the Hedge loss h = w . l and the mix loss m = -(1/eta) ln sum_k w_k exp(-eta l_k)
+    (m = min of l over the support of w while eta is infinite); L += l."""
+    k_arms = int(params[0])
+    probs = state[k_arms : 2 * k_arms]
+    gap = state[2 * k_arms]
+    hedge_loss = 0.0
+    low = math.inf  # the least loss on the support of w: the mix loss's shift, and its value at eta = infinity
+    for k in range(k_arms):
+        hedge_loss += probs[k] * feedback[k]
+        if probs[k] > 0.0:
+            low = min(low, feedback[k])
+    mix_loss = low
+    if gap > 0.0:
+        eta = math.log(k_arms) / gap
+        total = 0.0
+        for k in range(k_arms):
+            if probs[k] > 0.0:
+                total += probs[k] * math.exp(-eta * (feedback[k] - low))
+        mix_loss = low - math.log(total) / eta
+    state[2 * k_arms] = gap + max(hedge_loss - mix_loss, 0.0)
+    for k in range(k_arms):
+        state[k] += feedback[k]
+
+
+ADAHEDGE = LearnerType(
+    name="adahedge",
+    summary="AdaHedge: Hedge with eta = ln K / Delta, Delta the cumulative mixability gap; no step size, no horizon",
+    reference="de Rooij, van Erven, Grünwald and Koolen (JMLR 2014), Follow the leader if you can, hedge if you must: "
+    "regret <= 2 Delta_T, and O(sqrt(T ln K)) in the worst case",
+    feedback="full",
+    params=(N_ARMS,),
+    state_size=lambda v, k, d: 2 * k + 1,  # cumulative losses L[k], then the weights w[k] of this round, then Delta
+    row=lambda v, k, d, horizon: [k],
+    init=zero_init,
+    act=adahedge_act,
+    update=adahedge_update,
+    delayable=False,
+)
+
+LEARNERS = (HEDGE, ADAHEDGE)
