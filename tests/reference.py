@@ -101,6 +101,29 @@ class UCB1(_Means):
         return _first_argmax([self.s[k] / self.n[k] + math.sqrt(self.c * math.log(t + 1) / self.n[k]) for k in range(self.k)]), None
 
 
+class DiscountedUCB(_Means):
+    """Garivier and Moulines (2011): N_k and S_k discounted by gamma after every feedback; argmax
+    S_k / N_k + 2 sqrt(xi ln(sum N) / N_k), arms with N_k = 0 (never played, or discounted to 0) first;
+    gamma = 1 - sqrt(Upsilon / T) / 4."""
+
+    def __init__(self, k, horizon, gamma=None, xi=0.6, breakpoints=1):
+        super().__init__(k)
+        self.gamma = gamma if gamma is not None else 1 - math.sqrt(min(breakpoints, horizon) / horizon) / 4
+        self.xi = xi
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        n = self.n.sum()
+        return _first_argmax(self.s / self.n + 2 * np.sqrt(self.xi * max(math.log(n), 0.0) / self.n)), None
+
+    def update(self, s, arm, info, feedback):
+        self.n *= self.gamma
+        self.s *= self.gamma
+        super().update(s, arm, info, feedback)
+
+
 def bernoulli_kl(p, q):
     out = 0.0
     if p > 0:
@@ -349,6 +372,10 @@ def exp3(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(EXP3(k, horizon, eta, seed), loss, k, horizon, delays=delays)
 
 
+def discounted_ucb(loss, k, horizon, gamma=None, xi=0.6, breakpoints=1, seed=0, delays=None):
+    return play(DiscountedUCB(k, horizon, gamma, xi, breakpoints), loss, k, horizon, delays=delays)
+
+
 def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=None):
     return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
 
@@ -372,6 +399,7 @@ def gaussian_thompson(loss, k, horizon, sigma=1.0, seed=0, delays=None):
 #: registered learner name -> reference helper
 LEARNERS = {
     "ucb1": ucb1,
+    "discounted_ucb": discounted_ucb,
     "kl_ucb": kl_ucb,
     "epsilon_greedy": epsilon_greedy,
     "exp3": exp3,

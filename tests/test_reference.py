@@ -14,7 +14,7 @@ import pytest
 import environments
 import olearn
 import reference
-from olearn.learners import REGISTRY, bandits, experts
+from olearn.learners import REGISTRY, bandits, experts, nonstationary
 
 T = 60
 SEEDS = [0, 7]
@@ -39,6 +39,8 @@ CASES = {
     "ucb1": ("ucb1", {}),
     "ucb1_c0.5": ("ucb1", {"c": 0.5}),
     "kl_ucb": ("kl_ucb", {}),
+    "discounted_ucb": ("discounted_ucb", {}),
+    "discounted_ucb_gamma": ("discounted_ucb", {"gamma": 0.8, "xi": 0.3}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
     "epsilon_greedy": ("epsilon_greedy", {"epsilon": 0.2}),
     "epsilon_decay": ("epsilon_greedy", {"epsilon": 2.0, "decay": True}),
@@ -56,7 +58,7 @@ CASES = {
 
 def test_every_bandit_and_expert_learner_has_a_reference_case():
     # learners of other modules are compared with their own references in their own test files
-    covered = {t.name for t in bandits.LEARNERS + experts.LEARNERS}
+    covered = {t.name for t in bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS}
     assert {name for name, _ in CASES.values()} == covered, "a learner without a reference comparison"
 
 

@@ -260,3 +260,13 @@ def test_exp3_mean_regret_under_its_bound(world):
     bound = math.sqrt(2 * horizon * k * math.log(k))
     assert regret.mean() <= bound, f"mean regret {regret.mean():.1f} > sqrt(2 T K ln K) = {bound:.1f}"
     assert regret.mean() > 0.02 * bound, "the construction should make EXP3 pay something"
+
+
+def test_discounted_ucb_follows_a_best_arm_that_turns_worse():
+    """Garivier and Moulines (2011): after 10,000 rounds at mean reward 0.8 the first arm drops to 0.4, under the
+    other's 0.6.  UCB1's average of the first arm stays above 0.6 for about 10,000 more plays; D-UCB's
+    discounted statistics forget in about 1 / (1 - gamma) rounds."""
+    env = environments.make("piecewise_bernoulli", means=[[0.8, 0.6], [0.4, 0.6]], change_points=[10_000])
+    regret = {n: _final(n, env, 20_000, 40).final("dynamic_regret")[0] for n in ("ucb1", "discounted_ucb")}
+    ucb1, ducb = regret["ucb1"], regret["discounted_ucb"]
+    assert ducb.mean() + 4 * _se(ducb, ucb1) < 0.7 * ucb1.mean(), (ducb.mean(), ucb1.mean())
