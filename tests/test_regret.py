@@ -89,10 +89,13 @@ def test_window_regret_matches_brute_force(world):
     k = env.n_actions
     seeds = [3, 4]
     names = ["regret"] + [f"window_regret_{w}" for w in WINDOWS]
+    # the compiled bookkeeping once with bandit and once with full feedback (the gpu simulator: tests/test_gpu.py)
+    backends = ("python", "cpu") if world in ("bernoulli", "experts") else ("python",)
     runs = {b: olearn.run(olearn.make(lname, **lp), env, horizon=H, seeds=seeds, backend=b, trace=True, checkpoints=CKPTS,
-                          metrics=names) for b in ("python", "cpu")}
+                          metrics=names) for b in backends}
     res = runs["python"]
-    np.testing.assert_array_equal(runs["cpu"].values, res.values)
+    if "cpu" in runs:
+        np.testing.assert_array_equal(runs["cpu"].values, res.values)
     assert res.columns == names
     for j, seed in enumerate(seeds):
         loss_of = reference.env_loss(env, seed)
