@@ -124,6 +124,21 @@ class DiscountedUCB(_Means):
         super().update(s, arm, info, feedback)
 
 
+class MOSS(_Means):
+    """Audibert and Bubeck (2009): argmax mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first."""
+
+    def __init__(self, k, horizon):
+        super().__init__(k)
+        self.horizon = horizon
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        bonus = np.sqrt(np.maximum(np.log(self.horizon / (self.k * self.n)), 0.0) / self.n)
+        return _first_argmax(self.s / self.n + bonus), None
+
+
 def bernoulli_kl(p, q):
     out = 0.0
     if p > 0:
@@ -237,6 +252,17 @@ class EXP3:
 
     def update(self, s, arm, p_arm, feedback):
         self.L[arm] += feedback / p_arm
+
+
+class EXP3IX(EXP3):
+    """Neu (2015): EXP3 with Lhat_a += loss / (p_a + gamma), eta = sqrt(2 ln K / (T K)), gamma = eta / 2."""
+
+    def __init__(self, k, horizon, eta=None, gamma=None, seed=0):
+        super().__init__(k, horizon, eta, seed)
+        self.gamma = gamma if gamma is not None else self.eta / 2
+
+    def update(self, s, arm, p_arm, feedback):
+        self.L[arm] += feedback / (p_arm + self.gamma)
 
 
 class TsallisINF:
@@ -368,6 +394,14 @@ def epsilon_greedy(loss, k, horizon, epsilon=0.1, decay=False, seed=0, delays=No
     return play(EpsilonGreedy(k, epsilon, decay, seed), loss, k, horizon, delays=delays)
 
 
+def moss(loss, k, horizon, seed=0, delays=None):
+    return play(MOSS(k, horizon), loss, k, horizon, delays=delays)
+
+
+def exp3_ix(loss, k, horizon, eta=None, gamma=None, seed=0, delays=None):
+    return play(EXP3IX(k, horizon, eta, gamma, seed), loss, k, horizon, delays=delays)
+
+
 def exp3(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(EXP3(k, horizon, eta, seed), loss, k, horizon, delays=delays)
 
@@ -399,6 +433,8 @@ def gaussian_thompson(loss, k, horizon, sigma=1.0, seed=0, delays=None):
 #: registered learner name -> reference helper
 LEARNERS = {
     "ucb1": ucb1,
+    "moss": moss,
+    "exp3_ix": exp3_ix,
     "discounted_ucb": discounted_ucb,
     "kl_ucb": kl_ucb,
     "epsilon_greedy": epsilon_greedy,

@@ -273,3 +273,32 @@ def test_discounted_ucb_follows_a_best_arm_that_turns_worse():
     regret = {n: _final(n, env, 20_000, 40).final("dynamic_regret")[0] for n in ("ucb1", "discounted_ucb")}
     ucb1, ducb = regret["ucb1"], regret["discounted_ucb"]
     assert ducb.mean() + 4 * _se(ducb, ucb1) < 0.7 * ucb1.mean(), (ducb.mean(), ucb1.mean())
+
+
+def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
+    """Audibert and Bubeck (2009): MOSS's exploration ln(T / (K n)) removes UCB1's extra sqrt(ln T) on the
+    instance with gap sqrt(K / T); their Theorem 5 bounds the regret by 49 sqrt(T K)."""
+    horizon, k = 10_000, 10
+    env = environments.make("lower_bound", n_arms=k, gap=math.sqrt(k / horizon))
+    moss, ucb1 = (_final(n, env, horizon, 100).final("pseudo_regret")[0] for n in ("moss", "ucb1"))
+    assert moss.mean() + 4 * _se(moss, ucb1) < ucb1.mean(), (moss.mean(), ucb1.mean())
+    assert moss.max() <= 49 * math.sqrt(horizon * k)
+
+
+@pytest.mark.parametrize("world", ["lower_bound", "switch_midway"])
+def test_exp3_ix_regret_under_its_high_probability_bound_on_every_seed(world):
+    """Neu (2015), Theorem 1: with probability >= 1 - delta, regret <= 2 sqrt(2 K T ln K) + (sqrt(2 K T / ln K) + 1)
+    ln(2 / delta).  At delta = 1 / 400, no more than 1 of 200 seeds may exceed it (a binomial tail of 0.09)."""
+    if world == "lower_bound":
+        horizon = 5000
+        env = environments.make("lower_bound", n_arms=10, gap=0.25 * math.sqrt(10 / horizon))
+    else:
+        horizon = HEDGE_T
+        env = environments.make("loss_matrix", losses=ADVERSARIAL[world])
+    k = env.n_actions
+    regret = _final("exp3_ix", env, horizon, 200).final("regret")[0]
+    delta = 1 / 400
+    bound = 2 * math.sqrt(2 * k * horizon * math.log(k)) + (math.sqrt(2 * k * horizon / math.log(k)) + 1) * math.log(2 / delta)
+    assert np.sum(regret > bound) <= 1, (regret.max(), bound)
+    if world == "lower_bound":  # on switch_midway following the switch beats every fixed arm: negative regret
+        assert regret.mean() > 0.02 * bound, "the construction should make EXP3-IX pay something"

@@ -75,6 +75,39 @@ UCB1 = LearnerType(
     test_params=({}, {"c": 0.5}),
 )
 
+# ---------------------------------------------------------------- MOSS
+
+
+@kernel
+def moss_act(state, params, obs, t, seed, action):
+    """argmax_k mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first, ties to the lowest index."""
+    k_arms = int(params[0])
+    horizon = params[1]
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        index = math.inf if n == 0.0 else state[k_arms + k] / n + math.sqrt(max(math.log(horizon / (k_arms * n)), 0.0) / n)
+        if index > best:
+            best = index
+            arm = k
+    action[0] = arm
+
+
+MOSS = LearnerType(
+    name="moss",
+    summary="MOSS: UCB with the exploration ln(T / (K n_k)) instead of ln t: minimax-optimal sqrt(T K) regret",
+    reference="Audibert and Bubeck (COLT 2009), Minimax policies for adversarial and stochastic bandits, Thm 5: "
+    "regret <= 49 sqrt(T K)",
+    feedback="bandit",
+    params=(N_ARMS,),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k, horizon],
+    init=zero_init,
+    act=moss_act,
+    update=mean_update,
+)
+
 # ---------------------------------------------------------------- KL-UCB
 
 
@@ -382,6 +415,38 @@ EXP3 = LearnerType(
     test_params=({}, {"eta": 0.5}),
 )
 
+# ---------------------------------------------------------------- EXP3-IX
+
+
+@kernel
+def exp3_ix_update(state, params, obs, action, feedback, t, seed):
+    """Implicit exploration: L_a += loss / (p_a + gamma)."""
+    a = int(action[0])
+    state[a] += feedback[0] / (action[1] + params[2])
+
+
+def _exp3_ix_row(v, k, d, horizon):
+    eta = v["eta"] if v["eta"] is not None else math.sqrt(2.0 * math.log(k) / (horizon * k))
+    return [k, eta, v["gamma"] if v["gamma"] is not None else eta / 2.0]
+
+
+EXP3_IX = LearnerType(
+    name="exp3_ix",
+    summary="EXP3-IX: EXP3 with implicit exploration, Lhat_a += loss / (p_a + gamma)",
+    reference="Neu (NeurIPS 2015), Explore no more, Thm 1: eta = 2 gamma = sqrt(2 ln K / (K T)) gives regret "
+    "<= 2 sqrt(2 K T ln K) + (sqrt(2 K T / ln K) + 1) ln(2 / delta) with probability >= 1 - delta",
+    feedback="bandit",
+    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(2 ln K / (T K))", low=0.0, optional=True),
+            Param("gamma", None, "implicit exploration; None: eta / 2", low=0.0, optional=True)),
+    state_size=lambda v, k, d: 2 * k,  # Lhat[k], then the current probabilities p[k]
+    row=_exp3_ix_row,
+    init=zero_init,
+    act=exp3_act,
+    update=exp3_ix_update,
+    action_dim=2,  # arm, and its probability (so delayed feedback is weighted correctly)
+    test_params=({}, {"eta": 0.5, "gamma": 0.1}),
+)
+
 # ---------------------------------------------------------------- Tsallis-INF
 
 
@@ -467,4 +532,4 @@ TSALLIS_INF = LearnerType(
     test_params=({}, {"shift": 0.5, "normalize": True}),
 )
 
-LEARNERS = (UCB1, KL_UCB, THOMPSON, GAUSSIAN_THOMPSON, EPSILON_GREEDY, EXP3, TSALLIS_INF)
+LEARNERS = (UCB1, MOSS, KL_UCB, THOMPSON, GAUSSIAN_THOMPSON, EPSILON_GREEDY, EXP3, EXP3_IX, TSALLIS_INF)
