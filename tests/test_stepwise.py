@@ -79,6 +79,19 @@ def test_a_step_size_set_from_the_horizon_needs_the_horizon():
     olearn.stepwise(olearn.make("tsallis_inf", n_arms=4), backend="python").act()  # anytime: no horizon needed
 
 
+@pytest.mark.parametrize("name, instead", [("hedge", "eta="), ("exp3_ix", "eta="), ("discounted_ucb", "gamma="), ("moss", None)])
+def test_the_horizon_refusal_names_the_parameter_that_would_do_instead(name, instead):
+    """exp3_ix takes gamma from eta, so eta alone frees it; MOSS's index needs T itself."""
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.stepwise(olearn.make(name, n_arms=4), backend="python")
+    message = str(err.value)
+    if instead is None:
+        assert message.endswith("set from the number of rounds"), message
+    else:
+        assert message.endswith(f"(or give {instead})"), message
+        olearn.stepwise(olearn.make(name, n_arms=4, **{instead[:-1]: 0.9}), backend="python").act()
+
+
 @pytest.mark.parametrize("backend", ["python", "cpu"])
 def test_the_context_reaches_a_contextual_learner(backend):
     """olearn.stepwise(..., obs_dim=1) hands act's context to the learner: 25 rounds in each of two bins

@@ -81,8 +81,9 @@ class Stepwise:
         if horizon is None:
             params, size = learner.bind(self.n_arms, obs_dim, 1)
             if not np.array_equal(params, learner.bind(self.n_arms, obs_dim, 2)[0]):  # a step size set from T
+                instead = _horizon_free(learner, self.n_arms, obs_dim)
                 raise ParameterError("stepwise", "horizon", None, f"an integer >= 1: {learner.name}'s parameters are "
-                                     "set from the number of rounds (or give its step size eta=, where it takes one)")
+                                     "set from the number of rounds" + (f" (or give {instead})" if instead else ""))
         else:
             horizon = check_integer("stepwise", "horizon", horizon, 1)
             params, size = learner.bind(self.n_arms, obs_dim, horizon)
@@ -205,6 +206,24 @@ def _restore(saved: dict) -> Stepwise:
         step._acted = saved["acted"]
         step.action[:] = saved["acted"]
     return step
+
+
+def _horizon_free(learner, n_arms: int, obs_dim: int) -> str:
+    """The parameters left to None of which any one, once given, frees ``learner`` from the horizon
+    (Hedge's ``eta=``, D-UCB's ``gamma=``), as text; empty when none does (MOSS)."""
+    names = []
+    for p in learner.type.params:
+        if not p.optional or p.name == "n_arms" or learner.values.get(p.name) is not None:
+            continue
+        for trial in (0.5, 1.0, 2.0):
+            try:
+                given = learner.type.make(**{**learner.values, p.name: trial})
+                if np.array_equal(given.bind(n_arms, obs_dim, 1)[0], given.bind(n_arms, obs_dim, 2)[0]):
+                    names.append(f"{p.name}=")
+                break
+            except (ParameterError, TypeError, ValueError):
+                continue
+    return " or ".join(names)
 
 
 def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None = None, obs_dim: int = 0, state=None,
