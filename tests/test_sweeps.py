@@ -5,6 +5,7 @@ The sweeps use the python backend (no compilation, so worker processes start wor
 the python and cpu backends give the same numbers (tests/test_parity.py).
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -592,6 +593,20 @@ def test_olearn_list_folds_rather_than_cuts_in_a_narrow_terminal():
     # every name whole on its own line (the table had split 'n_arms=None' and names across lines)
     assert set(learners.names()) | set(environments.names()) <= lines
     assert "parameters    n_arms=None, c=2.0" in lines  # ucb1's parameters whole on one line
+
+
+def test_olearn_list_names_each_worlds_metrics():
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    shown = CliRunner().invoke(app, ["list"], terminal_width=80).output
+    lines = "\n".join(line for line in shown.splitlines() if not line.startswith("─"))  # no rules between sections
+    blocks = [" ".join(block.split()) for block in re.split(r"\n\s*\n", lines) if block.strip()]
+    entries = {block.split()[0]: block for block in blocks}  # each entry's words, however it was wrapped
+    assert "metrics loss, regret, pseudo_regret, dynamic_regret, counts, window_regret_<k>" in entries["switching"]
+    assert "metrics loss, regret, pseudo_regret, counts, window_regret_<k>" in entries["bernoulli"]
+    assert "window_regret" not in entries["sea_quadratic"] and "path_length" in entries["sea_quadratic"]
 
 
 def test_a_failed_chunk_says_what_is_stored_and_how_to_resume(small, tmp_path, monkeypatch):

@@ -285,10 +285,15 @@ def list_registered():
         t = learners.REGISTRY[name]
         entry(name, [("feedback", t.feedback), ("parameters", ", ".join(fmt(p) for p in t.params) or "-"),
                      ("what it does", t.summary), ("reference", t.reference)])
+    from olearn.engine import arms, problems
+
     console.rule("environments")
     for name in environments.names():
         t = environments.REGISTRY[name]
-        entry(name, [("parameters", ", ".join(fmt(p) for p in t.params) or "-"), ("what it is", t.summary)])
+        recorded = problems.of(t.kind).available_metrics(environments.make(name, **t.test_params[0]))
+        recorded += (arms.WINDOW_NAME,) if t.kind == "arms" else ()
+        entry(name, [("parameters", ", ".join(fmt(p) for p in t.params) or "-"), ("what it is", t.summary),
+                     ("metrics", ", ".join(recorded))])
 
 
 @app.command()
