@@ -121,6 +121,12 @@ def test_window_regret_names_its_allowed_lengths(bad):
         olearn.run(olearn.make("ucb1"), env, horizon=H, seeds=1, metrics=["regret", bad])
 
 
+def test_a_window_too_long_to_hold_is_named_before_any_work():
+    env = environments.make("bernoulli", means=[0.1] * 10)
+    with pytest.raises(olearn.ParameterError, match=r"'metrics' = 'window_regret_500000000'.*k <= 97,612,893"):
+        olearn.run(olearn.make("ucb1"), env, horizon=10**9, seeds=1, metrics=["regret", "window_regret_500000000"])
+
+
 def test_window_regret_is_for_worlds_of_arms():
     env = environments.make("sea_quadratic", dim=2)
     with pytest.raises(olearn.ParameterError, match="metrics") as err:

@@ -224,6 +224,12 @@ def run(
     layout[1:8] = np.cumsum(sizes)
     layout[8] = cap
     width = int(layout[7])
+    longest = max(arms.windows(metrics), default=0) if problem is arms else 0
+    if 8 * (n_actions + 1) * longest > MAX_RESULT_BYTES:  # the window's ring alone could never be held
+        limit = MAX_RESULT_BYTES // (8 * (n_actions + 1))
+        raise ParameterError("run", "metrics", f"{arms.WINDOW}{longest}",
+                             f"{arms.WINDOW_NAME} with k <= {limit:,} here: it keeps (K + 1) k = {(n_actions + 1) * longest:,} "
+                             f"numbers per seed, and one seed's working state must fit in {MAX_RESULT_BYTES / 2**30:.0f} GiB")
     if 8 * width > MAX_RESULT_BYTES:  # one seed's working row could never be held (e.g. n_bins = 1e9)
         raise ParameterError("run", "learner", f"{learner!r} on {env.name}: {width:,} numbers of working state per seed",
                              f"a learner and world whose working state per seed fits in {MAX_RESULT_BYTES / 2**30:.0f} GiB: "
