@@ -107,25 +107,16 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
                   state[e + _ARM : e + _ARM + 1])
         norm = prior_sum(state, _HEAD, width)
         total = bet_sum(state, _HEAD, width, norm)
-        u = rng.uniform(seed, FOLLOW, t, 0)
-        acc = 0.0
-        chosen = -1
-        last = _HEAD
-        for i in range(live):
+        for i in range(live):  # kept for the update: no bet moves before it
             e = _HEAD + i * width
-            p = weight(state, e, norm, total)
-            if p > 0.0:
-                last = e
-                acc += p
-                if chosen < 0 and u < acc:
-                    chosen = e
-        if chosen < 0:  # rounding left u above the last partial sum
-            chosen = last
-        action[0] = state[chosen + _ARM]
+            state[e + _P] = weight(state, e, norm, total)
+        chosen = rng.categorical(seed, FOLLOW, t, 0, state[_HEAD + _P : _HEAD + live * width : width], live)
+        action[0] = state[_HEAD + chosen * width + _ARM]
 
     @kernel
     def update(state, params, obs, action, feedback, t, seed):
-        """Charge each copy its arm's loss, take the clipped coin-betting gradients, update every copy."""
+        """Charge each copy its arm's loss, take the clipped coin-betting gradients (with the weights p_i act
+        kept), update every copy."""
         k_arms = int(params[0])
         bsize = int(params[_BSIZE])
         blen = int(params[_BLEN])
@@ -137,11 +128,6 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
             high = max(high, feedback[k])
         state[2] = max(state[2], high - low)
         live = int(state[1])
-        norm = prior_sum(state, _HEAD, width)
-        total = bet_sum(state, _HEAD, width, norm)
-        for i in range(live):
-            e = _HEAD + i * width
-            state[e + _P] = weight(state, e, norm, total)
         for i in range(live):  # sum_j p_j (l_j - l_i): exactly 0 where the copies' losses agree
             e = _HEAD + i * width
             ell = feedback[int(state[e + _ARM])]
