@@ -11,8 +11,8 @@ slot                  meaning
 3 .. 3+K              plays of each arm
 3+K .. 3+2K           cumulative realized loss of each fixed arm (for ``regret``)
 3+2K .. 3+3K          cumulative mean loss of each fixed arm (``pseudo_regret``, non-stationary worlds)
-3+3K                  rounds played (window metrics only, as every slot below)
-then                  the last k_max rounds' losses, a ring of rows [loss of the played arm, loss of each arm]
+3+3K ..               the last k_max rounds' losses, a ring of rows [loss of the played arm, loss of each arm]
+                      (window metrics only, as the slots below)
 then, per window k    the sums of those rows over the last k rounds, then the largest window regret so far
 ====================  ==============================================================
 
@@ -69,7 +69,7 @@ def n_stats(env, metrics=()) -> int:
     k_arms, lengths = env.n_actions, windows(metrics)
     if not lengths:
         return 3 + 3 * k_arms
-    return 3 + 3 * k_arms + 1 + (k_arms + 1) * max(lengths) + len(lengths) * (k_arms + 2)
+    return 3 + 3 * k_arms + (k_arms + 1) * max(lengths) + len(lengths) * (k_arms + 2)
 
 
 def action_size(learner_type, env) -> int:
@@ -113,6 +113,11 @@ def make_interaction(env_type, learner_type, metrics):
     want_all_losses = want_regret or n_windows > 0
 
     @kernel
+    def window_at(j, k_arms):
+        """Offset of window j's sums (played arm, then each arm; its largest regret after them), past the ring."""
+        return 3 + 3 * k_arms + ring_len * (k_arms + 1) + j * (k_arms + 2)
+
+    @kernel
     def interact(es, ep, obs, action, t, seed, fb, stats):
         k_arms = int(ep[0])
         a = int(action[0])
@@ -130,13 +135,12 @@ def make_interaction(env_type, learner_type, metrics):
             stats[2] += e_best(es, ep, obs, t)
         stats[3 + a] += 1.0
         if n_windows > 0:
-            rounds = 3 + 3 * k_arms  # then the ring of the last ring_len rounds, then each window's sums and maximum
-            ring = rounds + 1
+            ring = 3 + 3 * k_arms  # the ring of the last ring_len rounds, then each window's sums and maximum
             row = ring + (t % ring_len) * (k_arms + 1)
             for j in range(n_windows):  # the round leaving each window, before the ring overwrites it
                 if t >= lengths[j]:
                     old = ring + ((t - lengths[j]) % ring_len) * (k_arms + 1)
-                    sums = ring + ring_len * (k_arms + 1) + j * (k_arms + 2)
+                    sums = window_at(j, k_arms)
                     for i in range(k_arms + 1):
                         stats[sums + i] -= stats[old + i]
             stats[row] = loss
@@ -151,9 +155,8 @@ def make_interaction(env_type, learner_type, metrics):
                 if n_windows > 0:
                     stats[row + 1 + k] = lk
         if n_windows > 0:
-            stats[rounds] += 1.0
             for j in range(n_windows):
-                sums = ring + ring_len * (k_arms + 1) + j * (k_arms + 2)
+                sums = window_at(j, k_arms)
                 best = math.inf
                 for i in range(k_arms + 1):
                     stats[sums + i] += stats[row + i]
@@ -192,10 +195,11 @@ def make_interaction(env_type, learner_type, metrics):
             for k in range(k_arms):
                 out[c_counts + k] = stats[3 + k]
         if n_windows > 0:
-            rounds = stats[3 + 3 * k_arms]
+            rounds = 0.0  # the plays of all arms
+            for k in range(k_arms):
+                rounds += stats[3 + k]
             for j in range(n_windows):
-                best_at = 3 + 3 * k_arms + 1 + ring_len * (k_arms + 1) + j * (k_arms + 2) + k_arms + 1
-                out[c_windows[j]] = stats[best_at] if rounds >= lengths[j] else math.nan
+                out[c_windows[j]] = stats[window_at(j, k_arms) + k_arms + 1] if rounds >= lengths[j] else math.nan
 
     return interact, record
 
