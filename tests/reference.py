@@ -187,6 +187,53 @@ class KLUCB(_Means):
         return _first_argmax(idx), None
 
 
+class UCBV:
+    """Audibert, Munos and Szepesvari (2009): argmax mean_k + sqrt(2 V_k E / n_k) + 3 c b E / n_k, E = zeta ln(t+1),
+    V_k the (biased) empirical variance of arm k's rewards, two-pass from the list of its rewards; unplayed arms first."""
+
+    def __init__(self, k, zeta=1.2, c=1.0, scale=1.0):
+        self.rewards = [[] for _ in range(k)]
+        self.zeta, self.c, self.scale = zeta, c, scale
+
+    def act(self, t):
+        for k, r in enumerate(self.rewards):
+            if not r:
+                return k, None
+        e = self.zeta * math.log(t + 1)
+        index = []
+        for r in self.rewards:  # correctly rounded sums: arms with the same rewards in any order tie exactly
+            n = len(r)
+            mean = math.fsum(r) / n
+            var = math.fsum((x - mean) ** 2 for x in r) / n
+            index.append(mean + math.sqrt(2 * var * e / n) + 3 * self.c * self.scale * e / n)
+        return _first_argmax(index), None
+
+    def update(self, s, arm, info, feedback):
+        self.rewards[arm].append(1.0 - feedback)
+
+
+class BayesUCB(_Means):
+    """Kaufmann, Cappe and Garivier (2012): argmax_k of the upper 1/((t+1) max(ln T, 1)^c) quantile of
+    Beta(1 + S_k, 1 + n_k - S_k) (SciPy's), rewards clipped to [0, 1]; unplayed arms first."""
+
+    def __init__(self, k, horizon, c=0.0):
+        super().__init__(k)
+        self.scale = max(math.log(horizon), 1.0) ** c
+
+    def act(self, t):
+        from scipy import stats
+
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        delta = 1.0 / ((t + 1) * self.scale)
+        return _first_argmax([stats.beta.isf(delta, 1 + s, 1 + n - s) for n, s in zip(self.n, self.s)]), None
+
+    def update(self, s, arm, info, feedback):
+        self.n[arm] += 1
+        self.s[arm] += min(max(1.0 - feedback, 0.0), 1.0)
+
+
 class EpsilonGreedy(_Means):
     """With probability eps_t (eps, or min(1, eps K / (t+1)) when decaying) a uniform arm
     (draw 0 decides, draw 1 picks the arm, stream LEARNER), else the best empirical mean."""
@@ -390,6 +437,14 @@ def kl_ucb(loss, k, horizon, c=0.0, seed=0, delays=None):
     return play(KLUCB(k, c), loss, k, horizon, delays=delays)
 
 
+def ucb_v(loss, k, horizon, zeta=1.2, c=1.0, scale=1.0, seed=0, delays=None):
+    return play(UCBV(k, zeta, c, scale), loss, k, horizon, delays=delays)
+
+
+def bayes_ucb(loss, k, horizon, c=0.0, seed=0, delays=None):
+    return play(BayesUCB(k, horizon, c), loss, k, horizon, delays=delays)
+
+
 def epsilon_greedy(loss, k, horizon, epsilon=0.1, decay=False, seed=0, delays=None):
     return play(EpsilonGreedy(k, epsilon, decay, seed), loss, k, horizon, delays=delays)
 
@@ -437,6 +492,8 @@ LEARNERS = {
     "exp3_ix": exp3_ix,
     "discounted_ucb": discounted_ucb,
     "kl_ucb": kl_ucb,
+    "ucb_v": ucb_v,
+    "bayes_ucb": bayes_ucb,
     "epsilon_greedy": epsilon_greedy,
     "exp3": exp3,
     "tsallis_inf": tsallis_inf,

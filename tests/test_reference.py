@@ -42,6 +42,10 @@ CASES = {
     "discounted_ucb": ("discounted_ucb", {}),
     "discounted_ucb_gamma": ("discounted_ucb", {"gamma": 0.8, "xi": 0.3}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
+    "ucb_v": ("ucb_v", {}),
+    "ucb_v_tuned": ("ucb_v", {"zeta": 0.5, "c": 0.2, "scale": 2.0}),
+    "bayes_ucb": ("bayes_ucb", {}),
+    "bayes_ucb_c5": ("bayes_ucb", {"c": 5.0}),
     "epsilon_greedy": ("epsilon_greedy", {"epsilon": 0.2}),
     "epsilon_decay": ("epsilon_greedy", {"epsilon": 2.0, "decay": True}),
     "exp3": ("exp3", {}),
@@ -113,6 +117,28 @@ def test_kl_ucb_index_matches_bisection(p):
         got, want = kl_upper(p, bound), reference.kl_index(p, bound)
         assert abs(got - want) < 1e-9, (p, bound, got, want)
         assert p - 1e-12 <= got <= 1.0
+
+
+def test_beta_tail_and_upper_quantile_match_scipy():
+    """Bayes-UCB's incomplete beta (continued fraction) and its quantile (safeguarded Newton) against SciPy's,
+    from one pseudo-count to a million and tail levels down to e^-30."""
+    from scipy import special as sp
+    from scipy import stats
+
+    from olearn.core.special import beta_upper_quantile, log_beta_tail
+
+    gen = np.random.default_rng(11)
+    for _ in range(3000):
+        a, b = 1.0 + gen.choice([0.0, 1.0, 10.0, 1e3, 1e6], 2) * gen.random(2)
+        x = gen.random() ** gen.choice([1.0, 5.0, 20.0])
+        want = sp.betainc(a, b, x)
+        if want > 1e-250:
+            got = math.exp(log_beta_tail(x, a, b))
+            assert abs(got - want) <= 1e-8 * min(want, 1.0 - want) + 1e-15, (x, a, b, got, want)
+        log_delta = -gen.choice([0.7, 5.0, 30.0]) * gen.random() - 1e-3
+        got, want = beta_upper_quantile(log_delta, a, b), stats.beta.isf(math.exp(log_delta), a, b)
+        assert abs(got - want) < 1e-9, (log_delta, a, b, got, want)
+    assert beta_upper_quantile(0.0, 3.0, 2.0) == 0.0  # delta = 1: everything lies above 0
 
 
 def test_tsallis_and_exponential_weights_match_references():

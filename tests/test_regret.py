@@ -6,7 +6,8 @@ pseudo-regret = sum_t mu_t(a_t) - min_k sum_t mu_t(k), dynamic regret = sum_t mu
 
 Theory (seeded, with margins): UCB1 agrees with an independent textbook UCB1 (NumPy's own
 generator: different randomness, same law) within 4 standard errors; Hedge stays under
-sqrt(T ln K / 2); EXP3 under sqrt(2 T K ln K); Thompson and KL-UCB beat UCB1 on the demo problem.
+sqrt(T ln K / 2); EXP3 under sqrt(2 T K ln K); Thompson, KL-UCB and Bayes-UCB beat UCB1 on the demo problem;
+UCB-V beats it where variances are small.
 """
 import math
 
@@ -206,11 +207,23 @@ def test_ucb1_regret_is_logarithmic_not_linear(ucb1_regret):
     assert gaps.sum() <= ucb1_regret.min() and ucb1_regret.mean() < 0.1 * T * gaps.mean()
 
 
-@pytest.mark.parametrize("name", ["thompson", "kl_ucb"])
-def test_thompson_and_kl_ucb_beat_ucb1(name, demo_env, ucb1_regret):
+@pytest.mark.parametrize("name", ["thompson", "kl_ucb", "bayes_ucb"])
+def test_thompson_kl_ucb_and_bayes_ucb_beat_ucb1(name, demo_env, ucb1_regret):
     reg = _final(name, demo_env, T, 200).final("pseudo_regret")[0]
     se = _se(reg, ucb1_regret)
     assert reg.mean() + 4 * se < ucb1_regret.mean(), f"{name}: {reg.mean():.1f} vs ucb1 {ucb1_regret.mean():.1f}"
+
+
+def test_ucb_v_uses_small_variances_and_pays_for_large_ones():
+    """UCB-V's bound (Audibert, Munos, Szepesvari 2009) charges arm k (sigma_k^2 / Delta_k^2 + 2 b / Delta_k) ln T
+    plays up to constants, UCB1's 8 ln T / Delta_k^2 (Auer et al. 2002): with variances far below the gaps
+    (rewards Bernoulli 0.05 and 0.02, sigma^2 < 0.05, Delta = 0.03) UCB-V plays the worse arm less; on the demo
+    problem (variances near 1/4 and gaps >= 0.1) its range term 3 zeta b ln T / n makes it pay more."""
+    low = environments.make("bernoulli", means=[0.05, 0.02])
+    v, u = (_final(n, low, T, 100).final("pseudo_regret")[0] for n in ("ucb_v", "ucb1"))
+    assert v.mean() + 4 * _se(v, u) < u.mean(), (v.mean(), u.mean())
+    v, u = (_final(n, environments.make("bernoulli", means=DEMO), T, 100).final("pseudo_regret")[0] for n in ("ucb_v", "ucb1"))
+    assert u.mean() + 4 * _se(v, u) < v.mean(), (v.mean(), u.mean())
 
 
 HEDGE_T = 2000

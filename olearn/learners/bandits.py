@@ -7,7 +7,7 @@ remaining ties go to the lowest index.
 """
 import math
 
-from olearn.core import rng
+from olearn.core import rng, special
 from olearn.core.config import NEWTON_STEPS
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
@@ -236,6 +236,135 @@ KL_UCB = LearnerType(
     act=kl_ucb_act,
     update=mean_update,
     test_params=({}, {"c": 3.0}),
+)
+
+# ---------------------------------------------------------------- UCB-V
+
+
+@kernel
+def ucb_v_act(state, params, obs, t, seed, action):
+    """argmax_k mean_k + sqrt(2 V_k E / n_k) + 3 c b E / n_k, E = zeta ln t; unplayed arms first, ties low."""
+    k_arms = int(params[0])
+    explore = params[1] * math.log(t + 1.0)
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        index = math.inf
+        if n > 0.0:
+            mean = state[k_arms + k] / n
+            variance = max(state[2 * k_arms + k] / n - mean * mean, 0.0)
+            index = mean + math.sqrt(2.0 * variance * explore / n) + params[2] * explore / n
+        if index > best:
+            best = index
+            arm = k
+    action[0] = arm
+
+
+@kernel
+def ucb_v_update(state, params, obs, action, feedback, t, seed):
+    """n[a] += 1, s[a] += r, q[a] += r^2 with r = 1 - loss."""
+    k_arms = int(params[0])
+    a = int(action[0])
+    r = 1.0 - feedback[0]
+    state[a] += 1.0
+    state[k_arms + a] += r
+    state[2 * k_arms + a] += r * r
+
+
+UCB_V = LearnerType(
+    name="ucb_v",
+    summary="UCB-V: argmax_k mean_k + sqrt(2 V_k zeta ln t / n_k) + 3 c b zeta ln t / n_k, V_k the empirical variance",
+    reference="Audibert, Munos and Szepesvari (TCS 2009), Exploration-exploitation tradeoff using variance estimates in "
+    "multi-armed bandits, eq. (2) and Thm 3: zeta = 1.2, c = 1 give regret O(sum_k (sigma_k^2 / Delta_k + 2 b) ln T); "
+    "t the 1-based round",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("zeta", 1.2, "exploration rate E = zeta ln t (logarithmic regret needs zeta > 1)", low=0.0),
+        Param("c", 1.0, "weight of the range term 3 c b E / n", low=0.0),
+        Param("scale", 1.0, "b, the width of the reward range", low=0.0, open_low=True),
+    ),
+    state_size=lambda v, k, d: 3 * k,  # plays n[k], summed rewards s[k], summed squared rewards q[k]
+    row=lambda v, k, d, horizon: [k, v["zeta"], 3.0 * v["c"] * v["scale"]],
+    init=zero_init,
+    act=ucb_v_act,
+    update=ucb_v_update,
+    test_params=({}, {"zeta": 0.5, "c": 0.2}),
+)
+
+# ---------------------------------------------------------------- Bayes-UCB
+
+
+@kernel
+def bayes_ucb_act(state, params, obs, t, seed, action):
+    """argmax_k of the 1 - delta quantile of Beta(1 + S_k, 1 + n_k - S_k), delta = 1/(t (ln T)^c); unplayed arms
+    first, ties to the lowest index.
+
+    The arm with the best empirical mean is scored first.  Another arm's quantile is below the best
+    one so far, q, exactly when its posterior puts mass at most delta above q, i.e.
+    ln I_{1-q}(1 + F_k, 1 + S_k) <= ln delta: one incomplete-beta evaluation rules it out, and only
+    the arms that pass are solved for (most lose)."""
+    k_arms = int(params[0])
+    log_delta = -(math.log(t + 1.0) + params[1])
+    lead = 0
+    lead_mean = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        if n == 0.0:
+            action[0] = k
+            return
+        mean = state[k_arms + k] / n
+        if mean > lead_mean:
+            lead_mean = mean
+            lead = k
+    s = state[k_arms + lead]
+    best = special.beta_upper_quantile(log_delta, 1.0 + s, 1.0 + state[lead] - s)
+    arm = lead
+    for k in range(k_arms):
+        if k == lead:
+            continue
+        s = state[k_arms + k]
+        f = state[k] - s
+        gap = special.log_beta_tail(1.0 - best, 1.0 + f, 1.0 + s) - log_delta
+        if gap < 0.0 or (gap == 0.0 and k > arm):
+            continue
+        index = special.beta_upper_quantile(log_delta, 1.0 + s, 1.0 + f)
+        if index > best or (k < arm and index == best):
+            best = index
+            arm = k
+    action[0] = arm
+
+
+@kernel
+def clipped_mean_update(state, params, obs, action, feedback, t, seed):
+    """n[a] += 1, s[a] += r with r = 1 - loss clipped to [0, 1]."""
+    k_arms = int(params[0])
+    a = int(action[0])
+    state[a] += 1.0
+    state[k_arms + a] += min(max(1.0 - feedback[0], 0.0), 1.0)
+
+
+def _bayes_ucb_row(v, k, d, horizon):
+    """[K, c ln(max(ln T, 1))]: no horizon at c = 0 (the paper's experiments)."""
+    return [k, v["c"] * math.log(max(math.log(horizon), 1.0)) if v["c"] > 0.0 else 0.0]
+
+
+BAYES_UCB = LearnerType(
+    name="bayes_ucb",
+    summary="Bayes-UCB: argmax_k of the 1 - 1/(t (ln T)^c) quantile of the Beta(1 + S_k, 1 + F_k) posterior",
+    reference="Kaufmann, Cappe and Garivier (AISTATS 2012), On Bayesian upper confidence bounds for bandit problems, "
+    "Thm 1 (asymptotically optimal for Bernoulli rewards with c >= 5; c = 0 in their experiments); rewards in "
+    "[0, 1] count fractionally (S_k their sum, F_k = n_k - S_k), unplayed arms first, t the 1-based round, "
+    "(ln T)^c taken as max(ln T, 1)^c",
+    feedback="bandit",
+    params=(N_ARMS, Param("c", 0.0, "exponent of ln T in the quantile level 1 - 1/(t (ln T)^c)", low=0.0, high=50.0)),
+    state_size=_counts_and_sums,
+    row=_bayes_ucb_row,
+    init=zero_init,
+    act=bayes_ucb_act,
+    update=clipped_mean_update,
+    test_params=({}, {"c": 5.0}),
 )
 
 # ---------------------------------------------------------------- Thompson sampling
@@ -532,4 +661,4 @@ TSALLIS_INF = LearnerType(
     test_params=({}, {"shift": 0.5, "normalize": True}),
 )
 
-LEARNERS = (UCB1, MOSS, KL_UCB, THOMPSON, GAUSSIAN_THOMPSON, EPSILON_GREEDY, EXP3, EXP3_IX, TSALLIS_INF)
+LEARNERS = (UCB1, MOSS, KL_UCB, UCB_V, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EPSILON_GREEDY, EXP3, EXP3_IX, TSALLIS_INF)
