@@ -141,6 +141,17 @@ def test_beta_tail_and_upper_quantile_match_scipy():
     assert beta_upper_quantile(0.0, 3.0, 2.0) == 0.0  # delta = 1: everything lies above 0
 
 
+def test_beta_upper_gap_keeps_precision_where_the_quantile_rounds_to_one():
+    """Beta(a, 1) has P(X > q) = 1 - q^a, so 1 - q = -expm1(log1p(-delta) / a) in closed form; at delta = e^-60
+    that is about 1e-29, far below the spacing of doubles near 1, and Bayes-UCB compares arms by it."""
+    from olearn.core.special import beta_upper_gap
+
+    for log_delta in (-2.0, -20.0, -60.0, -300.0):
+        for a in (1.0, 2.5, 1e3, 1e6):
+            want = -math.expm1(math.log1p(-math.exp(log_delta)) / a)
+            assert beta_upper_gap(log_delta, a, 1.0) == pytest.approx(want, rel=1e-11), (log_delta, a)
+
+
 def test_tsallis_and_exponential_weights_match_references():
     from olearn.learners.bandits import exponential_weights, tsallis_weights
 

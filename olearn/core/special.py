@@ -71,9 +71,16 @@ def _fraction(x, a, b):
 
 @kernel
 def beta_upper_quantile(log_delta, a, b):
-    """The q with P(X > q) = delta for X ~ Beta(a, b), given ln delta (delta in (0, 1)).
+    """The q with P(X > q) = delta for X ~ Beta(a, b), given ln delta (delta in (0, 1)): 1 - :func:`beta_upper_gap`."""
+    return 1.0 - beta_upper_gap(log_delta, a, b)
 
-    With y = 1 - q this solves g(y) = ln I_y(b, a) - ln delta = 0, an increasing function of y on
+
+@kernel
+def beta_upper_gap(log_delta, a, b):
+    """y = 1 - q, q the upper delta-quantile of Beta(a, b) (P(X > q) = delta), given ln delta.
+
+    Kept as y, it has full relative precision when q is within 1e-16 of 1, where q itself rounds to 1.
+    It solves g(y) = ln I_y(b, a) - ln delta = 0, an increasing function of y on
     (0, 1) (the lower tail of Beta(b, a); working with the tail keeps full relative precision
     when delta is small).  Newton's method on g, g'(y) = density(y) / I_y(b, a), safeguarded by a
     bracket [lo, hi] around the root: a step that leaves the bracket is replaced by bisection
@@ -82,7 +89,7 @@ def beta_upper_quantile(log_delta, a, b):
     ln I_y(b, a) is concave: once an iterate is left of the root, Newton climbs to it monotonically.
     """
     if log_delta >= 0.0:
-        return 0.0
+        return 1.0
     log_b = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
     lo = 0.0
     hi = 1.0
@@ -116,4 +123,4 @@ def beta_upper_quantile(log_delta, a, b):
         y = nxt
         if done:
             break
-    return 1.0 - y
+    return y

@@ -298,13 +298,14 @@ UCB_V = LearnerType(
 
 @kernel
 def bayes_ucb_act(state, params, obs, t, seed, action):
-    """argmax_k of the 1 - delta quantile of Beta(1 + S_k, 1 + n_k - S_k), delta = 1/(t (ln T)^c); unplayed arms
+    """argmax_k of the 1 - delta quantile q_k of Beta(1 + S_k, 1 + n_k - S_k), delta = 1/(t (ln T)^c); unplayed arms
     first, ties to the lowest index.
 
-    The arm with the best empirical mean is scored first.  Another arm's quantile is below the best
-    one so far, q, exactly when its posterior puts mass at most delta above q, i.e.
-    ln I_{1-q}(1 + F_k, 1 + S_k) <= ln delta: one incomplete-beta evaluation rules it out, and only
-    the arms that pass are solved for (most lose)."""
+    Arms are compared by 1 - q_k (:func:`olearn.core.special.beta_upper_gap`), which keeps its precision
+    when the quantiles crowd against 1.  The arm with the best empirical mean is scored first.  Another
+    arm's quantile is below the best one so far, q, exactly when its posterior puts mass at most delta
+    above q, i.e. ln I_{1-q}(1 + F_k, 1 + S_k) <= ln delta: one incomplete-beta evaluation rules it out,
+    and only the arms that pass are solved for (most lose)."""
     k_arms = int(params[0])
     log_delta = -(math.log(t + 1.0) + params[1])
     lead = 0
@@ -319,19 +320,19 @@ def bayes_ucb_act(state, params, obs, t, seed, action):
             lead_mean = mean
             lead = k
     s = state[k_arms + lead]
-    best = special.beta_upper_quantile(log_delta, 1.0 + s, 1.0 + state[lead] - s)
+    best = special.beta_upper_gap(log_delta, 1.0 + s, 1.0 + state[lead] - s)  # 1 - the best quantile so far
     arm = lead
     for k in range(k_arms):
         if k == lead:
             continue
         s = state[k_arms + k]
         f = state[k] - s
-        gap = special.log_beta_tail(1.0 - best, 1.0 + f, 1.0 + s) - log_delta
-        if gap < 0.0 or (gap == 0.0 and k > arm):
+        excess = special.log_beta_tail(best, 1.0 + f, 1.0 + s) - log_delta
+        if excess < 0.0 or (excess == 0.0 and k > arm):
             continue
-        index = special.beta_upper_quantile(log_delta, 1.0 + s, 1.0 + f)
-        if index > best or (k < arm and index == best):
-            best = index
+        gap = special.beta_upper_gap(log_delta, 1.0 + s, 1.0 + f)
+        if gap < best or (k < arm and gap == best):
+            best = gap
             arm = k
     action[0] = arm
 
@@ -358,7 +359,7 @@ BAYES_UCB = LearnerType(
     "[0, 1] count fractionally (S_k their sum, F_k = n_k - S_k), unplayed arms first, t the 1-based round, "
     "(ln T)^c taken as max(ln T, 1)^c",
     feedback="bandit",
-    params=(N_ARMS, Param("c", 0.0, "exponent of ln T in the quantile level 1 - 1/(t (ln T)^c)", low=0.0, high=50.0)),
+    params=(N_ARMS, Param("c", 0.0, "exponent of ln T in the quantile level 1 - 1/(t (ln T)^c)", low=0.0)),
     state_size=_counts_and_sums,
     row=_bayes_ucb_row,
     init=zero_init,
