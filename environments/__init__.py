@@ -1,4 +1,4 @@
-"""olearn's worlds: stochastic, piecewise-stationary and adversarial bandits and experts.
+"""olearn's worlds: stochastic, piecewise-stationary and adversarial bandits and experts, sleeping arms.
 
 >>> import environments
 >>> env = environments.make("bernoulli", means=[0.2, 0.8])
@@ -8,10 +8,10 @@
 from olearn.core.registry import Registry
 from olearn.core.spec import EnvType, Environment
 
-from environments import adversarial, contextual, expert_sequences, linear_systems, oco_streams, sea, sea_families, sea_logistic, stochastic
+from environments import adversarial, contextual, expert_sequences, linear_systems, oco_streams, sea, sea_families, sea_logistic, sleeping, stochastic
 
 REGISTRY = Registry("environment", Environment)
-for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS + sea.ENVIRONMENTS + sea_families.ENVIRONMENTS + sea_logistic.ENVIRONMENTS + oco_streams.ENVIRONMENTS + contextual.ENVIRONMENTS:
+for _t in stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS + sea.ENVIRONMENTS + sea_families.ENVIRONMENTS + sea_logistic.ENVIRONMENTS + oco_streams.ENVIRONMENTS + contextual.ENVIRONMENTS + sleeping.ENVIRONMENTS:
     REGISTRY.register(_t)
 
 register = REGISTRY.register

@@ -5,7 +5,8 @@ the losses the engine uses for the same seed.  An episode is ``horizon`` rounds:
 never terminated.  Worlds with arms (kind ``arms``):
 
 * action: the arm, ``Discrete(K)``;
-* observation: the round's context (a ``Box`` of length ``max(1, obs_dim)``; zeros when the world has none);
+* observation: the round's context (a ``Box`` of length ``max(1, obs_dim)``; zeros when the world has none; on
+  sleeping worlds the awake mask, and the agent is trusted to play an awake arm);
 * reward: ``1 - loss`` (the reward of Bernoulli and Gaussian arms);
 * ``info``: the loss, the played arm's mean loss and the best mean loss of the round (when the world has means).
 

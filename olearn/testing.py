@@ -56,7 +56,8 @@ def check_parameters(spec) -> None:
 
 def default_world(learner_type: LearnerType):
     """The world ``check_learner`` runs a learner on unless given one: a SEA world on a domain it plays on
-    (oco), a change-point score stream (scores), experts (full information) or Bernoulli arms (bandit feedback)."""
+    (oco), a change-point score stream (scores), sleeping Bernoulli arms (learners that read the awake arms),
+    experts (full information) or Bernoulli arms (bandit feedback)."""
     import environments
 
     if learner_type.kind == "oco":
@@ -68,6 +69,8 @@ def default_world(learner_type: LearnerType):
         import environments.score_streams as streams
 
         return streams.make("change_points", scales=[1.0, 3.0], period=10)
+    if learner_type.sleeping:
+        return environments.make("sleeping_bernoulli", means=[0.2, 0.5, 0.5, 0.8], awake=[0.9, 0.6, 0.5, 0.4])
     if learner_type.feedback == "full":
         return environments.make("experts", n_experts=4, gap=0.2)
     return environments.make("bernoulli", means=[0.2, 0.5, 0.5, 0.8])
@@ -158,6 +161,14 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
     check_parameters(learner_type)
 
 
+def probe_learner(env_type: EnvType) -> str:
+    """The learner, taking ``eta``, that environment checks play: OGD (oco), Hedge over specialists (sleeping
+    arms, where a learner must read the awake arms) or EXP3."""
+    if env_type.kind == "oco":
+        return "ogd"
+    return "sleeping_hedge" if env_type.sleeping else "exp3"
+
+
 def check_environment(env_type: EnvType, horizon: int = 30) -> None:
     """gymnasium's env checker, determinism, python == cpu losses, means >= best mean, parameter errors."""
     import gymnasium.utils.env_checker as gym_checker
@@ -170,7 +181,7 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
         h = horizon if env_type.max_horizon(env.values) is None else min(horizon, env_type.max_horizon(env.values))
         gym_env = env.gym(horizon=h)
         gym_checker.check_env(gym_env, skip_render_check=True)
-        learner = olearn.make("ogd" if env_type.kind == "oco" else "exp3", eta=0.3)
+        learner = olearn.make(probe_learner(env_type), eta=0.3)
         cpu = olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True)
         assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True), cpu, f"{what}: determinism")
         assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="python", trace=True), cpu, f"{what}: python vs cpu")

@@ -4,7 +4,7 @@ import pytest
 
 import environments
 import olearn
-from olearn import learners
+from olearn import learners, testing
 from olearn.backends import gpu
 from olearn.testing import assert_same_run
 
@@ -28,14 +28,14 @@ def _pair(learner, env, **kw):
 @pytest.mark.parametrize("name", [n for n in learners.names() if learners.REGISTRY[n].kind != "oco"])  # oco: test_oco_parity.py
 def test_every_learner_matches_python(name):
     t = learners.REGISTRY[name]
-    env = EXPERT_ENV if t.feedback == "full" else BANDIT_ENV
+    env = testing.default_world(t) if t.sleeping else EXPERT_ENV if t.feedback == "full" else BANDIT_ENV
     _pair(t.make(**t.test_params[-1]), env)
 
 
 @pytest.mark.parametrize("name", [n for n in environments.names() if environments.REGISTRY[n].kind != "oco"])
 def test_every_environment_matches_python(name):
     t = environments.REGISTRY[name]
-    _pair(olearn.make("exp3", eta=0.4), t.make(**t.test_params[0]))
+    _pair(olearn.make(testing.probe_learner(t), eta=0.4), t.make(**t.test_params[0]))
 
 
 def test_delays_and_grids_match_python():

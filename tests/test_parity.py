@@ -30,10 +30,10 @@ _ARMS = sorted(l for l in LEARNERS if LEARNERS[l].kind == "arms")
 PAIRS = {(l, e) for l in _ARMS for e in [testing.default_world(LEARNERS[l]).name] + EXTRA.get(l, [])}
 # kinds whose python/cpu/gpu parity runs in their own test file (oco: tests/test_oco_parity.py)
 _OWN_PARITY = {"oco"}
-# every other environment with a learner of its kind (exp3 for arms; the first learner of the kind otherwise)
+# every other environment with a learner of its kind (testing.probe_learner for arms; the first learner of the kind otherwise)
 for _e in sorted(e for e in set(ENVS) - {e for _, e in PAIRS} if ENVS[e].kind not in _OWN_PARITY):
     _kind = ENVS[_e].kind
-    PAIRS.add(("exp3" if _kind == "arms" else min(l for l in LEARNERS if LEARNERS[l].kind == _kind), _e))
+    PAIRS.add((testing.probe_learner(ENVS[_e]) if _kind == "arms" else min(l for l in LEARNERS if LEARNERS[l].kind == _kind), _e))
 PAIRS = sorted(PAIRS)
 
 

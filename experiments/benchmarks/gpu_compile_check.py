@@ -48,9 +48,15 @@ def pairings():
         return [registry[n] for n in sorted(registry.names()) if registry[n].kind == kind]
 
     arms_worlds = sorted(n for n, t in environments.REGISTRY.items() if t.kind == "arms")
-    # as the parity tests pair them: every arms learner on a loss table and Bernoulli arms, EXP3 on the other worlds
+    # as the parity tests pair them: every arms learner on a loss table and Bernoulli arms (a sleeping learner also on
+    # its sleeping world), EXP3 on the other worlds (Hedge over specialists on the sleeping ones)
     out = [(t, {}, world(w)) for t in of_kind(REGISTRY, "arms") for w in ("loss_matrix", "bernoulli")]
-    out += [(REGISTRY["exp3"], {}, world(w)) for w in arms_worlds if w not in ("loss_matrix", "bernoulli")]
+    out += [(t, {}, testing.default_world(t)) for t in of_kind(REGISTRY, "arms") if t.sleeping]
+    paired = {(t.name, env.name) for t, _, env in out}
+    for w in arms_worlds:
+        probe = REGISTRY[testing.probe_learner(environments.REGISTRY[w])]
+        if w not in ("loss_matrix", "bernoulli") and (probe.name, w) not in paired:
+            out.append((probe, {}, world(w)))
     out += [(t, {}, testing.default_world(t)) for t in of_kind(REGISTRY, "oco")]
     out += [(REGISTRY["ogd"], {}, world(w)) for w in sorted(environments.REGISTRY.names())
             if environments.REGISTRY[w].kind == "oco"]

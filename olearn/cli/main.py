@@ -290,8 +290,9 @@ def list_registered():
     console.rule("environments")
     for name in environments.names():
         t = environments.REGISTRY[name]
-        recorded = problems.of(t.kind).available_metrics(environments.make(name, **t.test_params[0]))
-        recorded += (arms.WINDOW_NAME,) if t.kind == "arms" else ()
+        env = environments.make(name, **t.test_params[0])
+        recorded = problems.of(t.kind).available_metrics(env)
+        recorded += (arms.WINDOW_NAME,) if t.kind == "arms" and arms.has_windows(env) else ()
         entry(name, [("parameters", ", ".join(fmt(p) for p in t.params) or "-"), ("what it is", t.summary),
                      ("metrics", ", ".join(recorded))])
 

@@ -76,6 +76,7 @@ class LearnerType:
     test_params: tuple = ({},)
     kind: str = "arms"  # the problem kind it plays (see olearn.engine.problems)
     delayable: bool = True  # False: update reads what act left in the state, so feedback must not be delayed
+    sleeping: bool = False  # reads the awake arms from obs[0..K) on sleeping worlds (all awake where obs_dim = 0)
 
     def make(self, **values) -> "Learner":
         fixed, axes = _grid_axes(self.name, self.params, values)
@@ -152,6 +153,7 @@ class EnvType:
     obs_dim: Callable = lambda values: 0
     max_horizon: Callable = lambda values: None  # finite for loss matrices
     stationary: bool = True  # mean losses do not depend on t (pseudo-regret is then T * gap)
+    sleeping: bool = False  # only some arms are awake each round: obs[0..K) is their mask (environments/sleeping.py)
     has_means: bool = True  # False for adversarial worlds, where only realized regret makes sense
     kind: str = "arms"
     reference: str = ""

@@ -9,8 +9,10 @@ slot                  meaning
 1                     cumulative mean loss of the played arms, sum_t mu_t(a_t)
 2                     cumulative per-round best mean loss, sum_t min_k mu_t(k)
 3 .. 3+K              plays of each arm
-3+K .. 3+2K           cumulative realized loss of each fixed arm (for ``regret``)
-3+2K .. 3+3K          cumulative mean loss of each fixed arm (``pseudo_regret``, non-stationary worlds)
+3+K .. 3+2K           cumulative realized loss of each fixed arm (for ``regret``); on sleeping worlds
+                      sum over the rounds arm k is awake of l_t(a_t) - l_t(k) (``sleeping_regret``)
+3+2K .. 3+3K          cumulative mean loss of each fixed arm (``pseudo_regret``, non-stationary worlds);
+                      on sleeping worlds the rounds each arm has been awake
 3+3K ..               the last k_max rounds' losses, a ring of rows [loss of the played arm, loss of each arm]
                       (window metrics only, as the slots below)
 then, per window k    the sums of those rows over the last k rounds, then the largest window regret so far
@@ -27,13 +29,18 @@ Metrics at a checkpoint:
   (realized losses; NaN before round k).  Its maximum over windows is the strongly adaptive regret of
   Daniely, Gonen and Shalev-Shwartz (2015), the property :mod:`olearn.learners.experts_adaptive` is built
   for.  It keeps the last k rounds' losses of every arm: (K + 1) k numbers per seed;
+* ``sleeping_regret`` (worlds of sleeping arms, :mod:`environments.sleeping`, in place of ``regret`` and
+  ``pseudo_regret``): max over the arms awake at least once of sum over the rounds t where k is awake
+  of l_t(a_t) - l_t(k) (realized losses), the regret of the sleeping experts of Freund, Schapire, Singer
+  and Warmuth (1997); there ``dynamic_regret`` is against the best awake arm each round (the best
+  ordering of Kleinberg, Niculescu-Mizil and Sharma 2010); no window metrics;
 * ``counts``: plays of each arm (one column per arm).
 """
 import math
 
 from olearn.core.kernel import kernel
 
-METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "counts")
+METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "sleeping_regret", "counts")
 WINDOW = "window_regret_"
 #: how the parameterized metric is written in messages and listings
 WINDOW_NAME = "window_regret_<k>"
@@ -49,6 +56,11 @@ def window_length(name) -> int | None:
     return int(digits)
 
 
+def has_windows(env) -> bool:
+    """Whether ``window_regret_<k>`` is recorded on ``env`` (not where arms sleep: a window's best arm may be asleep)."""
+    return not env.type.sleeping
+
+
 def windows(metrics) -> tuple[int, ...]:
     """The window lengths asked for, in the order of ``metrics``."""
     return tuple(window_length(m) for m in metrics if window_length(m) is not None)
@@ -56,6 +68,8 @@ def windows(metrics) -> tuple[int, ...]:
 
 def available_metrics(env) -> tuple[str, ...]:
     """Metrics this environment supports, in recording order."""
+    if env.type.sleeping:
+        return ("loss", "sleeping_regret") + (("dynamic_regret",) if env.type.has_means else ()) + ("counts",)
     names = ["loss", "regret"]
     if env.type.has_means:
         names.append("pseudo_regret")
@@ -98,6 +112,7 @@ def make_interaction(env_type, learner_type, metrics):
     want_counts = "counts" in metrics
     want_pseudo = "pseudo_regret" in metrics
     want_dynamic = "dynamic_regret" in metrics
+    want_sleeping = "sleeping_regret" in metrics
     stationary = env_type.stationary
     want_means = want_pseudo or want_dynamic
     fixed_means = want_pseudo and not stationary  # needs the mean loss of every arm, every round
@@ -105,6 +120,7 @@ def make_interaction(env_type, learner_type, metrics):
     cols = {m: i for i, m in enumerate(ordered(metrics))}  # column of each metric; counts span the last K
     c_loss, c_regret = cols.get("loss", -1), cols.get("regret", -1)
     c_pseudo, c_dynamic, c_counts = cols.get("pseudo_regret", -1), cols.get("dynamic_regret", -1), cols.get("counts", -1)
+    c_sleeping = cols.get("sleeping_regret", -1)
     lengths = windows(ordered(metrics))
     n_windows = len(lengths)
     c_windows = tuple(cols[WINDOW + str(k)] for k in lengths) if n_windows else (0,)
@@ -168,6 +184,15 @@ def make_interaction(env_type, learner_type, metrics):
         if fixed_means:
             for k in range(k_arms):
                 stats[3 + 2 * k_arms + k] += e_mean(es, ep, obs, t, k)
+        if want_sleeping:
+            for k in range(k_arms):
+                if obs[k] > 0.0:
+                    if full_feedback:
+                        lk = fb[k]
+                    else:
+                        lk = loss if k == a else e_loss(es, ep, obs, t, seed, k)
+                    stats[3 + k_arms + k] += loss - lk
+                    stats[3 + 2 * k_arms + k] += 1.0
         e_advance(es, ep, obs, a, loss, t, seed)
         return loss
 
@@ -191,6 +216,12 @@ def make_interaction(env_type, learner_type, metrics):
                 out[c_pseudo] = stats[1] - best
         if want_dynamic:
             out[c_dynamic] = stats[1] - stats[2]
+        if want_sleeping:
+            worst = -math.inf
+            for k in range(k_arms):
+                if stats[3 + 2 * k_arms + k] > 0.0:
+                    worst = max(worst, stats[3 + k_arms + k])
+            out[c_sleeping] = worst
         if want_counts:
             for k in range(k_arms):
                 out[c_counts + k] = stats[3 + k]

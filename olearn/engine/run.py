@@ -78,7 +78,8 @@ def _horizon(horizon, env: Environment) -> int:
 def _metrics(metrics, env: Environment, horizon: int) -> tuple:
     problem = problems.of(env.type.kind)
     available = problem.available_metrics(env)
-    named = available + ((f"{arms.WINDOW_NAME} (k a whole number in [1, {horizon}])",) if problem is arms else ())
+    windowed = problem is arms and arms.has_windows(env)
+    named = available + ((f"{arms.WINDOW_NAME} (k a whole number in [1, {horizon}])",) if windowed else ())
     if metrics is None:  # the scalar metrics; per-action ones (counts) on request, as they grow with the actions
         return problem.ordered(tuple(m for m in available if len(problem.metric_columns((m,), env)) == 1))
     if isinstance(metrics, str):
@@ -90,7 +91,7 @@ def _metrics(metrics, env: Environment, horizon: int) -> tuple:
     for m in metrics:
         if m in available:
             continue
-        k = arms.window_length(m) if problem is arms else None
+        k = arms.window_length(m) if windowed else None
         if k is None:
             raise ParameterError("run", "metrics", m, f"metrics of {env.name}: {', '.join(named)}")
         if k > horizon:
@@ -175,7 +176,7 @@ def run(
         raise ParameterError("run", "env", env, "an environment from environments.make(name, ...)")
     if backend not in backends.NAMES:
         raise UnknownNameError("backend", backend, backends.NAMES)
-    problems.check_pair(learner.type, env.type)
+    problems.check_pair(learner.type, env)
     problem = problems.of(env.type.kind)
     horizon = _horizon(horizon, env)
     seed_ids = _seed_array(seeds)

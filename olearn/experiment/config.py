@@ -277,7 +277,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
         for i, name, given, label in learners:
             learner = LEARNERS.make(name, **given)
             try:
-                problems.check_pair(learner.type, env.type)
+                problems.check_pair(learner.type, env)
                 learner.bind(env.n_actions, env.obs_dim, horizon)
                 if delay:
                     delays.fixed(delay).check_horizon(horizon)

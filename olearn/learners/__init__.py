@@ -1,11 +1,11 @@
 """The learner registry: ``make(name, **params)`` and ``names()``."""
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import bandits, contextual, experts, experts_adaptive, linear, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private
+from olearn.learners import bandits, contextual, experts, experts_adaptive, linear, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private, sleeping
 
 REGISTRY = Registry("learner", Learner)
 for _t in (bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS + experts_adaptive.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
-           + oco_ensemble.LEARNERS + oco_newton.LEARNERS):
+           + oco_ensemble.LEARNERS + oco_newton.LEARNERS + sleeping.LEARNERS):
     REGISTRY.register(_t)
 
 register = REGISTRY.register
