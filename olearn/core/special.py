@@ -115,6 +115,9 @@ def beta_upper_gap(log_delta, a, b):
         if not (lo < nxt < hi):
             if lo == 0.0:
                 nxt = 0.01 * hi
+                if nxt == 0.0:  # the root is below the smallest double: 1 - q rounds to 0
+                    y = 0.0
+                    break
             elif hi > 2.0 * lo:
                 nxt = math.sqrt(lo * hi)
             else:
