@@ -15,11 +15,12 @@ def example_index(seed, t, n):
     return min(int(rng.uniform(seed, rng.ENV, t, 0) * n), n - 1)
 
 
-@pytest.mark.parametrize("backend", ["python", "cpu"])
 @pytest.mark.parametrize("name", ["linucb", "hedge"])
-def test_losses_follow_the_documented_law(name, backend):
+def test_losses_follow_the_documented_law(name):
     """Round t shows example i_t = floor(u n) and arm k loses 1[k != y_{i_t}]: the engine's traced losses, and
-    the number of mistakes (dynamic_regret), rebuilt from the draws and the labels."""
+    the number of mistakes (dynamic_regret), rebuilt from the draws and the labels (python backend; the parity
+    tests hold cpu and the gpu simulator to it)."""
+    backend = "python"
     env = environments.make("classification", **GIVEN)
     labels = np.asarray(GIVEN["labels"])
     horizon, seeds = 200, [0, 3]

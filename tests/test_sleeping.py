@@ -155,11 +155,12 @@ def test_metrics_match_brute_force(name, world):
 def test_without_sleeping_arms_they_are_ucb1_and_hedge():
     """On a world without observations every arm is awake: the same arithmetic as UCB1 (so the same arms), and
     Hedge's distribution (the specialists' rescaling shifts every log-weight alike), so the same draws."""
+    run = lambda name, env, **p: olearn.run(olearn.make(name, **p), env, horizon=300, seeds=SEEDS, backend="python", trace=True)  # noqa: E731
     bern = environments.make("bernoulli", means=[0.2, 0.5, 0.8, 0.5])
-    a, b = (olearn.run(olearn.make(n), bern, horizon=500, seeds=SEEDS, trace=True) for n in ("awake_ucb", "ucb1"))
+    a, b = (run(n, bern) for n in ("awake_ucb", "ucb1"))
     np.testing.assert_array_equal(a.actions, b.actions)
     experts = environments.make("experts", n_experts=5, gap=0.2)
-    a, b = (olearn.run(olearn.make(n, eta=0.3), experts, horizon=500, seeds=SEEDS, trace=True) for n in ("sleeping_hedge", "hedge"))
+    a, b = (run(n, experts, eta=0.3) for n in ("sleeping_hedge", "hedge"))
     np.testing.assert_array_equal(a.actions, b.actions)
 
 
