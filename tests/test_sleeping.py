@@ -81,6 +81,20 @@ class SpecialistHedge:
         self.w = np.where(awake, new * self.w[awake].sum() / new[awake].sum(), self.w)
 
 
+class SpecialistEXP3(SpecialistHedge):
+    """The specialists' update on the estimates l_a / p_a of the played arm (0 for the others)."""
+
+    def act(self, t, awake):
+        arm = super().act(t, awake)
+        self.p_arm = self.probs[-1][arm]
+        return arm
+
+    def update(self, t, arm, awake, losses):
+        estimates = np.zeros(len(losses))
+        estimates[arm] = losses[arm] / self.p_arm
+        super().update(t, arm, awake, estimates)
+
+
 def play(learner, env, seed, horizon=T):
     loss, awake, _ = world_law(env, seed)
     actions, masks = np.zeros(horizon, dtype=int), []
@@ -99,6 +113,8 @@ CASES = {
     "awake_ucb_c0.5": ("awake_ucb", {"c": 0.5}, lambda env, s: AwakeUCB(env.n_actions, 0.5)),
     "sleeping_hedge": ("sleeping_hedge", {}, lambda env, s: SpecialistHedge(env.n_actions, math.sqrt(8 * math.log(env.n_actions) / T), s)),
     "sleeping_hedge_eta2": ("sleeping_hedge", {"eta": 2.0}, lambda env, s: SpecialistHedge(env.n_actions, 2.0, s)),
+    "sleeping_exp3": ("sleeping_exp3", {}, lambda env, s: SpecialistEXP3(env.n_actions, math.sqrt(2 * math.log(env.n_actions) / (env.n_actions * T)), s)),
+    "sleeping_exp3_eta": ("sleeping_exp3", {"eta": 0.5}, lambda env, s: SpecialistEXP3(env.n_actions, 0.5, s)),
 }
 
 
@@ -135,14 +151,14 @@ def brute_force(env, seed, actions):
 
 
 @pytest.mark.parametrize("world", ["table", "bernoulli", "bernoulli_rare"])
-@pytest.mark.parametrize("name", ["awake_ucb", "sleeping_hedge"])
+@pytest.mark.parametrize("name", ["awake_ucb", "sleeping_hedge", "sleeping_exp3"])
 def test_metrics_match_brute_force(name, world):
     env = environments.make(WORLDS[world][0], **WORLDS[world][1])
     ckpts = [1, 5, 17, T]
     metrics = list(env.metrics())
     assert "sleeping_regret" in metrics and "regret" not in metrics and "pseudo_regret" not in metrics
     for backend in ("python", "cpu"):
-        res = olearn.run(olearn.make(name, eta=0.5) if name == "sleeping_hedge" else olearn.make(name), env, horizon=T,
+        res = olearn.run(olearn.make(name, eta=0.5) if name != "awake_ucb" else olearn.make(name), env, horizon=T,
                          seeds=SEEDS, backend=backend, trace=True, checkpoints=ckpts, metrics=metrics)
         for j, seed in enumerate(SEEDS):
             sleeping, dynamic = brute_force(env, seed, res.actions[0, j].astype(int))
@@ -203,6 +219,19 @@ def test_sleeping_hedge_meets_its_per_arm_bound(seed):
     assert res.final("sleeping_regret")[0].mean() <= math.sqrt(BOUND_T * math.log(k_arms) / 2)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sleeping_exp3_meets_its_per_arm_bound(seed):
+    """The specialists' analysis on importance-weighted estimates (exp(-x) <= 1 - x + x^2 / 2 for x >= 0, and
+    E[p . lhat^2] = sum over awake j of l_j^2 <= |A_t|): for every arm k, the expected loss minus k's over its awake
+    rounds is <= ln K / eta + (eta / 2) sum over those rounds of |A_t| <= sqrt(2 T K ln K) with the default eta.
+    The engine's realized sleeping regret, averaged over seeds, stays under that bound."""
+    losses, awake = _specialist_table(seed)
+    k_arms = losses.shape[1]
+    env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
+    res = olearn.run(olearn.make("sleeping_exp3"), env, horizon=BOUND_T, seeds=200)
+    assert res.final("sleeping_regret")[0].mean() <= math.sqrt(2 * BOUND_T * k_arms * math.log(k_arms))
+
+
 def test_awake_ucb_ordering_regret_grows_logarithmically():
     """Kleinberg et al. (2010): against the best awake arm each round (the best ordering, for fixed means), UCB on
     the awake arms pays O(sum ln T / Delta).  Over T = 1,000 to 16,000 the fitted log-log slope of its regret is
@@ -226,7 +255,7 @@ def test_awake_ucb_ordering_regret_grows_logarithmically():
 
 def test_sleeping_worlds_refuse_what_would_play_a_sleeping_arm():
     env = environments.make("sleeping_bernoulli")
-    with pytest.raises(ParameterError, match="awake_ucb, sleeping_hedge"):
+    with pytest.raises(ParameterError, match="awake_ucb, sleeping_exp3, sleeping_hedge"):
         olearn.run(olearn.make("ucb1"), env, horizon=10)
     with pytest.raises(ParameterError, match="contexts as the awake arms"):
         olearn.run(olearn.make("awake_ucb"), environments.make("linear_contextual"), horizon=10)

@@ -90,7 +90,7 @@ def sleeping_hedge_act(state, params, obs, t, seed, action):
 
 
 @kernel
-def sleeping_hedge_update(state, params, obs, action, feedback, t, seed):
+def specialists_step(state, params, obs, losses):
     """L_k += l_k - m for every awake k, m = -(1/eta) ln sum_{j awake} p_j exp(-eta l_j) the mix loss of the
     weights p over the awake arms: the awake arms' total weight is kept, so a sleeping arm keeps its share."""
     k_arms = int(params[0])
@@ -100,15 +100,20 @@ def sleeping_hedge_update(state, params, obs, action, feedback, t, seed):
     low = math.inf
     for k in range(k_arms):
         if probs[k] > 0.0:
-            low = min(low, feedback[k])
+            low = min(low, losses[k])
     mix = 0.0
     for k in range(k_arms):
         if probs[k] > 0.0:
-            mix += probs[k] * math.exp(-eta * (feedback[k] - low))
+            mix += probs[k] * math.exp(-eta * (losses[k] - low))
     mix_loss = low - math.log(mix) / eta
     for k in range(k_arms):
         if is_awake(params, obs, k):
-            state[k] += feedback[k] - mix_loss
+            state[k] += losses[k] - mix_loss
+
+
+@kernel
+def sleeping_hedge_update(state, params, obs, action, feedback, t, seed):
+    specialists_step(state, params, obs, feedback)
 
 
 def _sleeping_hedge_row(v, k, d, horizon):
@@ -134,4 +139,54 @@ SLEEPING_HEDGE = LearnerType(
     test_params=({}, {"eta": 2.0}),
 )
 
-LEARNERS = (AWAKE_UCB, SLEEPING_HEDGE)
+# ---------------------------------------------------------------- EXP3 over specialists
+
+
+@kernel
+def sleeping_exp3_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    probs = state[k_arms : 2 * k_arms]
+    awake_weights(state, params, obs, probs)
+    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
+    action[0] = arm
+    action[1] = probs[arm]
+
+
+@kernel
+def sleeping_exp3_update(state, params, obs, action, feedback, t, seed):
+    """The specialists' step on the importance-weighted estimates: l_a / p_a for the played arm a (p_a recorded
+    with the action), 0 for the others."""
+    k_arms = int(params[0])
+    estimates = state[2 * k_arms : 3 * k_arms]
+    for k in range(k_arms):
+        estimates[k] = 0.0
+    a = int(action[0])
+    estimates[a] = feedback[0] / action[1]
+    specialists_step(state, params, obs, estimates)
+
+
+def _sleeping_exp3_row(v, k, d, horizon):
+    eta = v["eta"] if v["eta"] is not None else math.sqrt(2.0 * math.log(max(k, 2)) / (k * horizon))
+    return [k, eta, d]
+
+
+SLEEPING_EXP3 = LearnerType(
+    name="sleeping_exp3",
+    summary="EXP3 over specialists: Hedge over specialists on the importance-weighted losses l_a / p_a (bandit feedback)",
+    reference="the specialists' update of Freund, Schapire, Singer and Warmuth (1997) on EXP3's estimates (Auer et al. "
+    "2002): for every arm k, the expected loss minus k's over the rounds k is awake is <= ln K / eta + (eta / 2) "
+    "sum over those rounds of |A_t| (from exp(-x) <= 1 - x + x^2 / 2), so <= sqrt(2 T K ln K) with eta = "
+    "sqrt(2 ln K / (K T))",
+    feedback="bandit",
+    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(2 ln K / (K T))", low=0.0, open_low=True, optional=True)),
+    state_size=lambda v, k, d: 3 * k,  # log-weights L[k], probabilities p[k], this round's estimates
+    row=_sleeping_exp3_row,
+    init=zero_init,
+    act=sleeping_exp3_act,
+    update=sleeping_exp3_update,
+    action_dim=2,  # arm, and its probability (so delayed feedback is weighted correctly)
+    sleeping=True,
+    test_params=({}, {"eta": 0.5}),
+)
+
+LEARNERS = (AWAKE_UCB, SLEEPING_HEDGE, SLEEPING_EXP3)
