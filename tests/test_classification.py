@@ -59,9 +59,9 @@ def test_without_the_context_every_policy_makes_two_mistakes_in_three_on_iris():
     """Iris has 50 examples of each of 3 classes, so any fixed class is wrong with probability 2/3 per round, and so
     is any policy that ignores the context: UCB1's and EXP3's expected number of mistakes is exactly 2T/3."""
     env = environments.make("classification", dataset="iris")
-    horizon = 3000
+    horizon = 2000
     for name in ("ucb1", "exp3"):
-        mistakes = olearn.run(olearn.make(name), env, horizon=horizon, seeds=200).final("dynamic_regret")[0]
+        mistakes = olearn.run(olearn.make(name), env, horizon=horizon, seeds=100).final("dynamic_regret")[0]
         se = mistakes.std(ddof=1) / np.sqrt(mistakes.size)
         assert abs(mistakes.mean() - 2 * horizon / 3) < 4 * se, (name, mistakes.mean(), se)
 

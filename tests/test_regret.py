@@ -209,7 +209,7 @@ def test_ucb1_regret_is_logarithmic_not_linear(ucb1_regret):
 
 @pytest.mark.parametrize("name", ["thompson", "kl_ucb", "bayes_ucb"])
 def test_thompson_kl_ucb_and_bayes_ucb_beat_ucb1(name, demo_env, ucb1_regret):
-    reg = _final(name, demo_env, T, 200).final("pseudo_regret")[0]
+    reg = _final(name, demo_env, T, 100).final("pseudo_regret")[0]
     se = _se(reg, ucb1_regret)
     assert reg.mean() + 4 * se < ucb1_regret.mean(), f"{name}: {reg.mean():.1f} vs ucb1 {ucb1_regret.mean():.1f}"
 

@@ -157,7 +157,7 @@ def test_metrics_match_brute_force(name, world):
     ckpts = [1, 5, 17, T]
     metrics = list(env.metrics())
     assert "sleeping_regret" in metrics and "regret" not in metrics and "pseudo_regret" not in metrics
-    for backend in ("python", "cpu"):
+    for backend in ("python", "cpu") if world == "table" else ("python",):  # the parity tests hold cpu to python
         res = olearn.run(olearn.make(name, eta=0.5) if name != "awake_ucb" else olearn.make(name), env, horizon=T,
                          seeds=SEEDS, backend=backend, trace=True, checkpoints=ckpts, metrics=metrics)
         for j, seed in enumerate(SEEDS):
@@ -239,7 +239,7 @@ def test_awake_ucb_ordering_regret_grows_logarithmically():
     awake arms pays."""
     env = environments.make("sleeping_bernoulli", means=[0.9, 0.8, 0.7, 0.6, 0.5], awake=[0.3, 0.4, 0.5, 0.6, 0.7])
     horizons = [1000, 2000, 4000, 8000, 16000]
-    res = olearn.run(olearn.make("awake_ucb"), env, horizon=horizons[-1], seeds=64, checkpoints=horizons)
+    res = olearn.run(olearn.make("awake_ucb"), env, horizon=horizons[-1], seeds=32, checkpoints=horizons)
     regret = res.values[0, :, :, res.columns.index("dynamic_regret")].mean(axis=0)
     slope = np.polyfit(np.log(horizons), np.log(regret), 1)[0]
     assert slope < 0.5, (slope, regret)
