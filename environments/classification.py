@@ -93,14 +93,14 @@ def draw_example(state, params, t, seed, obs):
 
 
 @kernel
-def mistake(state, params, obs, t, seed, k):
-    """1 when arm k is not the label of the round's example."""
+def mistake_mean(state, params, obs, t, k):
+    """1 when arm k is not the label of the round's example (a function of the example: its own mean)."""
     return 0.0 if params[HEAD + int(state[0])] == k else 1.0
 
 
 @kernel
-def mistake_mean(state, params, obs, t, k):
-    return 0.0 if params[HEAD + int(state[0])] == k else 1.0
+def mistake(state, params, obs, t, seed, k):
+    return mistake_mean(state, params, obs, t, k)
 
 
 @kernel

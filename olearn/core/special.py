@@ -14,6 +14,12 @@ _TINY = 1e-300
 
 
 @kernel
+def log_beta(a, b):
+    """ln B(a, b) = ln Gamma(a) + ln Gamma(b) - ln Gamma(a + b), which is also ln B(b, a)."""
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+@kernel
 def log_beta_tail(x, a, b):
     """ln I_x(a, b), the regularized incomplete beta function, for 0 < x < 1 and a, b > 0.
 
@@ -23,19 +29,24 @@ def log_beta_tail(x, a, b):
     x < (a + 1) / (a + b + 2); past that point I_x(a, b) = 1 - I_{1-x}(b, a) is used instead, where
     I_x(a, b) >= 1/2 roughly, so no relative precision that matters is lost.
     """
+    return _log_tail(x, a, b, log_beta(a, b))
+
+
+@kernel
+def _log_tail(x, a, b, log_b):
+    """:func:`log_beta_tail` given log_b = ln B(a, b), so a solver computes it once, not every evaluation."""
     if x <= 0.0:
         return -math.inf
     if x >= 1.0:
         return 0.0
     if x > (a + 1.0) / (a + b + 2.0):
-        return math.log1p(-math.exp(_log_front(1.0 - x, b, a) + math.log(_fraction(1.0 - x, b, a))))
-    return _log_front(x, a, b) + math.log(_fraction(x, a, b))
+        return math.log1p(-math.exp(_log_front(1.0 - x, b, a, log_b) + math.log(_fraction(1.0 - x, b, a))))
+    return _log_front(x, a, b, log_b) + math.log(_fraction(x, a, b))
 
 
 @kernel
-def _log_front(x, a, b):
-    """ln( x^a (1 - x)^b / (a B(a, b)) )."""
-    log_b = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+def _log_front(x, a, b, log_b):
+    """ln( x^a (1 - x)^b / (a B(a, b)) ), log_b = ln B(a, b)."""
     return a * math.log(x) + b * math.log1p(-x) - math.log(a) - log_b
 
 
@@ -90,7 +101,7 @@ def beta_upper_gap(log_delta, a, b):
     """
     if log_delta >= 0.0:
         return 1.0
-    log_b = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    log_b = log_beta(a, b)
     lo = 0.0
     hi = 1.0
     # start a normal tail of sqrt(2 ln(1/delta)) standard deviations below the mean of Beta(b, a), which is
@@ -100,7 +111,7 @@ def beta_upper_gap(log_delta, a, b):
     if below > 0.0:
         y = below
     for _ in range(QUANTILE_STEPS):
-        g = log_beta_tail(y, b, a) - log_delta
+        g = _log_tail(y, b, a, log_b) - log_delta
         if g > 0.0:
             hi = y
         else:

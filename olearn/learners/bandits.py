@@ -263,13 +263,10 @@ def ucb_v_act(state, params, obs, t, seed, action):
 
 @kernel
 def ucb_v_update(state, params, obs, action, feedback, t, seed):
-    """n[a] += 1, s[a] += r, q[a] += r^2 with r = 1 - loss."""
-    k_arms = int(params[0])
-    a = int(action[0])
+    """:func:`mean_update`, then q[a] += r^2 with r = 1 - loss."""
+    mean_update(state, params, obs, action, feedback, t, seed)
     r = 1.0 - feedback[0]
-    state[a] += 1.0
-    state[k_arms + a] += r
-    state[2 * k_arms + a] += r * r
+    state[2 * int(params[0]) + int(action[0])] += r * r
 
 
 UCB_V = LearnerType(
