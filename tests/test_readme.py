@@ -56,6 +56,7 @@ SEA = 'environments.make("sea_quadratic"'
 CONFORMAL = "from olearn import conformal"
 RELAX = "from olearn import relax"
 PRIVACY = "from olearn import privacy"
+OFFPOLICY = "from olearn import offpolicy"
 SWEEP = 'olearn.load("runs/demo-config")'
 
 # key -> [(old, new), ...]: exact substitutions, each found exactly once in the block (no newlines)
@@ -73,6 +74,9 @@ SHRINK = {
     RELAX: [  # 200 systems x 20 omegas with compare=True; the cpu tuner compiles ChebCB (~5 s)
         ('shifted_laplacian(200, "low")', 'shifted_laplacian(10, "low")'),
         ("compare=True)", 'compare=True, backend="python")'),
+    ],
+    OFFPOLICY: [  # compiles LinUCB's replay on cpu (~3 s); 100 seeds of 2,000 kept events
+        ("horizon=2_000, seeds=100, shuffle=True)", "horizon=300, seeds=10, shuffle=True)"),
     ],
     PRIVACY: [  # ~60 s at full size (1,024 experts x 10,000 rounds x 100 seeds)
         ("n_experts=1024, span=10_000", "n_experts=16, span=200"),

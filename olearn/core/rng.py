@@ -16,6 +16,8 @@ stream    used by
 2         feedback delays
 3         learners, in ``update``
 4+        free for combinators and wrappers
+16        off-policy logs: the logging policy's arm
+17        off-policy replay: event order, acceptance
 ========  =======================================
 
 Every function here is a kernel (see :mod:`olearn.core.kernel`).
@@ -30,6 +32,8 @@ ENV = 0
 LEARNER = 1
 DELAY = 2
 LEARNER_UPDATE = 3
+LOGGING = 16
+REPLAY = 17
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _ODD = np.uint64(0xD1B54A32D192ED03)

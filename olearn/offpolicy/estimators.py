@@ -1,0 +1,150 @@
+"""Estimators of a fixed target policy's mean loss from logged bandit data.
+
+The target policy pi is given by its probabilities pi(a | x_i) at every logged context (an n x K
+array; a deterministic policy is one-hot).  With importance weights w_i = pi(a_i | x_i) / p_i:
+
+* inverse propensity scoring (Horvitz and Thompson 1952; in bandits Li et al. 2011):
+  V_IPS = (1/n) sum_i w_i l_i, unbiased when every p_i > 0;
+* self-normalized IPS (Swaminathan and Joachims 2015): V_SN = sum_i w_i l_i / sum_i w_i,
+  biased by O(1/n) but bounded by the losses' range;
+* the direct method: V_DM = (1/n) sum_i sum_a pi(a | x_i) q(x_i, a), with a loss model q;
+* doubly robust (Dudik, Langford and Li 2011): V_DR = V_DM + (1/n) sum_i w_i (l_i - q(x_i, a_i)),
+  unbiased when the propensities are right, whatever q is, and of lower variance the better q is.
+
+Each returns an :class:`Estimate` with its standard error: the sample standard deviation of the
+per-event terms over sqrt(n) (SNIPS: the delta method).  The direct method's error counts only the
+spread over contexts, not the model's bias.  :func:`fit_loss_model` gives q by ridge regression of
+each arm's losses on (1, x), cross-fitted over ``folds`` so no event's prediction saw that event.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from olearn.core.errors import ParameterError, check_integer, check_real
+from olearn.offpolicy.logs import Logs
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An estimated mean loss per round and its standard error over ``n`` logged events."""
+
+    value: float
+    stderr: float
+    n: int
+
+    def interval(self, z: float = 1.96) -> tuple[float, float]:
+        """The normal-approximation interval value -/+ z stderr."""
+        return self.value - z * self.stderr, self.value + z * self.stderr
+
+
+def _check_logs(owner, logs) -> Logs:
+    if not isinstance(logs, Logs):
+        raise ParameterError(owner, "logs", type(logs).__name__, "an olearn.offpolicy.Logs (offpolicy.collect or offpolicy.Logs(...))")
+    return logs
+
+
+def _target(owner, logs: Logs, target) -> np.ndarray:
+    n, k = len(logs), logs.n_arms
+    allowed = f"an {n} x {k} array of the target policy's probabilities at each logged context (rows summing to 1)"
+    try:
+        probs = np.asarray(target, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(owner, "target", type(target).__name__, allowed) from None
+    if probs.shape != (n, k) or not np.all(np.isfinite(probs)) or np.any(probs < 0.0) or np.any(np.abs(probs.sum(axis=1) - 1.0) > 1e-9):
+        raise ParameterError(owner, "target", f"shape {probs.shape}" if probs.ndim else target, allowed)
+    return probs
+
+
+def _model(owner, logs: Logs, model) -> np.ndarray:
+    if model is None:
+        return fit_loss_model(logs)
+    n, k = len(logs), logs.n_arms
+    q = np.asarray(model, dtype=float) if np.ndim(model) else np.array([])
+    if q.shape != (n, k) or not np.all(np.isfinite(q)):
+        raise ParameterError(owner, "model", f"shape {q.shape}", f"None (fit_loss_model) or an {n} x {k} array of predicted losses")
+    return q
+
+
+def _mean(terms: np.ndarray) -> Estimate:
+    n = terms.size
+    stderr = float(np.std(terms, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    return Estimate(float(np.mean(terms)), stderr, n)
+
+
+def weights(logs: Logs, target) -> np.ndarray:
+    """Importance weights w_i = pi(a_i | x_i) / p_i."""
+    logs = _check_logs("weights", logs)
+    probs = _target("weights", logs, target)
+    return probs[np.arange(len(logs)), logs.actions] / logs.propensities
+
+
+def ips(logs: Logs, target) -> Estimate:
+    """Inverse propensity scoring: (1/n) sum_i w_i l_i."""
+    return _mean(weights(logs, target) * logs.losses)
+
+
+def snips(logs: Logs, target) -> Estimate:
+    """Self-normalized IPS: sum_i w_i l_i / sum_i w_i (refused when the target plays no logged arm)."""
+    w = weights(logs, target)
+    total = w.sum()
+    if total <= 0.0:
+        raise ParameterError("snips", "target", "a policy that never plays a logged arm",
+                             "a policy with pi(a_i | x_i) > 0 for some logged event (else nothing is known about it)")
+    value = float(np.dot(w, logs.losses) / total)
+    n = w.size
+    stderr = float(math.sqrt(np.sum((w * (logs.losses - value)) ** 2)) / total) if n > 1 else math.inf
+    return Estimate(value, stderr, n)
+
+
+def direct(logs: Logs, target, model=None) -> Estimate:
+    """The direct method: (1/n) sum_i sum_a pi(a | x_i) q(x_i, a), with ``model`` = q (n x K)."""
+    logs = _check_logs("direct", logs)
+    probs = _target("direct", logs, target)
+    return _mean(np.sum(probs * _model("direct", logs, model), axis=1))
+
+
+def doubly_robust(logs: Logs, target, model=None) -> Estimate:
+    """Doubly robust: the direct method plus the importance-weighted residual w_i (l_i - q(x_i, a_i))."""
+    logs = _check_logs("doubly_robust", logs)
+    probs = _target("doubly_robust", logs, target)
+    q = _model("doubly_robust", logs, model)
+    rows = np.arange(len(logs))
+    w = probs[rows, logs.actions] / logs.propensities
+    return _mean(np.sum(probs * q, axis=1) + w * (logs.losses - q[rows, logs.actions]))
+
+
+def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int = 2) -> np.ndarray:
+    """Predicted losses q(x_i, a) (n x K): per arm, ridge regression of its logged losses on (1, x)
+    (the intercept unpenalized).
+
+    The events are split into ``folds`` contiguous blocks and each block is predicted from a fit to
+    the others (``folds=1``: one fit to all events).  An arm with no events in the fitting blocks
+    is predicted by the mean of all fitted losses there.
+    """
+    logs = _check_logs("fit_loss_model", logs)
+    ridge = check_real("fit_loss_model", "ridge", ridge, "a number > 0")
+    if ridge <= 0.0:
+        raise ParameterError("fit_loss_model", "ridge", ridge, "a number > 0")
+    n, k = len(logs), logs.n_arms
+    folds = check_integer("fit_loss_model", "folds", folds, 1, n, "blocks of events; each is predicted from the others")
+    X = np.column_stack([np.ones(n), logs.contexts])
+    block = np.arange(n) * folds // n
+    penalty = ridge * np.eye(X.shape[1])
+    penalty[0, 0] = 0.0  # the intercept is not shrunk: without contexts q is the arm's mean loss
+    q = np.zeros((n, k))
+    for f in range(folds):
+        fit = (block != f) if folds > 1 else np.ones(n, dtype=bool)
+        here = block == f
+        fallback = float(logs.losses[fit].mean())
+        for a in range(k):
+            rows = fit & (logs.actions == a)
+            if not rows.any():
+                q[here, a] = fallback
+                continue
+            Xa = X[rows]
+            beta = np.linalg.solve(Xa.T @ Xa + penalty, Xa.T @ logs.losses[rows])
+            q[here, a] = X[here] @ beta
+    return q

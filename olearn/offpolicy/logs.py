@@ -1,0 +1,165 @@
+"""Logged bandit data: what a deployed policy saw, chose and lost, with the probability it chose it.
+
+A log is n events (x_i, a_i, l_i, p_i): the context x_i (d numbers, d may be 0), the arm a_i the
+logging policy played, its loss l_i, and the propensity p_i = P(logging policy plays a_i | x_i) > 0.
+:func:`collect` writes such a log from any world of kind ``arms`` (so the true mean loss of every
+arm at every event is known too, which is what the estimators' tests check against).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from olearn.core import rng
+from olearn.core.errors import ParameterError, check_integer
+from olearn.core.kernel import kernel
+from olearn.core.spec import Environment
+
+
+@dataclass(frozen=True)
+class Logs:
+    """n logged events; ``means`` (n x K, the true mean loss of each arm) only where a world wrote them."""
+
+    contexts: np.ndarray  # n x d (d = 0 without contexts)
+    actions: np.ndarray  # n, int64 in [0, K)
+    losses: np.ndarray  # n
+    propensities: np.ndarray  # n, in (0, 1]
+    n_arms: int
+    means: np.ndarray | None = None
+
+    def __post_init__(self):
+        owner = "Logs"
+        n_arms = check_integer(owner, "n_arms", self.n_arms, 1)
+        actions = np.asarray(self.actions)
+        if actions.ndim != 1 or actions.size == 0 or actions.dtype.kind not in "iu" or np.any(actions < 0) or np.any(actions >= n_arms):
+            raise ParameterError(owner, "actions", _shown(self.actions), f"a non-empty 1-d array of integers in [0, {n_arms - 1}]")
+        n = actions.size
+        losses = _real(owner, "losses", self.losses, (n,), f"{n} finite numbers, one per event")
+        props = _real(owner, "propensities", self.propensities, (n,), f"{n} numbers in (0, 1], one per event")
+        if np.any(props <= 0.0) or np.any(props > 1.0):
+            raise ParameterError(owner, "propensities", _shown(self.propensities),
+                                 f"{n} numbers in (0, 1]: the probability that the logging policy played the logged arm")
+        ctx = np.zeros((n, 0)) if self.contexts is None else self.contexts
+        contexts = _real(owner, "contexts", ctx, None, f"an array of {n} rows of finite numbers (None: no contexts)")
+        if contexts.ndim == 1 and contexts.size == n:
+            contexts = contexts.reshape(n, 1)
+        if contexts.ndim != 2 or contexts.shape[0] != n:
+            raise ParameterError(owner, "contexts", f"shape {contexts.shape}", f"{n} rows, one per event (None: no contexts)")
+        means = None
+        if self.means is not None:
+            means = _real(owner, "means", self.means, (n, n_arms), f"{n} x {n_arms} finite numbers, or None")
+        object.__setattr__(self, "n_arms", n_arms)
+        object.__setattr__(self, "actions", actions.astype(np.int64))
+        object.__setattr__(self, "losses", losses)
+        object.__setattr__(self, "propensities", props)
+        object.__setattr__(self, "contexts", np.ascontiguousarray(contexts))
+        object.__setattr__(self, "means", means)
+
+    def __len__(self) -> int:
+        return self.actions.size
+
+    @property
+    def obs_dim(self) -> int:
+        return self.contexts.shape[1]
+
+    def to_frame(self):
+        """The log as a pandas DataFrame: x0..x{d-1}, action, loss, propensity."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.contexts, columns=[f"x{j}" for j in range(self.obs_dim)])
+        frame["action"], frame["loss"], frame["propensity"] = self.actions, self.losses, self.propensities
+        return frame
+
+
+def _shown(value):
+    return f"shape {np.shape(value)}" if np.ndim(value) > 0 else value
+
+
+def _real(owner, name, value, shape, allowed) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001
+        raise ParameterError(owner, name, "an unreadable value", allowed) from None
+    if arr.dtype.kind not in "iuf" or (shape is not None and arr.shape != shape) or not np.all(np.isfinite(arr)):
+        raise ParameterError(owner, name, _shown(value), allowed)
+    return arr.astype(np.float64)
+
+
+def _logging_probs(logging, n_arms: int) -> np.ndarray:
+    if logging is None:
+        return np.full(n_arms, 1.0 / n_arms)
+    probs = _real("collect", "logging", logging, (n_arms,), f"None (uniform) or {n_arms} positive probabilities summing to 1")
+    if np.any(probs <= 0.0) or abs(probs.sum() - 1.0) > 1e-9:
+        raise ParameterError("collect", "logging", _shown(logging),
+                             f"None (uniform) or {n_arms} positive probabilities summing to 1 (every arm must be logged)")
+    return probs
+
+
+def _make_collector(env_type):
+    reset, observe, loss, mean_loss, advance = env_type.reset, env_type.observe, env_type.loss, env_type.mean_loss, env_type.advance
+    has_means = env_type.has_means
+
+    @kernel
+    def collect_events(es, ep, seed, probs, obs, contexts, actions, losses, means):
+        k_arms = probs.size
+        reset(es, ep, seed)
+        for t in range(actions.size):
+            observe(es, ep, t, seed, obs)
+            for j in range(obs.size):
+                contexts[t, j] = obs[j]
+            u = rng.uniform(seed, rng.LOGGING, t, 0)
+            a = k_arms - 1
+            acc = 0.0
+            for k in range(k_arms - 1):
+                acc += probs[k]
+                if u < acc:
+                    a = k
+                    break
+            if has_means:
+                for k in range(k_arms):
+                    means[t, k] = mean_loss(es, ep, obs, t, k)
+            actions[t] = a
+            lt = loss(es, ep, obs, t, seed, a)
+            losses[t] = lt
+            advance(es, ep, obs, a, lt, t, seed)
+
+    return collect_events
+
+
+_COLLECTORS: dict = {}
+
+
+def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str = "cpu") -> Logs:
+    """A log of ``n`` events from world ``env``, each arm drawn by the logging policy ``logging``.
+
+    ``logging``: None for the uniform policy (p_i = 1/K), or K positive probabilities (the same every
+    event).  The events are the world's rounds 0..n-1 for ``seed``, so the contexts and losses are
+    those ``olearn.run`` would draw for that seed; the logging policy's draws come from their own
+    stream.  Where the world has mean losses, ``Logs.means`` holds every arm's at every event.
+    """
+    if not isinstance(env, Environment) or env.type.kind != "arms":
+        raise ParameterError("collect", "env", env, "a world of kind 'arms' made with environments.make(...)")
+    if env.type.sleeping:
+        raise ParameterError("collect", "env", env.name, "a world where every arm is always awake (a log does not record which were)")
+    cap = env.type.max_horizon(env.values)
+    n = check_integer("collect", "n", n, 1, cap, "the number of events" + (f": {env.name} defines {cap} rounds" if cap else ""))
+    seed = check_integer("collect", "seed", seed, 0, 2**63 - 1)
+    if backend not in ("cpu", "python"):
+        raise ParameterError("collect", "backend", backend, "'cpu' or 'python'")
+    k_arms = env.n_actions
+    probs = _logging_probs(logging, k_arms)
+    key = (backend, id(env.type))
+    if key not in _COLLECTORS or _COLLECTORS[key][1] is not env.type:
+        fn = _make_collector(env.type)
+        if backend == "cpu":
+            from olearn.backends import cpu  # noqa: PLC0415
+
+            fn = cpu.compile_kernel(fn)
+        _COLLECTORS[key] = (fn, env.type)  # the type is kept so its id is not reused
+    d = env.obs_dim
+    contexts, actions, losses = np.zeros((n, d)), np.zeros(n, dtype=np.int64), np.zeros(n)
+    means = np.zeros((n, k_arms) if env.type.has_means else (1, k_arms))
+    with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
+        _COLLECTORS[key][0](np.zeros(env.state_size()), env.row(), seed, probs, np.zeros(max(d, 1))[:d], contexts, actions, losses, means)
+    return Logs(contexts, actions, losses, probs[actions], k_arms, means if env.type.has_means else None)
