@@ -180,3 +180,5 @@ def test_kernels_compile_to_ptx_for_a_real_gpu():
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count(" ok ") == 4 and "every pairing compiled" in done.stdout  # ucb1 on two worlds
+    done = subprocess.run([sys.executable, str(script), "--replay", "--names", "linucb"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stdout.count(" ok ") == 1, done.stdout + done.stderr  # off-policy replay's kernel

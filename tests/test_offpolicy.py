@@ -121,11 +121,12 @@ def test_cpu_replays_and_collects_as_python():
     logs = {b: offpolicy.collect(env, n=2_000, seed=9, logging=[0.5, 0.3, 0.2], backend=b) for b in ("python", "cpu")}
     for field in ("contexts", "actions", "losses", "propensities", "means"):
         np.testing.assert_array_equal(getattr(logs["cpu"], field), getattr(logs["python"], field))
-    runs = {b: offpolicy.replay(olearn.make("exp3", eta=[0.05, 0.2]), logs[b], horizon=500, seeds=5, shuffle=True,
+    runs = {b: offpolicy.replay(olearn.make("exp3", eta=[0.05, 0.2]), logs[b], horizon=300, seeds=5, shuffle=True,
                                 checkpoints=4, backend=b) for b in ("python", "cpu")}
     for field in ("loss", "events", "kept", "total", "read"):
         np.testing.assert_array_equal(getattr(runs["cpu"], field), getattr(runs["python"], field))
-    assert np.unique(runs["cpu"].total).size == 10
+    assert len({tuple(row) for row in runs["cpu"].events.reshape(10, -1)}) == 10  # every seed and configuration its own run
+    assert np.all(runs["cpu"].kept == 300)
 
 
 def test_replay_reads_the_log_in_its_own_order_per_seed_when_shuffled():
@@ -135,11 +136,8 @@ def test_replay_reads_the_log_in_its_own_order_per_seed_when_shuffled():
     assert np.all(plain.total == plain.total[0, 0])  # a deterministic learner: one trajectory per log
     mixed = offpolicy.replay(olearn.make("ucb1"), logs, horizon=200, seeds=4, shuffle=True, backend="python")
     assert np.unique(mixed.total).size > 1
-    for j in range(4):  # seed s reads the events in the Fisher-Yates order of its own stream
-        order = np.arange(1_000)
-        for i in range(999, 0, -1):
-            k = int(rng.uniform(j, rng.REPLAY, i, 0) * (i + 1))
-            order[i], order[k] = order[k], order[i]
+    for j in range(4):  # seed s reads the events in the keyed permutation of its own stream
+        order = np.array([rng.permuted(j, rng.REPLAY_ORDER, i, 1_000, rng.half_bits(1_000)) for i in range(1_000)])
         permuted = offpolicy.Logs(None, logs.actions[order], logs.losses[order], logs.propensities[order], n_arms=2)
         kept, total = _reference_replay(UCB1(2), permuted, 200, j)
         assert mixed.kept[0, j] == kept and mixed.total[0, j] == pytest.approx(total, abs=1e-12)
@@ -234,7 +232,7 @@ def test_bad_input_names_the_parameter():
         (lambda: offpolicy.collect(environments.make("bernoulli", means=[0.2, 0.8]), n=0), "'n'"),
         (lambda: offpolicy.replay(olearn.make("hedge"), logs), "learner"),
         (lambda: offpolicy.replay(olearn.make("ucb1"), logs, horizon=3), "horizon"),
-        (lambda: offpolicy.replay(olearn.make("ucb1"), logs, backend="gpu"), "backend"),
+        (lambda: offpolicy.replay(olearn.make("ucb1"), logs, backend="tpu"), "backend"),
         (lambda: offpolicy.replay(olearn.make("ucb1", n_arms=3), logs), "n_arms"),
     ]
     for call, name in cases:
@@ -255,3 +253,17 @@ def test_a_skipped_event_leaves_no_trace(name):
     again = offpolicy.replay(learner, kept_only, horizon=300, seeds=[3], checkpoints=np.arange(1, 301), backend="python")
     assert again.kept[0, 0] == 300
     np.testing.assert_array_equal(again.loss, full.loss)
+
+
+@pytest.mark.parametrize("name, world", [("exp3", "bernoulli"), ("linucb", "linear_contextual")])
+def test_gpu_replay_equals_python(name, world):
+    """The gpu kernel (a thread per seed and configuration; numba's CUDA simulator in CI) gives the
+    python backend's arrays, with rejection and shuffled orders."""
+    pytest.importorskip("numba.cuda")
+    env = environments.make(world, **({"theta": THETA} if world == "linear_contextual" else {"means": [0.3, 0.6, 0.5]}))
+    logs = offpolicy.collect(env, n=80, seed=2, logging=[0.5, 0.3, 0.2], backend="python")  # the simulator is slow: small
+    learner = olearn.make(name, **({"eta": [0.05, 0.2]} if name == "exp3" else {}))
+    runs = {b: offpolicy.replay(learner, logs, horizon=12, seeds=2, shuffle=True, checkpoints=3, backend=b) for b in ("python", "gpu")}
+    for field in ("loss", "events", "kept", "total", "read"):
+        np.testing.assert_array_equal(getattr(runs["gpu"], field), getattr(runs["python"], field))
+    assert runs["gpu"].kept.min() > 0

@@ -1,6 +1,6 @@
 """Compile the gpu backend's batch kernel to PTX for every learner and world, on a machine without a GPU.
 
-    python experiments/benchmarks/gpu_compile_check.py [--cc 9.0] [--names ucb1,ogd] [--trace] [--delay D] [--metrics M,...]
+    python experiments/benchmarks/gpu_compile_check.py [--cc 9.0] [--names ucb1,ogd] [--trace] [--delay D] [--metrics M,...] [--replay]
 
 The CUDA simulator (what the tests use) runs kernels as Python, so it cannot tell whether NVVM
 accepts them.  This script compiles each (learner, world) pairing of the parity tests, every oco
@@ -9,7 +9,9 @@ builds it (``gpu.batch_kernel`` over the fused per-seed loop, the argument types
 NVVM with ``-fma=0``), with ``numba.cuda.compile_ptx`` for compute capability ``--cc``; ``--trace``
 and ``--delay`` compile the loop's traced and delayed-feedback variants (learners that need same-round
 feedback are compiled undelayed); ``--metrics`` the bookkeeping of other metrics on the arms worlds
-(e.g. ``regret,counts,window_regret_2``; the runs are 3 rounds long).  Nothing runs: it checks compilation only.  It needs NVVM and NVRTC, which install without a GPU:
+(e.g. ``regret,counts,window_regret_2``; the runs are 3 rounds long); ``--replay`` instead compiles
+off-policy replay's kernel (``olearn.offpolicy.replay_loop.gpu_batch``) for every bandit learner, on a log
+with contexts and shuffled.  Nothing runs: it checks compilation only.  It needs NVVM and NVRTC, which install without a GPU:
 ``pip install nvidia-cuda-nvrtc nvidia-nvvm nvidia-cuda-nvcc`` (the 13.x wheels).
 
 Prints one line per pairing (PTX size; with ``--ptxas``, the registers per thread and spilled bytes
@@ -91,8 +93,11 @@ def main(argv=None) -> int:
     p.add_argument("--delay", type=int, default=0, help="the delayed-feedback variant, with a fixed delay")
     p.add_argument("--metrics", default="", help="comma-separated metrics for the arms worlds (default: the engine's)")
     p.add_argument("--ptxas", action="store_true", help="assemble the PTX too and report registers and spills")
+    p.add_argument("--replay", action="store_true", help="off-policy replay's kernel for every bandit learner instead")
     a = p.parse_args(argv)
     cc = tuple(int(x) for x in a.cc.split("."))
+    if a.replay:
+        return replay_main(a, cc)
 
     import olearn
     from olearn.backends import gpu
@@ -141,6 +146,48 @@ def main(argv=None) -> int:
             line = f"FAIL  {type(err).__name__}: {str(err).splitlines()[0][:160]}"
         print(f"{name:<28} {env.name:<20} {line}  ({time.perf_counter() - start:.1f} s)", flush=True)
     print(f"{failed} of the pairings failed to compile" if failed else "every pairing compiled")
+    return 1 if failed else 0
+
+
+def replay_main(a, cc) -> int:
+    """Compile off-policy replay's gpu kernel for every bandit learner (argument types of a real launch)."""
+    from numba.cuda import dispatcher
+
+    from olearn.backends import gpu
+    from olearn.core import rng
+    from olearn.learners import REGISTRY
+    from olearn.offpolicy import replay_loop as rp
+
+    class _Device:
+        compute_capability = cc
+
+    dispatcher.get_current_device = lambda: _Device()
+    rp.cuda = cuda
+    wanted = {n for n in a.names.split(",") if n}
+    failed = 0
+    n, d, m = 50, 2, 4
+    for name in sorted(REGISTRY.names()):
+        t = REGISTRY[name]
+        if t.kind != "arms" or t.feedback != "bandit" or t.sleeping or (wanted and name not in wanted):
+            continue
+        start = time.perf_counter()
+        try:
+            table, size = t.make().bind(3, d, 10)
+            batch = rp.gpu_batch(gpu.device_compiler()(rp._make_replay_seed(t)))
+            args = (table, np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros((n, d)), np.zeros(n, np.int64), np.zeros(n),
+                    np.ones(n), True, rng.half_bits(n), 10, np.array([10, -1]), np.zeros((size, m)), np.zeros((size, m)),
+                    np.zeros((d, m)), np.zeros((t.action_dim, m)), np.zeros((1, m)), np.zeros((m, 2, 2)), np.zeros(m, np.int64))
+            with gpu.unfused():
+                ptx, _ = cuda.compile_ptx(batch, tuple(typeof(x) for x in args), cc=cc)
+            line = f"ok    {len(ptx):>9,} bytes of PTX"
+            if a.ptxas:
+                line += "  " + assemble(ptx, a.cc)
+        except Exception as err:  # noqa: BLE001 - report every learner, then fail
+            traceback.print_exc()
+            failed += 1
+            line = f"FAIL  {type(err).__name__}: {str(err).splitlines()[0][:160]}"
+        print(f"{name:<28} {'replay':<20} {line}  ({time.perf_counter() - start:.1f} s)", flush=True)
+    print(f"{failed} of the replay kernels failed to compile" if failed else "every replay kernel compiled")
     return 1 if failed else 0
 
 

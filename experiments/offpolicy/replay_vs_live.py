@@ -1,7 +1,8 @@
 """Figure: replayed learners against live ones (Li et al. 2011), and four estimators of fixed policies.
 
-Left: mean cumulative loss of each learner playing a world live (olearn.run) and replayed on logs of
-the same world written by a skewed logging policy (seed s replays a log of its own), with 95% bands.
+Left: the mean cumulative loss of each learner replayed on logs of a world written by a skewed logging
+policy (seed s replays a log of its own) minus that of the learner playing the world live (olearn.run),
+with 95% bands: Li et al.'s Theorem 1 says the two have the same law, so the band holds 0.
 Right: a fixed policy's mean loss estimated from one log by IPS, self-normalized IPS, the direct
 method and doubly robust, with 95% intervals, against its true value from the world's means.
 
@@ -29,12 +30,12 @@ LOGGING = [0.5, 0.3, 0.2]
 
 def build(sizes):
     horizon, seeds, events, backend = sizes["horizon"], sizes["seeds"], sizes["events"], sizes["backend"]
-    backend = "cpu" if backend == "gpu" else backend  # replay runs on python and cpu
+    writer = "cpu" if backend == "gpu" else backend  # logs are written on the host
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     checkpoints = np.unique(np.linspace(1, horizon, 40).astype(np.int64))
     table, summary = [], []
     for world, (env, names) in WORLDS.items():
-        logs = [offpolicy.collect(env, n=events, seed=10_000 + s, logging=LOGGING, backend=backend) for s in range(seeds)]
+        logs = [offpolicy.collect(env, n=events, seed=10_000 + s, logging=LOGGING, backend=writer) for s in range(seeds)]
         for name in names:
             learner = olearn.make(name)
             live = olearn.run(learner, env, horizon=horizon, seeds=seeds, metrics=["loss"], checkpoints=checkpoints,
@@ -45,23 +46,23 @@ def build(sizes):
             short = int(np.isnan(replayed[:, -1]).sum())
             if short:
                 raise SystemExit(f"{short} replays ran out of events before {horizon} kept: raise 'events' in the TOML")
-            for curve, style in ((live_curve, "-"), (replayed, "--")):
-                mean = curve.mean(axis=0)
-                half = 1.96 * curve.std(axis=0, ddof=1) / np.sqrt(seeds)
-                line, = left.plot(checkpoints, mean, style, label=f"{name} {'live' if style == '-' else 'replayed'}")
-                left.fill_between(checkpoints, mean - half, mean + half, color=line.get_color(), alpha=0.2)
+            gap = replayed.mean(axis=0) - live_curve.mean(axis=0)
+            half = 1.96 * np.sqrt(replayed.var(axis=0, ddof=1) / seeds + live_curve.var(axis=0, ddof=1) / seeds)
+            line, = left.plot(checkpoints, gap, label=name)
+            left.fill_between(checkpoints, gap - half, gap + half, color=line.get_color(), alpha=0.15)
             a, b = live_curve[:, -1], replayed[:, -1]
             se = float(np.sqrt(a.var(ddof=1) / seeds + b.var(ddof=1) / seeds))
             z = float((b.mean() - a.mean()) / se)
             table.append(dict(world=world, learner=name, live=float(a.mean()), replayed=float(b.mean()), se=se, z=z))
             summary.append(f"{world} {name}: total loss over {horizon} rounds live {a.mean():.2f}, replayed {b.mean():.2f} "
                            f"(difference {z:+.2f} standard errors)")
+    left.axhline(0.0, color="k", lw=1)
     left.set_xlabel("rounds (kept events when replayed)")
-    left.set_ylabel("mean cumulative loss")
+    left.set_ylabel("replayed minus live mean cumulative loss (95% band)")
     left.legend(fontsize=7)
     # estimators of a fixed policy: greedy on a wrong model with probability 0.8, on one log
     env = WORLDS["linear_contextual"][0]
-    log = offpolicy.collect(env, n=events, seed=0, logging=LOGGING, backend=backend)
+    log = offpolicy.collect(env, n=events, seed=0, logging=LOGGING, backend=writer)
     scores = log.contexts @ np.array([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8]]).T
     target = np.full((len(log), 3), 0.1)
     target[np.arange(len(log)), np.argmax(scores, axis=1)] = 0.8

@@ -17,7 +17,8 @@ stream    used by
 3         learners, in ``update``
 4+        free for combinators and wrappers
 16        off-policy logs: the logging policy's arm
-17        off-policy replay: event order, acceptance
+17        off-policy replay: acceptance of an event
+18        off-policy replay: the order a seed reads the events in
 ========  =======================================
 
 Every function here is a kernel (see :mod:`olearn.core.kernel`).
@@ -34,6 +35,7 @@ DELAY = 2
 LEARNER_UPDATE = 3
 LOGGING = 16
 REPLAY = 17
+REPLAY_ORDER = 18
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _ODD = np.uint64(0xD1B54A32D192ED03)
@@ -127,3 +129,36 @@ def categorical(seed, stream, t, i, probs, n):
             if u < acc:
                 return k
     return last
+
+
+def half_bits(n: int) -> int:
+    """The smallest h >= 1 with 4^h >= n: :func:`permuted` works on 2h bits (host code, not a kernel)."""
+    h = 1
+    while 4**h < n:
+        h += 1
+    return h
+
+
+@kernel
+def permuted(seed, stream, i, n, half):
+    """Entry ``i`` of a pseudo-random permutation of [0, n) keyed by (``seed``, ``stream``), with no memory.
+
+    A four-round Feistel network on 2 ``half`` bits (``half = half_bits(n)``): the halves (L, R) become
+    (R, L xor F_r(R)) in round r, with F_r(R) = floor(2^half uniform(seed, stream, r, R)); four rounds of
+    a random function make a pseudo-random permutation (Luby and Rackoff 1988).  A value outside
+    [0, n) is encrypted again until it falls inside (cycle walking, Black and Rogaway 2002), which
+    restricts the permutation of [0, 4^half) to one of [0, n), in fewer than 4 steps on average.
+    """
+    size = 1 << half
+    mask = size - 1
+    x = i
+    while True:
+        left = x >> half
+        right = x & mask
+        for r in range(4):
+            mixed = left ^ int(uniform(seed, stream, r, right) * size)
+            left = right
+            right = mixed
+        x = (left << half) | right
+        if x < n:
+            return x

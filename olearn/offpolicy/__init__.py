@@ -4,7 +4,7 @@
   :func:`collect`, which logs any world of kind ``arms`` under a known logging policy;
 * :mod:`~olearn.offpolicy.estimators`: a fixed policy's mean loss by IPS, self-normalized IPS, the
   direct method and doubly robust, each with its standard error;
-* :mod:`~olearn.offpolicy.replay`: :func:`replay`, any bandit learner of the engine run on a log as if
+* :mod:`~olearn.offpolicy.replay_loop`: :func:`replay`, any bandit learner of the engine run on a log as if
   it were live (rejection replay), for every seed and configuration of a grid.
 
 >>> import olearn, environments
@@ -16,6 +16,6 @@
 """
 from olearn.offpolicy.estimators import Estimate, direct, doubly_robust, fit_loss_model, ips, snips, weights
 from olearn.offpolicy.logs import Logs, collect
-from olearn.offpolicy.replay import Replay, replay
+from olearn.offpolicy.replay_loop import Replay, replay
 
 __all__ = ["Estimate", "Logs", "Replay", "collect", "direct", "doubly_robust", "fit_loss_model", "ips", "replay", "snips", "weights"]

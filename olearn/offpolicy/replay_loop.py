@@ -13,7 +13,9 @@ arm probability p_min, the same for all arms).  About n p_min events are kept fr
 The learner's clock and random draws are those of the engine: at its t-th kept event it acts with
 round t and its seed, as in ``olearn.run``.  ``shuffle=True`` lets each seed read the events in its
 own random order (a valid resampling when the events are exchangeable, so a deterministic learner
-gets a different trajectory per seed).
+gets a different trajectory per seed); the order is :func:`olearn.core.rng.permuted`, computed event
+by event, so no seed holds a copy of the log or of its order.  Backends: ``python``, ``cpu`` (threads
+over seeds) and ``gpu`` (a thread per seed; the log is read by every thread).
 """
 from __future__ import annotations
 
@@ -28,29 +30,20 @@ from olearn.core.spec import Learner
 from olearn.engine.run import _seed_array, checkpoint_grid
 from olearn.offpolicy.logs import Logs
 
-MAX_ORDER_BYTES = 256 * 2**20  # event orders held at once when shuffling
-
 
 def _make_replay_seed(learner_type):
     l_init, l_act, l_update = learner_type.init, learner_type.act, learner_type.update
 
     @kernel
-    def replay_seed(lp, seed, contexts, actions, losses, accept, shuffle, horizon, ckpts, ls, backup, obs, action, fb, order, out):
+    def replay_seed(lp, seed, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, ls, backup, obs, action, fb, out):
         n = actions.size
-        for i in range(n if shuffle else 0):  # Fisher-Yates on the seed's own stream
-            order[i] = i
-        for i in range(n - 1 if shuffle else 0, 0, -1):
-            j = int(rng.uniform(seed, rng.REPLAY, i, 0) * (i + 1))
-            swap = order[i]
-            order[i] = order[j]
-            order[j] = swap
         l_init(ls, lp, seed)
         kept = 0
         total = 0.0
         c = 0
         i = 0
         while i < n and kept < horizon:
-            e = order[i] if shuffle else i
+            e = rng.permuted(seed, rng.REPLAY_ORDER, i, n, half) if shuffle else i
             for j in range(obs.size):
                 obs[j] = contexts[e, j]
             for j in range(ls.size):
@@ -80,30 +73,94 @@ def _make_batch(replay_seed):
     from numba import prange
 
     @kernel
-    def replay_batch(lp_table, config_of, seeds, contexts, actions, losses, accept, shuffle, horizon, ckpts,
-                     states, backups, obs, action, fb, orders, out, kept):
+    def replay_batch(lp_table, config_of, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts,
+                     states, backups, obs, action, fb, out, kept):
         for j in prange(seeds.size):
-            kept[j] = replay_seed(lp_table[config_of[j]], seeds[j], contexts, actions, losses, accept, shuffle, horizon, ckpts,
-                                  states[j], backups[j], obs[j], action[j], fb[j], orders[j], out[j])
+            kept[j] = replay_seed(lp_table[config_of[j]], seeds[j], contexts, actions, losses, accept, shuffle, half, horizon, ckpts,
+                                  states[j], backups[j], obs[j], action[j], fb[j], out[j])
 
     return replay_batch
 
 
+def gpu_batch(device_seed):
+    """The gpu kernel's Python source over the device function ``device_seed``: thread j replays job j,
+    its working rows being column j of each array (neighbouring threads, neighbouring addresses)."""
+
+    def replay_batch(lp_table, config_of, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts,
+                     states, backups, obs, action, fb, out, kept):
+        j = cuda.grid(1)
+        if j < seeds.size:
+            kept[j] = device_seed(lp_table[config_of[j]], seeds[j], contexts, actions, losses, accept, shuffle, half, horizon,
+                                  ckpts, states[:, j], backups[:, j], obs[:, j], action[:, j], fb[:, j], out[j])
+
+    return replay_batch
+
+
+cuda = None  # numba.cuda (or its simulator), read by gpu_batch's kernel; set when the gpu backend is first used
+
+
+def _host_runner(batch):
+    """Working rows per job on the host, then the batch (python, or compiled for cpu threads)."""
+
+    def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept):
+        m = seeds.size
+        with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
+            batch(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts,
+                  np.zeros((m, size)), np.zeros((m, size)), np.zeros((m, d)), np.zeros((m, a_dim)), np.zeros((m, 1)), out, kept)
+
+    return run
+
+
+def _gpu_runner(replay_seed):
+    """The kernel launched with one thread per job; the log goes to the device once per call, and only the
+    checkpoint arrays come back."""
+    global cuda
+    import warnings  # noqa: PLC0415
+
+    from olearn.backends import gpu  # noqa: PLC0415
+    from olearn.core import config  # noqa: PLC0415
+
+    cuda = gpu._cuda()
+    kernel = gpu._kernel_jit()(gpu_batch(gpu.device_compiler()(replay_seed)))
+
+    def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept):
+        to_device, zeros, to_host = gpu._device_arrays()
+        m = seeds.size
+        d_out, d_kept = to_device(out), to_device(kept)
+        threads = min(config.THREADS_PER_BLOCK, m) if gpu.simulated() else config.THREADS_PER_BLOCK
+        with warnings.catch_warnings(), gpu.unfused():
+            warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
+            kernel[(m + threads - 1) // threads, threads](
+                to_device(table), to_device(jc), to_device(seeds), to_device(contexts if d else np.zeros((actions.size, 1))),
+                to_device(actions), to_device(losses), to_device(accept), shuffle, half, horizon, to_device(ckpts),
+                zeros((size, m)), zeros((size, m)), zeros((max(d, 1), m))[:d], zeros((a_dim, m)), zeros((1, m)), d_out, d_kept,
+            )
+        out[:] = to_host(d_out)
+        kept[:] = to_host(d_kept)
+
+    return run
+
+
 _BUILT: dict = {}
+BACKENDS = ("python", "cpu", "gpu")
 
 
 def _runner(backend: str, learner_type):
     key = (backend, id(learner_type))
     hit = _BUILT.get(key)
     if hit is None or hit[1] is not learner_type:
-        batch = _make_batch(_make_replay_seed(learner_type))
-        if backend == "cpu":
+        replay_seed = _make_replay_seed(learner_type)
+        if backend == "gpu":
+            run = _gpu_runner(replay_seed)
+        elif backend == "cpu":
             import numba  # noqa: PLC0415
 
             from olearn.backends import cpu  # noqa: PLC0415
 
-            batch = numba.njit(parallel=True, error_model="numpy")(cpu.compile_kernel.rebind(batch))
-        _BUILT[key] = (batch, learner_type)  # the type is kept so its id is not reused
+            run = _host_runner(numba.njit(parallel=True, error_model="numpy")(cpu.compile_kernel.rebind(_make_batch(replay_seed))))
+        else:
+            run = _host_runner(_make_batch(replay_seed))
+        _BUILT[key] = (run, learner_type)  # the type is kept so its id is not reused
     return _BUILT[key][0]
 
 
@@ -175,8 +232,8 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
 
         fit = ", ".join(n for n in REGISTRY.names() if REGISTRY[n].kind == "arms" and REGISTRY[n].feedback == "bandit" and not REGISTRY[n].sleeping)
         raise ParameterError("replay", "learner", t.name, f"a bandit learner (a log holds the played arm's loss only): {fit}")
-    if backend not in ("cpu", "python"):
-        raise ParameterError("replay", "backend", backend, "'cpu' or 'python'")
+    if backend not in BACKENDS:
+        raise ParameterError("replay", "backend", backend, "'python', 'cpu' or 'gpu'")
     n = len(logs)
     p_min = float(logs.propensities.min())
     accept = p_min / logs.propensities
@@ -197,7 +254,7 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
     read = np.zeros((n_cfg, n_seeds), dtype=np.int64)
     jobs_c = np.repeat(np.arange(n_cfg), n_seeds)
     jobs_s = np.tile(np.arange(n_seeds), n_cfg)
-    chunk = max(1, MAX_ORDER_BYTES // (8 * n)) if shuffle else 4096
+    chunk = 2**20 if backend == "gpu" else 4096
     run = _runner(backend, t)
     ckpts_k = np.append(ckpts, -1)  # a sentinel past the last checkpoint
     d, a_dim = logs.obs_dim, t.action_dim
@@ -206,10 +263,8 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
         m = jc.size
         out = np.full((m, n_ck + 1, 2), np.nan)
         k = np.zeros(m, dtype=np.int64)
-        with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
-            run(table, jc, seeds[js], logs.contexts, logs.actions, logs.losses, accept, bool(shuffle), horizon, ckpts_k,
-                np.zeros((m, size)), np.zeros((m, size)), np.zeros((m, d)), np.zeros((m, a_dim)), np.zeros((m, 1)),
-                np.zeros((m, n if shuffle else 1), dtype=np.int64), out, k)
+        run(table, jc, seeds[js], logs.contexts, logs.actions, logs.losses, accept, bool(shuffle), rng.half_bits(n), horizon,
+            ckpts_k, size, d, a_dim, out, k)
         loss[jc, js] = out[:, :n_ck, 0]
         events[jc, js] = out[:, :n_ck, 1]
         kept[jc, js] = k
