@@ -267,3 +267,24 @@ def test_gpu_replay_equals_python(name, world):
     for field in ("loss", "events", "kept", "total", "read"):
         np.testing.assert_array_equal(getattr(runs["gpu"], field), getattr(runs["python"], field))
     assert runs["gpu"].kept.min() > 0
+
+
+def test_a_log_goes_to_a_table_and_back():
+    logs = offpolicy.collect(environments.make("linear_contextual", theta=THETA), n=50, seed=3, logging=[0.5, 0.3, 0.2],
+                             backend="python")
+    frame = logs.to_frame()
+    assert list(frame.columns) == ["x0", "x1", "action", "loss", "propensity"]
+    back = offpolicy.Logs.from_frame(frame)
+    for field in ("contexts", "actions", "losses", "propensities"):
+        np.testing.assert_array_equal(getattr(back, field), getattr(logs, field))
+    assert back.n_arms == 3 and back.means is None
+    # a table of the user's own names, rewards instead of losses, arms read as floats
+    mine = frame.rename(columns={"action": "arm", "propensity": "p", "x1": "age"}).assign(
+        click=1.0 - frame["loss"], arm=frame["action"].astype(float)).drop(columns="loss")
+    back = offpolicy.Logs.from_frame(mine, action="arm", propensity="p", reward="click", contexts=["x0", "age"], n_arms=4)
+    np.testing.assert_array_equal(back.losses, logs.losses)
+    np.testing.assert_array_equal(back.contexts, logs.contexts)
+    assert back.n_arms == 4
+    for kwargs, name in (({"action": "act", "propensity": "p", "reward": "click"}, "action"), ({"loss": "loss", "reward": "click", "action": "arm", "propensity": "p"}, "reward")):
+        with pytest.raises(ParameterError, match=name):
+            offpolicy.Logs.from_frame(mine, **kwargs)

@@ -63,6 +63,39 @@ class Logs:
     def obs_dim(self) -> int:
         return self.contexts.shape[1]
 
+    @classmethod
+    def from_frame(cls, frame, action: str = "action", propensity: str = "propensity", loss: str | None = None,
+                   reward: str | None = None, contexts=None, n_arms: int | None = None) -> "Logs":
+        """A log from a table with one row per event (a pandas DataFrame or anything with its columns).
+
+        ``action``, ``propensity`` and ``loss`` (default ``"loss"``) name the columns; a table of rewards
+        in [0, 1] gives ``reward=`` instead (loss = 1 - reward, the engine's convention).  ``contexts``: the list of
+        context columns (default: the columns x0, x1, ... that :meth:`to_frame` writes, if any).
+        ``n_arms``: default one more than the largest logged arm.
+        """
+        import pandas as pd  # noqa: PLC0415
+
+        frame = pd.DataFrame(frame)
+        if loss is not None and reward is not None:
+            raise ParameterError("Logs.from_frame", "reward", reward, f"None when a loss column is given (loss={loss!r})")
+        if reward is None and loss is None:
+            loss = "loss"
+        if contexts is None:
+            contexts = [c for c in frame.columns if isinstance(c, str) and c[:1] == "x" and c[1:].isdigit()]
+            contexts.sort(key=lambda c: int(c[1:]))
+        named = {"action": action, "propensity": propensity, "loss" if reward is None else "reward": loss if reward is None else reward}
+        for what, column in list(named.items()) + [("contexts", c) for c in contexts]:
+            if column not in frame.columns:
+                raise ParameterError("Logs.from_frame", what, column, f"a column of the table: {', '.join(map(str, frame.columns))}")
+        acts = frame[action].to_numpy()
+        if acts.dtype.kind == "f" and np.all(np.isfinite(acts)) and np.all(acts == np.round(acts)):
+            acts = acts.astype(np.int64)  # whole numbers read as floats (a column with missing values once)
+        if n_arms is None:
+            n_arms = int(acts.max()) + 1 if acts.size and acts.dtype.kind in "iu" else 1
+        losses = frame[loss].to_numpy(dtype=float) if reward is None else 1.0 - frame[reward].to_numpy(dtype=float)
+        ctx = frame[list(contexts)].to_numpy(dtype=float) if contexts else None
+        return cls(ctx, acts, losses, frame[propensity].to_numpy(dtype=float), n_arms)
+
     def to_frame(self):
         """The log as a pandas DataFrame: x0..x{d-1}, action, loss, propensity."""
         import pandas as pd
