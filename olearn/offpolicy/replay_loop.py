@@ -7,8 +7,9 @@ propensities; p_min = min_i p_i).  A kept event gives the learner the logged los
 clock t; any other event leaves the learner exactly as it was before it acted (its state is restored).
 
 For a log of i.i.d. events, the first T kept events are distributed as T rounds of the learner
-playing live in the logging world (Li et al. 2011, Theorem 1; the acceptance makes every kept event's
-arm probability p_min, the same for all arms).  About n p_min events are kept from n.
+playing live in the logging world (Li et al. 2011, Theorem 1; with the acceptance, an event is kept with
+probability p(a | x) p_min / p(a | x) = p_min whatever its context x and the learner's arm a).  About
+n p_min events are kept from n.
 
 The learner's clock and random draws are those of the engine: at its t-th kept event it acts with
 round t and its seed, as in ``olearn.run``.  ``shuffle=True`` lets each seed read the events in its
