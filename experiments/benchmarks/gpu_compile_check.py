@@ -85,6 +85,16 @@ def assemble(ptx: str, cc: str) -> str:
     return f"{regs} registers, {spills} bytes spilled" if done.returncode == 0 else f"ptxas failed: {text.strip()[:120]}"
 
 
+def pretend_device(cc) -> None:
+    """No device: device functions ask the current device for its compute capability; answer ``cc``."""
+    from numba.cuda import dispatcher
+
+    class _Device:
+        compute_capability = cc
+
+    dispatcher.get_current_device = lambda: _Device()
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cc", default="9.0", help="compute capability to compile for (9.0: H100/H200)")
@@ -116,13 +126,7 @@ def main(argv=None) -> int:
 
         return run
 
-    # no device: device functions ask the current device for its compute capability; answer --cc
-    from numba.cuda import dispatcher
-
-    class _Device:
-        compute_capability = cc
-
-    dispatcher.get_current_device = lambda: _Device()
+    pretend_device(cc)
     gpu.build, gpu.check = ptx_build, lambda: None  # compile, never launch
     gpu.chunk_jobs = lambda n_jobs, horizon, job_bytes: n_jobs
     wanted = {n for n in a.names.split(",") if n}
@@ -151,17 +155,12 @@ def main(argv=None) -> int:
 
 def replay_main(a, cc) -> int:
     """Compile off-policy replay's gpu kernel for every bandit learner (argument types of a real launch)."""
-    from numba.cuda import dispatcher
-
     from olearn.backends import gpu
     from olearn.core import rng
     from olearn.learners import REGISTRY
     from olearn.offpolicy import replay_loop as rp
 
-    class _Device:
-        compute_capability = cc
-
-    dispatcher.get_current_device = lambda: _Device()
+    pretend_device(cc)
     rp.cuda = cuda
     wanted = {n for n in a.names.split(",") if n}
     failed = 0

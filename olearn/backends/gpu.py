@@ -149,14 +149,8 @@ def build(run_seed):
         d_out, d_ta, d_tl = zeros(out.shape), zeros(trace_actions.shape), zeros(trace_losses.shape)
         # one column per job: neighbouring threads touch neighbouring addresses (coalesced loads and stores)
         d_work = zeros((width, n))
-        threads = min(config.THREADS_PER_BLOCK, n) if simulated() else config.THREADS_PER_BLOCK  # the simulator runs a thread each
-        blocks = (n + threads - 1) // threads
-        with warnings.catch_warnings(), unfused():  # the simulator runs the uint64 hashing in NumPy, in its own threads
-            warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
-            batch[blocks, threads](
-                to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp), horizon,
-                to_device(ckpts), d_work, to_device(layout), d_out, d_ta, d_tl,
-            )
+        launch(batch, n, to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp), horizon,
+               to_device(ckpts), d_work, to_device(layout), d_out, d_ta, d_tl)
         out[:] = to_host(d_out)  # only the checkpoint arrays (and a trace or the final states, when asked) come back
         trace_actions[:] = to_host(d_ta)
         trace_losses[:] = to_host(d_tl)
@@ -164,6 +158,15 @@ def build(run_seed):
             states[:] = to_host(d_work[: states.shape[1]]).T
 
     return run
+
+
+def launch(kernel, n_jobs: int, *args) -> None:
+    """Launch ``kernel`` with a thread per job (blocks of THREADS_PER_BLOCK), compiled without fused
+    multiply-adds (:func:`unfused`)."""
+    threads = min(config.THREADS_PER_BLOCK, n_jobs) if simulated() else config.THREADS_PER_BLOCK  # the simulator runs a thread each
+    with warnings.catch_warnings(), unfused():  # the simulator runs the uint64 hashing in NumPy, in its own threads
+        warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
+        kernel[(n_jobs + threads - 1) // threads, threads](*args)
 
 
 def _device_arrays():

@@ -74,11 +74,14 @@ def _mean(terms: np.ndarray) -> Estimate:
     return Estimate(float(np.mean(terms)), stderr, n)
 
 
+def _importance(logs: Logs, probs: np.ndarray) -> np.ndarray:
+    return probs[np.arange(len(logs)), logs.actions] / logs.propensities
+
+
 def weights(logs: Logs, target) -> np.ndarray:
     """Importance weights w_i = pi(a_i | x_i) / p_i."""
     logs = _check_logs("weights", logs)
-    probs = _target("weights", logs, target)
-    return probs[np.arange(len(logs)), logs.actions] / logs.propensities
+    return _importance(logs, _target("weights", logs, target))
 
 
 def ips(logs: Logs, target) -> Estimate:
@@ -111,9 +114,8 @@ def doubly_robust(logs: Logs, target, model=None) -> Estimate:
     logs = _check_logs("doubly_robust", logs)
     probs = _target("doubly_robust", logs, target)
     q = _model("doubly_robust", logs, model)
-    rows = np.arange(len(logs))
-    w = probs[rows, logs.actions] / logs.propensities
-    return _mean(np.sum(probs * q, axis=1) + w * (logs.losses - q[rows, logs.actions]))
+    residual = logs.losses - q[np.arange(len(logs)), logs.actions]
+    return _mean(np.sum(probs * q, axis=1) + _importance(logs, probs) * residual)
 
 
 def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int = 2) -> np.ndarray:

@@ -141,14 +141,7 @@ def _make_collector(env_type):
             observe(es, ep, t, seed, obs)
             for j in range(obs.size):
                 contexts[t, j] = obs[j]
-            u = rng.uniform(seed, rng.LOGGING, t, 0)
-            a = k_arms - 1
-            acc = 0.0
-            for k in range(k_arms - 1):
-                acc += probs[k]
-                if u < acc:
-                    a = k
-                    break
+            a = rng.categorical(seed, rng.LOGGING, t, 0, probs, k_arms)
             if has_means:
                 for k in range(k_arms):
                     means[t, k] = mean_loss(es, ep, obs, t, k)

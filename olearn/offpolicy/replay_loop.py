@@ -116,10 +116,7 @@ def _gpu_runner(replay_seed):
     """The kernel launched with one thread per job; the log goes to the device once per call, and only the
     checkpoint arrays come back."""
     global cuda
-    import warnings  # noqa: PLC0415
-
     from olearn.backends import gpu  # noqa: PLC0415
-    from olearn.core import config  # noqa: PLC0415
 
     cuda = gpu._cuda()
     kernel = gpu._kernel_jit()(gpu_batch(gpu.device_compiler()(replay_seed)))
@@ -128,14 +125,10 @@ def _gpu_runner(replay_seed):
         to_device, zeros, to_host = gpu._device_arrays()
         m = seeds.size
         d_out, d_kept = to_device(out), to_device(kept)
-        threads = min(config.THREADS_PER_BLOCK, m) if gpu.simulated() else config.THREADS_PER_BLOCK
-        with warnings.catch_warnings(), gpu.unfused():
-            warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
-            kernel[(m + threads - 1) // threads, threads](
-                to_device(table), to_device(jc), to_device(seeds), to_device(contexts if d else np.zeros((actions.size, 1))),
-                to_device(actions), to_device(losses), to_device(accept), shuffle, half, horizon, to_device(ckpts),
-                zeros((size, m)), zeros((size, m)), zeros((max(d, 1), m))[:d], zeros((a_dim, m)), zeros((1, m)), d_out, d_kept,
-            )
+        gpu.launch(kernel, m, to_device(table), to_device(jc), to_device(seeds),
+                   to_device(contexts if d else np.zeros((actions.size, 1))), to_device(actions), to_device(losses),
+                   to_device(accept), shuffle, half, horizon, to_device(ckpts), zeros((size, m)), zeros((size, m)),
+                   zeros((max(d, 1), m))[:d], zeros((a_dim, m)), zeros((1, m)), d_out, d_kept)
         out[:] = to_host(d_out)
         kept[:] = to_host(d_kept)
 
@@ -237,8 +230,7 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
         raise ParameterError("replay", "backend", backend, "'python', 'cpu' or 'gpu'")
     n = len(logs)
     p_min = float(logs.propensities.min())
-    accept = p_min / logs.propensities
-    accept[logs.propensities == p_min] = 1.0  # no draw where the acceptance is certain
+    accept = p_min / logs.propensities  # exactly 1 where p_i = p_min: no draw there
     if horizon is None:
         horizon = max(1, int(n * p_min))
     horizon = check_integer("replay", "horizon", horizon, 1, n, f"kept events to stop at; the log has {n} events")
