@@ -666,3 +666,104 @@ class LinearContextual:
         if self.gaussian:
             return np.array([1.0 - mu[k] - self.sigma * rng.normal(self.seed, rng.ENV, t, k) for k in range(self.k)])
         return np.array([0.0 if rng.uniform(self.seed, rng.ENV, t, k) < mu[k] else 1.0 for k in range(self.k)])
+
+
+# ---------------------------------------------------------------- rested rotting arms
+
+
+class RottingWorld:
+    """``environments.rotting`` from its documentation: arm k's n-th play (n = 0, 1, ...) has loss
+    1 - table[k, min(n, M - 1)] - sigma normal(seed, ENV, t, k); only the played arm's count moves."""
+
+    def __init__(self, table, sigma, seed):
+        self.table, self.sigma, self.seed = np.asarray(table, dtype=float), float(sigma), seed
+        self.plays = [0] * self.table.shape[0]
+
+    def mean(self, k):
+        return float(self.table[k, min(self.plays[k], self.table.shape[1] - 1)])
+
+    def loss(self, t, k):
+        return 1.0 - self.mean(k) - self.sigma * rng.normal(self.seed, rng.ENV, t, k)
+
+
+def greedy_oracle_rewards(table, horizon):
+    """Cumulative mean reward of the best policy on rested non-increasing arms over rounds 1..horizon:
+    the sum of the t largest values of {mu_k(n)} (each arm's last column repeats for ever)."""
+    table = np.asarray(table, dtype=float)
+    values = np.concatenate([table[:, :-1].ravel(), np.repeat(table[:, -1], horizon)])
+    return np.cumsum(np.sort(values)[::-1][:horizon])
+
+
+def play_rested(learner, world, horizon):
+    """Drive ``learner`` (act(t) -> arm; update(arm, loss)) on a rested ``world``; (actions, losses)."""
+    actions, losses = np.zeros(horizon, dtype=np.int64), np.zeros(horizon)
+    for t in range(horizon):
+        arm = learner.act(t)
+        x = world.loss(t, arm)
+        world.plays[arm] += 1
+        learner.update(arm, x)
+        actions[t], losses[t] = arm, x
+    return actions, losses
+
+
+class _RecentWindows:
+    """Every reward of every arm kept; mean(k, h) averages arm k's latest complete aligned block of h
+    rewards, its plays (B - 1) h + 1 .. B h with B = floor(N_k / h) (None before its first)."""
+
+    def __init__(self, k, alpha, sigma):
+        self.k, self.alpha, self.sigma = k, alpha, sigma
+        self.rewards = [[] for _ in range(k)]
+
+    def update(self, arm, loss):
+        self.rewards[arm].append(1.0 - loss)
+
+    def mean(self, k, h):
+        blocks = len(self.rewards[k]) // h
+        return None if blocks == 0 else sum(self.rewards[k][(blocks - 1) * h: blocks * h]) / h
+
+    def lengths(self, k):
+        """h = 1, 2, 4, ... up to the arm's plays."""
+        h = 1
+        while h <= len(self.rewards[k]):
+            yield h
+            h *= 2
+
+    def width2(self, t):
+        return 2.0 * self.sigma * self.sigma * self.alpha * (math.log(t) if t > 1 else 0.0)
+
+    def unplayed(self):
+        return next((k for k in range(self.k) if not self.rewards[k]), None)
+
+
+class RAWUCB(_RecentWindows):
+    """Seznec et al. (2020): argmax_k min_h mean_k^h + sqrt(2 sigma^2 alpha ln t / h)."""
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first
+        c2 = self.width2(t)
+        return _first_argmax([min(self.mean(k, h) + math.sqrt(c2 / h) for h in self.lengths(k)) for k in range(self.k)])
+
+
+class FEWA(_RecentWindows):
+    """Seznec et al. (2019): keep the arms within 2 sqrt(2 sigma^2 alpha ln t / h) of the best mean over
+    windows h = 1, 2, 4, ... until one remains or some remaining arm has fewer than the next h plays;
+    play the remaining arm with the fewest plays among those."""
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first
+        c2 = self.width2(t)
+        alive, h = list(range(self.k)), 1
+        while True:
+            means = {k: self.mean(k, h) for k in alive}
+            top = max(means.values())
+            alive = [k for k in alive if means[k] >= top - 2.0 * math.sqrt(c2 / h)]
+            h *= 2
+            if len(alive) == 1:
+                return alive[0]
+            short = [k for k in alive if len(self.rewards[k]) < h]
+            if short:
+                return min(short, key=lambda k: (len(self.rewards[k]), k))

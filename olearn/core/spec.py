@@ -155,6 +155,7 @@ class EnvType:
     stationary: bool = True  # mean losses do not depend on t (pseudo-regret is then T * gap)
     sleeping: bool = False  # only some arms are awake each round: obs[0..K) is their mask (environments/sleeping.py)
     has_means: bool = True  # False for adversarial worlds, where only realized regret makes sense
+    rested: bool = False  # an arm's losses depend on its own plays (advance counts them): regret against an oracle policy
     kind: str = "arms"
     reference: str = ""
     test_params: tuple = ({},)

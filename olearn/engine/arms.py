@@ -34,6 +34,10 @@ Metrics at a checkpoint:
   of l_t(a_t) - l_t(k) (realized losses), the regret of the sleeping experts of Freund, Schapire, Singer
   and Warmuth (1997); there ``dynamic_regret`` is against the best awake arm each round (the best
   ordering of Kleinberg, Niculescu-Mizil and Sharma 2010); no window metrics;
+* on rested worlds (``rested``: an arm's losses depend on its own plays, :mod:`environments.rotting`)
+  only ``loss``, ``dynamic_regret`` and ``counts``: the world's ``best_mean_loss`` is then the loss of an
+  oracle policy that it plays beside the learner (the greedy oracle for rotting arms), and there is no
+  fixed arm to compare with;
 * ``counts``: plays of each arm (one column per arm).
 """
 import math
@@ -57,8 +61,9 @@ def window_length(name) -> int | None:
 
 
 def has_windows(env) -> bool:
-    """Whether ``window_regret_<k>`` is recorded on ``env`` (not where arms sleep: a window's best arm may be asleep)."""
-    return not env.type.sleeping
+    """Whether ``window_regret_<k>`` is recorded on ``env`` (not where arms sleep: a window's best arm may be asleep;
+    not on rested worlds, whose arms have no losses of their own on rounds they are not played)."""
+    return not env.type.sleeping and not env.type.rested
 
 
 def windows(metrics) -> tuple[int, ...]:
@@ -70,6 +75,8 @@ def available_metrics(env) -> tuple[str, ...]:
     """Metrics this environment supports, in recording order."""
     if env.type.sleeping:
         return ("loss", "sleeping_regret") + (("dynamic_regret",) if env.type.has_means else ()) + ("counts",)
+    if env.type.rested:
+        return ("loss", "dynamic_regret", "counts")
     names = ["loss", "regret"]
     if env.type.has_means:
         names.append("pseudo_regret")

@@ -1,11 +1,11 @@
 """The learner registry: ``make(name, **params)`` and ``names()``."""
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import bandits, contextual, experts, experts_adaptive, linear, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private, sleeping
+from olearn.learners import bandits, contextual, experts, experts_adaptive, linear, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private, rotting, sleeping
 
 REGISTRY = Registry("learner", Learner)
 for _t in (bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS + experts_adaptive.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
-           + oco_ensemble.LEARNERS + oco_newton.LEARNERS + sleeping.LEARNERS):
+           + oco_ensemble.LEARNERS + oco_newton.LEARNERS + sleeping.LEARNERS + rotting.LEARNERS):
     REGISTRY.register(_t)
 
 register = REGISTRY.register

@@ -168,6 +168,9 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
         raise ParameterError("collect", "env", env, "a world of kind 'arms' made with environments.make(...)")
     if env.type.sleeping:
         raise ParameterError("collect", "env", env.name, "a world where every arm is always awake (a log does not record which were)")
+    if env.type.rested:
+        raise ParameterError("collect", "env", env.name, "a world whose losses do not depend on the arms' past plays (replay and the "
+                             "estimators assume events drawn the same way whatever was logged before)")
     cap = env.type.max_horizon(env.values)
     n = check_integer("collect", "n", n, 1, cap, "the number of events" + (f": {env.name} defines {cap} rounds" if cap else ""))
     seed = check_integer("collect", "seed", seed, 0, 2**63 - 1)
