@@ -288,3 +288,64 @@ def test_a_log_goes_to_a_table_and_back():
     for kwargs, name in (({"action": "act", "propensity": "p", "reward": "click"}, "action"), ({"loss": "loss", "reward": "click", "action": "arm", "propensity": "p"}, "reward")):
         with pytest.raises(ParameterError, match=name):
             offpolicy.Logs.from_frame(mine, **kwargs)
+
+
+@pytest.mark.parametrize("name, world", [
+    ("exp3", ("bernoulli", {"means": [0.2, 0.5, 0.9]})),
+    ("tsallis_inf", ("bernoulli", {"means": [0.2, 0.5, 0.9]})),
+    ("exp3_ix", ("linear_contextual", {"theta": THETA})),
+])
+def test_a_learner_writes_the_log_of_its_live_play(name, world):
+    """logging=learner: the log is the learner's olearn.run trajectory for the seed, on both backends, and
+    each propensity is the probability it gave its arm (EXP3's from the reference's own weights)."""
+    env = environments.make(world[0], **world[1])
+    learner = olearn.make(name)
+    live = olearn.run(learner, env, horizon=500, seeds=[2, 8], trace=True, backend="python")
+    for j, seed in enumerate([2, 8]):
+        logs = {b: offpolicy.collect(env, n=500, seed=seed, logging=learner, backend=b) for b in ("python", "cpu")}
+        for field in ("contexts", "actions", "losses", "propensities", "means"):
+            np.testing.assert_array_equal(getattr(logs["python"], field), getattr(logs["cpu"], field))
+        np.testing.assert_array_equal(logs["cpu"].actions, live.actions[0, j])
+        np.testing.assert_array_equal(logs["cpu"].losses, live.losses[0, j])
+        assert np.all((logs["cpu"].propensities > 0.0) & (logs["cpu"].propensities <= 1.0))
+        if name == "exp3":
+            ref = EXP3(3, horizon=500, seed=seed)
+            for t, (a, x) in enumerate(zip(logs["cpu"].actions, logs["cpu"].losses)):
+                arm, p = ref.act(t)
+                assert arm == a and p == pytest.approx(logs["cpu"].propensities[t], rel=1e-12)
+                ref.update(t, arm, p, x)
+
+
+def test_estimators_and_replay_are_unbiased_on_a_log_written_by_a_learning_policy():
+    """The propensities of an adaptive logger change with what it has seen; IPS stays unbiased (each
+    event's weight uses its own propensity) and replay's rejection keeps every event with probability
+    p_min whatever the history (Li et al. 2011 with known propensities).  EXP3 with eta = 0.003 writes
+    the logs; the target and the replayed learner differ from it."""
+    env = environments.make("linear_contextual", theta=THETA)
+    logger = olearn.make("exp3", eta=0.003)
+    logs = offpolicy.collect(env, n=30_000, seed=11, logging=logger)
+    assert logs.propensities.std() > 0.02  # it did learn: the propensities moved
+    scores = logs.contexts @ np.array([[0.0, 1.0], [1.0, 0.0], [0.6, 0.8]]).T
+    target = np.full((len(logs), 3), 0.1)
+    target[np.arange(len(logs)), np.argmax(scores, axis=1)] = 0.8
+    truth = float(np.mean(np.sum(target * logs.means, axis=1)))
+    for name in ("ips", "snips", "doubly_robust"):
+        est = getattr(offpolicy, name)(logs, target)
+        assert abs(est.value - truth) < 4 * est.stderr, (name, est, truth)
+    bern = environments.make("bernoulli", means=[0.45, 0.5, 0.6])
+    learner, horizon, seeds = olearn.make("ucb1"), 300, 100
+    live = olearn.run(learner, bern, horizon=horizon, seeds=seeds, metrics=["loss"], checkpoints=[horizon]).final("loss")[0]
+    replayed = np.array([offpolicy.replay(learner, offpolicy.collect(bern, n=3_000, seed=1000 + s, logging=logger),
+                                          horizon=horizon, seeds=[s]).total[0, 0] for s in range(seeds)])
+    se = math.sqrt(live.var(ddof=1) / seeds + replayed.var(ddof=1) / seeds)
+    assert abs(live.mean() - replayed.mean()) < 4 * se, (live.mean(), replayed.mean(), se)
+
+
+def test_a_logging_learner_must_report_its_probabilities():
+    env = environments.make("bernoulli", means=[0.2, 0.5])
+    with pytest.raises(ParameterError, match="'logging'.*exp3, exp3_ix"):
+        offpolicy.collect(env, 10, logging=olearn.make("ucb1"))
+    with pytest.raises(ParameterError, match="'logging'.*one configuration"):
+        offpolicy.collect(env, 10, logging=olearn.make("exp3", eta=[0.1, 0.2]))
+    with pytest.raises(ParameterError, match="'n_arms'"):
+        offpolicy.collect(env, 10, logging=olearn.make("exp3", n_arms=3))

@@ -14,7 +14,7 @@ import numpy as np
 from olearn.core import rng
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
-from olearn.core.spec import Environment
+from olearn.core.spec import Environment, Learner
 
 
 @dataclass(frozen=True)
@@ -153,16 +153,76 @@ def _make_collector(env_type):
     return collect_events
 
 
+def _make_learner_collector(env_type, learner_type):
+    """The log of a learner playing the world live, in the engine's order (observe, act, loss, advance, update);
+    the propensity of an event is the probability the learner reports for its arm (``action[1]``)."""
+    reset, observe, loss, mean_loss, advance = env_type.reset, env_type.observe, env_type.loss, env_type.mean_loss, env_type.advance
+    init, act, update = learner_type.init, learner_type.act, learner_type.update
+    has_means = env_type.has_means
+
+    @kernel
+    def collect_played(es, ep, ls, lp, seed, obs, action, fb, contexts, actions, losses, props, means):
+        k_arms = int(lp[0])
+        reset(es, ep, seed)
+        init(ls, lp, seed)
+        for t in range(actions.size):
+            observe(es, ep, t, seed, obs)
+            for j in range(obs.size):
+                contexts[t, j] = obs[j]
+            act(ls, lp, obs, t, seed, action)
+            a = int(action[0])
+            if has_means:
+                for k in range(k_arms):
+                    means[t, k] = mean_loss(es, ep, obs, t, k)
+            lt = loss(es, ep, obs, t, seed, a)
+            fb[0] = lt
+            actions[t] = a
+            losses[t] = lt
+            props[t] = action[1]
+            advance(es, ep, obs, a, lt, t, seed)
+            update(ls, lp, obs, action, fb, t, seed)
+
+    return collect_played
+
+
+def _reporting_learners() -> str:
+    from olearn.learners import REGISTRY  # noqa: PLC0415
+
+    return ", ".join(n for n in REGISTRY.names() if _reports_probability(REGISTRY[n]))
+
+
+def _reports_probability(learner_type) -> bool:
+    return learner_type.kind == "arms" and learner_type.feedback == "bandit" and learner_type.action_dim >= 2 and not learner_type.sleeping
+
+
+def _compiled(backend, types, make):
+    """The collector for these types, built by ``make`` once per backend."""
+    key = (backend,) + tuple(id(t) for t in types)
+    if key not in _COLLECTORS or any(a is not b for a, b in zip(_COLLECTORS[key][1], types)):
+        fn = make()
+        if backend == "cpu":
+            from olearn.backends import cpu  # noqa: PLC0415
+
+            fn = cpu.compile_kernel(fn)
+        _COLLECTORS[key] = (fn, types)  # the types are kept, so their ids are not reused
+    return _COLLECTORS[key][0]
+
+
 _COLLECTORS: dict = {}
 
 
 def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str = "cpu") -> Logs:
     """A log of ``n`` events from world ``env``, each arm drawn by the logging policy ``logging``.
 
-    ``logging``: None for the uniform policy (p_i = 1/K), or K positive probabilities (the same every
-    event).  The events are the world's rounds 0..n-1 for ``seed``, so the contexts and losses are
-    those ``olearn.run`` would draw for that seed; the logging policy's draws come from their own
-    stream.  Where the world has mean losses, ``Logs.means`` holds every arm's at every event.
+    ``logging``: None for the uniform policy (p_i = 1/K), K positive probabilities (the same every
+    event; drawn from their own stream), or a bandit learner that reports the probability of the arm it
+    plays (``olearn.make("exp3", eta=0.01)``; also exp3_ix, tsallis_inf and the contextual tsallis_inf_cb
+    and chebcb): the log is then that learner playing the world live for n rounds, action for action as
+    ``olearn.run(learner, env, horizon=n, seeds=[seed])`` plays it, and each propensity is the probability
+    it gave its arm at that event, which changes as it learns (an adaptive logging policy, as a deployed
+    learner writes).  The events are the world's rounds 0..n-1 for ``seed``, so the contexts and losses are
+    those ``olearn.run`` would draw for that seed.  Where the world has mean losses, ``Logs.means`` holds
+    every arm's at every event.
     """
     if not isinstance(env, Environment) or env.type.kind != "arms":
         raise ParameterError("collect", "env", env, "a world of kind 'arms' made with environments.make(...)")
@@ -176,19 +236,35 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
     seed = check_integer("collect", "seed", seed, 0, 2**63 - 1)
     if backend not in ("cpu", "python"):
         raise ParameterError("collect", "backend", backend, "'cpu' or 'python'")
-    k_arms = env.n_actions
-    probs = _logging_probs(logging, k_arms)
-    key = (backend, id(env.type))
-    if key not in _COLLECTORS or _COLLECTORS[key][1] is not env.type:
-        fn = _make_collector(env.type)
-        if backend == "cpu":
-            from olearn.backends import cpu  # noqa: PLC0415
-
-            fn = cpu.compile_kernel(fn)
-        _COLLECTORS[key] = (fn, env.type)  # the type is kept so its id is not reused
-    d = env.obs_dim
+    k_arms, d = env.n_actions, env.obs_dim
     contexts, actions, losses = np.zeros((n, d)), np.zeros(n, dtype=np.int64), np.zeros(n)
     means = np.zeros((n, k_arms) if env.type.has_means else (1, k_arms))
-    with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
-        _COLLECTORS[key][0](np.zeros(env.state_size()), env.row(), seed, probs, np.zeros(max(d, 1))[:d], contexts, actions, losses, means)
-    return Logs(contexts, actions, losses, probs[actions], k_arms, means if env.type.has_means else None)
+    obs = np.zeros(max(d, 1))[:d]
+    if isinstance(logging, Learner):
+        props = np.zeros(n)
+        table, state_size = _logging_learner(logging, env, n)
+        played = _compiled(backend, (env.type, logging.type), lambda: _make_learner_collector(env.type, logging.type))
+        with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
+            played(np.zeros(env.state_size()), env.row(), np.zeros(state_size), table[0], seed, obs,
+                   np.zeros(logging.type.action_dim), np.zeros(1), contexts, actions, losses, props, means)
+    else:
+        probs = _logging_probs(logging, k_arms)
+        drawn = _compiled(backend, (env.type,), lambda: _make_collector(env.type))
+        with np.errstate(over="ignore"):
+            drawn(np.zeros(env.state_size()), env.row(), seed, probs, obs, contexts, actions, losses, means)
+        props = probs[actions]
+    return Logs(contexts, actions, losses, props, k_arms, means if env.type.has_means else None)
+
+
+def _logging_learner(learner: Learner, env: Environment, n: int):
+    """The learner's parameter rows and state size on ``env`` for ``n`` rounds, or a clear error."""
+    from olearn.engine import problems  # noqa: PLC0415
+
+    if not _reports_probability(learner.type):
+        raise ParameterError("collect", "logging", learner.name, "None (uniform), K probabilities, or a bandit learner that "
+                             f"reports the probability of its arm: {_reporting_learners()}")
+    if len(learner.configs) != 1:
+        raise ParameterError("collect", "logging", f"a grid of {len(learner.configs)} configurations", "one configuration "
+                             "of the logging learner (a log has one logging policy)")
+    problems.check_pair(learner.type, env)
+    return learner.bind(env.n_actions, env.obs_dim, n)
