@@ -124,6 +124,35 @@ class DiscountedUCB(_Means):
         super().update(s, arm, info, feedback)
 
 
+class SlidingWindowUCB(_Means):
+    """Garivier and Moulines (2011): N_k, S_k over the last tau feedbacks; argmax S_k / N_k +
+    sqrt(xi ln(sum N) / N_k), arms absent from the window first.  The sums are kept as olearn keeps
+    them (the leaving feedback subtracted, then the new one added, so rounding agrees bit for bit) and
+    checked against the window summed afresh after every feedback."""
+
+    def __init__(self, k, tau=200, xi=0.6):
+        super().__init__(k)
+        self.tau, self.xi, self.window = tau, xi, []
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        n = self.n.sum()
+        return _first_argmax(self.s / self.n + math.sqrt(self.xi) * np.sqrt(max(math.log(n), 0.0) / self.n)), None
+
+    def update(self, s, arm, info, feedback):
+        if len(self.window) == self.tau:
+            old, r = self.window.pop(0)
+            self.n[old] -= 1
+            self.s[old] -= r
+        self.window.append((arm, 1.0 - feedback))
+        super().update(s, arm, info, feedback)
+        for k in range(self.k):
+            rewards = [r for a, r in self.window if a == k]
+            assert self.n[k] == len(rewards) and abs(self.s[k] - sum(rewards)) < 1e-9
+
+
 class MOSS(_Means):
     """Audibert and Bubeck (2009): argmax mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first."""
 
@@ -461,6 +490,10 @@ def exp3(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(EXP3(k, horizon, eta, seed), loss, k, horizon, delays=delays)
 
 
+def sliding_window_ucb(loss, k, horizon, tau=200, xi=0.6, seed=0, delays=None):
+    return play(SlidingWindowUCB(k, tau, xi), loss, k, horizon, delays=delays)
+
+
 def discounted_ucb(loss, k, horizon, gamma=None, xi=0.6, breakpoints=1, seed=0, delays=None):
     return play(DiscountedUCB(k, horizon, gamma, xi, breakpoints), loss, k, horizon, delays=delays)
 
@@ -491,6 +524,7 @@ LEARNERS = {
     "moss": moss,
     "exp3_ix": exp3_ix,
     "discounted_ucb": discounted_ucb,
+    "sliding_window_ucb": sliding_window_ucb,
     "kl_ucb": kl_ucb,
     "ucb_v": ucb_v,
     "bayes_ucb": bayes_ucb,

@@ -294,6 +294,16 @@ def test_discounted_ucb_follows_a_best_arm_that_turns_worse():
     assert ducb.mean() + 4 * _se(ducb, ucb1) < 0.7 * ucb1.mean(), (ducb.mean(), ucb1.mean())
 
 
+def test_sliding_window_ucb_follows_a_best_arm_that_turns_worse():
+    """The same world for SW-UCB (Garivier and Moulines 2011) with their window tau = 2 sqrt(T ln T / Upsilon),
+    Upsilon = 1 (891 rounds): after the change its window holds the first arm's new rewards within tau plays."""
+    env = environments.make("piecewise_bernoulli", means=[[0.8, 0.6], [0.4, 0.6]], change_points=[10_000])
+    tau = math.ceil(2 * math.sqrt(20_000 * math.log(20_000)))
+    sw = _final("sliding_window_ucb", env, 20_000, 40, tau=tau).final("dynamic_regret")[0]
+    ucb1 = _final("ucb1", env, 20_000, 40).final("dynamic_regret")[0]
+    assert sw.mean() + 4 * _se(sw, ucb1) < 0.7 * ucb1.mean(), (sw.mean(), ucb1.mean())
+
+
 def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
     """Audibert and Bubeck (2009): MOSS's exploration ln(T / (K n)) removes UCB1's extra sqrt(ln T) on the
     instance with gap sqrt(K / T); their Theorem 5 bounds the regret by 49 sqrt(T K)."""

@@ -9,8 +9,8 @@ regret grows like mu T / 4.
 Right (their figure 2): ten arms at 0 and at 0.001 sqrt(10)^i (i = 0..8), each falling to minus its
 value after 1,000 plays, T = 25,000: regret against the greedy oracle over time.
 
-The paper's wSWA (Levine et al. 2017), SW-UCB and the GLR detectors are not in olearn; discounted UCB
-runs with their gamma = 0.997.
+Discounted UCB runs with their gamma = 0.997 and sliding-window UCB with their tau = 200; the paper's
+wSWA (Levine et al. 2017) and the GLR change detectors are not in olearn.
 
 olearn run experiments/rotting/rotting_arms.toml   (or: python experiments/rotting/rotting_arms.py [--small] [--out DIR])
 """
@@ -27,7 +27,8 @@ from oco_script import figure_main  # noqa: E402
 
 
 def learner(name, sizes):
-    return olearn.make(name, gamma=sizes["gamma"]) if name == "discounted_ucb" else olearn.make(name)
+    own = {"discounted_ucb": {"gamma": sizes["gamma"]}, "sliding_window_ucb": {"tau": sizes["tau"]}}
+    return olearn.make(name, **own.get(name, {}))
 
 
 def regret(result):
