@@ -330,6 +330,28 @@ class EXP3:
         self.L[arm] += feedback / p_arm
 
 
+class EXP3S:
+    """Auer et al. (2002), Exp3.S in their reward form, weights as written (w_k = 1 at the start):
+    p = (1 - gamma) w / W + gamma / K; w_a *= exp(gamma x / (p_a K)); w_k += e alpha W / K."""
+
+    def __init__(self, k, horizon, gamma=None, alpha=None, switches=1, seed=0):
+        self.k, self.seed = k, seed
+        self.alpha = alpha if alpha is not None else 1.0 / horizon
+        self.gamma = gamma if gamma is not None else min(
+            1.0, math.sqrt(k * (switches * math.log(k * horizon) + math.e) / ((math.e - 1) * horizon)))
+        self.w = np.ones(k)
+
+    def act(self, t):
+        p = (1 - self.gamma) * self.w / self.w.sum() + self.gamma / self.k
+        a = _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), p)
+        return a, p[a]
+
+    def update(self, s, arm, p_arm, feedback):
+        total = self.w.sum()
+        self.w[arm] *= math.exp(self.gamma * (1.0 - feedback) / (p_arm * self.k))
+        self.w += math.e * self.alpha * total / self.k
+
+
 class EXP3IX(EXP3):
     """Neu (2015): EXP3 with Lhat_a += loss / (p_a + gamma), eta = sqrt(2 ln K / (T K)), gamma = eta / 2."""
 
@@ -486,6 +508,10 @@ def exp3_ix(loss, k, horizon, eta=None, gamma=None, seed=0, delays=None):
     return play(EXP3IX(k, horizon, eta, gamma, seed), loss, k, horizon, delays=delays)
 
 
+def exp3s(loss, k, horizon, gamma=None, alpha=None, switches=1, seed=0, delays=None):
+    return play(EXP3S(k, horizon, gamma, alpha, switches, seed), loss, k, horizon, delays=delays)
+
+
 def exp3(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(EXP3(k, horizon, eta, seed), loss, k, horizon, delays=delays)
 
@@ -525,6 +551,7 @@ LEARNERS = {
     "exp3_ix": exp3_ix,
     "discounted_ucb": discounted_ucb,
     "sliding_window_ucb": sliding_window_ucb,
+    "exp3s": exp3s,
     "kl_ucb": kl_ucb,
     "ucb_v": ucb_v,
     "bayes_ucb": bayes_ucb,

@@ -43,6 +43,8 @@ CASES = {
     "discounted_ucb_gamma": ("discounted_ucb", {"gamma": 0.8, "xi": 0.3}),
     "sliding_window_ucb": ("sliding_window_ucb", {}),
     "sliding_window_ucb_tau7": ("sliding_window_ucb", {"tau": 7, "xi": 0.3}),
+    "exp3s": ("exp3s", {}),
+    "exp3s_tuned": ("exp3s", {"gamma": 0.3, "alpha": 0.05}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
     "ucb_v": ("ucb_v", {}),
     "ucb_v_tuned": ("ucb_v", {"zeta": 0.5, "c": 0.2, "scale": 2.0}),

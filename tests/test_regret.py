@@ -304,6 +304,20 @@ def test_sliding_window_ucb_follows_a_best_arm_that_turns_worse():
     assert sw.mean() + 4 * _se(sw, ucb1) < 0.7 * ucb1.mean(), (sw.mean(), ucb1.mean())
 
 
+def test_exp3s_tracks_a_best_arm_that_switches_within_its_bound():
+    """Auer et al. (2002), Corollary 8.3: with S switches of the best arm, alpha = 1/T and their gamma, Exp3.S's
+    expected regret against the switching sequence is at most 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (3,838 here).
+    The best arm changes 3 times in 20,000 rounds; EXP3, tuned for one fixed arm, pays far more."""
+    env = environments.make("piecewise_bernoulli", means=[[0.8, 0.5, 0.6], [0.4, 0.5, 0.6], [0.4, 0.9, 0.6], [0.7, 0.3, 0.6]],
+                            change_points=[5_000, 10_000, 15_000])
+    horizon, k, switches = 20_000, 3, 3
+    exp3s = _final("exp3s", env, horizon, 40, switches=switches).final("dynamic_regret")[0]
+    exp3 = _final("exp3", env, horizon, 40).final("dynamic_regret")[0]
+    bound = 2 * math.sqrt(math.e - 1) * math.sqrt(k * horizon * (switches * math.log(k * horizon) + math.e))
+    assert exp3s.mean() + 4 * exp3s.std(ddof=1) / math.sqrt(exp3s.size) < bound
+    assert exp3s.mean() + 4 * _se(exp3s, exp3) < 0.5 * exp3.mean(), (exp3s.mean(), exp3.mean())
+
+
 def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
     """Audibert and Bubeck (2009): MOSS's exploration ln(T / (K n)) removes UCB1's extra sqrt(ln T) on the
     instance with gap sqrt(K / T); their Theorem 5 bounds the regret by 49 sqrt(T K)."""

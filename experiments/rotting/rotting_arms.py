@@ -9,8 +9,9 @@ regret grows like mu T / 4.
 Right (their figure 2): ten arms at 0 and at 0.001 sqrt(10)^i (i = 0..8), each falling to minus its
 value after 1,000 plays, T = 25,000: regret against the greedy oracle over time.
 
-Discounted UCB runs with their gamma = 0.997 and sliding-window UCB with their tau = 200; the paper's
-wSWA (Levine et al. 2017) and the GLR change detectors are not in olearn.
+Discounted UCB runs with their gamma = 0.997, sliding-window UCB with their tau = 200 and Exp3.S with
+alpha = 1/T and the gamma of Auer et al.'s corollary for one switch (theirs: min(1, sqrt(K ln(KT) / T)));
+the paper's wSWA (Levine et al. 2017) and the GLR change detectors are not in olearn.
 
 olearn run experiments/rotting/rotting_arms.toml   (or: python experiments/rotting/rotting_arms.py [--small] [--out DIR])
 """

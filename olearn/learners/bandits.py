@@ -490,6 +490,15 @@ EPSILON_GREEDY = LearnerType(
 
 
 @kernel
+def draw_reported(probs, k_arms, seed, t, action):
+    """action[0] = an arm drawn from probs[:k_arms] (stream LEARNER, index 0), action[1] = its probability: the
+    propensity that importance weighting, delayed feedback and off-policy logs read back."""
+    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
+    action[0] = arm
+    action[1] = probs[arm]
+
+
+@kernel
 def exponential_weights(cum_loss, eta, probs, n):
     """probs[k] = exp(-eta L_k) / sum_j exp(-eta L_j), shifted by min L for stability."""
     low = math.inf
@@ -509,9 +518,7 @@ def exp3_act(state, params, obs, t, seed, action):
     k_arms = int(params[0])
     probs = state[k_arms : 2 * k_arms]
     exponential_weights(state, params[1], probs, k_arms)
-    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
-    action[0] = arm
-    action[1] = probs[arm]
+    draw_reported(probs, k_arms, seed, t, action)
 
 
 @kernel
@@ -623,9 +630,7 @@ def tsallis_inf_act(state, params, obs, t, seed, action):
     for i in range(k_arms):
         probs[i] = state[i] / scale  # normalised cumulative estimates, overwritten below
     tsallis_weights(probs, 2.0 / math.sqrt(t + 1.0), probs, k_arms)
-    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
-    action[0] = arm
-    action[1] = probs[arm]
+    draw_reported(probs, k_arms, seed, t, action)
 
 
 @kernel

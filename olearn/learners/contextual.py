@@ -13,13 +13,12 @@ Contexts outside [low, high] are clamped to it.
 """
 import math
 
-from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine.metric_projection import cholesky, cholesky_solve, pack_free_block
-from olearn.learners.bandits import LOSS_SHIFT, N_ARMS, tsallis_inf_act, tsallis_inf_update, zero_init
+from olearn.learners.bandits import LOSS_SHIFT, N_ARMS, draw_reported, tsallis_inf_act, tsallis_inf_update, zero_init
 
 LOW = Param("low", -1.0, "lower end of the context range [low, high]")
 HIGH = Param("high", 1.0, "upper end of the context range [low, high]")
@@ -278,9 +277,7 @@ def chebcb_act(state, params, obs, t, seed, action):
             probs[i] = 1.0 / (k_arms + eta * (yhat[i] - yhat[best]))
             rest += probs[i]
     probs[best] = 1.0 - rest
-    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
-    action[0] = arm
-    action[1] = probs[arm]
+    draw_reported(probs, k_arms, seed, t, action)
 
 
 @kernel

@@ -20,13 +20,24 @@ min(n, tau) = sum_k N_k); arms absent from the window first, in index order.  ta
 gives regret O(sqrt(T Upsilon ln T)) (their Theorem 2); the default 200 is the window of Seznec et al.'s
 (2019) comparisons.  The window's arms and rewards are kept: 2 tau + 2K + 2 numbers per seed, so tau is
 given, not derived from the horizon.
+
+Exp3.S (Auer, Cesa-Bianchi, Freund and Schapire, SIAM J. Computing 2002, section 8), for adversaries whose
+best arm switches: with rewards x = 1 - loss in [0, 1], play p_k = (1 - gamma) w_k / W + gamma / K; after
+arm a's reward, x^_a = x / p_a and
+
+    w_k <- w_k exp(gamma x^_k / K) + (e alpha / K) W        (x^_k = 0 for k != a, W the total before),
+
+the share term letting an arm that lost weight come back.  alpha = 1 / T and gamma = min(1,
+sqrt(K (S ln(KT) + e) / ((e - 1) T))) bound the expected regret against every sequence of arms with S
+switches by 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (their Corollary 8.3).  The weights are kept divided by
+their total (the update scales with them), so they neither overflow nor underflow.
 """
 import math
 
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, zero_init
+from olearn.learners.bandits import N_ARMS, draw_reported, zero_init
 
 XI = Param("xi", 0.6, "exploration constant xi in the confidence width (their analysis takes xi > 1/2)", low=0.0)
 BREAKPOINTS = Param("breakpoints", 1, "breakpoints Upsilon the horizon is expected to hold (sets the default gamma)",
@@ -147,4 +158,76 @@ SLIDING_WINDOW_UCB = LearnerType(
 )
 
 
-LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB)
+# ---------------------------------------------------------------- Exp3.S
+
+
+@kernel
+def exp3s_init(state, params, seed):
+    """Weights 1/K (their w_k = 1, divided by the total), probabilities after them."""
+    k_arms = int(params[0])
+    for k in range(2 * k_arms):
+        state[k] = 1.0 / k_arms
+
+
+@kernel
+def exp3s_act(state, params, obs, t, seed, action):
+    k_arms = int(params[0])
+    gamma = params[1]
+    probs = state[k_arms : 2 * k_arms]
+    for k in range(k_arms):
+        probs[k] = (1.0 - gamma) * state[k] + gamma / k_arms
+    draw_reported(probs, k_arms, seed, t, action)
+
+
+@kernel
+def exp3s_update(state, params, obs, action, feedback, t, seed):
+    """w_a *= exp(gamma x^_a / K); every w_k += e alpha W / K; then w /= its total (p_a recorded with the action)."""
+    k_arms = int(params[0])
+    gamma, alpha = params[1], params[2]
+    a = int(action[0])
+    total = 0.0
+    for k in range(k_arms):
+        total += state[k]
+    state[a] *= math.exp(gamma * (1.0 - feedback[0]) / action[1] / k_arms)
+    share = math.e * alpha * total / k_arms
+    new_total = 0.0
+    for k in range(k_arms):
+        state[k] += share
+        new_total += state[k]
+    for k in range(k_arms):
+        state[k] /= new_total
+
+
+def _exp3s_row(v, k, d, horizon):
+    alpha = v["alpha"] if v["alpha"] is not None else 1.0 / horizon
+    gamma = v["gamma"]
+    if gamma is None:
+        gamma = min(1.0, math.sqrt(k * (v["switches"] * math.log(k * horizon) + math.e) / ((math.e - 1.0) * horizon)))
+    return [k, gamma, alpha]
+
+
+EXP3S = LearnerType(
+    name="exp3s",
+    summary="Exp3.S: EXP3 with a share of the total weight given back to every arm, for switching best arms",
+    reference="Auer, Cesa-Bianchi, Freund and Schapire (2002), Corollary 8.3: alpha = 1/T and gamma from the number of "
+    "switches S bound the regret against S-switch sequences by 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e))",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("gamma", None, "exploration in (0, 1]; None: min(1, sqrt(K (S ln(KT) + e) / ((e - 1) T)))", low=0.0,
+              high=1.0, open_low=True, optional=True),
+        Param("alpha", None, "weight share; None: 1 / T", low=0.0, optional=True),
+        Param("switches", 1, "switches S of the best arm the horizon is expected to hold (sets the default gamma)",
+              kind="int", low=0),
+    ),
+    state_size=lambda v, k, d: 2 * k,  # weights w[k] (summing to 1), then the current probabilities p[k]
+    row=_exp3s_row,
+    init=exp3s_init,
+    act=exp3s_act,
+    update=exp3s_update,
+    action_dim=2,  # arm, and its probability (so delayed feedback is weighted correctly)
+    test_params=({}, {"gamma": 0.3, "alpha": 0.01}),
+)
+
+
+LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB, EXP3S)

@@ -11,7 +11,7 @@ from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, mean_update, zero_init
+from olearn.learners.bandits import N_ARMS, draw_reported, mean_update, zero_init
 
 
 @kernel
@@ -147,9 +147,7 @@ def sleeping_exp3_act(state, params, obs, t, seed, action):
     k_arms = int(params[0])
     probs = state[k_arms : 2 * k_arms]
     awake_weights(state, params, obs, probs)
-    arm = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
-    action[0] = arm
-    action[1] = probs[arm]
+    draw_reported(probs, k_arms, seed, t, action)
 
 
 @kernel
