@@ -43,7 +43,7 @@ def test_regret_is_against_the_greedy_oracle_sum_of_the_largest_means():
 
 def test_losses_follow_each_arms_own_play_count():
     env = environments.make("rotting", means=TABLE, sigma=0.3)
-    result = olearn.run(olearn.make("exp3", eta=0.5), env, horizon=40, seeds=[4, 11], trace=True)
+    result = olearn.run(olearn.make("exp3", eta=0.5), env, horizon=40, seeds=[4, 11], trace=True, backend="python")
     for s, seed in enumerate(result.seeds):
         world = ref.RottingWorld(TABLE, 0.3, seed)
         for t, arm in enumerate(result.actions[0, s].astype(int)):
