@@ -115,6 +115,20 @@ def test_windowed_learners_stay_bounded_as_the_drop_grows_while_ucb1_pays_for_it
         assert 10.0 * high < ucb[1]
 
 
+def test_raw_ucb_also_follows_restless_rotting_means():
+    """Restless rotting (means fall with time, played or not): RAW-UCB's title claim, one algorithm for both
+    settings.  The switching-means world of test_regret (arm 0 falls from 0.8 to 0.4 at round 10,000, under
+    arm 1's 0.6), Bernoulli rewards (sigma = 1/2): its regret stays under sqrt(K T ln T) = 630, a fifth of
+    UCB1's, whose full-history mean keeps the fallen arm for thousands of rounds."""
+    env = environments.make("piecewise_bernoulli", means=[[0.8, 0.6], [0.4, 0.6]], change_points=[10_000])
+    horizon, seeds = 20_000, 24
+    raw = olearn.run(olearn.make("raw_ucb", sigma=0.5), env, horizon=horizon, seeds=seeds).final("dynamic_regret")[0]
+    ucb1 = olearn.run(olearn.make("ucb1"), env, horizon=horizon, seeds=seeds).final("dynamic_regret")[0]
+    se = raw.std(ddof=1) / math.sqrt(seeds)
+    assert raw.mean() + 4 * se < math.sqrt(2 * horizon * math.log(horizon))
+    assert raw.mean() + 4 * se < 0.2 * ucb1.mean(), (raw.mean(), ucb1.mean())
+
+
 def test_bad_input_names_the_parameter():
     with pytest.raises(olearn.ParameterError, match="(?s)'means'.*arm 1 rises from play 0"):
         environments.make("rotting", means=[[1.0, 0.5], [0.2, 0.3]])
