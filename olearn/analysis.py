@@ -32,13 +32,18 @@ def standard_error(values) -> float:
     return float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")
 
 
-def _interval(values: np.ndarray, level: float):
+def half_width(se: float, n: int, level: float) -> float:
+    """Half-width of the Student-t interval at ``level`` for a mean of n values with standard error se (NaN when n < 2)."""
     from scipy import stats
 
+    return se * float(stats.t.ppf(0.5 + level / 2, n - 1)) if n > 1 else float("nan")
+
+
+def _interval(values: np.ndarray, level: float):
     n = values.size
     mean = float(values.mean()) if n else np.nan
     se = standard_error(values)  # NaN with one seed: no interval
-    half = se * float(stats.t.ppf(0.5 + level / 2, n - 1)) if n > 1 else float("nan")
+    half = half_width(se, n, level)
     return mean, se, mean - half, mean + half
 
 

@@ -633,3 +633,46 @@ def test_a_failed_chunk_says_what_is_stored_and_how_to_resume(small, tmp_path, m
     monkeypatch.setattr(sweep, "run_unit", real)
     assert CliRunner().invoke(app, ["run", str(path), "--out", str(out), "--workers", "0", "--resume"]).exit_code == 0
     pd.testing.assert_frame_equal(olearn.load(out), reference, check_exact=True)
+
+
+def test_running_final_equals_the_stored_table_whatever_the_chunk_order(small, tmp_path):
+    """The per-configuration mean and standard error at T that the progress display shows while a sweep
+    runs, merged chunk by chunk from the receipts, equal the stored table's once every chunk is in."""
+    _, exp, _ = small
+    receipts = []
+    table = sweep.run_experiment(exp, out=tmp_path / "live", progress=lambda receipt, done, total: receipts.append(receipt))
+    assert len(receipts) == 2 * 12  # 2 configurations x 48 seeds / 4 per chunk
+    last = table[table["round"] == table["round"].max()]
+    for order in (receipts, receipts[::-1]):
+        running = sweep.RunningFinal()
+        for receipt in order:
+            running.add(receipt)
+        for (c, metric), rows in last.groupby(["configuration", "metric"], observed=True):
+            mean, se, n = running.get(int(c), str(metric))
+            values = rows["value"].to_numpy()
+            assert n == values.size == 48
+            assert mean == pytest.approx(values.mean(), rel=1e-12, abs=1e-12)
+            assert se == pytest.approx(values.std(ddof=1) / np.sqrt(values.size), rel=1e-9, abs=1e-12)
+    partial = sweep.RunningFinal()
+    partial.add(receipts[0])
+    assert partial.get(receipts[0]["configuration"], "regret")[2] == 4
+
+
+def test_a_sweep_over_a_rotting_world_shows_its_regret_against_the_oracle(tmp_path):
+    """Rested worlds record dynamic_regret only: it is the default of the figures, the final table and the
+    live progress rows."""
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    path = tmp_path / "rotting.toml"
+    path.write_text('[run]\nhorizon = 40\nseeds = 8\nchunk_seeds = 4\nbackend = "python"\n\n'
+                    '[[environments]]\nname = "abrupt_rotting"\nbefore = [0.5, 0.0]\nafter = [-0.5, 0.0]\npulls = [10, 0]\n\n'
+                    '[[learners]]\nname = "raw_ucb"\n')
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert "dynamic regret at T = 40" in result.output
+    live = re.search(r"dynamic_regret (\S+) ± (\S+) \(8 seeds\)", result.output)  # the progress row, after the last chunk
+    final = re.search(r"│\s+(\S+) │\s+± (\S+) │", result.output)  # the table's mean and 95% half-width
+    assert live and final and live.groups() == final.groups(), result.output
+    assert (tmp_path / "out" / "figures" / "curves.png").stat().st_size > 0

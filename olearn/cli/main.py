@@ -155,6 +155,8 @@ def run(
     import os
 
     from olearn import experiment
+    from olearn.analysis import half_width
+    from olearn.core.config import CONFIDENCE
     from olearn.experiment import figures, script, store, sweep
 
     if script.figure_script(config) is not None:
@@ -194,11 +196,21 @@ def run(
                         conf = exp.configurations[c]
                         rows[c] = bar.add_task(f"{conf.label} | {conf.env_label}"[:40], total=steps)
 
+                running = sweep.RunningFinal()
+                shown = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
+
                 def done(receipt, n_done, n_total):
-                    steps = chunk_steps[(receipt["configuration"], receipt["lo"])]
+                    c = receipt["configuration"]
+                    steps = chunk_steps[(c, receipt["lo"])]
                     bar.update(overall, advance=steps)
-                    if receipt["configuration"] in rows:
-                        bar.update(rows[receipt["configuration"]], advance=steps)
+                    running.add(receipt)
+                    if c in rows:  # the metric at T so far, over the seeds of the chunks finished
+                        metric = shown or figures.default_metric(receipt["final"])
+                        mean, se, n = running.get(c, metric)
+                        conf = exp.configurations[c]
+                        live = " ".join(_mean_and_ci(mean, half_width(se, n, CONFIDENCE))) + f" ({n:,} seeds)"
+                        label = f"{conf.label} | {conf.env_label}"[:24]
+                        bar.update(rows[c], advance=steps, description=f"{label:<24} {metric} {live}")
 
                 sweep.execute(tasks, scheduler=scheduler, workers=workers, on_done=lambda r: done(r, 0, 0))
         except (KeyboardInterrupt, Exception) as err:  # what finished is stored: say so, and how to go on

@@ -58,8 +58,9 @@ def _plt():
 
 
 def default_metric(recorded) -> str:
-    """pseudo_regret where it is among the ``recorded`` metric names, else regret."""
-    return "pseudo_regret" if "pseudo_regret" in recorded else "regret"
+    """The first of pseudo_regret, regret and dynamic_regret (rested worlds record only that one) among the
+    ``recorded`` metric names, else loss."""
+    return next((m for m in ("pseudo_regret", "regret", "dynamic_regret") if m in recorded), "loss")
 
 
 def _panels(frame):

@@ -9,6 +9,7 @@ the sweep ran in one go or was resumed.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,38 @@ def run_unit(task: dict) -> dict:
         "value": result.values[0].reshape(-1),
     })
     receipt = store.write_chunk(Path(task["out"]), conf["index"], task["lo"], task["hi"], frame, result.seconds)
-    return {"configuration": conf["index"], "lo": task["lo"], "hi": task["hi"], "steps": n_s * task["horizon"], **receipt}
+    final = {}  # each metric at the last checkpoint over the chunk's seeds: count, mean, sum of squared deviations
+    for j, name in enumerate(result.columns):
+        values = result.values[0, :, -1, j]
+        final[name] = (int(values.size), float(values.mean()), float(((values - values.mean()) ** 2).sum()))
+    return {"configuration": conf["index"], "lo": task["lo"], "hi": task["hi"], "steps": n_s * task["horizon"],
+            "final": final, **receipt}
+
+
+class RunningFinal:
+    """Each configuration's metrics at the horizon over the chunks finished so far, while a sweep runs.
+
+    ``add(receipt)`` for each finished chunk (what ``run_experiment``'s ``progress`` and ``execute``'s
+    ``on_done`` receive); ``get(configuration, metric)`` -> (mean, standard error, seeds).  Chunks are
+    merged with the pairwise update of Chan, Golub and LeVeque (1979), so the result equals the stored
+    table's mean and standard error whatever the order the chunks finish in.
+    """
+
+    def __init__(self):
+        self._acc = {}
+
+    def add(self, receipt: dict) -> None:
+        for name, (n, mean, m2) in receipt["final"].items():
+            key = (receipt["configuration"], name)
+            n0, mean0, m20 = self._acc.get(key, (0, 0.0, 0.0))
+            total = n0 + n
+            delta = mean - mean0
+            self._acc[key] = (total, mean0 + delta * n / total, m20 + m2 + delta * delta * n0 * n / total)
+
+    def get(self, configuration: int, metric: str) -> tuple[float, float, int]:
+        n, mean, m2 = self._acc.get((configuration, metric), (0, float("nan"), 0.0))
+        se = math.sqrt(m2 / (n - 1) / n) if n > 1 else float("nan")
+        return mean, se, n
 
 
 def _expected_rows(exp: Experiment, conf_index: int, n_seeds: int) -> int:
