@@ -238,7 +238,7 @@ def run(
 @app.command()
 def plot(
     run_dir: Path = typer.Argument(..., help="a results directory written by olearn"),
-    metric: str = typer.Option(None, help="metric to draw (default: pseudo_regret if recorded, else regret)"),
+    metric: str = typer.Option(None, help="metric to draw (default: pseudo_regret if recorded, else regret, else dynamic_regret)"),
     out: Path = typer.Option(None, help="image file (default: RUN_DIR/<metric>.png)"),
 ):
     """Draw regret curves with 95% bands from a saved run (``olearn demo``, ``Result.save``) or sweep (``olearn run``)."""
