@@ -122,10 +122,11 @@ def _real(owner, name, value, shape, allowed) -> np.ndarray:
 def _logging_probs(logging, n_arms: int) -> np.ndarray:
     if logging is None:
         return np.full(n_arms, 1.0 / n_arms)
-    probs = _real("collect", "logging", logging, (n_arms,), f"None (uniform) or {n_arms} positive probabilities summing to 1")
+    allowed = f"None (uniform), {n_arms} positive probabilities summing to 1 (every arm must be logged), or a bandit learner " \
+              f"that reports the probability of its arm ({_reporting_learners()})"
+    probs = _real("collect", "logging", logging, (n_arms,), allowed)
     if np.any(probs <= 0.0) or abs(probs.sum() - 1.0) > 1e-9:
-        raise ParameterError("collect", "logging", _shown(logging),
-                             f"None (uniform) or {n_arms} positive probabilities summing to 1 (every arm must be logged)")
+        raise ParameterError("collect", "logging", _shown(logging), allowed)
     return probs
 
 
@@ -261,8 +262,8 @@ def _logging_learner(learner: Learner, env: Environment, n: int):
     from olearn.engine import problems  # noqa: PLC0415
 
     if not _reports_probability(learner.type):
-        raise ParameterError("collect", "logging", learner.name, "None (uniform), K probabilities, or a bandit learner that "
-                             f"reports the probability of its arm: {_reporting_learners()}")
+        raise ParameterError("collect", "logging", learner.name, f"None (uniform), {env.n_actions} probabilities, or a bandit "
+                             f"learner that reports the probability of its arm: {_reporting_learners()}")
     if len(learner.configs) != 1:
         raise ParameterError("collect", "logging", f"a grid of {len(learner.configs)} configurations", "one configuration "
                              "of the logging learner (a log has one logging policy)")
