@@ -290,16 +290,18 @@ def test_a_log_goes_to_a_table_and_back():
             offpolicy.Logs.from_frame(mine, **kwargs)
 
 
-@pytest.mark.parametrize("name, world", [
-    ("exp3", ("bernoulli", {"means": [0.2, 0.5, 0.9]})),
-    ("tsallis_inf", ("bernoulli", {"means": [0.2, 0.5, 0.9]})),
-    ("exp3_ix", ("linear_contextual", {"theta": THETA})),
+@pytest.mark.parametrize("name, params, world", [
+    ("exp3", {}, ("bernoulli", {"means": [0.2, 0.5, 0.9]})),
+    ("tsallis_inf", {}, ("bernoulli", {"means": [0.2, 0.5, 0.9]})),
+    ("exp3_ix", {}, ("linear_contextual", {"theta": THETA})),
+    ("tsallis_inf_cb", {"low": -1.0, "high": 1.0, "n_bins": 2}, ("linear_contextual", {"theta": [[1.0], [-0.5], [0.2]]})),
 ])
-def test_a_learner_writes_the_log_of_its_live_play(name, world):
+def test_a_learner_writes_the_log_of_its_live_play(name, params, world):
     """logging=learner: the log is the learner's olearn.run trajectory for the seed, on both backends, and
-    each propensity is the probability it gave its arm (EXP3's from the reference's own weights)."""
+    each propensity is the probability it gave its arm (EXP3's from the reference's own weights); a
+    contextual logger reads each event's context (one per bin of x = -1 and x = +1 here)."""
     env = environments.make(world[0], **world[1])
-    learner = olearn.make(name)
+    learner = olearn.make(name, **params)
     live = olearn.run(learner, env, horizon=500, seeds=[2, 8], trace=True, backend="python")
     for j, seed in enumerate([2, 8]):
         logs = {b: offpolicy.collect(env, n=500, seed=seed, logging=learner, backend=b) for b in ("python", "cpu")}
