@@ -304,6 +304,20 @@ def test_sliding_window_ucb_follows_a_best_arm_that_turns_worse():
     assert sw.mean() + 4 * _se(sw, ucb1) < 0.7 * ucb1.mean(), (sw.mean(), ucb1.mean())
 
 
+def test_raw_ucb_also_follows_restless_rotting_means():
+    """Restless rotting (means fall with time, played or not): RAW-UCB's title claim (Seznec et al. 2020), one
+    algorithm for rested and restless rotting arms.  The world above (arm 0 falls from 0.8 to 0.4 at round
+    10,000, under arm 1's 0.6), Bernoulli rewards (sigma = 1/2): its regret stays under sqrt(K T ln T) = 630,
+    a fifth of UCB1's."""
+    env = environments.make("piecewise_bernoulli", means=[[0.8, 0.6], [0.4, 0.6]], change_points=[10_000])
+    horizon = 20_000
+    raw = _final("raw_ucb", env, horizon, 24, sigma=0.5).final("dynamic_regret")[0]
+    ucb1 = _final("ucb1", env, horizon, 24).final("dynamic_regret")[0]
+    se = raw.std(ddof=1) / math.sqrt(raw.size)
+    assert raw.mean() + 4 * se < math.sqrt(2 * horizon * math.log(horizon))
+    assert raw.mean() + 4 * se < 0.2 * ucb1.mean(), (raw.mean(), ucb1.mean())
+
+
 def test_exp3s_tracks_a_best_arm_that_switches_within_its_bound():
     """Auer et al. (2002), Corollary 8.3: with S switches of the best arm, alpha = 1/T and their gamma, Exp3.S's
     expected regret against the switching sequence is at most 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (3,838 here).
