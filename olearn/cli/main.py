@@ -176,6 +176,7 @@ def run(
         raise typer.BadParameter("--workers must be >= 0")
     state = sweep.prepare(exp, out, resume, force, local=scheduler is None)
     started = time.perf_counter()
+    metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)  # the table's; None: each world's default
     if state == "done":
         console.print(f"{out}: this sweep is complete; read from the stored results (--force runs it again)")
     else:
@@ -190,14 +191,14 @@ def run(
         try:
             with _progress() as bar:
                 overall = bar.add_task("all configurations", total=sum(chunk_steps.values()))
-                rows = {}
+                rows, labels = {}, {}
                 if len(per_config) <= 20:
                     for c, steps in per_config.items():
                         conf = exp.configurations[c]
-                        rows[c] = bar.add_task(f"{conf.label} | {conf.env_label}"[:40], total=steps)
+                        labels[c] = f"{conf.label} | {conf.env_label}"
+                        rows[c] = bar.add_task(labels[c][:40], total=steps)
 
                 running = sweep.RunningFinal()
-                shown = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
 
                 def done(receipt, n_done, n_total):
                     c = receipt["configuration"]
@@ -205,12 +206,10 @@ def run(
                     bar.update(overall, advance=steps)
                     running.add(receipt)
                     if c in rows:  # the metric at T so far, over the seeds of the chunks finished
-                        metric = shown or figures.default_metric(receipt["final"])
-                        mean, se, n = running.get(c, metric)
-                        conf = exp.configurations[c]
+                        shown = metric or figures.default_metric(receipt["final"])
+                        mean, se, n = running.get(c, shown)
                         live = " ".join(_mean_and_ci(mean, half_width(se, n, CONFIDENCE))) + f" ({n:,} seeds)"
-                        label = f"{conf.label} | {conf.env_label}"[:24]
-                        bar.update(rows[c], advance=steps, description=f"{label:<24} {metric} {live}")
+                        bar.update(rows[c], advance=steps, description=f"{labels[c][:24]:<24} {shown} {live}")
 
                 sweep.execute(tasks, scheduler=scheduler, workers=workers, on_done=lambda r: done(r, 0, 0))
         except (KeyboardInterrupt, Exception) as err:  # what finished is stored: say so, and how to go on
@@ -223,7 +222,6 @@ def run(
             console.print("[red]a chunk failed[/red]: " + stored)
             raise
     frame = store.table(out)
-    metric = next((f.get("metric") for f in exp.figures if f.get("metric")), None)
     console.print(_sweep_table(frame, metric))
     wanted = [out / "figures" / f"{spec['file']}.{ext}" for spec in exp.figures for ext in ("png", "pdf")]
     if state == "done" and figures.drawn(out, exp.figures):

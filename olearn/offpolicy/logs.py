@@ -122,11 +122,14 @@ def _real(owner, name, value, shape, allowed) -> np.ndarray:
 def _logging_probs(logging, n_arms: int) -> np.ndarray:
     if logging is None:
         return np.full(n_arms, 1.0 / n_arms)
-    allowed = f"None (uniform), {n_arms} positive probabilities summing to 1 (every arm must be logged), or a bandit learner " \
-              f"that reports the probability of its arm ({_reporting_learners()})"
-    probs = _real("collect", "logging", logging, (n_arms,), allowed)
-    if np.any(probs <= 0.0) or abs(probs.sum() - 1.0) > 1e-9:
-        raise ParameterError("collect", "logging", _shown(logging), allowed)
+    try:
+        probs = _real("collect", "logging", logging, (n_arms,), "")
+    except ParameterError:
+        probs = None
+    if probs is None or np.any(probs <= 0.0) or abs(probs.sum() - 1.0) > 1e-9:  # the message lists the learners only when needed
+        raise ParameterError("collect", "logging", _shown(logging), f"None (uniform), {n_arms} positive probabilities summing "
+                             f"to 1 (every arm must be logged), or a bandit learner that reports the probability of its arm "
+                             f"({_reporting_learners()})")
     return probs
 
 
