@@ -91,7 +91,17 @@ def assert_same_run(a, b, what: str = "", exact: bool = True) -> None:
             continue
         assert x.shape == y.shape, f"{what}: {field} shapes {x.shape} and {y.shape}"
         same = np.array_equal(x, y, equal_nan=True) if exact else np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True)
-        assert same, f"{what}: {field} differ"
+        assert same, f"{what}: {field} differ ({_largest_difference(x, y)})"
+
+
+def _largest_difference(x, y) -> str:
+    """Where two arrays of one shape differ most, and by how much (for an assertion's message)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    gap = np.where(np.isnan(x) & np.isnan(y), 0.0, np.abs(x - y))
+    gap = np.where(np.isnan(gap), np.inf, gap)  # NaN on one side only
+    at = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    differ = int(np.count_nonzero(gap))
+    return f"{differ} of {gap.size} entries; the largest at {tuple(int(i) for i in at)}: {float(x[at])!r} and {float(y[at])!r}"
 
 
 def replay_oco(learner, env, horizon: int = 25, seed: int = 4, backend: str = "python") -> None:

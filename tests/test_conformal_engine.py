@@ -41,7 +41,16 @@ def test_gpu_simulator_matches_python(method, stream):
     py = _run(_learner(method), env, "python", horizon)
     from olearn.backends import gpu
 
-    assert_same_run(py, _run(_learner(method), env, "gpu", horizon), f"{method} on {stream}", exact=gpu.simulated())
+    dev = _run(_learner(method), env, "gpu", horizon)
+    try:
+        assert_same_run(py, dev, f"{method} on {stream}", exact=gpu.simulated())
+    except AssertionError as err:
+        if gpu.simulated() or method != "saocp":
+            raise
+        # SAOCP's meta-weights jump where a copy's bet crosses 0 (p_i ~ max(0, w_i), gradients clipped at -1 only
+        # for w_i > 0), so a last-bit difference in CUDA's log and cos (the stream's normal draws) can part the
+        # trajectories; the CPU's own trajectories part the same way when those draws move by one ulp
+        pytest.skip(f"SAOCP amplifies CUDA's last-bit differences: {err}")
     assert np.all(np.isfinite(py.values))
 
 
@@ -390,3 +399,26 @@ def test_an_empty_calibration_is_not_called_invalid_for_being_empty():
     with pytest.raises(ParameterError, match="allowed: a 1-D sequence") as err:
         conformal.Predictor("split", calibration=[[1.0]], backend="python")
     assert "non-empty" not in str(err.value)
+
+
+def test_saocp_parts_when_the_scores_move_by_one_ulp(monkeypatch):
+    """Why the gpu test above may skip SAOCP on a real GPU: its meta-weights are discontinuous where a copy's bet
+    crosses 0, so moving the stream's normal draws by one ulp (the size of CUDA's log and cos differences) parts
+    its trajectory on the CPU too, while SF-OGD, with the same draws, stays within rounding."""
+    from olearn.core import rng
+
+    env = _env("change_points")
+
+    def radii(method):
+        return olearn.run(_learner(method), env, horizon=H, seeds=[0], backend="python", trace=True).actions[0, 0]
+
+    before = {m: radii(m) for m in ("saocp", "sf_ogd")}
+    normal = rng.normal
+    monkeypatch.setattr(rng, "normal", lambda seed, stream, t, i: normal(seed, stream, t, i) * (1.0 + 2.0**-52))
+    for method, limit in (("saocp", None), ("sf_ogd", 1e-12)):
+        after = radii(method)
+        gap = np.max(np.abs(after - before[method]) / np.maximum(np.abs(before[method]), 1e-300))
+        if limit is None:
+            assert gap > 1e-3, gap
+        else:
+            assert gap < limit, gap

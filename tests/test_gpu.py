@@ -1,4 +1,5 @@
 """The gpu backend (numba-cuda; the CUDA simulator in CI) gives the python backend's trajectories."""
+import numba.core.config
 import numpy as np
 import pytest
 
@@ -101,7 +102,7 @@ def test_numba_cuda_compiles_without_numpys_row_stack():
     # NumPy 2.5 removed np.row_stack, which numba-cuda 0.30 still overloads when it first compiles:
     # importing the gpu backend puts the name back, so its CUDA array support loads on NumPy >= 2.5
     code = ("import numpy as np\n"
-            "del np.row_stack\n"
+            "np.__dict__.pop('row_stack', None)\n"  # gone already from NumPy >= 2.5
             "import olearn.backends.gpu\n"
             "import numba.cuda.np.arrayobj\n"
             "assert np.row_stack([[1.0], [2.0]]).shape == (2, 1)\n")
@@ -130,7 +131,13 @@ def test_simulated_is_the_cuda_module_in_use_not_the_variables_text(monkeypatch)
         monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", text)
         assert gpu.simulated() == mode, text
     monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "2" if mode else "1")  # the other mode's spelling
-    _pair(olearn.make("ucb1"), BANDIT_ENV)
+    try:
+        _pair(olearn.make("ucb1"), BANDIT_ENV)
+    finally:
+        # numba re-reads its variables when it compiles: left at the other mode, every kernel this worker
+        # compiles later would be built for it (on a GPU, simulator kernels calling real device functions)
+        monkeypatch.undo()
+        numba.core.config.reload_config()
 
 
 def test_the_kernel_is_linked_without_lto_so_unfused_arithmetic_holds():

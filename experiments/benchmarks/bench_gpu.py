@@ -1,6 +1,7 @@
 """GPU throughput: UCB1 on the 10-armed Bernoulli demo problem through ``olearn.run(..., backend="gpu")``,
 printed next to the hand-written reference kernels run in the same process, then EXP3, Hedge with
-100 experts, Thompson sampling, and a 16-configuration EXP3 grid as one launch.
+100 experts, Thompson sampling, and a 16-configuration EXP3 grid as one launch; also the host memory of
+UCB1's full-size run with the default metrics and checkpoints.
 
     python experiments/benchmarks/bench_gpu.py [--seeds 1000000] [--horizon 10000] [--reference PATH]
 
@@ -57,6 +58,18 @@ def timed(label, learner, env, seeds, horizon, baseline=None, **kw):
     return result
 
 
+def memory(env, seeds, horizon):
+    """Host memory of a full-size run with the default metrics and log-spaced checkpoints (issue: < 2 GB)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # GiB (ru_maxrss is in KiB on Linux)
+    result = olearn.run(olearn.make("ucb1"), env, horizon=horizon, seeds=seeds, backend="gpu")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"memory: ucb1 with the default metrics {result.columns} at {result.rounds.size} checkpoints, "
+          f"{result.values.shape[1]} seeds x {horizon} rounds: results {result.values.nbytes / 1e9:.2f} GB; "
+          f"process peak RSS {before:.2f} GiB before the run, {peak:.2f} GiB after")
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=1_000_000)
@@ -69,6 +82,7 @@ if __name__ == "__main__":
     raw = reference(a.reference or REFERENCE, a.seeds, a.horizon, required=a.reference is not None)
     demo = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
     timed("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
+    memory(demo, a.seeds, a.horizon)
     small = max(1, a.seeds // 10)
     timed("olearn exp3", olearn.make("exp3"), demo, small, a.horizon, metrics=["pseudo_regret"])
     timed("olearn thompson", olearn.make("thompson"), demo, small, a.horizon, metrics=["pseudo_regret"])
