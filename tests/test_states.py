@@ -10,19 +10,23 @@ ENV = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
 
 
 def plays_and_rewards(actions, losses, k, upto):
-    """UCB1's state (plays n[k], summed rewards s[k]) rebuilt from the trace of the first ``upto`` rounds."""
+    """UCB1's state (plays n[k], summed rewards s[k], then for played arms the mean s[k] / n[k] and
+    sqrt(1 / n[k]), 0 for the others) rebuilt from the trace of the first ``upto`` rounds."""
     n, s = np.zeros(k), np.zeros(k)
     for a, loss in zip(actions[:upto], losses[:upto]):
         n[int(a)] += 1.0
         s[int(a)] += 1.0 - loss
-    return np.concatenate([n, s])
+    played = n > 0
+    mean = np.divide(s, n, out=np.zeros(k), where=played)
+    root = np.sqrt(np.divide(1.0, n, out=np.zeros(k), where=played))
+    return np.concatenate([n, s, mean, root])
 
 
 @pytest.mark.parametrize("backend", ["python", "cpu"])
 def test_ucb1_state_is_what_the_trace_says(backend):
     res = olearn.run(olearn.make("ucb1", c=[0.5, 2.0]), ENV, horizon=200, seeds=3, backend=backend, trace=True,
                      keep_state=True)
-    assert res.states.shape == (2, 3, 6)
+    assert res.states.shape == (2, 3, 12)
     for c in range(2):
         for s in range(3):
             expected = plays_and_rewards(res.actions[c, s], res.losses[c, s], 3, 200)

@@ -40,7 +40,7 @@ print("smoke: gpu == python:", np.allclose(r.values, p.values, rtol=1e-12, atol=
 versions='import importlib
 for name in ("numpy", "numba", "numba_cuda", "cupy", "dp_accounting"):
     try:
-        print(name, importlib.import_module(name).__version__, end="  ")
+        print(name, getattr(importlib.import_module(name), "__version__", "(installed)"), end="  ")
     except ImportError as err:
         print(name, "missing:", err, end="  ")
 print()'

@@ -159,7 +159,7 @@ def run(
         that receives the number of steps (seeds x rounds) done after each chunk.
     keep_state : bool
         Also return every job's learner state after the last round (``Result.states[c, s]``, in
-        the learner's own state layout, e.g. UCB1's plays n[k] then summed rewards s[k]), to
+        the learner's own state layout, e.g. UCB1's plays n[k], summed rewards s[k], means, sqrt(1 / n[k])), to
         inspect or reuse what each seed learned.
     """
     from olearn import learners  # noqa: PLC0415  (registry import kept out of module load)

@@ -36,15 +36,17 @@ def _counts_and_sums(values, n_actions, obs_dim):
 
 @kernel
 def ucb1_act(state, params, obs, t, seed, action):
+    """argmax_k mean_k + sqrt(c ln t) r_k, with mean_k = s_k / n_k and r_k = sqrt(1 / n_k) kept in the state
+    (they change only when arm k is played), so a round costs one log and one sqrt, not a division and a
+    sqrt per arm."""
     k_arms = int(params[0])
-    log_t = params[1] * math.log(t + 1.0)
+    width = math.sqrt(params[1] * math.log(t + 1.0))
     arm = 0
     best = -math.inf
     for k in range(k_arms):
-        n = state[k]
         # an unplayed arm has index +inf, so the first one wins (strict >); a select, not an early
         # exit, keeps this loop branch-free, which is what lets the compiler schedule it tightly
-        index = math.inf if n == 0.0 else state[k_arms + k] / n + math.sqrt(log_t / n)
+        index = math.inf if state[k] == 0.0 else state[2 * k_arms + k] + width * state[3 * k_arms + k]
         if index > best:
             best = index
             arm = k
@@ -60,18 +62,28 @@ def mean_update(state, params, obs, action, feedback, t, seed):
     state[k_arms + a] += 1.0 - feedback[0]
 
 
+@kernel
+def ucb1_update(state, params, obs, action, feedback, t, seed):
+    """:func:`mean_update`, then mean_a = s_a / n_a and r_a = sqrt(1 / n_a)."""
+    mean_update(state, params, obs, action, feedback, t, seed)
+    k_arms = int(params[0])
+    a = int(action[0])
+    state[2 * k_arms + a] = state[k_arms + a] / state[a]
+    state[3 * k_arms + a] = math.sqrt(1.0 / state[a])
+
+
 UCB1 = LearnerType(
     name="ucb1",
-    summary="UCB1: play argmax_k  mean_k + sqrt(c ln t / n_k), t the 1-based round",
+    summary="UCB1: play argmax_k  mean_k + sqrt(c ln t / n_k), t the 1-based round (state: n, s, mean, sqrt(1/n))",
     reference="Auer, Cesa-Bianchi and Fischer (2002), Finite-time analysis of the multiarmed bandit problem; c = 2 is their index "
     "(their ln n counts the plays so far, t - 1)",
     feedback="bandit",
     params=(N_ARMS, Param("c", 2.0, "exploration constant in sqrt(c ln t / n)", low=0.0)),
-    state_size=_counts_and_sums,
+    state_size=lambda values, n_actions, obs_dim: 4 * n_actions,
     row=lambda v, k, d, horizon: [k, v["c"]],
     init=zero_init,
     act=ucb1_act,
-    update=mean_update,
+    update=ucb1_update,
     test_params=({}, {"c": 0.5}),
 )
 
