@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole device check in one run (about 6 minutes on one H200 with 16 cores), in order of what it proves:
+# The whole device check in one run (90 to 140 s on one H200 with 16 cores), in order of what it proves:
 #   1. GPU model, driver, package versions, and a first compiled run (if the machine's numba-cuda cannot
 #      build olearn's kernel, the numba-cuda wheel under .whl/fallback is installed and tried once more;
 #      wheels under .whl/always, for packages the machine lacks, are installed first);

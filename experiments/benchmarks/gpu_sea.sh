@@ -4,7 +4,7 @@
 #   bash experiments/benchmarks/gpu_sea.sh [figure options, e.g. --seeds 10000 (the default)]
 #
 # Writes each figure's outputs (PNG, PDF, CSV, summary.md with the fitted slopes) and its log with
-# the wall time under $OUT/sea (else runs/gpu_sea).  Like gpu_check.sh it uses the python3 on PATH
+# the wall time under $OUT/sea (else runs/gpu_sea).  Like gpu_all.sh it uses the python3 on PATH
 # and this checkout on PYTHONPATH, so it needs no install.  Dry run without a GPU (the simulator runs
 # every thread in Python: each figure takes minutes even at this size, and the 140 s limit may stop it):
 #   NUMBA_ENABLE_CUDASIM=1 bash experiments/benchmarks/gpu_sea.sh --small --seeds 2
