@@ -342,6 +342,29 @@ def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
     assert moss.max() <= 49 * math.sqrt(horizon * k)
 
 
+def test_regret_against_the_gap_has_its_two_regimes():
+    """The regimes of experiments/bandits/regret_vs_gap.py, for UCB1 at T = 2,000 (200 seeds).  Two Bernoulli arms
+    at 1/2 +- Delta/2: Delta = 0.002 cannot be told apart in T rounds (a mean of T/2 plays has sd 0.016), so the
+    regret is uniform play's, Delta T / 2, within 10%; past the peak the regret falls as the gap grows and stays
+    under UCB1's bound 8 ln T / Delta + (1 + pi^2 / 3) Delta (Auer et al. 2002, Theorem 1).  The minimax
+    construction with Delta = sqrt(K / T) / 2 and K = 32: the good arm is not found in T rounds either, so the
+    regret is within 10% of uniform play's, Delta T (1 - 1/K); no policy pays more than Delta T."""
+    horizon, seeds = 2_000, 200
+    regret = {}
+    for gap in (0.002, 0.15, 0.6):
+        env = environments.make("bernoulli", means=[0.5 + gap / 2, 0.5 - gap / 2])
+        regret[gap] = _final("ucb1", env, horizon, seeds).final("pseudo_regret")[0].mean()
+    assert abs(regret[0.002] / (0.002 * horizon / 2) - 1) < 0.1, regret
+    assert regret[0.6] < regret[0.15], regret
+    for gap in (0.15, 0.6):
+        assert regret[gap] < 8 * math.log(horizon) / gap + (1 + math.pi**2 / 3) * gap, regret
+    k = 32
+    gap = math.sqrt(k / horizon) / 2
+    env = environments.make("lower_bound", n_arms=k, gap=gap)
+    minimax = _final("ucb1", env, horizon, seeds).final("pseudo_regret")[0]
+    assert 0.9 < minimax.mean() / (gap * horizon * (1 - 1 / k)) and minimax.max() <= gap * horizon, minimax.mean()
+
+
 @pytest.mark.parametrize("world", ["lower_bound", "switch_midway"])
 def test_exp3_ix_regret_under_its_high_probability_bound_on_every_seed(world):
     """Neu (2015), Theorem 1: with probability >= 1 - delta, regret <= 2 sqrt(2 K T ln K) + (sqrt(2 K T / ln K) + 1)
