@@ -92,18 +92,27 @@ UCB1 = LearnerType(
 
 @kernel
 def moss_act(state, params, obs, t, seed, action):
-    """argmax_k mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first, ties to the lowest index."""
+    """argmax_k mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k), each arm's index kept in the state (it changes only
+    when the arm is played: :func:`moss_update`); unplayed arms first, ties to the lowest index."""
     k_arms = int(params[0])
-    horizon = params[1]
     arm = 0
     best = -math.inf
     for k in range(k_arms):
-        n = state[k]
-        index = math.inf if n == 0.0 else state[k_arms + k] / n + math.sqrt(max(math.log(horizon / (k_arms * n)), 0.0) / n)
+        index = math.inf if state[k] == 0.0 else state[2 * k_arms + k]
         if index > best:
             best = index
             arm = k
     action[0] = arm
+
+
+@kernel
+def moss_update(state, params, obs, action, feedback, t, seed):
+    """:func:`mean_update`, then the played arm's index mean_a + sqrt(max(ln(T / (K n_a)), 0) / n_a)."""
+    mean_update(state, params, obs, action, feedback, t, seed)
+    k_arms = int(params[0])
+    a = int(action[0])
+    n = state[a]
+    state[2 * k_arms + a] = state[k_arms + a] / n + math.sqrt(max(math.log(params[1] / (k_arms * n)), 0.0) / n)
 
 
 MOSS = LearnerType(
@@ -113,11 +122,11 @@ MOSS = LearnerType(
     "regret <= 49 sqrt(T K)",
     feedback="bandit",
     params=(N_ARMS,),
-    state_size=_counts_and_sums,
+    state_size=lambda values, n_actions, obs_dim: 3 * n_actions,  # n, s, then each arm's index
     row=lambda v, k, d, horizon: [k, horizon],
     init=zero_init,
     act=moss_act,
-    update=mean_update,
+    update=moss_update,
 )
 
 # ---------------------------------------------------------------- KL-UCB
