@@ -47,6 +47,21 @@ def test_window_regret_matches_python():
     _pair(olearn.make("hedge"), EXPERT_ENV, metrics=["regret", "window_regret_3", "window_regret_16", "counts"])
 
 
+def test_working_rows_in_local_arrays_or_device_columns_give_the_same_run(monkeypatch):
+    """A job's working row goes to a local array (32, 64 or 128 numbers, the least that holds it) when it has at
+    most config.GPU_LOCAL_ROW numbers, else it stays in its column of device memory; both give python's run."""
+    from olearn.core import config
+
+    assert [gpu.local_width(w) for w in (1, 32, 33, 56, 64, 65, 128, 129)] == [32, 32, 64, 64, 64, 128, 128, 0]
+    monkeypatch.setattr(config, "THREADS_PER_BLOCK", 32)  # 40 jobs in two blocks
+    learner = olearn.make("exp3", eta=[0.1, 1.0])
+    seeds = list(range(20))
+    py = olearn.run(learner, BANDIT_ENV, horizon=12, seeds=seeds, backend="python", trace=True, keep_state=True)
+    for widest in (config.GPU_LOCAL_ROW, 0):
+        monkeypatch.setattr(config, "GPU_LOCAL_ROW", widest)
+        _same(py, olearn.run(learner, BANDIT_ENV, horizon=12, seeds=seeds, backend="gpu", trace=True, keep_state=True))
+
+
 def test_unavailable_gpu_is_one_clear_error(monkeypatch):
     from olearn.backends import gpu
 
@@ -144,7 +159,8 @@ def test_the_kernel_is_linked_without_lto_so_unfused_arithmetic_holds():
     """numba-cuda links with LTO whenever nvJitLink >= 12.3 is installed; nvJitLink then generates the code
     with its own options (fma on by default), so unfused()'s NVVM -fma=0 would be lost and the gpu's
     arithmetic would round differently from python's and cpu's.  Checked without a GPU: the batch kernel's
-    dispatcher, as built on a real numba-cuda with nvJitLink present, has LTO off."""
+    dispatchers (rows in device memory, or in local arrays), as built on a real numba-cuda with nvJitLink
+    present, have LTO off."""
     code = ("import numba.cuda.decorators as deco\n"
             "deco._have_nvjitlink = lambda: True\n"  # as on a machine with nvJitLink
             "from numba import cuda\n"
@@ -154,9 +170,9 @@ def test_the_kernel_is_linked_without_lto_so_unfused_arithmetic_holds():
             "env = environments.make('bernoulli', means=[0.2, 0.8])\n"
             "learner = olearn.make('ucb1')\n"
             "batch = run.compiled_batch('gpu', learner.type, env.type, ('loss',), False, False)\n"
-            "kernels = [c.cell_contents for c in batch.__closure__ if hasattr(c.cell_contents, 'targetoptions')]\n"
-            "assert len(kernels) == 1, kernels\n"
-            "print('lto', kernels[0].targetoptions.get('lto'))\n")
+            "kernels = [c.cell_contents for c in batch.__closure__ if isinstance(c.cell_contents, dict)][0]\n"
+            "assert sorted(kernels) == [0, 32, 64, 128], kernels  # rows in device memory, or local rows of these widths\n"
+            "print('lto', *sorted({k.targetoptions.get('lto') for k in kernels.values()}))\n")
     out = _without_simulator(code)
     assert out.split()[-1] == "False", out
 

@@ -5,7 +5,7 @@
 The CUDA simulator (what the tests use) runs kernels as Python, so it cannot tell whether NVVM
 accepts them.  This script compiles each (learner, world) pairing of the parity tests, every oco
 learner on its world and every conformal method on a score stream, exactly as the gpu backend
-builds it (``gpu.batch_kernel`` over the fused per-seed loop, the argument types of a real launch,
+builds it (``gpu.batch_kernel`` over the fused per-seed loop, with the local row a launch would use, the argument types of a real launch,
 NVVM with ``-fma=0``), with ``numba.cuda.compile_ptx`` for compute capability ``--cc``; ``--trace``
 and ``--delay`` compile the loop's traced and delayed-feedback variants (learners that need same-round
 feedback are compiled undelayed); ``--metrics`` the bookkeeping of other metrics on the arms worlds
@@ -115,9 +115,10 @@ def main(argv=None) -> int:
     compiled = {}
 
     def ptx_build(run_seed):
-        batch = gpu.batch_kernel(gpu.device_compiler()(run_seed))
+        seed_loop = gpu.device_compiler()(run_seed)
 
         def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
+            batch = gpu.batch_kernel(seed_loop, gpu.local_width(width))  # the kernel a launch would use
             args = (lp_table, config_of, seeds, ep, dp, horizon, ckpts, np.zeros((width, seeds.size)), layout, out,
                     trace_actions, trace_losses)
             with gpu.unfused():

@@ -14,6 +14,7 @@ import os
 import warnings
 
 import numpy as np
+from numba import float64
 
 from olearn.core import config
 from olearn.core.errors import BackendUnavailableError, ParameterError
@@ -123,9 +124,23 @@ def device_compiler() -> Compiler:
     return _compiler
 
 
-def batch_kernel(seed_loop):
+def local_width(width: int) -> int:
+    """Numbers of the per-thread local row for working rows of ``width`` (a power of two, at least 32), or 0
+    when the row is wider than ``config.GPU_LOCAL_ROW`` and stays in its column of device memory."""
+    if width > config.GPU_LOCAL_ROW:
+        return 0
+    return max(32, 1 << max(width - 1, 0).bit_length())
+
+
+def batch_kernel(seed_loop, local: int = 0):
     """The batch kernel's Python source over the device function ``seed_loop``: thread j runs job j
-    (its configuration's parameter row, its seed, its column of the working array)."""
+    (its configuration's parameter row, its seed, its column of the working array).
+
+    ``local`` > 0: the thread copies its column into a local array of that many numbers, runs the loop
+    there and copies it back.  A local array is contiguous, so an element's address is its index times 8
+    (a column's takes a 64-bit multiply by the column stride, on every access of every round), and the
+    GPU lays local memory out thread by thread, so a warp's loads stay coalesced.
+    """
 
     def batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses):
         j = cuda.grid(1)
@@ -135,22 +150,41 @@ def batch_kernel(seed_loop):
                 work[:, j], layout, out[j], trace_actions[j], trace_losses[j],
             )
 
-    return batch
+    def batch_local(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses):
+        j = cuda.grid(1)
+        if j < seeds.size:
+            row = cuda.local.array(local, float64)
+            for i in range(work.shape[0]):
+                row[i] = work[i, j]
+            seed_loop(
+                lp_table[config_of[j]], ep, dp, seeds[j], horizon, ckpts,
+                row, layout, out[j], trace_actions[j], trace_losses[j],
+            )
+            for i in range(work.shape[0]):
+                work[i, j] = row[i]
+
+    return batch_local if local else batch
 
 
 def build(run_seed):
-    """Compile the per-seed loop as a device function and a kernel that maps it over jobs."""
+    """Compile the per-seed loop as a device function and a kernel that maps it over jobs: one dispatcher per
+    local row width (:func:`local_width`), each compiled at its first launch."""
     _cuda()
-    batch = _kernel_jit()(batch_kernel(device_compiler()(run_seed)))
+    seed_loop = device_compiler()(run_seed)
+    widths = {0} | {local_width(w) for w in range(1, config.GPU_LOCAL_ROW + 1)}
+    kernels = {local: _kernel_jit()(batch_kernel(seed_loop, local)) for local in sorted(widths)}
 
     def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
         n = seeds.size
+        local = local_width(width)
+        if local not in kernels:  # config.GPU_LOCAL_ROW raised since the build
+            kernels[local] = _kernel_jit()(batch_kernel(seed_loop, local))
         to_device, zeros, to_host = _device_arrays()
         d_out, d_ta, d_tl = zeros(out.shape), zeros(trace_actions.shape), zeros(trace_losses.shape)
         # one column per job: neighbouring threads touch neighbouring addresses (coalesced loads and stores)
         d_work = zeros((width, n))
-        launch(batch, n, to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp), horizon,
-               to_device(ckpts), d_work, to_device(layout), d_out, d_ta, d_tl)
+        launch(kernels[local], n, to_device(lp_table), to_device(config_of), to_device(seeds), to_device(ep), to_device(dp),
+               horizon, to_device(ckpts), d_work, to_device(layout), d_out, d_ta, d_tl)
         out[:] = to_host(d_out)  # only the checkpoint arrays (and a trace or the final states, when asked) come back
         trace_actions[:] = to_host(d_ta)
         trace_losses[:] = to_host(d_tl)

@@ -13,5 +13,7 @@ MAX_CHUNK_BYTES = 1 << 30
 NEWTON_STEPS = 30
 #: threads per block on the GPU backend
 THREADS_PER_BLOCK = 128
+#: widest working row (numbers) a GPU thread keeps in local memory; wider rows stay in their column of device memory
+GPU_LOCAL_ROW = 128
 #: confidence level of summary bands
 CONFIDENCE = 0.95
