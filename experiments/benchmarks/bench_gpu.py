@@ -1,7 +1,8 @@
 """GPU throughput: UCB1 on the 10-armed Bernoulli demo problem through ``olearn.run(..., backend="gpu")``,
 printed next to the hand-written reference kernels run in the same process, then EXP3, Hedge with
-100 experts, Thompson sampling, and a 16-configuration EXP3 grid as one launch; also the host memory of
-UCB1's full-size run with the default metrics and checkpoints.
+100 experts, Thompson sampling, and a 16-configuration EXP3 grid as one launch; also UCB1 with every
+working row left in its device-memory column instead of a local array (``config.GPU_LOCAL_ROW = 0``), and
+the host memory of UCB1's full-size run with the default metrics and checkpoints.
 
     python experiments/benchmarks/bench_gpu.py [--seeds 1000000] [--horizon 10000] [--reference PATH]
 
@@ -19,6 +20,7 @@ import numpy as np
 
 import environments
 import olearn
+from olearn.core import config
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "reference_ucb_gpu.py"
 
@@ -55,7 +57,7 @@ def timed(label, learner, env, seeds, horizon, baseline=None, **kw):
     metric = result.columns[0]
     print(f"{label:<48} seeds={result.values.shape[1]:<8} horizon={horizon}: {steps / seconds:.3e} steps/s "
           f"({seconds:.2f} s, mean {metric} {result.final(metric).mean():.1f}){ratio}")
-    return result
+    return result, steps / seconds
 
 
 def memory(env, seeds, horizon):
@@ -81,7 +83,13 @@ if __name__ == "__main__":
     gpu.check()
     raw = reference(a.reference or REFERENCE, a.seeds, a.horizon, required=a.reference is not None)
     demo = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
-    timed("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
+    local = timed("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
+    widest, config.GPU_LOCAL_ROW = config.GPU_LOCAL_ROW, 0  # the same run with every row left in its column
+    column = timed("olearn ucb1, rows in device-memory columns", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw,
+                   metrics=["pseudo_regret"])
+    config.GPU_LOCAL_ROW = widest
+    print(f"local rows / columns: {local[1] / column[1]:.2f}x the steps/s; same numbers: "
+          f"{np.array_equal(local[0].values, column[0].values)}")
     memory(demo, a.seeds, a.horizon)
     small = max(1, a.seeds // 10)
     timed("olearn exp3", olearn.make("exp3"), demo, small, a.horizon, metrics=["pseudo_regret"])
