@@ -263,6 +263,26 @@ class BayesUCB(_Means):
         self.s[arm] += min(max(1.0 - feedback, 0.0), 1.0)
 
 
+class ExploreThenCommit(_Means):
+    """Lattimore and Szepesvari (2020), ch. 6: arm t mod K while t < m K, then the best empirical mean, chosen at
+    the first such round at which every arm has feedback and kept (arms without feedback are played first)."""
+
+    def __init__(self, k, horizon, m=None):
+        super().__init__(k)
+        self.m = m if m is not None else max(1, math.ceil((horizon / k) ** (2.0 / 3.0)))
+        self.commit = None
+
+    def act(self, t):
+        if t < self.m * self.k:
+            return t % self.k, None
+        if self.commit is None:
+            first = self.unplayed()
+            if first is not None:
+                return first, None
+            self.commit = _first_argmax(self.s / self.n)
+        return self.commit, None
+
+
 class EpsilonGreedy(_Means):
     """With probability eps_t (eps, or min(1, eps K / (t+1)) when decaying) a uniform arm
     (draw 0 decides, draw 1 picks the arm, stream LEARNER), else the best empirical mean."""
@@ -500,6 +520,10 @@ def epsilon_greedy(loss, k, horizon, epsilon=0.1, decay=False, seed=0, delays=No
     return play(EpsilonGreedy(k, epsilon, decay, seed), loss, k, horizon, delays=delays)
 
 
+def explore_then_commit(loss, k, horizon, m=None, seed=0, delays=None):
+    return play(ExploreThenCommit(k, horizon, m), loss, k, horizon, delays=delays)
+
+
 def moss(loss, k, horizon, seed=0, delays=None):
     return play(MOSS(k, horizon), loss, k, horizon, delays=delays)
 
@@ -548,6 +572,7 @@ def gaussian_thompson(loss, k, horizon, sigma=1.0, seed=0, delays=None):
 LEARNERS = {
     "ucb1": ucb1,
     "moss": moss,
+    "explore_then_commit": explore_then_commit,
     "exp3_ix": exp3_ix,
     "discounted_ucb": discounted_ucb,
     "sliding_window_ucb": sliding_window_ucb,

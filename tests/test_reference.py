@@ -57,6 +57,8 @@ CASES = {
     "exp3_ix": ("exp3_ix", {}),
     "exp3_ix_eta_gamma": ("exp3_ix", {"eta": 0.7, "gamma": 0.2}),
     "moss": ("moss", {}),
+    "explore_then_commit": ("explore_then_commit", {}),
+    "explore_then_commit_m3": ("explore_then_commit", {"m": 3}),
     "tsallis_inf": ("tsallis_inf", {}),
     "tsallis_shift_norm": ("tsallis_inf", {"shift": 0.25, "normalize": True}),
     "hedge": ("hedge", {}),

@@ -342,6 +342,23 @@ def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
     assert moss.max() <= 49 * math.sqrt(horizon * k)
 
 
+def test_explore_then_commit_regret_is_its_closed_form():
+    """Two Gaussian arms (rewards N(0, 1) and N(-Delta, 1)), T = 1,000, Delta = 0.1: after m plays of each arm the
+    difference of the means is N(Delta, 2 / m), so explore-then-commit's expected regret is exactly
+    m Delta + (T - 2m) Delta Phi(-Delta sqrt(m / 2)); 2,000 seeds agree within 4 standard errors at m = 5, 50
+    and 200, and stay under Lattimore and Szepesvari's Theorem 6.1, which has exp(-m Delta^2 / 4) for Phi."""
+    from statistics import NormalDist
+
+    horizon, gap, seeds = 1_000, 0.1, 2_000
+    env = environments.make("gaussian", means=[0.0, -gap], sigma=1.0)
+    for m in (5, 50, 200):
+        regret = _final("explore_then_commit", env, horizon, seeds, m=m).final("pseudo_regret")[0]
+        exact = m * gap + (horizon - 2 * m) * gap * NormalDist().cdf(-gap * math.sqrt(m / 2))
+        se = regret.std(ddof=1) / math.sqrt(seeds)
+        assert abs(regret.mean() - exact) < 4 * se, (m, regret.mean(), exact, se)
+        assert regret.mean() < m * gap + (horizon - 2 * m) * gap * math.exp(-m * gap**2 / 4)
+
+
 def test_regret_against_the_gap_has_its_two_regimes():
     """The regimes of experiments/bandits/regret_vs_gap.py, for UCB1 at T = 2,000 (200 seeds).  Two Bernoulli arms
     at 1/2 +- Delta/2: Delta = 0.002 cannot be told apart in T rounds (a mean of T/2 plays has sd 0.016), so the

@@ -459,6 +459,58 @@ GAUSSIAN_THOMPSON = LearnerType(
     test_params=({}, {"sigma": 0.25}),
 )
 
+# ---------------------------------------------------------------- explore-then-commit
+
+
+@kernel
+def explore_then_commit_act(state, params, obs, t, seed, action):
+    """Rounds t < m K play arm t mod K (each arm m times); then the arm of the best empirical mean, chosen
+    once and kept (state[2K] = that arm + 1).  Under delayed feedback an arm still without feedback when
+    exploration ends is played until some arrives (arms never played first, as everywhere here)."""
+    k_arms = int(params[0])
+    if t < params[1] * k_arms:
+        action[0] = t % k_arms
+        return
+    committed = int(state[2 * k_arms])
+    if committed == 0:
+        arm = 0
+        best = -math.inf
+        for k in range(k_arms):
+            mean = math.inf if state[k] == 0.0 else state[k_arms + k] / state[k]
+            if mean > best:
+                best = mean
+                arm = k
+        if state[arm] == 0.0:
+            action[0] = arm
+            return
+        committed = arm + 1
+        state[2 * k_arms] = committed
+    action[0] = committed - 1
+
+
+def _explore_then_commit_row(v, k, d, horizon):
+    m = v["m"] if v["m"] is not None else max(1, math.ceil((horizon / k) ** (2.0 / 3.0)))
+    return [k, m]
+
+
+EXPLORE_THEN_COMMIT = LearnerType(
+    name="explore_then_commit",
+    summary="explore-then-commit: each arm m times in turn, then the best empirical mean for good",
+    reference="Lattimore and Szepesvari (2020), Bandit Algorithms, ch. 6, Theorem 6.1: for 1-subgaussian arms "
+    "regret <= m sum_k Delta_k + (T - m K) sum_k Delta_k exp(-m Delta_k^2 / 4)",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("m", None, "plays of each arm before committing; None: ceil((T / K)^(2/3))", kind="int", low=1, optional=True),
+    ),
+    state_size=lambda values, n_actions, obs_dim: 2 * n_actions + 1,  # n, s, then the committed arm + 1 (0: not yet)
+    row=_explore_then_commit_row,
+    init=zero_init,
+    act=explore_then_commit_act,
+    update=mean_update,
+    test_params=({}, {"m": 2}),
+)
+
 # ---------------------------------------------------------------- epsilon-greedy
 
 
@@ -685,4 +737,5 @@ TSALLIS_INF = LearnerType(
     test_params=({}, {"shift": 0.5, "normalize": True}),
 )
 
-LEARNERS = (UCB1, MOSS, KL_UCB, UCB_V, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EPSILON_GREEDY, EXP3, EXP3_IX, TSALLIS_INF)
+LEARNERS = (UCB1, MOSS, KL_UCB, UCB_V, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
+            TSALLIS_INF)
