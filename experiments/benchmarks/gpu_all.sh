@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The whole device check in one run (90 to 140 s on one H200 with 16 cores), in order of what it proves:
+# The whole device check in one run (about 2 to 3 minutes on one H200 with 16 cores), in order of what it proves:
 #   1. GPU model, driver, package versions, and a first compiled run (if the machine's numba-cuda cannot
 #      build olearn's kernel, the numba-cuda wheel under .whl/fallback is installed and tried once more;
 #      wheels under .whl/always, for packages the machine lacks, are installed first);
 #   2. bench_gpu.py alone on the GPU (the reference kernels first when --reference PATH is given);
 #   3. then, side by side: every gpu-backend test on the real GPU (pytest-xdist, 12 workers, -k gpu over
-#      the files that run the gpu backend) and the four SEA figures with 10^4 seeds (gpu_sea.sh's runs).
+#      the files that run the gpu backend) and the four SEA figures with 10^4 seeds (gpu_sea.sh's runs);
+#   4. Nsight Compute on UCB1's batch kernel, when ncu is there (about 20 s).
 #
 #   bash experiments/benchmarks/gpu_all.sh [--reference PATH] [--seeds N] [--horizon T] [--sea-seeds N]
 #
@@ -85,3 +86,18 @@ for figure in regret_vs_T bound_grid strongly_convex dynamic_regret; do
   echo "== $figure"; tail -n 8 "$out/sea/$figure.log"
 done
 pack
+
+# 4. Nsight Compute on UCB1's batch kernel (2 x 10^5 seeds x 2,000 rounds), when ncu is on the machine
+ncu=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
+if [ ${#small[@]} -eq 0 ] && [ -x "$ncu" ]; then
+  profiled='import numpy as np, environments, olearn
+demo = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
+olearn.run("ucb1", demo, horizon=10, seeds=2, backend="gpu", metrics=["pseudo_regret"])
+olearn.run("ucb1", demo, horizon=2000, seeds=200_000, backend="gpu", metrics=["pseudo_regret"], progress=False)'
+  timeout 120 "$ncu" --kernel-name regex:batch --launch-skip 1 --launch-count 1 --section SpeedOfLight \
+    --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+    "$py" -c "$profiled" > "$out/ncu_ucb1.txt" 2>&1
+  stamp "ncu done: exit $?"
+  grep -E "Duration|Compute \(SM\) Throughput|Issue Slots Busy|L1/TEX Hit Rate|Registers Per Thread|Achieved Occupancy|Local Memory" "$out/ncu_ucb1.txt"
+  pack
+fi
