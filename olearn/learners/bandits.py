@@ -40,13 +40,13 @@ def ucb1_act(state, params, obs, t, seed, action):
     (they change only when arm k is played), so a round costs one log and one sqrt, not a division and a
     sqrt per arm."""
     k_arms = int(params[0])
-    width = math.sqrt(params[1] * math.log(t + 1.0))
+    sqrt_c_log_t = math.sqrt(params[1] * math.log(t + 1.0))
     arm = 0
     best = -math.inf
     for k in range(k_arms):
         # an unplayed arm has index +inf, so the first one wins (strict >); a select, not an early
         # exit, keeps this loop branch-free, which is what lets the compiler schedule it tightly
-        index = math.inf if state[k] == 0.0 else state[2 * k_arms + k] + width * state[3 * k_arms + k]
+        index = math.inf if state[k] == 0.0 else state[2 * k_arms + k] + sqrt_c_log_t * state[3 * k_arms + k]
         if index > best:
             best = index
             arm = k
