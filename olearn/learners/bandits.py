@@ -63,6 +63,21 @@ def mean_update(state, params, obs, action, feedback, t, seed):
 
 
 @kernel
+def best_mean_arm(state, k_arms):
+    """argmax_k s_k / n_k over the counts and sums state (:func:`mean_update`); unplayed arms first (an infinite
+    mean, as in UCB1's act), ties to the lowest index."""
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        mean = math.inf if n == 0.0 else state[k_arms + k] / n
+        if mean > best:
+            best = mean
+            arm = k
+    return arm
+
+
+@kernel
 def ucb1_update(state, params, obs, action, feedback, t, seed):
     """:func:`mean_update`, then mean_a = s_a / n_a and r_a = sqrt(1 / n_a)."""
     mean_update(state, params, obs, action, feedback, t, seed)
@@ -473,13 +488,7 @@ def explore_then_commit_act(state, params, obs, t, seed, action):
         return
     committed = int(state[2 * k_arms])
     if committed == 0:
-        arm = 0
-        best = -math.inf
-        for k in range(k_arms):
-            mean = math.inf if state[k] == 0.0 else state[k_arms + k] / state[k]
-            if mean > best:
-                best = mean
-                arm = k
+        arm = best_mean_arm(state, k_arms)
         if state[arm] == 0.0:
             action[0] = arm
             return
@@ -523,15 +532,7 @@ def epsilon_greedy_act(state, params, obs, t, seed, action):
     if rng.uniform(seed, rng.LEARNER, t, 0) < eps:
         action[0] = min(int(rng.uniform(seed, rng.LEARNER, t, 1) * k_arms), k_arms - 1)
         return
-    arm = 0
-    best = -math.inf
-    for k in range(k_arms):
-        n = state[k]
-        mean = math.inf if n == 0.0 else state[k_arms + k] / n  # unplayed first, as in UCB1's act
-        if mean > best:
-            best = mean
-            arm = k
-    action[0] = arm
+    action[0] = best_mean_arm(state, k_arms)
 
 
 def _epsilon_greedy_row(v, k, d, horizon):
