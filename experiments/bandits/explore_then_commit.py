@@ -41,7 +41,7 @@ def theorem_bound(m, gap, horizon, sigma=1.0):
 def final_regret(learner, env, horizon, seeds, backend):
     result = olearn.run(learner, env, horizon=horizon, seeds=seeds, metrics=["pseudo_regret"], checkpoints=[horizon],
                         backend=backend, progress=False)
-    return result.metric("pseudo_regret")[0][:, -1]
+    return result.final("pseudo_regret")[0]
 
 
 def build(sizes):
@@ -66,7 +66,8 @@ def build(sizes):
     ax.plot(fine, exact, "k-", lw=1, label="exact: m D + (T - 2m) D Phi(-D sqrt(m/2))")
     ax.plot(fine, [theorem_bound(m, gap, horizon, sigma) for m in fine], "k--", lw=1, label="Theorem 6.1 bound")
     ucb = final_regret(olearn.make("ucb1"), env, horizon, seeds, backend)
-    default = final_regret(olearn.make("explore_then_commit"), env, horizon, seeds, backend)
+    default_learner = olearn.make("explore_then_commit")
+    default = final_regret(default_learner, env, horizon, seeds, backend)
     ax.axhline(ucb.mean(), color="tab:green", lw=1, label="UCB1")
     ax.set_xscale("log")
     ax.set_xlabel("m (plays of each arm before committing)")
@@ -76,7 +77,7 @@ def build(sizes):
     z = np.array([row["z"] for row in table])
     best = int(np.argmin(means))
     m_star = int(fine[np.argmin(exact)])
-    m_default = max(1, math.ceil((horizon / 2) ** (2.0 / 3.0)))
+    m_default = int(default_learner.bind(env.n_actions, env.obs_dim, horizon)[0][0, 1])  # the learner's own default m
     summary = [
         f"T = {horizon}, Delta = {gap}: measured regret {means.min():.2f} at best (m = {ms[best]}); the formula's best m is "
         f"{m_star} ({exact.min():.2f})",

@@ -41,7 +41,7 @@ def lai_robbins(gap, horizon):
 def final_pseudo_regret(learner, env, horizon, seeds, backend):
     result = olearn.run(olearn.make(learner), env, horizon=horizon, seeds=seeds, metrics=["pseudo_regret"],
                         checkpoints=[horizon], backend=backend, progress=False)
-    return result.metric("pseudo_regret")[0][:, -1]
+    return result.final("pseudo_regret")[0]
 
 
 def slope(x, y):
@@ -81,24 +81,24 @@ def build(sizes):
 
     arms = np.array(sizes["arms"])
     n_seeds = sizes["arms_seeds"]
+    arm_gaps = np.minimum(0.5, np.sqrt(arms / horizon) / 2)
+    uniform = arm_gaps * np.sqrt(horizon) * (1 - 1 / arms)  # uniform play's regret, Delta T (1 - 1/K), over sqrt(T)
     firsts = []
     for name in sizes["learners"]:
         ratios = []
-        for k in arms:
-            env = environments.make("lower_bound", n_arms=int(k), gap=float(min(0.5, np.sqrt(k / horizon) / 2)))
+        for k, gap in zip(arms, arm_gaps):
+            env = environments.make("lower_bound", n_arms=int(k), gap=float(gap))
             r = final_pseudo_regret(name, env, horizon, n_seeds, backend)
             ratios.append(r.mean() / np.sqrt(horizon))
-            table.append(dict(panel="arms", learner=name, gap=float(min(0.5, np.sqrt(k / horizon) / 2)), arms=int(k), horizon=horizon,
+            table.append(dict(panel="arms", learner=name, gap=float(gap), arms=int(k), horizon=horizon,
                               regret=float(r.mean()), se=float(r.std(ddof=1) / np.sqrt(n_seeds)), lai_robbins=float("nan")))
         ratios = np.array(ratios)
         firsts.append(ratios[0])
         right.plot(arms, ratios, marker=".", label=name)
-        uniform = np.minimum(0.5, np.sqrt(arms / horizon) / 2) * np.sqrt(horizon) * (1 - 1 / arms)
         summary.append(f"minimax construction, T = {horizon}: {name} R_T / sqrt(T) from {ratios[0]:.2f} (K = {arms[0]}) to "
                        f"{ratios[-1]:.2f} (K = {arms[-1]}); slope on K {slope(arms, ratios):.2f}; "
                        f"{ratios[0] / uniform[0]:.2f} to {ratios[-1] / uniform[-1]:.2f} of uniform play's")
-    right.plot(arms, np.minimum(0.5, np.sqrt(arms / horizon) / 2) * np.sqrt(horizon) * (1 - 1 / arms), "k:", lw=1,
-               label="uniform play: Delta T (1 - 1/K)")
+    right.plot(arms, uniform, "k:", lw=1, label="uniform play: Delta T (1 - 1/K)")
     # drawn through the learners' median at the fewest arms
     right.plot(arms, np.median(firsts) * np.sqrt(arms / arms[0]), "k--", lw=1, label="slope 1/2 (sqrt(K T) lower bound)")
     right.set_xscale("log", base=2)
