@@ -249,6 +249,31 @@ def test_ratio_vs_instances_script_reads_each_prefix_as_its_own_sequence(tmp_pat
         assert frame.loc[(variance, 200), "Tsallis-INF"] == pytest.approx(alone / total, rel=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["python", "cpu", "gpu"])
+def test_figure_replays_are_each_seeds_cumulative_iterations_on_every_backend(seq, backend, monkeypatch):
+    """The figures' replay (the engine's cumulative loss at every round, any backend; gpu: the simulator in CI)
+    equals the running sum of each seed's traced iteration counts."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments" / "relax"))
+    from relax_common import cumulative_iterations
+
+    table = relax.cost_table(seq, GRID)
+    learner = olearn.make("chebcb", low=-0.15, high=0.65, degree=3, shift=1.0)
+    traced = olearn.run(learner, table.environment(), horizon=24, seeds=3, backend="python", trace=True, checkpoints=1)
+    got = cumulative_iterations(learner, table, {"trials": 3, "backend": backend})
+    assert got.shape == (3, 24)
+    np.testing.assert_array_equal(got, np.cumsum(traced.losses[0], axis=1))
+
+
+def test_figure_trials_option_names_its_range(tmp_path):
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "experiments" / "relax" / "contextual.py"
+    run = subprocess.run([sys.executable, str(script), "--small", "--trials", "0", "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "--trials must be an integer >= 1, got 0" in run.stderr
+
+
 def test_cache_key_covers_contexts_length_and_any_matrix_form(tmp_path):
     """A cached table is reused only for the same systems, contexts, count and solver code: same matrices with
     other contexts, or a named sequence of another length, get their own table; dense matrices can be cached."""

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from relax_common import CACHE, mean_cumulative, options, save
+from relax_common import CACHE, cumulative_iterations, options, save
 from environments.linear_systems import HeatEquation
 from olearn import relax
 
@@ -76,7 +76,7 @@ def main():
         live = np.cumsum(live_run(heat, method, params, omegas))
         seconds = time.perf_counter() - started
         learner = relax.tuner.make_learner(method, omegas.size, KAPPA_RANGE, **params)
-        replay = mean_cumulative(learner, table, sizes["trials"], contexts=method != "tsallis_inf")
+        replay = cumulative_iterations(learner, table, sizes, contexts=method != "tsallis_inf").mean(axis=0)
         ax.plot(steps, live, color=f"C{i}", lw=2, label=f"{label} (live, seed 0)")
         rows.append({"policy": label, "run": "live, seed 0", "total_iterations": float(live[-1]),
                      "ratio_to_best_fixed": live[-1] / best_total, "seconds": seconds})

@@ -11,14 +11,14 @@ Writes instances_remaining.png/.pdf and the totals as .csv/.md.
 """
 import numpy as np
 
-from relax_common import mean_cumulative, paper_learners, variance_figure
+from relax_common import cumulative_iterations, paper_learners, variance_figure
 
 FIXED = (1.0, 1.2, 1.4, 1.6, 1.8)
 
 
-def curves_for(table, young_costs, trials):
+def curves_for(table, young_costs, sizes):
     learner, contexts = paper_learners()["Tsallis-INF"]
-    curves = {"Tsallis-INF": mean_cumulative(learner, table, trials, contexts=contexts)}
+    curves = {"Tsallis-INF": cumulative_iterations(learner, table, sizes, contexts=contexts)}
     for w in FIXED:
         k = int(np.argmin(np.abs(table.omegas - w)))
         curves[f"omega = {table.omegas[k]:.2f}"] = np.cumsum(table.costs[:, k])

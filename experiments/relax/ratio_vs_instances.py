@@ -20,7 +20,7 @@ best fixed omega of each prefix.
 import numpy as np
 import pandas as pd
 
-from relax_common import VARIANCES, mean_cumulative, options, paper_learners, paper_tables, save
+from relax_common import VARIANCES, cumulative_iterations, options, paper_learners, paper_tables, save
 import matplotlib.pyplot as plt
 
 PAPER_T = 5000
@@ -42,7 +42,7 @@ def main():
         best, column = best_fixed_prefix(table.costs)
         ratios = {"instance-optimal (Young)": np.cumsum(young_costs) / best}
         for name, (learner, contexts) in paper_learners().items():
-            ratios[name] = mean_cumulative(learner, table, sizes["trials"], contexts=contexts) / best
+            ratios[name] = cumulative_iterations(learner, table, sizes, contexts=contexts).mean(axis=0) / best
         T = np.arange(1, best.size + 1)
         for name, ratio in ratios.items():
             young = name.startswith("instance-optimal")

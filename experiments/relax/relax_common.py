@@ -7,7 +7,10 @@ The 40 trials are 40 learner seeds replaying one cached table of 5000 instances.
 
 Every figure script takes ``--config FIGURE.toml`` (default: the TOML next to the script),
 ``--out DIR`` (default ``runs/<family>/<toml stem>``) and ``--small`` (the ``[small]`` sizes instead of
-``[full]``), and writes PNG and PDF plus its numbers as CSV and markdown into DIR.
+``[full]``), and writes PNG and PDF plus its numbers as CSV and markdown into DIR.  The figures that replay
+learners also take ``--trials N`` (seeds) and ``--backend {python,cpu,gpu}`` (default cpu): the replays are
+engine runs, so thousands of seeds go to the GPU in one launch, e.g.
+``python experiments/relax/contextual.py --backend gpu --trials 4096``.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import pandas as pd
 import olearn
 from environments.linear_systems import shifted_laplacian
 from olearn import relax
+from olearn.analysis import standard_error
 from olearn.experiment.script import default_out
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,9 +42,18 @@ def options(script: str) -> tuple[dict, Path]:
     p.add_argument("--config", type=Path, default=script.with_suffix(".toml"))
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--small", action="store_true", help="the [small] sizes of the config (seconds, for tests)")
+    p.add_argument("--backend", choices=("python", "cpu", "gpu"), default=None,
+                   help="the engine backend of the learners' replays (default: the config's, else cpu)")
+    p.add_argument("--trials", type=int, default=None, help="learner seeds per replay (default: the config's)")
     a = p.parse_args()
     cfg = tomllib.loads(a.config.read_text())
-    sizes = dict(cfg["small" if a.small else "full"])
+    sizes = {"backend": "cpu", **cfg["small" if a.small else "full"]}
+    if a.backend is not None:
+        sizes["backend"] = a.backend
+    if a.trials is not None:
+        if a.trials < 1:
+            p.error(f"--trials must be an integer >= 1, got {a.trials}")
+        sizes["trials"] = a.trials
     out = a.out or default_out(a.config, ROOT / "runs")
     out.mkdir(parents=True, exist_ok=True)
     return sizes, out
@@ -77,11 +90,14 @@ def paper_learners() -> dict:
     }
 
 
-def mean_cumulative(learner, table, trials: int, contexts: bool = True) -> np.ndarray:
-    """Mean over ``trials`` seeds of the cumulative iterations of ``learner`` replaying ``table`` (cpu backend)."""
-    env = table.environment(contexts=contexts)
-    result = olearn.run(learner, env, horizon=table.costs.shape[0], seeds=trials, trace=True, checkpoints=1)
-    return np.cumsum(result.losses[0], axis=1).mean(axis=0)
+def cumulative_iterations(learner, table, sizes: dict, contexts: bool = True) -> np.ndarray:
+    """Cumulative iterations of ``learner`` replaying ``table``, one row per seed 0 .. ``sizes["trials"]`` - 1,
+    on ``sizes["backend"]``: shape (trials, instances).  The engine's cumulative loss recorded at every round
+    (the world's losses are the iteration counts), so no per-round trace is kept."""
+    T = table.costs.shape[0]
+    result = olearn.run(learner, table.environment(contexts=contexts), horizon=T, seeds=sizes["trials"],
+                        backend=sizes["backend"], metrics=["loss"], checkpoints=np.arange(1, T + 1), progress=False)
+    return result.metric("loss")[0]
 
 
 def remaining_panel(ax, curves: dict, title: str, bold: str = "") -> None:
@@ -98,19 +114,23 @@ def remaining_panel(ax, curves: dict, title: str, bold: str = "") -> None:
 def variance_figure(script: str, stem: str, curves_for, bold: str) -> None:
     """One panel per variance setting of instances remaining against total iterations, and the totals table.
 
-    ``curves_for(table, young_costs, trials)`` returns ``(curves, extra_rows)``: cumulative
-    iterations per policy name, and rows to add to the table after that variance's totals.
+    ``curves_for(table, young_costs, sizes)`` returns ``(curves, extra_rows)``: cumulative
+    iterations per policy name (one row per seed for a learner: :func:`cumulative_iterations`), and rows
+    to add to the table after that variance's totals.  A learner's row in the table has the mean total
+    over seeds and its standard error (``se_ratio``: of the ratio to the best fixed omega).
     """
     sizes, out = options(script)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     rows = []
     for ax, variance in zip(axes, VARIANCES):
         _, table, _, young_costs = paper_tables(variance, sizes["instances"])
-        curves, extra = curves_for(table, young_costs, sizes["trials"])
+        curves, extra = curves_for(table, young_costs, sizes)
         best_omega, best_total = table.best_fixed()
         for name, curve in curves.items():
+            se = standard_error(curve[:, -1]) / best_total if curve.ndim == 2 else float("nan")
+            curves[name] = curve = curve.mean(axis=0) if curve.ndim == 2 else curve
             rows.append({"variance": variance, "policy": name, "total_iterations": float(curve[-1]),
-                         "ratio_to_best_fixed": curve[-1] / best_total})
+                         "ratio_to_best_fixed": curve[-1] / best_total, "se_ratio": se})
         if not any(name.startswith("best fixed") for name in curves):
             rows.append({"variance": variance, "policy": f"best fixed omega = {best_omega:.2f}",
                          "total_iterations": float(best_total), "ratio_to_best_fixed": 1.0})
