@@ -5,7 +5,8 @@
 #      wheels under .whl/always, for packages the machine lacks, are installed first);
 #   2. bench_gpu.py alone on the GPU (the reference kernels first when --reference PATH is given);
 #   3. then, side by side: every gpu-backend test on the real GPU (pytest-xdist, 12 workers, -k gpu over
-#      the files that run the gpu backend) and the four SEA figures with 10^4 seeds (gpu_sea.sh's runs);
+#      the files that run the gpu backend), the four SEA figures with 10^4 seeds (gpu_sea.sh's runs), the
+#      conformal shift figure with 4,096 seeds and the relax contextual figure with 4,096 trials;
 #   4. Nsight Compute on UCB1's batch kernel, when ncu is there (about 20 s).
 #
 #   bash experiments/benchmarks/gpu_all.sh [--reference PATH] [--seeds N] [--horizon T] [--sea-seeds N]
@@ -69,6 +70,15 @@ stamp "smoke done"; pack
 timeout 200 "$py" experiments/benchmarks/bench_gpu.py "${bench[@]}" 2>&1 | tee "$out/bench_gpu.log"
 stamp "bench done"; pack
 
+many=(--seeds 4096) trials=(--trials 4096)
+[ ${#small[@]} -gt 0 ] && many=() trials=()
+mkdir -p "$out/conformal" "$out/relax"
+( start=$(date +%s)
+  timeout 240 "$py" experiments/conformal/shift_seeds.py --backend gpu --out "$out/conformal" "${many[@]}" "${small[@]}" > "$out/conformal/log.txt" 2>&1
+  echo "conformal shift_seeds: exit $? in $(( $(date +%s) - start )) s (${many[*]} ${small[*]})" >> "$out/sea/times.txt" ) &
+( start=$(date +%s)  # the cost tables travel in runs/relax_cache (carried), else they are computed here first
+  timeout 240 "$py" experiments/relax/contextual.py --backend gpu --out "$out/relax" "${trials[@]}" "${small[@]}" > "$out/relax/log.txt" 2>&1
+  echo "relax contextual: exit $? in $(( $(date +%s) - start )) s (${trials[*]} ${small[*]})" >> "$out/sea/times.txt" ) &
 for figure in regret_vs_T bound_grid strongly_convex dynamic_regret; do
   ( start=$(date +%s)
     timeout 240 "$py" "experiments/sea/$figure.py" --backend gpu --out "$out/sea/$figure" "${sea[@]}" "${small[@]}" > "$out/sea/$figure.log" 2>&1
@@ -85,6 +95,8 @@ cat "$out/sea/times.txt"
 for figure in regret_vs_T bound_grid strongly_convex dynamic_regret; do
   echo "== $figure"; tail -n 8 "$out/sea/$figure.log"
 done
+echo "== conformal shift_seeds"; tail -n 12 "$out/conformal/log.txt"; cat "$out"/conformal/*.csv 2>/dev/null
+echo "== relax contextual"; tail -n 4 "$out/relax/log.txt"; cat "$out"/relax/*.md 2>/dev/null
 pack
 
 # 4. Nsight Compute on UCB1's batch kernel (2 x 10^5 seeds x 2,000 rounds), when ncu is on the machine
