@@ -1,8 +1,9 @@
 """GPU throughput: UCB1 on the 10-armed Bernoulli demo problem through ``olearn.run(..., backend="gpu")``,
-printed next to the hand-written reference kernels run in the same process, then EXP3, Hedge with
-100 experts, Thompson sampling, and a 16-configuration EXP3 grid as one launch; also UCB1 with every
-working row left in its device-memory column instead of a local array (``config.GPU_LOCAL_ROW = 0``), and
-the host memory of UCB1's full-size run with the default metrics and checkpoints.
+printed next to the hand-written reference kernels run in the same process, then EXP3, Thompson sampling,
+Hedge with 100 experts, and a 16-configuration EXP3 grid as one launch, and UCB1 on 5 arms; each twice,
+with the working rows in local arrays (``config.GPU_LOCAL_ROW = 128``) and left in their device-memory
+columns (``config.GPU_LOCAL_ROW = 0``), with the ratio of the two (the backend's default, 32, keeps local
+the rows that gain); and the host memory of UCB1's full-size run with the default metrics and checkpoints.
 
     python experiments/benchmarks/bench_gpu.py [--seeds 1000000] [--horizon 10000] [--reference PATH]
 
@@ -60,6 +61,22 @@ def timed(label, learner, env, seeds, horizon, baseline=None, **kw):
     return result, steps / seconds
 
 
+def layouts(label, learner, env, seeds, horizon, baseline=None, **kw):
+    """``timed`` with the working rows in local arrays (rows of up to 128 numbers), then in device-memory columns;
+    prints their ratio and whether the two runs' numbers are identical (they must be: the layout moves no
+    arithmetic).  The backend's default (``config.GPU_LOCAL_ROW``) keeps local only the rows that gained here."""
+    default = config.GPU_LOCAL_ROW
+    try:
+        config.GPU_LOCAL_ROW = 128
+        local = timed(f"{label}, local rows", learner, env, seeds, horizon, baseline, **kw)
+        config.GPU_LOCAL_ROW = 0
+        column = timed(f"{label}, rows in columns", learner, env, seeds, horizon, baseline, **kw)
+    finally:
+        config.GPU_LOCAL_ROW = default
+    print(f"{'':<48} local rows / columns: {local[1] / column[1]:.2f}x the steps/s; same numbers: "
+          f"{np.array_equal(local[0].values, column[0].values)}")
+
+
 def memory(env, seeds, horizon):
     """Host memory of a full-size run with the default metrics and log-spaced checkpoints (issue: < 2 GB)."""
     import resource
@@ -83,18 +100,16 @@ if __name__ == "__main__":
     gpu.check()
     raw = reference(a.reference or REFERENCE, a.seeds, a.horizon, required=a.reference is not None)
     demo = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
-    local = timed("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
-    widest, config.GPU_LOCAL_ROW = config.GPU_LOCAL_ROW, 0  # the same run with every row left in its column
-    column = timed("olearn ucb1, rows in device-memory columns", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw,
-                   metrics=["pseudo_regret"])
-    config.GPU_LOCAL_ROW = widest
-    print(f"local rows / columns: {local[1] / column[1]:.2f}x the steps/s; same numbers: "
-          f"{np.array_equal(local[0].values, column[0].values)}")
+    layouts("olearn ucb1 (float64 state)", olearn.make("ucb1"), demo, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
     memory(demo, a.seeds, a.horizon)
     small = max(1, a.seeds // 10)
-    timed("olearn exp3", olearn.make("exp3"), demo, small, a.horizon, metrics=["pseudo_regret"])
-    timed("olearn thompson", olearn.make("thompson"), demo, small, a.horizon, metrics=["pseudo_regret"])
+    layouts("olearn ucb1", olearn.make("ucb1"), demo, small, a.horizon, metrics=["pseudo_regret"])
+    layouts("olearn exp3", olearn.make("exp3"), demo, small, a.horizon, metrics=["pseudo_regret"])
+    layouts("olearn thompson", olearn.make("thompson"), demo, small, a.horizon, metrics=["pseudo_regret"])
     experts = environments.make("experts", n_experts=100, gap=0.1)
-    timed("olearn hedge, 100 experts", olearn.make("hedge"), experts, max(1, a.seeds // 100), a.horizon, metrics=["regret"])
+    layouts("olearn hedge, 100 experts", olearn.make("hedge"), experts, max(1, a.seeds // 100), a.horizon,
+            metrics=["regret"])
     grid = olearn.make("exp3", eta=list(np.geomspace(0.005, 0.5, 16)))
-    timed("olearn exp3, 16-value eta grid in one run", grid, demo, small, a.horizon, metrics=["pseudo_regret"])
+    layouts("olearn exp3, 16-value eta grid in one run", grid, demo, small, a.horizon, metrics=["pseudo_regret"])
+    five = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 5))
+    layouts("olearn ucb1, 5 arms", olearn.make("ucb1"), five, a.seeds, a.horizon, raw, metrics=["pseudo_regret"])
