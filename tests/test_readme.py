@@ -366,11 +366,17 @@ INLINE_OPTIONS = {
     "`--backend gpu --seeds N`": "experiments/oco_script.py",  # "every oco figure script takes ..."
     "`--trace --delay 2`": "experiments/benchmarks/gpu_compile_check.py",
     "`--ptxas`": "experiments/benchmarks/gpu_compile_check.py",
+    "`--trials N`": "experiments/relax/contextual.py",  # "the figures that replay learners take ..."
+    "`--backend gpu`": "experiments/relax/contextual.py",
 }
 
 
 def _script_options(path: Path) -> set[str]:
-    return set(re.findall(r"add_argument\(\s*\"(--[\w-]+)\"", path.read_text()))
+    """The options a script's argparse takes, its own and those of sibling modules it imports (relax_common)."""
+    text = path.read_text()
+    siblings = [path.with_name(f"{m}.py") for m in re.findall(r"^from (\w+) import", text, flags=re.M)]
+    text += "".join(p.read_text() for p in siblings if p.is_file())
+    return set(re.findall(r"add_argument\(\s*\"(--[\w-]+)\"", text))
 
 
 def test_inline_options_exist(cli):
