@@ -90,7 +90,7 @@ def test_engine_statistics_are_the_pinball_loss_coverage_and_width():
 
 
 # SAOCP compiles the SF-OGD and pinball kernels; the other methods (history, mixtures) run with OLEARN_SLOW_TESTS=1
-@pytest.mark.parametrize("method", ["saocp"] + [pytest.param(m, marks=SLOW) for m in ("split", "aci", "faci", "faci_s", "sf_ogd")])
+@pytest.mark.parametrize("method", ["saocp"] + [pytest.param(m, marks=SLOW) for m in ("split", "nexcp", "aci", "faci", "faci_s", "sf_ogd")])
 def test_stepwise_predictor_on_cpu_replays_run_scores(method):
     scores = np.abs(np.random.default_rng(5).standard_t(3, size=25))
     calib = [0.4, 1.3, 0.8, 2.0, 0.1, 0.6, 0.9, 1.1, 0.3, 0.7, 1.6, 0.2]

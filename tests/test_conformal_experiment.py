@@ -26,8 +26,8 @@ def test_outputs_and_layout(outputs):
     for name in ("table.csv", "table.md", "summary.csv", "intervals.png", "intervals.pdf"):
         assert (outputs / name).stat().st_size > 0, name
     table = pd.read_csv(outputs / "table.csv")
-    # small size: 2 datasets x 1 forecaster + 2 synthetic streams, six methods each
-    assert len(table) == 4 * 6 and set(table["method"]) == {"split", "aci", "faci", "faci_s", "sf_ogd", "saocp"}
+    # small size: 2 datasets x 1 forecaster + 2 synthetic streams, seven methods each
+    assert len(table) == 4 * 7 and set(table["method"]) == {"split", "nexcp", "aci", "faci", "faci_s", "sf_ogd", "saocp"}
     assert table[["coverage", "width", "lce", "sareg"]].notna().all().all()
     md = (outputs / "table.md").read_text()
     assert md.count("| SAOCP |") == 5 and "**nile** / naive (horizons 1 to 1, MAE" in md and "**sunspots** / naive (horizons 1 to 11," in md and "LCE_20" in md  # + the mean block
@@ -151,7 +151,7 @@ def test_real_series_verdict_pairs_methods_series_by_series(outputs):
     assert verdict["coverage"] == pytest.approx(real.query("method == 'saocp'")["coverage"].mean(), abs=1e-12)
     for metric in ("lce", "sareg"):
         gaps = []
-        for other in ("split", "aci", "faci", "faci_s", "sf_ogd"):
+        for other in ("split", "nexcp", "aci", "faci", "faci_s", "sf_ogd"):
             diff = (wide[metric]["saocp"] - wide[metric][other]).to_numpy()
             se = diff.std(ddof=1) / np.sqrt(diff.size)
             gaps.append(diff.mean() / se if se > 0 else (0.0 if diff.mean() == 0 else np.inf * np.sign(diff.mean())))

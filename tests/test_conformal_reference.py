@@ -104,6 +104,38 @@ def test_split_conformal_is_the_running_quantile():
     np.testing.assert_array_equal(radii, expected)
 
 
+def nexcp_reference(held, q, decay):
+    """Barber et al. (2023), fixed weights: the smallest held score S whose weight of scores <= S, with the
+    newest score weighing 1 and each older one ``decay`` times the next, is at least q of the total."""
+    held = np.asarray(held, dtype=float)
+    if held.size == 0:
+        return 0.0
+    weights = decay ** np.arange(held.size - 1, -1, -1, dtype=float)
+    return min(v for v in held if weights[held <= v].sum() >= q * weights.sum() * (1 - 1e-12))
+
+
+@pytest.mark.parametrize("stream", ["change_points", "ties"])
+def test_nexcp_with_any_decay_is_the_weighted_quantile(stream):
+    """Decay 0.8 against the definition (brute force over candidate radii; the 1e-12 slack only absorbs the
+    sum's rounding, no recorded round sits that close to q), and decay 1 is split conformal exactly."""
+    calib, scores = REF[f"{stream}/calibration"], REF[f"{stream}/scores"][:120]
+    allv = np.concatenate([calib, scores])
+    radii = conformal.run_scores("nexcp", scores, coverage=0.9, calibration=calib, decay=0.8)
+    expected = [nexcp_reference(allv[: calib.size + t], 0.9, 0.8) for t in range(scores.size)]
+    np.testing.assert_array_equal(radii, expected)
+    flat = conformal.run_scores("nexcp", scores, coverage=0.9, calibration=calib, decay=1.0)
+    np.testing.assert_array_equal(flat, conformal.run_scores("split", scores, coverage=0.9, calibration=calib))
+
+
+def test_nexcp_sliding_window_drops_the_oldest_score():
+    """Beyond max_rounds scores the oldest one leaves, whatever its rank among the held scores."""
+    scores = REF["drift/scores"][:90]
+    learner = conformal.make("nexcp", coverage=0.9, max_rounds=25, decay=0.9)
+    res = olearn.run(learner, streams.make("score_sequence", scores=scores), horizon=scores.size, trace=True, backend="python")
+    expected = [nexcp_reference(scores[max(0, t - 25) : t], 0.9, 0.9) for t in range(scores.size)]
+    np.testing.assert_array_equal(res.actions[0, 0], expected)
+
+
 def test_a_sliding_window_beyond_max_rounds():
     """With a history of w scores, split conformal is the quantile of the last w scores."""
     scores = REF["drift/scores"][:120]
@@ -111,3 +143,9 @@ def test_a_sliding_window_beyond_max_rounds():
     res = olearn.run(learner, streams.make("score_sequence", scores=scores), horizon=scores.size, trace=True, backend="python")
     expected = [0.0] + [np.quantile(scores[max(0, t - 30) : t], 0.9, method="inverted_cdf") for t in range(1, scores.size)]
     np.testing.assert_array_equal(res.actions[0, 0], expected)
+
+
+@pytest.mark.parametrize("decay", [0.0, 1.5, float("nan")])
+def test_nexcp_decay_outside_0_1_is_one_clear_error(decay):
+    with pytest.raises(olearn.ParameterError, match=r"'decay' = .* allowed: a finite number in \(0, 1\]"):
+        conformal.make("nexcp", decay=decay)

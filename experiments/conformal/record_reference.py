@@ -76,6 +76,8 @@ def streams() -> dict:
 # (label, class name, keyword arguments, coverage)
 METHODS = [
     ("split", "SplitConformal", {}, 0.9),
+    ("nexcp", "NExConformal", {}, 0.9),
+    ("nexcp_cov80", "NExConformal", {}, 0.8),
     ("sf_ogd", "ScaleFreeOGD", {}, 0.9),
     ("faci", "FACI", {}, 0.9),
     ("faci_s", "FACI_S", {}, 0.9),
@@ -107,7 +109,8 @@ def main():
     import importlib
 
     classes = {}
-    for module, names in [("online_conformal.split_conformal", ["SplitConformal"]), ("online_conformal.ogd", ["ScaleFreeOGD"]),
+    for module, names in [("online_conformal.split_conformal", ["SplitConformal"]),
+                          ("online_conformal.nex_conformal", ["NExConformal"]), ("online_conformal.ogd", ["ScaleFreeOGD"]),
                           ("online_conformal.faci", ["FACI", "FACI_S"]), ("online_conformal.saocp", ["SAOCP"])]:
         mod = importlib.import_module(module)
         classes.update({n: getattr(mod, n) for n in names})

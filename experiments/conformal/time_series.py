@@ -63,7 +63,7 @@ from olearn.experiment.script import default_out
 
 HERE = Path(__file__).resolve().parent
 SEASONAL = ("seasonal_naive", "exp_smoothing")  # forecasters given the season length H
-LABELS = {"split": "SCP", "aci": "ACI", "faci": "FACI", "faci_s": "FACI-S", "sf_ogd": "SF-OGD", "saocp": "SAOCP"}
+LABELS = {"split": "SCP", "nexcp": "NExCP", "aci": "ACI", "faci": "FACI", "faci_s": "FACI-S", "sf_ogd": "SF-OGD", "saocp": "SAOCP"}
 
 
 def options(argv=None):

@@ -22,7 +22,7 @@ def history_slots(cap: int) -> int:
 
 
 @kernel
-def _lower_bound(state, base, n, x):
+def lower_bound(state, base, n, x):
     """First index i in the sorted block with state[base + i] >= x."""
     lo, hi = 0, n
     while lo < hi:
@@ -43,7 +43,7 @@ def history_add(state, at, cap, x):
     ring_at = at + 2 + cap
     if n == cap:
         old = state[ring_at + head]
-        i = _lower_bound(state, sorted_at, n, old)
+        i = lower_bound(state, sorted_at, n, old)
         for j in range(i, n - 1):
             state[sorted_at + j] = state[sorted_at + j + 1]
         n -= 1
@@ -51,7 +51,7 @@ def history_add(state, at, cap, x):
         state[at + 1] = (head + 1) % cap
     else:
         state[ring_at + (head + n) % cap] = x
-    i = _lower_bound(state, sorted_at, n, x)
+    i = lower_bound(state, sorted_at, n, x)
     for j in range(n, i, -1):
         state[sorted_at + j] = state[sorted_at + j - 1]
     state[sorted_at + i] = x
@@ -87,4 +87,4 @@ def history_fraction_at_least(state, at, x):
     n = int(state[at])
     if n == 0:
         return 0.0
-    return (n - _lower_bound(state, at + 2, n, x)) / n
+    return (n - lower_bound(state, at + 2, n, x)) / n
