@@ -1,4 +1,4 @@
-"""SOR and SSOR-PCG against plain SciPy implementations of the same iterations; bad input; the cap.
+"""SOR, SSOR-PCG and CG against plain SciPy implementations of the same iterations; bad input; the cap.
 
 Reference SOR: x <- x + (D / omega + L)^{-1} (b - A x) with SciPy's dense triangular solve,
 stopping after the first iteration with ||b - A x|| < tol ||b - A x0|| (the authors' sor.m).
@@ -48,6 +48,7 @@ def scipy_ssor_pcg(A, b, omega, x0, tol=1e-8, max_iter=10_000):
 
 OMEGAS = np.linspace(1.0, 1.95, 8)
 OFFSETS = [-0.15, -0.1, 0.0, 0.1, 0.3, 0.65]
+GOOD = laplacian_2d(3)
 
 
 def test_sor_iterations_equal_scipy_reference_on_the_shifted_laplacian_family():
@@ -112,6 +113,50 @@ def test_ssor_pcg_matches_scipy_cg_warm_started(omega):
     x, info = relax.ssor_pcg(A, b, omega=omega)
     k_ref, _, _ = scipy_ssor_pcg(A, b, omega, np.zeros(100))
     assert abs(info["iterations"] - k_ref) <= 1
+
+
+def test_cg_matches_scipy_cg_warm_started_and_from_zero():
+    """Plain CG, the heat-equation baseline: SciPy's cg (same ||r|| < tol ||b|| rule, no preconditioner) takes
+    as many iterations and reaches the same x, warm-started along a heat trajectory and from zero."""
+    heat = HeatEquation(nx=24, steps=40)
+    traj = heat.reference_systems()
+    for step in (0, 15, 39):
+        s = traj[step]
+        x, info = relax.cg(s.A, s.b, x0=s.x0)
+        count = []
+        x_ref, status = spla.cg(s.A, s.b, x0=s.x0.copy(), rtol=1e-8, atol=0.0, maxiter=10_000,
+                                callback=lambda xk: count.append(1))
+        assert status == 0 and info["converged"] and info["omega"] is None
+        assert abs(info["iterations"] - len(count)) <= 1 and info["iterations"] > 1
+        np.testing.assert_allclose(x, x_ref, atol=1e-10)
+    A = (laplacian_2d(10) + 0.05 * sp.identity(100)).tocsr()
+    b = shifted_laplacian(1, seed=4).rhs[0]
+    count = []
+    spla.cg(A, b, rtol=1e-8, atol=0.0, maxiter=1000, callback=lambda xk: count.append(1))
+    x, info = relax.cg(A, b)
+    assert abs(info["iterations"] - len(count)) <= 1 and np.allclose(A @ x, b, atol=1e-6)
+    _, capped = relax.cg(A, b, max_iter=5)
+    assert not capped["converged"] and capped["iterations"] == 5 and "max_iter=5" in capped["message"]
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"A": sp.csr_matrix(np.array([[4.0, 1.0, 0.0], [0.0, 4.0, 1.0], [1.0, 0.0, 4.0]]))}, "A"),
+    ({"A": sp.diags([1.0, -2.0, 2.0]).tocsr()}, "A"),
+    ({"tol": 0.0}, "tol"),
+    ({"b": np.ones(8)}, "b"),
+    ({"max_iter": 0}, "max_iter"),
+])
+def test_cg_bad_input_is_one_clear_error(kwargs, name):
+    args = {"A": GOOD, "b": np.ones(9), **kwargs}
+    if "A" in kwargs:
+        args["b"] = np.ones(kwargs["A"].shape[0])
+    with pytest.raises(ParameterError, match=f"'{name}'.*allowed"):
+        relax.cg(**args)
+
+
+def test_cg_is_not_a_tunable_solver():
+    with pytest.raises(ParameterError, match="'solver'"):
+        relax.OmegaTuner("tsallis_inf", solver="cg")
 
 
 @pytest.mark.parametrize("omega", [0.7, 1.0, 1.6])
@@ -227,9 +272,6 @@ def test_ssor_pcg_with_a_vanishing_omega_is_jacobi_preconditioned_cg():
     for omega in (1e-300, 1e-160, 1e-12):
         x, info = relax.ssor_pcg(A, b, omega=omega)
         assert info["converged"] and abs(info["iterations"] - len(count)) <= 1
-
-
-GOOD = laplacian_2d(3)
 
 
 @pytest.mark.parametrize("solve", [relax.sor, relax.ssor_pcg])

@@ -14,7 +14,10 @@ omega an :class:`olearn.relax.OmegaTuner` picks from 20 omegas in [1, 1.95]:
 * fixed omegas: the cost table along the direct-solve trajectory (every step warm-started at the
   exact previous state), computed in parallel and cached;
 * replay: ``trials`` seeds of every tuner replaying that table (mean), to show the live seed is typical;
-* oracle: the per-step best omega of the grid along that trajectory (a lower bound for the grid, not a policy).
+* oracle: the per-step best omega of the grid along that trajectory (a lower bound for the grid, not a policy);
+* baseline: conjugate gradients without a preconditioner (:func:`olearn.relax.cg`) along that trajectory, and
+  the wall-clock time of it and of SSOR-PCG at the best fixed omega there (one thread, solves only), as the
+  paper's heat-equation runs compare the learned SSOR-PCG with plain CG.
 
 Writes heat_equation.png/.pdf (cumulative iterations against the step) and the totals as .csv/.md.
 """
@@ -46,12 +49,29 @@ def live_run(heat: HeatEquation, method: str, params: dict, omegas, seed: int = 
     return np.asarray(tuner.iterations)
 
 
+def along_trajectory(trajectory, solve) -> tuple[np.ndarray, float]:
+    """Iterations per step of ``solve(A, b, x0=...)`` along ``trajectory``, and the seconds the solves took
+    (after one untimed solve, which loads the compiled solver)."""
+    first = trajectory[0]
+    solve(first.A, first.b, x0=first.x0)
+    iterations = np.empty(len(trajectory))
+    seconds = 0.0
+    for step in range(len(trajectory)):
+        system = trajectory[step]
+        started = time.perf_counter()
+        _, info = solve(system.A, system.b, x0=system.x0)
+        seconds += time.perf_counter() - started
+        iterations[step] = info["iterations"]
+    return iterations, seconds
+
+
 def main():
     sizes, out = options(__file__)
     heat = HeatEquation(nx=sizes["nx"], steps=sizes["steps"])
     omegas = relax.omega_grid(1.0, 1.95, 20)
     started = time.perf_counter()
-    table = relax.cost_table(heat.reference_systems(), omegas, solver="ssor_pcg", cache_dir=CACHE,
+    trajectory = heat.reference_systems()
+    table = relax.cost_table(trajectory, omegas, solver="ssor_pcg", cache_dir=CACHE,
                              name=f"heat-nx{heat.nx}-steps{heat.steps}-dt{heat.dt}")
     print(f"cost table ({heat.steps} steps x {omegas.size} omegas): {time.perf_counter() - started:.1f} s")
     best_omega, best_total = table.best_fixed()
@@ -71,6 +91,14 @@ def main():
     ax.plot(steps, oracle, color="C4", lw=1.2, ls=":", label="per-step best omega of the grid (oracle)")
     rows.append({"policy": "per-step best omega of the grid (oracle, not a policy)", "run": "table",
                  "total_iterations": float(oracle[-1]), "ratio_to_best_fixed": oracle[-1] / best_total})
+    cg, cg_seconds = along_trajectory(trajectory, relax.cg)
+    best, best_seconds = along_trajectory(trajectory, lambda A, b, x0: relax.ssor_pcg(A, b, omega=best_omega, x0=x0))
+    assert best.sum() == best_total  # the timed solves are the table's
+    ax.plot(steps, np.cumsum(cg), color="C5", lw=1.2, ls="-.", label="CG, no preconditioner")
+    rows.append({"policy": "CG, no preconditioner", "run": "table trajectory", "total_iterations": float(cg.sum()),
+                 "ratio_to_best_fixed": cg.sum() / best_total, "seconds": cg_seconds})
+    rows.append({"policy": f"fixed omega = {best_omega:.2f} (best fixed), timed", "run": "table trajectory",
+                 "total_iterations": float(best_total), "ratio_to_best_fixed": 1.0, "seconds": best_seconds})
     for i, (label, (method, params)) in enumerate(TUNERS.items()):
         started = time.perf_counter()
         live = np.cumsum(live_run(heat, method, params, omegas))
@@ -86,7 +114,8 @@ def main():
            title=f"heat equation, nx = {heat.nx}, {heat.steps} steps (grey: the other fixed omegas)")
     ax.legend(fontsize=8)
     frame = pd.DataFrame(rows)
-    print(f"best fixed omega {best_omega:.2f}: {best_total} iterations; omega = 1: {table.totals[0]}")
+    print(f"best fixed omega {best_omega:.2f}: {best_total} iterations in {best_seconds:.2f} s; omega = 1: "
+          f"{table.totals[0]}; CG without a preconditioner: {cg.sum():.0f} iterations in {cg_seconds:.2f} s")
     save(fig, frame, out, "heat_equation")
 
 

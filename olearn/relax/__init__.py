@@ -9,7 +9,8 @@ Across a Sequence of Linear System Instances".
 >>> for A, b, c, _ in systems: x, info = tuner.solve(A, b, context=c)      # doctest: +SKIP
 >>> tuner.report()                                                          # doctest: +SKIP
 
-* solvers: :func:`sor`, :func:`ssor_pcg` (numba, CSR; ``info['iterations']`` is the cost);
+* solvers: :func:`sor`, :func:`ssor_pcg` (numba, CSR; ``info['iterations']`` is the cost) and plain
+  conjugate gradients :func:`cg`, the baseline;
 * cost tables: :func:`cost_table` (parallel, cached) and :class:`CostTable` (its ``environment()``
   replays it for any number of learner seeds through ``olearn.run``);
 * comparators: :func:`omega_grid`, :func:`young_omega`, :func:`jacobi_radius`,
@@ -19,10 +20,10 @@ from olearn.relax.comparators import (
     brute_force_omegas, instance_optimal_omegas, jacobi_radius, omega_grid, young_omega,
 )
 from olearn.relax.costs import CostTable, cost_table, solve_many
-from olearn.relax.solvers import sor, ssor_pcg
+from olearn.relax.solvers import cg, sor, ssor_pcg
 from olearn.relax.tuner import METHODS, OmegaTuner
 
 __all__ = [
-    "sor", "ssor_pcg", "omega_grid", "OmegaTuner", "METHODS", "cost_table", "CostTable", "solve_many",
+    "sor", "ssor_pcg", "cg", "omega_grid", "OmegaTuner", "METHODS", "cost_table", "CostTable", "solve_many",
     "young_omega", "jacobi_radius", "instance_optimal_omegas", "brute_force_omegas",
 ]

@@ -20,7 +20,7 @@ from numba import prange
 from olearn.core.errors import ParameterError, check_integer
 from olearn.relax import solvers, validate
 
-SOLVERS = ("sor", "ssor_pcg")
+SOLVERS = solvers.TUNABLE
 
 
 @numba.njit(parallel=True, cache=True)

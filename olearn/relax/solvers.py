@@ -20,6 +20,8 @@ for symmetric A (the authors' ``ssor_pcg.m``, MATLAB ``pcg`` with the factors ``
 a forward sweep.  It stops after the first iteration with ``||r_k|| < tol * ||b||`` (recursively
 updated residual, as MATLAB's ``pcg`` and SciPy's ``cg``); ``b = 0`` gives ``x = 0`` at once, as in
 MATLAB.  ``p^T A p <= 0`` (A not positive definite) stops it with the status ``BREAKDOWN``.
+Plain conjugate gradients (:func:`cg`, the baseline a tuned SSOR-PCG is measured against) is the same
+loop with ``M = I``.
 
 SOR diverges on some matrices that are not symmetric positive definite (with omega outside the range
 where it contracts): once the residual is no longer finite it stops with the status ``DIVERGED`` and is
@@ -199,8 +201,9 @@ def ssor_apply(indptr, indices, data, diag, omega, c, r, z):
 
 
 @numba.njit(cache=True)
-def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
-    """SSOR-preconditioned CG from the start ``x`` (overwritten), on the problem scaled by :func:`unit_scale`.
+def pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter, ssor):
+    """Conjugate gradients from the start ``x`` (overwritten), on the problem scaled by :func:`unit_scale`,
+    preconditioned by SSOR with ``omega`` (:func:`ssor_apply`) when ``ssor``, else not at all (M = I).
 
     Returns like :func:`sor_csr`, with the residual relative to ``||b||``.  The preconditioner's factor
     omega (2 - omega) enters only up to its power of two, which CG's iterates do not see (z and p scale by
@@ -225,7 +228,10 @@ def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
         c = math.frexp(omega * (2.0 - omega))[0]
         z = np.empty(n)
         q = np.empty(n)
-        ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+        if ssor:
+            ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+        else:
+            z[:] = r
         p_dir = z.copy()
         rz = np.sum(r * z)
         iterations, status = max_iter, CAPPED
@@ -247,7 +253,10 @@ def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
             if rnorm < threshold:
                 iterations, status = k, CONVERGED
                 break
-            ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+            if ssor:
+                ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+            else:
+                z[:] = r
             rz_new = np.sum(r * z)
             if not rz_new > 0.0:  # r^T M^{-1} r <= 0 with r != 0: M, hence A, is not positive definite
                 iterations, status = k, BREAKDOWN
@@ -261,7 +270,21 @@ def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
     return iterations, rnorm / bnorm, status
 
 
-KERNELS = {"sor": sor_csr, "ssor_pcg": ssor_pcg_csr}
+@numba.njit(cache=True)
+def ssor_pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
+    """SSOR-preconditioned CG (:func:`pcg_csr` with :func:`ssor_apply`)."""
+    return pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter, True)
+
+
+@numba.njit(cache=True)
+def cg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter):
+    """Conjugate gradients without a preconditioner (``omega`` unused), the baseline the tuned SSOR-PCG is
+    measured against (Khodak et al.'s heat-equation runs)."""
+    return pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter, False)
+
+
+KERNELS = {"sor": sor_csr, "ssor_pcg": ssor_pcg_csr, "cg": cg_csr}
+TUNABLE = ("sor", "ssor_pcg")  # the solvers with an omega to tune
 
 
 def system(owner, name, A, b, x0=None):
@@ -269,10 +292,10 @@ def system(owner, name, A, b, x0=None):
 
     ParameterError (from ``owner``) for a bad matrix, right-hand side or start (one whose residual
     overflows included), and for a
-    non-symmetric ``A`` with solver ``name`` = ``ssor_pcg``.
+    non-symmetric ``A`` with solver ``name`` = ``ssor_pcg`` or ``cg``.
     """
     A, diag, b = validate.csr_system(owner, A, b)
-    if name == "ssor_pcg":
+    if name in ("ssor_pcg", "cg"):
         validate.symmetric(owner, A)
     x = validate.start(owner, x0, b.size)
     if x0 is not None and not np.all(np.isfinite(b - A @ x)):
@@ -334,3 +357,14 @@ def ssor_pcg(A, b, omega: float = 1.0, tol: float = 1e-8, max_iter: int = 10_000
     direction, raises a ParameterError naming ``A``.
     """
     return _solve("ssor_pcg", A, b, omega, tol, max_iter, x0)
+
+
+def cg(A, b, tol: float = 1e-8, max_iter: int = 10_000, x0=None):
+    """Solve ``A x = b`` (A symmetric positive definite) by conjugate gradients without a preconditioner.
+
+    The baseline of the tuned SSOR-PCG: the same iteration, stopping rule and return values as
+    :func:`ssor_pcg` with the preconditioner M = I (``info['omega']`` is None).
+    """
+    A, diag, b, x = system("cg", "cg", A, b, x0)
+    x, info = solve_checked("cg", A, diag, b, x, 1.0, validate.tolerance("cg", tol), validate.max_iterations("cg", max_iter))
+    return x, {**info, "omega": None}

@@ -80,7 +80,7 @@ class OmegaTuner:
                  tol: float = 1e-8, max_iter: int = 10_000, seed: int = 0, warm_start: bool = False,
                  compare: bool = False, backend: str = "cpu", **learner_params):
         self.omegas = omega_grid() if omegas is None else validate.omegas("OmegaTuner", omegas)
-        if solver not in solvers.KERNELS:
+        if solver not in solvers.TUNABLE:
             raise ParameterError("OmegaTuner", "solver", solver, "'sor' or 'ssor_pcg'")
         self.method, self.solver = method, solver
         self.tol = validate.tolerance("OmegaTuner", tol)
