@@ -33,7 +33,7 @@ def best_fixed_prefix(costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main():
-    sizes, out = options(__file__)
+    sizes, out = options(__file__, replays=True)
     report = [t for t in sizes["report"] if t <= sizes["instances"]]
     fig, axes = plt.subplots(1, len(VARIANCES), figsize=(11, 4.2), sharey=True)
     rows = []

@@ -35,22 +35,24 @@ CONTEXT_RANGE = (-0.15, 0.65)
 VARIANCES = ("high", "low")
 
 
-def options(script: str) -> tuple[dict, Path]:
-    """The sizes of ``[full]`` (or ``[small]`` with ``--small``) of the figure's TOML, and the output folder."""
+def options(script: str, replays: bool = False) -> tuple[dict, Path]:
+    """The sizes of ``[full]`` (or ``[small]`` with ``--small``) of the figure's TOML, and the output folder;
+    ``replays``: the figure replays learners through the engine, and takes ``--backend`` and ``--trials``."""
     script = Path(script)
     p = argparse.ArgumentParser(description=f"draw {script.stem} (Learning to Relax)")
     p.add_argument("--config", type=Path, default=script.with_suffix(".toml"))
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--small", action="store_true", help="the [small] sizes of the config (seconds, for tests)")
-    p.add_argument("--backend", choices=("python", "cpu", "gpu"), default=None,
-                   help="the engine backend of the learners' replays (default: the config's, else cpu)")
-    p.add_argument("--trials", type=int, default=None, help="learner seeds per replay (default: the config's)")
+    if replays:
+        p.add_argument("--backend", choices=("python", "cpu", "gpu"), default=None,
+                       help="the engine backend of the learners' replays (default: the config's, else cpu)")
+        p.add_argument("--trials", type=int, default=None, help="learner seeds per replay (default: the config's)")
     a = p.parse_args()
     cfg = tomllib.loads(a.config.read_text())
     sizes = {"backend": "cpu", **cfg["small" if a.small else "full"]}
-    if a.backend is not None:
+    if getattr(a, "backend", None) is not None:
         sizes["backend"] = a.backend
-    if a.trials is not None:
+    if getattr(a, "trials", None) is not None:
         if a.trials < 1:
             p.error(f"--trials must be an integer >= 1, got {a.trials}")
         sizes["trials"] = a.trials
@@ -119,7 +121,7 @@ def variance_figure(script: str, stem: str, curves_for, bold: str) -> None:
     to add to the table after that variance's totals.  A learner's row in the table has the mean total
     over seeds and its standard error (``se_ratio``: of the ratio to the best fixed omega).
     """
-    sizes, out = options(script)
+    sizes, out = options(script, replays=True)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     rows = []
     for ax, variance in zip(axes, VARIANCES):
