@@ -74,15 +74,22 @@ def along_trajectory(trajectory, solve) -> tuple[np.ndarray, float]:
     return iterations, seconds
 
 
-def main():
-    sizes, out = options(__file__, replays=True)
-    heat = HeatEquation(nx=sizes["nx"], steps=sizes["steps"])
-    omegas = relax.omega_grid(1.0, 1.95, 20)
+def heat_table(nx: int, steps: int, omegas):
+    """The heat equation at grid ``nx``, its direct-solve trajectory and that trajectory's SSOR-PCG cost table
+    (computed in parallel and cached)."""
+    heat = HeatEquation(nx=nx, steps=steps)
     started = time.perf_counter()
     trajectory = heat.reference_systems()
     table = relax.cost_table(trajectory, omegas, solver="ssor_pcg", cache_dir=CACHE,
                              name=f"heat-nx{heat.nx}-steps{heat.steps}-dt{heat.dt}")
-    print(f"cost table ({heat.steps} steps x {omegas.size} omegas): {time.perf_counter() - started:.1f} s")
+    print(f"nx = {nx}: cost table ({steps} steps x {omegas.size} omegas) in {time.perf_counter() - started:.1f} s")
+    return heat, trajectory, table
+
+
+def main():
+    sizes, out = options(__file__, replays=True)
+    omegas = relax.omega_grid(1.0, 1.95, 20)
+    heat, trajectory, table = heat_table(sizes["nx"], sizes["steps"], omegas)
     best_omega, best_total = table.best_fixed()
     k_best = int(np.argmin(table.totals))
     rows = []

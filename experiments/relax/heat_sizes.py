@@ -18,26 +18,18 @@ Seconds are the solves' wall-clock on one thread (a tuner's choices and updates 
 systems is not).  Writes heat_sizes.png/.pdf (left: total iterations against the number of unknowns,
 log-log; right: seconds relative to CG's) and the numbers as .csv/.md.
 """
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from environments.linear_systems import HeatEquation
-from heat_equation import TUNERS, along_trajectory, live_run
+from heat_equation import TUNERS, along_trajectory, heat_table, live_run
 from olearn import relax
-from relax_common import CACHE, options, save
+from relax_common import options, save
 
 
 def size_rows(nx: int, steps: int, omegas) -> list[dict]:
     """One row per policy at grid ``nx``: total iterations, seconds, and both relative to CG."""
-    heat = HeatEquation(nx=nx, steps=steps)
-    trajectory = heat.reference_systems()
-    started = time.perf_counter()
-    table = relax.cost_table(trajectory, omegas, solver="ssor_pcg", cache_dir=CACHE,
-                             name=f"heat-nx{heat.nx}-steps{heat.steps}-dt{heat.dt}")
-    print(f"nx = {nx}: cost table ({steps} steps x {omegas.size} omegas) in {time.perf_counter() - started:.1f} s")
+    heat, trajectory, table = heat_table(nx, steps, omegas)
     best_omega, _ = table.best_fixed()
     runs = {"CG, no preconditioner": along_trajectory(trajectory, relax.cg)}
     for label, omega in (("SSOR-PCG, omega = 1", 1.0), (f"SSOR-PCG, best fixed omega ({best_omega:.2f})", best_omega)):
