@@ -257,7 +257,7 @@ def test_figure_replays_are_each_seeds_cumulative_iterations_on_every_backend(se
     from relax_common import cumulative_iterations
 
     table = relax.cost_table(seq, GRID)
-    learner = olearn.make("chebcb", low=-0.15, high=0.65, degree=3, shift=1.0)
+    learner = olearn.make("tsallis_inf_cb", low=-0.15, high=0.65, n_bins=3, shift=1.0, normalize=True)
     traced = olearn.run(learner, table.environment(), horizon=24, seeds=3, backend="python", trace=True, checkpoints=1)
     got = cumulative_iterations(learner, table, {"trials": 3, "backend": backend})
     assert got.shape == (3, 24)
