@@ -73,6 +73,37 @@ def test_jacobi_radius_closed_form_and_young_near_brute_force(seq):
     np.testing.assert_array_equal(best_cost, costs.min(axis=1))
 
 
+@pytest.mark.parametrize("c", [-0.15, 0.0, 0.65])
+def test_sor_radius_is_the_spectral_radius_of_the_iteration_matrix(c):
+    """Young's closed form against the eigenvalues of C_omega = I - (D / omega + L)^{-1} A (dense), on the shifted
+    Laplacian in its natural order, below and above omega*; its minimum over omega is at omega*, where it is
+    omega* - 1; and SOR's residual shrinks at that rate in the end: going from tol 1e-8 to 1e-12 costs
+    log(1e-4) / log rho more iterations, to 3% where that is at least 50."""
+    A = (laplacian_2d(10) + c * sp.identity(100)).toarray()
+    D, L = np.diag(np.diag(A)), np.tril(A, -1)
+    beta = relax.jacobi_radius(sp.csr_matrix(A))
+    star = relax.young_omega(beta)
+    for omega in (0.5, 1.0, star - 0.05, star + 0.02, 1.95):
+        C = np.eye(100) - np.linalg.solve(D / omega + L, A)
+        assert relax.sor_radius(beta, omega) == pytest.approx(np.abs(np.linalg.eigvals(C)).max(), abs=1e-10)
+    fine = np.linspace(0.05, 1.99, 3881)
+    radii = relax.sor_radius(beta, fine)
+    assert abs(fine[np.argmin(radii)] - star) < 1e-3 and relax.sor_radius(beta, star) == pytest.approx(star - 1, abs=1e-12)
+    b = shifted_laplacian(1, seed=3).rhs[0]
+    for omega in (1.0, 1.3):
+        more = np.log(1e-4) / np.log(relax.sor_radius(beta, omega))
+        if more >= 50:
+            k8, k12 = (relax.sor(sp.csr_matrix(A), b, omega=omega, tol=tol)[1]["iterations"] for tol in (1e-8, 1e-12))
+            assert k12 - k8 == pytest.approx(more, rel=0.03)
+
+
+@pytest.mark.parametrize("beta, omega, name", [(1.0, 1.5, "beta"), (-0.1, 1.5, "beta"), (0.5, 2.0, "omega"),
+                                               (0.5, 0.0, "omega"), (0.5, float("nan"), "omega")])
+def test_sor_radius_names_what_is_out_of_range(beta, omega, name):
+    with pytest.raises(ParameterError, match=f"'{name}'"):
+        relax.sor_radius(beta, omega)
+
+
 def test_young_omega_rejects_a_radius_outside_0_1():
     with pytest.raises(ParameterError, match="beta"):
         relax.young_omega(1.0)

@@ -13,11 +13,11 @@ Across a Sequence of Linear System Instances".
   conjugate gradients :func:`cg`, the baseline;
 * cost tables: :func:`cost_table` (parallel, cached) and :class:`CostTable` (its ``environment()``
   replays it for any number of learner seeds through ``olearn.run``);
-* comparators: :func:`omega_grid`, :func:`young_omega`, :func:`jacobi_radius`,
+* comparators: :func:`omega_grid`, :func:`young_omega`, :func:`sor_radius`, :func:`jacobi_radius`,
   :func:`instance_optimal_omegas`, :func:`brute_force_omegas`, ``CostTable.best_fixed()``.
 """
 from olearn.relax.comparators import (
-    brute_force_omegas, instance_optimal_omegas, jacobi_radius, omega_grid, young_omega,
+    brute_force_omegas, instance_optimal_omegas, jacobi_radius, omega_grid, sor_radius, young_omega,
 )
 from olearn.relax.costs import CostTable, cost_table, solve_many
 from olearn.relax.solvers import cg, sor, ssor_pcg
@@ -25,5 +25,5 @@ from olearn.relax.tuner import METHODS, OmegaTuner
 
 __all__ = [
     "sor", "ssor_pcg", "cg", "omega_grid", "OmegaTuner", "METHODS", "cost_table", "CostTable", "solve_many",
-    "young_omega", "jacobi_radius", "instance_optimal_omegas", "brute_force_omegas",
+    "young_omega", "sor_radius", "jacobi_radius", "instance_optimal_omegas", "brute_force_omegas",
 ]

@@ -1,4 +1,4 @@
-"""Comparators for omega: the grid, Young's instance-optimal omega, and brute force.
+"""Comparators for omega: the grid, Young's instance-optimal omega and SOR's spectral radius, and brute force.
 
 Young's formula (Young 1950; Khodak et al., ICLR 2024, eq. for omega*): for a consistently
 ordered SPD matrix with Jacobi spectral radius ``beta = rho(I - D^{-1} A)``, the asymptotically
@@ -68,6 +68,33 @@ def young_omega(beta) -> np.ndarray | float:
     if np.any(~(beta >= 0.0) | ~(beta < 1.0)):
         raise ParameterError("young_omega", "beta", beta, "Jacobi spectral radii in [0, 1)")
     out = 1.0 + (beta / (1.0 + np.sqrt(1.0 - beta**2))) ** 2
+    return float(out) if out.ndim == 0 else out
+
+
+def sor_radius(beta, omega) -> np.ndarray | float:
+    """Spectral radius of SOR's iteration matrix C_omega = I - (D / omega + L)^{-1} A for a consistently ordered
+    matrix with real Jacobi eigenvalues of radius ``beta`` in [0, 1) (Young 1971, ch. 6; the 5-point Laplacian
+    in natural order, shifted or not), for ``omega`` in (0, 2)::
+
+        rho(C_omega) = ((omega beta + sqrt(omega^2 beta^2 - 4 (omega - 1))) / 2)^2   for omega <= omega*,
+        rho(C_omega) = omega - 1                                                    for omega >= omega*,
+
+    smallest at Young's omega* (:func:`young_omega`).  ``log(tol) / log(rho)`` is SOR's asymptotic iteration
+    count to a residual reduction ``tol`` (the estimate the paper's near-asymptotic bound refines).
+    Arrays broadcast.
+    """
+    try:
+        beta, omega = real_array(beta), real_array(omega)
+    except (TypeError, ValueError):
+        raise ParameterError("sor_radius", "beta", type(beta).__name__, "Jacobi spectral radii in [0, 1)") from None
+    if np.any(~(beta >= 0.0) | ~(beta < 1.0)):
+        raise ParameterError("sor_radius", "beta", beta, "Jacobi spectral radii in [0, 1)")
+    if np.any(~(omega > 0.0) | ~(omega < 2.0)):
+        raise ParameterError("sor_radius", "omega", omega, "relaxation parameters in (0, 2)")
+    beta, omega = np.broadcast_arrays(beta, omega)
+    below = omega <= young_omega(beta)
+    root = np.sqrt(np.where(below, omega**2 * beta**2 - 4.0 * (omega - 1.0), 0.0))
+    out = np.where(below, ((omega * beta + root) / 2.0) ** 2, omega - 1.0)
     return float(out) if out.ndim == 0 else out
 
 
