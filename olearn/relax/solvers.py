@@ -365,6 +365,5 @@ def cg(A, b, tol: float = 1e-8, max_iter: int = 10_000, x0=None):
     The baseline of the tuned SSOR-PCG: the same iteration, stopping rule and return values as
     :func:`ssor_pcg` with the preconditioner M = I (``info['omega']`` is None).
     """
-    A, diag, b, x = system("cg", "cg", A, b, x0)
-    x, info = solve_checked("cg", A, diag, b, x, 1.0, validate.tolerance("cg", tol), validate.max_iterations("cg", max_iter))
+    x, info = _solve("cg", A, b, 1.0, tol, max_iter, x0)  # the kernel ignores omega
     return x, {**info, "omega": None}
