@@ -25,7 +25,7 @@ import pandas as pd
 
 import olearn
 from environments.linear_systems import shifted_laplacian
-from olearn import relax
+from olearn import backends, relax
 from olearn.analysis import standard_error
 from olearn.experiment.script import default_out
 
@@ -44,7 +44,7 @@ def options(script: str, replays: bool = False) -> tuple[dict, Path]:
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--small", action="store_true", help="the [small] sizes of the config (seconds, for tests)")
     if replays:
-        p.add_argument("--backend", choices=("python", "cpu", "gpu"), default=None,
+        p.add_argument("--backend", choices=backends.NAMES, default=None,
                        help="the engine backend of the learners' replays (default: the config's, else cpu)")
         p.add_argument("--trials", type=int, default=None, help="learner seeds per replay (default: the config's)")
     a = p.parse_args()
