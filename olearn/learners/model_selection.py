@@ -15,8 +15,8 @@ sum_i ln(1 / p_i) / eta_i finds lambda between min_i l_{t,i} and max_i l_{t,i} w
 pbar_{t+1} = (1 - gamma) p_{t+1} + gamma / M with gamma = 1 / T, and raises the rate of every base
 whose probability fell to a new low: if 1 / pbar_{t+1,i} > rho_{t,i} then rho_{t+1,i} = 2 / pbar_{t+1,i} and
 eta_{t+1,i} = beta eta_{t,i}, beta = e^(1 / ln T).  Initially p = pbar = 1 / M, rho = 2 M and every rate is
-``eta``, by default sqrt(M ln T / T), which balances the master's own terms O(M ln T / eta + T eta) of their
-Theorem 4; their rates for stable bases (Theorem 5) are smaller and need each base's regret exponent.
+``eta``, by default sqrt(M ln T / T), which balances the log-barrier master's own regret terms,
+O(M ln T / eta + T eta); the paper's tuned rates are smaller and need a stability exponent of each base.
 
 What the bases learn from (``base_loss``):
 
