@@ -10,6 +10,7 @@
     metrics = ["regret"]     # default: every one-column metric (add "counts" for plays per action)
     delay = 0                # fixed feedback delay in rounds
     chunk_seeds = 1000       # seeds per stored chunk (the unit of work and of resuming)
+    shuffle = false          # with [logs]: each seed reads the events in its own order
     out = "runs/name"        # results directory (default runs/<config file name>)
 
     [[environments]]         # or one [environment] table; a list for a scalar parameter is a grid
@@ -19,6 +20,10 @@
     [[learners]]             # a list for a scalar parameter is a grid
     name = "exp3"
     eta = [0.05, 0.1]
+
+    [logs]                   # instead of environments: replay the learners on logged events
+    world = { name = "bernoulli", means = [0.2, 0.8] }   # or file = "events.parquet"; see olearn.experiment.logged
+    events = 20000
 
     [[figures]]              # optional; see olearn.experiment.figures
     kind = "curves"
@@ -41,8 +46,8 @@ import numpy as np
 
 from olearn.core.errors import ParameterError, UnknownNameError, did_you_mean
 
-RUN_KEYS = ("horizon", "seeds", "backend", "checkpoints", "metrics", "delay", "chunk_seeds", "out", "plot_metric")
-TOP_KEYS = ("run", "environment", "environments", "learners", "figures")
+RUN_KEYS = ("horizon", "seeds", "backend", "checkpoints", "metrics", "delay", "chunk_seeds", "out", "plot_metric", "shuffle")
+TOP_KEYS = ("run", "environment", "environments", "logs", "learners", "figures")
 DEFAULT_CHUNK_SEEDS = 1000
 #: a sweep whose full table would exceed this is refused before it starts (bytes; about 32 per table row)
 MAX_TABLE_BYTES = 8 * 2**30
@@ -108,6 +113,7 @@ class Experiment:
     chunk_seeds: int
     out: Path
     figures: tuple
+    shuffle: bool = False  # with [logs]: each seed reads the events in its own order
 
     def chunks(self) -> list[np.ndarray]:
         """The seed chunks, in order (each a contiguous slice of the seed list)."""
@@ -131,7 +137,7 @@ class Experiment:
             "configurations": [c.as_dict() for c in self.configurations],
             "out": str(self.out),
             "figures": list(self.figures),
-        }
+        } | ({"shuffle": True} if self.shuffle else {})
 
 
 def load(path) -> Experiment:
@@ -216,7 +222,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
 
     for key in raw:
         if key not in TOP_KEYS:
-            raise _key_error(source, key, raw[key], "top-level tables [run], [[environments]] (or [environment]), "
+            raise _key_error(source, key, raw[key], "top-level tables [run], [[environments]] (or [environment]) or [logs], "
                              "[[learners]], [[figures]]", known=TOP_KEYS)
     run = raw.get("run", {})
     if not isinstance(run, dict):
@@ -226,9 +232,15 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
             raise _key_error(source, f"run.{key}", run[key], f"keys {', '.join(RUN_KEYS)}", known=RUN_KEYS)
     if "environment" in raw and "environments" in raw:
         raise ConfigError(source, "environment", raw["environment"], "either [environment] or [[environments]], not both")
+    replayed = "logs" in raw
+    if replayed and ("environment" in raw or "environments" in raw):
+        raise ConfigError(source, "logs", "(table)", "either [logs] (the learners replayed on logged events) or [[environments]], not both")
     env_tables = _table_list(source, raw, "environments" if "environments" in raw else "environment")
     learner_tables = _table_list(source, raw, "learners")
-    if not env_tables:
+    shuffle = run.get("shuffle", False)
+    if not isinstance(shuffle, bool) or (shuffle and not replayed):
+        raise ConfigError(source, "run.shuffle", shuffle, "true or false, and true only with [logs] (the order a seed reads the events in)")
+    if not env_tables and not replayed:
         raise ConfigError(source, "environments", None, f"at least one [[environments]] table; names: {', '.join(environments.names())}")
     if not learner_tables:
         raise ConfigError(source, "learners", None, f"at least one [[learners]] table; names: {', '.join(LEARNERS.names())}")
@@ -263,8 +275,12 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
         if dupes:
             raise ConfigError(source, f"{what}.label", dupes[0], f"distinct labels (give each table a 'label')")
 
-    horizon = run.get("horizon", 1000)
-    configurations, n_cols, max_ckpts, recorded = [], 0, 0, None  # recorded: the columns every environment records
+    if replayed:
+        horizon, configurations, names = _replayed(source, raw["logs"], run, learners, delay, wrap)
+        n_cols, max_ckpts, recorded = len(names), checkpoint_grid(horizon, run.get("checkpoints")).size, set(names)
+    else:
+        horizon = run.get("horizon", 1000)
+        configurations, n_cols, max_ckpts, recorded = [], 0, 0, None  # recorded: the columns every environment records
     for env_name, env_given, env_label in envs:
         env = environments.make(env_name, **env_given)
         env_horizon = wrap("run.horizon", _horizon, horizon, env)
@@ -306,8 +322,43 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     return Experiment(
         source=source, raw=raw, configurations=tuple(configurations), horizon=int(horizon), seeds=seeds,
         backend=backend, checkpoints=run.get("checkpoints"), metrics=run.get("metrics"), delay=int(delay),
-        chunk_seeds=int(chunk), out=Path(run.get("out", default_out)), figures=figures,
+        chunk_seeds=int(chunk), out=Path(run.get("out", default_out)), figures=figures, shuffle=shuffle,
     )
+
+
+def _replayed(source, table, run, learners, delay, wrap):
+    """The [logs] table's configurations: (horizon, configurations, recorded metric names)."""
+    from olearn.core.errors import check_integer
+    from olearn.engine.run import checkpoint_grid
+    from olearn.experiment import logged
+    from olearn.learners import REGISTRY as LEARNERS
+    from olearn.offpolicy.replay_loop import check_learner
+
+    try:
+        given, text = logged.spec(table), logged.label(table)
+        logs = logged.build(given)
+    except ParameterError as err:
+        raise ConfigError(source, f"logs.{err.name}", err.value, err.allowed) from None
+    except UnknownNameError as err:
+        raise ConfigError(source, "logs", err.name, ", ".join(err.known)) from None
+    if delay:
+        raise ConfigError(source, "run.delay", delay, "0 with [logs]: a logged event's loss is known when it is replayed")
+    if run.get("metrics") is not None:
+        raise ConfigError(source, "run.metrics", run.get("metrics"), f"absent with [logs]: a replay records {', '.join(logged.METRICS)}")
+    n, p_min = len(logs), float(logs.propensities.min())
+    horizon = wrap("run.horizon", check_integer, "run", "horizon", run.get("horizon", max(1, int(n * p_min))), 1, n,
+                   f"kept events per seed, at most the log's {n} events (about n p_min = {n * p_min:.0f} are kept)")
+    wrap("run.checkpoints", checkpoint_grid, horizon, run.get("checkpoints"))
+    configurations = []
+    for i, name, given_values, label in learners:
+        try:
+            learner = LEARNERS.make(name, **given_values)
+            check_learner(learner)
+            learner.bind(logs.n_arms, logs.obs_dim, horizon)
+        except ParameterError as err:
+            raise ConfigError(source, f"learners[{i}].{err.name}", err.value, err.allowed) from None
+        configurations.append(Configuration(len(configurations), name, given_values, label, logged.NAME, given, text))
+    return horizon, configurations, list(logged.METRICS)
 
 
 def _figures(source, raw, run, recorded) -> tuple:

@@ -155,7 +155,7 @@ def table(out: Path) -> pd.DataFrame:
     for prefix, key in (("", "learner_params"), ("env.", "env_params")):
         names = []
         for x in conf:
-            names.extend(k for k, v in x[key].items() if not isinstance(v, list) and k not in names)
+            names.extend(k for k, v in x[key].items() if not isinstance(v, (list, dict)) and k not in names)
         for k in names:
             cells = np.asarray([x[key].get(k, np.nan) for x in conf], dtype=object)
             column = pd.Series(cells[idx])

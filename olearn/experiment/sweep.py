@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from olearn.experiment import store
+from olearn.experiment import logged, store
 from olearn.experiment.config import Experiment
 
 
@@ -31,30 +32,41 @@ def run_unit(task: dict) -> dict:
     """
     import environments
     import olearn
+    from olearn import offpolicy
 
     if task.get("threads"):
         import numba
 
         numba.set_num_threads(min(int(task["threads"]), numba.config.NUMBA_NUM_THREADS))
     conf = task["configuration"]
-    env = environments.make(conf["environment"], **conf["env_params"])
     learner = olearn.make(conf["learner"], **conf["learner_params"])
-    result = olearn.run(
-        learner, env, horizon=task["horizon"], seeds=np.asarray(task["seeds"], dtype=np.int64), backend=task["backend"],
-        checkpoints=task["checkpoints"], metrics=task["metrics"], delay=task["delay"] or None, progress=False,
-    )
-    n_s, n_r, n_m = result.values.shape[1:]
+    seeds = np.asarray(task["seeds"], dtype=np.int64)
+    if conf["environment"] == logged.NAME:  # replayed on logged events
+        started = time.perf_counter()
+        replayed = offpolicy.replay(learner, logged.build(conf["env_params"]), horizon=task["horizon"], seeds=seeds,
+                                    checkpoints=task["checkpoints"], shuffle=task.get("shuffle", False), backend=task["backend"])
+        rounds, columns = replayed.checkpoints, list(logged.METRICS)
+        values = np.stack([replayed.loss[0], replayed.events[0]], axis=-1)
+        seconds = time.perf_counter() - started
+    else:
+        env = environments.make(conf["environment"], **conf["env_params"])
+        result = olearn.run(learner, env, horizon=task["horizon"], seeds=seeds, backend=task["backend"],
+                            checkpoints=task["checkpoints"], metrics=task["metrics"], delay=task["delay"] or None, progress=False)
+        rounds, columns, values, seconds = result.rounds, result.columns, result.values[0], result.seconds
+    n_s, n_r, n_m = values.shape
     frame = pd.DataFrame({
-        "seed": np.repeat(result.seeds, n_r * n_m),
-        "round": np.tile(np.repeat(result.rounds, n_m), n_s),
-        "metric": np.tile(np.asarray(result.columns, dtype=object), n_s * n_r),
-        "value": result.values[0].reshape(-1),
+        "seed": np.repeat(seeds, n_r * n_m),
+        "round": np.tile(np.repeat(rounds, n_m), n_s),
+        "metric": np.tile(np.asarray(columns, dtype=object), n_s * n_r),
+        "value": values.reshape(-1),
     })
-    receipt = store.write_chunk(Path(task["out"]), conf["index"], task["lo"], task["hi"], frame, result.seconds)
+    receipt = store.write_chunk(Path(task["out"]), conf["index"], task["lo"], task["hi"], frame, seconds)
     final = {}  # each metric at the last checkpoint over the chunk's seeds: count, mean, sum of squared deviations
-    for j, name in enumerate(result.columns):
-        values = result.values[0, :, -1, j]
-        final[name] = (int(values.size), float(values.mean()), float(((values - values.mean()) ** 2).sum()))
+    for j, name in enumerate(columns):
+        at_end = values[:, -1, j]
+        at_end = at_end[np.isfinite(at_end)]  # a replayed seed whose log ran out has none
+        mean = float(at_end.mean()) if at_end.size else float("nan")
+        final[name] = (int(at_end.size), mean, float(((at_end - mean) ** 2).sum()))
     return {"configuration": conf["index"], "lo": task["lo"], "hi": task["hi"], "steps": n_s * task["horizon"],
             "final": final, **receipt}
 
@@ -73,6 +85,8 @@ class RunningFinal:
 
     def add(self, receipt: dict) -> None:
         for name, (n, mean, m2) in receipt["final"].items():
+            if n == 0:  # no seed of the chunk reached the horizon (a replay whose log ran out)
+                continue
             key = (receipt["configuration"], name)
             n0, mean0, m20 = self._acc.get(key, (0, 0.0, 0.0))
             total = n0 + n
@@ -91,6 +105,8 @@ def _expected_rows(exp: Experiment, conf_index: int, n_seeds: int) -> int:
     from olearn.engine.run import _metrics, checkpoint_grid
 
     conf = exp.configurations[conf_index]
+    if conf.environment == logged.NAME:
+        return n_seeds * checkpoint_grid(exp.horizon, exp.checkpoints).size * len(logged.METRICS)
     env = environments.make(conf.environment, **conf.env_params)
     metrics = _metrics(exp.metrics, env, exp.horizon)
     cols = len(problems.of(env.type.kind).metric_columns(metrics, env))
@@ -112,6 +128,7 @@ def pending_units(exp: Experiment, out: Path) -> tuple[list, int]:
             "configuration": resolved["configurations"][c], "horizon": exp.horizon,
             "seeds": resolved["seeds"][lo:hi], "lo": lo, "hi": hi, "backend": exp.backend,
             "checkpoints": resolved["checkpoints"], "metrics": resolved["metrics"], "delay": exp.delay, "out": str(out),
+            "shuffle": exp.shuffle,
         })
     return tasks, total
 

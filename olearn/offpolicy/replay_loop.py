@@ -207,6 +207,18 @@ class Replay:
         })
 
 
+def check_learner(learner) -> None:
+    """``learner`` can be replayed on a log (a bandit learner of kind ``arms`` that is not sleeping), or a clear error."""
+    if not isinstance(learner, Learner):
+        raise ParameterError("replay", "learner", learner, "a learner made with olearn.make(...)")
+    t = learner.type
+    if t.kind != "arms" or t.feedback != "bandit" or t.sleeping:
+        from olearn.learners import REGISTRY  # noqa: PLC0415
+
+        fit = ", ".join(n for n in REGISTRY.names() if REGISTRY[n].kind == "arms" and REGISTRY[n].feedback == "bandit" and not REGISTRY[n].sleeping)
+        raise ParameterError("replay", "learner", t.name, f"a bandit learner (a log holds the played arm's loss only): {fit}")
+
+
 def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, checkpoints=None,
            shuffle: bool = False, backend: str = "cpu") -> Replay:
     """Replay ``learner`` (every configuration of a grid, every seed) on ``logs`` until it has kept
@@ -216,16 +228,10 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
     by default the number of events it keeps on average, n p_min (n / K for a uniform log).
     ``checkpoints`` are counts of kept events, as ``olearn.run``'s rounds.
     """
-    if not isinstance(learner, Learner):
-        raise ParameterError("replay", "learner", learner, "a learner made with olearn.make(...)")
+    check_learner(learner)
     if not isinstance(logs, Logs):
         raise ParameterError("replay", "logs", type(logs).__name__, "an olearn.offpolicy.Logs (offpolicy.collect or offpolicy.Logs(...))")
     t = learner.type
-    if t.kind != "arms" or t.feedback != "bandit" or t.sleeping:
-        from olearn.learners import REGISTRY  # noqa: PLC0415
-
-        fit = ", ".join(n for n in REGISTRY.names() if REGISTRY[n].kind == "arms" and REGISTRY[n].feedback == "bandit" and not REGISTRY[n].sleeping)
-        raise ParameterError("replay", "learner", t.name, f"a bandit learner (a log holds the played arm's loss only): {fit}")
     if backend not in BACKENDS:
         raise ParameterError("replay", "backend", backend, "'python', 'cpu' or 'gpu'")
     n = len(logs)
