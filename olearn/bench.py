@@ -64,7 +64,8 @@ def cpu_ucb1(reference_path, seeds: int = 2000, horizon: int = 10_000, python_se
     ]
 
 
-def learners_throughput(names=("ucb1", "kl_ucb", "thompson", "exp3", "tsallis_inf", "hedge"), seeds=1000, horizon=10_000) -> list[dict]:
+def learners_throughput(names=("ucb1", "kl_ucb", "thompson", "exp3", "tsallis_inf", "hedge", "corral"), seeds=1000,
+                        horizon=10_000) -> list[dict]:
     """steps/s of each learner on the demo problem (cpu backend, pseudo-regret only, compiled first)."""
     import environments
     import olearn

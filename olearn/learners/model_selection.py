@@ -11,7 +11,7 @@ sum_i ln(1 / p_i) / eta_i finds lambda between min_i l_{t,i} and max_i l_{t,i} w
 
     sum_i 1 / (1 / p_{t,i} + eta_{t,i} (l_{t,i} - lambda)) = 1,    then  1 / p_{t+1,i} = 1 / p_{t,i} + eta_{t,i} (l_{t,i} - lambda)
 
-(bisection: the sum rises with lambda), mixes in uniform exploration,
+(Newton's method from the right; the sum is increasing and convex in lambda), mixes in uniform exploration,
 pbar_{t+1} = (1 - gamma) p_{t+1} + gamma / M with gamma = 1 / T, and raises the rate of every base
 whose probability fell to a new low: if 1 / pbar_{t+1,i} > rho_{t,i} then rho_{t+1,i} = 2 / pbar_{t+1,i} and
 eta_{t+1,i} = beta eta_{t,i}, beta = e^(1 / ln T).  Initially p = pbar = 1 / M, rho = 2 M and every rate is
@@ -51,8 +51,9 @@ from olearn.learners import bandits
 
 #: stream of the master's draw of the base to follow (streams 4 and up are free for combinators)
 FOLLOW = 5
-#: bisection steps for the log-barrier normaliser lambda: enough to halve any double interval to one ulp
-BISECTION_STEPS = 120
+#: steps for the log-barrier normaliser lambda (Newton, with bisection where Newton cannot start): a cap
+#: that bisection alone would need to narrow any double interval to one ulp
+ROOT_STEPS = 120
 BASE_LOSS = ("observed", "importance_weighted")
 
 _K, _M, _ETA, _GAMMA, _BETA, _WEIGHTED, _ADIM, _BASES = 0, 1, 2, 3, 4, 5, 6, 7
@@ -64,35 +65,55 @@ _CHOSEN, _LOSS, _P = 0, 1, 2  # then pbar, eta, rho, rounds at _P + M, + 2M, + 3
 def log_barrier_step(p, eta, m, chosen, ell):
     """One log-barrier OMD step on the loss vector ell e_chosen (their Algorithm 2), in place on p[:m].
 
-    lambda is found by bisection between min(0, ell) and max(0, ell): below it every denominator
-    1 / p_i + eta_i (l_i - lambda) is positive and the sum of their inverses is <= 1, above it the sum is
-    > 1 or a denominator is <= 0.  The probabilities at the lower end are rescaled to sum to one.
+    f(lambda) = sum_i 1 / (1 / p_i + eta_i (l_i - lambda)) is increasing and convex below its first pole, so
+    Newton's method started to the right of the root (where f > 1) falls to it monotonically.  The root lies
+    between min(0, ell), where f <= 1, and max(0, ell); a point where f <= 1 moves the lower end, and a point
+    past a pole (a denominator <= 0) or a Newton step outside the bracket is replaced by the midpoint
+    (bisection) until a right-hand start is found.  The probabilities at the best point found (the one
+    with the sum nearest one) are rescaled to sum to one.
     """
-    low = min(0.0, ell)
-    high = max(0.0, ell)
     if ell == 0.0:
         return
-    for _ in range(BISECTION_STEPS):
-        mid = 0.5 * (low + high)
-        if mid <= low or mid >= high:
-            break
+    low = min(0.0, ell)
+    high = max(0.0, ell)
+    x = high
+    best = low  # f(low) <= 1 with every denominator positive
+    best_gap = math.inf
+    for _ in range(ROOT_STEPS):
         total = 0.0
+        slope = 0.0
         positive = True
         for i in range(m):
             loss = ell if i == chosen else 0.0
-            denominator = 1.0 / p[i] + eta[i] * (loss - mid)
+            denominator = 1.0 / p[i] + eta[i] * (loss - x)
             if denominator <= 0.0:
                 positive = False
                 break
             total += 1.0 / denominator
-        if positive and total <= 1.0:
-            low = mid
+            slope += eta[i] / (denominator * denominator)
+        if positive:
+            if abs(total - 1.0) < best_gap:
+                best = x
+                best_gap = abs(total - 1.0)
+            if total <= 1.0:
+                low = x
+            else:
+                high = x
+            if best_gap <= 1e-15:
+                break
+            step = x - (total - 1.0) / slope
         else:
-            high = mid
+            high = x
+            step = 0.5 * (low + high)
+        if not (low < step < high):
+            step = 0.5 * (low + high)
+        if step <= low or step >= high:
+            break  # the bracket is one ulp wide
+        x = step
     total = 0.0
     for i in range(m):
         loss = ell if i == chosen else 0.0
-        p[i] = 1.0 / (1.0 / p[i] + eta[i] * (loss - low))
+        p[i] = 1.0 / (1.0 / p[i] + eta[i] * (loss - best))
         total += p[i]
     for i in range(m):
         p[i] /= total
