@@ -50,6 +50,30 @@ def test_log_barrier_step_solves_its_normaliser(case):
         assert got[chosen] < p[chosen] and np.all(np.delete(got, chosen) > np.delete(p, chosen))
 
 
+def test_log_barrier_step_on_extreme_inputs():
+    """300 random steps with probabilities down to 1e-9, rates over seven orders of magnitude and losses up to
+    1e6 (a base followed at pbar ~ 1e-6): brentq's root to 1e-9 wherever its bracket holds a sign change."""
+    g = np.random.default_rng(7)
+    compared = 0
+    for _ in range(300):
+        m = int(g.integers(2, 9))
+        p = np.maximum(g.dirichlet(np.ones(m) * g.choice([0.05, 1.0, 5.0])), 1e-9)
+        p /= p.sum()
+        eta = g.uniform(0.001, 5.0, m) * g.choice([1.0, 1e-4, 1e3])
+        chosen = int(g.integers(m))
+        ell = float(g.choice([g.uniform(0, 1) / p[chosen], g.uniform(0, 1e6), -g.uniform(0, 3), g.uniform(0, 1)]))
+        got = p.copy()
+        model_selection.log_barrier_step(got, eta, m, chosen, ell)
+        assert np.all(got > 0) and abs(got.sum() - 1.0) < 1e-14
+        try:
+            want = _step_reference(p, eta, chosen, ell)
+        except ValueError:  # a step below rounding: f is 1 to the last bit at both ends
+            continue
+        np.testing.assert_allclose(got, want, rtol=1e-9)
+        compared += 1
+    assert compared > 280
+
+
 def _reference_run(bases, base_loss, eta, seed, horizon, arms_played, losses):
     """CORRAL written out (numpy, brentq, one step-wise learner per base), checked round by round against the
     engine's trace: returns (the reference's arms, p, pbar)."""
