@@ -1,0 +1,149 @@
+"""Conformal PID control: quantile tracking, and quantile tracking with an error integrator.
+
+Angelopoulos, Candes and Tibshirani (NeurIPS 2023), "Conformal PID control for time series
+prediction", as their public implementation runs it.  With alpha = 1 - q, the radius q_t predicted
+for score S_t and the miscoverage err_t = 1[S_t > q_t]:
+
+* ``quantile_tracking`` (their P control, online gradient descent on the pinball loss with a fixed step)::
+
+      q_{t+1} = q_t + lr (err_t - alpha)
+
+  Their Proposition 1: for scores in [0, B], |(1/T) sum_t err_t - alpha| <= (B + lr) / (lr T) on any
+  sequence, so the long-run coverage is exact whatever the shift.
+* ``conformal_pi`` (P plus an integrator with a saturating gain): the tracked part s_t takes the step
+  above and the integrator adds r_t(E_t) of the running excess of errors after a burn-in of b rounds,
+  E_t = sum_{b < i <= t} err_i - (t - b) alpha::
+
+      s_{t+1} = s_t + lr (err_t - alpha),     q_{t+1} = s_{t+1} + r_t(E_t),
+      r_t(x) = K_I tan(x ln(t - b + 1) / (C_sat t - b + 100))   for t >= b (0 before),
+
+  with tan read as +-inf beyond +-pi/2 (a radius of +inf covers everything).  Rounds t count from 0
+  over the calibration scores and the stream together; r_t is written as in their code, whose denominator
+  C_sat t - b + 100 is what their experiments ran (the paper displays t C_sat).
+
+Their methods start from q_1 = 0 and leave q free to go below zero; here the calibration scores are fed
+through the update first (as for every method of :mod:`olearn.conformal`), and the radius predicted is
+max(q, 0) (a negative radius covers no positive score either, so coverage is unchanged).  Defaults, ours:
+``lr`` = 0.1 D, ``ki`` = D with D the scale (given, or sqrt(3) max |calibration score|), ``csat`` = 5 as in
+their configurations, burn-in b = the number of calibration scores.
+
+State: ``quantile_tracking`` ``[q]``; ``conformal_pi`` ``[s, q, t, errors after the burn-in]``.
+"""
+import math
+
+from olearn.conformal import common
+from olearn.core.kernel import kernel
+from olearn.core.params import Param
+from olearn.core.spec import LearnerType
+
+_LR, _KI, _CSAT, _BURNIN = common.HEADER, common.HEADER + 1, common.HEADER + 2, common.HEADER + 3
+
+LR = Param("lr", None, "step size in the scores' units; None: 0.1 D", low=0.0, optional=True)
+KI = Param("ki", None, "integrator gain K_I in the scores' units; None: D", low=0.0, optional=True)
+CSAT = Param("csat", 5.0, "saturation constant C_sat of the integrator", low=0.0, open_low=True)
+BURNIN = Param("burnin", None, "rounds b before the integrator starts; None: the number of calibration scores",
+               kind="int", low=0, optional=True)
+
+
+@kernel
+def tracking_step(state, params, score):
+    """q += lr (1[S > q] - alpha)."""
+    alpha = 1.0 - params[common.Q]
+    err = 1.0 if score > state[0] else 0.0
+    state[0] += params[_LR] * (err - alpha)
+
+
+@kernel
+def tracking_radius(state, params):
+    return max(state[0], 0.0)
+
+
+@kernel
+def saturation(x, t, params):
+    """r_t(x) = K_I tan(x ln(t - b + 1) / (C_sat t - b + 100)) for t >= b, +-inf past +-pi/2; 0 before b."""
+    b = params[_BURNIN]
+    if t < b:
+        return 0.0
+    angle = x * math.log(t - b + 1.0) / (params[_CSAT] * t - b + 100.0)
+    if angle >= 0.5 * math.pi:
+        return math.inf
+    if angle <= -0.5 * math.pi:
+        return -math.inf
+    return params[_KI] * math.tan(angle)
+
+
+@kernel
+def pi_step(state, params, score):
+    """The tracked part's step, the errors counted after the burn-in, q = s + r_t(E_t)."""
+    alpha = 1.0 - params[common.Q]
+    t = state[2]
+    err = 1.0 if score > state[1] else 0.0
+    b = params[_BURNIN]
+    excess = 0.0
+    if t > b:
+        state[3] += err
+        excess = state[3] - (t - b) * alpha
+    state[0] += params[_LR] * (err - alpha)
+    state[1] = state[0] + saturation(excess, t, params)
+    state[2] = t + 1.0
+
+
+@kernel
+def pi_radius(state, params):
+    return max(state[1], 0.0)
+
+
+def _rates(name, values):
+    """lr, and for the integrator K_I, from the values or from the scale D."""
+    needs = values["lr"] is None or values.get("ki", 0.0) is None
+    scale = common.scale_of(name, values, needed=needs)
+    lr = 0.1 * scale if values["lr"] is None else values["lr"]
+    return lr, (scale if values.get("ki") is None else values["ki"])
+
+
+def _tracking_row(values, k, d, horizon):
+    return common.header_row("quantile_tracking", values, [_rates("quantile_tracking", values)[0]], needs_scale=False)
+
+
+def _pi_row(values, k, d, horizon):
+    lr, ki = _rates("conformal_pi", values)
+    burnin = len(values["calibration"]) if values["burnin"] is None else values["burnin"]
+    return common.header_row("conformal_pi", values, [lr, ki, values["csat"], float(burnin)], needs_scale=False)
+
+
+_t_init, _t_act, _t_update = common.score_kernels(common.no_reset, tracking_step, tracking_radius)
+_p_init, _p_act, _p_update = common.score_kernels(common.no_reset, pi_step, pi_radius)
+
+QUANTILE_TRACKING = LearnerType(
+    name="quantile_tracking",
+    summary="quantile tracking (conformal P control): q += lr (1[S > q] - alpha)",
+    reference="Angelopoulos, Candes and Tibshirani (NeurIPS 2023), Conformal PID control, Proposition 1: "
+    "|mean miscoverage - alpha| <= (B + lr) / (lr T) for scores in [0, B]",
+    feedback="full",
+    kind="scores",
+    action_dim=2,
+    params=common.COMMON + (LR,),
+    state_size=lambda v, k, d: 1,
+    row=_tracking_row,
+    init=_t_init,
+    act=_t_act,
+    update=_t_update,
+    test_params=({"calibration": [0.3, 1.2, 0.7]}, {"lr": 0.05, "coverage": 0.8}),
+)
+
+CONFORMAL_PI = LearnerType(
+    name="conformal_pi",
+    summary="quantile tracking plus an integrator of the excess errors through a saturating tan gain (conformal PI control)",
+    reference="Angelopoulos, Candes and Tibshirani (NeurIPS 2023), Conformal PID control for time series prediction, "
+    "quantile + integrator (log), as in their public implementation",
+    feedback="full",
+    kind="scores",
+    action_dim=2,
+    params=common.COMMON + (LR, KI, CSAT, BURNIN),
+    state_size=lambda v, k, d: 4,
+    row=_pi_row,
+    init=_p_init,
+    act=_p_act,
+    update=_p_update,
+    test_params=({"calibration": [0.3, 1.2, 0.7]}, {"lr": 0.05, "ki": 2.0, "csat": 2.0, "burnin": 1, "coverage": 0.8}),
+)

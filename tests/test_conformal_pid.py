@@ -1,0 +1,100 @@
+"""Conformal PID control (quantile tracking, and with the integrator) against the published loop written
+out in NumPy, and against Proposition 1's bound on the long-run coverage error."""
+import math
+
+import numpy as np
+import pytest
+
+from olearn import conformal
+from olearn.core.errors import ParameterError
+
+
+def _published_loop(scores, alpha, lr, ki=0.0, csat=5.0, burnin=0):
+    """q_t for every score, as the authors' quantile / quantile_integrator_log functions compute it (q_0 = 0)."""
+    n = len(scores)
+    q = np.zeros(n + 1)
+    tracked = 0.0
+    errors = 0
+    for t in range(n):
+        miss = scores[t] > q[t]
+        if t > burnin:
+            errors += miss
+        tracked += lr * ((1.0 - alpha) if miss else -alpha)
+        integral = errors - (t - burnin) * alpha if t > burnin else 0.0
+        gain = 0.0
+        if t >= burnin:
+            angle = integral * math.log(t - burnin + 1) / (csat * t - burnin + 100)
+            gain = math.inf if angle >= math.pi / 2 else -math.inf if angle <= -math.pi / 2 else ki * math.tan(angle)
+        q[t + 1] = tracked + gain
+    return q[:n]
+
+
+def _stream(seed, n=600):
+    g = np.random.default_rng(seed)
+    scale = np.repeat(g.uniform(0.3, 4.0, 6), n // 6)
+    return np.abs(g.standard_t(3, size=n)) * scale
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quantile_tracking_is_the_published_loop(seed):
+    s = _stream(seed)
+    calib, stream = s[:40], s[40:]
+    r = conformal.run_scores("quantile_tracking", stream, coverage=0.9, calibration=calib, lr=0.3)
+    want = _published_loop(s, 0.1, 0.3)[40:]
+    np.testing.assert_allclose(r, np.maximum(want, 0.0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed, ki, csat, burnin", [(0, 2.0, 5.0, None), (1, 10.0, 1.0, 100), (2, 0.5, 0.2, 0), (3, 5.0, 5.0, 300)])
+def test_conformal_pi_is_the_published_loop(seed, ki, csat, burnin):
+    s = _stream(seed)
+    calib, stream = s[:50], s[50:]
+    r = conformal.run_scores("conformal_pi", stream, coverage=0.8, calibration=calib, lr=0.2, ki=ki, csat=csat, burnin=burnin)
+    want = _published_loop(s, 0.2, 0.2, ki=ki, csat=csat, burnin=50 if burnin is None else burnin)[50:]
+    np.testing.assert_allclose(r, np.maximum(want, 0.0), rtol=1e-12, atol=1e-12)
+
+
+def test_the_gain_saturates_to_infinite_radii():
+    """r_t(x) = K_I tan(x ln(t - b + 1) / (C_sat t - b + 100)), read as +-inf once the angle passes +-pi/2."""
+    from olearn.conformal import pid
+
+    params = np.zeros(pid._BURNIN + 1)
+    params[pid._KI], params[pid._CSAT], params[pid._BURNIN] = 2.0, 0.01, 3.0
+    for x, t in ((5.0, 10.0), (-5.0, 10.0), (100.0, 10.0), (-100.0, 10.0), (1.0, 2.0)):
+        angle = x * math.log(t - 3.0 + 1.0) / (0.01 * t - 3.0 + 100.0) if t >= 3.0 else 0.0
+        want = math.copysign(math.inf, x) if abs(angle) >= math.pi / 2 else 2.0 * math.tan(angle)
+        assert pid.saturation(x, t, params) == want
+    assert pid.saturation(100.0, 10.0, params) == math.inf and pid.saturation(-100.0, 10.0, params) == -math.inf
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.5, 2.0])
+def test_quantile_tracking_meets_proposition_1(lr):
+    """Scores in [0, B], any order (here a shifting, heavy-tailed stream clipped at B = 6, and the same
+    sorted, the hardest case for a tracker): |mean miscoverage - alpha| <= (B + lr) / (lr T)."""
+    bound_b = 6.0
+    for s in (np.minimum(_stream(9, 3000), bound_b), np.sort(np.minimum(_stream(9, 3000), bound_b))):
+        r = conformal.run_scores("quantile_tracking", s, coverage=0.9, lr=lr)
+        gap = abs(np.mean(s > r) - 0.1)
+        assert gap <= (bound_b + lr) / (lr * s.size)
+        assert gap > 0.0 or lr > 1.0  # the bound is not vacuous here: a gap is there to bound
+
+
+def test_without_an_integrator_pi_is_quantile_tracking():
+    s = _stream(5)
+    a = conformal.run_scores("conformal_pi", s[20:], coverage=0.9, calibration=s[:20], lr=0.4, ki=0.0)
+    b = conformal.run_scores("quantile_tracking", s[20:], coverage=0.9, calibration=s[:20], lr=0.4)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_default_rates_come_from_the_scale_and_bad_values_are_clear_errors():
+    s = _stream(6)
+    scale = math.sqrt(3) * s[:30].max()
+    np.testing.assert_array_equal(conformal.run_scores("quantile_tracking", s[30:], coverage=0.9, calibration=s[:30]),
+                                  conformal.run_scores("quantile_tracking", s[30:], coverage=0.9, calibration=s[:30], lr=0.1 * scale))
+    with pytest.raises(ParameterError, match="calibration"):
+        conformal.run_scores("quantile_tracking", s, coverage=0.9)  # lr from D, and no D
+    with pytest.raises(ParameterError, match="csat"):
+        conformal.make("conformal_pi", csat=0.0, lr=0.1, ki=1.0)
+    with pytest.raises(ParameterError, match="burnin"):
+        conformal.make("conformal_pi", burnin=-1, lr=0.1, ki=1.0)
+    with pytest.raises(ParameterError, match="lr"):
+        conformal.make("quantile_tracking", lr=-0.1)
