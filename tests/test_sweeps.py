@@ -591,7 +591,9 @@ def test_olearn_list_folds_rather_than_cuts_in_a_narrow_terminal():
     assert shown.exit_code == 0 and "…" not in shown.output  # parameters had been cut to 'n_arms=No…'
     lines = {line.strip() for line in shown.output.splitlines()}
     # every name whole on its own line (the table had split 'n_arms=None' and names across lines)
-    assert set(learners.names()) | set(environments.names()) <= lines
+    from olearn import conformal
+
+    assert set(learners.names()) | set(environments.names()) | set(conformal.names()) <= lines
     assert "parameters    n_arms=None, c=2.0" in lines  # ucb1's parameters whole on one line
 
 

@@ -270,9 +270,10 @@ def plot(
 
 @app.command(name="list")
 def list_registered():
-    """Every registered learner and environment with its parameters and defaults."""
+    """Every registered learner, conformal method and environment with its parameters and defaults."""
     import environments
     from olearn import learners
+    from olearn.conformal import registry as conformal
 
     def fmt(p):
         default = p.default
@@ -294,6 +295,11 @@ def list_registered():
     for name in learners.names():
         t = learners.REGISTRY[name]
         entry(name, [("feedback", t.feedback), ("parameters", ", ".join(fmt(p) for p in t.params) or "-"),
+                     ("what it does", t.summary), ("reference", t.reference)])
+    console.rule("conformal methods (olearn.conformal: run_scores, wrap, Predictor)")
+    for name in conformal.names():
+        t = conformal.REGISTRY[name]
+        entry(name, [("parameters", ", ".join(fmt(p) for p in t.params if p.name != "n_arms") or "-"),
                      ("what it does", t.summary), ("reference", t.reference)])
     from olearn.engine import arms, problems
 
