@@ -718,6 +718,30 @@ class LinTS(LinUCB):
         return _first_argmax(out)
 
 
+class SquareCB(LinUCB):
+    """SquareCB (Foster and Rakhlin, ICML 2020, Algorithm 1) over per-arm ridge regressions recomputed from
+    scratch: yhat_a = 1 - inv(A_a) b_a . x, b the first argmin, p_a = 1 / (K + gamma_t (yhat_a - yhat_b)) for
+    a != b and the rest on b, gamma_t = gamma_scale sqrt(t + 1); the arm is the first with u < p_0 + ... + p_a,
+    u = rng.uniform(seed, LEARNER, t, 0).  ``act(x, t)`` returns (arm, its probability)."""
+
+    def __init__(self, k, d, gamma_scale=10.0, lam=1.0, intercept=True, seed=0):
+        super().__init__(k, d, alpha=0.0, lam=lam, intercept=intercept)
+        self.gamma_scale, self.seed = gamma_scale, seed
+
+    def act(self, x, t):
+        x = self.features(x)
+        yhat = np.array([1.0 - float(np.linalg.solve(A, b) @ x) for A, b in zip(self.A, self.b)])
+        best = int(np.argmin(yhat))
+        k = yhat.size
+        p = 1.0 / (k + self.gamma_scale * math.sqrt(t + 1.0) * (yhat - yhat[best]))
+        p[best] = 0.0
+        p[best] = 1.0 - p.sum()
+        u = rng.uniform(self.seed, rng.LEARNER, t, 0)
+        arm = int(np.searchsorted(np.cumsum(p), u, side="right"))
+        arm = min(arm, k - 1)
+        return arm, float(p[arm])
+
+
 def unit_sphere(seed, t, first, d):
     """g / ||g|| with g_j = rng.normal(seed, ENV, t, first + j) (e_1 for g = 0)."""
     g = np.array([rng.normal(seed, rng.ENV, t, first + j) for j in range(d)])

@@ -252,6 +252,18 @@ def chebcb_fit(state, params, arm, scale, n_cost_bound, coef_bound, scratch_at):
 
 
 @kernel
+def inverse_gap_weights(yhat, best, gamma, probs, k_arms):
+    """SquareCB's inverse-gap weighting (Foster and Rakhlin 2020): probs[i] = 1 / (K + gamma (yhat_i - yhat_best))
+    for every arm but ``best`` (the argmin of the predicted losses), which gets the rest."""
+    rest = 0.0
+    for i in range(k_arms):
+        if i != best:
+            probs[i] = 1.0 / (k_arms + gamma * (yhat[i] - yhat[best]))
+            rest += probs[i]
+    probs[best] = 1.0 - rest
+
+
+@kernel
 def chebcb_act(state, params, obs, t, seed, action):
     """p_i = 1 / (K + eta (yhat_i - yhat_min)) for every arm but the argmin, which gets the rest."""
     k_arms = int(params[0])
@@ -270,13 +282,7 @@ def chebcb_act(state, params, obs, t, seed, action):
         yhat[i] = y
         if y < yhat[best]:
             best = i
-    eta = state[5]
-    rest = 0.0
-    for i in range(k_arms):
-        if i != best:
-            probs[i] = 1.0 / (k_arms + eta * (yhat[i] - yhat[best]))
-            rest += probs[i]
-    probs[best] = 1.0 - rest
+    inverse_gap_weights(yhat, best, state[5], probs, k_arms)
     draw_reported(probs, k_arms, seed, t, action)
 
 
