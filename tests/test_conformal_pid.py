@@ -44,7 +44,7 @@ def test_quantile_tracking_is_the_published_loop(seed):
     np.testing.assert_allclose(r, np.maximum(want, 0.0), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("seed, ki, csat, burnin", [(0, 2.0, 5.0, None), (1, 10.0, 1.0, 100), (2, 0.5, 0.2, 0), (3, 5.0, 5.0, 300)])
+@pytest.mark.parametrize("seed, ki, csat, burnin", [(0, 2.0, 5.0, None), (1, 10.0, 1.0, 100), (2, 0.5, 1.0, 0), (3, 5.0, 5.0, 300)])
 def test_conformal_pi_is_the_published_loop(seed, ki, csat, burnin):
     s = _stream(seed)
     calib, stream = s[:50], s[50:]
@@ -93,7 +93,7 @@ def test_default_rates_come_from_the_scale_and_bad_values_are_clear_errors():
     with pytest.raises(ParameterError, match="calibration"):
         conformal.run_scores("quantile_tracking", s, coverage=0.9)  # lr from D, and no D
     with pytest.raises(ParameterError, match="csat"):
-        conformal.make("conformal_pi", csat=0.0, lr=0.1, ki=1.0)
+        conformal.make("conformal_pi", csat=0.5, lr=0.1, ki=1.0)  # below 1, C_sat t - b + 100 can reach 0
     with pytest.raises(ParameterError, match="burnin"):
         conformal.make("conformal_pi", burnin=-1, lr=0.1, ki=1.0)
     with pytest.raises(ParameterError, match="lr"):

@@ -133,6 +133,18 @@ def test_cpu_equals_python_over_a_grid_and_mixed_bases():
     olearn.testing.assert_same_run(*runs, "corral cpu")
 
 
+@pytest.mark.parametrize("base_loss", ["observed", "importance_weighted"])
+def test_over_one_base_it_is_that_base(base_loss):
+    """With M = 1 the master always follows the base (p = 1: the step's lambda is the loss itself), the base runs
+    at the engine's round with the run's seed, and gets f / 1: the run is the base's own, action for action."""
+    base = olearn.make("exp3", eta=0.2)
+    alone = olearn.run(base, ENV, horizon=200, seeds=[0, 7], backend="python", trace=True)
+    corralled = olearn.run(olearn.learners.corral(base).make(base_loss=base_loss), ENV, horizon=200, seeds=[0, 7],
+                           backend="python", trace=True)
+    np.testing.assert_array_equal(corralled.actions, alone.actions)
+    np.testing.assert_array_equal(corralled.losses, alone.losses)
+
+
 def test_follows_the_better_base():
     """Against a base that plays uniformly at random, CORRAL puts almost all its weight on UCB1 and its
     pseudo-regret is a small fraction of uniform play's, T (mean gap) = 5,000 x 0.233."""

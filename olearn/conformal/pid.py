@@ -40,7 +40,8 @@ _LR, _KI, _CSAT, _BURNIN = common.HEADER, common.HEADER + 1, common.HEADER + 2, 
 
 LR = Param("lr", None, "step size in the scores' units; None: 0.1 D", low=0.0, optional=True)
 KI = Param("ki", None, "integrator gain K_I in the scores' units; None: D", low=0.0, optional=True)
-CSAT = Param("csat", 5.0, "saturation constant C_sat of the integrator", low=0.0, open_low=True)
+#: C_sat >= 1 keeps r_t's denominator C_sat t - b + 100 >= 100 for t >= b (below 1 it can reach 0: a NaN radius)
+CSAT = Param("csat", 5.0, "saturation constant C_sat of the integrator", low=1.0)
 BURNIN = Param("burnin", None, "rounds b before the integrator starts; None: the number of calibration scores",
                kind="int", low=0, optional=True)
 
