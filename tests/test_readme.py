@@ -441,3 +441,11 @@ def test_abbreviated_paths_exist():
         assert text in TEXT, f"README.md no longer says {text!r}; update ABBREVIATED"
         assert (ROOT / path).is_file(), path
 
+
+
+def test_contents_links_reach_headings():
+    """Each (#anchor) link of the README names a heading, slugged as GitHub does (lower case, punctuation
+    dropped, spaces to hyphens)."""
+    slugs = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#{2,3} (.+)$", TEXT, re.M)}
+    links = re.findall(r"\]\(#([\w\-]+)\)", TEXT)
+    assert len(links) >= 10 and not [a for a in links if a not in slugs], [a for a in links if a not in slugs]
