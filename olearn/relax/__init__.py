@@ -9,6 +9,7 @@ Across a Sequence of Linear System Instances".
 >>> for A, b, c, _ in systems: x, info = tuner.solve(A, b, context=c)      # doctest: +SKIP
 >>> tuner.report()                                                          # doctest: +SKIP
 
+* :class:`ParameterTuner`: the same learners for any parameter of the user's own solver, from any cost;
 * solvers: :func:`sor`, :func:`ssor_pcg` (numba, CSR; ``info['iterations']`` is the cost) and plain
   conjugate gradients :func:`cg`, the baseline;
 * cost tables: :func:`cost_table` (parallel, cached) and :class:`CostTable` (its ``environment()``
@@ -21,9 +22,10 @@ from olearn.relax.comparators import (
 )
 from olearn.relax.costs import CostTable, cost_table, solve_many
 from olearn.relax.solvers import cg, sor, ssor_pcg
+from olearn.relax.parameter_tuner import ParameterTuner
 from olearn.relax.tuner import METHODS, OmegaTuner
 
 __all__ = [
-    "sor", "ssor_pcg", "cg", "omega_grid", "OmegaTuner", "METHODS", "cost_table", "CostTable", "solve_many",
+    "sor", "ssor_pcg", "cg", "omega_grid", "OmegaTuner", "ParameterTuner", "METHODS", "cost_table", "CostTable", "solve_many",
     "young_omega", "sor_radius", "jacobi_radius", "instance_optimal_omegas", "brute_force_omegas",
 ]

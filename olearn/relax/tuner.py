@@ -22,25 +22,25 @@ METHODS = ("tsallis_inf", "tsallis_inf_cb", "chebcb")
 CONTEXTUAL = ("tsallis_inf_cb", "chebcb")
 
 
-def make_learner(method: str, n_arms: int, context_range=None, **params):
+def make_learner(method: str, n_arms: int, context_range=None, owner: str = "OmegaTuner", **params):
     """The engine learner behind a tuner method, with the cost conventions of iteration counts (shift 1)."""
     from olearn import learners
 
     if method not in METHODS:
-        raise ParameterError("OmegaTuner", "method", method, "one of " + ", ".join(repr(m) for m in METHODS))
+        raise ParameterError(owner, "method", method, "one of " + ", ".join(repr(m) for m in METHODS))
     if method == "tsallis_inf":
         return learners.make("tsallis_inf", n_arms=n_arms, **{"shift": 1.0, "normalize": True, **params})
     if context_range is None:
-        raise ParameterError("OmegaTuner", "context_range", None, f"a pair (low, high) for the contextual method {method!r}")
+        raise ParameterError(owner, "context_range", None, f"a pair (low, high) for the contextual method {method!r}")
     try:
         low, high = (float(v) for v in context_range)
     except (TypeError, ValueError):
-        raise ParameterError("OmegaTuner", "context_range", context_range, "a pair of numbers (low, high), low < high") from None
+        raise ParameterError(owner, "context_range", context_range, "a pair of numbers (low, high), low < high") from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ParameterError("OmegaTuner", "context_range", context_range, "a pair of finite numbers (low, high), low < high")
+        raise ParameterError(owner, "context_range", context_range, "a pair of finite numbers (low, high), low < high")
     for clash in ("low", "high"):
         if clash in params:
-            raise ParameterError("OmegaTuner", clash, params[clash], "no value: the context range is given as context_range=(low, high)")
+            raise ParameterError(owner, clash, params[clash], "no value: the context range is given as context_range=(low, high)")
     if method == "tsallis_inf_cb":
         return learners.make("tsallis_inf_cb", n_arms=n_arms, low=low, high=high,
                              **{"shift": 1.0, "normalize": True, "n_bins": 5, **params})
