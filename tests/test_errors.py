@@ -159,3 +159,13 @@ def test_a_numpy_scalar_is_shown_as_its_number():
     assert "'eta' = 2.5 is invalid" in str(err) and isinstance(err.value, np.float64)
     with pytest.raises(olearn.ParameterError, match=r"'eta' = -1 is invalid"):
         olearn.make("exp3", eta=np.int64(-1))
+
+
+def test_a_conformal_method_asked_of_the_learner_registry_says_where_it_is():
+    import environments
+
+    for call in (lambda: olearn.make("saocp"), lambda: olearn.run("quantile_tracking", environments.make("bernoulli"), horizon=5)):
+        with pytest.raises(olearn.UnknownNameError, match=r"is a conformal method: olearn\.conformal\.make"):
+            call()
+    with pytest.raises(olearn.UnknownNameError, match="did you mean 'ucb1'"):
+        olearn.make("ucb2")

@@ -27,9 +27,12 @@ def did_you_mean(word, known) -> str:
 class UnknownNameError(KeyError):
     """A learner, environment, backend or metric name that is not registered."""
 
-    def __init__(self, what: str, name, known):
+    def __init__(self, what: str, name, known, hint: str = ""):
         self.what, self.name, self.known = what, name, sorted(known)
-        super().__init__(f"unknown {what} {name!r}{did_you_mean(name, self.known)}; choose one of: {', '.join(self.known)}")
+        if hint:
+            super().__init__(f"unknown {what} {name!r}: {hint}")
+        else:
+            super().__init__(f"unknown {what} {name!r}{did_you_mean(name, self.known)}; choose one of: {', '.join(self.known)}")
 
     def __str__(self):  # KeyError would quote the message
         return self.args[0]

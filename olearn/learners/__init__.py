@@ -1,4 +1,5 @@
 """The learner registry: ``make(name, **params)`` and ``names()``."""
+from olearn.core.errors import UnknownNameError
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
 from olearn.learners import bandits, contextual, experts, experts_adaptive, linear, model_selection, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private, rotting, sleeping
@@ -38,4 +39,11 @@ def strongly_adaptive(base, name: str, summary: str, reference: str = "", g: int
 
 def make(name: str, **params) -> Learner:
     """A learner by registered name, e.g. ``make("exp3", eta=0.1)``; a list for a parameter makes a grid."""
+    if isinstance(name, str) and name not in REGISTRY:
+        from olearn.conformal import registry as conformal  # noqa: PLC0415
+
+        if name in conformal.names():  # their own registry: say where it is rather than list every learner
+            raise UnknownNameError("learner", name, REGISTRY.names(),
+                                   hint=f"{name!r} is a conformal method: olearn.conformal.make({name!r}, ...), "
+                                   f"conformal.run_scores({name!r}, scores, ...) or conformal.Predictor({name!r}, ...)")
     return REGISTRY.make(name, **params)
