@@ -126,8 +126,10 @@ def test_engine_equals_a_reference_loop(base_loss):
 
 
 def test_cpu_equals_python_over_a_grid_and_mixed_bases():
-    """A grid base (three EXP3 rates) next to UCB1: bases of two types, action widths and state sizes."""
-    t = olearn.learners.corral(olearn.make("exp3", eta=[0.01, 0.1, 1.0]), olearn.make("ucb1"))
+    """A grid base (three EXP3 rates) next to a CORRAL of its own over UCB1 and Thompson sampling: bases of two
+    types, action widths and state sizes, and a master nested in a master."""
+    inner = olearn.learners.corral(olearn.make("ucb1"), olearn.make("thompson"), name="inner")
+    t = olearn.learners.corral(olearn.make("exp3", eta=[0.01, 0.1, 1.0]), inner.make())
     learner = t.make(base_loss=["observed", "importance_weighted"])
     runs = [olearn.run(learner, ENV, horizon=60, seeds=[1, 2], backend=b, trace=True, keep_state=True) for b in ("python", "cpu")]
     olearn.testing.assert_same_run(*runs, "corral cpu")
@@ -183,4 +185,4 @@ def test_bad_bases_and_parameters_are_clear_errors():
     with pytest.raises(ParameterError, match="base_loss"):
         olearn.make("corral", base_loss="weighted")
     with pytest.raises(ParameterError, match="delay"):
-        olearn.run(olearn.make("corral"), ENV, horizon=5, delay=olearn.delays.fixed(2))
+        olearn.run(olearn.make("corral"), ENV, horizon=5, delay=olearn.delays.fixed(2))  # the update reads act's i_t

@@ -193,9 +193,6 @@ def _configurations(bases):
             raise ParameterError("corral", "bases", t.name, "bandit learners of kind 'arms' (not full-information, "
                                  f"sleeping or oco learners): {t.name!r} is of kind {t.kind!r} with {t.feedback!r} feedback"
                                  + (", sleeping" if t.sleeping else ""))
-        if not t.delayable:
-            raise ParameterError("corral", "bases", t.name, "bases whose updates may come after other rounds: "
-                                 f"{t.name!r} reads in its update what its act left")
         out.extend((t, dict(cfg)) for cfg in b.configs)
     return out
 
