@@ -51,6 +51,9 @@ def test_collected_logs_give_replays_table(logs, tmp_path, shuffle):
     got, want = _table(frame), _direct(logs, shuffle)
     assert got.keys() == want.keys()
     assert all(got[k] == want[k] for k in want)
+    from olearn.experiment import figures
+
+    assert figures.curves(frame, {"kind": "curves"}).axes[0].get_xlabel() == "kept events (replay)"
 
 
 def test_a_file_of_events_gives_the_same_table_and_a_changed_file_is_refused(logs, tmp_path):

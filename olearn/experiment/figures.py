@@ -22,6 +22,7 @@ import numpy as np
 
 from olearn.analysis import fit_slope, summarize
 from olearn.core.errors import ParameterError
+from olearn.experiment import logged
 
 KINDS = {
     "curves": ("kind", "metric", "log_x", "file", "title"),
@@ -89,7 +90,8 @@ def curves(frame, spec):
             ax.fill_between(line["round"], line["low"], line["high"], alpha=0.2, color=h.get_color(), linewidth=0)
         if spec.get("log_x", True):
             ax.set_xscale("log")
-        ax.set_xlabel("round t")
+        replayed = set(frame.loc[frame["env_config"].astype(str) == env, "environment"].astype(str)) == {logged.NAME}
+        ax.set_xlabel("kept events (replay)" if replayed else "round t")
         ax.set_ylabel(metric.replace("_", " "))
         ax.set_title(spec.get("title", env))
         ax.grid(True, alpha=0.3)
