@@ -201,9 +201,18 @@ def ssor_apply(indptr, indices, data, diag, omega, c, r, z):
 
 
 @numba.njit(cache=True)
+def precondition(ssor, indptr, indices, data, diag, omega, c, r, z):
+    """z = M^{-1} r: SSOR's (:func:`ssor_apply`) when ``ssor``, else z = r (M = I, plain CG)."""
+    if ssor:
+        ssor_apply(indptr, indices, data, diag, omega, c, r, z)
+    else:
+        z[:] = r
+
+
+@numba.njit(cache=True)
 def pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter, ssor):
     """Conjugate gradients from the start ``x`` (overwritten), on the problem scaled by :func:`unit_scale`,
-    preconditioned by SSOR with ``omega`` (:func:`ssor_apply`) when ``ssor``, else not at all (M = I).
+    preconditioned by SSOR with ``omega`` when ``ssor``, else not at all (M = I): see :func:`precondition`.
 
     Returns like :func:`sor_csr`, with the residual relative to ``||b||``.  The preconditioner's factor
     omega (2 - omega) enters only up to its power of two, which CG's iterates do not see (z and p scale by
@@ -228,10 +237,7 @@ def pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter, ssor):
         c = math.frexp(omega * (2.0 - omega))[0]
         z = np.empty(n)
         q = np.empty(n)
-        if ssor:
-            ssor_apply(indptr, indices, data, diag, omega, c, r, z)
-        else:
-            z[:] = r
+        precondition(ssor, indptr, indices, data, diag, omega, c, r, z)
         p_dir = z.copy()
         rz = np.sum(r * z)
         iterations, status = max_iter, CAPPED
@@ -253,10 +259,7 @@ def pcg_csr(indptr, indices, data, diag, b, x, omega, tol, max_iter, ssor):
             if rnorm < threshold:
                 iterations, status = k, CONVERGED
                 break
-            if ssor:
-                ssor_apply(indptr, indices, data, diag, omega, c, r, z)
-            else:
-                z[:] = r
+            precondition(ssor, indptr, indices, data, diag, omega, c, r, z)
             rz_new = np.sum(r * z)
             if not rz_new > 0.0:  # r^T M^{-1} r <= 0 with r != 0: M, hence A, is not positive definite
                 iterations, status = k, BREAKDOWN
