@@ -276,8 +276,8 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
             raise ConfigError(source, f"{what}.label", dupes[0], f"distinct labels (give each table a 'label')")
 
     if replayed:
-        horizon, configurations, names = _replayed(source, raw["logs"], run, learners, delay, wrap)
-        n_cols, max_ckpts, recorded = len(names), checkpoint_grid(horizon, run.get("checkpoints")).size, set(names)
+        horizon, configurations, names, max_ckpts = _replayed(source, raw["logs"], run, learners, delay, wrap)
+        n_cols, recorded = len(names), set(names)
     else:
         horizon = run.get("horizon", 1000)
         configurations, n_cols, max_ckpts, recorded = [], 0, 0, None  # recorded: the columns every environment records
@@ -327,7 +327,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
 
 
 def _replayed(source, table, run, learners, delay, wrap):
-    """The [logs] table's configurations: (horizon, configurations, recorded metric names)."""
+    """The [logs] table's configurations: (horizon, configurations, recorded metric names, checkpoints)."""
     from olearn.core.errors import check_integer
     from olearn.engine.run import checkpoint_grid
     from olearn.experiment import logged
@@ -348,7 +348,7 @@ def _replayed(source, table, run, learners, delay, wrap):
     n, p_min = len(logs), float(logs.propensities.min())
     horizon = wrap("run.horizon", check_integer, "run", "horizon", run.get("horizon", max(1, int(n * p_min))), 1, n,
                    f"kept events per seed, at most the log's {n} events (about n p_min = {n * p_min:.0f} are kept)")
-    wrap("run.checkpoints", checkpoint_grid, horizon, run.get("checkpoints"))
+    ckpts = wrap("run.checkpoints", checkpoint_grid, horizon, run.get("checkpoints"))
     configurations = []
     for i, name, given_values, label in learners:
         try:
@@ -358,7 +358,7 @@ def _replayed(source, table, run, learners, delay, wrap):
         except ParameterError as err:
             raise ConfigError(source, f"learners[{i}].{err.name}", err.value, err.allowed) from None
         configurations.append(Configuration(len(configurations), name, given_values, label, logged.NAME, given, text))
-    return horizon, configurations, list(logged.METRICS)
+    return horizon, configurations, list(logged.METRICS), ckpts.size
 
 
 def _figures(source, raw, run, recorded) -> tuple:
