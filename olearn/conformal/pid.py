@@ -94,20 +94,17 @@ def pi_radius(state, params):
     return max(state[1], 0.0)
 
 
-def _rates(name, values):
-    """lr, and for the integrator K_I, from the values or from the scale D."""
-    needs = values["lr"] is None or values.get("ki", 0.0) is None
-    scale = common.scale_of(name, values, needed=needs)
-    lr = 0.1 * scale if values["lr"] is None else values["lr"]
-    return lr, (scale if values.get("ki") is None else values["ki"])
+def _scaled(name, values, key, fraction):
+    """``values[key]``, or when it is None ``fraction`` times the scale D (which then must be known)."""
+    return fraction * common.scale_of(name, values) if values[key] is None else values[key]
 
 
 def _tracking_row(values, k, d, horizon):
-    return common.header_row("quantile_tracking", values, [_rates("quantile_tracking", values)[0]], needs_scale=False)
+    return common.header_row("quantile_tracking", values, [_scaled("quantile_tracking", values, "lr", 0.1)], needs_scale=False)
 
 
 def _pi_row(values, k, d, horizon):
-    lr, ki = _rates("conformal_pi", values)
+    lr, ki = _scaled("conformal_pi", values, "lr", 0.1), _scaled("conformal_pi", values, "ki", 1.0)
     burnin = len(values["calibration"]) if values["burnin"] is None else values["burnin"]
     return common.header_row("conformal_pi", values, [lr, ki, values["csat"], float(burnin)], needs_scale=False)
 
