@@ -91,8 +91,7 @@ class ParameterTuner:
     def discard(self) -> None:
         """Forget the last suggestion (its solve failed): the learner is back where it was before it."""
         if self._pending is not None:
-            self.learner.state[:] = self._pending[2]
-            self.learner._acted = None
+            self.learner.state[:] = self._pending[2]  # as OmegaTuner does when a solve fails; the next act starts afresh
             self._pending = None
 
     def summary(self) -> dict:
