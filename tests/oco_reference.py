@@ -466,6 +466,28 @@ class DelayedDualAveraging:
         self.M = g.copy()
 
 
+class CoinBetting:
+    """KT coin betting (Orabona and Pal 2016) in vector form: w = W theta / t, x = Pi_X(w); on X the surrogate
+    gradient drops g's component along w - x when it points into X (Cutkosky 2020)."""
+
+    def __init__(self, d, lipschitz=1.0, wealth=1.0):
+        self.d, self.G = d, lipschitz
+        self.W, self.theta, self.n = wealth, np.zeros(d), 0
+
+    def act(self, t, dom, r):
+        self.w = self.W * self.theta / (self.n + 1)
+        return project(dom, r, self.w)
+
+    def update(self, t, x, f, g, model):
+        v = self.w - x
+        if g @ v < 0:
+            g = g - (g @ v) / (v @ v) * v
+        c = -g / max(self.G, np.linalg.norm(g))
+        self.W += c @ self.w
+        self.theta += c
+        self.n += 1
+
+
 class Ensemble:
     """N optimistic OMD bases with steps eta D 2^i / sqrt(T); optimistic Hedge over their linearized losses."""
 

@@ -14,9 +14,9 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import coin_betting, oco, oco_adaptive, oco_ensemble, oco_newton
 
-LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS
+LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -31,6 +31,7 @@ WORLD_OF = {
     "strongly_adaptive_ogd": "sea_quadratic",
     "ons": "sea_least_squares",
     "optimistic_omd_exp_concave": "sea_logistic",
+    "coin_betting": "sea_quadratic",
 }
 SEEDS = [0, 5]
 H = 30

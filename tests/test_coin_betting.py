@@ -1,0 +1,132 @@
+"""coin_betting against closed forms: the KT wealth on +-1 coins, the KT potential below the wealth on any
+coins, and the regret bound G (eps + F_T*(||u||)) that follows, unconstrained and through the constraint
+reduction on a ball and a box.  (Round-by-round equality with a NumPy reference: tests/test_oco_reference.py.)"""
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+from scipy.special import gammaln
+
+import environments
+import olearn
+
+
+def kt_potential(T, x, eps):
+    """F_T(x) = eps 2^T Gamma((T + 1 + x)/2) Gamma((T + 1 - x)/2) / (pi T!), |x| < T + 1 (Orabona and Pal 2016)."""
+    return eps * math.exp(T * math.log(2.0) + gammaln((T + 1 + x) / 2) + gammaln((T + 1 - x) / 2) - math.log(math.pi) - gammaln(T + 1))
+
+
+def regret_bound(T, norm_u, lipschitz, eps):
+    """G (eps + sup_{0 <= x <= T} (x ||u|| - F_T(x))): the bound implied by W_T >= F_T(||theta_T||)."""
+    best = minimize_scalar(lambda x: kt_potential(T, x, eps) - x * norm_u, bounds=(0.0, float(T)), method="bounded",
+                           options={"xatol": 1e-10})
+    return lipschitz * (eps + max(-best.fun, -kt_potential(T, 0.0, eps)))
+
+
+def play(gradients, dim, domain="free", radius=1.0, **params):
+    """Linear losses <g_t, x>: the points played and the final state [W, rounds, theta, w]."""
+    tuner = olearn.stepwise(olearn.make("coin_betting", dim=dim, **params), domain=domain, radius=radius, backend="python")
+    xs = []
+    for g in gradients:
+        x = tuner.act()
+        xs.append(x.copy())
+        tuner.update(x, loss=float(g @ x), gradient=np.asarray(g, float))
+    return np.array(xs), np.array(tuner.state)
+
+
+def bounded_gradients(rng, T, d, lipschitz):
+    """A drifting adversary: a bias that flips sign at a random round plus noise, shortened to length <= G."""
+    bias = rng.normal(size=d)
+    flip = int(rng.integers(1, T))
+    g = rng.normal(size=(T, d)) * 0.7 + np.where(np.arange(T)[:, None] < flip, 1.0, -0.5) * bias
+    return g * (lipschitz * rng.uniform(0.3, 1.0, size=(T, 1)) / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12))
+
+
+@pytest.mark.parametrize("p_heads, T", [(0.5, 40), (0.8, 120), (0.05, 200)])
+def test_wealth_on_plus_minus_one_coins_is_the_kt_closed_form(p_heads, T):
+    rng = np.random.default_rng(T)
+    coins = np.where(rng.random(T) < p_heads, 1.0, -1.0)
+    _, state = play(-coins[:, None], 1, wealth=0.7)
+    assert state[1] == T
+    assert state[0] == pytest.approx(kt_potential(T, coins.sum(), 0.7), rel=1e-12)
+
+
+@pytest.mark.parametrize("d", [1, 3, 8])
+def test_wealth_bounds_regret_against_every_comparator(d):
+    """W_T >= F_T(||theta_T||); Regret_T(u) = G (eps - W_T + <theta_T, u>) exactly, so <= G (eps + F_T*(||u||))."""
+    rng = np.random.default_rng(d)
+    G, eps, T = 2.0, 0.5, 300
+    g = bounded_gradients(rng, T, d, G)
+    xs, state = play(g, d, lipschitz=G, wealth=eps)
+    wealth, theta = state[0], state[2 : 2 + d]
+    np.testing.assert_allclose(theta, -g.sum(0) / G, atol=1e-12)
+    assert wealth >= kt_potential(T, np.linalg.norm(theta), eps) * (1 - 1e-12)
+    for scale in (0.0, 0.1, 1.0, 10.0, 100.0):
+        u = scale * -g.sum(0) / np.linalg.norm(g.sum(0))  # the most costly direction at this norm
+        regret = np.sum(g * xs) - np.sum(g @ u)
+        assert regret == pytest.approx(G * (eps - wealth + theta @ u), abs=1e-9 * max(1.0, abs(regret)))
+        assert regret <= regret_bound(T, scale, G, eps) + 1e-9
+
+
+@pytest.mark.parametrize("domain, radius", [("ball", 0.5), ("box", 0.2), ("simplex", 1.0)])
+@pytest.mark.parametrize("push", ["drift", "out_and_back"])
+def test_constraint_reduction_keeps_the_bound_on_the_set(domain, radius, push):
+    """Plays stay in X; for every u of X, sum <g, x - u> <= sum <gt, w - u> = G (eps - W_T + <theta_T, u>)
+    (the reduction's inequality, which fails if the bet follows g itself while w sits outside X), and so
+    regret against X's best point stays within the unconstrained bound at its norm."""
+    rng = np.random.default_rng(7)
+    d, G, eps, T = 4, 1.0, 1.0, 400
+    if push == "drift":
+        g = bounded_gradients(rng, T, d, G)
+    else:  # pushed outward for half the rounds (w leaves X), then back
+        g = 0.1 * rng.uniform(-1, 1, size=(T, d))
+        g[:, 0] = np.where(np.arange(T) < T // 2, -0.9, 0.9)
+    xs, state = play(g, d, domain=domain, radius=radius, lipschitz=G, wealth=eps)
+    wealth, theta = state[0], state[2 : 2 + d]
+    total = g.sum(0)
+    if domain == "ball":
+        assert np.all(np.linalg.norm(xs, axis=1) <= radius * (1 + 1e-12))
+        best = -radius * total / np.linalg.norm(total)
+        others = rng.normal(size=(20, d))
+        others *= radius * rng.uniform(0, 1, size=(20, 1)) / np.linalg.norm(others, axis=1, keepdims=True)
+    elif domain == "box":
+        assert np.all(np.abs(xs) <= radius)
+        best = -radius * np.sign(total)
+        others = rng.uniform(-radius, radius, size=(20, d))
+    else:
+        assert np.all(xs >= 0) and np.allclose(xs.sum(1), radius)
+        best = radius * np.eye(d)[np.argmin(total)]
+        others = radius * rng.dirichlet(np.ones(d), size=20)
+    for u in np.vstack([best, others, radius * np.eye(d)[0] if domain != "box" else np.full(d, radius)]):
+        assert np.sum(g * xs) - total @ u <= G * (eps - wealth + theta @ u) + 1e-9
+    assert np.sum(g * xs) - total @ best <= regret_bound(T, np.linalg.norm(best), G, eps)
+    assert wealth >= kt_potential(T, np.linalg.norm(theta), eps) * (1 - 1e-12)
+
+
+def test_long_gradients_bet_as_if_shortened_to_g():
+    rng = np.random.default_rng(3)
+    g = rng.normal(size=(50, 2))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    _, long = play(25.0 * g, 2, lipschitz=1.0)
+    _, unit = play(g, 2, lipschitz=1.0)
+    np.testing.assert_allclose(long, unit, rtol=1e-12)
+    assert long[0] > 0
+
+
+def test_no_step_size_for_any_comparator_scale_on_a_stream():
+    """Absolute loss on y = <a, u*> (||a|| = 1, so G = 1): the total loss is the regret against u*, and it stays
+    within G (eps + F_T*(||u*||)) for ||u*|| from 0.1 to 30 on the cpu backend, with no parameter changed."""
+    rng = np.random.default_rng(0)
+    T, d = 400, 3
+    a = rng.normal(size=(T, d))
+    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    direction = rng.normal(size=d)
+    direction /= np.linalg.norm(direction)
+    for scale in (0.1, 3.0, 30.0):
+        env = environments.make("linear_stream", data=np.column_stack([a, a @ (scale * direction)]), loss="absolute")
+        res = olearn.run(olearn.make("coin_betting"), env, horizon=T, seeds=[0, 1], backend="cpu", metrics=["loss"],
+                         checkpoints=[T], progress=False)
+        total = res.final("loss")[0]
+        assert np.all(total <= regret_bound(T, scale, 1.0, 1.0)), (scale, total)
+        assert np.all(total > 0.1 * scale)  # not trivially small: it had to travel to ||u*||
