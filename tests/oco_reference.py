@@ -466,6 +466,44 @@ class DelayedDualAveraging:
         self.M = g.copy()
 
 
+class DiagonalAdaGrad(OGD):
+    """Diagonal AdaGrad (Duchi, Hazan and Singer 2011): h = delta + sqrt(sum g^2), x = Pi^{diag h}(x - eta D_inf g / h)
+    (OGD's start at the centre and its act)."""
+
+    def __init__(self, d, eta=1 / math.sqrt(2), delta=1e-8):
+        super().__init__(d, eta=eta)
+        self.delta, self.S = delta, np.zeros(d)
+
+    def update(self, t, x, f, g, model):
+        self.S += g * g
+        h = self.delta + np.sqrt(self.S)
+        d_inf = 2 * self.r if self.dom in (BALL, BOX) else self.r
+        self.x = diagonal_projection(self.dom, self.r, h, self.x - self.eta * d_inf * g / h)
+
+
+def diagonal_projection(dom, r, h, y):
+    """argmin_{x in X} sum_i h_i (x_i - y_i)^2: clip on a box; on a ball x = h y / (h + mu) with brentq on
+    ||x(mu)|| = r; on a simplex x = max(y - tau / h, 0) with tau found by sorting the breakpoints h_i y_i
+    (the support is a top-k set of them; the k whose tau falls between the k-th and (k+1)-th)."""
+    if dom == BOX:
+        return np.clip(y, -r, r)
+    if dom == BALL:
+        if y @ y <= r * r:
+            return y.copy()
+        mu = brentq(lambda m: np.linalg.norm(h * y / (h + m)) - r, 0.0, h.max() * np.linalg.norm(y) / r, xtol=1e-300, rtol=1e-15, maxiter=500)
+        return h * y / (h + mu)
+    if dom == SIMPLEX:
+        order = np.argsort(-h * y)
+        breaks = (h * y)[order]
+        for k in range(1, y.size + 1):
+            top = order[:k]
+            tau = (y[top].sum() - r) / (1.0 / h[top]).sum()
+            if tau < breaks[k - 1] and (k == y.size or tau >= breaks[k]):
+                return np.maximum(y - tau / h, 0.0)
+        raise AssertionError("no support found")
+    return y.copy()
+
+
 class CoinBetting:
     """KT coin betting (Orabona and Pal 2016) in vector form: w = W theta / t, x = Pi_X(w); on X the surrogate
     gradient drops g's component along w - x when it points into X (Cutkosky 2020)."""

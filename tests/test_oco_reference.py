@@ -14,7 +14,7 @@ import environments
 import olearn
 import oco_reference as ref
 from olearn.engine import metric_projection, models
-from olearn.learners import coin_betting, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, coin_betting, oco, oco_adaptive, oco_ensemble, oco_newton
 
 T = 40
 SEED = 3
@@ -64,6 +64,8 @@ CASES = [
     ("optimistic_omd_exp_concave", {}, lambda d: ref.OptimisticExpConcave(d)),
     ("optimistic_omd_exp_concave", {"beta": 2.0, "delta": 0.5}, lambda d: ref.OptimisticExpConcave(d, 2.0, 0.5)),
     ("sea_ensemble", {"n_base": 3, "eta": 0.5, "eta_meta": 2.0, "delta": 0.3}, lambda d: ref.Ensemble(d, T, 3, 0.5, 2.0, 0.3)),
+    ("adagrad", {}, lambda d: ref.DiagonalAdaGrad(d)),
+    ("adagrad", {"eta": 2.0, "delta": 0.5}, lambda d: ref.DiagonalAdaGrad(d, 2.0, 0.5)),
     ("coin_betting", {}, lambda d: ref.CoinBetting(d)),
     ("coin_betting", {"lipschitz": 3.0, "wealth": 0.2}, lambda d: ref.CoinBetting(d, 3.0, 0.2)),
     ("strongly_adaptive_ogd", {}, lambda d: ref.StronglyAdaptive(lambda: ref.OGD(d))),
@@ -75,7 +77,7 @@ ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
 
 
 def test_every_oco_learner_has_a_reference_case():
-    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS}
+    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS}
 
 
 def _engine(name, params, env, delay=None, backend="python", horizon=T):

@@ -38,6 +38,14 @@ def diameter(code, r, d):
 
 
 @kernel
+def max_norm_diameter(code, r, d):
+    """D_inf = max ||x - y||_inf over the set: 2 r (ball, box), r (simplex: two vertices), r (FREE, nominal)."""
+    if code == BALL or code == BOX:
+        return 2.0 * r
+    return r
+
+
+@kernel
 def center(code, r, d, out):
     """A central point: the origin (ball, box, free) or the barycentre r/d * 1 (simplex)."""
     for i in range(d):

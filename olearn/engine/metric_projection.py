@@ -22,6 +22,12 @@ Pi^A_X(y) = argmin_{x in X} (x - y)^T A (x - y), the projection in the A-norm:
   fit in d x d since |F| < d whenever a solve is needed; ``ay`` holds the bound pattern (-1, 0, +1);
 * free: no projection.
 
+With a diagonal A = diag(h), h > 0 (:func:`diagonal_project`), each set has a one-dimensional dual:
+ball: x_i = h_i y_i / (h_i + mu) with mu >= 0 the root of ||x(mu)|| = r (bisection on
+[0, max_i h_i ||y|| / r], the feasible end kept); box: clip(y) (separable); simplex of total r:
+x_i = max(y_i - tau / h_i, 0) with sum_i x_i(tau) = r (bisection on [min_i h_i (y_i - r), max_i h_i y_i],
+then tau recomputed exactly on the support found, (sum_S y_i - r) / sum_S 1/h_i); free: no projection.
+
 Linear systems are solved by a Cholesky factorization in the kernel (d^3 / 6 per solve).
 """
 import math
@@ -271,3 +277,66 @@ def add_outer(a, g, scale, d):
     for i in range(d):
         for j in range(d):
             a[i * d + j] += scale * g[i] * g[j]
+
+
+@kernel
+def _scaled_norm2(h, y, mu, d):
+    """||x(mu)||^2 with x_i = h_i y_i / (h_i + mu)."""
+    s = 0.0
+    for i in range(d):
+        v = h[i] * y[i] / (h[i] + mu)
+        s += v * v
+    return s
+
+
+@kernel
+def _simplex_mass(h, y, tau, d):
+    """sum_i max(y_i - tau / h_i, 0)."""
+    s = 0.0
+    for i in range(d):
+        s += max(y[i] - tau / h[i], 0.0)
+    return s
+
+
+@kernel
+def diagonal_project(code, r, d, h, y, out):
+    """out = Pi^A_X(y) for A = diag(h), every h_i > 0 (see the module docstring); ``out`` is not ``y``."""
+    for i in range(d):
+        out[i] = y[i]
+    if code == domains.BALL:
+        if norm2(y, d) <= r * r:
+            return
+        top = 0.0
+        for i in range(d):
+            top = max(top, h[i])
+        lo, hi = 0.0, top * math.sqrt(norm2(y, d)) / r
+        for _ in range(BISECTION):
+            mid = 0.5 * (lo + hi)
+            if _scaled_norm2(h, y, mid, d) > r * r:
+                lo = mid
+            else:
+                hi = mid
+        for i in range(d):
+            out[i] = h[i] * y[i] / (h[i] + hi)
+    elif code == domains.BOX:
+        for i in range(d):
+            out[i] = min(r, max(-r, y[i]))
+    elif code == domains.SIMPLEX:
+        lo, hi = math.inf, -math.inf
+        for i in range(d):
+            lo = min(lo, h[i] * (y[i] - r))
+            hi = max(hi, h[i] * y[i])
+        for _ in range(BISECTION):
+            mid = 0.5 * (lo + hi)
+            if _simplex_mass(h, y, mid, d) > r:
+                lo = mid
+            else:
+                hi = mid
+        weight, excess = 0.0, -r  # tau on the support {y_i > tau / h_i} (as at lo, just below the root), exactly
+        for i in range(d):
+            if y[i] - lo / h[i] > 0.0:
+                weight += 1.0 / h[i]
+                excess += y[i]
+        tau = excess / weight
+        for i in range(d):
+            out[i] = max(y[i] - tau / h[i], 0.0)
