@@ -31,12 +31,14 @@ State: ``quantile_tracking`` ``[q]``; ``conformal_pi`` ``[s, q, t, errors after 
 """
 import math
 
-from olearn.conformal import common
+from olearn.conformal import common, scorecaster
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 
 _LR, _KI, _CSAT, _BURNIN = common.HEADER, common.HEADER + 1, common.HEADER + 2, common.HEADER + 3
+_LAGS, _FORGET, _RIDGE = common.HEADER + 4, common.HEADER + 5, common.HEADER + 6
+_AR = 4  # where conformal_pid's scorecaster block starts in its state
 
 LR = Param("lr", None, "step size in the scores' units; None: 0.1 D", low=0.0, optional=True)
 KI = Param("ki", None, "integrator gain K_I in the scores' units; None: D", low=0.0, optional=True)
@@ -44,6 +46,12 @@ KI = Param("ki", None, "integrator gain K_I in the scores' units; None: D", low=
 CSAT = Param("csat", 5.0, "saturation constant C_sat of the integrator", low=1.0)
 BURNIN = Param("burnin", None, "rounds b before the integrator starts; None: the number of calibration scores",
                kind="int", low=0, optional=True)
+LAGS = Param("lags", 1, "p, the scorecaster's autoregressive order (its forecast: intercept + p past scores)",
+             kind="int", low=1, high=64)
+FORGET = Param("forget", 1.0, "forgetting factor lambda of the scorecaster's recursive least squares (1: every score "
+               "weighs alike)", low=0.0, high=1.0, open_low=True)
+RIDGE = Param("ridge", 1e-3, "ridge penalty of the scorecaster's fit, in squared score units (P_0 = I / ridge)",
+              low=0.0, open_low=True)
 
 
 @kernel
@@ -74,24 +82,44 @@ def saturation(x, t, params):
 
 
 @kernel
-def pi_step(state, params, score):
-    """The tracked part's step, the errors counted after the burn-in, q = s + r_t(E_t)."""
+def pi_advance(state, params, err):
+    """The tracked part's step and the errors counted after the burn-in; returns s + r_t(E_t)."""
     alpha = 1.0 - params[common.Q]
     t = state[2]
-    err = 1.0 if score > state[1] else 0.0
     b = params[_BURNIN]
     excess = 0.0
     if t > b:
         state[3] += err
         excess = state[3] - (t - b) * alpha
     state[0] += params[_LR] * (err - alpha)
-    state[1] = state[0] + saturation(excess, t, params)
     state[2] = t + 1.0
+    return state[0] + saturation(excess, t, params)
+
+
+@kernel
+def pi_step(state, params, score):
+    """q = s + r_t(E_t) after the score's miscoverage 1[S > q]."""
+    state[1] = pi_advance(state, params, 1.0 if score > state[1] else 0.0)
 
 
 @kernel
 def pi_radius(state, params):
     return max(state[1], 0.0)
+
+
+@kernel
+def pid_reset(state, params):
+    scorecaster.ar_reset(state, _AR, int(params[_LAGS]), params[_RIDGE])
+
+
+@kernel
+def pid_step(state, params, score):
+    """q = s^ + s + r_t(E_t): the PI terms after the score's miscoverage 1[S > q], the scorecaster's fit on the
+    score, then its forecast s^ of the next one."""
+    pi = pi_advance(state, params, 1.0 if score > state[1] else 0.0)
+    lags = int(params[_LAGS])
+    scorecaster.ar_observe(state, _AR, lags, params[_FORGET], score)
+    state[1] = scorecaster.ar_forecast(state, _AR, lags) + pi
 
 
 def _scaled(name, values, key, fraction):
@@ -109,8 +137,16 @@ def _pi_row(values, k, d, horizon):
     return common.header_row("conformal_pi", values, [lr, ki, values["csat"], float(burnin)], needs_scale=False)
 
 
+def _pid_row(values, k, d, horizon):
+    lr, ki = _scaled("conformal_pid", values, "lr", 0.1), _scaled("conformal_pid", values, "ki", 1.0)
+    burnin = len(values["calibration"]) if values["burnin"] is None else values["burnin"]
+    own = [lr, ki, values["csat"], float(burnin), float(values["lags"]), values["forget"], values["ridge"]]
+    return common.header_row("conformal_pid", values, own, needs_scale=False)
+
+
 _t_init, _t_act, _t_update = common.score_kernels(common.no_reset, tracking_step, tracking_radius)
 _p_init, _p_act, _p_update = common.score_kernels(common.no_reset, pi_step, pi_radius)
+_d_init, _d_act, _d_update = common.score_kernels(pid_reset, pid_step, pi_radius)
 
 QUANTILE_TRACKING = LearnerType(
     name="quantile_tracking",
@@ -144,4 +180,23 @@ CONFORMAL_PI = LearnerType(
     act=_p_act,
     update=_p_update,
     test_params=({"calibration": [0.3, 1.2, 0.7]}, {"lr": 0.05, "ki": 2.0, "csat": 2.0, "burnin": 1, "coverage": 0.8}),
+)
+
+CONFORMAL_PID = LearnerType(
+    name="conformal_pid",
+    summary="conformal PI control plus a scorecaster: q = s^ + s + r_t(E_t), s^ an AR(p) forecast of the next score "
+    "(recursive least squares)",
+    reference="Angelopoulos, Candes and Tibshirani (NeurIPS 2023), Conformal PID control for time series prediction, "
+    "section 2.3 (scorecasting; theirs a theta model, here AR(p) by recursive least squares)",
+    feedback="full",
+    kind="scores",
+    action_dim=2,
+    params=common.COMMON + (LR, KI, CSAT, BURNIN, LAGS, FORGET, RIDGE),
+    state_size=lambda v, k, d: 4 + scorecaster.block_size(int(v["lags"])),
+    row=_pid_row,
+    init=_d_init,
+    act=_d_act,
+    update=_d_update,
+    test_params=({"calibration": [0.3, 1.2, 0.7, 0.9, 0.4]}, {"lr": 0.05, "ki": 0.0, "lags": 3, "forget": 0.95, "coverage": 0.8,
+                                                               "scale": 2.0}),
 )

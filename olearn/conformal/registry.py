@@ -3,13 +3,13 @@ from olearn.conformal.aci import ACI, FACI, FACI_S
 from olearn.conformal.adaptive import SAOCP
 from olearn.conformal.nexcp import NEXCP
 from olearn.conformal.ogd import SF_OGD
-from olearn.conformal.pid import CONFORMAL_PI, QUANTILE_TRACKING
+from olearn.conformal.pid import CONFORMAL_PI, CONFORMAL_PID, QUANTILE_TRACKING
 from olearn.conformal.split import SPLIT
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
 
 REGISTRY = Registry("conformal method", Learner)
-for _t in (SPLIT, NEXCP, ACI, FACI, FACI_S, SF_OGD, SAOCP, QUANTILE_TRACKING, CONFORMAL_PI):
+for _t in (SPLIT, NEXCP, ACI, FACI, FACI_S, SF_OGD, SAOCP, QUANTILE_TRACKING, CONFORMAL_PI, CONFORMAL_PID):
     REGISTRY.register(_t)
 
 names = REGISTRY.names
