@@ -21,13 +21,17 @@ for score S_t and the miscoverage err_t = 1[S_t > q_t]:
   over the calibration scores and the stream together; r_t is written as in their code, whose denominator
   C_sat t - b + 100 is what their experiments ran (the paper displays t C_sat).
 
+* ``conformal_pid`` (P, I and a scorecaster, their section 2.3): q_{t+1} = s^_{t+1} + s_{t+1} + r_t(E_t), with s^
+  an AR(p) forecast of the next score (:mod:`olearn.conformal.scorecaster`; theirs a theta model).
+
 Their methods start from q_1 = 0 and leave q free to go below zero; here the calibration scores are fed
 through the update first (as for every method of :mod:`olearn.conformal`), and the radius predicted is
 max(q, 0) (a negative radius covers no positive score either, so coverage is unchanged).  Defaults, ours:
 ``lr`` = 0.1 D, ``ki`` = D with D the scale (given, or sqrt(3) max |calibration score|), ``csat`` = 5 as in
 their configurations, burn-in b = the number of calibration scores.
 
-State: ``quantile_tracking`` ``[q]``; ``conformal_pi`` ``[s, q, t, errors after the burn-in]``.
+State: ``quantile_tracking`` ``[q]``; ``conformal_pi`` ``[s, q, t, errors after the burn-in]``; ``conformal_pid`` the
+same, then the scorecaster's block.
 """
 import math
 
