@@ -611,6 +611,40 @@ class OptimisticExpConcave:
         self.M = g.copy()
 
 
+class MetaGrad:
+    """MetaGrad, full matrix (van Erven and Koolen 2016): rates 2^-i / (5 D G), i < n (n = ceil(log2(T)/2) + 1 from the
+    horizon, or given), prior C / ((i+1)(i+2)) with C = 1 + 1/n kept as plain probabilities; each slave keeps
+    A = I / D^2 + 2 eta^2 sum g g^T and takes Sigma = inv(A) by numpy (no Sherman-Morrison), steps
+    w - eta (1 + 2 eta <w - x, g>) Sigma g and projects in the A-norm (brentq / every active set, above)."""
+
+    def __init__(self, d, lipschitz=1.0, rates=None, horizon=None):
+        self.d, self.G = d, lipschitz
+        self.n = rates if rates is not None else int(math.ceil(0.5 * math.log2(horizon))) + 1
+        i = np.arange(self.n)
+        self.prior = (1 + 1 / self.n) / ((i + 1) * (i + 2))
+        self.w = None
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        D = diameter(dom, r, self.d)
+        self.etas = 2.0 ** -np.arange(self.n) / (5 * D * self.G)
+        if self.w is None:
+            self.p = self.prior.copy()
+            self.w = [center(dom, r, self.d) for _ in range(self.n)]
+            self.A = [np.eye(self.d) / D ** 2 for _ in range(self.n)]
+        mix = self.p * self.etas
+        return mix @ np.array(self.w) / mix.sum()
+
+    def update(self, t, x, f, g, model):
+        res = np.array([(x - w) @ g for w in self.w])
+        self.p = self.p * np.exp(self.etas * res - (self.etas * res) ** 2)
+        self.p /= self.p.sum()
+        for i, eta in enumerate(self.etas):
+            self.A[i] = self.A[i] + 2 * eta ** 2 * np.outer(g, g)
+            step = eta * (1 + 2 * eta * (self.w[i] - x) @ g) * np.linalg.inv(self.A[i]) @ g
+            self.w[i] = a_norm_project(self.dom, self.r, self.A[i], self.w[i] - step)
+
+
 # ---------------------------------------------------------------- driver
 
 

@@ -14,9 +14,9 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import adagrad, coin_betting, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, coin_betting, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
 
-LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS
+LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + metagrad.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -32,6 +32,7 @@ WORLD_OF = {
     "ons": "sea_least_squares",
     "optimistic_omd_exp_concave": "sea_logistic",
     "coin_betting": "sea_quadratic",
+    "metagrad": "sea_least_squares",
     "adagrad": "sea_linear",
 }
 SEEDS = [0, 5]
@@ -48,7 +49,7 @@ def _worlds(learner_name):
     envs = [etype.make(**p) for p in etype.test_params]
     if learner_name == "optimistic_omd_entropic":
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
-    if learner_name in ("ons", "optimistic_omd_exp_concave"):
+    if learner_name in ("ons", "optimistic_omd_exp_concave", "metagrad"):
         envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]
     assert envs
     return envs

@@ -14,7 +14,7 @@ import environments
 import olearn
 import oco_reference as ref
 from olearn.engine import metric_projection, models
-from olearn.learners import adagrad, coin_betting, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, coin_betting, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
 
 T = 40
 SEED = 3
@@ -68,6 +68,8 @@ CASES = [
     ("adagrad", {"eta": 2.0, "delta": 0.5}, lambda d: ref.DiagonalAdaGrad(d, 2.0, 0.5)),
     ("coin_betting", {}, lambda d: ref.CoinBetting(d)),
     ("coin_betting", {"lipschitz": 3.0, "wealth": 0.2}, lambda d: ref.CoinBetting(d, 3.0, 0.2)),
+    ("metagrad", {}, lambda d: ref.MetaGrad(d, horizon=T)),
+    ("metagrad", {"lipschitz": 3.0, "rates": 3}, lambda d: ref.MetaGrad(d, 3.0, 3)),
     ("strongly_adaptive_ogd", {}, lambda d: ref.StronglyAdaptive(lambda: ref.OGD(d))),
     ("strongly_adaptive_ogd", {"g": 3, "max_rounds": 8, "schedule": "fixed", "eta": 0.5},  # the slots fill: the oldest copy goes
      lambda d: ref.StronglyAdaptive(lambda: ref.OGD(d, "fixed", eta=0.5, horizon=T), 3, 8)),
@@ -77,7 +79,7 @@ ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
 
 
 def test_every_oco_learner_has_a_reference_case():
-    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS}
+    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + metagrad.LEARNERS}
 
 
 def _engine(name, params, env, delay=None, backend="python", horizon=T):
@@ -109,7 +111,7 @@ def test_learner_matches_reference_on_sea(case, world):
     env_name, kw = WORLDS[world]
     if name == "optimistic_omd_entropic" and kw.get("domain") != "simplex":
         pytest.skip("entropic OMD plays on simplices only")
-    if name in ("ons", "optimistic_omd_exp_concave") and kw.get("domain") == "simplex":
+    if name in ("ons", "optimistic_omd_exp_concave", "metagrad") and kw.get("domain") == "simplex":
         pytest.skip("A-norm projections onto balls and boxes only")
     env = environments.make(env_name, **kw)
     res = _engine(name, params, env)
