@@ -77,6 +77,10 @@ class LearnerType:
     kind: str = "arms"  # the problem kind it plays (see olearn.engine.problems)
     delayable: bool = True  # False: update reads what act left in the state, so feedback must not be delayed
     sleeping: bool = False  # reads the awake arms from obs[0..K) on sleeping worlds (all awake where obs_dim = 0)
+    # best-arm identification: a kernel (state, params, out) writing out[0] = the arm it recommends as best and
+    # out[1] = the rounds it sampled before its stopping rule fired (-1 while sampling, or without such a rule);
+    # None: the most played arm is its recommendation (see olearn.engine.arms, metric simple_regret)
+    recommend: Callable | None = None
 
     def make(self, **values) -> "Learner":
         fixed, axes = _grid_axes(self.name, self.params, values)

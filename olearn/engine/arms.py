@@ -39,12 +39,28 @@ Metrics at a checkpoint:
   oracle policy that it plays beside the learner (the greedy oracle for rotting arms), and there is no
   fixed arm to compare with;
 * ``counts``: plays of each arm (one column per arm).
+
+Best-arm identification (on request, by name; stationary worlds with means and no contexts): at a
+checkpoint after round t the learner's recommendation J_t is the arm its ``recommend`` kernel names (see
+:class:`olearn.core.spec.LearnerType`), or for a learner without one the arm it has played most (the
+lowest index on ties; Bubeck, Munos and Stoltz 2009's recommendation for any allocation);
+
+* ``simple_regret``: mu(J_t) - min_k mu(k), the mean loss given up by playing J_t from then on;
+* ``misidentified``: 1 if J_t is not a best arm (its mean exceeds the best by more than 1e-12), else 0;
+  its mean over seeds is the probability of error;
+* ``stopping_time``: the rounds a fixed-confidence learner sampled before its stopping rule fired
+  (NaN while it has not, and for learners without one).
+
+They keep two numbers per seed, after every other statistic.
 """
 import math
 
 from olearn.core.kernel import kernel
 
 METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "sleeping_regret", "counts")
+BEST_ARM = ("simple_regret", "misidentified", "stopping_time")
+#: a recommended arm whose mean loss exceeds the best by more than this is misidentified (rounding aside)
+TIE = 1e-12
 WINDOW = "window_regret_"
 #: how the parameterized metric is written in messages and listings
 WINDOW_NAME = "window_regret_<k>"
@@ -86,11 +102,20 @@ def available_metrics(env) -> tuple[str, ...]:
     return tuple(names)
 
 
+def on_request(env) -> tuple[str, ...]:
+    """Metrics recorded only when named: best-arm identification's, where a fixed best arm exists."""
+    t = env.type
+    if t.has_means and t.stationary and not t.sleeping and not t.rested and env.obs_dim == 0:
+        return BEST_ARM
+    return ()
+
+
 def n_stats(env, metrics=()) -> int:
     k_arms, lengths = env.n_actions, windows(metrics)
+    judged = 2 if any(m in BEST_ARM for m in metrics) else 0
     if not lengths:
-        return 3 + 3 * k_arms
-    return 3 + 3 * k_arms + (k_arms + 1) * max(lengths) + len(lengths) * (k_arms + 2)
+        return 3 + 3 * k_arms + judged
+    return 3 + 3 * k_arms + (k_arms + 1) * max(lengths) + len(lengths) * (k_arms + 2) + judged
 
 
 def action_size(learner_type, env) -> int:
@@ -134,11 +159,39 @@ def make_interaction(env_type, learner_type, metrics):
     lengths = lengths if n_windows else (1,)  # numba types an empty tuple apart; these are never read
     ring_len = max(lengths)
     want_all_losses = want_regret or n_windows > 0
+    c_simple, c_missed, c_stop = cols.get("simple_regret", -1), cols.get("misidentified", -1), cols.get("stopping_time", -1)
+    judged = c_simple >= 0 or c_missed >= 0 or c_stop >= 0
+    l_recommend = learner_type.recommend if learner_type.recommend is not None else most_played
 
     @kernel
     def window_at(j, k_arms):
         """Offset of window j's sums (played arm, then each arm; its largest regret after them), past the ring."""
         return 3 + 3 * k_arms + ring_len * (k_arms + 1) + j * (k_arms + 2)
+
+    @kernel
+    def judged_at(k_arms):
+        """Offset of the two best-arm slots, after every other statistic."""
+        if n_windows > 0:
+            return window_at(n_windows, k_arms)
+        return 3 + 3 * k_arms
+
+    @kernel
+    def conclude(es, ep, obs, t, ls, lp, stats):
+        """The learner's recommendation J (its own, or the most played arm), then mu(J) - min_k mu(k) into the
+        first best-arm slot; the second keeps the rounds sampled before stopping (-1: not stopped)."""
+        if not judged:
+            return
+        k_arms = int(ep[0])
+        at = judged_at(k_arms)
+        slots = stats[at : at + 2]
+        l_recommend(ls, lp, slots)
+        arm = int(slots[0])
+        if arm < 0 or arm >= k_arms:
+            arm = 0
+            for k in range(1, k_arms):
+                if stats[3 + k] > stats[3 + arm]:
+                    arm = k
+        slots[0] = e_mean(es, ep, obs, t, arm) - e_best(es, ep, obs, t)
 
     @kernel
     def interact(es, ep, obs, action, t, seed, fb, stats):
@@ -238,8 +291,23 @@ def make_interaction(env_type, learner_type, metrics):
                 rounds += stats[3 + k]
             for j in range(n_windows):
                 out[c_windows[j]] = stats[window_at(j, k_arms) + k_arms + 1] if rounds >= lengths[j] else math.nan
+        if judged:
+            at = judged_at(k_arms)
+            if c_simple >= 0:
+                out[c_simple] = stats[at]
+            if c_missed >= 0:
+                out[c_missed] = 1.0 if stats[at] > TIE else 0.0
+            if c_stop >= 0:
+                out[c_stop] = stats[at + 1] if stats[at + 1] >= 0.0 else math.nan
 
-    return interact, record
+    return interact, record, conclude
+
+
+@kernel
+def most_played(state, params, out):
+    """The recommendation of a learner without its own: none (-1), so the most played arm stands in."""
+    out[0] = -1.0
+    out[1] = -1.0
 
 
 def ordered(metrics):

@@ -3,7 +3,8 @@
 For each seed, for each round t::
 
     observe(t) -> obs;  act -> action;  interact -> feedback, loss, regret statistics
-    update (now, or when delayed feedback falls due);  record metrics at checkpoints
+    update (now, or when delayed feedback falls due);  at checkpoints: conclude (what the metrics
+    need from the learner, e.g. its recommended arm), then record metrics
 
 :func:`make_seed_loop` builds that per-seed kernel; :func:`run_batch` maps it
 over (configuration, seed) jobs with ``prange`` (a plain ``range`` when run
@@ -19,7 +20,13 @@ from olearn.core.kernel import kernel
 from olearn.engine.delays import delay_of
 
 
-def make_seed_loop(learner_type, env_type, interact, record, delayed: bool, trace: bool):
+@kernel
+def no_conclusion(es, ep, obs, t, ls, lp, stats):
+    """The ``conclude`` of a problem whose metrics need nothing from the learner at a checkpoint."""
+    return
+
+
+def make_seed_loop(learner_type, env_type, interact, record, delayed: bool, trace: bool, conclude=no_conclusion):
     l_init, l_act, l_update = learner_type.init, learner_type.act, learner_type.update
     e_reset, e_observe = env_type.reset, env_type.observe
 
@@ -78,6 +85,7 @@ def make_seed_loop(learner_type, env_type, interact, record, delayed: bool, trac
                         )
                         due[slot] = -1.0
             if t + 1 == ckpts[c]:
+                conclude(es, ep, obs, t, ls, lp, stats)
                 record(stats, ep, out[c])
                 c += 1
 

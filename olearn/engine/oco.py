@@ -47,6 +47,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param, resolve
 from olearn.core.spec import Environment
 from olearn.engine import domains
+from olearn.engine.loop import no_conclusion
 
 KIND = "oco"
 METRICS = ("loss", "regret", "pseudo_regret", "dynamic_regret", "path_length", "sigma2", "Sigma2", "nonfinite")
@@ -145,6 +146,11 @@ def available_metrics(env) -> tuple[str, ...]:
     if t.user_defined:
         names.append("nonfinite")
     return tuple(names)
+
+
+def on_request(env) -> tuple[str, ...]:
+    """No metrics beyond the default ones."""
+    return ()
 
 
 def ordered(metrics):
@@ -252,4 +258,4 @@ def make_interaction(env_type, learner_type, metrics):
         if c_bad >= 0:
             out[c_bad] = stats[7]
 
-    return interact, record
+    return interact, record, no_conclusion

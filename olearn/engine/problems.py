@@ -7,7 +7,9 @@ Each kind is a module with the same small interface (see :mod:`olearn.engine.arm
 * ``metric_columns(metrics, env)``: the recorded column names;
 * ``n_stats(env, metrics)``: the per-seed statistics row length;
 * ``action_size(learner_type, env)`` and ``feedback_size(learner_type, env)``;
-* ``make_interaction(env_type, learner_type, metrics)``: kernels ``interact`` and ``record``.
+* ``make_interaction(env_type, learner_type, metrics)``: kernels ``interact``, ``record`` and ``conclude``
+  (``olearn.engine.loop.no_conclusion`` where the metrics need nothing from the learner);
+* ``on_request(env)``: metrics recorded only when asked for by name (not by default).
 
 A learner and an environment work together when their ``kind`` is the same.
 """

@@ -77,11 +77,12 @@ def _horizon(horizon, env: Environment) -> int:
 
 def _metrics(metrics, env: Environment, horizon: int) -> tuple:
     problem = problems.of(env.type.kind)
-    available = problem.available_metrics(env)
+    defaults = problem.available_metrics(env)
+    available = defaults + problem.on_request(env)
     windowed = problem is arms and arms.has_windows(env)
     named = available + ((f"{arms.WINDOW_NAME} (k a whole number in [1, {horizon}])",) if windowed else ())
-    if metrics is None:  # the scalar metrics; per-action ones (counts) on request, as they grow with the actions
-        return problem.ordered(tuple(m for m in available if len(problem.metric_columns((m,), env)) == 1))
+    if metrics is None:  # the scalar metrics; per-action ones (counts) and best-arm identification's on request
+        return problem.ordered(tuple(m for m in defaults if len(problem.metric_columns((m,), env)) == 1))
     if isinstance(metrics, str):
         metrics = (metrics,)
     try:
@@ -109,8 +110,8 @@ def compiled_batch(backend_name, learner_type, env_type, metrics, delayed, trace
     if hit is not None:
         return hit[0]
     backend = backends.get(backend_name)
-    interact, record = problems.of(env_type.kind).make_interaction(env_type, learner_type, metrics)
-    run_seed = make_seed_loop(learner_type, env_type, interact, record, delayed, trace)
+    interact, record, conclude = problems.of(env_type.kind).make_interaction(env_type, learner_type, metrics)
+    run_seed = make_seed_loop(learner_type, env_type, interact, record, delayed, trace, conclude)
     batch = backend.build(run_seed)
     _BUILT[key] = (batch, learner_type, env_type)
     return batch

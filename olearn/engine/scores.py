@@ -27,12 +27,17 @@ coverage error, strongly adaptive regret) need the whole trajectory and are comp
 from traces by :mod:`olearn.conformal.metrics`.
 """
 from olearn.core.kernel import kernel
+from olearn.engine.loop import no_conclusion
 
 METRICS = ("loss", "coverage", "width")
 
 
 def available_metrics(env) -> tuple[str, ...]:
     return METRICS
+
+
+def on_request(env) -> tuple[str, ...]:
+    return ()
 
 
 def ordered(metrics):
@@ -90,4 +95,4 @@ def make_interaction(env_type, learner_type, metrics):
         if c_width >= 0:
             out[c_width] = stats[2] / stats[3]
 
-    return interact, record
+    return interact, record, no_conclusion
