@@ -255,3 +255,19 @@ def test_a_learner_outside_the_registry_says_why_it_cannot_be_pickled():
     tuner = olearn.stepwise(custom.make(n_arms=2), backend="python")
     with pytest.raises(TypeError, match="'my_ucb' cannot be pickled.*registries.*olearn.learners.register"):
         pickle.dumps(tuner)
+
+
+def test_stepwise_recommendation_and_stop():
+    """In the user's own loop: recommend() names the arm, and the plays before the stop once LUCB has stopped;
+    a learner with no recommendation of its own is a clear error."""
+    rng = np.random.default_rng(2)
+    means = np.array([0.9, 0.2, 0.1])  # of rewards; loss = 1 - reward
+    tuner = olearn.stepwise(olearn.make("lucb", n_arms=3, delta=0.1), backend="python")
+    assert tuner.recommend()[1] is None
+    for t in range(2000):
+        arm = tuner.act()
+        tuner.update(arm, float(rng.random() >= means[arm]))
+    arm, stopped = tuner.recommend()
+    assert arm == 0 and stopped is not None and 0 < stopped < 2000
+    with pytest.raises(olearn.ParameterError, match="best-arm learner"):
+        olearn.stepwise(olearn.make("ucb1", n_arms=3), backend="python").recommend()

@@ -104,6 +104,9 @@ class Stepwise:
 
             kernels = tuple(cpu.compile_kernel(k) for k in kernels)
         self._init, self._act, self._update = kernels
+        self._recommend = learner.type.recommend
+        if self._recommend is not None and backend == "cpu":
+            self._recommend = cpu.compile_kernel(self._recommend)
         self._acted = None
         self._radius = learner.type.kind == "scores"  # a conformal method: the action is a radius, not an arm
         with np.errstate(over="ignore"):
@@ -168,6 +171,29 @@ class Stepwise:
             self._update(self.state, self.params, self.obs, self._acted, self.feedback, self.t, self.seed)
         self._acted = None
         self.t += 1
+
+    def recommend(self) -> tuple[int, int | None]:
+        """A best-arm learner's answer now: the arm it recommends, and the plays it took before its stopping rule
+        fired (None while it is still sampling, or when it has no stopping rule).
+
+        >>> import olearn
+        >>> tuner = olearn.stepwise(olearn.make("successive_rejects", n_arms=3), horizon=30, backend="python")
+        >>> mean_loss = [0.9, 0.2, 0.5]
+        >>> for _ in range(30):
+        ...     arm = tuner.act(); tuner.update(arm, mean_loss[arm])
+        >>> tuner.recommend()
+        (1, None)
+        """
+        if self._recommend is None:
+            from olearn.learners import REGISTRY  # noqa: PLC0415
+
+            which = ", ".join(n for n in REGISTRY.names() if REGISTRY[n].recommend is not None)
+            raise ParameterError("stepwise", "learner", self.learner.name,
+                                 f"a best-arm learner ({which}): {self.learner.name} recommends no arm of its own "
+                                 "(the engine's simple_regret takes its most played arm)")
+        out = np.zeros(2)
+        self._recommend(self.state, self.params, out)
+        return int(out[0]), (int(out[1]) if out[1] >= 0.0 else None)
 
     def _point_feedback(self, action, loss, gradient) -> None:
         """Check an oco round's feedback and write it into the feedback row (nothing is written if any is bad)."""
