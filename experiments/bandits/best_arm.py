@@ -6,9 +6,11 @@ budget T on log-log axes, over seeds: ``successive_rejects``, ``sequential_halvi
 ``top_two_thompson`` spend the budget on telling the arms apart; ``ucb1`` spends it on low regret and
 recommends its most played arm.  Dotted: successive rejects' bound K (K - 1) / 2 exp(-(T - K) /
 (logbar(K) H_2)) where it is below 1 (their Theorem 2), H_2 = max_i i Delta_(i)^-2.
-Right: ``lucb`` at confidence delta: mean plays until it stops (left axis) against ln(1/delta), with a
-line of slope H_1 = sum_k Delta_k^-2 for scale (the summary fits the slope), and its observed error rate
-beside delta itself (the summary reports the share of seeds that stopped within the horizon).
+Right: ``lucb`` and ``track_and_stop`` at confidence delta: mean plays until they stop (left axis, log scale)
+against ln(1/delta), with lines of slope H_1 = sum_k Delta_k^-2 (LUCB) and T*(mu), the constant of Garivier and
+Kaufmann's lower bound E[tau] >= T*(mu) ln(1 / (2.4 delta)) (track-and-stop) for scale (the summary fits the
+slopes), and their observed error rates beside delta itself (right axis, log scale; the summary reports the
+share of seeds that stopped within the horizon, and track-and-stop's plays as a share of LUCB's).
 Successive rejects' bound is drawn where it falls below 1 (at these budgets it does not on the default arms).
 
 olearn run experiments/bandits/best_arm.toml   (or: python experiments/bandits/best_arm.py [--small] [--out DIR])
@@ -23,6 +25,7 @@ import numpy as np  # noqa: E402
 
 import environments  # noqa: E402
 import olearn  # noqa: E402
+from olearn.learners import best_arm  # noqa: E402
 from oco_script import figure_main  # noqa: E402
 
 
@@ -41,6 +44,23 @@ def rejects_bound(means, budget):
     h2 = max((i + 1) / ordered[i] ** 2 for i in range(k))
     logbar = 0.5 + sum(1 / i for i in range(2, k + 1))
     return k * (k - 1) / 2 * math.exp(-(budget - k) / (logbar * h2))
+
+
+#: the fixed-confidence learners, each with the constant its plays until stopping should grow by per unit of ln(1/delta)
+CONFIDENCE = (("lucb", "H_1", "H_1 = sum Delta^-2"), ("track_and_stop", "T*(mu)", "T*(mu)"))
+THRESHOLDS = {"lucb": "LUCB1's threshold also grows like 4 ln t",
+              "track_and_stop": "its threshold ln((ln t + 1) / delta) adds only ln ln t"}
+
+
+def characteristic_time(means):
+    """T*(mu) = 1 / (w*_1 y*) for Bernoulli arms: at Garivier and Kaufmann's optimal proportions w* every challenger's
+    w_1 d(mu_1, m_a) + w_a d(mu_a, m_a) equals w*_1 y* (track_and_stop's own kernel computes w* and y*)."""
+    k = len(means)
+    state = np.zeros(3 * k + 5)
+    state[:k], state[k : 2 * k] = 1.0, 1.0 - np.asarray(means, float)
+    best = int(np.argmax(means))
+    y = best_arm.optimal_weights(state, k, best, 0.0, 0.5, 2 * k + 5)
+    return 1.0 / (state[2 * k + 5 + best] * y)
 
 
 def build(sizes):
@@ -75,35 +95,49 @@ def build(sizes):
     cmeans, deltas = sizes["confidence_means"], sizes["deltas"]
     cenv = environments.make("bernoulli", means=cmeans)
     h1 = float(np.sum(gaps(cmeans) ** -2.0))
-    plays, wrong_rates = [], []
+    t_star = characteristic_time(cmeans)
     n_seeds = sizes["confidence_seeds"]
-    for delta in deltas:
-        res = olearn.run(olearn.make("lucb", delta=delta), cenv, horizon=sizes["confidence_horizon"], seeds=n_seeds,
-                         metrics=["stopping_time", "misidentified"], backend=backend, progress=False)
-        stop, wrong = res.final("stopping_time")[0], res.final("misidentified")[0]
-        done = np.isfinite(stop)
-        plays.append(float(np.mean(stop[done])) if done.any() else float("nan"))
-        wrong_rates.append(float(wrong.mean()))
-        table.append(dict(panel="fixed confidence", learner="lucb", budget=sizes["confidence_horizon"], delta=delta,
-                          error=wrong_rates[-1], se=float(wrong.std(ddof=1) / math.sqrt(n_seeds)) if n_seeds > 1 else float("nan"),
-                          simple_regret=float("nan"), plays=plays[-1], stopped=float(done.mean())))
-        summary.append(f"fixed confidence: lucb at delta = {delta:g} stops after {plays[-1]:,.0f} plays on average "
-                       f"({done.mean():.0%} of seeds stopped), error rate {wrong_rates[-1]:.4f} (allowed {delta:g})")
     x = np.log(1 / np.array(deltas))
-    right.plot(x, plays, marker="o", color="C0", label="lucb: mean plays until it stops")
-    right.plot(x, plays[0] + h1 * (x - x[0]), "C0:", lw=1, label=f"slope H_1 = sum Delta^-2 = {h1:.0f}")
-    if len(x) > 1 and np.all(np.isfinite(plays)):
-        summary.append(f"fixed confidence: plays until stopping grow by {np.polyfit(x, plays, 1)[0]:.0f} per unit of "
-                       f"ln(1/delta) (H_1 = {h1:.0f}; LUCB1's threshold also grows like 4 ln t)")
+    twin = right.twinx()
+    zero = 0.25 / n_seeds  # where an error rate of 0 is drawn, at the bottom of the log axis
+    mean_plays, all_stopped = {}, {}
+    for colour, (name, constant, label) in zip(("C0", "C2"), CONFIDENCE):
+        plays, wrong_rates, all_stopped[name] = [], [], True
+        for delta in deltas:
+            res = olearn.run(olearn.make(name, delta=delta), cenv, horizon=sizes["confidence_horizon"], seeds=n_seeds,
+                             metrics=["stopping_time", "misidentified"], backend=backend, progress=False)
+            stop, wrong = res.final("stopping_time")[0], res.final("misidentified")[0]
+            done = np.isfinite(stop)
+            all_stopped[name] &= bool(done.all())
+            plays.append(float(np.mean(stop[done])) if done.any() else float("nan"))
+            wrong_rates.append(float(wrong.mean()))
+            table.append(dict(panel="fixed confidence", learner=name, budget=sizes["confidence_horizon"], delta=delta,
+                              error=wrong_rates[-1], se=float(wrong.std(ddof=1) / math.sqrt(n_seeds)) if n_seeds > 1 else float("nan"),
+                              simple_regret=float("nan"), plays=plays[-1], stopped=float(done.mean())))
+            summary.append(f"fixed confidence: {name} at delta = {delta:g} stops after {plays[-1]:,.0f} plays on average "
+                           f"({done.mean():.0%} of seeds stopped), error rate {wrong_rates[-1]:.4f} (allowed {delta:g})")
+        mean_plays[name] = np.array(plays)
+        scale = {"H_1": h1, "T*(mu)": t_star}[constant]
+        right.plot(x, plays, marker="o", color=colour, label=f"{name}: mean plays until it stops")
+        right.plot(x, plays[0] + scale * (x - x[0]), f"{colour}:", lw=1, label=f"slope {label} = {scale:.0f}")
+        twin.plot(x, np.maximum(wrong_rates, zero), marker="s", ms=4, color=colour, ls="--", label=f"{name}: error rate")
+        if len(x) > 1 and np.all(np.isfinite(plays)):
+            summary.append(f"fixed confidence: {name}'s plays until stopping grow by {np.polyfit(x, plays, 1)[0]:.0f} per unit of "
+                           f"ln(1/delta) ({constant} = {scale:.0f}; {THRESHOLDS[name]})")
+    if all_stopped["lucb"] and all_stopped["track_and_stop"]:  # else a mean over the seeds that stopped is biased
+        ratio = mean_plays["track_and_stop"] / mean_plays["lucb"]
+        summary.append(f"fixed confidence: track_and_stop stops after {ratio.min():.1%} to {ratio.max():.1%} of lucb's plays "
+                       f"at the same delta")
+    right.set_yscale("log")
     right.set_xlabel("ln(1 / delta)")
     right.set_ylabel("plays until stopping")
     right.set_title(f"fixed confidence: K = {len(cmeans)} Bernoulli arms", fontsize=9)
-    twin = right.twinx()
-    twin.plot(x, wrong_rates, marker="s", color="C3", label="lucb: error rate")
     twin.plot(x, deltas, "C3:", lw=1, label="delta")
-    twin.set_ylabel("error rate", color="C3")
-    right.legend(fontsize=7, loc="upper left")
-    twin.legend(fontsize=7, loc="center right")
+    twin.set_yscale("log")
+    twin.set_ylim(min(zero, min(deltas) / 3) / 1.2, 1)
+    twin.set_ylabel(f"error rate ({n_seeds} seeds; 0 drawn at the bottom)", color="C3")
+    right.legend(fontsize=6, loc="upper left")
+    twin.legend(fontsize=6, loc="center right")
     fig.tight_layout()
     return fig, table, summary
 

@@ -25,6 +25,36 @@ Fixed confidence (plays until a stopping rule certifies the best arm, then keeps
   of two plays in t; counting plays makes beta larger, so the guarantee stands), after
   O(H_1 log(H_1 / delta)) plays, H_1 = sum_k Delta_k^-2 (Delta of the best arm: the second-best gap).
   Each arm is played once first.
+* ``track_and_stop`` (Garivier and Kaufmann, COLT 2016, "Optimal best arm identification with fixed
+  confidence"), on the mean rewards mu^_k = 1 - L_k / N_k with a divergence d: the Bernoulli kl
+  (``divergence="bernoulli"``, both arguments clipped to [1e-12, 1 - 1e-12]) or d(x, y) = (x - y)^2 / (2 sigma^2)
+  (``"gaussian"``).  Each arm is played once first; then at t plays, with a^ the empirical best (the lowest
+  index on ties):
+
+  - stopping rule (Chernoff's generalized likelihood ratio test): stop as soon as
+    Z(t) = min_{b != a^} [N_a^ d(mu^_a^, mu^_a^b) + N_b d(mu^_b, mu^_a^b)] > beta(t, delta) = ln((ln t + 1) / delta),
+    mu^_ab = (N_a mu^_a + N_b mu^_b) / (N_a + N_b); recommend a^ and play it from then on.  This beta is the
+    heuristic threshold of their experiments: the one they prove delta-correct is larger (ln(2 t (K - 1) / delta)
+    on Bernoulli arms), so here delta-correctness is an observation (``tests/test_best_arm.py``), where LUCB's
+    threshold above is proven;
+  - sampling rule, D-tracking with forced exploration: if some arm has N_a < sqrt(t) - K/2, the least played
+    such arm; else argmax_a t w*_a(mu^) - N_a (the lowest index on ties);
+  - optimal proportions w*(mu) (their Theorem 5 and Lemma 3), arm 1 the best: for a != 1,
+    g_a(x) = d(mu_1, m_a(x)) + x d(mu_a, m_a(x)), m_a(x) = (mu_1 + x mu_a) / (1 + x), increases from 0 to
+    d(mu_1, mu_a) with g_a'(x) = d(mu_a, m_a(x)); x_a(y) solves g_a(x) = y; y* in (0, min_a d(mu_1, mu_a)) solves
+    F(y) = sum_{a != 1} d(mu_1, m_a(x_a(y))) / d(mu_a, m_a(x_a(y))) = 1; w*_1 = 1 / (1 + sum_a x_a(y*)),
+    w*_a = x_a(y*) w*_1.  Gaussian: x_a(y) / (1 + x_a(y)) = 2 sigma^2 y / Delta_a^2 and the ratio is x_a(y)^2, in
+    closed form.  Bernoulli: z = x_a(y) / (1 + x_a(y)) by Newton's method from z = y / d(mu_1, mu_a) (dg/dz =
+    d(mu_a, m) / (1 - z)^2).  y* by Newton's method on F from min_a d(mu_1, mu_a) / 2, with dF/dy = sum_a
+    Delta_a^2 / V(m_a) (z_a + (1 - z_a) r_a) (1 - z_a)^2 / d(mu_a, m_a)^2 (r_a the ratio, V(m) = m (1 - m) or
+    sigma^2).  Both iterations keep every step inside the bracket that the signs of g_a - y (of F - 1) have
+    left, bisecting it instead of a step that leaves it, and stop once a step moves the variable by at most
+    1e-14 of itself (at most 50 steps each; typically 6 outer and 4 inner, about 100 evaluations of g_a at
+    K = 5, where nested bisections of 50 steps each take 10,000 for the same weights).  When an other arm's
+    empirical mean ties the best's (d = 0), the weights are uniform (and Z = 0: no stop).
+  With a threshold ln(C t^alpha / delta), alpha in [1, e/2], they prove limsup E[tau_delta] / ln(1/delta) <=
+  alpha T*(mu) as delta -> 0, where T*(mu)^-1 = max_w min_{a != 1} [w_1 d(mu_1, m) + w_a d(mu_a, m)],
+  m = (w_1 mu_1 + w_a mu_a) / (w_1 + w_a), is the constant of their lower bound, and w*(mu) attains the max.
 
 Anytime (any budget, no stopping rule):
 
@@ -254,18 +284,36 @@ def lucb_width(state, k_arms, k, beta):
 
 
 @kernel
+def stopped_or_unplayed(state, k_arms, action):
+    """Once stopped, the recommendation; else the lowest-index unplayed arm.  True when either was chosen (state: N,
+    L, then the tail above)."""
+    tail = 2 * k_arms
+    if state[tail + _STOPPED] > 0.0:
+        action[0] = state[tail + _REC]
+        return True
+    for k in range(k_arms):
+        if state[k] <= 0.0:
+            action[0] = k
+            return True
+    return False
+
+
+@kernel
+def record_stop(state, tail, plays, arm):
+    """The stopping rule fired after ``plays`` plays: stopped, when, and the recommended arm."""
+    state[tail + _STOPPED] = 1.0
+    state[tail + _STOP_AT] = plays
+    state[tail + _REC] = arm
+
+
+@kernel
 def lucb_act(state, params, obs, t, seed, action):
     """After the stop: the recommendation.  Else an unplayed arm, else the pending second arm l, else check
     the stopping rule on (h, l) and play h."""
     k_arms = int(params[0])
     tail = 2 * k_arms
-    if state[tail + _STOPPED] > 0.0:
-        action[0] = state[tail + _REC]
+    if stopped_or_unplayed(state, k_arms, action):
         return
-    for k in range(k_arms):
-        if state[k] <= 0.0:
-            action[0] = k
-            return
     if state[tail + _PENDING] >= 0.0:
         action[0] = state[tail + _PENDING]
         state[tail + _PENDING] = -1.0
@@ -281,9 +329,7 @@ def lucb_act(state, params, obs, t, seed, action):
                 low, challenger = lcb, k
     action[0] = h
     if k_arms == 1 or state[k_arms + h] / state[h] + lucb_width(state, k_arms, h, beta) < low:
-        state[tail + _STOPPED] = 1.0
-        state[tail + _STOP_AT] = plays
-        state[tail + _REC] = h
+        record_stop(state, tail, plays, h)
     else:
         state[tail + _PENDING] = challenger
 
@@ -385,4 +431,258 @@ TOP_TWO_THOMPSON = LearnerType(
     test_params=({}, {"beta": 0.8}),
 )
 
-LEARNERS = (SUCCESSIVE_REJECTS, SEQUENTIAL_HALVING, LUCB, TOP_TWO_THOMPSON)
+
+# ---------------------------------------------------------------- track-and-stop
+# state: N (K), L (K), then [y* of the last weights, stopped, plays at stopping, recommendation, plays] as LUCB's tail
+# (so its update and recommendation serve), then the last optimal weights w (K); row: K, delta, family, sigma
+
+_LEVEL = _PENDING
+DIVERGENCES = ("bernoulli", "gaussian")
+#: Bernoulli means are clipped to [KL_CLIP, 1 - KL_CLIP] inside kl (and its variance), so that both stay finite
+KL_CLIP = 1e-12
+#: at most this many safeguarded Newton steps on the level y (outer) and on a challenger's share z (inner)
+NEWTON_STEPS = 50
+#: a Newton iteration stops once a step moves its variable by at most this fraction of it
+SETTLED = 1e-14
+
+
+@kernel
+def bernoulli_kl(p, q):
+    """kl(p, q) = p ln(p / q) + (1 - p) ln((1 - p) / (1 - q)), both clipped to [KL_CLIP, 1 - KL_CLIP]; as
+    p ln(1 + (p - q) / q) + (1 - p) ln(1 + (q - p) / (1 - q)) with log1p, so that close p and q keep their digits."""
+    p = min(max(p, KL_CLIP), 1.0 - KL_CLIP)
+    q = min(max(q, KL_CLIP), 1.0 - KL_CLIP)
+    return p * math.log1p((p - q) / q) + (1.0 - p) * math.log1p((q - p) / (1.0 - q))
+
+
+@kernel
+def divergence(p, q, family, sigma):
+    """d(p, q): Bernoulli kl (family 0) or Gaussian (p - q)^2 / (2 sigma^2) (family 1)."""
+    if family > 0.0:
+        return (p - q) * (p - q) / (2.0 * sigma * sigma)
+    return bernoulli_kl(p, q)
+
+
+@kernel
+def variance(q, family, sigma):
+    """V(q) with d/dq d(p, q) = (q - p) / V(q): q (1 - q) (clipped as in kl) or sigma^2."""
+    if family > 0.0:
+        return sigma * sigma
+    q = min(max(q, KL_CLIP), 1.0 - KL_CLIP)
+    return q * (1.0 - q)
+
+
+@kernel
+def mean_reward(state, k_arms, k):
+    """mu^_k = 1 - L_k / N_k, the empirical mean reward (N_k > 0)."""
+    return 1.0 - state[k_arms + k] / state[k]
+
+
+@kernel
+def pair_cost(z, best, other, family, sigma):
+    """g(x) = d(mu_1, m) + x d(mu_a, m) at x = z / (1 - z), m = (mu_1 + x mu_a) / (1 + x) = mu_1 + z (mu_a - mu_1)."""
+    if z >= 1.0:
+        return divergence(best, other, family, sigma)  # the limit x -> inf
+    m = best + z * (other - best)
+    return divergence(best, m, family, sigma) + z / (1.0 - z) * divergence(other, m, family, sigma)
+
+
+def bracketed_newton(newton_iterate):
+    """A kernel solve(x, hi, p, q, r, family, sigma): the root in [0, hi] of an increasing function h, from x, where
+    newton_iterate(x, p, q, r, family, sigma) is x - h(x) / h'(x) (x itself where h(x) = 0; -inf or +inf, by the sign
+    of h(x), where h'(x) is 0 or inf).  Each iterate is kept inside the bracket that the signs of h have left (its
+    midpoint instead of an iterate outside it), until a step moves x by at most SETTLED x, or NEWTON_STEPS steps.
+    (One definition for both of track-and-stop's iterations; two kernels, as the outer one calls the inner one.)"""
+
+    @kernel
+    def solve(x, hi, p, q, r, family, sigma):
+        lo = 0.0
+        for _ in range(NEWTON_STEPS):
+            step = newton_iterate(x, p, q, r, family, sigma)
+            if step == x:
+                return x
+            if step < x:
+                hi = x
+            else:
+                lo = x
+            if not lo < step < hi:
+                step = 0.5 * (lo + hi)
+            if abs(step - x) <= SETTLED * x:
+                return step
+            x = step
+        return x
+
+    return solve
+
+
+@kernel
+def share_newton_step(z, y, best, other, family, sigma):
+    """Newton's iterate for g(z / (1 - z)) = y in z: z - (g - y) / (dg/dz), dg/dz = d(mu_a, m) / (1 - z)^2 (as
+    g'(x) = d(mu_a, m_a(x)) and dx/dz = 1 / (1 - z)^2)."""
+    gap = pair_cost(z, best, other, family, sigma) - y
+    if gap == 0.0:
+        return z
+    slope = divergence(other, best + z * (other - best), family, sigma) / ((1.0 - z) * (1.0 - z)) if z < 1.0 else 0.0
+    if not 0.0 < slope < math.inf:
+        return -math.inf if gap > 0.0 else math.inf
+    return z - gap / slope
+
+
+#: share_by_newton(z, 1, y, mu_1, mu_a, family, sigma): z_a(y) in [0, 1], g_a(z / (1 - z)) = y, by Newton from z
+share_by_newton = bracketed_newton(share_newton_step)
+
+
+@kernel
+def share_at_level(y, best, other, family, sigma):
+    """z_a(y) = x_a(y) / (1 + x_a(y)), 0 <= y < d(mu_1, mu_a): Gaussian in closed form, 2 sigma^2 y / Delta_a^2;
+    Bernoulli by Newton from that chord z = y / d(mu_1, mu_a)."""
+    chord = y / divergence(best, other, family, sigma)
+    if family > 0.0:
+        return chord
+    return share_by_newton(chord, 1.0, y, best, other, family, sigma)
+
+
+@kernel
+def level_newton_step(y, state, k_arms, best, family, sigma):
+    """Newton's iterate for F(y) = 1: y - (F(y) - 1) / F'(y), F(y) = sum_{a != 1} r_a, r_a = d(mu_1, m_a) / d(mu_a, m_a)
+    at z_a(y) (x_a^2 for Gaussians), dr_a/dy = Delta_a^2 / V(m_a) (z_a + (1 - z_a) r_a) / d(mu_a, m_a) * (1 - z_a)^2 /
+    d(mu_a, m_a); -inf where F(y) = inf."""
+    mu_best = mean_reward(state, k_arms, best)
+    total, slope = 0.0, 0.0
+    for a in range(k_arms):
+        if a == best:
+            continue
+        other = mean_reward(state, k_arms, a)
+        z = share_at_level(y, mu_best, other, family, sigma)
+        m = mu_best + z * (other - mu_best)
+        low = divergence(other, m, family, sigma)
+        if not (z < 1.0 and low > 0.0):
+            return -math.inf
+        ratio = (z / (1.0 - z)) * (z / (1.0 - z)) if family > 0.0 else divergence(mu_best, m, family, sigma) / low
+        total += ratio
+        gap2 = (mu_best - other) * (mu_best - other)
+        slope += gap2 / variance(m, family, sigma) * (z + (1.0 - z) * ratio) / low * ((1.0 - z) * (1.0 - z) / low)
+    if total == 1.0:
+        return y
+    if not 0.0 < slope < math.inf:
+        return -math.inf if total > 1.0 else math.inf
+    return y - (total - 1.0) / slope
+
+
+#: level_by_newton(y, hi, state, K, best, family, sigma): y* in [0, hi] with F(y*) = 1, by Newton from y
+level_by_newton = bracketed_newton(level_newton_step)
+
+
+@kernel
+def level_of_unit_ratio_sum(state, k_arms, best, family, sigma):
+    """y* in (0, min_{a != 1} d(mu_1, mu_a)) with F(y*) = 1, by Newton from the middle of that bracket; 0 when some
+    other arm's empirical mean ties the best's (d = 0) or K = 1."""
+    mu_best = mean_reward(state, k_arms, best)
+    hi = math.inf
+    for a in range(k_arms):
+        if a != best:
+            hi = min(hi, divergence(mu_best, mean_reward(state, k_arms, a), family, sigma))
+    if not 0.0 < hi < math.inf:
+        return 0.0
+    return level_by_newton(0.5 * hi, hi, state, k_arms, best, family, sigma)
+
+
+@kernel
+def optimal_weights(state, k_arms, best, family, sigma, at):
+    """w*(mu^) into state[at .. at + K): x_a = z_a(y*) / (1 - z_a(y*)), w_1 = 1 / (1 + sum_a x_a), w_a = x_a w_1;
+    uniform when y* = 0 (a tie for the best, or K = 1).  Returns y*."""
+    y = level_of_unit_ratio_sum(state, k_arms, best, family, sigma)
+    mu_best, total = mean_reward(state, k_arms, best), 1.0
+    for a in range(k_arms):
+        if a != best and y > 0.0:
+            z = share_at_level(y, mu_best, mean_reward(state, k_arms, a), family, sigma)
+            if not z < 1.0:
+                y = 0.0
+            else:
+                state[at + a] = z / (1.0 - z)
+                total += state[at + a]
+    if y > 0.0:
+        state[at + best] = 1.0
+        for a in range(k_arms):
+            state[at + a] /= total
+        return y
+    for a in range(k_arms):
+        state[at + a] = 1.0 / k_arms
+    return 0.0
+
+
+@kernel
+def glr_statistic(state, k_arms, best, family, sigma):
+    """Z = min_{b != a^} N_a^ d(mu^_a^, m) + N_b d(mu^_b, m), m = (N_a^ mu^_a^ + N_b mu^_b) / (N_a^ + N_b); inf when K = 1."""
+    n_best, mu_best = state[best], mean_reward(state, k_arms, best)
+    low = math.inf
+    for b in range(k_arms):
+        if b != best:
+            mu_b = mean_reward(state, k_arms, b)
+            m = (n_best * mu_best + state[b] * mu_b) / (n_best + state[b])
+            low = min(low, n_best * divergence(mu_best, m, family, sigma) + state[b] * divergence(mu_b, m, family, sigma))
+    return low
+
+
+@kernel
+def least_played_below(state, k_arms, level):
+    """argmin N_k over arms with N_k < level (the lowest index on ties); -1 when there is none."""
+    arm = -1
+    for k in range(k_arms):
+        if state[k] < level and (arm < 0 or state[k] < state[arm]):
+            arm = k
+    return arm
+
+
+@kernel
+def track_and_stop_act(state, params, obs, t, seed, action):
+    """After the stop: the recommendation.  Else an unplayed arm; else stop (and play a^) if Z(t) > ln((ln t + 1) / delta);
+    else the least played arm with N_a < sqrt(t) - K/2; else argmax_a t w*_a(mu^) - N_a (the lowest index on ties)."""
+    k_arms = int(params[0])
+    tail = 2 * k_arms
+    weights = tail + 5
+    if stopped_or_unplayed(state, k_arms, action):
+        return
+    plays = state[tail + _PLAYS]
+    family, sigma = params[2], params[3]
+    best = empirical_best(state, k_arms, -1)
+    action[0] = best
+    if glr_statistic(state, k_arms, best, family, sigma) > math.log((math.log(plays) + 1.0) / params[1]):
+        record_stop(state, tail, plays, best)
+        return
+    starved = least_played_below(state, k_arms, math.sqrt(plays) - 0.5 * k_arms)
+    if starved >= 0:
+        action[0] = starved
+        return
+    state[tail + _LEVEL] = optimal_weights(state, k_arms, best, family, sigma, weights)
+    lag = -math.inf
+    for k in range(k_arms):
+        if plays * state[weights + k] - state[k] > lag:
+            lag = plays * state[weights + k] - state[k]
+            action[0] = k
+
+
+TRACK_AND_STOP = LearnerType(
+    name="track_and_stop",
+    summary="track-and-stop: D-tracking of the optimal proportions w*(mu^) with forced exploration, until the GLR "
+    "statistic exceeds ln((ln t + 1) / delta) (fixed confidence delta), then the empirical best",
+    reference="Garivier and Kaufmann (COLT 2016), Optimal best arm identification with fixed confidence: "
+    "E[tau] / ln(1/delta) -> T*(mu), the lower bound's constant",
+    feedback="bandit",
+    params=(N_ARMS,
+            Param("delta", 0.05, "confidence: stop when the GLR statistic exceeds ln((ln t + 1) / delta)",
+                  low=0.0, high=1.0, open_low=True, open_high=True),
+            Param("divergence", "bernoulli", "d(x, y) of the weights and the GLR: Bernoulli kl or Gaussian (x - y)^2 / (2 sigma^2)",
+                  kind="choice", choices=DIVERGENCES),
+            Param("sigma", 0.5, "standard deviation of the Gaussian divergence", low=0.0, open_low=True)),
+    state_size=lambda v, k, d: 3 * k + 5,
+    row=lambda v, k, d, horizon: [k, v["delta"], float(DIVERGENCES.index(v["divergence"])), v["sigma"]],
+    init=zero_init,
+    act=track_and_stop_act,
+    update=lucb_update,
+    delayable=False,
+    recommend=lucb_recommend,
+    test_params=({}, {"delta": 0.3, "divergence": "gaussian", "sigma": 0.6}),
+)
+
+LEARNERS = (SUCCESSIVE_REJECTS, SEQUENTIAL_HALVING, LUCB, TOP_TWO_THOMPSON, TRACK_AND_STOP)
