@@ -307,7 +307,7 @@ def list_registered():
     for name in environments.names():
         t = environments.REGISTRY[name]
         env = environments.make(name, **t.test_params[0])
-        recorded = problems.of(t.kind).available_metrics(env)
+        recorded = problems.of(t.kind).available_metrics(env) + problems.of(t.kind).on_request(env)
         recorded += (arms.WINDOW_NAME,) if t.kind == "arms" and arms.has_windows(env) else ()
         entry(name, [("parameters", ", ".join(fmt(p) for p in t.params) or "-"), ("what it is", t.summary),
                      ("metrics", ", ".join(recorded))])

@@ -148,9 +148,10 @@ def run(
     checkpoints : None, int or sequence of int
         Rounds at which metrics are recorded (log-spaced by default; the horizon is always included).
     metrics : sequence of str, optional
-        Subset of ``env.metrics()``; by default every metric with one column (loss, regret,
-        pseudo-regret, ...), leaving out per-action ones such as ``counts``, whose width grows with
-        the number of actions (ask for them by name).
+        Subset of ``env.metrics()``, or best-arm identification's ``simple_regret``, ``misidentified`` and
+        ``stopping_time`` where a fixed best arm exists, or ``window_regret_<k>``; by default every metric of
+        ``env.metrics()`` with one column (loss, regret, pseudo-regret, ...), leaving out per-action ones such as
+        ``counts``, whose width grows with the number of actions (ask for them, and the others, by name).
     delay : None, int or :class:`olearn.engine.delays.Delay`
         Feedback delay (``olearn.delays.fixed(d)``, ``uniform(d_max)``, ``sequence([...])``).
     trace : bool
