@@ -135,16 +135,18 @@ def _tracking_row(values, k, d, horizon):
     return common.header_row("quantile_tracking", values, [_scaled("quantile_tracking", values, "lr", 0.1)], needs_scale=False)
 
 
-def _pi_row(values, k, d, horizon):
-    lr, ki = _scaled("conformal_pi", values, "lr", 0.1), _scaled("conformal_pi", values, "ki", 1.0)
+def _pi_slots(name, values):
+    """The PI slots of the row: lr, K_I, C_sat, burn-in (defaults from the scale and the calibration count)."""
     burnin = len(values["calibration"]) if values["burnin"] is None else values["burnin"]
-    return common.header_row("conformal_pi", values, [lr, ki, values["csat"], float(burnin)], needs_scale=False)
+    return [_scaled(name, values, "lr", 0.1), _scaled(name, values, "ki", 1.0), values["csat"], float(burnin)]
+
+
+def _pi_row(values, k, d, horizon):
+    return common.header_row("conformal_pi", values, _pi_slots("conformal_pi", values), needs_scale=False)
 
 
 def _pid_row(values, k, d, horizon):
-    lr, ki = _scaled("conformal_pid", values, "lr", 0.1), _scaled("conformal_pid", values, "ki", 1.0)
-    burnin = len(values["calibration"]) if values["burnin"] is None else values["burnin"]
-    own = [lr, ki, values["csat"], float(burnin), float(values["lags"]), values["forget"], values["ridge"]]
+    own = _pi_slots("conformal_pid", values) + [float(values["lags"]), values["forget"], values["ridge"]]
     return common.header_row("conformal_pid", values, own, needs_scale=False)
 
 
