@@ -161,7 +161,7 @@ def make_interaction(env_type, learner_type, metrics):
     want_all_losses = want_regret or n_windows > 0
     c_simple, c_missed, c_stop = cols.get("simple_regret", -1), cols.get("misidentified", -1), cols.get("stopping_time", -1)
     judged = c_simple >= 0 or c_missed >= 0 or c_stop >= 0
-    l_recommend = learner_type.recommend if learner_type.recommend is not None else most_played
+    l_recommend = learner_type.recommend if learner_type.recommend is not None else no_recommendation
 
     @kernel
     def window_at(j, k_arms):
@@ -304,8 +304,8 @@ def make_interaction(env_type, learner_type, metrics):
 
 
 @kernel
-def most_played(state, params, out):
-    """The recommendation of a learner without its own: none (-1), so the most played arm stands in."""
+def no_recommendation(state, params, out):
+    """The ``recommend`` of a learner without one: no arm (-1) and no stop, so ``conclude`` takes the most played arm."""
     out[0] = -1.0
     out[1] = -1.0
 

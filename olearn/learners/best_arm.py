@@ -248,6 +248,12 @@ def halving_schedule(k: int, budget: int) -> list[int]:
     return sizes
 
 
+def _halving_row(k: int, budget: int) -> list[float]:
+    """[K, T, R, t_0 .. t_{R-1}]: R is the schedule's length."""
+    schedule = halving_schedule(k, budget)
+    return [k, float(budget), float(len(schedule))] + [float(n) for n in schedule]
+
+
 SEQUENTIAL_HALVING = LearnerType(
     name="sequential_halving",
     summary="sequential halving: ceil(log2 K) rounds; each arm in play gets floor(T / (|S| ceil(log2 K))) plays, "
@@ -257,7 +263,7 @@ SEQUENTIAL_HALVING = LearnerType(
     feedback="bandit",
     params=(N_ARMS,),
     state_size=lambda v, k, d: 5 * k + 1,
-    row=lambda v, k, d, horizon: [k, float(horizon), float((k - 1).bit_length())] + [float(n) for n in halving_schedule(k, horizon)],
+    row=lambda v, k, d, horizon: _halving_row(k, horizon),
     init=in_play_init,
     act=halving_act,
     update=halving_update,
@@ -279,7 +285,7 @@ def lucb_init(state, params, seed):
 
 
 @kernel
-def lucb_width(state, k_arms, k, beta):
+def lucb_width(state, k, beta):
     return math.sqrt(beta / (2.0 * state[k]))
 
 
@@ -324,11 +330,11 @@ def lucb_act(state, params, obs, t, seed, action):
     low, challenger = math.inf, h
     for k in range(k_arms):
         if k != h:
-            lcb = state[k_arms + k] / state[k] - lucb_width(state, k_arms, k, beta)
+            lcb = state[k_arms + k] / state[k] - lucb_width(state, k, beta)
             if lcb < low:
                 low, challenger = lcb, k
     action[0] = h
-    if k_arms == 1 or state[k_arms + h] / state[h] + lucb_width(state, k_arms, h, beta) < low:
+    if k_arms == 1 or state[k_arms + h] / state[h] + lucb_width(state, h, beta) < low:
         record_stop(state, tail, plays, h)
     else:
         state[tail + _PENDING] = challenger
@@ -447,9 +453,12 @@ SETTLED = 1e-14
 
 
 @kernel
-def bernoulli_kl(p, q):
+def clipped_bernoulli_kl(p, q):
     """kl(p, q) = p ln(p / q) + (1 - p) ln((1 - p) / (1 - q)), both clipped to [KL_CLIP, 1 - KL_CLIP]; as
-    p ln(1 + (p - q) / q) + (1 - p) ln(1 + (q - p) / (1 - q)) with log1p, so that close p and q keep their digits."""
+    p ln(1 + (p - q) / q) + (1 - p) ln(1 + (q - p) / (1 - q)) with log1p, so that close p and q keep their digits
+    (track-and-stop's Newton solves compare near means).  KL-UCB's :func:`olearn.learners.bandits.bernoulli_kl` is
+    the plain form with 0 log 0 = 0, unclipped: its index inversion reaches p = 0 and q -> 1, and its recorded
+    trajectories follow that form's rounding."""
     p = min(max(p, KL_CLIP), 1.0 - KL_CLIP)
     q = min(max(q, KL_CLIP), 1.0 - KL_CLIP)
     return p * math.log1p((p - q) / q) + (1.0 - p) * math.log1p((q - p) / (1.0 - q))
@@ -460,7 +469,7 @@ def divergence(p, q, family, sigma):
     """d(p, q): Bernoulli kl (family 0) or Gaussian (p - q)^2 / (2 sigma^2) (family 1)."""
     if family > 0.0:
         return (p - q) * (p - q) / (2.0 * sigma * sigma)
-    return bernoulli_kl(p, q)
+    return clipped_bernoulli_kl(p, q)
 
 
 @kernel
