@@ -216,6 +216,20 @@ class KLUCB(_Means):
         return _first_argmax(idx), None
 
 
+class IMED(_Means):
+    """Honda and Takemura (2015): argmin_k n_k kl(mean_k, max_j mean_j) + ln n_k (means clipped to [0, 1]);
+    unplayed arms first, ties to the lowest index.  kl(p, 1) = inf for p < 1 (see :func:`bernoulli_kl`)."""
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        means = np.clip(self.s / self.n, 0.0, 1.0)
+        top = means.max()
+        index = [self.n[k] * bernoulli_kl(means[k], top) + math.log(self.n[k]) for k in range(self.k)]
+        return int(np.flatnonzero(np.asarray(index) == min(index))[0]), None
+
+
 class UCBV:
     """Audibert, Munos and Szepesvari (2009): argmax mean_k + sqrt(2 V_k E / n_k) + 3 c b E / n_k, E = zeta ln(t+1),
     V_k the (biased) empirical variance of arm k's rewards, two-pass from the list of its rewards; unplayed arms first."""
@@ -508,6 +522,10 @@ def kl_ucb(loss, k, horizon, c=0.0, seed=0, delays=None):
     return play(KLUCB(k, c), loss, k, horizon, delays=delays)
 
 
+def imed(loss, k, horizon, seed=0, delays=None):
+    return play(IMED(k), loss, k, horizon, delays=delays)
+
+
 def ucb_v(loss, k, horizon, zeta=1.2, c=1.0, scale=1.0, seed=0, delays=None):
     return play(UCBV(k, zeta, c, scale), loss, k, horizon, delays=delays)
 
@@ -578,6 +596,7 @@ LEARNERS = {
     "sliding_window_ucb": sliding_window_ucb,
     "exp3s": exp3s,
     "kl_ucb": kl_ucb,
+    "imed": imed,
     "ucb_v": ucb_v,
     "bayes_ucb": bayes_ucb,
     "epsilon_greedy": epsilon_greedy,

@@ -14,9 +14,10 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import adagrad, coin_betting, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, bandit_convex, coin_betting, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
 
 LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + metagrad.LEARNERS
+LEARNERS += bandit_convex.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -34,6 +35,8 @@ WORLD_OF = {
     "coin_betting": "sea_quadratic",
     "metagrad": "sea_least_squares",
     "adagrad": "sea_linear",
+    "bandit_ogd": "sea_linear",
+    "scrible": "sea_linear",
 }
 SEEDS = [0, 5]
 H = 30
@@ -49,8 +52,10 @@ def _worlds(learner_name):
     envs = [etype.make(**p) for p in etype.test_params]
     if learner_name == "optimistic_omd_entropic":
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
-    if learner_name in ("ons", "optimistic_omd_exp_concave", "metagrad"):
+    if learner_name in ("ons", "optimistic_omd_exp_concave", "metagrad", "bandit_ogd"):
         envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]
+    if learner_name == "scrible":
+        envs = [e for e in envs if int(e.row()[1]) == domains.BALL]
     assert envs
     return envs
 

@@ -46,6 +46,7 @@ CASES = {
     "exp3s": ("exp3s", {}),
     "exp3s_tuned": ("exp3s", {"gamma": 0.3, "alpha": 0.05}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
+    "imed": ("imed", {}),
     "ucb_v": ("ucb_v", {}),
     "ucb_v_tuned": ("ucb_v", {"zeta": 0.5, "c": 0.2, "scale": 2.0}),
     "bayes_ucb": ("bayes_ucb", {}),

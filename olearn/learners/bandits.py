@@ -274,6 +274,59 @@ KL_UCB = LearnerType(
     test_params=({}, {"c": 3.0}),
 )
 
+# ---------------------------------------------------------------- IMED
+
+
+@kernel
+def imed_act(state, params, obs, t, seed, action):
+    """argmin_k I_k = n_k kl(mean_k, mean_max) + ln n_k over the counts and sums state (:func:`mean_update`), the
+    means clipped to [0, 1]; arms never played first, ties to the lowest index.
+
+    A leader (mean_k = mean_max) has I_k = ln n_k exactly.  When mean_max = 1 every arm below it has
+    kl(mean_k, 1) = +inf, so I_k = +inf: such arms wait until the leaders' means leave 1 (they are played, having
+    a finite index, and a reward below 1 ends this).  When mean_max = 0 every arm is a leader and the least played
+    goes next."""
+    k_arms = int(params[0])
+    top = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        if n == 0.0:
+            action[0] = k
+            return
+        top = max(top, min(max(state[k_arms + k] / n, 0.0), 1.0))
+    arm = 0
+    best = math.inf
+    for k in range(k_arms):
+        n = state[k]
+        mean = min(max(state[k_arms + k] / n, 0.0), 1.0)
+        if mean >= top:
+            index = math.log(n)
+        elif top >= 1.0:
+            index = math.inf
+        else:
+            index = n * bernoulli_kl(mean, top) + math.log(n)
+        if index < best:
+            best = index
+            arm = k
+    action[0] = arm
+
+
+IMED = LearnerType(
+    name="imed",
+    summary="IMED for rewards in [0, 1]: play argmin_k n_k kl(mean_k, max_j mean_j) + ln n_k (Bernoulli kl; no "
+    "confidence level, no horizon)",
+    reference="Honda and Takemura (JMLR 2015), Non-asymptotic analysis of a new bandit algorithm for semi-bounded "
+    "rewards, the IMED policy, with D_inf(F, mu) = kl(mean, mu) (exact for Bernoulli rewards, a lower bound "
+    "for others on [0, 1]); asymptotically optimal: regret ~ ln T sum_k Delta_k / kl(mu_k, mu*) (Lai and Robbins)",
+    feedback="bandit",
+    params=(N_ARMS,),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k],
+    init=zero_init,
+    act=imed_act,
+    update=mean_update,
+)
+
 # ---------------------------------------------------------------- UCB-V
 
 
@@ -738,5 +791,5 @@ TSALLIS_INF = LearnerType(
     test_params=({}, {"shift": 0.5, "normalize": True}),
 )
 
-LEARNERS = (UCB1, MOSS, KL_UCB, UCB_V, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
+LEARNERS = (UCB1, MOSS, KL_UCB, IMED, UCB_V, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
             TSALLIS_INF)

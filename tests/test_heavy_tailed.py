@@ -1,0 +1,222 @@
+"""The ``heavy_tailed`` world and ``robust_ucb`` (Bubeck, Cesa-Bianchi and Lugosi, IEEE Trans. IT 2013).
+
+Backend parity, the GPU path and the conformance checks run with every registered learner and world
+(tests/test_parity.py, tests/test_gpu.py, tests/test_conformance.py).  Here, against independent truth:
+
+* the moments: E|X - mean|^p = scale^p Gamma(p + 1) Gamma(alpha - p) / Gamma(alpha) against adaptive quadrature of
+  the Lomax density, and the raw moment E|X|^p (robust_ucb's u) against a second quadrature in the other variable;
+* the world's law: its losses equal the documented draw (Lomax by inversion, a fair sign) written afresh, and 20,000
+  of them pass a Kolmogorov-Smirnov test against SciPy's Lomax law, with a fair sign and mean reward means[k];
+* robust_ucb against a slow NumPy reference that keeps every sample and re-truncates them all each round
+  (plays equal round by round on the python backend, the truncated sums equal the reference's);
+* regret on heavy-tailed arms (alpha = 1.8, eps = 0.5 < alpha - 1): robust_ucb's mean regret under the paper's
+  Proposition 1 bound (known-horizon form) and every seed far from linear, where UCB1 ends some seeds stuck on the
+  worse arm.  Measured at T = 10,000: robust_ucb 360 (200 seeds, worst 423; bound 1,117), UCB1 142 on average
+  (600 seeds) but 7 of them (1.2%) above T Delta / 2 -- at this horizon UCB1 is *not* worse on average; on the
+  figure's worlds robust_ucb's mean drops below UCB1's only between T = 1e5 and 1e6, and only at alpha = 1.5
+  (experiments/bandits/heavy_tails.py).
+"""
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+import environments
+import olearn
+from environments import heavy_tailed as world
+from olearn.core import rng
+from olearn.core.errors import ParameterError
+from olearn.learners import heavy_tailed as robust
+
+# ---------------------------------------------------------------- moments
+
+
+def lomax_moment_by_quadrature(p, alpha):
+    """int_0^inf x^p alpha (1 + x)^(-alpha - 1) dx, split at 1 (the x^p and tail behaviours)."""
+    f = lambda x: x**p * alpha * (1.0 + x) ** (-alpha - 1.0)  # noqa: E731
+    return integrate.quad(f, 0.0, 1.0, epsabs=0.0, epsrel=1e-12)[0] + integrate.quad(f, 1.0, np.inf, epsabs=0.0, epsrel=1e-12, limit=500)[0]
+
+
+@pytest.mark.parametrize("alpha", [1.2, 1.5, 1.8, 3.0])
+@pytest.mark.parametrize("p", [0.3, 1.0, 1.1, 1.5, 2.0])
+def test_central_moment_is_the_lomax_integral(alpha, p):
+    scale = 0.7
+    got = world.central_moment(p, alpha, scale)
+    if p >= alpha:
+        assert got == math.inf
+        return
+    assert got == pytest.approx(scale**p * lomax_moment_by_quadrature(p, alpha), rel=1e-8)
+
+
+def test_central_moment_special_cases_and_errors():
+    assert world.central_moment(1.0, 2.5, 1.0) == pytest.approx(1.0 / 1.5, rel=1e-14)  # E L = 1 / (alpha - 1)
+    assert world.central_moment(2.0, 4.0, 2.0) == pytest.approx(4.0 * 2.0 / (3.0 * 2.0), rel=1e-14)  # 2 / ((a-1)(a-2))
+    assert world.central_moment(1.5, 1.5, 1.0) == math.inf
+    assert world.central_moment(1.2, 1.5, 0.0) == 0.0
+    for args, name in (((1.0, 1.0, 1.0), "alpha"), ((-0.5, 2.0, 1.0), "p"), ((1.0, 2.0, -1.0), "scale")):
+        with pytest.raises(ParameterError, match=name):
+            world.central_moment(*args)
+
+
+def raw_moment_by_quadrature(p, mean, alpha, scale):
+    """E|mean + scale S L|^p = (1/2) sum_{sign} int_0^inf |mean + sign scale x|^p alpha (1 + x)^(-alpha - 1) dx, in x
+    (the library integrates in u = (1 + x)^-alpha instead), split at the kink x = |mean| / scale and at 1."""
+    total = 0.0
+    for sign in (1.0, -1.0):
+        f = lambda x: abs(mean + sign * scale * x) ** p * alpha * (1.0 + x) ** (-alpha - 1.0)  # noqa: E731
+        cuts = sorted({0.0, 1.0, abs(mean) / scale})
+        total += 0.5 * sum(integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-11)[0] for a, b in zip(cuts, cuts[1:]))
+        total += 0.5 * integrate.quad(f, cuts[-1], np.inf, epsabs=0.0, epsrel=1e-11, limit=500)[0]
+    return total
+
+
+@pytest.mark.parametrize("p, mean, alpha, scale", [(1.5, 0.5, 1.8, 0.3), (1.4, -0.2, 1.5, 1.0), (2.0, 0.8, 3.0, 0.1),
+                                                   (1.3, 2.0, 1.8, 0.5), (1.9, 0.0, 2.5, 0.4)])
+def test_raw_moment_matches_a_second_quadrature(p, mean, alpha, scale):
+    got = world.raw_moment(p, mean, alpha, scale)
+    assert got == pytest.approx(raw_moment_by_quadrature(p, mean, alpha, scale), rel=1e-7)
+    if mean == 0.0:
+        assert got == pytest.approx(world.central_moment(p, alpha, scale), rel=1e-9)
+    # Minkowski: | |mean| - ||scale L||_p | <= ||X||_p <= |mean| + ||scale L||_p
+    norm = world.central_moment(p, alpha, scale) ** (1 / p)
+    assert (abs(abs(mean) - norm)) ** p <= got * (1 + 1e-12) and got <= (abs(mean) + norm) ** p * (1 + 1e-12)
+
+
+def test_moment_bound_is_the_largest_arm_moment():
+    means = [0.5, -0.7, 0.1]
+    assert world.moment_bound(0.5, means, 1.8, 0.3) == max(world.raw_moment(1.5, m, 1.8, 0.3) for m in means)
+    assert world.moment_bound(0.9, means, 1.8, 0.3) == math.inf  # 1 + eps >= alpha: no such moment
+    with pytest.raises(ParameterError, match="eps"):
+        world.moment_bound(0.0, means, 1.8, 0.3)
+
+
+# ---------------------------------------------------------------- the world's law
+
+
+def documented_reward(seed, t, k, mean, alpha, scale):
+    """means[k] + scale S L: L = U^(-1/alpha) - 1, U = 1 - uniform(seed, ENV, t, 2k); S = + when uniform(.., 2k + 1) < 1/2."""
+    lomax = (1.0 - rng.uniform(seed, rng.ENV, t, 2 * k)) ** (-1.0 / alpha) - 1.0
+    return mean + scale * (lomax if rng.uniform(seed, rng.ENV, t, 2 * k + 1) < 0.5 else -lomax)
+
+
+def test_losses_follow_the_documented_law():
+    env = environments.make("heavy_tailed", means=[0.3, -1.0], alpha=1.5, scale=2.0)
+    row = env.row()
+    for seed in (0, 9):
+        for t in range(60):
+            for k, mean in enumerate((0.3, -1.0)):
+                loss = world.heavy_tailed_loss(None, row, None, t, seed, k)
+                assert 1.0 - loss == pytest.approx(documented_reward(seed, t, k, mean, 1.5, 2.0), rel=1e-12, abs=1e-12)
+            assert world.heavy_tailed_mean_loss(None, row, None, t, 1) == 2.0
+    assert env.type.best_mean_loss(None, row, None, 0) == pytest.approx(0.7)
+
+
+def test_noise_is_a_fair_sign_times_a_lomax_variable():
+    alpha, scale, mean, n = 3.0, 0.5, 0.25, 20_000
+    row = environments.make("heavy_tailed", means=[mean], alpha=alpha, scale=scale).row()
+    x = np.array([1.0 - world.heavy_tailed_loss(None, row, None, t, 4, 0) for t in range(n)])
+    noise = (x - mean) / scale
+    assert stats.kstest(np.abs(noise), stats.lomax(alpha).cdf).pvalue > 1e-3
+    assert abs(np.mean(noise > 0) - 0.5) < 4 * 0.5 / math.sqrt(n)
+    sd = scale * math.sqrt(world.central_moment(2.0, alpha, 1.0))  # finite variance at alpha = 3
+    assert abs(x.mean() - mean) < 4 * sd / math.sqrt(n)
+
+
+def test_invalid_world_parameters_name_the_parameter():
+    with pytest.raises(ParameterError, match="alpha"):
+        environments.make("heavy_tailed", alpha=1.0)
+    with pytest.raises(ParameterError, match="scale"):
+        environments.make("heavy_tailed", scale=-0.1)
+
+
+# ---------------------------------------------------------------- robust_ucb against a reference
+
+
+class RobustUCBReference:
+    """Keeps every reward; each round truncates sample s of each arm at (u s / ln(1/delta))^(1/(1+eps)) afresh and
+    plays argmax_k mean_hat_k + 4 u^(1/(1+eps)) (ln(1/delta) / n_k)^(eps/(1+eps)); unplayed arms first, ties low."""
+
+    def __init__(self, k, eps, u, log_inv_delta):
+        self.rewards = [[] for _ in range(k)]
+        self.eps, self.u, self.log_inv_delta = eps, u, log_inv_delta
+        self.truncated = 0
+
+    def truncated_sum(self, k):
+        x = np.array(self.rewards[k])
+        s = np.arange(1, x.size + 1)
+        keep = np.abs(x) <= (self.u * s / self.log_inv_delta) ** (1.0 / (1.0 + self.eps))
+        return float(np.sum(x[keep])), int(np.sum(~keep))
+
+    def act(self):
+        n = np.array([len(r) for r in self.rewards], dtype=float)
+        if np.any(n == 0):
+            return int(np.flatnonzero(n == 0)[0])
+        mean_hat = np.array([self.truncated_sum(k)[0] for k in range(len(n))]) / n
+        q = self.eps / (1.0 + self.eps)
+        index = mean_hat + 4.0 * self.u ** (1.0 / (1.0 + self.eps)) * (self.log_inv_delta / n) ** q
+        return int(np.argmax(index))
+
+
+@pytest.mark.parametrize("params", [{"eps": 0.4}, {"eps": 0.3, "delta": 0.05}])
+def test_robust_ucb_plays_as_the_reference(params):
+    means, alpha, scale, T = [0.2, 0.5, 0.8], 1.5, 0.5, 250
+    env = environments.make("heavy_tailed", means=means, alpha=alpha, scale=scale)
+    u = world.moment_bound(params["eps"], means, alpha, scale)
+    log_inv_delta = -math.log(params["delta"]) if "delta" in params else 2.0 * math.log(T)
+    res = olearn.run(olearn.make("robust_ucb", u=u, **params), env, horizon=T, seeds=[0, 3], backend="python", trace=True,
+                     keep_state=True)
+    truncated = 0
+    for j, seed in enumerate([0, 3]):
+        ref = RobustUCBReference(3, params["eps"], u, log_inv_delta)
+        for t in range(T):
+            arm = ref.act()
+            assert int(res.actions[0, j, t]) == arm, (seed, t)
+            ref.rewards[arm].append(documented_reward(seed, t, arm, means[arm], alpha, scale))
+        state = res.states[0, j]
+        for k in range(3):
+            total, dropped = ref.truncated_sum(k)
+            assert state[k] == len(ref.rewards[k])
+            assert state[3 + k] == pytest.approx(total, rel=1e-12, abs=1e-12)
+            truncated += dropped
+    assert 0 < truncated < T, "the case truncates some of the 2 T samples, not most"
+
+
+def test_robust_ucb_row_and_errors():
+    learner = olearn.make("robust_ucb", eps=0.5, u=2.0)
+    row, size = learner.bind(4, 0, 1000)
+    assert size == 12
+    np.testing.assert_allclose(row[0], [4, 1 / 1.5, 0.5 / 1.5, 2.0, 2 * math.log(1000), 4 * 2.0 ** (1 / 1.5)], rtol=1e-15)
+    assert not np.array_equal(row, learner.bind(4, 0, 999)[0]), "delta = T^-2 depends on the horizon"
+    for bad in ({"eps": 0.0}, {"eps": 1.5}, {"u": 0.0}, {"delta": 1.0}):
+        with pytest.raises(ParameterError, match=next(iter(bad))):
+            olearn.make("robust_ucb", **bad)
+    with pytest.raises(ParameterError, match="horizon"):
+        robust.paper_regret_bound([0.5, 0.0], 0.5, 1.0, 1)
+
+
+# ---------------------------------------------------------------- regret on heavy tails
+
+
+def test_robust_ucb_regret_is_under_the_papers_bound_and_never_stuck():
+    """alpha = 1.8 (moments of order < 1.8), eps = 0.5, u = max_k E|X_k|^1.5, two arms at +-1/2 (Delta = 1), scale 0.3.
+    robust_ucb: mean regret under Proposition 1's sum_k 8 (4u/Delta_k)^(1/eps) ln T + 5 Delta_k as printed (well below
+    T Delta, so the check can fail; measured 0.32 of it) and under the known-horizon union bound, and no seed anywhere
+    near linear regret.  (The printed constant is not a bound for this variant everywhere: at alpha = 2.5, eps = 1
+    robust_ucb's mean passes it by 2% at T = 1e5 and 9% at T = 1e6, see experiments/bandits/heavy_tails.py.)  UCB1, whose sqrt(2 ln t / n) assumes rewards
+    in [0, 1], leaves some seeds on the worse arm (regret above T Delta / 2) after an early large negative reward of
+    the better arm."""
+    means, alpha, eps, scale, T = [0.5, -0.5], 1.8, 0.5, 0.3, 10_000
+    env = environments.make("heavy_tailed", means=means, alpha=alpha, scale=scale)
+    u = world.moment_bound(eps, means, alpha, scale)
+    bound = robust.paper_regret_bound(means, eps, u, T)
+    assert bound < 0.2 * T
+    assert robust.known_horizon_regret_bound(means, eps, u, T) > bound
+    kw = dict(horizon=T, backend="cpu", metrics=["pseudo_regret"], checkpoints=[T], progress=False)
+    mine = olearn.run(olearn.make("robust_ucb", eps=eps, u=u), env, seeds=200, **kw).final("pseudo_regret")[0]
+    ucb1 = olearn.run(olearn.make("ucb1"), env, seeds=range(200, 800), **kw).final("pseudo_regret")[0]
+    assert mine.mean() + 3 * mine.std() / math.sqrt(mine.size) < bound, (mine.mean(), bound)
+    assert mine.mean() < robust.known_horizon_regret_bound(means, eps, u, T)
+    assert mine.max() < T / 10
+    stuck = np.mean(ucb1 > T / 2)
+    assert stuck >= 0.003, stuck
