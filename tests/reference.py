@@ -153,6 +153,44 @@ class SlidingWindowUCB(_Means):
             assert self.n[k] == len(rewards) and abs(self.s[k] - sum(rewards)) < 1e-9
 
 
+class MUCB:
+    """Cao, Wen, Kveton and Xie (2019), Algorithm 1: rewards since the restart tau (the first round after the
+    last alarm); round robin (arm (t - tau) mod floor(K / gamma)) while that is below K, else argmax
+    mean + sqrt(2 ln(t - tau + 1) / n), unplayed arms first; after a feedback of round s, an arm with w
+    rewards since tau alarms when its last w / 2 and the w / 2 before them differ in sum by more than b, and
+    the alarm drops every arm's rewards (tau = s + 1).  Defaults b = sqrt(w ln(2 K T^2) / 2) and
+    gamma = sqrt(breakpoints K min(w/2, ceil(b/delta) + 3 sqrt(w)) / (2T)), delta by default
+    2 (sqrt(ln(2 K T^2)) + sqrt(ln(2T))) / sqrt(w) (Remark 1 solved for delta)."""
+
+    def __init__(self, k, horizon, window=200, threshold=None, gamma=None, breakpoints=1, delta=None):
+        self.k, self.w = k, window
+        log_kt = math.log(2 * k * horizon**2)
+        self.b = math.sqrt(window * log_kt / 2) if threshold is None else threshold
+        if gamma is None:
+            if delta is None:
+                delta = 2 * (math.sqrt(log_kt) + math.sqrt(math.log(2 * horizon))) / math.sqrt(window)
+            gamma = min(1.0, math.sqrt(breakpoints * k * min(window / 2, math.ceil(self.b / delta) + 3 * math.sqrt(window))
+                                       / (2 * horizon)))
+        self.period = math.floor(k / gamma) if gamma > k / 2.0**52 else 2**52
+        self.tau, self.rewards = 0, [[] for _ in range(k)]
+
+    def act(self, t):
+        offset = max(t - self.tau, 0)
+        if offset % self.period < self.k:
+            return offset % self.period, None
+        n = np.array([len(r) for r in self.rewards], dtype=float)
+        if np.any(n == 0):
+            return int(np.flatnonzero(n == 0)[0]), None
+        means = np.array([sum(r) for r in self.rewards]) / n
+        return _first_argmax(means + np.sqrt(2.0 * math.log(offset + 1) / n)), None
+
+    def update(self, s, arm, info, feedback):
+        self.rewards[arm].append(1.0 - feedback)
+        last = self.rewards[arm][-self.w:]
+        if len(last) == self.w and abs(sum(last[self.w // 2:]) - sum(last[: self.w // 2])) > self.b:
+            self.tau, self.rewards = s + 1, [[] for _ in range(self.k)]
+
+
 class MOSS(_Means):
     """Audibert and Bubeck (2009): argmax mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first."""
 
@@ -566,6 +604,10 @@ def discounted_ucb(loss, k, horizon, gamma=None, xi=0.6, breakpoints=1, seed=0, 
     return play(DiscountedUCB(k, horizon, gamma, xi, breakpoints), loss, k, horizon, delays=delays)
 
 
+def m_ucb(loss, k, horizon, window=200, threshold=None, gamma=None, breakpoints=1, delta=None, seed=0, delays=None):
+    return play(MUCB(k, horizon, window, threshold, gamma, breakpoints, delta), loss, k, horizon, delays=delays)
+
+
 def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=None):
     return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
 
@@ -595,6 +637,7 @@ LEARNERS = {
     "discounted_ucb": discounted_ucb,
     "sliding_window_ucb": sliding_window_ucb,
     "exp3s": exp3s,
+    "m_ucb": m_ucb,
     "kl_ucb": kl_ucb,
     "imed": imed,
     "ucb_v": ucb_v,

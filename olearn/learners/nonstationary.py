@@ -31,9 +31,33 @@ the share term letting an arm that lost weight come back.  alpha = 1 / T and gam
 sqrt(K (S ln(KT) + e) / ((e - 1) T))) bound the expected regret against every sequence of arms with S
 switches by 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (their Corollary 8.3).  The weights are kept divided by
 their total (the update scales with them), so they neither overflow nor underflow.
+
+M-UCB (Cao, Wen, Kveton and Xie, AISTATS 2019, "Nearly optimal adaptive procedure with change detection for
+piecewise-stationary bandit", Algorithm 1): UCB on the samples since the last detected change, with forced
+uniform exploration and a two-window change detector on each arm.  With tau the first round of the current
+statistics (0 at the start), o = t - tau and L = floor(K / gamma), the learner plays arm o mod L when
+o mod L < K (round robin: a share gamma of the rounds), and otherwise
+
+    argmax_k  S_k / N_k + sqrt(2 ln(o + 1) / N_k)            (their t - tau counts rounds from 1),
+
+N_k and S_k the plays and summed rewards r = 1 - loss of arm k since tau, unplayed arms first.  After a play
+of arm a with N_a >= w, its last w rewards Y_1..Y_w (oldest first) are tested:
+
+    alarm  iff  |sum_{i > w/2} Y_i - sum_{i <= w/2} Y_i| > b,
+
+and an alarm restarts every arm's statistics (tau = t + 1, the next round).  Their recommended setting for
+horizon T, K arms, M stationary segments and changes of size at least delta (Remark 1 and Theorem 1):
+w = (4 / delta^2) (sqrt(ln(2 K T^2)) + sqrt(ln(2 T)))^2 (:func:`m_ucb_window`, rounded up to even),
+b = sqrt(w ln(2 K T^2) / 2) and gamma = sqrt((M - 1) K min(w / 2, ceil(b / delta) + 3 sqrt(w)) / (2 T)),
+giving regret O(sqrt(M K T ln T)).  By Hoeffding's inequality one test on stationary data alarms with
+probability at most 2 exp(-2 b^2 / w) = 1 / (K T^2) at that b (their false-alarm lemma), and a change of size
+delta is detected within w / 2 plays of the arm with probability at least 1 - 1 / T.  The state holds each
+arm's last w rewards (a ring of K w slots), so w is a parameter, not derived from the horizon; b and gamma
+are derived when not given, delta (when not given) being the smallest change w is sized for.
 """
 import math
 
+from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -230,4 +254,126 @@ EXP3S = LearnerType(
 )
 
 
-LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB, EXP3S)
+# ---------------------------------------------------------------- M-UCB
+
+#: the largest round-robin period kept (floor(K / gamma) beyond it, or gamma = 0: forced plays only in the K
+#: rounds after each restart); float64 holds every integer up to it exactly
+_MAX_PERIOD = 2.0**52
+
+
+def m_ucb_window(delta, n_arms, horizon):
+    """Cao et al.'s (2019) Remark 1 window, w = (4 / delta^2) (sqrt(ln(2 K T^2)) + sqrt(ln(2 T)))^2, rounded up to
+    an even integer: with b = sqrt(w ln(2 K T^2) / 2) a change of size delta is detected within w / 2 plays of
+    the arm with probability at least 1 - 1 / T."""
+    if not (0.0 < delta <= 1.0):
+        raise ParameterError("m_ucb", "delta", delta, "a change size in (0, 1]")
+    w = 4.0 / delta**2 * (math.sqrt(math.log(2.0 * n_arms * horizon**2)) + math.sqrt(math.log(2.0 * horizon))) ** 2
+    w = math.ceil(w)
+    return w + (w % 2)
+
+
+def _m_ucb_threshold(v, k, horizon):
+    if v["threshold"] is not None:
+        return v["threshold"]
+    return math.sqrt(v["window"] * math.log(2.0 * k * horizon**2) / 2.0)
+
+
+def _m_ucb_row(v, k, d, horizon):
+    w = _m_ucb_window_checked(v)
+    b = _m_ucb_threshold(v, k, horizon)
+    gamma = v["gamma"]
+    if gamma is None:
+        delta = v["delta"]
+        if delta is None:  # the smallest change Remark 1's window w is sized for
+            delta = 2.0 * (math.sqrt(math.log(2.0 * k * horizon**2)) + math.sqrt(math.log(2.0 * horizon))) / math.sqrt(w)
+        gamma = math.sqrt(v["breakpoints"] * k * min(w / 2.0, math.ceil(b / delta) + 3.0 * math.sqrt(w)) / (2.0 * horizon))
+        gamma = min(gamma, 1.0)
+    period = _MAX_PERIOD if gamma * _MAX_PERIOD <= k else float(math.floor(k / gamma))
+    return [k, w, b, period]
+
+
+def _m_ucb_window_checked(v):
+    w = v["window"]
+    if w % 2 != 0:
+        raise ParameterError("m_ucb", "window", w, "an even integer in [2, 1e6] (the test compares two halves of w / 2)")
+    return w
+
+
+def _m_ucb_state_size(v, k, d):
+    # plays N[k] and summed rewards S[k] since the restart, the restart round tau, the number of alarms, then
+    # each arm's last w rewards (arm k's ring at 2K + 2 + k w, sample n at slot n mod w)
+    return 2 * k + 2 + k * _m_ucb_window_checked(v)
+
+
+@kernel
+def m_ucb_act(state, params, obs, t, seed, action):
+    """Round robin when (t - tau) mod floor(K / gamma) < K, else UCB on the statistics since tau."""
+    k_arms = int(params[0])
+    period = params[3]
+    offset = max(t - state[2 * k_arms], 0.0)
+    phase = offset - period * math.floor(offset / period)
+    if phase < k_arms:
+        action[0] = int(phase)
+        return
+    action[0] = _ucb_arm(state, k_arms, math.log(offset + 1.0), math.sqrt(2.0))
+
+
+@kernel
+def m_ucb_update(state, params, obs, action, feedback, t, seed):
+    """N_a += 1, S_a += r, r into arm a's ring; with N_a >= w, |second half - first half| > b restarts all arms."""
+    k_arms = int(params[0])
+    w = int(params[1])
+    a = int(action[0])
+    r = 1.0 - feedback[0]
+    ring = 2 * k_arms + 2 + a * w
+    n = int(state[a])
+    state[ring + n % w] = r
+    n += 1
+    state[a] = n
+    state[k_arms + a] += r
+    if n < w:
+        return
+    half = w // 2
+    first = 0.0
+    second = 0.0
+    for j in range(half):  # oldest first: sample n - w + j sits at slot (n + j) mod w
+        first += state[ring + (n + j) % w]
+    for j in range(half, w):
+        second += state[ring + (n + j) % w]
+    if abs(second - first) > params[2]:
+        for k in range(2 * k_arms):
+            state[k] = 0.0
+        state[2 * k_arms] = t + 1.0
+        state[2 * k_arms + 1] += 1.0
+
+
+M_UCB = LearnerType(
+    name="m_ucb",
+    summary="M-UCB: UCB since the last detected change, forced round robin, and a two-half window test per arm",
+    reference="Cao, Wen, Kveton and Xie (AISTATS 2019), Algorithm 1; b = sqrt(w ln(2KT^2) / 2) and gamma = "
+    "sqrt((M - 1) K min(w/2, ceil(b/delta) + 3 sqrt(w)) / (2T)) give regret O(sqrt(M K T ln T)) for M segments",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("window", 200, "w, even: the detector compares the sums of the two halves of each arm's last w rewards "
+              "(their Remark 1: m_ucb_window(delta, K, T))", kind="int", low=2, high=10**6),
+        Param("threshold", None, "b: alarm when the halves' sums differ by more; None: sqrt(w ln(2 K T^2) / 2)",
+              low=0.0, optional=True),
+        Param("gamma", None, "share of forced round-robin plays in [0, 1]; None: sqrt(breakpoints K min(w/2, "
+              "ceil(b/delta) + 3 sqrt(w)) / (2T)), at most 1", low=0.0, high=1.0, optional=True),
+        Param("breakpoints", 1, "changes the horizon is expected to hold (their M - 1; sets the default gamma)",
+              kind="int", low=0),
+        Param("delta", None, "smallest change of a mean (sets the default gamma); None: 2 (sqrt(ln(2 K T^2)) + "
+              "sqrt(ln(2T))) / sqrt(w), the smallest change w is sized for", low=0.0, high=1.0, open_low=True,
+              optional=True),
+    ),
+    state_size=_m_ucb_state_size,
+    row=_m_ucb_row,
+    init=zero_init,
+    act=m_ucb_act,
+    update=m_ucb_update,
+    test_params=({"window": 4}, {"window": 6, "threshold": 0.5, "gamma": 0.5}),
+)
+
+
+LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB, EXP3S, M_UCB)
