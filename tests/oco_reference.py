@@ -481,6 +481,27 @@ class DiagonalAdaGrad(OGD):
         self.x = diagonal_projection(self.dom, self.r, h, self.x - self.eta * d_inf * g / h)
 
 
+class FTRLProximal:
+    """FTRL-Proximal, McMahan et al. (KDD 2013) Alg. 1, as vector formulas: z += g - sigma x with
+    sigma = (sqrt(n + g^2) - sqrt(n)) / alpha, n += g^2; x = -(z - sign(z) lambda1) / ((beta + sqrt(n)) / alpha
+    + lambda2) where |z| > lambda1, else 0; np.clip on a box."""
+
+    def __init__(self, d, alpha=1.0, beta=1.0, lambda1=0.0, lambda2=0.0):
+        self.alpha, self.beta, self.l1, self.l2 = alpha, beta, lambda1, lambda2
+        self.z, self.n = np.zeros(d), np.zeros(d)
+
+    def act(self, t, dom, r):
+        assert dom in (BOX, FREE)
+        x = np.where(np.abs(self.z) <= self.l1, 0.0,
+                     -(self.z - np.sign(self.z) * self.l1) / ((self.beta + np.sqrt(self.n)) / self.alpha + self.l2))
+        return np.clip(x, -r, r) if dom == BOX else x
+
+    def update(self, t, x, f, g, model):
+        sigma = (np.sqrt(self.n + g * g) - np.sqrt(self.n)) / self.alpha
+        self.z += g - sigma * x
+        self.n += g * g
+
+
 def diagonal_projection(dom, r, h, y):
     """argmin_{x in X} sum_i h_i (x_i - y_i)^2: clip on a box; on a ball x = h y / (h + mu) with brentq on
     ||x(mu)|| = r; on a simplex x = max(y - tau / h, 0) with tau found by sorting the breakpoints h_i y_i

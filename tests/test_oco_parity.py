@@ -14,9 +14,10 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import adagrad, bandit_convex, coin_betting, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, bandit_convex, coin_betting, ftrl_proximal, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
 
 LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + metagrad.LEARNERS
+LEARNERS += ftrl_proximal.LEARNERS
 LEARNERS += bandit_convex.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
@@ -35,6 +36,7 @@ WORLD_OF = {
     "coin_betting": "sea_quadratic",
     "metagrad": "sea_least_squares",
     "adagrad": "sea_linear",
+    "ftrl_proximal": "linear_stream",
     "bandit_ogd": "sea_linear",
     "scrible": "sea_linear",
 }
@@ -54,6 +56,8 @@ def _worlds(learner_name):
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
     if learner_name in ("ons", "optimistic_omd_exp_concave", "metagrad", "bandit_ogd"):
         envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]
+    if learner_name == "ftrl_proximal":
+        envs = [e for e in envs if int(e.row()[1]) in (domains.BOX, domains.FREE)]
     if learner_name == "scrible":
         envs = [e for e in envs if int(e.row()[1]) == domains.BALL]
     assert envs

@@ -14,7 +14,7 @@ import environments
 import olearn
 import oco_reference as ref
 from olearn.engine import metric_projection, models
-from olearn.learners import adagrad, coin_betting, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, coin_betting, ftrl_proximal, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
 
 T = 40
 SEED = 3
@@ -66,6 +66,8 @@ CASES = [
     ("sea_ensemble", {"n_base": 3, "eta": 0.5, "eta_meta": 2.0, "delta": 0.3}, lambda d: ref.Ensemble(d, T, 3, 0.5, 2.0, 0.3)),
     ("adagrad", {}, lambda d: ref.DiagonalAdaGrad(d)),
     ("adagrad", {"eta": 2.0, "delta": 0.5}, lambda d: ref.DiagonalAdaGrad(d, 2.0, 0.5)),
+    ("ftrl_proximal", {}, lambda d: ref.FTRLProximal(d)),
+    ("ftrl_proximal", {"alpha": 0.3, "beta": 0.2, "lambda1": 0.4, "lambda2": 0.7}, lambda d: ref.FTRLProximal(d, 0.3, 0.2, 0.4, 0.7)),
     ("coin_betting", {}, lambda d: ref.CoinBetting(d)),
     ("coin_betting", {"lipschitz": 3.0, "wealth": 0.2}, lambda d: ref.CoinBetting(d, 3.0, 0.2)),
     ("metagrad", {}, lambda d: ref.MetaGrad(d, horizon=T)),
@@ -79,7 +81,7 @@ ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
 
 
 def test_every_oco_learner_has_a_reference_case():
-    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + metagrad.LEARNERS}
+    assert {c[0] for c in CASES + ENTROPIC} == {t.name for t in oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + ftrl_proximal.LEARNERS + metagrad.LEARNERS}
 
 
 def _engine(name, params, env, delay=None, backend="python", horizon=T):
@@ -113,6 +115,8 @@ def test_learner_matches_reference_on_sea(case, world):
         pytest.skip("entropic OMD plays on simplices only")
     if name in ("ons", "optimistic_omd_exp_concave", "metagrad") and kw.get("domain") == "simplex":
         pytest.skip("A-norm projections onto balls and boxes only")
+    if name == "ftrl_proximal" and kw.get("domain") != "box":
+        pytest.skip("FTRL-Proximal plays on boxes and R^d only")
     env = environments.make(env_name, **kw)
     res = _engine(name, params, env)
     xs, losses, _ = ref.play(make_ref(kw["dim"]), _world(env_name, kw), T)

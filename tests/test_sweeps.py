@@ -293,7 +293,7 @@ def _raw(**changes):
 
 
 @pytest.mark.parametrize("changes, key, allowed", [
-    ({"learners__name": "exp4"}, "learners[0].name", "exp3"),
+    ({"learners__name": "exp33"}, "learners[0].name", "exp3"),
     ({"environments__name": "bernouli"}, "environments[0].name", "bernoulli"),
     ({"learners__eta": [0.1, -1.0]}, "learners[0].eta", "[0, inf)"),
     ({"learners__eta": [0.1, 0.3, 0.1]}, "learners[0].eta", "distinct values (0.1 is given twice)"),

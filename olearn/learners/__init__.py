@@ -2,11 +2,11 @@
 from olearn.core.errors import UnknownNameError
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import adagrad, bandit_convex, bandits, best_arm, coin_betting, contextual, experts, experts_adaptive, graph_feedback, heavy_tailed, linear, metagrad, model_selection, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private, rotting, sleeping, squint
+from olearn.learners import adagrad, bandit_convex, bandits, best_arm, coin_betting, contextual, expert_advice, experts, experts_adaptive, ftrl_proximal, graph_feedback, heavy_tailed, linear, metagrad, model_selection, nonstationary, oco, oco_adaptive, oco_ensemble, oco_newton, private, rotting, sleeping, squint
 
 REGISTRY = Registry("learner", Learner)
-for _t in (bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS + experts_adaptive.LEARNERS + contextual.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
-           + oco_ensemble.LEARNERS + oco_newton.LEARNERS + adagrad.LEARNERS + coin_betting.LEARNERS + sleeping.LEARNERS + rotting.LEARNERS + model_selection.LEARNERS + squint.LEARNERS + metagrad.LEARNERS + best_arm.LEARNERS + heavy_tailed.LEARNERS
+for _t in (bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS + experts_adaptive.LEARNERS + contextual.LEARNERS + expert_advice.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
+           + oco_ensemble.LEARNERS + oco_newton.LEARNERS + adagrad.LEARNERS + ftrl_proximal.LEARNERS + coin_betting.LEARNERS + sleeping.LEARNERS + rotting.LEARNERS + model_selection.LEARNERS + squint.LEARNERS + metagrad.LEARNERS + best_arm.LEARNERS + heavy_tailed.LEARNERS
            + graph_feedback.LEARNERS + bandit_convex.LEARNERS):
     REGISTRY.register(_t)
 
