@@ -82,7 +82,9 @@ def _metrics(metrics, env: Environment, horizon: int) -> tuple:
     windowed = problem is arms and arms.has_windows(env)
     named = available + ((f"{arms.WINDOW_NAME} (k a whole number in [1, {horizon}])",) if windowed else ())
     if metrics is None:  # the scalar metrics; per-action ones (counts) and best-arm identification's on request
-        return problem.ordered(tuple(m for m in defaults if len(problem.metric_columns((m,), env)) == 1))
+        # (counts is per-action even where one action gives it one column: the same metrics for every K, so
+        # one compiled loop serves worlds of any size)
+        return problem.ordered(tuple(m for m in defaults if m != "counts" and len(problem.metric_columns((m,), env)) == 1))
     if isinstance(metrics, str):
         metrics = (metrics,)
     try:
