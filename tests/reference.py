@@ -424,6 +424,27 @@ class EXP3S:
         self.w += math.e * self.alpha * total / self.k
 
 
+class EXP3P:
+    """Auer et al. (2002), Exp3.P with weights as written: w_k = exp(alpha gamma / 3 sqrt(T / K)) at the start,
+    p = (1 - gamma) w / W + gamma / K, w_k *= exp(gamma / (3K) (xhat_k + alpha / (p_k sqrt(K T)))) for every k."""
+
+    def __init__(self, k, horizon, gamma=None, alpha=None, delta=0.01, seed=0):
+        self.k, self.seed, self.root_kt = k, seed, math.sqrt(k * horizon)
+        self.gamma = gamma if gamma is not None else (
+            min(3 / 5, 2 * math.sqrt(3 * k * math.log(k) / (5 * horizon))) if k > 1 else 3 / 5)
+        self.alpha = alpha if alpha is not None else 2 * math.sqrt(math.log(k * horizon / delta))
+        self.w = np.full(k, math.exp(self.alpha * self.gamma / 3 * math.sqrt(horizon / k)))
+
+    def act(self, t):
+        p = (1 - self.gamma) * self.w / self.w.sum() + self.gamma / self.k
+        return _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), p), p
+
+    def update(self, s, arm, p, feedback):
+        xhat = np.zeros(self.k)
+        xhat[arm] = (1.0 - feedback) / p[arm]
+        self.w = self.w * np.exp(self.gamma / (3 * self.k) * (xhat + self.alpha / (p * self.root_kt)))
+
+
 class EXP3IX(EXP3):
     """Neu (2015): EXP3 with Lhat_a += loss / (p_a + gamma), eta = sqrt(2 ln K / (T K)), gamma = eta / 2."""
 
@@ -477,6 +498,28 @@ class Hedge:
 
     def update(self, s, arm, info, feedback):
         self.L += feedback
+
+
+class FixedShare:
+    """Herbster and Warmuth (1998) as in Cesa-Bianchi and Lugosi (2006), section 5.2: w uniform at the start;
+    v = w exp(-eta l), w = alpha / K + (1 - alpha) v / sum v; alpha = m / (T - 1), eta = sqrt(8 B / T) with
+    B = (m + 1) ln K + (T - 1) H(alpha)."""
+
+    def __init__(self, k, horizon, eta=None, alpha=None, switches=1, seed=0):
+        self.k, self.seed = k, seed
+        m = min(switches, horizon - 1)
+        rate = m / (horizon - 1) if horizon > 1 else 0.0
+        self.alpha = alpha if alpha is not None else rate
+        entropy = 0.0 if rate in (0.0, 1.0) else -rate * math.log(rate) - (1 - rate) * math.log(1 - rate)
+        self.eta = eta if eta is not None else math.sqrt(8 * ((m + 1) * math.log(k) + (horizon - 1) * entropy) / horizon)
+        self.w = np.full(k, 1.0 / k)
+
+    def act(self, t):
+        return _invert(rng.uniform(self.seed, rng.LEARNER, t, 0), self.w), None
+
+    def update(self, s, arm, info, feedback):
+        v = self.w * np.exp(-self.eta * np.asarray(feedback))
+        self.w = self.alpha / self.k + (1 - self.alpha) * v / v.sum()
 
 
 class AdaHedge:
@@ -612,6 +655,14 @@ def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=Non
     return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
 
 
+def exp3_p(loss, k, horizon, gamma=None, alpha=None, delta=0.01, seed=0, delays=None):
+    return play(EXP3P(k, horizon, gamma, alpha, delta, seed), loss, k, horizon, delays=delays)
+
+
+def fixed_share(loss, k, horizon, eta=None, alpha=None, switches=1, seed=0, delays=None):
+    return play(FixedShare(k, horizon, eta, alpha, switches, seed), loss, k, horizon, full=True, delays=delays)
+
+
 def hedge(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(Hedge(k, horizon, eta, seed), loss, k, horizon, full=True, delays=delays)
 
@@ -646,6 +697,8 @@ LEARNERS = {
     "exp3": exp3,
     "tsallis_inf": tsallis_inf,
     "hedge": hedge,
+    "fixed_share": fixed_share,
+    "exp3_p": exp3_p,
     "adahedge": adahedge,
     "thompson": thompson,
     "gaussian_thompson": gaussian_thompson,

@@ -641,6 +641,20 @@ def exponential_weights(cum_loss, eta, probs, n):
 
 
 @kernel
+def normalized_exp(logs, out, n):
+    """out[k] = exp(logs[k] - max logs) / sum_j exp(logs[j] - max logs): weights from their logarithms (out may be logs)."""
+    top = -math.inf
+    for k in range(n):
+        top = max(top, logs[k])
+    total = 0.0
+    for k in range(n):
+        out[k] = math.exp(logs[k] - top)
+        total += out[k]
+    for k in range(n):
+        out[k] /= total
+
+
+@kernel
 def exp3_act(state, params, obs, t, seed, action):
     k_arms = int(params[0])
     probs = state[k_arms : 2 * k_arms]

@@ -51,7 +51,7 @@ import math
 from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, zero_init
+from olearn.learners.bandits import N_ARMS, normalized_exp, zero_init
 
 SQRT_PI = math.sqrt(math.pi)
 #: erfcx switches from exp(x^2) erfc(x) to its asymptotic series here (the series' terms fall below 1e-19
@@ -249,16 +249,9 @@ def log_evidence(r, v):
 def squint_weights(state, k_arms):
     """w_k = exp(ln E(R_k, V_k) - max_j ln E(R_j, V_j)) / sum, written to state[2K:3K]."""
     weights = state[2 * k_arms : 3 * k_arms]
-    top = -math.inf
     for k in range(k_arms):
         weights[k] = log_evidence(state[k], state[k_arms + k])
-        top = max(top, weights[k])
-    total = 0.0
-    for k in range(k_arms):
-        weights[k] = math.exp(weights[k] - top)
-        total += weights[k]
-    for k in range(k_arms):
-        weights[k] /= total
+    normalized_exp(weights, weights, k_arms)
 
 
 @kernel

@@ -1,0 +1,57 @@
+"""Exp3.P (olearn.learners.high_probability) against a NumPy reference and the confidence bounds of its weights."""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+import reference
+from olearn.learners import high_probability
+
+T = 60
+LOSSES = np.round(np.random.default_rng(3).random((T, 4)), 3)
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+@pytest.mark.parametrize("params", [{}, {"gamma": 0.3, "alpha": 0.5}, {"delta": 0.3}])
+def test_matches_the_reference_round_by_round(backend, params):
+    worlds = [environments.make("loss_matrix", losses=LOSSES), environments.make("bernoulli", means=[0.2, 0.5, 0.8, 0.5])]
+    for env in worlds:
+        res = olearn.run(olearn.make("exp3_p", **params), env, horizon=T, seeds=[0, 7], backend=backend, trace=True)
+        for i, seed in enumerate([0, 7]):
+            actions, losses = reference.exp3_p(reference.env_loss(env, seed), 4, T, seed=seed, **params)
+            np.testing.assert_array_equal(res.actions[0, i], actions, err_msg=env.name)
+            np.testing.assert_array_equal(res.losses[0, i], losses, err_msg=env.name)
+
+
+def test_default_tuning():
+    k, horizon, delta = 5, 10_000, 0.01
+    row = olearn.make("exp3_p", delta=delta).bind(k, 0, horizon)[0][0]
+    assert row[1] == pytest.approx(min(0.6, 2 * math.sqrt(3 * k * math.log(k) / (5 * horizon))), rel=1e-15)
+    assert row[2] == pytest.approx(2 * math.sqrt(math.log(k * horizon / delta)), rel=1e-15)
+    assert olearn.make("exp3_p").bind(3, 0, 10)[0][0][1] == 0.6  # the 3/5 cap
+
+
+def test_weights_are_upper_confidence_bounds_on_every_arms_gain():
+    """Auer et al.'s Lemma 6.1: ln w_k = gamma/(3K) (Ghat_k + alpha sigmahat_k), and at alpha = 2 sqrt(ln(KT/delta))
+    the bound Ghat_k + alpha sigmahat_k is below the true total gain G_k of some arm in at most a delta share of
+    runs.  Without the confidence term (alpha -> 0) the weights are the unbiased estimates Ghat_k alone, and some
+    arm's estimate is below its gain in most runs.  The realized regret stays under Theorem 6.3's bound."""
+    k, horizon, delta, seeds = 3, 1000, 0.01, range(200)
+    t = np.arange(horizon)[:, None]
+    losses = np.where(t < horizon // 2, [0.2, 0.7, 0.5], [0.8, 0.3, 0.5]) + 0.1 * np.sin(t * np.arange(1, 4))
+    gains = (1.0 - losses).sum(axis=0)
+    env = environments.make("loss_matrix", losses=losses)
+    below = {}
+    for alpha in (None, 1e-9):
+        learner = olearn.make("exp3_p", delta=delta, alpha=alpha)
+        gamma = learner.bind(k, 0, horizon)[0][0][1]
+        res = olearn.run(learner, env, horizon=horizon, seeds=seeds, backend="cpu", keep_state=True)
+        upper = res.states[0, :, :k] * 3 * k / gamma
+        below[alpha] = int((upper < gains).any(axis=1).sum())
+        if alpha is None:
+            regret = res.final("regret")[0]
+            assert np.mean(regret > high_probability.regret_bound(k, horizon, delta)) <= delta
+    assert below[None] <= 6  # Binomial(200, 0.01) exceeds 6 with probability < 1e-4
+    assert below[1e-9] >= 60
