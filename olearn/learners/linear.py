@@ -117,15 +117,21 @@ def linucb_update(state, params, obs, action, feedback, t, seed):
     A_a^{-1} <- A_a^{-1} - u u' / (1 + x' u)  (Sherman-Morrison for A_a + x x'),  b_a <- b_a + r x."""
     m = int(params[2])
     a = int(action[0])
-    r = 1.0 - feedback[0]
     linear_features(state, params, obs)
-    base = 2 * m + a * (m * m + m)
+    ridge_update(state, 2 * m + a * (m * m + m), m, 1.0 - feedback[0])
+
+
+@kernel
+def ridge_update(state, base, m, r):
+    """A^{-1} <- A^{-1} - u u' / (1 + x' u) (Sherman-Morrison for A + x x') and b <- b + r x, for x at state[0..m),
+    u = A^{-1} x in the scratch state[m..2m), A^{-1} at state[base] and b after it; returns 1 + x' u = det(A + x x') / det A."""
     den = 1.0 + inverse_times_x(state, base, m)
     for i in range(m):
         ui = state[m + i] / den
         for j in range(m):
             state[base + i * m + j] -= ui * state[m + j]
         state[base + m * m + i] += r * state[i]
+    return den
 
 
 LAM = Param("lam", 1.0, "ridge parameter: A_a starts at lam I", low=0.0, open_low=True)

@@ -1,0 +1,136 @@
+"""OFUL: optimism in the face of uncertainty for the stochastic linear bandit (one shared parameter).
+
+Abbasi-Yadkori, Pál and Szepesvári (NeurIPS 2011), Improved algorithms for linear stochastic bandits.  Each
+round the learner sees the K actions' feature vectors x_{t,a} in R^d (``obs``, action by action: the world's
+observation has K d numbers, as ``linear_bandit``'s) and plays
+
+    argmax_a <x_{t,a}, theta_hat> + beta_t ||x_{t,a}||_{V^-1},
+
+the ridge estimate theta_hat = V^-1 b, V = lam I + sum_s x_s x_s', b = sum_s r_s x_s over the n played
+actions so far (r = 1 - loss), and the radius of their Theorem 2's confidence ellipsoid
+
+    beta_t = R sqrt(2 ln(1/delta) + ln(det V / lam^d)) + sqrt(lam) S,
+
+which holds ||theta_hat - theta||_V <= beta_t at every round at once with probability >= 1 - delta, for
+R-sub-Gaussian noise and ||theta|| <= S.  ln det V is kept exactly by the matrix determinant lemma,
+det(V + x x') = det V (1 + x' V^-1 x), so no bound L on the features is needed; V^-1 by Sherman-Morrison.
+Their Theorem 3 (as recalled; the text was not at hand): with ||x|| <= L the regret is at most
+4 sqrt(T d ln(lam + T L / d)) (sqrt(lam) S + R sqrt(2 ln(1/delta) + d ln(1 + T L / (lam d)))) with
+probability 1 - delta (:func:`regret_bound`).
+
+A world without features (``obs_dim = 0``) gives each action its own coordinate, x_a = e_a (d = K): OFUL is
+then a UCB with ridge means.  Ties go to the lowest action.
+
+State: ``[x (d) | u = V^-1 x (d) | V^-1 (d x d) | b (d) | ln(det V / lam^d)]``.  Registered: ``oful``.
+"""
+import math
+
+from olearn.core.errors import ParameterError
+from olearn.core.kernel import kernel
+from olearn.core.params import Param
+from olearn.core.spec import LearnerType
+from olearn.learners.bandits import N_ARMS
+from olearn.learners.linear import LAM, estimate, inverse_times_x, ridge_update
+
+# params: [K, per-action features in obs (0: none, one-hot), d, lam, R, S, ln(1/delta)]
+
+
+def regret_bound(horizon: int, dim: int, lam: float = 1.0, noise: float = 1.0, bound: float = 1.0,
+                 delta: float = 0.01, length: float = 1.0) -> float:
+    """Theorem 3 of Abbasi-Yadkori et al. (as recalled): 4 sqrt(T d ln(lam + T L/d)) (sqrt(lam) S + R sqrt(2 ln(1/delta)
+    + d ln(1 + T L/(lam d))))."""
+    radius = math.sqrt(lam) * bound + noise * math.sqrt(2 * math.log(1 / delta) + dim * math.log(1 + horizon * length / (lam * dim)))
+    return 4.0 * math.sqrt(horizon * dim * math.log(lam + horizon * length / dim)) * radius
+
+
+@kernel
+def action_features(state, params, obs, a):
+    """x = x_{t,a} into state[0..d): obs[a p .. (a + 1) p) with p features per action, or e_a when p = 0."""
+    per = int(params[1])
+    d = int(params[2])
+    for j in range(d):
+        state[j] = obs[a * per + j] if per > 0 else (1.0 if j == a else 0.0)
+
+
+@kernel
+def oful_init(state, params, seed):
+    """V^-1 = I / lam, b = 0, ln(det V / lam^d) = 0."""
+    d = int(params[2])
+    for i in range(state.size):
+        state[i] = 0.0
+    for i in range(d):
+        state[2 * d + i * d + i] = 1.0 / params[3]
+
+
+@kernel
+def oful_act(state, params, obs, t, seed, action):
+    """argmax_a <x_a, theta_hat> + beta ||x_a||_{V^-1} (theta_hat never formed: <x, V^-1 b> = <b, V^-1 x>)."""
+    k_arms = int(params[0])
+    d = int(params[2])
+    lam, noise, bound, log_inv_delta = params[3], params[4], params[5], params[6]
+    log_det = state[3 * d + d * d]
+    beta = noise * math.sqrt(2.0 * log_inv_delta + log_det) + math.sqrt(lam) * bound
+    arm = 0
+    best = -math.inf
+    for a in range(k_arms):
+        action_features(state, params, obs, a)
+        width = inverse_times_x(state, 2 * d, d)
+        index = estimate(state, 2 * d, d) + beta * math.sqrt(max(width, 0.0))
+        if index > best:
+            best = index
+            arm = a
+    action[0] = arm
+
+
+@kernel
+def oful_update(state, params, obs, action, feedback, t, seed):
+    """V <- V + x x' (V^-1 by Sherman-Morrison), b <- b + r x, ln det V += ln(1 + x' V^-1 x), x the played action's."""
+    d = int(params[2])
+    action_features(state, params, obs, int(action[0]))
+    state[3 * d + d * d] += math.log(ridge_update(state, 2 * d, d, 1.0 - feedback[0]))
+
+
+def _features(k, obs_dim):
+    """(features per action in obs, d): (0, K) without features, else (obs_dim / K, obs_dim / K)."""
+    if obs_dim == 0:
+        return 0, k
+    if obs_dim % k:
+        raise ParameterError("oful", "environment", f"{obs_dim} observed numbers for {k} actions",
+                             "a world whose observation holds one feature vector per action (K d numbers), or none")
+    return obs_dim // k, obs_dim // k
+
+
+def _oful_row(v, k, d, horizon):
+    per, dim = _features(k, d)
+    return [k, per, dim, v["lam"], v["noise"], v["bound"], math.log(1.0 / v["delta"])]
+
+
+def _oful_size(v, k, d):
+    dim = _features(k, d)[1]
+    return 3 * dim + dim * dim + 1
+
+
+OFUL = LearnerType(
+    name="oful",
+    summary="OFUL: argmax_a <x_a, theta_hat> + beta_t ||x_a||_V^-1, one ridge estimate shared by all actions, beta_t "
+    "the radius of the self-normalized confidence ellipsoid",
+    reference="Abbasi-Yadkori, Pál and Szepesvári (NeurIPS 2011), Improved algorithms for linear stochastic bandits, "
+    "Thm 2: beta_t = R sqrt(2 ln(1/delta) + ln(det V_t / lam^d)) + sqrt(lam) S; Thm 3: regret O(d sqrt(T) ln T)",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        LAM,
+        Param("noise", 1.0, "R: the reward noise is R-sub-Gaussian", low=0.0),
+        Param("bound", 1.0, "S: a bound on ||theta||", low=0.0),
+        Param("delta", 0.01, "the confidence ellipsoid may fail with probability delta, in (0, 1)", low=0.0, high=1.0,
+              open_low=True, open_high=True),
+    ),
+    state_size=_oful_size,
+    row=_oful_row,
+    init=oful_init,
+    act=oful_act,
+    update=oful_update,
+    test_params=({}, {"lam": 2.0, "noise": 0.3, "bound": 2.0, "delta": 0.2}),
+)
+
+LEARNERS = (OFUL,)

@@ -1,0 +1,116 @@
+"""The stochastic linear bandit (environments/linear_bandit.py) and OFUL (olearn/learners/linear_bandit.py):
+a NumPy reference of both round by round, Theorem 2's confidence ellipsoid, and regret."""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn.core import rng
+from olearn.core.errors import ParameterError
+from olearn.learners import linear_bandit
+
+RESET_ROUND = 1 << 62
+
+
+def unit(seed, t, first, d):
+    g = np.array([rng.normal(seed, rng.ENV, t, first + j) for j in range(d)])
+    return g / np.linalg.norm(g)
+
+
+def reference_oful(theta, k, d, sigma, horizon, seed, lam=1.0, noise=1.0, bound=1.0, delta=0.01):
+    """OFUL written from the paper with the world's law: V and b kept as they are, theta_hat = V^-1 b by a solve,
+    ln det V by slogdet; returns the actions and losses."""
+    theta = unit(seed, RESET_ROUND, 0, d) if theta is None else np.asarray(theta, dtype=float)
+    v, b = lam * np.eye(d), np.zeros(d)
+    actions, losses = [], []
+    for t in range(horizon):
+        x = np.array([unit(seed, t, k + a * d, d) for a in range(k)])
+        beta = noise * math.sqrt(2 * math.log(1 / delta) + np.linalg.slogdet(v)[1] - d * math.log(lam)) + math.sqrt(lam) * bound
+        estimate = np.linalg.solve(v, b)
+        index = [x[a] @ estimate + beta * math.sqrt(x[a] @ np.linalg.solve(v, x[a])) for a in range(k)]
+        a = int(np.argmax(index))
+        loss = 1.0 - x[a] @ theta - sigma * rng.normal(seed, rng.ENV, t, a)
+        v += np.outer(x[a], x[a])
+        b += (1.0 - loss) * x[a]
+        actions.append(a)
+        losses.append(loss)
+    return np.array(actions), np.array(losses)
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+@pytest.mark.parametrize("params", [{}, {"lam": 2.0, "noise": 0.3, "bound": 2.0, "delta": 0.2}])
+def test_oful_and_the_world_match_the_reference_round_by_round(backend, params):
+    for theta in (None, [0.6, 0.0, -0.8]):
+        env = environments.make("linear_bandit", n_arms=4, dim=3, theta=theta, sigma=0.5)
+        res = olearn.run(olearn.make("oful", **params), env, horizon=40, seeds=[0, 7], backend=backend, trace=True)
+        for i, seed in enumerate([0, 7]):
+            actions, losses = reference_oful(theta, 4, 3, 0.5, 40, seed, **params)
+            np.testing.assert_array_equal(res.actions[0, i], actions)
+            np.testing.assert_allclose(res.losses[0, i], losses, rtol=0, atol=1e-14)
+
+
+def test_confidence_ellipsoid_holds_with_probability_one_minus_delta():
+    """Theorem 2: ||theta_hat - theta||_V <= beta with probability >= 1 - delta (here at the last round, over 200
+    seeds).  Told the noise is 20 times smaller than it is, the ellipsoid misses theta in most runs."""
+    theta, d, horizon = np.array([0.6, 0.0, -0.8]), 3, 300
+    env = environments.make("linear_bandit", n_arms=5, theta=theta, sigma=1.0)
+    missed = {}
+    for noise in (1.0, 0.05):
+        res = olearn.run(olearn.make("oful", noise=noise, delta=0.01), env, horizon=horizon, seeds=range(200),
+                         backend="cpu", keep_state=True)
+        states = res.states[0]
+        inverse = states[:, 2 * d: 2 * d + d * d].reshape(-1, d, d)
+        b = states[:, 2 * d + d * d: 3 * d + d * d]
+        log_det = states[:, 3 * d + d * d]
+        np.testing.assert_allclose(log_det, -np.linalg.slogdet(inverse)[1], rtol=1e-9)  # ln det V, V = lam I
+        error = np.einsum("sij,sj->si", inverse, b) - theta
+        size = np.sqrt(np.einsum("si,sij,sj->s", error, np.linalg.inv(inverse), error))
+        beta = noise * np.sqrt(2 * math.log(100) + log_det) + 1.0
+        missed[noise] = int((size > beta).sum())
+    assert missed[1.0] <= 6  # Binomial(200, 0.01) exceeds 6 with probability < 1e-4
+    assert missed[0.05] >= 100
+
+
+def test_regret_is_within_theorem_3_and_far_below_disjoint_linucb():
+    """Shared theta: OFUL's dynamic regret over 2,000 rounds is under Theorem 3's bound and a tenth of disjoint
+    LinUCB's, which must learn one parameter per action from the K d numbers of the observation."""
+    env = environments.make("linear_bandit", n_arms=10, dim=5)
+    regret = {name: olearn.run(olearn.make(name), env, horizon=2000, seeds=20, backend="cpu").final("dynamic_regret")[0].mean()
+              for name in ("oful", "linucb")}
+    assert 0 < regret["oful"] < linear_bandit.regret_bound(2000, 5)
+    assert regret["oful"] < regret["linucb"] / 10
+
+
+def test_without_features_each_action_is_its_own_coordinate():
+    """On Bernoulli arms (no observation) x_a = e_a: OFUL's state is per-arm ridge sums, V = lam I + diag(n_a)."""
+    env = environments.make("bernoulli", means=[0.2, 0.5, 0.8])
+    res = olearn.run(olearn.make("oful"), env, horizon=300, seeds=[3], backend="cpu", keep_state=True,
+                     metrics=["counts", "pseudo_regret"])
+    inverse = res.states[0, 0, 6:15].reshape(3, 3)
+    counts = np.array([res.final(f"count[{a}]")[0, 0] for a in range(3)])
+    np.testing.assert_allclose(inverse, np.diag(1.0 / (1.0 + counts)), rtol=1e-12)
+    assert counts[2] > counts[0] + counts[1]
+
+
+def test_bad_input():
+    with pytest.raises(ParameterError, match="'theta'.*norm at most 1"):
+        environments.make("linear_bandit", theta=[1.0, 1.0])
+    with pytest.raises(ParameterError, match="'dim'"):
+        environments.make("linear_bandit", theta=[1.0, 0.0], dim=3)
+    with pytest.raises(ParameterError, match="'n_arms'.*n_arms \\* dim <= 4096"):
+        environments.make("linear_bandit", n_arms=1000, dim=5)
+    with pytest.raises(ParameterError, match="oful: parameter 'environment'.*one feature vector per action"):
+        olearn.run(olearn.make("oful"), environments.make("linear_contextual", n_arms=3, dim=2), horizon=5)
+
+
+def test_gpu_backend_gives_the_python_run():
+    """On the CUDA simulator in CI (to rounding on a real GPU): OFUL reading K d features from the observation."""
+    from olearn.backends import gpu
+    from olearn.testing import assert_same_run
+
+    env = environments.make("linear_bandit", n_arms=3, dim=2, sigma=0.5)
+    runs = [olearn.run(olearn.make("oful"), env, horizon=10, seeds=[0, 5], backend=b, trace=True, keep_state=True)
+            for b in ("python", "gpu")]
+    assert_same_run(*runs, "gpu", exact=gpu.simulated())
