@@ -1,6 +1,6 @@
-"""OFUL: optimism in the face of uncertainty for the stochastic linear bandit (one shared parameter).
+"""The stochastic linear bandit (one parameter shared by all actions): OFUL and linear Thompson sampling.
 
-Abbasi-Yadkori, Pál and Szepesvári (NeurIPS 2011), Improved algorithms for linear stochastic bandits.  Each
+OFUL: Abbasi-Yadkori, Pál and Szepesvári (NeurIPS 2011), Improved algorithms for linear stochastic bandits.  Each
 round the learner sees the K actions' feature vectors x_{t,a} in R^d (``obs``, action by action: the world's
 observation has K d numbers, as ``linear_bandit``'s) and plays
 
@@ -22,13 +22,21 @@ A world without features (``obs_dim = 0``) gives each action its own coordinate,
 then a UCB with ridge means.  Ties go to the lowest action.
 
 State: ``[x (d) | u = V^-1 x (d) | V^-1 (d x d) | b (d) | ln(det V / lam^d)]``.  Registered: ``oful``.
+
+``lin_ts_shared`` is linear Thompson sampling on the same statistics (Agrawal and Goyal, ICML 2013, Algorithm 1,
+whose model is this one: one parameter, a feature vector per action): draw theta~ = theta_hat + v L z with
+L L' = V^-1 (Cholesky, d^3/6 per round) and z_j = rng.normal(seed, LEARNER, t, j), play argmax_a <x_a, theta~>.
+Their analysis takes v = R sqrt(24 d ln(1/delta) / eps); experiments (Chapelle and Li, NeurIPS 2011) use v of
+the order of the noise, and so does the default v = 1.  State: ``[x | z | V^-1 | b | L (d x d) | theta~ (d)]``.
 """
 import math
 
+from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
+from olearn.engine.metric_projection import cholesky
 from olearn.learners.bandits import N_ARMS
 from olearn.learners.linear import LAM, estimate, inverse_times_x, ridge_update
 
@@ -53,8 +61,8 @@ def action_features(state, params, obs, a):
 
 
 @kernel
-def oful_init(state, params, seed):
-    """V^-1 = I / lam, b = 0, ln(det V / lam^d) = 0."""
+def shared_ridge_init(state, params, seed):
+    """V^-1 = I / lam, b = 0, every other slot (ln(det V / lam^d), ...) 0."""
     d = int(params[2])
     for i in range(state.size):
         state[i] = 0.0
@@ -90,12 +98,12 @@ def oful_update(state, params, obs, action, feedback, t, seed):
     state[3 * d + d * d] += math.log(ridge_update(state, 2 * d, d, 1.0 - feedback[0]))
 
 
-def _features(k, obs_dim):
+def _features(k, obs_dim, owner="oful"):
     """(features per action in obs, d): (0, K) without features, else (obs_dim / K, obs_dim / K)."""
     if obs_dim == 0:
         return 0, k
     if obs_dim % k:
-        raise ParameterError("oful", "environment", f"{obs_dim} observed numbers for {k} actions",
+        raise ParameterError(owner, "environment", f"{obs_dim} observed numbers for {k} actions",
                              "a world whose observation holds one feature vector per action (K d numbers), or none")
     return obs_dim // k, obs_dim // k
 
@@ -127,10 +135,85 @@ OFUL = LearnerType(
     ),
     state_size=_oful_size,
     row=_oful_row,
-    init=oful_init,
+    init=shared_ridge_init,
     act=oful_act,
     update=oful_update,
     test_params=({}, {"lam": 2.0, "noise": 0.3, "bound": 2.0, "delta": 0.2}),
 )
 
-LEARNERS = (OFUL,)
+# ---------------------------------------------------------------- linear Thompson sampling, one shared parameter
+
+
+@kernel
+def lin_ts_shared_act(state, params, obs, t, seed, action):
+    """theta~ = V^-1 b + v L z (L L' = V^-1); play argmax_a <x_a, theta~> (first index on ties)."""
+    k_arms = int(params[0])
+    d = int(params[2])
+    v = params[4]
+    z = state[d : 2 * d]
+    chol = state[3 * d + d * d : 3 * d + 2 * d * d]
+    sample = state[3 * d + 2 * d * d : 4 * d + 2 * d * d]
+    for i in range(d * d):
+        chol[i] = state[2 * d + i]
+    cholesky(chol, d)
+    for j in range(d):
+        z[j] = rng.normal(seed, rng.LEARNER, t, j)
+    for i in range(d):
+        mean = 0.0
+        for j in range(d):
+            mean += state[2 * d + i * d + j] * state[2 * d + d * d + j]
+        spread = 0.0
+        for j in range(i + 1):
+            spread += chol[i * d + j] * z[j]
+        sample[i] = mean + v * spread
+    arm = 0
+    best = -math.inf
+    for a in range(k_arms):
+        action_features(state, params, obs, a)
+        score = 0.0
+        for j in range(d):
+            score += state[j] * sample[j]
+        if score > best:
+            best = score
+            arm = a
+    action[0] = arm
+
+
+@kernel
+def lin_ts_shared_update(state, params, obs, action, feedback, t, seed):
+    """V <- V + x x' (V^-1 by Sherman-Morrison), b <- b + r x, x the played action's features."""
+    d = int(params[2])
+    action_features(state, params, obs, int(action[0]))
+    ridge_update(state, 2 * d, d, 1.0 - feedback[0])
+
+
+def _lin_ts_shared_size(v, k, d):
+    dim = _features(k, d)[1]
+    return 4 * dim + 2 * dim * dim
+
+
+def _lin_ts_shared_row(v, k, d, horizon):
+    per, dim = _features(k, d, "lin_ts_shared")
+    return [k, per, dim, v["lam"], v["v"]]
+
+
+LIN_TS_SHARED = LearnerType(
+    name="lin_ts_shared",
+    summary="linear Thompson sampling with one shared parameter: theta~ ~ N(V^-1 b, v^2 V^-1), play argmax_a <x_a, theta~>",
+    reference="Agrawal and Goyal (ICML 2013), Thompson sampling for contextual bandits with linear payoffs, Algorithm 1 "
+    "(regret O(d^(3/2) sqrt(T)) up to logarithms with their v); Abeille and Lazaric (2017)",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        LAM,
+        Param("v", 1.0, "scale of the posterior draw (the paper's analysis: R sqrt(24 d ln(1/delta) / eps))", low=0.0),
+    ),
+    state_size=_lin_ts_shared_size,
+    row=_lin_ts_shared_row,
+    init=shared_ridge_init,
+    act=lin_ts_shared_act,
+    update=lin_ts_shared_update,
+    test_params=({}, {"lam": 2.0, "v": 0.3}),
+)
+
+LEARNERS = (OFUL, LIN_TS_SHARED)
