@@ -24,10 +24,11 @@ then a UCB with ridge means.  Ties go to the lowest action.
 State: ``[x (d) | u = V^-1 x (d) | V^-1 (d x d) | b (d) | ln(det V / lam^d)]``.  Registered: ``oful``.
 
 ``lin_ts_shared`` is linear Thompson sampling on the same statistics (Agrawal and Goyal, ICML 2013, Algorithm 1,
-whose model is this one: one parameter, a feature vector per action): draw theta~ = theta_hat + v L z with
-L L' = V^-1 (Cholesky, d^3/6 per round) and z_j = rng.normal(seed, LEARNER, t, j), play argmax_a <x_a, theta~>.
+whose model is this one: one parameter, a feature vector per action): with V = L L' (Cholesky of V itself,
+d^3/6 per round) draw theta~ = L^-T (L^-1 b + v z), z_j = rng.normal(seed, LEARNER, t, j), which is
+N(theta_hat, v^2 V^-1), and play argmax_a <x_a, theta~>.
 Their analysis takes v = R sqrt(24 d ln(1/delta) / eps); experiments (Chapelle and Li, NeurIPS 2011) use v of
-the order of the noise, and so does the default v = 1.  State: ``[x | z | V^-1 | b | L (d x d) | theta~ (d)]``.
+the order of the noise, and so does the default v = 1.  State: ``[x | (unused) | V | b | L (d x d) | theta~ (d)]``.
 """
 import math
 
@@ -61,13 +62,19 @@ def action_features(state, params, obs, a):
 
 
 @kernel
-def shared_ridge_init(state, params, seed):
-    """V^-1 = I / lam, b = 0, every other slot (ln(det V / lam^d), ...) 0."""
-    d = int(params[2])
+def scaled_identity_at(state, start, d, value):
+    """Every slot 0, then the d x d matrix at state[start] = value I."""
     for i in range(state.size):
         state[i] = 0.0
     for i in range(d):
-        state[2 * d + i * d + i] = 1.0 / params[3]
+        state[start + i * d + i] = value
+
+
+@kernel
+def oful_init(state, params, seed):
+    """V^-1 = I / lam, b = 0, ln(det V / lam^d) = 0."""
+    d = int(params[2])
+    scaled_identity_at(state, 2 * d, d, 1.0 / params[3])
 
 
 @kernel
@@ -135,7 +142,7 @@ OFUL = LearnerType(
     ),
     state_size=_oful_size,
     row=_oful_row,
-    init=shared_ridge_init,
+    init=oful_init,
     act=oful_act,
     update=oful_update,
     test_params=({}, {"lam": 2.0, "noise": 0.3, "bound": 2.0, "delta": 0.2}),
@@ -146,26 +153,28 @@ OFUL = LearnerType(
 
 @kernel
 def lin_ts_shared_act(state, params, obs, t, seed, action):
-    """theta~ = V^-1 b + v L z (L L' = V^-1); play argmax_a <x_a, theta~> (first index on ties)."""
+    """theta~ = L^-T (L^-1 b + v z) with V = L L' (so theta~ ~ N(V^-1 b, v^2 V^-1)); play argmax_a <x_a, theta~>
+    (first index on ties).  V itself is factored, not V^-1, so a tiny ridge loses nothing to cancellation."""
     k_arms = int(params[0])
     d = int(params[2])
     v = params[4]
-    z = state[d : 2 * d]
     chol = state[3 * d + d * d : 3 * d + 2 * d * d]
     sample = state[3 * d + 2 * d * d : 4 * d + 2 * d * d]
     for i in range(d * d):
         chol[i] = state[2 * d + i]
     cholesky(chol, d)
-    for j in range(d):
-        z[j] = rng.normal(seed, rng.LEARNER, t, j)
+    for i in range(d):  # forward: L w = b, then w + v z
+        s = state[2 * d + d * d + i]
+        for j in range(i):
+            s -= chol[i * d + j] * sample[j]
+        sample[i] = s / chol[i * d + i]
     for i in range(d):
-        mean = 0.0
-        for j in range(d):
-            mean += state[2 * d + i * d + j] * state[2 * d + d * d + j]
-        spread = 0.0
-        for j in range(i + 1):
-            spread += chol[i * d + j] * z[j]
-        sample[i] = mean + v * spread
+        sample[i] += v * rng.normal(seed, rng.LEARNER, t, i)
+    for i in range(d - 1, -1, -1):  # backward: L' theta~ = w
+        s = sample[i]
+        for j in range(i + 1, d):
+            s -= chol[j * d + i] * sample[j]
+        sample[i] = s / chol[i * d + i]
     arm = 0
     best = -math.inf
     for a in range(k_arms):
@@ -180,11 +189,22 @@ def lin_ts_shared_act(state, params, obs, t, seed, action):
 
 
 @kernel
+def lin_ts_shared_init(state, params, seed):
+    """V = lam I, b = 0."""
+    d = int(params[2])
+    scaled_identity_at(state, 2 * d, d, params[3])
+
+
+@kernel
 def lin_ts_shared_update(state, params, obs, action, feedback, t, seed):
-    """V <- V + x x' (V^-1 by Sherman-Morrison), b <- b + r x, x the played action's features."""
+    """V <- V + x x', b <- b + r x, x the played action's features."""
     d = int(params[2])
     action_features(state, params, obs, int(action[0]))
-    ridge_update(state, 2 * d, d, 1.0 - feedback[0])
+    r = 1.0 - feedback[0]
+    for i in range(d):
+        for j in range(d):
+            state[2 * d + i * d + j] += state[i] * state[j]
+        state[2 * d + d * d + i] += r * state[i]
 
 
 def _lin_ts_shared_size(v, k, d):
@@ -199,7 +219,8 @@ def _lin_ts_shared_row(v, k, d, horizon):
 
 LIN_TS_SHARED = LearnerType(
     name="lin_ts_shared",
-    summary="linear Thompson sampling with one shared parameter: theta~ ~ N(V^-1 b, v^2 V^-1), play argmax_a <x_a, theta~>",
+    summary="linear Thompson sampling with one shared parameter: theta~ ~ N(V^-1 b, v^2 V^-1) (drawn as L^-T (L^-1 b + v z), "
+    "V = L L'), play argmax_a <x_a, theta~>",
     reference="Agrawal and Goyal (ICML 2013), Thompson sampling for contextual bandits with linear payoffs, Algorithm 1 "
     "(regret O(d^(3/2) sqrt(T)) up to logarithms with their v); Abeille and Lazaric (2017)",
     feedback="bandit",
@@ -210,7 +231,7 @@ LIN_TS_SHARED = LearnerType(
     ),
     state_size=_lin_ts_shared_size,
     row=_lin_ts_shared_row,
-    init=shared_ridge_init,
+    init=lin_ts_shared_init,
     act=lin_ts_shared_act,
     update=lin_ts_shared_update,
     test_params=({}, {"lam": 2.0, "v": 0.3}),
