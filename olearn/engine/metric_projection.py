@@ -67,12 +67,24 @@ def cholesky(chol, m):
 @kernel
 def cholesky_solve(chol, m, x, start):
     """x[start : start + m] = (L L^T)^{-1} x[start : start + m], in place, with L from :func:`cholesky`."""
-    for i in range(m):  # forward: L w = b
+    forward_solve(chol, m, x, start)
+    back_solve(chol, m, x, start)
+
+
+@kernel
+def forward_solve(chol, m, x, start):
+    """x[start : start + m] = L^{-1} x[start : start + m], in place (L w = b)."""
+    for i in range(m):
         s = x[start + i]
         for k in range(i):
             s -= chol[i * m + k] * x[start + k]
         x[start + i] = s / chol[i * m + i]
-    for i in range(m - 1, -1, -1):  # backward: L^T z = w
+
+
+@kernel
+def back_solve(chol, m, x, start):
+    """x[start : start + m] = L^{-T} x[start : start + m], in place (L^T z = w)."""
+    for i in range(m - 1, -1, -1):
         s = x[start + i]
         for k in range(i + 1, m):
             s -= chol[k * m + i] * x[start + k]

@@ -28,7 +28,7 @@ whose model is this one: one parameter, a feature vector per action): with V = L
 d^3/6 per round) draw theta~ = L^-T (L^-1 b + v z), z_j = rng.normal(seed, LEARNER, t, j), which is
 N(theta_hat, v^2 V^-1), and play argmax_a <x_a, theta~>.
 Their analysis takes v = R sqrt(24 d ln(1/delta) / eps); experiments (Chapelle and Li, NeurIPS 2011) use v of
-the order of the noise, and so does the default v = 1.  State: ``[x | (unused) | V | b | L (d x d) | theta~ (d)]``.
+the order of the noise, and so does the default v = 1.  State: ``[x (d) | V (d x d) | b (d) | L (d x d) | theta~ (d)]``.
 """
 import math
 
@@ -37,7 +37,7 @@ from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.engine.metric_projection import cholesky
+from olearn.engine.metric_projection import add_outer, back_solve, cholesky, forward_solve
 from olearn.learners.bandits import N_ARMS
 from olearn.learners.linear import LAM, estimate, inverse_times_x, ridge_update
 
@@ -158,30 +158,24 @@ def lin_ts_shared_act(state, params, obs, t, seed, action):
     k_arms = int(params[0])
     d = int(params[2])
     v = params[4]
-    chol = state[3 * d + d * d : 3 * d + 2 * d * d]
-    sample = state[3 * d + 2 * d * d : 4 * d + 2 * d * d]
+    chol = state[2 * d + d * d : 2 * d + 2 * d * d]
+    at = 2 * d + 2 * d * d  # theta~
     for i in range(d * d):
-        chol[i] = state[2 * d + i]
+        chol[i] = state[d + i]
     cholesky(chol, d)
-    for i in range(d):  # forward: L w = b, then w + v z
-        s = state[2 * d + d * d + i]
-        for j in range(i):
-            s -= chol[i * d + j] * sample[j]
-        sample[i] = s / chol[i * d + i]
     for i in range(d):
-        sample[i] += v * rng.normal(seed, rng.LEARNER, t, i)
-    for i in range(d - 1, -1, -1):  # backward: L' theta~ = w
-        s = sample[i]
-        for j in range(i + 1, d):
-            s -= chol[j * d + i] * sample[j]
-        sample[i] = s / chol[i * d + i]
+        state[at + i] = state[d + d * d + i]
+    forward_solve(chol, d, state, at)
+    for i in range(d):
+        state[at + i] += v * rng.normal(seed, rng.LEARNER, t, i)
+    back_solve(chol, d, state, at)
     arm = 0
     best = -math.inf
     for a in range(k_arms):
         action_features(state, params, obs, a)
         score = 0.0
         for j in range(d):
-            score += state[j] * sample[j]
+            score += state[j] * state[at + j]
         if score > best:
             best = score
             arm = a
@@ -192,7 +186,7 @@ def lin_ts_shared_act(state, params, obs, t, seed, action):
 def lin_ts_shared_init(state, params, seed):
     """V = lam I, b = 0."""
     d = int(params[2])
-    scaled_identity_at(state, 2 * d, d, params[3])
+    scaled_identity_at(state, d, d, params[3])
 
 
 @kernel
@@ -200,16 +194,15 @@ def lin_ts_shared_update(state, params, obs, action, feedback, t, seed):
     """V <- V + x x', b <- b + r x, x the played action's features."""
     d = int(params[2])
     action_features(state, params, obs, int(action[0]))
+    add_outer(state[d : d + d * d], state, 1.0, d)
     r = 1.0 - feedback[0]
     for i in range(d):
-        for j in range(d):
-            state[2 * d + i * d + j] += state[i] * state[j]
-        state[2 * d + d * d + i] += r * state[i]
+        state[d + d * d + i] += r * state[i]
 
 
 def _lin_ts_shared_size(v, k, d):
     dim = _features(k, d)[1]
-    return 4 * dim + 2 * dim * dim
+    return 3 * dim + 2 * dim * dim
 
 
 def _lin_ts_shared_row(v, k, d, horizon):
