@@ -711,6 +711,24 @@ def reference_run(name, params, loss, k, horizon, seed, delays=None):
     return LEARNERS[name](loss, k, horizon, seed=seed, delays=delays, **params)
 
 
+# ---------------------------------------------------------------- adaptive loss sequences for experts
+
+
+def expert_adversary(kind, n_experts, rounds, seed):
+    """A loss sequence chooser: loss(t, w) -> l_t in [0, 1]^K, given the weights the learner plays."""
+    draw = np.random.default_rng(seed)
+    if kind == "random":
+        return lambda t, w: draw.random(n_experts)
+    if kind == "binary":
+        means = np.linspace(0.2, 0.8, n_experts)
+        return lambda t, w: (draw.random(n_experts) < means).astype(float)
+    if kind == "switching":  # expert 0 best for the first half, then the last expert, noise on top
+        return lambda t, w: np.clip(0.5 + 0.15 * draw.standard_normal(n_experts)
+                                    - 0.4 * (np.arange(n_experts) == (0 if t < rounds // 2 else n_experts - 1)), 0.0, 1.0)
+    # adaptive: the expert of largest weight loses 1, the others 0
+    return lambda t, w: (np.arange(n_experts) == np.argmax(w)).astype(float)
+
+
 # ---------------------------------------------------------------- environments, from their documentation
 
 

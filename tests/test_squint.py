@@ -21,6 +21,7 @@ from scipy import integrate, special
 
 import environments
 import olearn
+import reference
 from olearn.core import rng
 from olearn.learners import squint
 
@@ -155,27 +156,12 @@ class ReferenceSquint:
         self.V += regret**2
 
 
-def _adversary(kind, n_experts, rounds, seed):
-    """A loss sequence chooser: loss(t, w) -> l_t in [0, 1]^K, given the weights the learner plays."""
-    draw = np.random.default_rng(seed)
-    if kind == "random":
-        return lambda t, w: draw.random(n_experts)
-    if kind == "binary":
-        means = np.linspace(0.2, 0.8, n_experts)
-        return lambda t, w: (draw.random(n_experts) < means).astype(float)
-    if kind == "switching":  # expert 0 best for the first half, then the last expert, noise on top
-        return lambda t, w: np.clip(0.5 + 0.15 * draw.standard_normal(n_experts)
-                                    - 0.4 * (np.arange(n_experts) == (0 if t < rounds // 2 else n_experts - 1)), 0.0, 1.0)
-    # adaptive: the expert of largest weight loses 1, the others 0
-    return lambda t, w: (np.arange(n_experts) == np.argmax(w)).astype(float)
-
-
 @pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
 def test_engine_equals_the_reference_and_the_potential_never_exceeds_one(kind):
     n_experts, rounds, seed = 8, 300, 11
     tuner = olearn.stepwise(olearn.make("squint", n_arms=n_experts), seed=seed, backend="python")
     ref = ReferenceSquint(n_experts, seed)
-    loss = _adversary(kind, n_experts, rounds, seed)
+    loss = reference.expert_adversary(kind, n_experts, rounds, seed)
     largest, previous = 0.0, 1.0  # Phi_0 = 1
     for t in range(rounds):
         arm = tuner.act()

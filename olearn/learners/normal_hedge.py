@@ -1,0 +1,165 @@
+"""NormalHedge: parameter-free experts that compete with the top epsilon-quantile (full information).
+
+Chaudhuri, Freund and Hsu (NeurIPS 2009), A parameter-free hedging algorithm.  The learner plays weights
+p_t over N experts (and one expert drawn from p_t, as Hedge does).  After the loss vector l_t in [0, 1]^N
+each expert is charged its regret against the mixture's expected loss,
+
+    R_{t,i} = sum_{s <= t} (<p_s, l_s> - l_{s,i}),
+
+the scale c_t > 0 is the solution of the normalisation
+
+    (1/N) sum_i exp([R_{t,i}]_+^2 / (2 c_t)) = e,
+
+and the next weights are the derivative of that half-normal potential,
+
+    p_{t+1,i}  proportional to  ([R_{t,i}]_+ / c_t) exp([R_{t,i}]_+^2 / (2 c_t)).
+
+There is no learning rate and no horizon.  An expert doing no better than the learner (R_{t,i} <= 0) gets
+weight exactly zero; while every expert is at or below zero, the learner plays the uniform distribution
+(p_1 is uniform; the paper leaves that case free).  The normalisation gives the quantile form of the
+guarantee directly: at least eps N experts have regret >= R_eps (the eps-quantile's), so
+eps N exp(R_eps^2 / 2c_t) <= N e and R_eps <= sqrt(2 c_t (1 + ln(1/eps))); the paper bounds c_t by O(T + ln^2 N),
+which gives their Theorem 1, regret to the top eps-quantile O(sqrt(T ln(1/eps)) + ln^2 N), with no knowledge of
+eps, N's effective size or T (the constants are in the paper; :func:`quantile_regret` measures the quantity).
+
+Solving for the scale.  With M = max_i R_{t,i} > 0, x_i = ([R_{t,i}]_+ / M)^2 in [0, 1] and u = M^2 / (2 c_t), the
+normalisation reads h(u) = sum_i exp(u x_i) - N e = 0.  h is increasing and convex in u, h(0) = N - N e < 0 and
+h(1 + ln N) >= exp(1 + ln N) - N e = 0 (the largest term alone), so Newton's method started at u = 1 + ln N
+decreases monotonically to the root; it stops when h <= 0 (the root, to rounding) or a step no longer
+decreases u.  Every exponent u x_i is at most 1 + ln N: nothing overflows, whatever the size of R.
+
+State: ``[R_i (N), p_i (N)]``; update reads the p that act played, so feedback must not be delayed.
+Registered: ``normal_hedge``.
+"""
+import math
+
+import numpy as np
+
+from olearn.core import rng
+from olearn.core.errors import ParameterError
+from olearn.core.kernel import kernel
+from olearn.core.spec import LearnerType
+from olearn.learners.bandits import N_ARMS
+
+#: the most Newton steps for the scale (from u = 1 + ln N the root is reached in about ln N steps, then
+#: quadratically; the loop ends long before this on any input)
+SCALE_STEPS = 200
+
+
+@kernel
+def normal_hedge_init(state, params, seed):
+    """R = 0, p uniform."""
+    n = int(params[0])
+    for i in range(n):
+        state[i] = 0.0
+        state[n + i] = 1.0 / n
+
+
+@kernel
+def normal_hedge_act(state, params, obs, t, seed, action):
+    n = int(params[0])
+    action[0] = rng.categorical(seed, rng.LEARNER, t, 0, state[n : 2 * n], n)
+
+
+@kernel
+def scale_exponent(regrets, n):
+    """u = M^2 / (2 c) for M = max_i R_i > 0: the root of sum_i exp(u ([R_i]_+ / M)^2) = N e (see the module)."""
+    top = 0.0
+    for i in range(n):
+        top = max(top, regrets[i])
+    target = n * math.e
+    u = 1.0 + math.log(n)
+    for _ in range(SCALE_STEPS):
+        value = -target
+        slope = 0.0
+        for i in range(n):
+            if regrets[i] > 0.0:
+                x = (regrets[i] / top) ** 2
+                term = math.exp(u * x)
+                value += term
+                slope += x * term
+            else:
+                value += 1.0
+        if value <= 0.0:
+            break
+        nxt = u - value / slope
+        if not nxt < u:
+            break
+        u = nxt
+    return u
+
+
+@kernel
+def normal_hedge_weights(state, n):
+    """p_i = [R_i]_+ exp(u x_i) / sum_j [R_j]_+ exp(u x_j) into state[N:2N] (uniform while no R_i > 0)."""
+    top = 0.0
+    for i in range(n):
+        top = max(top, state[i])
+    weights = state[n : 2 * n]
+    if not top > 0.0:
+        for i in range(n):
+            weights[i] = 1.0 / n
+        return
+    u = scale_exponent(state[:n], n)
+    total = 0.0
+    for i in range(n):
+        if state[i] > 0.0:
+            x = state[i] / top
+            weights[i] = x * math.exp(u * x * x)
+        else:
+            weights[i] = 0.0
+        total += weights[i]
+    for i in range(n):
+        weights[i] /= total
+
+
+@kernel
+def normal_hedge_update(state, params, obs, action, feedback, t, seed):
+    """R_i += <p_t, l_t> - l_i with the p that act played; then the next p."""
+    n = int(params[0])
+    mixture = 0.0
+    for i in range(n):
+        mixture += state[n + i] * feedback[i]
+    for i in range(n):
+        state[i] += mixture - feedback[i]
+    normal_hedge_weights(state, n)
+
+
+def scale(regrets) -> float:
+    """The scale c > 0 of the normalisation (1/N) sum_i exp([R_i]_+^2 / 2c) = e (inf while no R_i > 0: the equation
+    has no solution there)."""
+    regrets = np.asarray(regrets, dtype=float)
+    top = regrets.max()
+    if not top > 0.0:
+        return math.inf
+    return top * top / (2.0 * scale_exponent(regrets, regrets.size))
+
+
+def quantile_regret(learner_losses, expert_losses, epsilon: float) -> float:
+    """Regret to the top eps-quantile: sum_t learner_losses[t] minus the cumulative loss of the ceil(eps N)-th best
+    of the N experts (``expert_losses`` is T x N); eps = 1/N is the regret to the best expert."""
+    expert_losses = np.asarray(expert_losses, dtype=float)
+    n = expert_losses.shape[1]
+    if not 0.0 < epsilon <= 1.0:
+        raise ParameterError("quantile_regret", "epsilon", epsilon, "0 < epsilon <= 1")
+    rank = max(1, math.ceil(epsilon * n - 1e-12))
+    return float(np.sum(learner_losses) - np.sort(expert_losses.sum(axis=0))[rank - 1])
+
+
+NORMAL_HEDGE = LearnerType(
+    name="normal_hedge",
+    summary="NormalHedge: p_i ∝ ([R_i]_+ / c) exp([R_i]_+^2 / 2c), R_i the summed regret against the mixture and c "
+    "the scale with mean_i exp([R_i]_+^2 / 2c) = e; no step size, no horizon",
+    reference="Chaudhuri, Freund and Hsu (NeurIPS 2009), A parameter-free hedging algorithm, Thm 1: regret to the top "
+    "eps-quantile of the experts O(sqrt(T ln(1/eps)) + ln^2 N) for every eps at once",
+    feedback="full",
+    params=(N_ARMS,),
+    state_size=lambda v, k, d: 2 * k,  # R[k], then the weights p[k] of the next round
+    row=lambda v, k, d, horizon: [k],
+    init=normal_hedge_init,
+    act=normal_hedge_act,
+    update=normal_hedge_update,
+    delayable=False,
+)
+
+LEARNERS = (NORMAL_HEDGE,)

@@ -1,0 +1,143 @@
+"""NormalHedge (Chaudhuri, Freund and Hsu, NeurIPS 2009).
+
+Backend parity, the GPU path and the conformance checks run with every registered learner
+(tests/test_parity.py, tests/test_gpu.py, tests/test_conformance.py).  Here, against independent truth:
+
+* the scale c against SciPy's root finder on the normalisation (1/N) sum_i exp([R_i]_+^2 / 2c) = e, across sizes
+  of R from 1e-3 to 1e8 and N from 1 to 1,000;
+* a slow reference written from the paper (NumPy, the scale by brentq on c itself, none of the learner's
+  rescaling) plays the same loss sequences, an adaptive adversary among them: the engine's weights and R equal
+  its own round by round, experts behind the learner have weight exactly zero, and the engine's arm is the
+  reference's inversion of the same uniform draw;
+* regret to the top eps-quantile stays under the leading term sqrt(3 T (1 + ln(1/eps))) of their Theorem 1 for
+  N from 10 to 1,000 (the uniform mixture does not); on the ``experts`` world the regret is of AdaHedge's order.
+"""
+import math
+
+import numpy as np
+import pytest
+from scipy import optimize
+
+import environments
+import olearn
+import reference
+from olearn.core import rng
+from olearn.core.errors import ParameterError
+from olearn.learners import normal_hedge
+
+
+def reference_scale(regrets):
+    """c with mean_i exp([R_i]_+^2 / 2c) = e, by brentq on ln c (the mean falls from inf to 1 as c grows)."""
+    positive = np.maximum(np.asarray(regrets, dtype=float), 0.0)
+    top = positive.max()
+
+    def excess(log_c):
+        return np.mean(np.exp(positive**2 / (2.0 * math.exp(log_c)) - 1.0)) - 1.0
+
+    # c = top^2 / 2(1 + ln N) makes the largest term alone N e; c = top^2 makes every term at most e^{1/2}
+    low, high = math.log(top * top / (2.0 * (1.0 + math.log(positive.size)))) - 1e-9, math.log(top * top)
+    return math.exp(optimize.brentq(excess, low, high, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 1000])
+def test_scale_solves_the_normalisation(n):
+    draw = np.random.default_rng(n)
+    for size in (1e-3, 1.0, 1e3, 1e8):
+        regrets = draw.normal(size=n) * size
+        regrets[0] = abs(regrets[0]) + size  # at least one positive
+        c = normal_hedge.scale(regrets)
+        assert c == pytest.approx(reference_scale(regrets), rel=1e-11), (n, size)
+        mean = np.mean(np.exp(np.maximum(regrets, 0.0) ** 2 / (2 * c)))
+        assert mean == pytest.approx(math.e, rel=1e-11)
+    assert normal_hedge.scale(-np.arange(1.0, n + 1)) == math.inf  # no expert ahead: no scale
+
+
+class ReferenceNormalHedge:
+    """From the paper: R_i += <p, l> - l_i; c from the normalisation; p_i ∝ [R_i]_+ / c exp([R_i]_+^2 / 2c),
+    uniform while no R_i > 0; the played expert is the inversion of the learner's uniform draw."""
+
+    def __init__(self, n_experts, seed):
+        self.R = np.zeros(n_experts)
+        self.seed = seed
+
+    def weights(self):
+        if not self.R.max() > 0.0:
+            return np.full(self.R.size, 1.0 / self.R.size)
+        c = reference_scale(self.R)
+        positive = np.maximum(self.R, 0.0)
+        w = positive / c * np.exp(positive**2 / (2 * c))
+        return w / w.sum()
+
+    def draw(self, t, w):
+        u = rng.uniform(self.seed, rng.LEARNER, t, 0)
+        return int(min(np.searchsorted(np.cumsum(w), u, side="right"), w.size - 1))
+
+    def update(self, w, losses):
+        self.R += w @ losses - losses
+
+
+@pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
+def test_engine_equals_the_reference_round_by_round(kind):
+    n_experts, rounds, seed = 8, 300, 5
+    tuner = olearn.stepwise(olearn.make("normal_hedge", n_arms=n_experts), seed=seed, backend="python")
+    ref = ReferenceNormalHedge(n_experts, seed)
+    loss = reference.expert_adversary(kind, n_experts, rounds, seed)
+    zeros = 0
+    for t in range(rounds):
+        arm = tuner.act()
+        w = ref.weights()
+        engine_w = tuner.state[n_experts:]
+        np.testing.assert_allclose(engine_w, w, rtol=1e-9, atol=1e-15, err_msg=f"{kind}: weights at round {t}")
+        behind = ref.R <= 0.0
+        if ref.R.max() > 0.0:  # experts no better than the learner get nothing
+            assert (engine_w[behind] == 0.0).all(), (kind, t)
+            zeros += behind.sum()
+        assert arm == ref.draw(t, w), f"{kind}: round {t}: engine played {arm}, the reference's draw {ref.draw(t, w)}"
+        losses = loss(t, w)
+        tuner.update(arm, losses)
+        ref.update(w, losses)
+        np.testing.assert_allclose(tuner.state[:n_experts], ref.R, rtol=0.0, atol=1e-9 * (t + 1))
+    assert np.abs(ref.R).max() > 2.0 and zeros > 0, (ref.R, zeros)  # the sequence moved the learner
+
+
+def test_quantile_regret_counts_from_the_right_expert():
+    losses = np.array([[0.0, 1.0, 0.5, 0.2]] * 3)  # cumulative 0, 3, 1.5, 0.6
+    learner = np.ones(3)
+    assert normal_hedge.quantile_regret(learner, losses, 0.25) == 3.0  # the best
+    assert normal_hedge.quantile_regret(learner, losses, 0.5) == pytest.approx(3.0 - 0.6)  # the second best
+    assert normal_hedge.quantile_regret(learner, losses, 1.0) == 0.0  # the worst
+    with pytest.raises(ParameterError, match="'epsilon' = 0.0 is invalid; allowed: 0 < epsilon <= 1"):
+        normal_hedge.quantile_regret(learner, losses, 0.0)
+
+
+def test_quantile_regret_is_under_the_theorems_leading_term_for_any_number_of_experts():
+    """A tenth of the experts are good (mean loss 0.35 against 0.5): NormalHedge's regret to the top 10% stays
+    under sqrt(3 T (1 + ln 10)), the leading term of Theorem 1 (which adds an O(ln^2 N) term), as N grows from
+    10 to 1,000, with no parameter set for N, T or eps; the uniform mixture (Hedge at eta = 0) pays about
+    more than 0.1 T there, above it."""
+    horizon, seeds, epsilon = 2000, range(10), 0.1
+    leading = math.sqrt(3 * horizon * (1 + math.log(1 / epsilon)))
+    for n in (10, 100, 1000):
+        draw = np.random.default_rng(n)
+        means = np.where(np.arange(n) < n // 10, 0.35, 0.5)
+        losses = (draw.random((horizon, n)) < means).astype(float)
+        env = environments.make("loss_matrix", losses=losses)
+        regret = {}
+        for name, learner in (("NormalHedge", olearn.make("normal_hedge")), ("uniform", olearn.make("hedge", eta=0.0))):
+            res = olearn.run(learner, env, horizon=horizon, seeds=seeds, backend="cpu", trace=True)
+            regret[name] = np.mean([normal_hedge.quantile_regret(res.losses[0, s], losses, epsilon) for s in seeds])
+        print(f"N = {n}: regret to the top 10%: NormalHedge {regret['NormalHedge']:.1f}, uniform {regret['uniform']:.1f}; "
+              f"leading term {leading:.1f}")
+        assert regret["NormalHedge"] < leading < regret["uniform"]
+
+
+def test_regret_is_of_adahedges_order_on_the_experts_world():
+    env = environments.make("experts", n_experts=10, gap=0.1)
+    horizon, seeds = 2000, 100
+    regret = {name: olearn.run(olearn.make(name), env, horizon=horizon, seeds=seeds, backend="cpu").final("regret")[0]
+              for name in ("normal_hedge", "adahedge")}
+    worst_case = math.sqrt(horizon * math.log(env.n_actions))
+    nh, ada = regret["normal_hedge"].mean(), regret["adahedge"].mean()
+    print(f"regret at T = {horizon}: NormalHedge {nh:.2f}, AdaHedge {ada:.2f}, sqrt(T ln K) = {worst_case:.1f}")
+    assert nh < 0.25 * worst_case
+    assert 0.25 < nh / ada < 4.0, (nh, ada)
