@@ -574,6 +574,33 @@ class Ensemble:
         self.M = g.copy()
 
 
+class Ader:
+    """Improved Ader (Zhang, Lu, Zhou 2018): N = ceil(log2(1 + 4T/7) / 2) + 1 OGD experts on <g_t, x> with steps
+    2^(i-1) sqrt(7 D^2 / (2 G^2 T)); Hedge over them with prior ∝ 1 / (i (i + 1)), rate sqrt(8 / (T G^2 D^2)) and
+    the surrogate losses <g_t, x_i - x_t>; the learner plays the weighted mean of the experts' points."""
+
+    def __init__(self, d, horizon, lipschitz=1.0):
+        self.d, self.T, self.G = d, horizon, lipschitz
+        self.n = math.ceil(0.5 * math.log2(1 + 4 * horizon / 7)) + 1
+        i = np.arange(1, self.n + 1)
+        self.w = (1 + 1 / self.n) / (i * (i + 1))
+        self.xs = None
+
+    def act(self, t, dom, r):
+        self.dom, self.r = dom, r
+        if self.xs is None:
+            self.xs = np.tile(center(dom, r, self.d), (self.n, 1))
+        return (self.w / self.w.sum()) @ self.xs
+
+    def update(self, t, x, f, g, model):
+        D = diameter(self.dom, self.r, self.d)
+        alpha = math.sqrt(8 / (self.T * self.G**2 * D**2))
+        self.w = self.w * np.exp(-alpha * ((self.xs - x) @ g))
+        self.w /= self.w.sum()
+        etas = 2.0 ** np.arange(self.n) * math.sqrt(7 * D**2 / (2 * self.G**2 * self.T))
+        self.xs = np.array([project(self.dom, self.r, self.xs[i] - etas[i] * g) for i in range(self.n)])
+
+
 def a_norm_project(dom, r, A, y):
     """argmin_{x in X} (x - y)^T A (x - y): ball by brentq on the KKT multiplier, box by enumerating the
     3^d active sets (free, at -r, at +r) and keeping the best KKT point, R^d: y."""

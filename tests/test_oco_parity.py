@@ -30,6 +30,7 @@ WORLD_OF = {
     "implicit_ftrl": "linear_stream",
     "delayed_dual_averaging": "sea_quadratic",
     "sea_ensemble": "sea_nonconvex",
+    "ader": "sea_linear",
     "strongly_adaptive_ogd": "sea_quadratic",
     "ons": "sea_least_squares",
     "optimistic_omd_exp_concave": "sea_logistic",

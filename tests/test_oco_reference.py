@@ -64,6 +64,8 @@ CASES = [
     ("optimistic_omd_exp_concave", {}, lambda d: ref.OptimisticExpConcave(d)),
     ("optimistic_omd_exp_concave", {"beta": 2.0, "delta": 0.5}, lambda d: ref.OptimisticExpConcave(d, 2.0, 0.5)),
     ("sea_ensemble", {"n_base": 3, "eta": 0.5, "eta_meta": 2.0, "delta": 0.3}, lambda d: ref.Ensemble(d, T, 3, 0.5, 2.0, 0.3)),
+    ("ader", {}, lambda d: ref.Ader(d, T)),
+    ("ader", {"lipschitz": 4.0}, lambda d: ref.Ader(d, T, 4.0)),
     ("adagrad", {}, lambda d: ref.DiagonalAdaGrad(d)),
     ("adagrad", {"eta": 2.0, "delta": 0.5}, lambda d: ref.DiagonalAdaGrad(d, 2.0, 0.5)),
     ("ftrl_proximal", {}, lambda d: ref.FTRLProximal(d)),

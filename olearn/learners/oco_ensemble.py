@@ -1,4 +1,4 @@
-"""A dynamic-regret ensemble for online convex optimization (problem kind ``oco``).
+"""Dynamic-regret ensembles for online convex optimization (problem kind ``oco``): ``sea_ensemble`` and ``ader``.
 
 ``sea_ensemble`` (Chen, Zhang, Tu, Zhao and Zhang, ICML 2023, Sec. 5; the two-layer structure of
 Zhao, Zhang, Zhang and Zhou, NeurIPS 2020): N base learners, each the two-step optimistic OMD of
@@ -22,9 +22,35 @@ meta losses.  This implementation has no correction term and N = ``n_base`` (def
 128 eta D / sqrt(T)), so it is the two-layer structure without the proof's extra terms; the
 dynamic-regret figure (experiments/sea) measures it against P_T rather than assuming the bound.  Feedback must arrive undelayed (the update reads the bases'
 points of the same round): ``olearn.run(..., delay=...)`` refuses it.
+
+``ader`` -- Improved Ader (Zhang, Lu and Zhou, NeurIPS 2018, Adaptive online learning in dynamic environments,
+Algorithms 3 and 4).  N experts run projected OGD on the linearized losses <g_t, x>, g_t = grad f_t(x_t) at the
+learner's point, with the step sizes
+
+    eta_i = 2^(i-1) sqrt(7 D^2 / (2 G^2 T)),   i = 1 .. N,   N = ceil(log2(1 + 4T/7) / 2) + 1,
+
+so that the grid covers the step sqrt((7 D^2 + 4 D P_T) / (2 G^2 T)) that suits any path length P_T in [0, T D].
+The learner plays x_t = sum_i w_{t,i} x_{t,i}; the meta-learner is Hedge on the surrogate losses
+l_{t,i} = <g_t, x_{t,i} - x_t> with rate alpha = sqrt(8 / (T G^2 D^2)) and the prior w_{1,i} = C / (i (i + 1)),
+C = 1 + 1/N.  One gradient per round serves every expert.
+
+Dynamic regret against any comparators u_1 .. u_T with path length P_T = sum_t ||u_{t+1} - u_t|| (convex f_t,
+||g_t|| <= G, diameter D).  Expert i's OGD has sum_t <g_t, x_{t,i} - u_t> <= (7 D^2 / 4 + D P_T) / eta_i + eta_i T G^2 / 2
+(their Theorem 1; the telescoping sum needs only D^2 / 2 in place of 7 D^2 / 4).  Hedge's regret against
+expert i is at most ln(1 / w_{1,i}) / alpha + alpha T (G D)^2 / 8, since a round's surrogate losses span at most
+G D (Hoeffding's lemma), and the mixture's surrogate loss is 0.  So
+
+    sum_t f_t(x_t) - f_t(u_t) <= min_i [(7 D^2 / 4 + D P_T) / eta_i + eta_i T G^2 / 2
+                                        + (sqrt(2T) G D / 4) (1 + ln(i (i + 1) / C))],
+
+which :func:`ader_dynamic_regret_bound` evaluates; choosing i with eta_i within a factor 2 of the ideal step
+gives their Theorem 4, (3 G / 4) sqrt(2 T (7 D^2 + 4 D P_T)) + (sqrt(2T) G D / 4)(1 + 2 ln(k + 1)) =
+O(sqrt(T (1 + P_T))), k = floor(log2(1 + 4 P_T / 7D) / 2) + 1; this is minimax optimal (their Theorem 2).
+Feedback must arrive undelayed (the update reads the experts' points of the same round).
 """
 import math
 
+from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -141,4 +167,114 @@ SEA_ENSEMBLE = LearnerType(
     delayable=False,
 )
 
-LEARNERS = (SEA_ENSEMBLE,)
+
+
+# ---------------------------------------------------------------- Improved Ader
+# state: flag, then x_i (N d) | ln w_i (N, shifted so the largest is 0); row: d, N, G, T.  The state holds
+# ADER_MAX_EXPERTS experts, enough for every horizon up to ADER_MAX_ROUNDS (N grows like log2(T) / 2)
+
+
+def ader_experts(horizon: int) -> int:
+    """N = ceil(log2(1 + 4T/7) / 2) + 1 (Zhang, Lu and Zhou 2018)."""
+    return math.ceil(0.5 * math.log2(1.0 + 4.0 * horizon / 7.0)) + 1
+
+
+ADER_MAX_ROUNDS = 2**40
+ADER_MAX_EXPERTS = ader_experts(ADER_MAX_ROUNDS)
+
+
+def _ader_row(v, k, d, horizon):
+    if horizon > ADER_MAX_ROUNDS:
+        raise ParameterError("ader", "horizon", horizon, f"at most 2^40 = {ADER_MAX_ROUNDS} rounds")
+    return [_dim("ader", v, k), ader_experts(horizon), v["lipschitz"], float(horizon)]
+
+
+@kernel
+def _ader_step(params, obs, i):
+    """eta_i = 2^i sqrt(7 D^2 / (2 G^2 T)) for the 0-based i."""
+    d = int(params[0])
+    diam = domains.diameter(int(obs[0]), obs[1], d)
+    return 2.0**i * diam * math.sqrt(3.5 / params[3]) / params[2]
+
+
+@kernel
+def ader_act(state, params, obs, t, seed, action):
+    """First round: every expert at the centre, ln w_i = ln(C / (i (i + 1))); then x_t = sum_i w_i x_i."""
+    d = int(params[0])
+    n = int(params[1])
+    xo, lw = 1, 1 + ADER_MAX_EXPERTS * d
+    if state[0] == 0.0:
+        for i in range(n):
+            domains.center(int(obs[0]), obs[1], d, state[xo + i * d : xo + (i + 1) * d])
+            state[lw + i] = -math.log((i + 1.0) * (i + 2.0))  # the common factor C cancels
+        state[0] = 1.0
+    total = 0.0
+    for i in range(n):
+        total += math.exp(state[lw + i])
+    for j in range(d):
+        action[j] = 0.0
+    for i in range(n):
+        w = math.exp(state[lw + i]) / total
+        for j in range(d):
+            action[j] += w * state[xo + i * d + j]
+
+
+@kernel
+def ader_update(state, params, obs, action, feedback, t, seed):
+    """ln w_i -= alpha <g_t, x_i - x_t> (then shifted so the largest is 0); x_i <- Pi_X(x_i - eta_i g_t)."""
+    d = int(params[0])
+    n = int(params[1])
+    code = int(obs[0])
+    xo, lw = 1, 1 + ADER_MAX_EXPERTS * d
+    alpha = math.sqrt(8.0 / params[3]) / (params[2] * domains.diameter(code, obs[1], d))
+    top = -math.inf
+    for i in range(n):
+        ell = 0.0
+        for j in range(d):
+            ell += feedback[1 + j] * (state[xo + i * d + j] - action[j])
+        state[lw + i] -= alpha * ell
+        top = max(top, state[lw + i])
+        eta = _ader_step(params, obs, i)
+        x = state[xo + i * d : xo + (i + 1) * d]
+        for j in range(d):
+            x[j] -= eta * feedback[1 + j]
+        domains.project(code, obs[1], d, x, x)
+    for i in range(n):
+        state[lw + i] -= top
+
+
+def ader_dynamic_regret_bound(horizon: int, path_length: float, diameter: float, lipschitz: float = 1.0) -> float:
+    """min_i [(7 D^2/4 + D P_T) / eta_i + eta_i T G^2 / 2 + (sqrt(2T) G D / 4)(1 + ln(i (i+1) / C))], C = 1 + 1/N: Improved
+    Ader's dynamic regret bound against comparators of path length P_T (see the module)."""
+    n = ader_experts(horizon)
+    g, big_d = lipschitz, diameter
+    meta = math.sqrt(2.0 * horizon) * g * big_d / 4.0
+    best = math.inf
+    for i in range(1, n + 1):
+        eta = 2.0 ** (i - 1) * math.sqrt(7.0 * big_d**2 / (2.0 * g**2 * horizon))
+        expert = (1.75 * big_d**2 + big_d * path_length) / eta + eta * horizon * g**2 / 2.0
+        best = min(best, expert + meta * (1.0 + math.log(i * (i + 1) / (1.0 + 1.0 / n))))
+    return best
+
+
+ADER = LearnerType(
+    name="ader",
+    summary="Improved Ader: Hedge (prior C/(i(i+1)), rate sqrt(8/(T G^2 D^2))) over OGD experts with steps "
+    "2^(i-1) sqrt(7 D^2/(2 G^2 T)), all on the linearized loss <g_t, x>: one gradient per round",
+    reference="Zhang, Lu and Zhou (NeurIPS 2018), Adaptive online learning in dynamic environments, Thm 4: dynamic "
+    "regret <= (3G/4) sqrt(2T(7D^2 + 4D P_T)) + (sqrt(2T) G D/4)(1 + 2 ln(k+1)) = O(sqrt(T(1 + P_T))) against every "
+    "comparator sequence of path length P_T, minimax optimal",
+    feedback="full",
+    kind="oco",
+    params=(DIM, Param("lipschitz", 1.0, "G, a bound on the gradients' norm ||g_t|| (sets the experts' steps and the meta rate)",
+                       low=0.0, open_low=True)),
+    state_size=lambda v, k, d: 1 + (k + 1) * ADER_MAX_EXPERTS,
+    row=_ader_row,
+    init=zero_state,
+    act=ader_act,
+    update=ader_update,
+    test_params=({}, {"lipschitz": 4.0}),
+    delayable=False,
+)
+
+LEARNERS = (SEA_ENSEMBLE, ADER)

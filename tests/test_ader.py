@@ -1,0 +1,71 @@
+"""Improved Ader (olearn.learners.oco_ensemble; Zhang, Lu and Zhou, NeurIPS 2018).
+
+The NumPy reference round by round, on every backend and under the parameter extremes, runs with the other oco
+learners (tests/test_oco_reference.py, tests/test_oco_parity.py, tests/test_gpu.py).  Here, against the paper:
+
+* the bound the module evaluates (the best expert's OGD bound plus Hedge's regret against it) is at most their
+  Theorem 4's closed form, (3G/4) sqrt(2T(7D^2 + 4D P_T)) + (sqrt(2T) G D/4)(1 + 2 ln(k+1));
+* on noiseless worlds whose minimizers move (rotating and switching targets, an adversary that reacts to the
+  learner), every run's dynamic regret against the per-round minimizers is under that bound at their path length,
+  while OGD with its 1/sqrt(t) steps falls far behind once the path is long (but not as long as T D, where
+  every learner's dynamic regret is linear).
+"""
+import math
+
+import numpy as np
+import pytest
+
+import environments
+import olearn
+from olearn.core.errors import ParameterError
+from olearn.learners import oco_ensemble
+
+
+def theorem_4(horizon, path, diameter, lipschitz):
+    k = math.floor(0.5 * math.log2(1 + 4 * path / (7 * diameter))) + 1
+    return (0.75 * lipschitz * math.sqrt(2 * horizon * (7 * diameter**2 + 4 * diameter * path))
+            + math.sqrt(2 * horizon) * lipschitz * diameter / 4 * (1 + 2 * math.log(k + 1)))
+
+
+@pytest.mark.parametrize("horizon", [10, 1000, 10**6])
+def test_bound_is_within_theorem_4(horizon):
+    assert oco_ensemble.ader_experts(horizon) == math.ceil(0.5 * math.log2(1 + 4 * horizon / 7)) + 1
+    for diameter, lipschitz in ((2.0, 1.0), (0.3, 7.0)):
+        for path in (0.0, 0.1, 1.0, 30.0, horizon * diameter):
+            ours = oco_ensemble.ader_dynamic_regret_bound(horizon, path, diameter, lipschitz)
+            assert 0 < ours <= theorem_4(horizon, path, diameter, lipschitz) * (1 + 1e-12), (horizon, path)
+
+
+#: noiseless worlds on the unit ball (D = 2) with moving minimizers; G bounds the gradient norms there
+WORLDS = {
+    "quadratic_rotation": ("sea_quadratic", {"drift": "rotation", "kappa": 0.5, "omega": 0.1}, 1.5),
+    "linear_rotation": ("sea_linear", {"drift": "rotation", "kappa": 1.0, "omega": 0.03}, 1.0),
+    "linear_switching": ("sea_linear", {"drift": "switching", "kappa": 1.0, "period": 10}, 1.0),
+    "linear_adaptive": ("sea_linear", {"drift": "adaptive", "kappa": 1.0}, 1.0),
+}
+
+
+@pytest.mark.parametrize("world", sorted(WORLDS))
+def test_dynamic_regret_is_under_the_bound_at_the_path_length(world):
+    name, kw, lipschitz = WORLDS[world]
+    env = environments.make(name, dim=2, noise=0.0, **kw)
+    horizon = 2000
+    metrics = ["dynamic_regret", "path_length"]
+    ader = olearn.run(olearn.make("ader", lipschitz=lipschitz), env, horizon=horizon, seeds=[0], backend="python", metrics=metrics)
+    ogd = olearn.run(olearn.make("ogd"), env, horizon=horizon, seeds=[0], backend="python", metrics=metrics)
+    regret, path = ader.final("dynamic_regret")[0][0], ader.final("path_length")[0][0]
+    bound = oco_ensemble.ader_dynamic_regret_bound(horizon, path, 2.0, lipschitz)
+    other = ogd.final("dynamic_regret")[0][0]
+    print(f"{world}: P_T = {path:.1f}, dynamic regret {regret:.1f} (OGD {other:.1f}), bound {bound:.1f}")
+    assert regret <= bound
+    if 30.0 < path < 0.1 * horizon * 2.0:  # a long path, but not one that flips every round: the large steps pay off
+        assert regret < 0.5 * other
+
+
+def test_horizon_beyond_the_state_is_refused():
+    env = environments.make("sea_linear", dim=2, noise=0.0)
+    with pytest.raises(ParameterError, match="'horizon' = 1099511627777 is invalid; allowed: at most 2"):
+        olearn.make("ader").bind(2, 0, 2**40 + 1)
+    row, _ = olearn.make("ader").bind(env.n_actions, 0, 2**40)
+    assert row[0][1] == oco_ensemble.ADER_MAX_EXPERTS == 21
+    assert np.isfinite(row).all()
