@@ -112,3 +112,29 @@ def test_tsallis_inf_state_is_bit_identical_on_python_and_cpu():
     py, cpu = (olearn.run(learner, env, horizon=60, seeds=[0, 1, 2, 3], backend=b, trace=True, keep_state=True)
                for b in ("python", "cpu"))
     _same(py, cpu, "tsallis_inf python vs cpu")
+
+
+@pytest.mark.parametrize("what", ["run", "replay"])
+def test_threaded_and_serial_runners_agree(what, monkeypatch):
+    """A cpu call below config.SERIAL_STEPS seeds x rounds runs on the calling thread, a larger one on numba's
+    threads (prange): the same values, actions, losses and states bit for bit, whichever runs."""
+    from olearn import offpolicy
+    from olearn.core import config
+
+    env = environments.make("linear_contextual", theta=[[1.0, 0.0], [0.0, 1.0]]) if what == "replay" else environments.make("bernoulli")
+    if what == "replay":
+        logs = offpolicy.collect(env, n=400, seed=0)
+
+        def go():
+            r = offpolicy.replay(olearn.make("ucb1"), logs, horizon=H, seeds=SEEDS, backend="cpu", shuffle=True)
+            return r.loss, r.kept
+    else:
+        def go():
+            r = olearn.run(olearn.make("ucb1"), env, horizon=H, seeds=SEEDS, backend="cpu", trace=True, keep_state=True, checkpoints=7)
+            return r.values, r.actions, r.losses, r.states
+    assert len(SEEDS) * H < config.SERIAL_STEPS
+    serial = go()
+    monkeypatch.setattr(config, "SERIAL_STEPS", 0)  # every call threaded
+    threaded = go()
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)

@@ -1,4 +1,8 @@
-"""The CPU backend: every kernel compiled with ``numba.njit``; jobs spread over threads with ``prange``."""
+"""The CPU backend: every kernel compiled with ``numba.njit``; jobs spread over threads with ``prange``.
+
+Small calls (fewer than ``config.SERIAL_STEPS`` seeds x rounds) run the same batch compiled without
+threads, where ``prange`` is ``range``: each seed's loop is the same compiled function either way, so the
+results are the same bit for bit; each runner is compiled on its first use only."""
 import numba
 import numpy as np
 
@@ -15,13 +19,26 @@ _inline_parts = Compiler(numba.njit(error_model="numpy", inline="always"), neste
 _loop = Compiler(numba.njit(error_model="numpy"), nested=_inline_parts)
 
 
+def batch_runner(source):
+    """``source`` (a batch whose jobs loop with ``prange``) compiled twice, each on first use: ``runner(steps)`` is
+    the threaded one for calls of at least ``config.SERIAL_STEPS`` seeds x rounds, else the one on the calling thread."""
+    threaded = numba.njit(parallel=True, error_model="numpy")(source)
+    serial = numba.njit(error_model="numpy")(source)
+
+    def runner(steps):
+        return serial if steps < config.SERIAL_STEPS else threaded
+
+    return runner
+
+
 def build(run_seed):
-    """Compile the per-seed loop and a parallel batch runner around it."""
-    batch = numba.njit(parallel=True, error_model="numpy")(_compile.rebind(make_batch(_loop(run_seed))))
+    """Compile the per-seed loop, and batch runners around it (:func:`batch_runner`)."""
+    runner = batch_runner(_compile.rebind(make_batch(_loop(run_seed))))
 
     def run(lp_table, config_of, seeds, ep, dp, horizon, ckpts, width, layout, out, trace_actions, trace_losses, states):
         work = np.zeros((seeds.size, width))
-        batch(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions, trace_losses)
+        runner(seeds.size * horizon)(lp_table, config_of, seeds, ep, dp, horizon, ckpts, work, layout, out, trace_actions,
+                                     trace_losses)
         states[:] = work[:, : states.shape[1]]  # the learner's state is the first block of each working row
 
     return run

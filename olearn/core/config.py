@@ -7,6 +7,9 @@ CHECKPOINTS = 50
 #: seeds per chunk handed to a backend: bounds working memory, sets progress-bar granularity
 CHUNK_STEPS = 20_000_000  # seeds x rounds per chunk on the cpu backend
 MAX_CHUNK_SEEDS = 1 << 16
+#: a cpu call of fewer seeds x rounds than this runs on the calling thread: threads would save a few
+#: milliseconds at most, and compiling the threaded runner costs ~0.5 s more per learner-world pair
+SERIAL_STEPS = 1_000_000
 #: bytes of working rows and results one cpu or python call may hold
 MAX_CHUNK_BYTES = 1 << 30
 #: most Newton steps for Tsallis-INF's normaliser and KL-UCB's index

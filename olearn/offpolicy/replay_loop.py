@@ -100,11 +100,13 @@ def gpu_batch(device_seed):
 cuda = None  # numba.cuda (or its simulator), read by gpu_batch's kernel; set when the gpu backend is first used
 
 
-def _host_runner(batch):
-    """Working rows per job on the host, then the batch (python, or compiled for cpu threads)."""
+def _host_runner(runner):
+    """Working rows per job on the host, then the batch ``runner(seeds x events)`` picks (python, or compiled for the
+    cpu: :func:`olearn.backends.cpu.batch_runner`)."""
 
     def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept):
         m = seeds.size
+        batch = runner(m * horizon)
         with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
             batch(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts,
                   np.zeros((m, size)), np.zeros((m, size)), np.zeros((m, d)), np.zeros((m, a_dim)), np.zeros((m, 1)), out, kept)
@@ -147,13 +149,12 @@ def _runner(backend: str, learner_type):
         if backend == "gpu":
             run = _gpu_runner(replay_seed)
         elif backend == "cpu":
-            import numba  # noqa: PLC0415
-
             from olearn.backends import cpu  # noqa: PLC0415
 
-            run = _host_runner(numba.njit(parallel=True, error_model="numpy")(cpu.compile_kernel.rebind(_make_batch(replay_seed))))
+            run = _host_runner(cpu.batch_runner(cpu.compile_kernel.rebind(_make_batch(replay_seed))))
         else:
-            run = _host_runner(_make_batch(replay_seed))
+            batch = _make_batch(replay_seed)
+            run = _host_runner(lambda steps: batch)
         _BUILT[key] = (run, learner_type)  # the type is kept so its id is not reused
     return _BUILT[key][0]
 
