@@ -18,9 +18,10 @@ There is no learning rate and no horizon.  An expert doing no better than the le
 weight exactly zero; while every expert is at or below zero, the learner plays the uniform distribution
 (p_1 is uniform; the paper leaves that case free).  The normalisation gives the quantile form of the
 guarantee directly: at least eps N experts have regret >= R_eps (the eps-quantile's), so
-eps N exp(R_eps^2 / 2c_t) <= N e and R_eps <= sqrt(2 c_t (1 + ln(1/eps))); the paper bounds c_t by O(T + ln^2 N),
+eps N exp(R_eps^2 / 2c_t) <= N e and R_eps <= sqrt(2 c_t (1 + ln(1/eps))); their analysis bounds c_t by O(T + ln^2 N),
 which gives their Theorem 1, regret to the top eps-quantile O(sqrt(T ln(1/eps)) + ln^2 N), with no knowledge of
-eps, N's effective size or T (the constants are in the paper; :func:`quantile_regret` measures the quantity).
+eps, N's effective size or T; its leading term, sqrt(3 T (1 + ln(1/eps))), is quoted here from memory, not checked
+against the paper (:func:`quantile_regret` measures the quantity).
 
 Solving for the scale.  With M = max_i R_{t,i} > 0, x_i = ([R_{t,i}]_+ / M)^2 in [0, 1] and u = M^2 / (2 c_t), the
 normalisation reads h(u) = sum_i exp(u x_i) - N e = 0.  h is increasing and convex in u, h(0) = N - N e < 0 and
