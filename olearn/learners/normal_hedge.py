@@ -63,11 +63,8 @@ def normal_hedge_act(state, params, obs, t, seed, action):
 
 
 @kernel
-def scale_exponent(regrets, n):
-    """u = M^2 / (2 c) for M = max_i R_i > 0: the root of sum_i exp(u ([R_i]_+ / M)^2) = N e (see the module)."""
-    top = 0.0
-    for i in range(n):
-        top = max(top, regrets[i])
+def scale_exponent(regrets, n, top):
+    """u = M^2 / (2 c) for M = max_i R_i = ``top`` > 0: the root of sum_i exp(u ([R_i]_+ / M)^2) = N e (see the module)."""
     target = n * math.e
     u = 1.0 + math.log(n)
     for _ in range(SCALE_STEPS):
@@ -75,7 +72,8 @@ def scale_exponent(regrets, n):
         slope = 0.0
         for i in range(n):
             if regrets[i] > 0.0:
-                x = (regrets[i] / top) ** 2
+                x = regrets[i] / top
+                x *= x
                 term = math.exp(u * x)
                 value += term
                 slope += x * term
@@ -101,7 +99,7 @@ def normal_hedge_weights(state, n):
         for i in range(n):
             weights[i] = 1.0 / n
         return
-    u = scale_exponent(state[:n], n)
+    u = scale_exponent(state[:n], n, top)
     total = 0.0
     for i in range(n):
         if state[i] > 0.0:
@@ -133,7 +131,7 @@ def scale(regrets) -> float:
     top = regrets.max()
     if not top > 0.0:
         return math.inf
-    return top * top / (2.0 * scale_exponent(regrets, regrets.size))
+    return top * top / (2.0 * scale_exponent(regrets, regrets.size, top))
 
 
 def quantile_regret(learner_losses, expert_losses, epsilon: float) -> float:

@@ -190,14 +190,6 @@ def _ader_row(v, k, d, horizon):
 
 
 @kernel
-def _ader_step(params, obs, i):
-    """eta_i = 2^i sqrt(7 D^2 / (2 G^2 T)) for the 0-based i."""
-    d = int(params[0])
-    diam = domains.diameter(int(obs[0]), obs[1], d)
-    return 2.0**i * diam * math.sqrt(3.5 / params[3]) / params[2]
-
-
-@kernel
 def ader_act(state, params, obs, t, seed, action):
     """First round: every expert at the centre, ln w_i = ln(C / (i (i + 1))); then x_t = sum_i w_i x_i."""
     d = int(params[0])
@@ -221,12 +213,15 @@ def ader_act(state, params, obs, t, seed, action):
 
 @kernel
 def ader_update(state, params, obs, action, feedback, t, seed):
-    """ln w_i -= alpha <g_t, x_i - x_t> (then shifted so the largest is 0); x_i <- Pi_X(x_i - eta_i g_t)."""
+    """ln w_i -= alpha <g_t, x_i - x_t> (then shifted so the largest is 0); x_i <- Pi_X(x_i - eta_i g_t) with
+    eta_i = 2^i sqrt(7 D^2 / (2 G^2 T)) for the 0-based i."""
     d = int(params[0])
     n = int(params[1])
     code = int(obs[0])
     xo, lw = 1, 1 + ADER_MAX_EXPERTS * d
-    alpha = math.sqrt(8.0 / params[3]) / (params[2] * domains.diameter(code, obs[1], d))
+    diam = domains.diameter(code, obs[1], d)
+    alpha = math.sqrt(8.0 / params[3]) / (params[2] * diam)
+    smallest = diam * math.sqrt(3.5 / params[3]) / params[2]
     top = -math.inf
     for i in range(n):
         ell = 0.0
@@ -234,7 +229,7 @@ def ader_update(state, params, obs, action, feedback, t, seed):
             ell += feedback[1 + j] * (state[xo + i * d + j] - action[j])
         state[lw + i] -= alpha * ell
         top = max(top, state[lw + i])
-        eta = _ader_step(params, obs, i)
+        eta = 2.0**i * smallest  # a power of two: exact
         x = state[xo + i * d : xo + (i + 1) * d]
         for j in range(d):
             x[j] -= eta * feedback[1 + j]
