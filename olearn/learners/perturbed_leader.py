@@ -1,0 +1,210 @@
+"""Follow the perturbed leader: over experts (full information), and with geometric resampling (bandits).
+
+``ftpl`` (Hannan 1957; Kalai and Vempala, JCSS 2005).  Each round draws fresh independent perturbations Z_{t,i}
+and plays the leader of the perturbed cumulative losses,
+
+    I_t = argmin_i (L_{t-1,i} - Z_{t,i} / eta),      L_{t,i} = sum_{s <= t} l_{s,i}.
+
+* ``perturbation="gumbel"``: Z ~ Gumbel(0, 1), Z = -ln(-ln U).  The Gumbel-max identity gives
+  P(I_t = i) = exp(-eta L_i) / sum_j exp(-eta L_j) exactly: FTPL plays Hedge's distribution without computing it,
+  so Hedge's guarantee holds, expected regret <= ln K / eta + eta T / 8 = sqrt(T ln K / 2) at the default
+  eta = sqrt(8 ln K / T) (Cesa-Bianchi and Lugosi 2006, Thm 2.2).
+* ``perturbation="uniform"``: Z ~ U[0, 1], the perturbation uniform on [0, 1/eta]^K of Kalai and Vempala's FPL.
+  Their Theorem 1.1, E[cost] <= min cost + eta R A T + D / eta with R = 1 (a round's loss), A = K (the l1 norm of a
+  loss vector) and D = 2 (the l1 diameter of the experts' unit vectors), is at most 2 sqrt(2 K T) at the default
+  eta = sqrt(2 / (K T)) (the theorem's constants are quoted from memory; :func:`ftpl_regret_bound`).
+
+``ftpl_gr`` (Neu and Bartók, ALT 2013 and JMLR 2016: FPL with geometric resampling).  Bandit feedback: the learner
+plays I_t = argmin_i (Lhat_{t-1,i} - Z_{t,i} / eta) with Z ~ Exp(1) and never computes its own probabilities.  To
+weight the one observed loss l_t by 1 / p_t(I_t) it redraws the perturbation, Z' fresh each time, until the
+perturbed leader is I_t again or M draws have been spent; with K_t the number of draws,
+
+    Lhat_{t,I_t} = Lhat_{t-1,I_t} + K_t l_t,      E[K_t | past] = (1 - (1 - p)^M) / p,  p = p_t(I_t),
+
+an estimate of l_t / p whose downward bias is at most l_t (1 - p)^M / p.  Their Theorem 1 (for K arms, quoted from
+memory): expected regret <= (ln K + 1) / eta + 2 eta K T + K T / (e M).  Defaults (this module's choice):
+eta = sqrt((ln K + 1) / (2 K T)), which minimises the first two terms to 2 sqrt(2 K T (ln K + 1)), and
+M = ceil(sqrt(K T / (ln K + 1))), which keeps the last at most sqrt(K T (ln K + 1)) / e
+(:func:`ftpl_gr_regret_bound`).  A round costs at most K + M K draws, and on average at most 2K: the expected
+number of redraws, summed over the arm played, is sum_i p_i E[K_t | I_t = i] <= K.
+
+Ties have probability zero (continuous perturbations); the lowest index wins one.  Draws: act uses stream
+``rng.LEARNER`` (index i for arm i), the resampling stream ``rng.LEARNER_UPDATE`` (index k K + i in redraw k).
+
+State: ``[L_i (K)]`` for both (Lhat for ``ftpl_gr``).  ``ftpl_gr``'s update redraws the distribution act played, so
+its feedback must not be delayed.  Registered: ``ftpl``, ``ftpl_gr``.
+"""
+import math
+
+from olearn.core import rng
+from olearn.core.kernel import kernel
+from olearn.core.params import Param
+from olearn.core.spec import LearnerType
+from olearn.learners.bandits import N_ARMS, zero_init
+
+PERTURBATIONS = ("gumbel", "uniform")
+
+
+@kernel
+def gumbel(seed, stream, t, i):
+    """Gumbel(0, 1) as -ln(-ln U), U uniform on [0, 1) (U = 0 gives -inf: that arm is not the leader)."""
+    return -math.log(-math.log(rng.uniform(seed, stream, t, i)))
+
+
+@kernel
+def exponential(seed, stream, t, i):
+    """Exp(1) as -ln(1 - U), U uniform on [0, 1)."""
+    return -math.log(1.0 - rng.uniform(seed, stream, t, i))
+
+
+@kernel
+def perturbed_leader(losses, n, inv_eta, family, seed, stream, t, first):
+    """argmin_i (losses[i] - Z_i / eta), Z_i draw ``first + i`` of ``stream`` at round t: Gumbel (family 0),
+    uniform on [0, 1) (family 1) or Exp(1) (family 2); the lowest index among equals."""
+    best = 0
+    low = math.inf
+    for i in range(n):
+        if family == 0:
+            z = gumbel(seed, stream, t, first + i)
+        elif family == 1:
+            z = rng.uniform(seed, stream, t, first + i)
+        else:
+            z = exponential(seed, stream, t, first + i)
+        value = losses[i] - z * inv_eta
+        if value < low:
+            low = value
+            best = i
+    return best
+
+
+# ---------------------------------------------------------------- FTPL over experts
+
+
+@kernel
+def ftpl_act(state, params, obs, t, seed, action):
+    n = int(params[0])
+    action[0] = perturbed_leader(state, n, params[1], int(params[2]), seed, rng.LEARNER, t, 0)
+
+
+@kernel
+def ftpl_update(state, params, obs, action, feedback, t, seed):
+    """L_i += l_i for every expert i."""
+    for i in range(int(params[0])):
+        state[i] += feedback[i]
+
+
+def ftpl_eta(perturbation: str, n_arms: int, horizon: int) -> float:
+    """The default rate: sqrt(8 ln K / T) (Gumbel: Hedge's) or sqrt(2 / (K T)) (uniform: Kalai and Vempala's)."""
+    if perturbation == "gumbel":
+        return math.sqrt(8.0 * math.log(n_arms) / horizon) if n_arms > 1 else 1.0
+    return math.sqrt(2.0 / (n_arms * horizon))
+
+
+def ftpl_regret_bound(perturbation: str, n_arms: int, horizon: int, eta: float | None = None) -> float:
+    """The expected-regret bound of the module docstring: ln K / eta + eta T / 8 (Gumbel), 2 eta K T + 2 / eta
+    (uniform; Kalai and Vempala's Theorem 1.1 as quoted there)."""
+    eta = ftpl_eta(perturbation, n_arms, horizon) if eta is None else eta
+    if perturbation == "gumbel":
+        return math.log(n_arms) / eta + eta * horizon / 8.0
+    return eta * n_arms * horizon + 2.0 / eta
+
+
+def _ftpl_row(v, k, d, horizon):
+    eta = v["eta"] if v["eta"] is not None else ftpl_eta(v["perturbation"], k, horizon)
+    return [k, 1.0 / eta, float(PERTURBATIONS.index(v["perturbation"]))]
+
+
+FTPL = LearnerType(
+    name="ftpl",
+    summary="follow the perturbed leader: argmin_i (L_i - Z_i / eta) with fresh Z each round; Gumbel Z plays "
+    "Hedge's distribution exactly (eta = sqrt(8 ln K / T)), uniform Z is Kalai and Vempala's FPL (eta = sqrt(2/(K T)))",
+    reference="Hannan (1957); Kalai and Vempala (JCSS 2005), Efficient algorithms for online decision problems, "
+    "Thm 1.1: E[regret] <= eta R A T + D / eta; with Gumbel perturbations Hedge's sqrt(T ln K / 2) "
+    "(Cesa-Bianchi and Lugosi 2006, Thm 2.2)",
+    feedback="full",
+    params=(
+        N_ARMS,
+        Param("eta", None, "perturbation rate (the perturbation is Z / eta); None: sqrt(8 ln K / T) for Gumbel, "
+              "sqrt(2 / (K T)) for uniform", low=0.0, open_low=True, optional=True),
+        Param("perturbation", "gumbel", "distribution of Z: 'gumbel' (Hedge's distribution) or 'uniform' on [0, 1)",
+              kind="choice", choices=PERTURBATIONS),
+    ),
+    state_size=lambda v, k, d: k,  # cumulative losses L[k]
+    row=_ftpl_row,
+    init=zero_init,
+    act=ftpl_act,
+    update=ftpl_update,
+    test_params=({}, {"perturbation": "uniform", "eta": 0.5}),
+)
+
+# ---------------------------------------------------------------- FTPL with geometric resampling (bandits)
+
+
+@kernel
+def ftpl_gr_act(state, params, obs, t, seed, action):
+    n = int(params[0])
+    action[0] = perturbed_leader(state, n, params[1], 2, seed, rng.LEARNER, t, 0)
+
+
+@kernel
+def resamples(state, n, inv_eta, played, most, seed, t):
+    """K_t: redraws of the perturbation (stream ``LEARNER_UPDATE``, redraw k uses draws k n .. k n + n - 1) until
+    the perturbed leader is ``played``, at most ``most``."""
+    for k in range(1, most + 1):
+        if perturbed_leader(state, n, inv_eta, 2, seed, rng.LEARNER_UPDATE, t, k * n) == played:
+            return k
+    return most
+
+
+@kernel
+def ftpl_gr_update(state, params, obs, action, feedback, t, seed):
+    """Lhat_a += K_t l for the played arm a (geometric resampling of 1 / p_a)."""
+    n = int(params[0])
+    a = int(action[0])
+    state[a] += resamples(state, n, params[1], a, int(params[2]), seed, t) * feedback[0]
+
+
+def ftpl_gr_defaults(n_arms: int, horizon: int) -> tuple[float, int]:
+    """(eta, M) = (sqrt((ln K + 1) / (2 K T)), ceil(sqrt(K T / (ln K + 1))))."""
+    spread = math.log(n_arms) + 1.0
+    return math.sqrt(spread / (2.0 * n_arms * horizon)), math.ceil(math.sqrt(n_arms * horizon / spread))
+
+
+def ftpl_gr_regret_bound(n_arms: int, horizon: int, eta: float | None = None, max_resamples: int | None = None) -> float:
+    """(ln K + 1) / eta + 2 eta K T + K T / (e M), their Theorem 1 for K arms as quoted in the module docstring."""
+    default_eta, default_m = ftpl_gr_defaults(n_arms, horizon)
+    eta = default_eta if eta is None else eta
+    most = default_m if max_resamples is None else max_resamples
+    return (math.log(n_arms) + 1.0) / eta + 2.0 * eta * n_arms * horizon + n_arms * horizon / (math.e * most)
+
+
+def _ftpl_gr_row(v, k, d, horizon):
+    eta, most = ftpl_gr_defaults(k, horizon)
+    eta = v["eta"] if v["eta"] is not None else eta
+    most = v["max_resamples"] if v["max_resamples"] is not None else most
+    return [k, 1.0 / eta, most]
+
+
+FTPL_GR = LearnerType(
+    name="ftpl_gr",
+    summary="FPL with geometric resampling: argmin_i (Lhat_i - Z_i / eta), Z ~ Exp(1); the played arm's estimate "
+    "grows by K_t loss, K_t the redraws until it leads again (at most M): 1/p without computing p",
+    reference="Neu and Bartók (JMLR 2016), Importance weighting without importance weights, Thm 1: expected regret <= "
+    "(ln K + 1)/eta + 2 eta K T + K T/(e M); eta = sqrt((ln K + 1)/(2 K T)), M = ceil(sqrt(K T/(ln K + 1)))",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("eta", None, "perturbation rate; None: sqrt((ln K + 1) / (2 K T))", low=0.0, open_low=True, optional=True),
+        Param("max_resamples", None, "M, the most redraws per round; None: ceil(sqrt(K T / (ln K + 1)))", kind="int",
+              low=1, high=1e9, optional=True),
+    ),
+    state_size=lambda v, k, d: k,  # loss estimates Lhat[k]
+    row=_ftpl_gr_row,
+    init=zero_init,
+    act=ftpl_gr_act,
+    update=ftpl_gr_update,
+    delayable=False,
+    test_params=({}, {"eta": 0.5, "max_resamples": 3}),
+)
+
+LEARNERS = (FTPL, FTPL_GR)

@@ -1,0 +1,190 @@
+"""Follow the perturbed leader: ``ftpl`` (experts) and ``ftpl_gr`` (bandits, geometric resampling).
+
+Backend parity, the GPU path and the conformance checks run with every registered learner
+(tests/test_parity.py, tests/test_gpu.py, tests/test_conformance.py).  Here, against independent truth:
+
+* with Gumbel perturbations the perturbed leader is distributed as Hedge's exp(-eta L) / sum exp(-eta L) (the
+  Gumbel-max identity), with uniform ones as the triangular law of U_0 - U_1 (two experts, closed form);
+* geometric resampling's count K_t has mean (1 - (1 - p)^M) / p, with p the probability that the played arm leads
+  under Exp(1) perturbations, computed by quadrature, not by the learner (and the learner plays arms with those p);
+* slow references written from the papers (NumPy, the same counter-based draws) equal the engine round by round on
+  oblivious and adaptive loss sequences;
+* expected regret stays under the bounds quoted in the module (Hedge's for Gumbel, Kalai and Vempala's for
+  uniform, Neu and Bartók's for geometric resampling).
+"""
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+import environments
+import olearn
+import reference
+from olearn.backends import cpu
+from olearn.core import rng
+from olearn.core.errors import ParameterError
+from olearn.learners import perturbed_leader as pl
+
+leader = cpu.compile_kernel(pl.perturbed_leader)
+resamples = cpu.compile_kernel(pl.resamples)
+GUMBEL, UNIFORM, EXPONENTIAL = 0, 1, 2
+
+
+def leader_counts(losses, inv_eta, family, draws):
+    """How often each arm is the perturbed leader over ``draws`` independent (seed, round) pairs."""
+    losses = np.asarray(losses, dtype=float)
+    counts = np.zeros(losses.size)
+    for j in range(draws):
+        counts[leader(losses, losses.size, inv_eta, family, j // 100, rng.LEARNER, j % 100, 0)] += 1
+    return counts
+
+
+def within(counts, probs, sigmas=5.0):
+    n = counts.sum()
+    return np.abs(counts - n * probs) <= sigmas * np.sqrt(n * probs * (1 - probs)) + 1e-9
+
+
+@pytest.mark.parametrize("losses, eta", [([0.0, 0.0, 0.0, 0.0], 1.0), ([3.0, 1.0, 0.0, 2.5], 0.7), ([40.0, 38.5, 45.0], 2.0)])
+def test_gumbel_perturbation_plays_hedges_distribution(losses, eta):
+    counts = leader_counts(losses, 1.0 / eta, GUMBEL, 100_000)
+    w = np.exp(-eta * (np.asarray(losses) - min(losses)))
+    assert within(counts, w / w.sum()).all(), (counts / counts.sum(), w / w.sum())
+
+
+def test_uniform_perturbation_follows_the_triangular_law():
+    """Two experts, Z uniform on [0, 1): expert 0 leads when Z_0 - Z_1 > d = eta (L_0 - L_1), and the difference of
+    two uniforms is triangular on (-1, 1): P = (1 - d)^2 / 2 for d in [0, 1], 1 - (1 + d)^2 / 2 for d in [-1, 0]."""
+    eta = 0.5
+    for d in (-1.3, -0.7, -0.2, 0.0, 0.3, 0.9):
+        p0 = 0.0 if d >= 1 else 1.0 if d <= -1 else (1 - d) ** 2 / 2 if d >= 0 else 1 - (1 + d) ** 2 / 2
+        counts = leader_counts([d / eta, 0.0], 1.0 / eta, UNIFORM, 40_000)
+        assert within(counts, np.array([p0, 1 - p0])).all(), (d, counts / counts.sum(), p0)
+
+
+def exponential_leader_probs(losses, eta):
+    """P(argmin_i (L_i - Z_i / eta) = i) for Z ~ Exp(1): with X_j = Z_j - eta L_j (CDF 1 - exp(-(x + eta L_j)) from
+    x = -eta L_j), p_i = integral of arm i's density times the other arms' CDFs."""
+    s = eta * np.asarray(losses, dtype=float)
+
+    def density(x, i):
+        cdf = [max(0.0, 1.0 - math.exp(-(x + s[j]))) for j in range(s.size) if j != i]
+        return math.exp(-(x + s[i])) * math.prod(cdf)
+
+    return np.array([integrate.quad(density, -s[i], np.inf, args=(i,), epsabs=1e-13, limit=200)[0]
+                     for i in range(s.size)])
+
+
+def test_exponential_leader_probabilities_sum_to_one():
+    probs = exponential_leader_probs([2.0, 0.0, 5.0, 1.0], 0.6)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-9)
+    counts = leader_counts([2.0, 0.0, 5.0, 1.0], 1 / 0.6, EXPONENTIAL, 100_000)
+    assert within(counts, probs).all(), (counts / counts.sum(), probs)
+
+
+@pytest.mark.parametrize("most", [1, 3, 1000])
+def test_geometric_resampling_count_has_the_truncated_inverse_probability_mean(most):
+    """E[K_t] = sum_{k < M} k p (1 - p)^(k-1) + M (1 - p)^M = (1 - (1 - p)^M) / p, for each arm as the played one."""
+    losses, eta = np.array([2.0, 0.0, 5.0, 1.0]), 0.6
+    probs = exponential_leader_probs(losses, eta)
+    draws = 40_000
+    for arm, p in enumerate(probs):
+        counts = np.array([resamples(losses, 4, 1 / eta, arm, most, j // 100, j % 100) for j in range(draws)])
+        assert counts.min() >= 1 and counts.max() <= most
+        mean = (1 - (1 - p) ** most) / p
+        sd = math.sqrt((1 - p) / p**2) if most > 1 else 0.0  # the untruncated geometric's, an upper bound
+        assert abs(counts.mean() - mean) <= 5 * sd / math.sqrt(draws) + 1e-12, (arm, p, most, counts.mean(), mean)
+
+
+class ReferenceFTPL:
+    """From the papers: the leader of L - Z / eta, Z by the inverse CDF of the learner's uniform draws; for the
+    bandit version Lhat_a += K_t l with K_t the first redraw (up to M) whose leader is the played arm."""
+
+    def __init__(self, k, eta, family, seed, most=None):
+        self.L, self.eta, self.family, self.seed, self.most = np.zeros(k), eta, family, seed, most
+
+    def perturbation(self, stream, t, first):
+        u = np.array([rng.uniform(self.seed, stream, t, first + i) for i in range(self.L.size)])
+        with np.errstate(divide="ignore"):
+            return {GUMBEL: -np.log(-np.log(u)), UNIFORM: u, EXPONENTIAL: -np.log1p(-u)}[self.family]
+
+    def act(self, t):
+        return int(np.argmin(self.L - self.perturbation(rng.LEARNER, t, 0) / self.eta))
+
+    def update(self, t, arm, losses):
+        if self.most is None:
+            self.L += losses
+            return
+        count = self.most
+        for k in range(1, self.most + 1):
+            if int(np.argmin(self.L - self.perturbation(rng.LEARNER_UPDATE, t, k * self.L.size) / self.eta)) == arm:
+                count = k
+                break
+        self.L[arm] += count * losses[arm]
+
+
+@pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
+@pytest.mark.parametrize("case", ["gumbel", "uniform", "gr"])
+def test_engine_equals_the_reference_round_by_round(kind, case):
+    k, rounds, seed, eta = 5, 200, 3, 0.4
+    if case == "gr":
+        learner, ref = olearn.make("ftpl_gr", n_arms=k, eta=eta, max_resamples=20), ReferenceFTPL(k, eta, EXPONENTIAL, seed, 20)
+    else:
+        learner = olearn.make("ftpl", n_arms=k, eta=eta, perturbation=case)
+        ref = ReferenceFTPL(k, eta, GUMBEL if case == "gumbel" else UNIFORM, seed)
+    tuner = olearn.stepwise(learner, seed=seed, backend="python")
+    loss = reference.expert_adversary(kind, k, rounds, seed)
+    played = np.zeros(k)
+    for t in range(rounds):
+        arm = tuner.act()
+        assert arm == ref.act(t), f"{case}, {kind}: round {t}"
+        losses = loss(t, -ref.L)  # the adaptive adversary charges the unperturbed leader
+        tuner.update(arm, losses[arm] if case == "gr" else losses)
+        ref.update(t, arm, losses)
+        np.testing.assert_allclose(tuner.state[:k], ref.L, rtol=0.0, atol=1e-12 * (t + 1))
+        played[arm] += 1
+    assert (played > 0).sum() >= 2, played  # the perturbations moved the learner
+
+
+def test_defaults_and_bad_parameters():
+    assert pl.ftpl_eta("gumbel", 10, 1000) == pytest.approx(math.sqrt(8 * math.log(10) / 1000))
+    assert pl.ftpl_regret_bound("gumbel", 10, 1000) == pytest.approx(math.sqrt(1000 * math.log(10) / 2))
+    assert pl.ftpl_regret_bound("uniform", 10, 1000) == pytest.approx(2 * math.sqrt(2 * 10 * 1000))
+    eta, most = pl.ftpl_gr_defaults(10, 1000)
+    spread = math.log(10) + 1
+    assert pl.ftpl_gr_regret_bound(10, 1000) == pytest.approx(2 * math.sqrt(2 * 10_000 * spread) + 10_000 / (math.e * most))
+    assert most == math.ceil(math.sqrt(10_000 / spread))
+    for name, params, what in (("ftpl", {"eta": 0.0}, "eta"), ("ftpl", {"perturbation": "gauss"}, "perturbation"),
+                               ("ftpl_gr", {"eta": -1.0}, "eta"), ("ftpl_gr", {"max_resamples": 0}, "max_resamples")):
+        with pytest.raises(ParameterError, match=f"'{what}'"):
+            olearn.make(name, **params)
+    with pytest.raises(ParameterError, match="delay"):
+        olearn.run("ftpl_gr", environments.make("bernoulli", means=[0.2, 0.8]), horizon=10,
+                   delay=olearn.delays.fixed(2))
+
+
+def test_expected_regret_is_under_the_quoted_bounds():
+    """An oblivious adversary with a best expert (mean loss 0.4 against 0.5) and a switching one; expected regret
+    (losses the learner's draws do not touch: the mean over seeds of sum_t l_{t,I_t} minus the best total) under
+    the module's bounds, and geometric resampling below the uniform choice of an expert."""
+    horizon, k, seeds = 2000, 8, range(20)
+    draw = np.random.default_rng(0)
+    means = np.where(np.arange(k) == 2, 0.4, 0.5)
+    worlds = {
+        "best expert": (draw.random((horizon, k)) < means).astype(float),
+        "switching": np.clip(0.5 + 0.15 * draw.standard_normal((horizon, k))
+                             - 0.3 * (np.arange(k) == np.where(np.arange(horizon)[:, None] < horizon // 2, 0, k - 1)), 0, 1),
+    }
+    for label, losses in worlds.items():
+        env = environments.make("loss_matrix", losses=losses)
+        best = losses.sum(axis=0).min()
+        regret = {}
+        for name, params in (("ftpl", {}), ("ftpl", {"perturbation": "uniform"}), ("ftpl_gr", {}), ("exp3", {})):
+            res = olearn.run(olearn.make(name, **params), env, horizon=horizon, seeds=seeds, backend="cpu")
+            regret[(name, params.get("perturbation", ""))] = float(np.mean(res.final("loss")[0]) - best)
+        uniform_choice = losses.mean(axis=1).sum() - best
+        print(label, {f"{n} {p}".strip(): round(r, 1) for (n, p), r in regret.items()}, "uniform choice", round(uniform_choice, 1))
+        assert regret[("ftpl", "")] <= pl.ftpl_regret_bound("gumbel", k, horizon)
+        assert regret[("ftpl", "uniform")] <= pl.ftpl_regret_bound("uniform", k, horizon)
+        assert regret[("ftpl_gr", "")] <= pl.ftpl_gr_regret_bound(k, horizon)
+        assert regret[("ftpl_gr", "")] < uniform_choice  # it learns (at T = 2,000 bandit feedback has just begun to)
