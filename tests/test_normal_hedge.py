@@ -1,4 +1,4 @@
-"""NormalHedge (Chaudhuri, Freund and Hsu, NeurIPS 2009).
+"""NormalHedge (Chaudhuri, Freund and Hsu, NeurIPS 2009) and AdaNormalHedge (Luo and Schapire, COLT 2015).
 
 Backend parity, the GPU path and the conformance checks run with every registered learner
 (tests/test_parity.py, tests/test_gpu.py, tests/test_conformance.py).  Here, against independent truth:
@@ -10,7 +10,9 @@ Backend parity, the GPU path and the conformance checks run with every registere
   its own round by round, experts behind the learner have weight exactly zero, and the engine's arm is the
   reference's inversion of the same uniform draw;
 * regret to the top eps-quantile stays under the leading term sqrt(3 T (1 + ln(1/eps))) of their Theorem 1 for
-  N from 10 to 1,000 (the uniform mixture does not).
+  N from 10 to 1,000 (the uniform mixture does not);
+* AdaNormalHedge's log-domain weight against 60-digit decimal arithmetic; a slow reference (the potential evaluated
+  directly) equal round by round; and an expected loss that stops growing with T when one expert never errs.
 """
 import math
 
@@ -129,3 +131,89 @@ def test_quantile_regret_is_under_the_theorems_leading_term_for_any_number_of_ex
         print(f"N = {n}: regret to the top 10%: NormalHedge {regret['NormalHedge']:.1f}, uniform {regret['uniform']:.1f}; "
               f"leading term {leading:.1f}")
         assert regret["NormalHedge"] < leading < regret["uniform"]
+
+
+# ---------------------------------------------------------------- AdaNormalHedge
+
+
+def decimal_log_weight(r, c):
+    """ln((exp([R + 1]_+^2 / 3(C + 1)) - exp([R - 1]_+^2 / 3(C + 1))) / 2) in 60-digit decimal arithmetic."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 60
+    r, scale = Decimal(r), 3 * (Decimal(c) + 1)
+    a = max(r + 1, Decimal(0)) ** 2 / scale
+    b = max(r - 1, Decimal(0)) ** 2 / scale
+    w = (a.exp() - b.exp()) / 2
+    return -math.inf if w == 0 else float(w.ln())
+
+
+def test_adanormal_log_weight_keeps_its_digits_at_any_size():
+    """The log-domain weight against 60-digit arithmetic, from R barely above -1 to R = C = 10^6 (where the
+    potential itself is e^(10^6 / 3)) and R near 1, where the two exponents nearly cancel."""
+    for r, c in [(-1.0, 0.0), (-0.999, 0.0), (-0.3, 2.0), (0.0, 0.0), (0.5, 1.0), (0.999999, 3.0), (1.0, 1.0),
+                 (1.000001, 5.0), (2.0, 2.0), (30.0, 80.0), (1e-3, 1e4), (5.0, 1e8), (1e3, 1e3), (1e6, 1e6)]:
+        got, want = normal_hedge.adanormal_log_weight(r, c), decimal_log_weight(r, c)
+        if want == -math.inf:
+            assert got == -math.inf, (r, c)
+        else:
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-12), (r, c, got, want)
+
+
+class ReferenceAdaNormalHedge:
+    """From the paper: r_i = <p, l> - l_i, R += r, C += |r|; p ∝ (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2 with
+    Phi(R, C) = exp([R]_+^2 / 3C) evaluated directly; uniform while every weight is 0."""
+
+    def __init__(self, n_experts, seed):
+        self.R, self.C, self.seed = np.zeros(n_experts), np.zeros(n_experts), seed
+
+    def weights(self):
+        phi = lambda r: np.exp(np.maximum(r, 0.0) ** 2 / (3.0 * (self.C + 1.0)))  # noqa: E731
+        w = (phi(self.R + 1.0) - phi(self.R - 1.0)) / 2.0
+        return w / w.sum() if w.sum() > 0.0 else np.full(w.size, 1.0 / w.size)
+
+    def update(self, w, losses):
+        r = w @ losses - losses
+        self.R += r
+        self.C += np.abs(r)
+
+
+@pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
+def test_adanormal_hedge_equals_the_reference_round_by_round(kind):
+    n_experts, rounds, seed = 8, 300, 5
+    tuner = olearn.stepwise(olearn.make("adanormal_hedge", n_arms=n_experts), seed=seed, backend="python")
+    ref = ReferenceAdaNormalHedge(n_experts, seed)
+    draws = ReferenceNormalHedge(n_experts, seed)  # the inversion of the learner's uniform draw
+    loss = reference.expert_adversary(kind, n_experts, rounds, seed)
+    for t in range(rounds):
+        arm = tuner.act()
+        w = ref.weights()
+        np.testing.assert_allclose(tuner.state[2 * n_experts :], w, rtol=1e-9, atol=1e-15, err_msg=f"{kind}: round {t}")
+        assert arm == draws.draw(t, w), f"{kind}: round {t}"
+        losses = loss(t, w)
+        tuner.update(arm, losses)
+        ref.update(w, losses)
+        np.testing.assert_allclose(tuner.state[:n_experts], ref.R, rtol=0.0, atol=1e-9 * (t + 1))
+        np.testing.assert_allclose(tuner.state[n_experts : 2 * n_experts], ref.C, rtol=0.0, atol=1e-9 * (t + 1))
+    assert np.abs(ref.R).max() > 2.0  # the sequence moved the learner
+
+
+def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
+    """One of 10 experts has no loss, the others lose with probability 0.3.  Against that expert C_{T,i} is the
+    learner's expected loss L_T, so Theorem 1's sqrt(C_T (ln N + ln ln T)) form makes L_T = O(ln N + ln ln T): from
+    T = 1,000 to 16,000 it may grow by a ln ln T factor (1.4 here), where Hedge tuned to T grows like sqrt(T) (4x).
+    The learner's weights do not depend on its draws, so L_T is read exactly from the state (C of the perfect
+    expert); Hedge's from 16 seeds' realised losses."""
+    totals = {}
+    for horizon in (1000, 16000):
+        losses = (np.random.default_rng(horizon).random((horizon, 10)) < 0.3).astype(float)
+        losses[:, 3] = 0.0
+        env = environments.make("loss_matrix", losses=losses)
+        ada = olearn.run(olearn.make("adanormal_hedge"), env, horizon=horizon, seeds=1, backend="cpu", keep_state=True)
+        hedge = olearn.run(olearn.make("hedge"), env, horizon=horizon, seeds=16, backend="cpu")
+        totals[horizon] = (ada.states[0, 0, 10 + 3], float(hedge.final("loss")[0].mean()))
+    print(f"AdaNormalHedge's expected loss {totals[1000][0]:.2f} -> {totals[16000][0]:.2f}; "
+          f"Hedge's {totals[1000][1]:.1f} -> {totals[16000][1]:.1f}")
+    assert totals[16000][0] <= 1.4 * totals[1000][0]
+    assert totals[16000][1] >= 3.0 * totals[1000][1]
+    assert totals[16000][0] < totals[16000][1] / 5

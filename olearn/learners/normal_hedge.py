@@ -30,7 +30,21 @@ decreases monotonically to the root; it stops when h <= 0 (the root, to rounding
 decreases u.  Every exponent u x_i is at most 1 + ln N: nothing overflows, whatever the size of R.
 
 State: ``[R_i (N), p_i (N)]``; update reads the p that act played, so feedback must not be delayed.
-Registered: ``normal_hedge``.
+
+AdaNormalHedge (Luo and Schapire, COLT 2015, Achieving all with no parameters) replaces the scale by each expert's
+own count C_{t,i} = sum_{s <= t} |<p_s, l_s> - l_{s,i}|: with the potential Phi(R, C) = exp([R]_+^2 / 3C),
+
+    w(R, C) = (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2,      p_{t+1,i}  proportional to  w(R_{t,i}, C_{t,i}),
+
+under the uniform prior (uniform play while every w is 0, i.e. every R_i <= -1).  Nothing is solved per round.
+Their Theorem 1 bounds the regret to any expert i by O(sqrt(C_{T,i} (ln N + ln ln T))) (the form quoted from
+memory, its constants not at all); since C_{T,i} <= T it is O(sqrt(T ln N)) in the worst case, and against an expert with no loss C_{T,i} is
+the learner's own loss L_T, so L_T = O(ln N + ln ln T): regret that stops growing with T in the realizable case.
+Computed in the log domain: ln w = a + ln(1 - exp(-(a - b))) - ln 2 with a, b the two exponents and
+a - b = 4R / 3(C + 1) for R >= 1 (b = 0 for -1 < R < 1), so nothing overflows and w's digits survive when a ~ b.
+State: ``[R_i (N), C_i (N), p_i (N)]``; not delayable either.
+
+Registered: ``normal_hedge``, ``adanormal_hedge``.
 """
 import math
 
@@ -40,7 +54,7 @@ from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS
+from olearn.learners.bandits import N_ARMS, normalized_exp
 
 #: the most Newton steps for the scale (from u = 1 + ln N the root is reached in about ln N steps, then
 #: quadratically; the loop ends long before this on any input)
@@ -161,4 +175,79 @@ NORMAL_HEDGE = LearnerType(
     delayable=False,
 )
 
-LEARNERS = (NORMAL_HEDGE,)
+# ---------------------------------------------------------------- AdaNormalHedge
+
+
+@kernel
+def adanormal_log_weight(r, c):
+    """ln w(R, C) = ln((Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2), -inf where w = 0 (R <= -1)."""
+    if r <= -1.0:
+        return -math.inf
+    scale = 3.0 * (c + 1.0)
+    a = (r + 1.0) * (r + 1.0) / scale
+    gap = 4.0 * r / scale if r >= 1.0 else a
+    return a + math.log(-math.expm1(-gap)) - math.log(2.0)
+
+
+@kernel
+def adanormal_hedge_weights(state, n):
+    """p_i = w_i / sum_j w_j into state[2N:3N] (uniform while every w_i = 0), from the logarithms."""
+    weights = state[2 * n : 3 * n]
+    alive = False
+    for i in range(n):
+        weights[i] = adanormal_log_weight(state[i], state[n + i])
+        alive = alive or weights[i] > -math.inf
+    if not alive:
+        for i in range(n):
+            weights[i] = 1.0 / n
+        return
+    normalized_exp(weights, weights, n)
+
+
+@kernel
+def adanormal_hedge_init(state, params, seed):
+    """R = C = 0, p uniform."""
+    n = int(params[0])
+    for i in range(2 * n):
+        state[i] = 0.0
+    for i in range(n):
+        state[2 * n + i] = 1.0 / n
+
+
+@kernel
+def adanormal_hedge_act(state, params, obs, t, seed, action):
+    n = int(params[0])
+    action[0] = rng.categorical(seed, rng.LEARNER, t, 0, state[2 * n : 3 * n], n)
+
+
+@kernel
+def adanormal_hedge_update(state, params, obs, action, feedback, t, seed):
+    """r_i = <p_t, l_t> - l_i with the p that act played; R_i += r_i, C_i += |r_i|; then the next p."""
+    n = int(params[0])
+    mixture = 0.0
+    for i in range(n):
+        mixture += state[2 * n + i] * feedback[i]
+    for i in range(n):
+        r = mixture - feedback[i]
+        state[i] += r
+        state[n + i] += abs(r)
+    adanormal_hedge_weights(state, n)
+
+
+ADANORMAL_HEDGE = LearnerType(
+    name="adanormal_hedge",
+    summary="AdaNormalHedge: p_i ∝ (Phi(R_i + 1, C_i + 1) - Phi(R_i - 1, C_i + 1)) / 2, Phi(R, C) = exp([R]_+^2 / 3C), "
+    "R_i the summed regret against the mixture and C_i the sum of its absolute values; no step size, no horizon",
+    reference="Luo and Schapire (COLT 2015), Achieving all with no parameters: AdaNormalHedge, Thm 1: regret to expert "
+    "i O(sqrt(C_{T,i} (ln N + ln ln T))), so O(ln N + ln ln T) against an expert with no loss",
+    feedback="full",
+    params=(N_ARMS,),
+    state_size=lambda v, k, d: 3 * k,  # R[k], C[k], then the weights p[k] of the next round
+    row=lambda v, k, d, horizon: [k],
+    init=adanormal_hedge_init,
+    act=adanormal_hedge_act,
+    update=adanormal_hedge_update,
+    delayable=False,
+)
+
+LEARNERS = (NORMAL_HEDGE, ADANORMAL_HEDGE)
