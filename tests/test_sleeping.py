@@ -95,6 +95,26 @@ class SpecialistEXP3(SpecialistHedge):
         super().update(t, arm, awake, estimates)
 
 
+class SleepingAdaNormalHedge(SpecialistHedge):
+    """Luo and Schapire (2015), sleeping experts: p ∝ (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2 over the awake experts,
+    Phi(R, C) = exp([R]_+^2 / 3C) evaluated directly (uniform over them while those weights are all 0); after the
+    round r_k = p . l - l_k for the awake experts, R += r, C += |r|."""
+
+    def __init__(self, k, seed):
+        super().__init__(k, 0.0, seed)
+        self.R, self.C = np.zeros(k), np.zeros(k)
+
+    def weights(self, awake):
+        phi = lambda r: np.exp(np.maximum(r, 0.0) ** 2 / (3.0 * (self.C + 1.0)))  # noqa: E731
+        w = np.where(awake, (phi(self.R + 1.0) - phi(self.R - 1.0)) / 2.0, 0.0)
+        return w / w.sum() if w.sum() > 0.0 else awake / awake.sum()
+
+    def update(self, t, arm, awake, losses):
+        r = np.where(awake, self.probs[-1] @ np.asarray(losses) - np.asarray(losses), 0.0)
+        self.R += r
+        self.C += np.abs(r)
+
+
 def play(learner, env, seed, horizon=T):
     loss, awake, _ = world_law(env, seed)
     actions, masks = np.zeros(horizon, dtype=int), []
@@ -115,6 +135,7 @@ CASES = {
     "sleeping_hedge_eta2": ("sleeping_hedge", {"eta": 2.0}, lambda env, s: SpecialistHedge(env.n_actions, 2.0, s)),
     "sleeping_exp3": ("sleeping_exp3", {}, lambda env, s: SpecialistEXP3(env.n_actions, math.sqrt(2 * math.log(env.n_actions) / (env.n_actions * T)), s)),
     "sleeping_exp3_eta": ("sleeping_exp3", {"eta": 0.5}, lambda env, s: SpecialistEXP3(env.n_actions, 0.5, s)),
+    "adanormal_hedge": ("adanormal_hedge", {}, lambda env, s: SleepingAdaNormalHedge(env.n_actions, s)),
 }
 
 
@@ -151,14 +172,14 @@ def brute_force(env, seed, actions):
 
 
 @pytest.mark.parametrize("world", ["table", "bernoulli", "bernoulli_rare"])
-@pytest.mark.parametrize("name", ["awake_ucb", "sleeping_hedge", "sleeping_exp3"])
+@pytest.mark.parametrize("name", ["awake_ucb", "sleeping_hedge", "sleeping_exp3", "adanormal_hedge"])
 def test_metrics_match_brute_force(name, world):
     env = environments.make(WORLDS[world][0], **WORLDS[world][1])
     ckpts = [1, 5, 17, T]
     metrics = list(env.metrics())
     assert "sleeping_regret" in metrics and "regret" not in metrics and "pseudo_regret" not in metrics
     for backend in ("python", "cpu") if world == "table" else ("python",):  # the parity tests hold cpu to python
-        res = olearn.run(olearn.make(name, eta=0.5) if name != "awake_ucb" else olearn.make(name), env, horizon=T,
+        res = olearn.run(olearn.make(name, eta=0.5) if name.startswith("sleeping") else olearn.make(name), env, horizon=T,
                          seeds=SEEDS, backend=backend, trace=True, checkpoints=ckpts, metrics=metrics)
         for j, seed in enumerate(SEEDS):
             sleeping, dynamic = brute_force(env, seed, res.actions[0, j].astype(int))
@@ -217,6 +238,29 @@ def test_sleeping_hedge_meets_its_per_arm_bound(seed):
     env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
     res = olearn.run(olearn.make("sleeping_hedge"), env, horizon=BOUND_T, seeds=200)
     assert res.final("sleeping_regret")[0].mean() <= math.sqrt(BOUND_T * math.log(k_arms) / 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sleeping_adanormal_hedge_needs_no_rate_for_the_tuned_specialists_bound(seed):
+    """AdaNormalHedge's sleeping form has no rate to tune, yet its regret to every expert over the rounds that
+    expert is awake (exact, on the reference's probabilities, which the engine matches action for action) stays
+    under the value sqrt(T ln K / 2) that Hedge over specialists reaches only with eta tuned to T; so does the
+    engine's realized sleeping regret averaged over seeds."""
+    losses, awake = _specialist_table(seed)
+    k_arms = losses.shape[1]
+    ref = SleepingAdaNormalHedge(k_arms, 0)
+    for t in range(BOUND_T):
+        ref.act(t, awake[t] > 0)
+        ref.update(t, 0, awake[t] > 0, losses[t])
+    expected = np.einsum("tk,tk->t", np.array(ref.probs), losses)
+    tuned = math.sqrt(BOUND_T * math.log(k_arms) / 2)
+    worst = max(float((expected[awake[:, k] > 0] - losses[awake[:, k] > 0, k]).sum()) for k in range(k_arms))
+    env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
+    res = olearn.run(olearn.make("adanormal_hedge"), env, horizon=BOUND_T, seeds=200)
+    print(f"seed {seed}: worst per-expert regret {worst:.2f}, realized sleeping regret "
+          f"{res.final('sleeping_regret')[0].mean():.2f}, tuned specialists' bound {tuned:.2f}")
+    assert worst <= tuned
+    assert res.final("sleeping_regret")[0].mean() <= tuned
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -42,7 +42,10 @@ memory, its constants not at all); since C_{T,i} <= T it is O(sqrt(T ln N)) in t
 the learner's own loss L_T, so L_T = O(ln N + ln ln T): regret that stops growing with T in the realizable case.
 Computed in the log domain: ln w = a + ln(1 - exp(-(a - b))) - ln 2 with a, b the two exponents and
 a - b = 4R / 3(C + 1) for R >= 1 (b = 0 for -1 < R < 1), so nothing overflows and w's digits survive when a ~ b.
-State: ``[R_i (N), C_i (N), p_i (N)]``; not delayable either.
+Sleeping experts (their section on them): on a world of sleeping arms (:mod:`environments.sleeping`) only the
+awake experts get weight and only their R and C move (r_i = 0 while expert i sleeps), which bounds the regret to
+each expert over the rounds it is awake the same way; with every expert awake this is the rule above.
+State: ``[R_i (N), C_i (N), p_i (N)]``, p computed by act from the round's awake set; not delayable either.
 
 Registered: ``normal_hedge``, ``adanormal_hedge``.
 """
@@ -54,7 +57,8 @@ from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, normalized_exp
+from olearn.learners.bandits import N_ARMS, normalized_exp, zero_init
+from olearn.learners.sleeping import is_awake
 
 #: the most Newton steps for the scale (from u = 1 + ln N the root is reached in about ln N steps, then
 #: quadratically; the loop ends long before this on any input)
@@ -190,63 +194,60 @@ def adanormal_log_weight(r, c):
 
 
 @kernel
-def adanormal_hedge_weights(state, n):
-    """p_i = w_i / sum_j w_j into state[2N:3N] (uniform while every w_i = 0), from the logarithms."""
+def adanormal_hedge_weights(state, params, obs, n):
+    """p_i = w_i / sum_j w_j over the awake experts into state[2N:3N] (uniform over them while their w_i are all 0)."""
     weights = state[2 * n : 3 * n]
     alive = False
+    awake = 0.0
     for i in range(n):
-        weights[i] = adanormal_log_weight(state[i], state[n + i])
-        alive = alive or weights[i] > -math.inf
+        weights[i] = -math.inf
+        if is_awake(params, obs, i):
+            awake += 1.0
+            weights[i] = adanormal_log_weight(state[i], state[n + i])
+            alive = alive or weights[i] > -math.inf
     if not alive:
         for i in range(n):
-            weights[i] = 1.0 / n
+            weights[i] = 1.0 / awake if is_awake(params, obs, i) else 0.0
         return
     normalized_exp(weights, weights, n)
 
 
 @kernel
-def adanormal_hedge_init(state, params, seed):
-    """R = C = 0, p uniform."""
-    n = int(params[0])
-    for i in range(2 * n):
-        state[i] = 0.0
-    for i in range(n):
-        state[2 * n + i] = 1.0 / n
-
-
-@kernel
 def adanormal_hedge_act(state, params, obs, t, seed, action):
     n = int(params[0])
+    adanormal_hedge_weights(state, params, obs, n)
     action[0] = rng.categorical(seed, rng.LEARNER, t, 0, state[2 * n : 3 * n], n)
 
 
 @kernel
 def adanormal_hedge_update(state, params, obs, action, feedback, t, seed):
-    """r_i = <p_t, l_t> - l_i with the p that act played; R_i += r_i, C_i += |r_i|; then the next p."""
+    """r_i = <p_t, l_t> - l_i for the awake experts, with the p that act played; R_i += r_i, C_i += |r_i|."""
     n = int(params[0])
     mixture = 0.0
     for i in range(n):
         mixture += state[2 * n + i] * feedback[i]
     for i in range(n):
-        r = mixture - feedback[i]
-        state[i] += r
-        state[n + i] += abs(r)
-    adanormal_hedge_weights(state, n)
+        if is_awake(params, obs, i):
+            r = mixture - feedback[i]
+            state[i] += r
+            state[n + i] += abs(r)
 
 
 ADANORMAL_HEDGE = LearnerType(
     name="adanormal_hedge",
     summary="AdaNormalHedge: p_i ∝ (Phi(R_i + 1, C_i + 1) - Phi(R_i - 1, C_i + 1)) / 2, Phi(R, C) = exp([R]_+^2 / 3C), "
-    "R_i the summed regret against the mixture and C_i the sum of its absolute values; no step size, no horizon",
+    "R_i the summed regret against the mixture and C_i the sum of its absolute values (over the rounds expert i is awake, "
+    "on sleeping worlds); no step size, no horizon",
     reference="Luo and Schapire (COLT 2015), Achieving all with no parameters: AdaNormalHedge, Thm 1: regret to expert "
     "i O(sqrt(C_{T,i} (ln N + ln ln T))), so O(ln N + ln ln T) against an expert with no loss",
     feedback="full",
     params=(N_ARMS,),
-    state_size=lambda v, k, d: 3 * k,  # R[k], C[k], then the weights p[k] of the next round
-    row=lambda v, k, d, horizon: [k],
-    init=adanormal_hedge_init,
+    state_size=lambda v, k, d: 3 * k,  # R[k], C[k], then the weights p[k] played this round
+    row=lambda v, k, d, horizon: [k, 0.0, d],  # params[1] unused: is_awake reads obs_dim at params[2]
+    init=zero_init,
     act=adanormal_hedge_act,
     update=adanormal_hedge_update,
+    sleeping=True,
     delayable=False,
 )
 
