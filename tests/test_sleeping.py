@@ -3,7 +3,8 @@ and the regret bounds of the papers.
 
 References are written here from the papers (Freund, Schapire, Singer and Warmuth 1997 for Hedge over
 specialists, with explicit weights rather than the engine's log-weights; UCB restricted to the awake
-arms, Kleinberg, Niculescu-Mizil and Sharma 2010), and read the same counter-based draws as the engine.
+arms, Kleinberg, Niculescu-Mizil and Sharma 2010; AdaNormalHedge's sleeping form, Luo and Schapire 2015), and read
+the same counter-based draws as the engine.
 """
 import math
 

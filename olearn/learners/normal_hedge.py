@@ -38,8 +38,9 @@ own count C_{t,i} = sum_{s <= t} |<p_s, l_s> - l_{s,i}|: with the potential Phi(
 
 under the uniform prior (uniform play while every w is 0, i.e. every R_i <= -1).  Nothing is solved per round.
 Their Theorem 1 bounds the regret to any expert i by O(sqrt(C_{T,i} (ln N + ln ln T))) (the form quoted from
-memory, its constants not at all); since C_{T,i} <= T it is O(sqrt(T ln N)) in the worst case, and against an expert with no loss C_{T,i} is
-the learner's own loss L_T, so L_T = O(ln N + ln ln T): regret that stops growing with T in the realizable case.
+memory, its constants not at all).  Since C_{T,i} <= T that is O(sqrt(T ln N)) in the worst case; against an
+expert with no loss C_{T,i} is the learner's own expected loss L_T, so L_T = O(ln N + ln ln T): regret that stops
+growing with T in the realizable case.
 Computed in the log domain: ln w = a + ln(1 - exp(-(a - b))) - ln 2 with a, b the two exponents and
 a - b = 4R / 3(C + 1) for R >= 1 (b = 0 for -1 < R < 1), so nothing overflows and w's digits survive when a ~ b.
 Sleeping experts (their section on them): on a world of sleeping arms (:mod:`environments.sleeping`) only the
