@@ -610,6 +610,10 @@ def test_olearn_list_names_each_worlds_metrics():
     assert ("metrics loss, regret, pseudo_regret, counts, simple_regret, misidentified, stopping_time, window_regret_<k>"
             in entries["bernoulli"])  # a fixed best arm: best-arm identification's metrics too (switching has none)
     assert "window_regret" not in entries["sea_quadratic"] and "path_length" in entries["sea_quadratic"]
+    # where a learner cannot run: sleeping worlds need one that reads the awake arms; some refuse delays
+    assert ("feedback full, sleeping: plays only the awake arms of a sleeping world; feedback cannot be delayed"
+            in entries["adanormal_hedge"])
+    assert "feedback full parameters" in entries["hedge"] and "feedback bandit parameters" in entries["ucb1"]
 
 
 def test_a_failed_chunk_says_what_is_stored_and_how_to_resume(small, tmp_path, monkeypatch):

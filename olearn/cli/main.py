@@ -291,10 +291,15 @@ def list_registered():
         console.print(Text(name, style="bold"))
         console.print(grid, Text(""))  # an empty line between entries
 
+    def feedback(t):
+        """What the learner is shown each round, and where it cannot run."""
+        text = t.feedback + (", sleeping: plays only the awake arms of a sleeping world" if t.sleeping else "")
+        return text + ("; feedback cannot be delayed" if not t.delayable else "")
+
     console.rule("learners")
     for name in learners.names():
         t = learners.REGISTRY[name]
-        entry(name, [("feedback", t.feedback), ("parameters", ", ".join(fmt(p) for p in t.params) or "-"),
+        entry(name, [("feedback", feedback(t)), ("parameters", ", ".join(fmt(p) for p in t.params) or "-"),
                      ("what it does", t.summary), ("reference", t.reference)])
     console.rule("conformal methods (olearn.conformal: run_scores, wrap, Predictor)")
     for name in conformal.names():
