@@ -1,4 +1,5 @@
-"""Follow the perturbed leader: over experts (full information), and with geometric resampling (bandits).
+"""Follow the perturbed leader: over experts (full information), with geometric resampling (adversarial bandits),
+and with a scale per arm (stochastic bandits, Boltzmann-Gumbel exploration).
 
 ``ftpl`` (Hannan 1957; Kalai and Vempala, JCSS 2005).  Each round draws fresh independent perturbations Z_{t,i}
 and plays the leader of the perturbed cumulative losses,
@@ -31,8 +32,21 @@ number of redraws, summed over the arm played, is sum_i p_i E[K_t | I_t = i] <= 
 Ties have probability zero (continuous perturbations); the lowest index wins one.  Draws: act uses stream
 ``rng.LEARNER`` (index i for arm i), the resampling stream ``rng.LEARNER_UPDATE`` (index k K + i in redraw k).
 
-State: ``[L_i (K)]`` for both (Lhat for ``ftpl_gr``).  ``ftpl_gr``'s update redraws the distribution act played, so
-its feedback must not be delayed.  Registered: ``ftpl``, ``ftpl_gr``.
+``boltzmann_gumbel`` (Cesa-Bianchi, Gentile, Lugosi and Neu, NeurIPS 2017, Boltzmann exploration done right):
+the perturbed leader for stochastic bandits.  After one play of each arm (lowest index first) it plays
+
+    I_t = argmax_i (mean_i + beta_i Z_{t,i}),      beta_i = C / sqrt(n_i),  Z ~ Gumbel(0, 1),
+
+mean_i the average reward (1 - loss) of arm i's n_i plays.  With one shared scale beta the choice would be Boltzmann
+exploration, p_i proportional to exp(mean_i / beta) (the Gumbel-max identity), whose fixed or decaying temperatures
+they show fail; a scale per arm that shrinks with its own plays is their fix.  Their analysis takes C = sigma for
+sigma-sub-Gaussian rewards (1/2 for rewards in [0, 1], the default) and bounds the regret by
+O(sum_i ln^2(T Delta_i^2 / C^2) / Delta_i) for gaps Delta_i and O(sqrt(K T) ln K) whatever the gaps (forms quoted
+from memory, constants not).  No horizon.
+
+State: ``[L_i (K)]`` for ``ftpl`` and ``ftpl_gr`` (Lhat for ``ftpl_gr``), ``[n_i (K), s_i (K)]`` (plays, summed
+rewards) for ``boltzmann_gumbel``.  ``ftpl_gr``'s update redraws the distribution act played, so its feedback must
+not be delayed.  Registered: ``ftpl``, ``ftpl_gr``, ``boltzmann_gumbel``.
 """
 import math
 
@@ -40,7 +54,7 @@ from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, zero_init
+from olearn.learners.bandits import N_ARMS, mean_update, zero_init
 
 PERTURBATIONS = ("gumbel", "uniform")
 
@@ -207,4 +221,44 @@ FTPL_GR = LearnerType(
     test_params=({}, {"eta": 0.5, "max_resamples": 3}),
 )
 
-LEARNERS = (FTPL, FTPL_GR)
+# ---------------------------------------------------------------- Boltzmann-Gumbel exploration (stochastic bandits)
+
+
+@kernel
+def boltzmann_gumbel_act(state, params, obs, t, seed, action):
+    """The lowest-index unplayed arm, else argmax_i mean_i + C Z_i / sqrt(n_i) with Z_i Gumbel (draw i of act's
+    stream); the lowest index among equals."""
+    k_arms = int(params[0])
+    scale = params[1]
+    best = -math.inf
+    arm = 0
+    for i in range(k_arms):
+        n = state[i]
+        if n == 0.0:
+            action[0] = i
+            return
+        value = state[k_arms + i] / n + scale / math.sqrt(n) * gumbel(seed, rng.LEARNER, t, i)
+        if value > best:
+            best = value
+            arm = i
+    action[0] = arm
+
+
+BOLTZMANN_GUMBEL = LearnerType(
+    name="boltzmann_gumbel",
+    summary="Boltzmann-Gumbel exploration: after one play of each arm, argmax_i mean_i + C Z_i / sqrt(n_i) with "
+    "fresh Z ~ Gumbel(0, 1): a perturbed leader whose scale per arm shrinks with its plays",
+    reference="Cesa-Bianchi, Gentile, Lugosi and Neu (NeurIPS 2017), Boltzmann exploration done right: regret "
+    "O(sum_i ln^2(T Delta_i^2 / C^2) / Delta_i), and O(sqrt(K T) ln K) for any gaps, with C = sigma (1/2 for rewards in [0, 1])",
+    feedback="bandit",
+    params=(N_ARMS, Param("scale", 0.5, "C, the perturbation scale at one play (the rewards' sub-Gaussian sigma)",
+                          low=0.0, open_low=True)),
+    state_size=lambda v, k, d: 2 * k,  # plays n[k], summed rewards s[k]
+    row=lambda v, k, d, horizon: [k, v["scale"]],
+    init=zero_init,
+    act=boltzmann_gumbel_act,
+    update=mean_update,
+    test_params=({}, {"scale": 2.0}),
+)
+
+LEARNERS = (FTPL, FTPL_GR, BOLTZMANN_GUMBEL)
