@@ -26,8 +26,8 @@ an estimate of l_t / p whose downward bias is at most l_t (1 - p)^M / p.  Their 
 memory): expected regret <= (ln K + 1) / eta + 2 eta K T + K T / (e M).  Defaults (this module's choice):
 eta = sqrt((ln K + 1) / (2 K T)), which minimises the first two terms to 2 sqrt(2 K T (ln K + 1)), and
 M = ceil(sqrt(K T / (ln K + 1))), which keeps the last at most sqrt(K T (ln K + 1)) / e
-(:func:`ftpl_gr_regret_bound`).  A round costs at most K + M K draws, and on average at most 2K: the expected
-number of redraws, summed over the arm played, is sum_i p_i E[K_t | I_t = i] <= K.
+(:func:`ftpl_gr_regret_bound`).  A round costs at most K + M K draws, and on average at most K (K + 1): the
+expected number of redraws, over the arm played, is sum_i p_i E[K_t | I_t = i] <= sum_i p_i / p_i = K.
 
 Ties have probability zero (continuous perturbations); the lowest index wins one.  Draws: act uses stream
 ``rng.LEARNER`` (index i for arm i), the resampling stream ``rng.LEARNER_UPDATE`` (index k K + i in redraw k).
@@ -38,8 +38,8 @@ the perturbed leader for stochastic bandits.  After one play of each arm (lowest
     I_t = argmax_i (mean_i + beta_i Z_{t,i}),      beta_i = C / sqrt(n_i),  Z ~ Gumbel(0, 1),
 
 mean_i the average reward (1 - loss) of arm i's n_i plays.  With one shared scale beta the choice would be Boltzmann
-exploration, p_i proportional to exp(mean_i / beta) (the Gumbel-max identity), whose fixed or decaying temperatures
-they show fail; a scale per arm that shrinks with its own plays is their fix.  Their analysis takes C = sigma for
+exploration, p_i proportional to exp(mean_i / beta) (the Gumbel-max identity), which they show no schedule of one
+shared temperature makes work well; a scale per arm that shrinks with its own plays is their fix.  Their analysis takes C = sigma for
 sigma-sub-Gaussian rewards (1/2 for rewards in [0, 1], the default) and bounds the regret by
 O(sum_i ln^2(T Delta_i^2 / C^2) / Delta_i) for gaps Delta_i and O(sqrt(K T) ln K) whatever the gaps (forms quoted
 from memory, constants not).  No horizon.
