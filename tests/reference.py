@@ -424,6 +424,30 @@ class EXP3S:
         self.w += math.e * self.alpha * total / self.k
 
 
+class REXP3(EXP3S):
+    """Besbes, Gur and Zeevi (2014): Exp3 (Exp3.S with alpha = 0) restarted with w_k = 1 at the start of every batch
+    of Delta rounds, Delta = ceil((K ln K)^(1/3) (T / V_T)^(2/3)) (within [1, T]), gamma = min(1, sqrt(K ln K /
+    ((e - 1) Delta))); feedback emitted in an earlier batch than the current one is ignored."""
+
+    def __init__(self, k, horizon, variation=1.0, batch=None, gamma=None, seed=0):
+        if batch is None:
+            batch = int(min(horizon, max(1, math.ceil((k * math.log(k)) ** (1 / 3) * (horizon / variation) ** (2 / 3)))))
+        if gamma is None:
+            gamma = min(1.0, math.sqrt(k * math.log(k) / ((math.e - 1) * batch)))
+        super().__init__(k, horizon, gamma=gamma, alpha=0.0, seed=seed)
+        self.batch, self.current = batch, 0
+
+    def act(self, t):
+        if t // self.batch != self.current:
+            self.current = t // self.batch
+            self.w = np.ones(self.k)
+        return super().act(t)
+
+    def update(self, s, arm, p_arm, feedback):
+        if s // self.batch == self.current:
+            super().update(s, arm, p_arm, feedback)
+
+
 class EXP3P:
     """Auer et al. (2002), Exp3.P with weights as written: w_k = exp(alpha gamma / 3 sqrt(T / K)) at the start,
     p = (1 - gamma) w / W + gamma / K, w_k *= exp(gamma / (3K) (xhat_k + alpha / (p_k sqrt(K T)))) for every k."""
@@ -635,6 +659,10 @@ def exp3s(loss, k, horizon, gamma=None, alpha=None, switches=1, seed=0, delays=N
     return play(EXP3S(k, horizon, gamma, alpha, switches, seed), loss, k, horizon, delays=delays)
 
 
+def rexp3(loss, k, horizon, variation=1.0, batch=None, gamma=None, seed=0, delays=None):
+    return play(REXP3(k, horizon, variation, batch, gamma, seed), loss, k, horizon, delays=delays)
+
+
 def exp3(loss, k, horizon, eta=None, seed=0, delays=None):
     return play(EXP3(k, horizon, eta, seed), loss, k, horizon, delays=delays)
 
@@ -688,6 +716,7 @@ LEARNERS = {
     "discounted_ucb": discounted_ucb,
     "sliding_window_ucb": sliding_window_ucb,
     "exp3s": exp3s,
+    "rexp3": rexp3,
     "m_ucb": m_ucb,
     "kl_ucb": kl_ucb,
     "imed": imed,

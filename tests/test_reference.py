@@ -45,6 +45,8 @@ CASES = {
     "sliding_window_ucb_tau7": ("sliding_window_ucb", {"tau": 7, "xi": 0.3}),
     "exp3s": ("exp3s", {}),
     "exp3s_tuned": ("exp3s", {"gamma": 0.3, "alpha": 0.05}),
+    "rexp3": ("rexp3", {}),
+    "rexp3_batch7": ("rexp3", {"batch": 7, "gamma": 0.3, "variation": 2.0}),
     "m_ucb": ("m_ucb", {}),
     "m_ucb_small_window": ("m_ucb", {"window": 4, "threshold": 0.5, "gamma": 0.4}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),

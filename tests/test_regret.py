@@ -332,6 +332,24 @@ def test_exp3s_tracks_a_best_arm_that_switches_within_its_bound():
     assert exp3s.mean() + 4 * _se(exp3s, exp3) < 0.5 * exp3.mean(), (exp3s.mean(), exp3.mean())
 
 
+def test_rexp3_regret_grows_like_t_to_the_two_thirds_under_a_fixed_variation_budget():
+    """Besbes, Gur and Zeevi (2014), Theorem 2: with the variation budget V_T fixed, Rexp3's regret against the best
+    arm of each round grows like T^(2/3).  On 5 arms whose means rotate smoothly, 1/2 + 0.45 cos(2 pi (t/P + k/5))
+    with P = T/2 (V_T = 0.45 2 pi 2 for every T), its fitted log-log slope from T = 16,000 to 64,000 is below 0.8
+    (0.74 measured; the rate's 2/3 is approached from above as T grows) and at T = 64,000 it pays under 0.7 times
+    what EXP3, never restarted, pays (0.54 measured)."""
+    budget = 0.45 * 2 * math.pi * 2
+    regret = {}
+    for horizon in (16_000, 64_000):
+        env = environments.make("oblivious_experts", n_experts=5, period=horizon // 2, gap=0.0)
+        for name, params in (("rexp3", {"variation": budget}), ("exp3", {})):
+            regret[name, horizon] = _final(name, env, horizon, 32, **params).final("dynamic_regret")[0]
+    slope = {name: math.log(regret[name, 64_000].mean() / regret[name, 16_000].mean()) / math.log(4) for name in ("rexp3", "exp3")}
+    print({f"{n} T={h}": round(float(r.mean()), 1) for (n, h), r in regret.items()}, slope)
+    assert slope["rexp3"] < 0.8
+    assert regret["rexp3", 64_000].mean() + 4 * _se(regret["rexp3", 64_000], regret["exp3", 64_000]) < 0.7 * regret["exp3", 64_000].mean()
+
+
 def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
     """Audibert and Bubeck (2009): MOSS's exploration ln(T / (K n)) removes UCB1's extra sqrt(ln T) on the
     instance with gap sqrt(K / T); their Theorem 5 bounds the regret by 49 sqrt(T K)."""

@@ -32,6 +32,14 @@ sqrt(K (S ln(KT) + e) / ((e - 1) T))) bound the expected regret against every se
 switches by 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (their Corollary 8.3).  The weights are kept divided by
 their total (the update scales with them), so they neither overflow nor underflow.
 
+Rexp3 (Besbes, Gur and Zeevi, NeurIPS 2014, "Stochastic multi-armed-bandit problem with non-stationary rewards"):
+Exp3 restarted at the start of every batch of Delta rounds, for means that drift with a total variation
+V_T = sum_t max_k |mu_{t+1,k} - mu_{t,k}| known in advance.  Within a batch it is Exp3.S with alpha = 0 (Auer et
+al.'s Exp3 in its reward form, the weights kept divided by their total); Delta = ceil((K ln K)^(1/3) (T/V_T)^(2/3))
+and gamma = min(1, sqrt(K ln K / ((e - 1) Delta))) bound the regret against the best arm of each round by
+C (K ln K V_T)^(1/3) T^(2/3) (their Theorem 2, C an absolute constant).  Under delays, feedback emitted in an
+earlier batch than the current one is dropped: the restart has forgotten that batch.
+
 M-UCB (Cao, Wen, Kveton and Xie, AISTATS 2019, "Nearly optimal adaptive procedure with change detection for
 piecewise-stationary bandit", Algorithm 1): UCB on the samples since the last detected change, with forced
 uniform exploration and a two-window change detector on each arm.  With tau the first round of the current
@@ -254,6 +262,74 @@ EXP3S = LearnerType(
 )
 
 
+# ---------------------------------------------------------------- Rexp3
+
+
+@kernel
+def rexp3_init(state, params, seed):
+    """Exp3.S's start (weights 1/K), in batch 0."""
+    exp3s_init(state, params, seed)
+    state[2 * int(params[0])] = 0.0
+
+
+@kernel
+def rexp3_act(state, params, obs, t, seed, action):
+    """At the first round of batch j = floor(t / Delta) the weights restart at 1/K; then Exp3.S's draw (alpha = 0)."""
+    k_arms = int(params[0])
+    batch = float(t // int(params[3]))
+    if batch != state[2 * k_arms]:
+        state[2 * k_arms] = batch
+        for k in range(k_arms):
+            state[k] = 1.0 / k_arms
+    exp3s_act(state, params, obs, t, seed, action)
+
+
+@kernel
+def rexp3_update(state, params, obs, action, feedback, t, seed):
+    """Exp3's update (Exp3.S's with alpha = 0), for feedback emitted in the current batch only: a delayed reward from
+    an earlier batch is dropped, as the restart has forgotten that batch."""
+    if float(t // int(params[3])) == state[2 * int(params[0])]:
+        exp3s_update(state, params, obs, action, feedback, t, seed)
+
+
+def rexp3_batch(n_arms: int, horizon: int, variation: float) -> int:
+    """Delta_T = ceil((K ln K)^(1/3) (T / V_T)^(2/3)), within [1, T]."""
+    spread = n_arms * math.log(n_arms)
+    return int(min(horizon, max(1, math.ceil(spread ** (1.0 / 3.0) * (horizon / variation) ** (2.0 / 3.0)))))
+
+
+def _rexp3_row(v, k, d, horizon):
+    batch = v["batch"] if v["batch"] is not None else rexp3_batch(k, horizon, v["variation"])
+    gamma = v["gamma"] if v["gamma"] is not None else min(1.0, math.sqrt(k * math.log(k) / ((math.e - 1.0) * batch)))
+    return [k, gamma, 0.0, batch]
+
+
+REXP3 = LearnerType(
+    name="rexp3",
+    summary="Rexp3: Exp3 restarted every Delta rounds, Delta = ceil((K ln K)^(1/3) (T / V_T)^(2/3)) from the variation "
+    "budget V_T of the arms' means, gamma = min(1, sqrt(K ln K / ((e - 1) Delta)))",
+    reference="Besbes, Gur and Zeevi (NeurIPS 2014), Stochastic multi-armed-bandit problem with non-stationary rewards, "
+    "Thm 2: regret against the best arm of each round O((K ln K V_T)^(1/3) T^(2/3)), minimax up to ln K",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("variation", 1.0, "V_T, the budget sum_t max_k |mu_{t+1,k} - mu_{t,k}| the horizon is expected to hold "
+              "(sets the default batch)", low=0.0, open_low=True),
+        Param("batch", None, "Delta, rounds between restarts; None: ceil((K ln K)^(1/3) (T / V_T)^(2/3))", kind="int",
+              low=1, high=2**52, optional=True),
+        Param("gamma", None, "exploration in (0, 1]; None: min(1, sqrt(K ln K / ((e - 1) Delta)))", low=0.0, high=1.0,
+              open_low=True, optional=True),
+    ),
+    state_size=lambda v, k, d: 2 * k + 1,  # weights w[k] (summing to 1), probabilities p[k], the current batch
+    row=_rexp3_row,
+    init=rexp3_init,
+    act=rexp3_act,
+    update=rexp3_update,
+    action_dim=2,  # arm, and its probability (so delayed feedback is weighted correctly)
+    test_params=({}, {"batch": 7, "gamma": 0.3}),
+)
+
+
 # ---------------------------------------------------------------- M-UCB
 
 #: the largest round-robin period kept (floor(K / gamma) beyond it, or gamma = 0: forced plays only in the K
@@ -376,4 +452,4 @@ M_UCB = LearnerType(
 )
 
 
-LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB, EXP3S, M_UCB)
+LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB)

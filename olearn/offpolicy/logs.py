@@ -220,7 +220,7 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
 
     ``logging``: None for the uniform policy (p_i = 1/K), K positive probabilities (the same every
     event; drawn from their own stream), or a bandit learner that reports the probability of the arm it
-    plays (``olearn.make("exp3", eta=0.01)``; also exp3_ix, exp3s, exp3_p, tsallis_inf and the contextual tsallis_inf_cb
+    plays (``olearn.make("exp3", eta=0.01)``; also exp3_ix, exp3s, rexp3, exp3_p, tsallis_inf and the contextual tsallis_inf_cb
     and chebcb): the log is then that learner playing the world live for n rounds, action for action as
     ``olearn.run(learner, env, horizon=n, seeds=[seed])`` plays it, and each propensity is the probability
     it gave its arm at that event, which changes as it learns (an adaptive logging policy, as a deployed
