@@ -161,11 +161,25 @@ def ftpl_gr_act(state, params, obs, t, seed, action):
 
 
 @kernel
+def leads(losses, n, inv_eta, arm, seed, stream, t, first):
+    """Whether ``arm`` is :func:`perturbed_leader` under Exp(1) perturbations (draw ``first + i`` for arm i; the lowest
+    index among equals), stopping at the first arm that beats it: the draws are counter-based, so the ones skipped
+    change nothing."""
+    mine = losses[arm] - exponential(seed, stream, t, first + arm) * inv_eta
+    for i in range(n):
+        if i != arm:
+            value = losses[i] - exponential(seed, stream, t, first + i) * inv_eta
+            if value < mine or (value == mine and i < arm):
+                return False
+    return True
+
+
+@kernel
 def resamples(state, n, inv_eta, played, most, seed, t):
     """K_t: redraws of the perturbation (stream ``LEARNER_UPDATE``, redraw k uses draws k n .. k n + n - 1) until
     the perturbed leader is ``played``, at most ``most``."""
     for k in range(1, most + 1):
-        if perturbed_leader(state, n, inv_eta, 2, seed, rng.LEARNER_UPDATE, t, k * n) == played:
+        if leads(state, n, inv_eta, played, seed, rng.LEARNER_UPDATE, t, k * n):
             return k
     return most
 
