@@ -201,7 +201,8 @@ def test_adanormal_hedge_equals_the_reference_round_by_round(kind):
 def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
     """One of 10 experts has no loss, the others lose with probability 0.3.  Against that expert C_{T,i} is the
     learner's expected loss L_T, so Theorem 1's sqrt(C_T (ln N + ln ln T)) form makes L_T = O(ln N + ln ln T): from
-    T = 1,000 to 16,000 it may grow by a ln ln T factor (1.4 here), where Hedge tuned to T grows like sqrt(T) (4x).
+    T = 1,000 to 16,000 that form grows by 1.08 (ln ln T alone by 1.17; 1.2 is allowed, 1.09 measured), where Hedge
+    tuned to T grows like sqrt(T) (4x; at least 3x is asked).
     The learner's weights do not depend on its draws, so L_T is read exactly from the state (C of the perfect
     expert); Hedge's from 16 seeds' realised losses."""
     totals = {}
@@ -214,6 +215,6 @@ def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
         totals[horizon] = (ada.states[0, 0, 10 + 3], float(hedge.final("loss")[0].mean()))
     print(f"AdaNormalHedge's expected loss {totals[1000][0]:.2f} -> {totals[16000][0]:.2f}; "
           f"Hedge's {totals[1000][1]:.1f} -> {totals[16000][1]:.1f}")
-    assert totals[16000][0] <= 1.4 * totals[1000][0]
+    assert totals[16000][0] <= 1.2 * totals[1000][0]
     assert totals[16000][1] >= 3.0 * totals[1000][1]
     assert totals[16000][0] < totals[16000][1] / 5

@@ -87,7 +87,8 @@ def test_exponential_leader_probabilities_sum_to_one():
 
 @pytest.mark.parametrize("most", [1, 3, 1000])
 def test_geometric_resampling_count_has_the_truncated_inverse_probability_mean(most):
-    """E[K_t] = sum_{k < M} k p (1 - p)^(k-1) + M (1 - p)^M = (1 - (1 - p)^M) / p, for each arm as the played one."""
+    """E[K_t] = sum_{k < M} k p (1 - p)^(k-1) + M (1 - p)^(M-1) = (1 - (1 - p)^M) / p (K_t = M once M - 1 redraws
+    have failed), for each arm as the played one."""
     losses, eta = np.array([2.0, 0.0, 5.0, 1.0]), 0.6
     probs = exponential_leader_probs(losses, eta)
     draws = 40_000
@@ -169,7 +170,9 @@ def test_defaults_and_bad_parameters():
 def test_expected_regret_is_under_the_quoted_bounds():
     """An oblivious adversary with a best expert (mean loss 0.4 against 0.5) and a switching one; expected regret
     (losses the learner's draws do not touch: the mean over seeds of sum_t l_{t,I_t} minus the best total) under
-    the module's bounds, and geometric resampling below the uniform choice of an expert."""
+    the module's bounds.  At T = 2,000 the uniform-perturbation and geometric-resampling bounds (358 and 708) lie
+    above what choosing an expert uniformly costs (193 and 218), so both must also beat that choice: uniform FTPL by
+    half (41.2 and 20.1 measured), geometric resampling at all (136.5 and 115.9, with bandit feedback)."""
     horizon, k, seeds = 2000, 8, range(20)
     draw = np.random.default_rng(0)
     means = np.where(np.arange(k) == 2, 0.4, 0.5)
@@ -190,6 +193,7 @@ def test_expected_regret_is_under_the_quoted_bounds():
         assert regret[("ftpl", "")] <= pl.ftpl_regret_bound("gumbel", k, horizon)
         assert regret[("ftpl", "uniform")] <= pl.ftpl_regret_bound("uniform", k, horizon)
         assert regret[("ftpl_gr", "")] <= pl.ftpl_gr_regret_bound(k, horizon)
+        assert regret[("ftpl", "uniform")] < 0.5 * uniform_choice
         assert regret[("ftpl_gr", "")] < uniform_choice  # it learns (at T = 2,000 bandit feedback has just begun to)
 
 

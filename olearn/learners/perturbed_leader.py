@@ -61,8 +61,12 @@ PERTURBATIONS = ("gumbel", "uniform")
 
 @kernel
 def gumbel(seed, stream, t, i):
-    """Gumbel(0, 1) as -ln(-ln U), U uniform on [0, 1) (U = 0 gives -inf: that arm is not the leader)."""
-    return -math.log(-math.log(rng.uniform(seed, stream, t, i)))
+    """Gumbel(0, 1) as -ln(-ln U), U uniform on [0, 1); U = 0 gives -inf (that arm is not the leader), returned
+    directly, since plain Python's math.log(0) raises where numba's gives -inf."""
+    u = rng.uniform(seed, stream, t, i)
+    if u == 0.0:
+        return -math.inf
+    return -math.log(-math.log(u))
 
 
 @kernel
@@ -115,7 +119,7 @@ def ftpl_eta(perturbation: str, n_arms: int, horizon: int) -> float:
 
 
 def ftpl_regret_bound(perturbation: str, n_arms: int, horizon: int, eta: float | None = None) -> float:
-    """The expected-regret bound of the module docstring: ln K / eta + eta T / 8 (Gumbel), 2 eta K T + 2 / eta
+    """The expected-regret bound of the module docstring: ln K / eta + eta T / 8 (Gumbel), eta K T + 2 / eta
     (uniform; Kalai and Vempala's Theorem 1.1 as quoted there)."""
     eta = ftpl_eta(perturbation, n_arms, horizon) if eta is None else eta
     if perturbation == "gumbel":
@@ -218,7 +222,8 @@ FTPL_GR = LearnerType(
     summary="FPL with geometric resampling: argmin_i (Lhat_i - Z_i / eta), Z ~ Exp(1); the played arm's estimate "
     "grows by K_t loss, K_t the redraws until it leads again (at most M): 1/p without computing p",
     reference="Neu and Bartók (JMLR 2016), Importance weighting without importance weights, Thm 1: expected regret <= "
-    "(ln K + 1)/eta + 2 eta K T + K T/(e M); eta = sqrt((ln K + 1)/(2 K T)), M = ceil(sqrt(K T/(ln K + 1)))",
+    "(ln K + 1)/eta + 2 eta K T + K T/(e M); the defaults (olearn's choice) eta = sqrt((ln K + 1)/(2 K T)) and "
+    "M = ceil(sqrt(K T/(ln K + 1))) make it 2 sqrt(2 K T (ln K + 1)) + K T/(e M)",
     feedback="bandit",
     params=(
         N_ARMS,
