@@ -616,6 +616,21 @@ def test_olearn_list_names_each_worlds_metrics():
     assert "feedback full parameters" in entries["hedge"] and "feedback bandit parameters" in entries["ucb1"]
 
 
+def test_olearn_list_shows_only_the_entries_that_mention_a_text():
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    shown = CliRunner().invoke(app, ["list", "SLEEPING"], terminal_width=80)
+    names = {line.strip() for line in shown.output.splitlines() if line.strip().isidentifier()}
+    assert shown.exit_code == 0
+    assert {"awake_ucb", "sleeping_exp3", "sleeping_hedge", "adanormal_hedge", "sleeping_bernoulli",
+            "sleeping_loss_matrix"} <= names  # any case; the name, summary or reference
+    assert "ucb1" not in names and "bernoulli" not in names and "conformal methods" not in shown.output
+    missing = CliRunner().invoke(app, ["list", "no such text"], terminal_width=80)
+    assert missing.exit_code == 1 and "no learner, conformal method or environment mentions 'no such text'" in missing.output
+
+
 def test_a_failed_chunk_says_what_is_stored_and_how_to_resume(small, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

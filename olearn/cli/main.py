@@ -269,7 +269,10 @@ def plot(
 
 
 @app.command(name="list")
-def list_registered():
+def list_registered(
+    text: str = typer.Argument(None, help="show only the entries whose name, description or reference contains this "
+                               "text (any case), e.g. 'sleeping', 'hedge' or 'Besbes'"),
+):
     """Every registered learner, conformal method and environment with its parameters and defaults."""
     import environments
     from olearn import learners
@@ -296,20 +299,33 @@ def list_registered():
         text = t.feedback + (", sleeping: plays only the awake arms of a sleeping world" if t.sleeping else "")
         return text + ("; feedback cannot be delayed" if not t.delayable else "")
 
-    console.rule("learners")
-    for name in learners.names():
+    def shown(registry):
+        """The names of ``registry`` to show: all, or those whose name, summary or reference contains ``text``."""
+        words = (text or "").casefold()
+        return [n for n in registry.names() if words in " ".join((n, registry.REGISTRY[n].summary,
+                                                                   getattr(registry.REGISTRY[n], "reference", ""))).casefold()]
+
+    chosen = {"learners": shown(learners), "conformal": shown(conformal), "environments": shown(environments)}
+    if not any(chosen.values()):
+        console.print(f"no learner, conformal method or environment mentions {text!r}; `olearn list` shows them all")
+        raise typer.Exit(1)
+    if chosen["learners"]:
+        console.rule("learners")
+    for name in chosen["learners"]:
         t = learners.REGISTRY[name]
         entry(name, [("feedback", feedback(t)), ("parameters", ", ".join(fmt(p) for p in t.params) or "-"),
                      ("what it does", t.summary), ("reference", t.reference)])
-    console.rule("conformal methods (olearn.conformal: run_scores, wrap, Predictor)")
-    for name in conformal.names():
+    if chosen["conformal"]:
+        console.rule("conformal methods (olearn.conformal: run_scores, wrap, Predictor)")
+    for name in chosen["conformal"]:
         t = conformal.REGISTRY[name]
         entry(name, [("parameters", ", ".join(fmt(p) for p in t.params if p.name != "n_arms") or "-"),
                      ("what it does", t.summary), ("reference", t.reference)])
     from olearn.engine import arms, problems
 
-    console.rule("environments")
-    for name in environments.names():
+    if chosen["environments"]:
+        console.rule("environments")
+    for name in chosen["environments"]:
         t = environments.REGISTRY[name]
         env = environments.make(name, **t.test_params[0])
         recorded = problems.of(t.kind).available_metrics(env) + problems.of(t.kind).on_request(env)
