@@ -31,6 +31,7 @@ from olearn.learners import perturbed_leader as pl
 
 leader = cpu.compile_kernel(pl.perturbed_leader)
 resamples = cpu.compile_kernel(pl.resamples)
+bge_act = cpu.compile_kernel(pl.boltzmann_gumbel_act)
 GUMBEL, UNIFORM, EXPONENTIAL = 0, 1, 2
 
 
@@ -215,12 +216,11 @@ def gumbel_max_probs(locations, scales):
 
 
 def bge_choices(plays, sums, scale, draws):
-    act = cpu.compile_kernel(pl.boltzmann_gumbel_act)
     state = np.concatenate([plays, sums]).astype(float)
     params, action, obs = np.array([len(plays), scale]), np.zeros(1), np.zeros(0)
     counts = np.zeros(len(plays))
     for j in range(draws):
-        act(state, params, obs, j % 100, j // 100, action)
+        bge_act(state, params, obs, j % 100, j // 100, action)
         counts[int(action[0])] += 1
     return counts
 

@@ -296,14 +296,14 @@ def list_registered(
 
     def feedback(t):
         """What the learner is shown each round, and where it cannot run."""
-        text = t.feedback + (", sleeping: plays only the awake arms of a sleeping world" if t.sleeping else "")
-        return text + ("; feedback cannot be delayed" if not t.delayable else "")
+        shown_to = t.feedback + (", sleeping: plays only the awake arms of a sleeping world" if t.sleeping else "")
+        return shown_to + ("; feedback cannot be delayed" if not t.delayable else "")
 
     def shown(registry):
         """The names of ``registry`` to show: all, or those whose name, summary or reference contains ``text``."""
         words = (text or "").casefold()
-        return [n for n in registry.names() if words in " ".join((n, registry.REGISTRY[n].summary,
-                                                                   getattr(registry.REGISTRY[n], "reference", ""))).casefold()]
+        return [n for n in registry.names()
+                if words in " ".join((n, registry.REGISTRY[n].summary, registry.REGISTRY[n].reference)).casefold()]
 
     chosen = {"learners": shown(learners), "conformal": shown(conformal), "environments": shown(environments)}
     if not any(chosen.values()):

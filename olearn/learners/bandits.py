@@ -63,6 +63,15 @@ def mean_update(state, params, obs, action, feedback, t, seed):
 
 
 @kernel
+def first_unplayed(state, k_arms):
+    """The lowest-index arm never played (plays n[k] in state[:K]), or -1."""
+    for k in range(k_arms):
+        if state[k] <= 0.0:
+            return k
+    return -1
+
+
+@kernel
 def best_mean_arm(state, k_arms):
     """argmax_k s_k / n_k over the counts and sums state (:func:`mean_update`); unplayed arms first (an infinite
     mean, as in UCB1's act), ties to the lowest index."""

@@ -58,6 +58,7 @@ from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
+from olearn.engine.models import dot
 from olearn.learners.bandits import N_ARMS, normalized_exp, zero_init
 from olearn.learners.sleeping import is_awake
 
@@ -135,9 +136,7 @@ def normal_hedge_weights(state, n):
 def normal_hedge_update(state, params, obs, action, feedback, t, seed):
     """R_i += <p_t, l_t> - l_i with the p that act played; then the next p."""
     n = int(params[0])
-    mixture = 0.0
-    for i in range(n):
-        mixture += state[n + i] * feedback[i]
+    mixture = dot(state[n : 2 * n], feedback, n)
     for i in range(n):
         state[i] += mixture - feedback[i]
     normal_hedge_weights(state, n)
@@ -224,9 +223,7 @@ def adanormal_hedge_act(state, params, obs, t, seed, action):
 def adanormal_hedge_update(state, params, obs, action, feedback, t, seed):
     """r_i = <p_t, l_t> - l_i for the awake experts, with the p that act played; R_i += r_i, C_i += |r_i|."""
     n = int(params[0])
-    mixture = 0.0
-    for i in range(n):
-        mixture += state[2 * n + i] * feedback[i]
+    mixture = dot(state[2 * n : 3 * n], feedback, n)
     for i in range(n):
         if is_awake(params, obs, i):
             r = mixture - feedback[i]

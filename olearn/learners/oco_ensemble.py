@@ -168,7 +168,6 @@ SEA_ENSEMBLE = LearnerType(
 )
 
 
-
 # ---------------------------------------------------------------- Improved Ader
 # state: flag, then x_i (N d) | ln w_i (N, shifted so the largest is 0); row: d, N, G, T.  The state holds
 # ADER_MAX_EXPERTS experts, enough for every horizon up to ADER_MAX_ROUNDS (N grows like log2(T) / 2)

@@ -54,7 +54,7 @@ from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, mean_update, zero_init
+from olearn.learners.bandits import N_ARMS, first_unplayed, mean_update, zero_init
 
 PERTURBATIONS = ("gumbel", "uniform")
 
@@ -248,14 +248,15 @@ def boltzmann_gumbel_act(state, params, obs, t, seed, action):
     """The lowest-index unplayed arm, else argmax_i mean_i + C Z_i / sqrt(n_i) with Z_i Gumbel (draw i of act's
     stream); the lowest index among equals."""
     k_arms = int(params[0])
+    arm = first_unplayed(state, k_arms)
+    if arm >= 0:
+        action[0] = arm
+        return
     scale = params[1]
     best = -math.inf
     arm = 0
     for i in range(k_arms):
         n = state[i]
-        if n == 0.0:
-            action[0] = i
-            return
         value = state[k_arms + i] / n + scale / math.sqrt(n) * gumbel(seed, rng.LEARNER, t, i)
         if value > best:
             best = value

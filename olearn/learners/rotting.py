@@ -34,7 +34,7 @@ import math
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, zero_init
+from olearn.learners.bandits import N_ARMS, first_unplayed, zero_init
 
 #: window lengths 2^0 .. 2^(LEVELS - 1): an arm's plays stay below 2^LEVELS
 LEVELS = 32
@@ -67,15 +67,6 @@ def windows_update(state, params, obs, action, feedback, t, seed):
         if n % (1 << j) == 0:
             state[complete + j] = state[partial + j]
             state[partial + j] = 0.0
-
-
-@kernel
-def first_unplayed(state, k_arms):
-    """The lowest-index arm never played, or -1."""
-    for k in range(k_arms):
-        if state[k] <= 0.0:
-            return k
-    return -1
 
 
 @kernel

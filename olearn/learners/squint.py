@@ -51,6 +51,7 @@ import math
 from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
+from olearn.engine.models import dot
 from olearn.learners.bandits import N_ARMS, normalized_exp, zero_init
 
 SQRT_PI = math.sqrt(math.pi)
@@ -266,9 +267,7 @@ def squint_act(state, params, obs, t, seed, action):
 def squint_update(state, params, obs, action, feedback, t, seed):
     """r_k = <w_t, l_t> - l_k with the weights act played; R_k += r_k, V_k += r_k^2."""
     k_arms = int(params[0])
-    mixture = 0.0
-    for k in range(k_arms):
-        mixture += state[2 * k_arms + k] * feedback[k]
+    mixture = dot(state[2 * k_arms : 3 * k_arms], feedback, k_arms)
     for k in range(k_arms):
         regret = mixture - feedback[k]
         state[k] += regret
