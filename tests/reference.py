@@ -448,6 +448,29 @@ class REXP3(EXP3S):
             super().update(s, arm, p_arm, feedback)
 
 
+class AdaNormalHedge:
+    """Luo and Schapire (2015), from the paper: p ∝ (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2 over the awake experts
+    (every expert when ``awake`` is None), Phi(R, C) = exp([R]_+^2 / 3C) evaluated directly, uniform over them while
+    those weights are all 0; after the round r_i = <p, l> - l_i for the awake experts, R += r, C += |r|."""
+
+    def __init__(self, k):
+        self.R, self.C = np.zeros(k), np.zeros(k)
+
+    def weights(self, awake=None):
+        awake = np.ones(self.R.size, dtype=bool) if awake is None else np.asarray(awake, dtype=bool)
+        phi = lambda r: np.exp(np.maximum(r, 0.0) ** 2 / (3.0 * (self.C + 1.0)))  # noqa: E731
+        w = np.where(awake, (phi(self.R + 1.0) - phi(self.R - 1.0)) / 2.0, 0.0)
+        return w / w.sum() if w.sum() > 0.0 else awake / awake.sum()
+
+    def update(self, w, losses, awake=None):
+        losses = np.asarray(losses, dtype=float)
+        r = w @ losses - losses
+        if awake is not None:
+            r = np.where(awake, r, 0.0)
+        self.R += r
+        self.C += np.abs(r)
+
+
 class EXP3P:
     """Auer et al. (2002), Exp3.P with weights as written: w_k = exp(alpha gamma / 3 sqrt(T / K)) at the start,
     p = (1 - gamma) w / W + gamma / K, w_k *= exp(gamma / (3K) (xhat_k + alpha / (p_k sqrt(K T)))) for every k."""

@@ -160,29 +160,11 @@ def test_adanormal_log_weight_keeps_its_digits_at_any_size():
             assert got == pytest.approx(want, rel=1e-12, abs=1e-12), (r, c, got, want)
 
 
-class ReferenceAdaNormalHedge:
-    """From the paper: r_i = <p, l> - l_i, R += r, C += |r|; p ∝ (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2 with
-    Phi(R, C) = exp([R]_+^2 / 3C) evaluated directly; uniform while every weight is 0."""
-
-    def __init__(self, n_experts, seed):
-        self.R, self.C, self.seed = np.zeros(n_experts), np.zeros(n_experts), seed
-
-    def weights(self):
-        phi = lambda r: np.exp(np.maximum(r, 0.0) ** 2 / (3.0 * (self.C + 1.0)))  # noqa: E731
-        w = (phi(self.R + 1.0) - phi(self.R - 1.0)) / 2.0
-        return w / w.sum() if w.sum() > 0.0 else np.full(w.size, 1.0 / w.size)
-
-    def update(self, w, losses):
-        r = w @ losses - losses
-        self.R += r
-        self.C += np.abs(r)
-
-
 @pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
 def test_adanormal_hedge_equals_the_reference_round_by_round(kind):
     n_experts, rounds, seed = 8, 300, 5
     tuner = olearn.stepwise(olearn.make("adanormal_hedge", n_arms=n_experts), seed=seed, backend="python")
-    ref = ReferenceAdaNormalHedge(n_experts, seed)
+    ref = reference.AdaNormalHedge(n_experts)  # the paper's rule, the potential evaluated directly
     draws = ReferenceNormalHedge(n_experts, seed)  # the inversion of the learner's uniform draw
     loss = reference.expert_adversary(kind, n_experts, rounds, seed)
     for t in range(rounds):

@@ -13,6 +13,7 @@ import pytest
 
 import environments
 import olearn
+import reference
 from olearn.core import rng
 from olearn.core.errors import ParameterError
 from reference import _first_argmax, _invert
@@ -97,23 +98,18 @@ class SpecialistEXP3(SpecialistHedge):
 
 
 class SleepingAdaNormalHedge(SpecialistHedge):
-    """Luo and Schapire (2015), sleeping experts: p ∝ (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2 over the awake experts,
-    Phi(R, C) = exp([R]_+^2 / 3C) evaluated directly (uniform over them while those weights are all 0); after the
-    round r_k = p . l - l_k for the awake experts, R += r, C += |r|."""
+    """Luo and Schapire (2015) on sleeping experts: :class:`reference.AdaNormalHedge` with the round's awake mask,
+    driven like the specialists' references (the draw inverts the learner's uniform)."""
 
     def __init__(self, k, seed):
         super().__init__(k, 0.0, seed)
-        self.R, self.C = np.zeros(k), np.zeros(k)
+        self.rule = reference.AdaNormalHedge(k)
 
     def weights(self, awake):
-        phi = lambda r: np.exp(np.maximum(r, 0.0) ** 2 / (3.0 * (self.C + 1.0)))  # noqa: E731
-        w = np.where(awake, (phi(self.R + 1.0) - phi(self.R - 1.0)) / 2.0, 0.0)
-        return w / w.sum() if w.sum() > 0.0 else awake / awake.sum()
+        return self.rule.weights(awake)
 
     def update(self, t, arm, awake, losses):
-        r = np.where(awake, self.probs[-1] @ np.asarray(losses) - np.asarray(losses), 0.0)
-        self.R += r
-        self.C += np.abs(r)
+        self.rule.update(self.probs[-1], losses, awake)
 
 
 def play(learner, env, seed, horizon=T):
