@@ -4,7 +4,7 @@ Backend parity, the GPU path (simulator), delays and the conformance checks run 
 (tests/test_parity.py, tests/test_gpu.py, tests/test_conformance.py).  Here:
 
 * the posterior the learner keeps after its rank-one steps equals batch Gaussian-process regression on the plays so
-  far (Rasmussen and Williams eq. 2.19, one linear solve over every reward), for both covariances, under delays too,
+  far (Rasmussen and Williams section 2.2, one linear solve over every reward), for both covariances, under delays too,
   and, with a vanishing lengthscale, the conjugate posterior of independent Gaussian arms in closed form;
 * a reference written from the papers (batch posterior, Srinivas et al.'s beta_t; NumPy's Cholesky for the sample)
   picks the learner's arm in every round;
