@@ -192,3 +192,23 @@ def test_information_gain_is_the_sum_of_the_posterior_variances_logs():
 def test_bad_parameters_are_named(name, params, bad):
     with pytest.raises(ParameterError, match=bad):
         olearn.run(olearn.make(name, **params), ENV, horizon=5, seeds=1)
+
+
+def test_rank_one_steps_do_not_drift_over_a_long_run():
+    """50,000 rank-one steps on 20 arms against the posterior from the counts and mean rewards alone (arm k's mean of
+    n_k rewards is one observation with noise sigma^2 / n_k): within 1e-12."""
+    k, horizon = 20, 50_000
+    means = 0.5 + 0.3 * np.sin(3 * np.pi * np.linspace(0, 1, k))
+    res = olearn.run("gp_ucb", environments.make("gaussian", means=means, sigma=0.5), horizon=horizon, seeds=[0],
+                     trace=True, keep_state=True)
+    v = olearn.make("gp_ucb", n_arms=k).values
+    arms, rewards = res.actions[0, 0].astype(int), 1.0 - res.losses[0, 0]
+    n = np.bincount(arms, minlength=k).astype(float)
+    seen = n > 0
+    mean_reward = np.bincount(arms, weights=rewards, minlength=k)[seen] / n[seen]
+    cov = prior(v, k)
+    gram = cov[np.ix_(seen, seen)] + np.diag(v["noise"] ** 2 / n[seen])
+    mu = v["prior_mean"] + cov[:, seen] @ np.linalg.solve(gram, mean_reward - v["prior_mean"])
+    post = cov - cov[:, seen] @ np.linalg.solve(gram, cov[seen, :])
+    np.testing.assert_allclose(res.states[0, 0, :k], mu, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.states[0, 0, k:k + k * k].reshape(k, k), post, rtol=0, atol=1e-12)

@@ -698,3 +698,14 @@ def test_a_sweep_over_a_rotting_world_shows_its_regret_against_the_oracle(tmp_pa
     final = re.search(r"│\s+(\S+) │\s+± (\S+) │", result.output)  # the table's mean and 95% half-width
     assert live and final and live.groups() == final.groups(), result.output
     assert (tmp_path / "out" / "figures" / "curves.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "experiments" / "configs").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_every_shipped_config_validates(path):
+    """Each config in experiments/configs names registered learners and a world with valid parameters and figures
+    (checked without running it)."""
+    from olearn.experiment import config
+
+    exp = config.load(path)
+    assert len(exp.configurations) >= 1 and exp.horizon >= 1
