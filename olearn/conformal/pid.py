@@ -4,12 +4,21 @@ Angelopoulos, Candes and Tibshirani (NeurIPS 2023), "Conformal PID control for t
 prediction", as their public implementation runs it.  With alpha = 1 - q, the radius q_t predicted
 for score S_t and the miscoverage err_t = 1[S_t > q_t]:
 
-* ``quantile_tracking`` (their P control, online gradient descent on the pinball loss with a fixed step)::
+* ``quantile_tracking`` (their P control, online gradient descent on the pinball loss)::
 
-      q_{t+1} = q_t + lr (err_t - alpha)
+      q_{t+1} = q_t + eta_t (err_t - alpha),      eta_t = lr t^(-decay)   (t = 1, 2, ... the round)
 
-  Their Proposition 1: for scores in [0, B], |(1/T) sum_t err_t - alpha| <= (B + lr) / (lr T) on any
-  sequence, so the long-run coverage is exact whatever the shift.
+  ``decay = 0`` (the default) is their fixed step, and their Proposition 1: for scores in [0, B],
+  |(1/T) sum_t err_t - alpha| <= (B + lr) / (lr T) on any sequence, so the long-run coverage is exact
+  whatever the shift.  ``decay`` in (1/2, 1] gives the decaying steps of Angelopoulos, Barber and Bates
+  (ICML 2024, Online conformal prediction with decaying step sizes): on i.i.d. scores q_t then converges
+  to the scores' (1 - alpha)-quantile (Robbins-Monro: sum eta_t = inf, sum eta_t^2 < inf), where a
+  fixed step keeps it wandering, and on any sequence, for non-increasing steps (derived here: q_t stays in
+  [-alpha eta_1, B + (1 - alpha) eta_1], and summation by parts over (q_{t+1} - q_t) / eta_t),
+
+      |(1/T) sum_t err_t - alpha| <= (B + eta_1) / (eta_T T),
+
+  which is Proposition 1 at decay = 0 and O(T^(decay - 1)) in general.
 * ``conformal_pi`` (P plus an integrator with a saturating gain): the tracked part s_t takes the step
   above and the integrator adds r_t(E_t) of the running excess of errors after a burn-in of b rounds,
   E_t = sum_{b < i <= t} err_i - (t - b) alpha::
@@ -30,7 +39,7 @@ max(q, 0) (a negative radius covers no positive score either, so coverage is unc
 ``lr`` = 0.1 D, ``ki`` = D with D the scale (given, or sqrt(3) max |calibration score|), ``csat`` = 5 as in
 their configurations, burn-in b = the number of calibration scores.
 
-State: ``quantile_tracking`` ``[q]``; ``conformal_pi`` ``[s, q, t, errors after the burn-in]``; ``conformal_pid`` the
+State: ``quantile_tracking`` ``[q, rounds so far]``; ``conformal_pi`` ``[s, q, t, errors after the burn-in]``; ``conformal_pid`` the
 same, then the scorecaster's block.
 """
 import math
@@ -43,8 +52,11 @@ from olearn.core.spec import LearnerType
 _LR, _KI, _CSAT, _BURNIN = common.HEADER, common.HEADER + 1, common.HEADER + 2, common.HEADER + 3
 _LAGS, _FORGET, _RIDGE = common.HEADER + 4, common.HEADER + 5, common.HEADER + 6
 _AR = 4  # where conformal_pid's scorecaster block starts in its state
+_DECAY = common.HEADER + 1  # quantile_tracking's second slot
 
 LR = Param("lr", None, "step size in the scores' units; None: 0.1 D", low=0.0, optional=True)
+DECAY = Param("decay", 0.0, "exponent of the step lr t^-decay: 0, a fixed step; in (1/2, 1], decaying steps whose "
+              "radius converges on i.i.d. scores", low=0.0, high=1.0)
 KI = Param("ki", None, "integrator gain K_I in the scores' units; None: D", low=0.0, optional=True)
 #: C_sat >= 1 keeps r_t's denominator C_sat t - b + 100 >= 100 for t >= b (below 1 it can reach 0: a NaN radius)
 CSAT = Param("csat", 5.0, "saturation constant C_sat of the integrator", low=1.0)
@@ -60,10 +72,11 @@ RIDGE = Param("ridge", 1e-3, "ridge penalty of the scorecaster's fit, in squared
 
 @kernel
 def tracking_step(state, params, score):
-    """q += lr (1[S > q] - alpha)."""
+    """q += lr t^-decay (1[S > q] - alpha), t = 1, 2, ... (at decay = 0 the step is lr exactly)."""
     alpha = 1.0 - params[common.Q]
     err = 1.0 if score > state[0] else 0.0
-    state[0] += params[_LR] * (err - alpha)
+    state[1] += 1.0
+    state[0] += params[_LR] * math.exp(-params[_DECAY] * math.log(state[1])) * (err - alpha)
 
 
 @kernel
@@ -132,7 +145,8 @@ def _scaled(name, values, key, fraction):
 
 
 def _tracking_row(values, k, d, horizon):
-    return common.header_row("quantile_tracking", values, [_scaled("quantile_tracking", values, "lr", 0.1)], needs_scale=False)
+    own = [_scaled("quantile_tracking", values, "lr", 0.1), values["decay"]]
+    return common.header_row("quantile_tracking", values, own, needs_scale=False)
 
 
 def _pi_slots(name, values):
@@ -156,19 +170,21 @@ _d_init, _d_act, _d_update = common.score_kernels(pid_reset, pid_step, pi_radius
 
 QUANTILE_TRACKING = LearnerType(
     name="quantile_tracking",
-    summary="quantile tracking (conformal P control): q += lr (1[S > q] - alpha)",
+    summary="quantile tracking (conformal P control): q += lr t^-decay (1[S > q] - alpha); decay = 0 a fixed step, "
+    "decay in (1/2, 1] steps that decay so the radius converges on i.i.d. scores",
     reference="Angelopoulos, Candes and Tibshirani (NeurIPS 2023), Conformal PID control, Proposition 1: "
-    "|mean miscoverage - alpha| <= (B + lr) / (lr T) for scores in [0, B]",
+    "|mean miscoverage - alpha| <= (B + lr) / (lr T) for scores in [0, B]; decaying steps: Angelopoulos, Barber and "
+    "Bates (ICML 2024), Online conformal prediction with decaying step sizes, with (B + eta_1) / (eta_T T) on any sequence",
     feedback="full",
     kind="scores",
     action_dim=2,
-    params=common.COMMON + (LR,),
-    state_size=lambda v, k, d: 1,
+    params=common.COMMON + (LR, DECAY),
+    state_size=lambda v, k, d: 2,
     row=_tracking_row,
     init=_t_init,
     act=_t_act,
     update=_t_update,
-    test_params=({"calibration": [0.3, 1.2, 0.7]}, {"lr": 0.05, "coverage": 0.8}),
+    test_params=({"calibration": [0.3, 1.2, 0.7]}, {"lr": 0.05, "coverage": 0.8}, {"lr": 2.0, "decay": 0.6}),
 )
 
 CONFORMAL_PI = LearnerType(
