@@ -48,6 +48,13 @@ def play(learner, loss, n_arms, horizon, full=False, delays=None):
     return actions, losses
 
 
+def drawn_expert(seed, t, p):
+    """The expert an experts learner draws from p in round t: the inversion of its uniform (stream LEARNER, index 0),
+    the last one if rounding leaves the uniform above the cumulative sum."""
+    u = rng.uniform(seed, rng.LEARNER, t, 0)
+    return int(min(np.searchsorted(np.cumsum(p), u, side="right"), len(p) - 1))
+
+
 def _first_argmax(values):
     values = np.asarray(values, dtype=float)
     return int(np.flatnonzero(values == values.max())[0])

@@ -23,7 +23,6 @@ from scipy import optimize
 import environments
 import olearn
 import reference
-from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.learners import normal_hedge
 
@@ -71,8 +70,7 @@ class ReferenceNormalHedge:
         return w / w.sum()
 
     def draw(self, t, w):
-        u = rng.uniform(self.seed, rng.LEARNER, t, 0)
-        return int(min(np.searchsorted(np.cumsum(w), u, side="right"), w.size - 1))
+        return reference.drawn_expert(self.seed, t, w)
 
     def update(self, w, losses):
         self.R += w @ losses - losses

@@ -22,7 +22,6 @@ from scipy import integrate, special
 import environments
 import olearn
 import reference
-from olearn.core import rng
 from olearn.learners import squint
 
 #: ln E is compared to 1e-10 (relative accuracy of E), beyond the last few ulps of ln E itself
@@ -147,8 +146,7 @@ class ReferenceSquint:
         return w / w.sum()
 
     def draw(self, t, w):
-        u = rng.uniform(self.seed, rng.LEARNER, t, 0)
-        return int(min(np.searchsorted(np.cumsum(w), u, side="right"), w.size - 1))
+        return reference.drawn_expert(self.seed, t, w)
 
     def update(self, w, losses):
         regret = w @ losses - losses
