@@ -300,6 +300,55 @@ class UCBV:
         self.rewards[arm].append(1.0 - feedback)
 
 
+class UCBTuned:
+    """Auer, Cesa-Bianchi and Fischer (2002), UCB1-TUNED: argmax mean_k + sqrt(ln n / n_k min(1/4, V_k)),
+    V_k = (1/n_k) sum r^2 - mean_k^2 + sqrt(2 ln n / n_k), n the plays so far (at least 1 in the log); unplayed arms
+    first; sums correctly rounded, from the list of each arm's rewards."""
+
+    def __init__(self, k):
+        self.rewards = [[] for _ in range(k)]
+
+    def act(self, t):
+        for k, r in enumerate(self.rewards):
+            if not r:
+                return k, None
+        log_n = math.log(max(t, 1))
+        index = []
+        for r in self.rewards:
+            n = len(r)
+            mean = math.fsum(r) / n
+            v = math.fsum(x * x for x in r) / n - mean * mean + math.sqrt(2 * log_n / n)
+            index.append(mean + math.sqrt(log_n / n * min(0.25, v)))
+        return _first_argmax(index), None
+
+    def update(self, s, arm, info, feedback):
+        self.rewards[arm].append(1.0 - feedback)
+
+
+class SuccessiveElimination(_Means):
+    """Even-Dar, Mannor and Mansour (2006), as Slivkins (2019, section 1.3) writes it for regret: play the active arms
+    in turn (fewest plays first, lowest index); when every active arm has n plays, drop those with
+    mean + r < max(mean - r), r = sqrt(2 ln T / n)."""
+
+    def __init__(self, k, horizon):
+        super().__init__(k)
+        self.active = np.ones(k, dtype=bool)
+        self.log_t = math.log(horizon)
+
+    def act(self, t):
+        live = np.flatnonzero(self.active)
+        return int(live[np.argmin(self.n[live])]), None
+
+    def update(self, s, arm, info, feedback):
+        super().update(s, arm, info, feedback)
+        live = np.flatnonzero(self.active)
+        if np.all(self.n[live] == self.n[live[0]]):
+            n = self.n[live[0]]
+            r = math.sqrt(2 * self.log_t / n)
+            means = self.s[live] / n
+            self.active[live[means + r < (means - r).max()]] = False
+
+
 class BayesUCB(_Means):
     """Kaufmann, Cappe and Garivier (2012): argmax_k of the upper 1/((t+1) max(ln T, 1)^c) quantile of
     Beta(1 + S_k, 1 + n_k - S_k) (SciPy's), rewards clipped to [0, 1]; unplayed arms first."""
@@ -665,6 +714,14 @@ def ucb_v(loss, k, horizon, zeta=1.2, c=1.0, scale=1.0, seed=0, delays=None):
     return play(UCBV(k, zeta, c, scale), loss, k, horizon, delays=delays)
 
 
+def ucb_tuned(loss, k, horizon, seed=0, delays=None):
+    return play(UCBTuned(k), loss, k, horizon, delays=delays)
+
+
+def successive_elimination(loss, k, horizon, seed=0, delays=None):
+    return play(SuccessiveElimination(k, horizon), loss, k, horizon, delays=delays)
+
+
 def bayes_ucb(loss, k, horizon, c=0.0, seed=0, delays=None):
     return play(BayesUCB(k, horizon, c), loss, k, horizon, delays=delays)
 
@@ -761,6 +818,8 @@ LEARNERS = {
     "adahedge": adahedge,
     "thompson": thompson,
     "gaussian_thompson": gaussian_thompson,
+    "ucb_tuned": ucb_tuned,
+    "successive_elimination": successive_elimination,
 }
 
 

@@ -53,6 +53,8 @@ CASES = {
     "imed": ("imed", {}),
     "ucb_v": ("ucb_v", {}),
     "ucb_v_tuned": ("ucb_v", {"zeta": 0.5, "c": 0.2, "scale": 2.0}),
+    "ucb_tuned": ("ucb_tuned", {}),
+    "successive_elimination": ("successive_elimination", {}),
     "bayes_ucb": ("bayes_ucb", {}),
     "bayes_ucb_c5": ("bayes_ucb", {"c": 5.0}),
     "epsilon_greedy": ("epsilon_greedy", {"epsilon": 0.2}),

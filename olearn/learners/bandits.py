@@ -388,6 +388,108 @@ UCB_V = LearnerType(
     test_params=({}, {"zeta": 0.5, "c": 0.2}),
 )
 
+# ---------------------------------------------------------------- UCB1-Tuned
+
+
+@kernel
+def ucb_tuned_act(state, params, obs, t, seed, action):
+    """argmax_k mean_k + sqrt(ln n / n_k min(1/4, V_k)), V_k = q_k / n_k - mean_k^2 + sqrt(2 ln n / n_k), n = t the
+    plays so far; unplayed arms first, ties low."""
+    k_arms = int(params[0])
+    log_n = math.log(max(t, 1.0))
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        index = math.inf
+        if n > 0.0:
+            mean = state[k_arms + k] / n
+            bound = state[2 * k_arms + k] / n - mean * mean + math.sqrt(2.0 * log_n / n)
+            index = mean + math.sqrt(log_n / n * min(0.25, bound))
+        if index > best:
+            best = index
+            arm = k
+    action[0] = arm
+
+
+UCB_TUNED = LearnerType(
+    name="ucb_tuned",
+    summary="UCB1-Tuned: argmax_k mean_k + sqrt(ln n / n_k min(1/4, V_k)), V_k the empirical variance plus "
+    "sqrt(2 ln n / n_k), n the plays so far",
+    reference="Auer, Cesa-Bianchi and Fischer (Machine Learning 2002), Finite-time analysis of the multiarmed bandit "
+    "problem, section 4 (UCB1-TUNED; no regret bound is proved for it, and it did best in their experiments)",
+    feedback="bandit",
+    params=(N_ARMS,),
+    state_size=lambda v, k, d: 3 * k,  # plays n[k], summed rewards s[k], summed squared rewards q[k]
+    row=lambda v, k, d, horizon: [k],
+    init=zero_init,
+    act=ucb_tuned_act,
+    update=ucb_v_update,
+)
+
+# ---------------------------------------------------------------- successive elimination
+
+
+@kernel
+def successive_elimination_init(state, params, seed):
+    """No plays, every arm active (state[2K + k] = 1)."""
+    k_arms = int(params[0])
+    for i in range(state.size):
+        state[i] = 0.0
+    for k in range(k_arms):
+        state[2 * k_arms + k] = 1.0
+
+
+@kernel
+def successive_elimination_act(state, params, obs, t, seed, action):
+    """The active arm with the fewest plays (the lowest index among them): the active arms in turn."""
+    k_arms = int(params[0])
+    arm = -1
+    for k in range(k_arms):
+        if state[2 * k_arms + k] > 0.0 and (arm < 0 or state[k] < state[arm]):
+            arm = k
+    action[0] = arm
+
+
+@kernel
+def successive_elimination_update(state, params, obs, action, feedback, t, seed):
+    """:func:`mean_update`; once every active arm has the same plays n (a phase ends), deactivate each arm whose
+    upper bound mean + r(n) is below the largest lower bound mean - r(n), r(n) = sqrt(2 ln T / n)."""
+    mean_update(state, params, obs, action, feedback, t, seed)
+    k_arms = int(params[0])
+    n = -1.0
+    for k in range(k_arms):
+        if state[2 * k_arms + k] > 0.0:
+            if n < 0.0:
+                n = state[k]
+            elif state[k] != n:
+                return
+    radius = math.sqrt(2.0 * params[1] / n)
+    lower = -math.inf
+    for k in range(k_arms):
+        if state[2 * k_arms + k] > 0.0:
+            lower = max(lower, state[k_arms + k] / n - radius)
+    for k in range(k_arms):
+        if state[2 * k_arms + k] > 0.0 and state[k_arms + k] / n + radius < lower:
+            state[2 * k_arms + k] = 0.0
+
+
+SUCCESSIVE_ELIMINATION = LearnerType(
+    name="successive_elimination",
+    summary="successive elimination: the active arms in turn; when each has n plays, drop those whose mean + r(n) is "
+    "below the best mean - r(n), r(n) = sqrt(2 ln T / n)",
+    reference="Even-Dar, Mannor and Mansour (JMLR 2006), action elimination; the regret form of Slivkins (2019), "
+    "Introduction to multi-armed bandits, section 1.3: an arm with gap Delta is played at most 32 ln T / Delta^2 + 1 "
+    "times on the event that every mean is within r(n), so regret O(sum_k ln T / Delta_k) and O(sqrt(K T ln T))",
+    feedback="bandit",
+    params=(N_ARMS,),
+    state_size=lambda v, k, d: 3 * k,  # plays n[k], summed rewards s[k], active[k] (1 or 0)
+    row=lambda v, k, d, horizon: [k, math.log(horizon)],
+    init=successive_elimination_init,
+    act=successive_elimination_act,
+    update=successive_elimination_update,
+)
+
 # ---------------------------------------------------------------- Bayes-UCB
 
 
@@ -814,5 +916,5 @@ TSALLIS_INF = LearnerType(
     test_params=({}, {"shift": 0.5, "normalize": True}),
 )
 
-LEARNERS = (UCB1, MOSS, KL_UCB, IMED, UCB_V, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
+LEARNERS = (UCB1, MOSS, KL_UCB, IMED, UCB_V, UCB_TUNED, SUCCESSIVE_ELIMINATION, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
             TSALLIS_INF)
