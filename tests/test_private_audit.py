@@ -34,7 +34,7 @@ def test_building_block_within_epsilon_and_broken_variant_detected(name):
 # learners release only one of their 1 + ceil(log2 T) levels in a short game and the small-loss
 # learner splits eps over its epochs, so their broken variants stay within eps at these sizes
 # (their building blocks are caught above)
-CAUGHT_WHOLE = {"dp_svt_experts", "dp_lazy_hedge", "dp_noisy_leader"}
+CAUGHT_WHOLE = {"dp_svt_experts", "dp_lazy_hedge", "dp_noisy_leader", "dp_ucb"}
 
 
 @pytest.mark.parametrize("name", sorted(audit.LEARNER_CASES))

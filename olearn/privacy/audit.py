@@ -271,6 +271,7 @@ NOISE_SLOTS = {  # row index -> "scale" (divided by the broken factor) or "rate"
     "dp_ftrl_tree_gauss": {2: "scale"},
     "dp_lazy_hedge": {1: "rate"},
     "dp_noisy_leader": {1: "scale"},
+    "dp_ucb": {1: "scale"},
 }
 
 
@@ -291,10 +292,13 @@ def _learner_sampler(learner_type):
         return _SAMPLERS[learner_type.name]
     init, act, update = (cpu.compile_kernel(k) for k in (learner_type.init, learner_type.act, learner_type.update))
 
+    bandit = learner_type.feedback == "bandit"
+
     @numba.njit
     def sample(params, losses, seeds, state_size, action_dim, out):
         horizon = losses.shape[0]
         obs = np.zeros(0)
+        seen = np.zeros(1)
         for j in range(seeds.size):
             state = np.zeros(state_size)
             action = np.zeros(action_dim)
@@ -302,14 +306,19 @@ def _learner_sampler(learner_type):
             for t in range(horizon):
                 act(state, params, obs, t, seeds[j], action)
                 out[j, t] = int(action[0])
-                update(state, params, obs, action, losses[t], t, seeds[j])
+                if bandit:  # the played arm's loss only
+                    seen[0] = losses[t, int(action[0])]
+                    update(state, params, obs, action, seen, t, seeds[j])
+                else:
+                    update(state, params, obs, action, losses[t], t, seeds[j])
 
     _SAMPLERS[learner_type.name] = sample
     return sample
 
 
 def play(learner, losses, seeds, row=None) -> np.ndarray:
-    """Played experts (seeds x T) of ``learner`` (one configuration) on the loss table ``losses`` (T x d)."""
+    """Played experts (seeds x T) of ``learner`` (one configuration) on the loss table ``losses`` (T x d); a bandit
+    learner is fed the played arm's loss only."""
     losses = np.ascontiguousarray(losses, dtype=float)
     horizon, d = losses.shape
     params, size = learner.bind(d, 0, horizon)
@@ -374,6 +383,9 @@ LEARNER_CASES = {
     "dp_ftrl_tree_gauss": (dict(epsilon=1.0, delta=1e-5, eta=50.0), *_pair([[0.0, 0.0]] * 2, 0, [1, 0], [0, 1])),
     "dp_lazy_hedge": (dict(epsilon=1.0, delta=0.0, block=4), *_pair([[1.0, 0.0]] * 5, 3, [1, 0], [0, 1])),
     "dp_noisy_leader": (dict(epsilon=1.0, delta=0.0), *_pair([[0.0, 0.0]] * 2, 0, [1, 0], [0, 1])),
+    # bandit feedback: each arm once, then one choice between two one-reward Laplace means; round 0's row moves
+    # arm 0's reward from 1 to 0
+    "dp_ucb": (dict(epsilon=1.0), *_pair([[0.0, 0.0]] * 3, 0, [0, 0], [1, 0])),
 }
 
 

@@ -46,6 +46,9 @@ def guarantee(learner_type, values: dict, n_actions: int, horizon: int) -> accou
         eps0 = 2.0 / row[1]
         eps = accountant.composed_epsilon(eps0, max(1, horizon - 1), delta)
         what = f"{max(1, horizon - 1)} report-noisy-min calls, each {eps0:.4g}-DP"
+    elif name == "dp_ucb":
+        eps = 1.0 / row[1]
+        what = f"one Laplace(scale {row[1]:.4g} / L) mean per episode of L rewards, each reward in one episode"
     else:
         return accountant.Guarantee(name, math.inf, 0.0, math.inf, "not private")
     return accountant.Guarantee(name, float(eps), float(delta), target, what)
