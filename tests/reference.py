@@ -261,6 +261,22 @@ class KLUCB(_Means):
         return _first_argmax(idx), None
 
 
+class KLUCBPlusPlus(MOSS):
+    """Menard and Garivier (2017), KL-UCB++: argmax max{q : n_k kl(mean_k, q) <= log+(y (log+(y)^2 + 1))},
+    y = T / (K n_k), the index by bisection; unplayed arms first (MOSS's counts and horizon, its own index)."""
+
+    def act(self, t):
+        first = self.unplayed()
+        if first is not None:
+            return first, None
+        index = []
+        for k in range(self.k):
+            y = self.horizon / (self.k * self.n[k])
+            g = max(math.log(y * (max(math.log(y), 0.0) ** 2 + 1.0)), 0.0)
+            index.append(kl_index(min(max(self.s[k] / self.n[k], 0.0), 1.0), g / self.n[k]))
+        return _first_argmax(index), None
+
+
 class IMED(_Means):
     """Honda and Takemura (2015): argmin_k n_k kl(mean_k, max_j mean_j) + ln n_k (means clipped to [0, 1]);
     unplayed arms first, ties to the lowest index.  kl(p, 1) = inf for p < 1 (see :func:`bernoulli_kl`)."""
@@ -706,6 +722,10 @@ def kl_ucb(loss, k, horizon, c=0.0, seed=0, delays=None):
     return play(KLUCB(k, c), loss, k, horizon, delays=delays)
 
 
+def kl_ucb_pp(loss, k, horizon, seed=0, delays=None):
+    return play(KLUCBPlusPlus(k, horizon), loss, k, horizon, delays=delays)
+
+
 def imed(loss, k, horizon, seed=0, delays=None):
     return play(IMED(k), loss, k, horizon, delays=delays)
 
@@ -820,6 +840,7 @@ LEARNERS = {
     "gaussian_thompson": gaussian_thompson,
     "ucb_tuned": ucb_tuned,
     "successive_elimination": successive_elimination,
+    "kl_ucb_pp": kl_ucb_pp,
 }
 
 

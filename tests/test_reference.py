@@ -50,6 +50,7 @@ CASES = {
     "m_ucb": ("m_ucb", {}),
     "m_ucb_small_window": ("m_ucb", {"window": 4, "threshold": 0.5, "gamma": 0.4}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
+    "kl_ucb_pp": ("kl_ucb_pp", {}),
     "imed": ("imed", {}),
     "ucb_v": ("ucb_v", {}),
     "ucb_v_tuned": ("ucb_v", {"zeta": 0.5, "c": 0.2, "scale": 2.0}),

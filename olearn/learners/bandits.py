@@ -283,6 +283,46 @@ KL_UCB = LearnerType(
     test_params=({}, {"c": 3.0}),
 )
 
+# ---------------------------------------------------------------- KL-UCB++
+
+
+@kernel
+def kl_ucb_pp_act(state, params, obs, t, seed, action):
+    """argmax_k max{q : n_k kl(mean_k, q) <= g(n_k)}, g(n) = log+(y (log+(y)^2 + 1)), y = T / (K n); unplayed arms
+    first, ties low (T / K at params[1])."""
+    k_arms = int(params[0])
+    arm = 0
+    best = -math.inf
+    for k in range(k_arms):
+        n = state[k]
+        if n == 0.0:
+            action[0] = k
+            return
+        y = params[1] / n
+        log_y = max(math.log(y), 0.0)
+        explore = max(math.log(y * (log_y * log_y + 1.0)), 0.0)
+        index = kl_upper(min(max(state[k_arms + k] / n, 0.0), 1.0), explore / n)
+        if index > best:
+            best = index
+            arm = k
+    action[0] = arm
+
+
+KL_UCB_PP = LearnerType(
+    name="kl_ucb_pp",
+    summary="KL-UCB++: max q with n_k kl(mean_k, q) <= log+(y (log+(y)^2 + 1)), y = T / (K n_k): minimax optimal "
+    "and asymptotically optimal at once, for a known horizon T",
+    reference="Menard and Garivier (ALT 2017), A minimax and asymptotically optimal algorithm for stochastic bandits: "
+    "regret O(sqrt(K T)) and, for Bernoulli arms, limsup R_T / ln T <= sum_k Delta_k / kl(mu_k, mu*)",
+    feedback="bandit",
+    params=(N_ARMS,),
+    state_size=_counts_and_sums,
+    row=lambda v, k, d, horizon: [k, horizon / k],
+    init=zero_init,
+    act=kl_ucb_pp_act,
+    update=mean_update,
+)
+
 # ---------------------------------------------------------------- IMED
 
 
@@ -916,5 +956,5 @@ TSALLIS_INF = LearnerType(
     test_params=({}, {"shift": 0.5, "normalize": True}),
 )
 
-LEARNERS = (UCB1, MOSS, KL_UCB, IMED, UCB_V, UCB_TUNED, SUCCESSIVE_ELIMINATION, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
+LEARNERS = (UCB1, MOSS, KL_UCB, KL_UCB_PP, IMED, UCB_V, UCB_TUNED, SUCCESSIVE_ELIMINATION, BAYES_UCB, THOMPSON, GAUSSIAN_THOMPSON, EXPLORE_THEN_COMMIT, EPSILON_GREEDY, EXP3, EXP3_IX,
             TSALLIS_INF)
