@@ -343,8 +343,8 @@ class UCBTuned:
 
 class SuccessiveElimination(_Means):
     """Even-Dar, Mannor and Mansour (2006), as Slivkins (2019, section 1.3) writes it for regret: play the active arms
-    in turn (fewest plays first, lowest index); when every active arm has n plays, drop those with
-    mean + r < max(mean - r), r = sqrt(2 ln T / n)."""
+    in turn (fewest plays first, lowest index); after each reward, once every active arm has been played, drop those
+    with mean_k + r(n_k) < max_j (mean_j - r(n_j)), r(n) = sqrt(2 ln T / n)."""
 
     def __init__(self, k, horizon):
         super().__init__(k)
@@ -358,9 +358,9 @@ class SuccessiveElimination(_Means):
     def update(self, s, arm, info, feedback):
         super().update(s, arm, info, feedback)
         live = np.flatnonzero(self.active)
-        if np.all(self.n[live] == self.n[live[0]]):
-            n = self.n[live[0]]
-            r = math.sqrt(2 * self.log_t / n)
+        if np.all(self.n[live] > 0):
+            n = self.n[live]
+            r = np.sqrt(2 * self.log_t / n)
             means = self.s[live] / n
             self.active[live[means + r < (means - r).max()]] = False
 

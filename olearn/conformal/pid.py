@@ -6,7 +6,10 @@ for score S_t and the miscoverage err_t = 1[S_t > q_t]:
 
 * ``quantile_tracking`` (their P control, online gradient descent on the pinball loss)::
 
-      q_{t+1} = q_t + eta_t (err_t - alpha),      eta_t = lr t^(-decay)   (t = 1, 2, ... the round)
+      q_{t+1} = q_t + eta_t (err_t - alpha),      eta_t = lr t^(-decay)
+
+  with t = 1, 2, ... counting the calibration scores first (they go through the same update), so the first
+  prediction of the stream is made with t = n + 1 after n calibration scores, and eta_1 and T below count them.
 
   ``decay = 0`` (the default) is their fixed step, and their Proposition 1: for scores in [0, B],
   |(1/T) sum_t err_t - alpha| <= (B + lr) / (lr T) on any sequence, so the long-run coverage is exact
@@ -72,7 +75,8 @@ RIDGE = Param("ridge", 1e-3, "ridge penalty of the scorecaster's fit, in squared
 
 @kernel
 def tracking_step(state, params, score):
-    """q += lr t^-decay (1[S > q] - alpha), t = 1, 2, ... (at decay = 0 the step is lr exactly)."""
+    """q += lr t^-decay (1[S > q] - alpha), t = 1, 2, ... over the calibration scores, then the stream (at decay = 0
+    the step is lr exactly)."""
     alpha = 1.0 - params[common.Q]
     err = 1.0 if score > state[0] else 0.0
     state[1] += 1.0

@@ -493,31 +493,30 @@ def successive_elimination_act(state, params, obs, t, seed, action):
 
 @kernel
 def successive_elimination_update(state, params, obs, action, feedback, t, seed):
-    """:func:`mean_update`; once every active arm has the same plays n (a phase ends), deactivate each arm whose
-    upper bound mean + r(n) is below the largest lower bound mean - r(n), r(n) = sqrt(2 ln T / n)."""
+    """:func:`mean_update`; then, once every active arm has been played, deactivate each active arm whose upper
+    bound mean_k + r(n_k) is below the largest lower bound mean_j - r(n_j), r(n) = sqrt(2 ln T / n).  Without delays
+    the arms are played in turn, so at a phase's end every n_k is the same n, as in the textbook rule; checking
+    after every reward, with each arm's own n_k, keeps eliminating when delayed feedback leaves the counts uneven."""
     mean_update(state, params, obs, action, feedback, t, seed)
     k_arms = int(params[0])
-    n = -1.0
-    for k in range(k_arms):
-        if state[2 * k_arms + k] > 0.0:
-            if n < 0.0:
-                n = state[k]
-            elif state[k] != n:
-                return
-    radius = math.sqrt(2.0 * params[1] / n)
     lower = -math.inf
     for k in range(k_arms):
         if state[2 * k_arms + k] > 0.0:
-            lower = max(lower, state[k_arms + k] / n - radius)
+            n = state[k]
+            if n == 0.0:
+                return
+            lower = max(lower, state[k_arms + k] / n - math.sqrt(2.0 * params[1] / n))
     for k in range(k_arms):
-        if state[2 * k_arms + k] > 0.0 and state[k_arms + k] / n + radius < lower:
-            state[2 * k_arms + k] = 0.0
+        if state[2 * k_arms + k] > 0.0:
+            n = state[k]
+            if state[k_arms + k] / n + math.sqrt(2.0 * params[1] / n) < lower:
+                state[2 * k_arms + k] = 0.0
 
 
 SUCCESSIVE_ELIMINATION = LearnerType(
     name="successive_elimination",
-    summary="successive elimination: the active arms in turn; when each has n plays, drop those whose mean + r(n) is "
-    "below the best mean - r(n), r(n) = sqrt(2 ln T / n)",
+    summary="successive elimination: the active arms in turn; drop an arm once its mean + r(n_k) is below the best "
+    "mean_j - r(n_j), r(n) = sqrt(2 ln T / n)",
     reference="Even-Dar, Mannor and Mansour (JMLR 2006), action elimination; the regret form of Slivkins (2019), "
     "Introduction to multi-armed bandits, section 1.3: an arm with gap Delta is played at most 32 ln T / Delta^2 + 1 "
     "times on the event that every mean is within r(n), so regret O(sum_k ln T / Delta_k) and O(sqrt(K T ln T))",

@@ -13,7 +13,8 @@ reward y of arm a conditions it by one rank-one step (Rasmussen and Williams 200
 
     s = S_aa + sigma^2,   mu <- mu + S_a (y - mu_a) / s,   S <- S - S_a S_a' / s,      (S_a = column a of S)
 
-O(K^2) per round, in any order of the rewards (conditioning commutes), so delayed feedback is exact.
+O(K^2) per reward, in any order of the rewards (conditioning commutes), so delayed feedback is exact.  ``gp_ucb``'s
+choice costs O(K); ``gp_thompson``'s factors S every round, O(K^3).
 
 ``gp_ucb`` (Srinivas, Krause, Kakade and Seeger, ICML 2010, GP-UCB): play
 

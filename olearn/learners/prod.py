@@ -11,8 +11,8 @@ and after the losses charges each expert its instantaneous regret r_{t,i} = <p_t
     w_{i,t}   = (w_{i,t-1} (1 + eta_{i,t-1} r_{t,i}))^(eta_{i,t} / eta_{i,t-1}).
 
 The rate of each expert shrinks with its own excess losses' second moment, which gives their second-order bound:
-regret to expert i of order sqrt(ln N' sum_t r_{t,i}^2) + ln N', ln N' = ln N + ln(1 + ln T) (the form quoted from
-memory, its constants not).  Against an expert with no loss r_{t,i} = <p_t, l_t> >= 0, so sum_t r_{t,i}^2 <= the
+regret to expert i of order sqrt(sum_t r_{t,i}^2) times a factor logarithmic in N and ln T, plus such a factor
+(quoted from memory: the exact factors and constants are not checked here).  Against an expert with no loss r_{t,i} = <p_t, l_t> >= 0, so sum_t r_{t,i}^2 <= the
 learner's expected loss L_T and L_T = O(ln N + ln ln T): the loss stops growing in the realizable case.  Nothing is
 tuned to T.
 
@@ -85,7 +85,7 @@ ML_PROD = LearnerType(
     summary="ML-Prod: p_i ∝ eta_i w_i, w_i <- (w_i (1 + eta_i r_i))^(eta_i' / eta_i), eta_i' = min(1/2, sqrt(ln N / "
     "(1 + sum r_i^2))) a rate per expert from its own excess losses r_i = <p, l> - l_i (log domain); no horizon",
     reference="Gaillard, Stoltz and van Erven (COLT 2014), A second-order bound with excess losses: regret to expert i "
-    "O(sqrt(ln N' sum_t r_{t,i}^2) + ln N'), ln N' = ln N + ln(1 + ln T) (form quoted from memory)",
+    "of order sqrt(sum_t r_{t,i}^2) times factors logarithmic in N and ln T (form quoted from memory)",
     feedback="full",
     params=(N_ARMS,),
     state_size=lambda v, k, d: 4 * k,  # ln w[k], eta[k], sum r^2 [k], then the weights p[k] played this round
