@@ -696,6 +696,20 @@ class Thompson:
             self.F[arm] += 1
 
 
+class DiscountedThompson(Thompson):
+    """Raj and Kalyani (2017): Thompson sampling on S_k, F_k discounted by gamma after every feedback, then the
+    Bernoulli(r) trial; gamma = 1 - sqrt(Upsilon / T) / 4 by default."""
+
+    def __init__(self, k, horizon, gamma=None, breakpoints=1, seed=0):
+        super().__init__(k, seed)
+        self.gamma = gamma if gamma is not None else 1 - math.sqrt(min(breakpoints, horizon) / horizon) / 4
+
+    def update(self, s, arm, info, feedback):
+        self.S *= self.gamma
+        self.F *= self.gamma
+        super().update(s, arm, info, feedback)
+
+
 class GaussianThompson(_Means):
     """theta_k = S_k / (n_k + 1) + sigma / sqrt(n_k + 1) * rng.normal(seed, LEARNER, t, k)."""
 
@@ -810,6 +824,10 @@ def thompson(loss, k, horizon, seed=0, delays=None):
     return play(Thompson(k, seed), loss, k, horizon, delays=delays)
 
 
+def discounted_thompson(loss, k, horizon, gamma=None, breakpoints=1, seed=0, delays=None):
+    return play(DiscountedThompson(k, horizon, gamma, breakpoints, seed), loss, k, horizon, delays=delays)
+
+
 def gaussian_thompson(loss, k, horizon, sigma=1.0, seed=0, delays=None):
     return play(GaussianThompson(k, sigma, seed), loss, k, horizon, delays=delays)
 
@@ -841,6 +859,7 @@ LEARNERS = {
     "ucb_tuned": ucb_tuned,
     "successive_elimination": successive_elimination,
     "kl_ucb_pp": kl_ucb_pp,
+    "discounted_thompson": discounted_thompson,
 }
 
 

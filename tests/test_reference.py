@@ -41,6 +41,8 @@ CASES = {
     "kl_ucb": ("kl_ucb", {}),
     "discounted_ucb": ("discounted_ucb", {}),
     "discounted_ucb_gamma": ("discounted_ucb", {"gamma": 0.8, "xi": 0.3}),
+    "discounted_thompson": ("discounted_thompson", {}),
+    "discounted_thompson_gamma": ("discounted_thompson", {"gamma": 0.8}),
     "sliding_window_ucb": ("sliding_window_ucb", {}),
     "sliding_window_ucb_tau7": ("sliding_window_ucb", {"tau": 7, "xi": 0.3}),
     "exp3s": ("exp3s", {}),

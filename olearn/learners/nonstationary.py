@@ -13,6 +13,10 @@ breakpoints the horizon is expected to hold (``breakpoints``), gamma = 1 - sqrt(
 regret O(sqrt(T Upsilon) log T) (their Theorem 1).  Under delayed feedback the discount counts feedbacks
 as they arrive.
 
+Discounted Thompson sampling (Raj and Kalyani 2017): Thompson sampling's Beta(1 + S_k, 1 + F_k) draws on success
+and failure counts discounted the same way, S_k <- gamma S_k + 1[a = k, success], F_k <- gamma F_k + 1[a = k,
+failure] (a reward r in [0, 1] is a success with probability r, as for ``thompson``); gamma defaults to D-UCB's.
+
 Sliding-window UCB (SW-UCB, the same paper): the statistics are those of the last tau feedbacks only,
 N_k = plays of arm k among them and S_k their summed rewards, and the learner plays
 argmax_k S_k / N_k + sqrt(xi ln(min(n, tau)) / N_k) (their c_t(tau, i) with B = 1; n feedbacks so far, so
@@ -69,7 +73,7 @@ from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, draw_reported, zero_init
+from olearn.learners.bandits import N_ARMS, draw_reported, thompson_act, thompson_update, zero_init
 
 XI = Param("xi", 0.6, "exploration constant xi in the confidence width (their analysis takes xi > 1/2)", low=0.0)
 BREAKPOINTS = Param("breakpoints", 1, "breakpoints Upsilon the horizon is expected to hold (sets the default gamma)",
@@ -139,6 +143,38 @@ DISCOUNTED_UCB = LearnerType(
     act=discounted_ucb_act,
     update=discounted_ucb_update,
     test_params=({}, {"gamma": 0.9, "xi": 0.3}),
+)
+
+
+# ---------------------------------------------------------------- discounted Thompson sampling
+
+
+@kernel
+def discounted_thompson_update(state, params, obs, action, feedback, t, seed):
+    """S_k <- gamma S_k, F_k <- gamma F_k for every arm, then the played arm's reward counts as a success with
+    probability r = 1 - loss (the Bernoulli trial of :func:`olearn.learners.bandits.thompson_update`)."""
+    k_arms = int(params[0])
+    gamma = params[1]
+    for k in range(2 * k_arms):
+        state[k] *= gamma
+    thompson_update(state, params, obs, action, feedback, t, seed)
+
+
+DISCOUNTED_THOMPSON = LearnerType(
+    name="discounted_thompson",
+    summary="discounted Thompson sampling: theta_k ~ Beta(1 + S_k, 1 + F_k) on success and failure counts discounted "
+    "by gamma per feedback, for switching means",
+    reference="Raj and Kalyani (2017), Taming non-stationary bandits: a Bayesian approach (discounted Thompson "
+    "sampling, Beta(1, 1) prior); default gamma = 1 - sqrt(Upsilon / T) / 4, D-UCB's (Garivier and Moulines 2011)",
+    feedback="bandit",
+    params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(breakpoints / T) / 4",
+                          low=0.0, high=1.0, optional=True), BREAKPOINTS),
+    state_size=lambda v, k, d: 2 * k,  # discounted successes S[k], then discounted failures F[k]
+    row=lambda v, k, d, horizon: [k, _gamma(v, k, d, horizon)],
+    init=zero_init,
+    act=thompson_act,
+    update=discounted_thompson_update,
+    test_params=({}, {"gamma": 0.9}),
 )
 
 
@@ -452,4 +488,4 @@ M_UCB = LearnerType(
 )
 
 
-LEARNERS = (DISCOUNTED_UCB, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB)
+LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB)
