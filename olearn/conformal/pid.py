@@ -80,7 +80,10 @@ def tracking_step(state, params, score):
     alpha = 1.0 - params[common.Q]
     err = 1.0 if score > state[0] else 0.0
     state[1] += 1.0
-    state[0] += params[_LR] * math.exp(-params[_DECAY] * math.log(state[1])) * (err - alpha)
+    step = params[_LR]
+    if params[_DECAY] > 0.0:  # the fixed step pays no exp and log
+        step *= math.exp(-params[_DECAY] * math.log(state[1]))
+    state[0] += step * (err - alpha)
 
 
 @kernel
