@@ -112,13 +112,18 @@ def discounted_ucb_act(state, params, obs, t, seed, action):
 
 
 @kernel
+def discount(state, size, gamma):
+    """state[:size] *= gamma: every arm's statistics forget at the rate gamma."""
+    for i in range(size):
+        state[i] *= gamma
+
+
+@kernel
 def discounted_ucb_update(state, params, obs, action, feedback, t, seed):
     """N_k <- gamma N_k + 1[a = k], S_k <- gamma S_k + (1 - loss) 1[a = k]."""
     k_arms = int(params[0])
-    gamma = params[1]
     a = int(action[0])
-    for k in range(2 * k_arms):
-        state[k] *= gamma
+    discount(state, 2 * k_arms, params[1])
     state[a] += 1.0
     state[k_arms + a] += 1.0 - feedback[0]
 
@@ -153,10 +158,7 @@ DISCOUNTED_UCB = LearnerType(
 def discounted_thompson_update(state, params, obs, action, feedback, t, seed):
     """S_k <- gamma S_k, F_k <- gamma F_k for every arm, then the played arm's reward counts as a success with
     probability r = 1 - loss (the Bernoulli trial of :func:`olearn.learners.bandits.thompson_update`)."""
-    k_arms = int(params[0])
-    gamma = params[1]
-    for k in range(2 * k_arms):
-        state[k] *= gamma
+    discount(state, 2 * int(params[0]), params[1])
     thompson_update(state, params, obs, action, feedback, t, seed)
 
 
