@@ -199,11 +199,6 @@ def information_gain(counts, values: dict, noise: float | None = None) -> float:
     return 0.5 * np.linalg.slogdet(np.eye(k) + root[:, None] * cov * root[None, :] / sigma ** 2)[1]
 
 
-def lemma_constant(values: dict) -> float:
-    """C_1 = 8 v / ln(1 + v / sigma^2) of the module docstring (Srinivas et al.'s 8 / ln(1 + sigma^-2) at v = 1)."""
-    return 8.0 * values["variance"] / math.log(1.0 + values["variance"] / values["noise"] ** 2)
-
-
 def beta(n_arms: int, t: int, delta: float) -> float:
     """beta_t = 2 ln(K t^2 pi^2 / (6 delta)), t the 1-based round."""
     return 2.0 * math.log(n_arms * t * t * math.pi ** 2 / (6.0 * delta))
