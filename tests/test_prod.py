@@ -1,12 +1,14 @@
-"""ML-Prod (``ml_prod``) against independent truth.
+"""ML-Prod (``ml_prod``) and BOA (``boa``) against independent truth.
 
 Backend parity, the GPU path (simulator) and the conformance checks run with every registered learner.  Here:
 
-* a reference written from the paper (the weights w themselves, the power taken as written, no logarithms) equals
+* references written from the papers (the weights w themselves, the power taken as written, no logarithms) equal
   the engine round by round on oblivious and adaptive loss sequences: probabilities, draws, rates;
+* the potential of their analysis, sum_i w_i <= 1 + sum_i sum_t (1 - eta_{i,t} / eta_{i,t-1}), holds in every
+  round of those sequences;
 * with one expert that never errs, the learner's expected loss stops growing (second-order bound:
   sum r^2 <= L_T against that expert), where Hedge tuned to T grows like sqrt(T);
-* on a stochastic world its pseudo-regret is far below Hedge's.
+* on a stochastic world their pseudo-regret is far below Hedge's.
 """
 import math
 
@@ -35,19 +37,34 @@ class ReferenceMLProd:
     def draw(self, t, p):
         return reference.drawn_expert(self.seed, t, p)
 
+    def factor(self, r):
+        return 1.0 + self.eta * r
+
     def update(self, p, losses):
         r = p @ losses - losses
         self.squares += r ** 2
         new = np.minimum(0.5, np.sqrt(math.log(self.w.size) / (1.0 + self.squares)))
-        self.w = (self.w * (1.0 + self.eta * r)) ** (new / self.eta)
+        self.w = (self.w * self.factor(r)) ** (new / self.eta)
         self.eta = new
 
 
+class ReferenceBOA(ReferenceMLProd):
+    """Wintenberger (2017), BOA's exponential weights with the second-order term, with ML-Prod's rates:
+    w <- (w exp(eta r - eta^2 r^2))^(eta' / eta)."""
+
+    def factor(self, r):
+        return np.exp(self.eta * r - (self.eta * r) ** 2)
+
+
+REFERENCES = {"ml_prod": ReferenceMLProd, "boa": ReferenceBOA}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
 @pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
-def test_engine_equals_the_reference_round_by_round(kind):
+def test_engine_equals_the_reference_round_by_round(name, kind):
     n, rounds, seed = 8, 300, 5
-    tuner = olearn.stepwise(olearn.make("ml_prod", n_arms=n), seed=seed, backend="python")
-    ref = ReferenceMLProd(n, seed)
+    tuner = olearn.stepwise(olearn.make(name, n_arms=n), seed=seed, backend="python")
+    ref = REFERENCES[name](n, seed)
     loss = reference.expert_adversary(kind, n, rounds, seed)
     for t in range(rounds):
         arm = tuner.act()
@@ -61,7 +78,28 @@ def test_engine_equals_the_reference_round_by_round(kind):
     assert ref.eta.min() < 0.5 and ref.eta.max() > ref.eta.min()  # rates moved apart, each with its own expert
 
 
-def test_loss_stops_growing_when_an_expert_never_errs():
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+@pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
+def test_the_potential_stays_under_its_bound(name, kind):
+    """sum_i w_{i,t} <= 1 + sum_i sum_{s <= t} (1 - eta_{i,s} / eta_{i,s-1}) in every round (the module docstring
+    derives it from sum_i eta_i w_i r_i = 0 and gains at most 1 + eta r), read from the engine's state (cpu)."""
+    n, rounds = 8, 2000
+    learner = olearn.stepwise(olearn.make(name, n_arms=n), seed=3, backend="cpu")
+    loss = reference.expert_adversary(kind, n, rounds, 3)
+    slack, closest = 1.0, np.inf
+    for t in range(rounds):
+        arm = learner.act()
+        eta = learner.state[n : 2 * n].copy()
+        learner.update(arm, loss(t, learner.state[3 * n :].copy()))
+        slack += np.sum(1.0 - learner.state[n : 2 * n] / eta)
+        total = np.exp(learner.state[:n]).sum()
+        assert total <= slack * (1.0 + 1e-12), f"{name}, {kind}: round {t}, {total} > {slack}"
+        closest = min(closest, slack - total)
+    print(name, kind, "bound", slack, "closest gap", closest)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_loss_stops_growing_when_an_expert_never_errs(name):
     """One of 10 experts never errs, the others lose with probability 0.3 (as for AdaNormalHedge in
     tests/test_normal_hedge.py).  Against that expert r_t = <p_t, l_t>, so the second-order bound makes the expected
     loss L_T = sum_t <p_t, l_t> of order ln N + ln ln T: the form grows by about 1.1 from T = 1,000 to 16,000, and
@@ -71,9 +109,9 @@ def test_loss_stops_growing_when_an_expert_never_errs():
     for horizon in (1000, 16000):
         losses = (np.random.default_rng(horizon).random((horizon, 10)) < 0.3).astype(float)
         losses[:, 3] = 0.0
-        res = olearn.run("ml_prod", environments.make("loss_matrix", losses=losses), horizon=horizon, seeds=1,
+        res = olearn.run(name, environments.make("loss_matrix", losses=losses), horizon=horizon, seeds=1,
                          keep_state=True)
-        ref = ReferenceMLProd(10, 0)
+        ref = REFERENCES[name](10, 0)
         total = 0.0
         for t in range(horizon):
             p = ref.weights()
@@ -81,12 +119,12 @@ def test_loss_stops_growing_when_an_expert_never_errs():
             ref.update(p, losses[t])
         assert res.states[0, 0, 20 + 3] == pytest.approx(ref.squares[3], rel=1e-9)
         loss_of[horizon], squares[horizon] = total, ref.squares[3]
-    print("expected loss", loss_of, "sum r^2 of the perfect expert", squares)
+    print(name, "expected loss", loss_of, "sum r^2 of the perfect expert", squares)
     assert loss_of[16000] <= 1.3 * loss_of[1000] and loss_of[16000] < 20.0, loss_of
 
 
 def test_pseudo_regret_on_a_stochastic_world_is_a_fraction_of_hedges():
     env = environments.make("experts", n_experts=32, gap=0.05)
     regret = {name: olearn.run(name, env, horizon=5000, seeds=50).final("pseudo_regret").mean()
-              for name in ("ml_prod", "hedge")}
-    assert regret["ml_prod"] < 0.4 * regret["hedge"], regret
+              for name in ("ml_prod", "boa", "hedge")}
+    assert regret["ml_prod"] < 0.4 * regret["hedge"] and regret["boa"] < 0.4 * regret["hedge"], regret
