@@ -8,11 +8,11 @@
 from olearn.core.registry import Registry
 from olearn.core.spec import EnvType, Environment
 
-from environments import adversarial, classification, contextual, expert_sequences, heavy_tailed, linear_bandit, linear_systems, oco_streams, rotting, sea, sea_families, sea_logistic, sleeping, stochastic
+from environments import adversarial, classification, contextual, expert_sequences, heavy_tailed, linear_bandit, linear_systems, oco_streams, portfolio, rotting, sea, sea_families, sea_logistic, sleeping, stochastic
 
 REGISTRY = Registry("environment", Environment)
 for _t in (stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS + sea.ENVIRONMENTS + sea_families.ENVIRONMENTS + sea_logistic.ENVIRONMENTS + oco_streams.ENVIRONMENTS + contextual.ENVIRONMENTS + classification.ENVIRONMENTS
-           + sleeping.ENVIRONMENTS + rotting.ENVIRONMENTS + heavy_tailed.ENVIRONMENTS + linear_bandit.ENVIRONMENTS):
+           + sleeping.ENVIRONMENTS + rotting.ENVIRONMENTS + heavy_tailed.ENVIRONMENTS + linear_bandit.ENVIRONMENTS + portfolio.ENVIRONMENTS):
     REGISTRY.register(_t)
 
 register = REGISTRY.register

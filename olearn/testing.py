@@ -112,8 +112,11 @@ def replay_oco(learner, env, horizon: int = 25, seed: int = 4, backend: str = "p
 
     what = f"{learner!r} on {env!r}"
     run = olearn.run(learner, env, horizon=horizon, seeds=[seed], backend=backend, trace=True, keep_state=True)
+    from olearn.engine import domains
+
+    row = env.row()  # [d, domain code, radius, ...]: every oco world's row starts so
     tuner = Stepwise(learner.type.make(**dict(learner.values, dim=env.n_actions)), seed=seed, backend=backend,
-                     horizon=horizon, domain=env.values["domain"], radius=env.values["radius"])
+                     horizon=horizon, domain=domains.NAMES[int(row[1])], radius=float(row[2]))
     world = env.gym(horizon=horizon)
     world.reset(seed=seed)
     losses = []

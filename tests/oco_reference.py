@@ -603,7 +603,8 @@ class Ader:
 
 def a_norm_project(dom, r, A, y):
     """argmin_{x in X} (x - y)^T A (x - y): ball by brentq on the KKT multiplier, box by enumerating the
-    3^d active sets (free, at -r, at +r) and keeping the best KKT point, R^d: y."""
+    3^d active sets (free, at -r, at +r) and keeping the best KKT point, simplex by enumerating the 2^d - 1
+    supports (the equality-constrained minimizer on each, the best non-negative one kept), R^d: y."""
     d = y.size
     if dom == BALL:
         if y @ y <= r * r:
@@ -620,6 +621,23 @@ def a_norm_project(dom, r, A, y):
             if free.any():  # A_FF (x_F - y_F) = -A_FB (x_B - y_B)
                 x[free] = y[free] - np.linalg.solve(A[np.ix_(free, free)], A[np.ix_(free, fixed)] @ (x[fixed] - y[fixed]))
             if np.any(np.abs(x) > r * (1 + 1e-12)):
+                continue
+            val = (x - y) @ A @ (x - y)
+            if val < best_val:
+                best, best_val = x, val
+        return best
+    if dom == SIMPLEX:
+        best, best_val = None, np.inf
+        for pattern in np.ndindex(*(2,) * d):
+            free = np.array(pattern) > 0
+            if not free.any():
+                continue
+            x = np.zeros(d)  # A_FF (x_F - y_F) - A_FB y_B = nu 1 with sum x_F = r, solved through the KKT system
+            m = int(free.sum())
+            kkt = np.block([[A[np.ix_(free, free)], -np.ones((m, 1))], [np.ones((1, m)), np.zeros((1, 1))]])
+            rhs = np.concatenate([A[np.ix_(free, free)] @ y[free] + A[np.ix_(free, ~free)] @ y[~free], [r]])
+            x[free] = np.linalg.solve(kkt, rhs)[:m]
+            if np.any(x < -1e-12 * r):
                 continue
             val = (x - y) @ A @ (x - y)
             if val < best_val:

@@ -115,7 +115,7 @@ def test_learner_matches_reference_on_sea(case, world):
     env_name, kw = WORLDS[world]
     if name == "optimistic_omd_entropic" and kw.get("domain") != "simplex":
         pytest.skip("entropic OMD plays on simplices only")
-    if name in ("ons", "optimistic_omd_exp_concave", "metagrad") and kw.get("domain") == "simplex":
+    if name in ("optimistic_omd_exp_concave", "metagrad") and kw.get("domain") == "simplex":
         pytest.skip("A-norm projections onto balls and boxes only")
     if name == "ftrl_proximal" and kw.get("domain") != "box":
         pytest.skip("FTRL-Proximal plays on boxes and R^d only")
@@ -227,10 +227,11 @@ def test_prox_matches_a_numerical_minimizer(loss):
         np.testing.assert_allclose(out, ref.prox((loss, y, a), w, eta), rtol=1e-11, atol=1e-12)
 
 
-@pytest.mark.parametrize("domain", ["ball", "box"])
+@pytest.mark.parametrize("domain", ["ball", "box", "simplex"])
 def test_a_norm_projection_matches_an_independent_solver(domain):
-    """Pi^A_X(y) of the kernels (bisection on the multiplier; the box's active-set method) against brentq and an
-    exhaustive active-set solve, on random SPD A (condition numbers up to ~1e3) and points far outside X."""
+    """Pi^A_X(y) of the kernels (bisection on the multiplier; the box's and the simplex's active-set methods)
+    against brentq and exhaustive solves over every active set, on random SPD A (condition numbers up to ~1e3) and
+    points far outside X."""
     dom = ref.DOMAIN_CODES[domain]
     rng = np.random.default_rng(8)
     for trial in range(25):
@@ -239,7 +240,7 @@ def test_a_norm_projection_matches_an_independent_solver(domain):
         A = q @ np.diag(10 ** rng.uniform(-1.5, 1.5, d)) @ q.T
         r = float(rng.uniform(0.2, 2.0))
         y = rng.normal(size=d) * 3
-        out, chol, scratch = np.zeros(d), np.zeros(d * d), np.zeros(d)
+        out, chol, scratch = np.zeros(d), np.zeros(d * d + d), np.zeros(d)
         metric_projection.a_norm_project(dom, r, d, A.ravel().copy(), y.copy(), chol, scratch, out)
         np.testing.assert_allclose(out, ref.a_norm_project(dom, r, A, y), rtol=1e-9, atol=1e-10, err_msg=f"trial {trial}")
 

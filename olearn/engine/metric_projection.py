@@ -20,6 +20,13 @@ Pi^A_X(y) = argmin_{x in X} (x - y)^T A (x - y), the projection in the A-norm:
   finished by ``SWEEPS`` sweeps of exact coordinate minimization (linear convergence, slow when A is
   ill-conditioned).  Scratch: ``chol`` holds the factor of A_FF (row stride |F|) and the solution, which
   fit in d x d since |F| < d whenever a solve is needed; ``ay`` holds the bound pattern (-1, 0, +1);
+* simplex {x >= 0 : sum_i x_i = r}: the same primal active-set method with the equality constraint, coordinates
+  free or bound at 0, from the Euclidean projection of y.  On a free set F the minimizer has x_F - y_F = z with
+  A_FF z = A_FB y_B + nu 1, nu the multiplier of sum_F x = r, from two solves with one factor of A_FF
+  (w = A_FF^{-1} 1 gives nu, then z); the step toward it stops at the first coordinate to reach 0, which is bound.
+  After a full step a bound coordinate with [A (x - y)]_i < nu (moving mass onto it lowers the objective, beyond
+  rounding) is freed, the most violated first; none left means x is the projection.  ``chol`` needs d d + d
+  slots here (the factor and one vector);
 * free: no projection.
 
 With a diagonal A = diag(h), h > 0 (:func:`diagonal_project`), each set has a one-dimensional dual:
@@ -152,6 +159,18 @@ def a_norm_project(code, r, d, a, y, chol, ay, out):
         shifted_solve(a, hi, ay, d, chol, out)
     elif code == domains.BOX:
         box_project(r, d, a, y, chol, ay, out)
+    elif code == domains.SIMPLEX:
+        simplex_project(r, d, a, y, chol, ay, out)
+
+
+@kernel
+def bound_pull(a, d, status, y, out, i):
+    """-sum_{j bound} A_ij (out_j - y_j): the right-hand side row of free coordinate i in A_FF z_F = -A_FB (x_B - y_B)."""
+    s = 0.0
+    for j in range(d):
+        if status[j] != 0.0:
+            s -= a[i * d + j] * (out[j] - y[j])
+    return s
 
 
 @kernel
@@ -178,11 +197,7 @@ def _free_block_step(r, d, a, y, status, m, chol, out):
         for i in range(d):
             if status[i] != 0.0:
                 continue
-            s = 0.0
-            for j in range(d):
-                if status[j] != 0.0:
-                    s -= a[i * d + j] * (out[j] - y[j])
-            chol[z + ip] = s
+            chol[z + ip] = bound_pull(a, d, status, y, out, i)
             ip += 1
         cholesky(chol, m)
         cholesky_solve(chol, m, chol, z)
@@ -220,6 +235,29 @@ def _free_block_step(r, d, a, y, status, m, chol, out):
 
 
 @kernel
+def most_violated(a, d, y, status, nu, out):
+    """The bound coordinate whose multiplier has the wrong sign by the most, or -1: with g = A (out - y), the
+    coordinate i maximizing status_i (g_i - nu) > ``KKT_TOL`` d sum_j |A_ij| (|out_j| + |y_j|) (rounding), status
+    -1 at a lower bound and +1 at an upper one (0 free), nu the free coordinates' common g (0 for the box, the
+    sum constraint's multiplier for the simplex): there, moving the coordinate inward lowers the objective."""
+    worst = 0.0
+    released = -1
+    for i in range(d):
+        if status[i] == 0.0:
+            continue
+        g = 0.0
+        scale = 0.0
+        for j in range(d):
+            g += a[i * d + j] * (out[j] - y[j])
+            scale += abs(a[i * d + j]) * (abs(out[j]) + abs(y[j]))
+        v = status[i] * (g - nu)
+        if v > KKT_TOL * d * scale and v > worst:
+            worst = v
+            released = i
+    return released
+
+
+@kernel
 def box_project(r, d, a, y, chol, status, out):
     """out = argmin_{x in [-r, r]^d} (x - y)^T A (x - y) by the primal active-set method (see the module
     docstring); ``chol`` (d x d) and ``status`` (d: -1 at -r, 0 free, +1 at +r) are scratch."""
@@ -254,20 +292,7 @@ def box_project(r, d, a, y, chol, status, out):
             released = -1
             continue
         # out minimizes on the current free set: check the signs of the bound coordinates' multipliers
-        worst = 0.0
-        released = -1
-        for i in range(d):
-            if status[i] == 0.0:
-                continue
-            g = 0.0
-            scale = 0.0
-            for j in range(d):
-                g += a[i * d + j] * (out[j] - y[j])
-                scale += abs(a[i * d + j]) * (abs(out[j]) + abs(y[j]))
-            v = status[i] * g  # > 0: moving inward lowers the objective
-            if v > KKT_TOL * d * scale and v > worst:
-                worst = v
-                released = i
+        released = most_violated(a, d, y, status, 0.0, out)
         if released < 0:
             done = True
             break
@@ -281,6 +306,106 @@ def box_project(r, d, a, y, chol, status, out):
                     if j != i:
                         s += a[i * d + j] * (out[j] - y[j])
                 out[i] = min(r, max(-r, y[i] - s / a[i * d + i]))
+
+
+@kernel
+def _simplex_block_step(r, d, a, y, bound, m, chol, out):
+    """Subspace minimizer on the free set F = {i : bound[i] == 0} (m = |F| >= 1, the bound coordinates at 0) under
+    sum_F x = r, and the line search toward it.
+
+    The minimizer is y_F + z with A_FF z = b + nu 1, b = A_FB y_B, and nu such that the coordinates sum to r:
+    with w = A_FF^{-1} 1, nu = (r - sum_F y - w.b) / sum w (1' A_FF^{-1} b = w.b, A being symmetric).  The factor
+    of A_FF sits in chol[0 : m m] (row stride m), w and then z in chol[m m : m m + m].  out_F moves toward the
+    minimizer by the largest step alpha <= 1 that keeps it >= 0 (sum_F out stays r).  Returns (the index of the
+    coordinate the step stopped at, set to 0 exactly, or -1 after the full step; nu).
+    """
+    z = m * m
+    pack_free_block(a, d, bound, m, chol)
+    cholesky(chol, m)
+    for ip in range(m):
+        chol[z + ip] = 1.0
+    cholesky_solve(chol, m, chol, z)
+    total_w = 0.0
+    wb = 0.0
+    free_y = 0.0
+    ip = 0
+    for i in range(d):
+        if bound[i] != 0.0:
+            continue
+        s = bound_pull(a, d, bound, y, out, i)  # A_FB y_B: the bound coordinates are 0
+        total_w += chol[z + ip]
+        wb += chol[z + ip] * s
+        free_y += y[i]
+        ip += 1
+    nu = (r - free_y - wb) / total_w
+    ip = 0
+    for i in range(d):
+        if bound[i] != 0.0:
+            continue
+        chol[z + ip] = nu + bound_pull(a, d, bound, y, out, i)
+        ip += 1
+    cholesky_solve(chol, m, chol, z)
+    alpha = 1.0
+    block = -1
+    ip = 0
+    for i in range(d):
+        if bound[i] != 0.0:
+            continue
+        target = y[i] + chol[z + ip]
+        ip += 1
+        if target < 0.0:
+            t = out[i] / (out[i] - target)
+            if t < alpha:
+                alpha = t
+                block = i
+    ip = 0
+    for i in range(d):
+        if bound[i] != 0.0:
+            continue
+        target = y[i] + chol[z + ip]
+        ip += 1
+        if block < 0:
+            out[i] = target
+        elif i == block:
+            out[i] = 0.0
+        else:
+            out[i] = max(0.0, out[i] + alpha * (target - out[i]))
+    return block, nu
+
+
+@kernel
+def simplex_project(r, d, a, y, chol, bound, out):
+    """out = argmin (x - y)^T A (x - y) over {x >= 0 : sum_i x_i = r}, by the primal active-set method with the
+    equality constraint (see the module docstring); ``chol`` (d d + d: the factor and one vector) and ``bound``
+    (d: -1 at 0, 0 free) are scratch.
+
+    Starts from the Euclidean projection (feasible), its zero coordinates bound.  After a full step to the
+    subspace minimizer, a bound coordinate with g_i = [A (x - y)]_i below the free coordinates' common value nu
+    (raising it would lower the objective) is released, the most violated first, beyond ``KKT_TOL`` d
+    sum_j |A_ij| (|x_j| + |y_j|) (rounding).  A coordinate released and bound again at once ends it (its
+    multiplier's sign was rounding), as does the iteration cap, keeping the last feasible point.
+    """
+    domains.project(domains.SIMPLEX, r, d, y, out)
+    for i in range(d):
+        bound[i] = -1.0 if out[i] <= 0.0 else 0.0
+        out[i] = max(out[i], 0.0)
+    released = -1
+    for _ in range(ACTIVE_SET_ITERS * d + ACTIVE_SET_BASE):
+        m = 0
+        for i in range(d):
+            if bound[i] == 0.0:
+                m += 1
+        block, nu = _simplex_block_step(r, d, a, y, bound, m, chol, out)
+        if block >= 0:
+            bound[block] = -1.0
+            if block == released:
+                break
+            released = -1
+            continue
+        released = most_violated(a, d, y, bound, nu, out)
+        if released < 0:
+            break
+        bound[released] = 0.0
 
 
 @kernel

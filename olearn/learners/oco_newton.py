@@ -1,6 +1,7 @@
 """Second-order learners for exp-concave online convex optimization (problem kind ``oco``).
 
-Both keep a d x d matrix A and move in its norm; the feasible set is a ball, a box or R^d.
+Both keep a d x d matrix A and move in its norm; the feasible set is a ball, a box or R^d, and for ``ons`` also a
+simplex (online portfolio selection, Agarwal, Hazan, Kale and Schapire 2006).
 
 * ``ons``: online Newton step (Hazan, Agarwal and Kale 2007):
   A_t = eps I + sum_{s<=t} g_s g_s^T,  x_{t+1} = Pi^{A_t}_X(x_t - (1/gamma) A_t^{-1} g_t);
@@ -33,7 +34,7 @@ def identity_scaled_init(state, params, seed):
 
 
 # ---------------------------------------------------------------- ONS
-# state: flag, x (d), y (d), A (d d), chol (d d), scratch (d);  row: d, gamma, eps
+# state: flag, x (d), y (d), A (d d), chol (d d + d: the simplex projection's vector), scratch (d);  row: d, gamma, eps
 
 
 @kernel
@@ -41,8 +42,8 @@ def ons_update(state, params, obs, action, feedback, t, seed):
     """A += g g^T;  y = x - (1/gamma) A^{-1} g;  x = Pi^A_X(y)."""
     d = int(params[0])
     x, y = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
-    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
-    scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d]
+    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 3 * d + 2 * d * d]
+    scratch = state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d]
     g = feedback[1 : 1 + d]
     add_outer(a, g, 1.0, d)
     shifted_solve(a, 0.0, g, d, chol, y)
@@ -53,7 +54,7 @@ def ons_update(state, params, obs, action, feedback, t, seed):
 
 ONS = LearnerType(
     name="ons",
-    summary="online Newton step: x <- Pi^A(x - A^{-1} g / gamma), A = eps I + sum g g^T (ball, box or free domain)",
+    summary="online Newton step: x <- Pi^A(x - A^{-1} g / gamma), A = eps I + sum g g^T (ball, box, simplex or free domain)",
     reference="Hazan, Agarwal and Kale (2007): regret <= 5 (1/alpha + G D) d log T for alpha-exp-concave losses "
     "with gamma = 1/2 min(1/(4 G D), alpha), eps = 1/(gamma^2 D^2)",
     feedback="full",
@@ -61,14 +62,14 @@ ONS = LearnerType(
     params=(DIM, Param("gamma", 0.5, "Newton step scale: x - A^{-1} g / gamma", low=0.0, open_low=True),
             Param("eps", 1.0, "initial A = eps I; the analysis takes eps = 1/(gamma D)^2, which scales with G^2 "
                   "(with gradients far above 1 the default is lost to rounding and the solve only stays finite)", low=0.0, open_low=True)),
-    state_size=lambda v, k, d: 1 + 3 * k + 2 * k * k,
+    state_size=lambda v, k, d: 1 + 4 * k + 2 * k * k,
     row=lambda v, k, d, h: [_dim("ons", v, k), v["gamma"], v["eps"]],
     init=identity_scaled_init,
     act=ogd_act,
     update=ons_update,
     test_params=({}, {"gamma": 0.1, "eps": 4.0}),
 )
-require_domains("ons", (domains.BALL, domains.BOX, domains.FREE))
+require_domains("ons", (domains.BALL, domains.BOX, domains.SIMPLEX, domains.FREE))
 
 # ---------------------------------------------------------------- optimistic OMD, exp-concave rule
 # state: flag, xh (d), M (d), A (d d), chol (d d), y (d), scratch (d);  row: d, beta, delta
