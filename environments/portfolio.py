@@ -67,12 +67,13 @@ def market_read(state, params, x, t, seed):
 
 @kernel
 def wealth_loss_grad(state, params, x, g):
-    """f = -ln <x, r>, g = -r / <x, r> for the row of this round."""
+    """f = -ln <x, r>, g = -r / <x, r> for the row of this round (<x, r> held at 1e-300 or more)."""
     d = int(params[0])
     start = _HEAD + int(state[0]) * d
     growth = 0.0
     for i in range(d):
         growth += x[i] * params[start + i]
+    growth = max(growth, 1e-300)  # a point off the simplex (a step-wise user's) can lose everything: held finite
     for i in range(d):
         g[i] = -params[start + i] / growth
     return -math.log(growth)

@@ -14,11 +14,12 @@ import environments
 import olearn
 from olearn import testing
 from olearn.engine import domains
-from olearn.learners import adagrad, bandit_convex, coin_betting, ftrl_proximal, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton
+from olearn.learners import adagrad, bandit_convex, coin_betting, ftrl_proximal, metagrad, oco, oco_adaptive, oco_ensemble, oco_newton, universal_portfolio
 
 LEARNERS = oco.LEARNERS + oco_adaptive.LEARNERS + oco_ensemble.LEARNERS + oco_newton.LEARNERS + coin_betting.LEARNERS + adagrad.LEARNERS + metagrad.LEARNERS
 LEARNERS += ftrl_proximal.LEARNERS
 LEARNERS += bandit_convex.LEARNERS
+LEARNERS += universal_portfolio.LEARNERS
 
 # one world per learner (one compiled loop each), every oco world covered
 WORLD_OF = {
@@ -32,7 +33,7 @@ WORLD_OF = {
     "sea_ensemble": "sea_nonconvex",
     "ader": "sea_linear",
     "strongly_adaptive_ogd": "sea_quadratic",
-    "ons": "portfolio",
+    "ons": "sea_least_squares",
     "optimistic_omd_exp_concave": "sea_logistic",
     "coin_betting": "sea_quadratic",
     "metagrad": "sea_least_squares",
@@ -40,6 +41,7 @@ WORLD_OF = {
     "ftrl_proximal": "linear_stream",
     "bandit_ogd": "sea_linear",
     "scrible": "sea_linear",
+    "universal_portfolio": "portfolio",
 }
 SEEDS = [0, 5]
 H = 30
@@ -55,7 +57,7 @@ def _worlds(learner_name):
     envs = [etype.make(**p) for p in etype.test_params]
     if learner_name == "optimistic_omd_entropic":
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
-    if learner_name in ("optimistic_omd_exp_concave", "metagrad", "bandit_ogd"):
+    if learner_name in ("ons", "optimistic_omd_exp_concave", "metagrad", "bandit_ogd"):
         envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]
     if learner_name == "ftrl_proximal":
         envs = [e for e in envs if int(e.row()[1]) in (domains.BOX, domains.FREE)]

@@ -333,6 +333,21 @@ def test_entropic_iterates_scale_with_the_simplex():
     np.testing.assert_allclose(runs[100.0].final("regret") / 100.0, runs[1.0].final("regret"), rtol=1e-9)
 
 
+@pytest.mark.parametrize("scale", [1e8, 1e99, -1e99])
+def test_simplex_a_norm_projection_of_far_points_stays_on_the_simplex(scale):
+    """y far outside (ONS with a step scale of 1e100): the active-set solves cancel away the O(r) answer; the
+    result is still a point of the simplex, within 1e-6 of the exhaustive solve where that keeps its precision."""
+    rng = np.random.default_rng(4)
+    for d in (2, 3, 5):
+        A = np.eye(d) + (lambda g: np.outer(g, g))(rng.normal(size=d))
+        y = scale * rng.uniform(0.5, 1.5, size=d)
+        out, chol, bound = np.zeros(d), np.zeros(d * d + d), np.zeros(d)
+        metric_projection.simplex_project(1.0, d, A.ravel().copy(), y, chol, bound, out)
+        assert np.all(out >= 0.0) and abs(out.sum() - 1.0) < 1e-9, (d, out)
+        if abs(scale) < 1e9:
+            np.testing.assert_allclose(out, ref.a_norm_project(ref.SIMPLEX, 1.0, A, y), atol=1e-6)
+
+
 def test_box_a_norm_projection_is_exact_for_ill_conditioned_a():
     """The box branch of Pi^A_X on SPD A with condition numbers 1 .. 1e10 (random spectra, and the ONS matrix
     I + T u u^T) against the exhaustive active-set solve: x to 1e-9 relative, or to cond(A) eps where that is

@@ -117,6 +117,21 @@ def test_newton_step_regret_grows_like_log_t_and_gradient_descents_like_sqrt_t()
     assert ogd[1] / ogd[0] > 3.0 and ons[1] < 0.5 * ogd[1]
 
 
+def test_newton_step_on_the_simplex_is_the_same_on_the_gpu_path():
+    """ONS's simplex projection and the comparator's Newton steps through the gpu backend (numba's CUDA simulator in
+    CI) against python: the registry-wide gpu test pairs ONS with a ball world."""
+    pytest.importorskip("numba.cuda")
+    from olearn import testing
+    from olearn.backends import gpu as device
+
+    env = environments.make("portfolio", relatives=np.exp(np.random.default_rng(9).normal(0.0, 0.3, size=(6, 3))))
+    learner = olearn.make("ons", gamma=0.2)
+    py = olearn.run(learner, env, horizon=12, seeds=[0, 4], backend="python", trace=True)
+    gpu = olearn.run(learner, env, horizon=12, seeds=[0, 4], backend="gpu", trace=True)
+    assert np.ptp(py.actions[0, 0]) > 1e-3
+    testing.assert_same_run(py, gpu, "ons on portfolio, gpu", exact=device.simulated())
+
+
 @pytest.mark.parametrize("bad", [((1.0, 0.0), (1.0, 2.0)), ((1.0, -0.5),), ((1.0, float("nan")),)])
 def test_a_relative_that_is_not_positive_is_refused(bad):
     with pytest.raises(ParameterError, match="relatives"):

@@ -315,9 +315,10 @@ def _simplex_block_step(r, d, a, y, bound, m, chol, out):
 
     The minimizer is y_F + z with A_FF z = b + nu 1, b = A_FB y_B, and nu such that the coordinates sum to r:
     with w = A_FF^{-1} 1, nu = (r - sum_F y - w.b) / sum w (1' A_FF^{-1} b = w.b, A being symmetric).  The factor
-    of A_FF sits in chol[0 : m m] (row stride m), w and then z in chol[m m : m m + m].  out_F moves toward the
-    minimizer by the largest step alpha <= 1 that keeps it >= 0 (sum_F out stays r).  Returns (the index of the
-    coordinate the step stopped at, set to 0 exactly, or -1 after the full step; nu).
+    of A_FF sits in chol[0 : m m] (row stride m), w, then z, then y_F + z in chol[m m : m m + m].  out_F moves toward the
+    minimizer by the largest step alpha <= 1 that keeps it >= 0 (sum_F out stays r; the minimizer's sum, r in exact
+    arithmetic, is restored by an even shift where rounding moved it, as it does when |y| is far above r).  Returns
+    (the index of the coordinate the step stopped at, set to 0 exactly, or -1 after the full step; nu).
     """
     z = m * m
     pack_free_block(a, d, bound, m, chol)
@@ -345,13 +346,23 @@ def _simplex_block_step(r, d, a, y, bound, m, chol, out):
         chol[z + ip] = nu + bound_pull(a, d, bound, y, out, i)
         ip += 1
     cholesky_solve(chol, m, chol, z)
+    drift = r  # the minimizer's sum is r in exact arithmetic; with |y| far above r rounding can lose it
+    ip = 0
+    for i in range(d):
+        if bound[i] != 0.0:
+            continue
+        chol[z + ip] += y[i]  # the minimizer's coordinate itself, y_i + z_i
+        drift -= chol[z + ip]
+        ip += 1
+    for ip in range(m):
+        chol[z + ip] += drift / m
     alpha = 1.0
     block = -1
     ip = 0
     for i in range(d):
         if bound[i] != 0.0:
             continue
-        target = y[i] + chol[z + ip]
+        target = chol[z + ip]
         ip += 1
         if target < 0.0:
             t = out[i] / (out[i] - target)
@@ -362,7 +373,7 @@ def _simplex_block_step(r, d, a, y, bound, m, chol, out):
     for i in range(d):
         if bound[i] != 0.0:
             continue
-        target = y[i] + chol[z + ip]
+        target = chol[z + ip]
         ip += 1
         if block < 0:
             out[i] = target
@@ -383,7 +394,9 @@ def simplex_project(r, d, a, y, chol, bound, out):
     subspace minimizer, a bound coordinate with g_i = [A (x - y)]_i below the free coordinates' common value nu
     (raising it would lower the objective) is released, the most violated first, beyond ``KKT_TOL`` d
     sum_j |A_ij| (|x_j| + |y_j|) (rounding).  A coordinate released and bound again at once ends it (its
-    multiplier's sign was rounding), as does the iteration cap, keeping the last feasible point.
+    multiplier's sign was rounding), as does the iteration cap, keeping the last feasible point.  Should rounding
+    leave no simplex point (|y| many orders above r: the solves' cancellation loses the answer), the result is the
+    Euclidean projection of y, which stays exact there.
     """
     domains.project(domains.SIMPLEX, r, d, y, out)
     for i in range(d):
@@ -406,6 +419,13 @@ def simplex_project(r, d, a, y, chol, bound, out):
         if released < 0:
             break
         bound[released] = 0.0
+    total = 0.0
+    feasible = True
+    for i in range(d):
+        feasible = feasible and out[i] >= 0.0  # False for NaN too
+        total += out[i]
+    if not feasible or abs(total - r) > 1e-9 * r:  # |y| so far above r that the solves lost it: the Euclidean one
+        domains.project(domains.SIMPLEX, r, d, y, out)
 
 
 @kernel

@@ -2,13 +2,13 @@
 from olearn.core.errors import UnknownNameError
 from olearn.core.registry import Registry
 from olearn.core.spec import Learner
-from olearn.learners import adagrad, bandit_convex, bandits, best_arm, coin_betting, contextual, expert_advice, experts, experts_adaptive, ftrl_proximal, gaussian_process, graph_feedback, heavy_tailed, high_probability, linear, linear_bandit, metagrad, model_selection, nonstationary, normal_hedge, oco, oco_adaptive, oco_ensemble, oco_newton, perturbed_leader, polynomial, private, private_bandits, prod, rotting, sleeping, squint, tracking
+from olearn.learners import adagrad, bandit_convex, bandits, best_arm, coin_betting, contextual, expert_advice, experts, experts_adaptive, ftrl_proximal, gaussian_process, graph_feedback, heavy_tailed, high_probability, linear, linear_bandit, metagrad, model_selection, nonstationary, normal_hedge, oco, oco_adaptive, oco_ensemble, oco_newton, perturbed_leader, polynomial, private, private_bandits, prod, rotting, sleeping, squint, tracking, universal_portfolio
 
 REGISTRY = Registry("learner", Learner)
 for _t in (bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS + experts_adaptive.LEARNERS + contextual.LEARNERS + expert_advice.LEARNERS + linear.LEARNERS + private.LEARNERS + oco.LEARNERS + oco_adaptive.LEARNERS
            + oco_ensemble.LEARNERS + oco_newton.LEARNERS + adagrad.LEARNERS + ftrl_proximal.LEARNERS + coin_betting.LEARNERS + sleeping.LEARNERS + rotting.LEARNERS + model_selection.LEARNERS + squint.LEARNERS + metagrad.LEARNERS + best_arm.LEARNERS + heavy_tailed.LEARNERS
            + graph_feedback.LEARNERS + bandit_convex.LEARNERS + tracking.LEARNERS + high_probability.LEARNERS + normal_hedge.LEARNERS + perturbed_leader.LEARNERS
-           + linear_bandit.LEARNERS + gaussian_process.LEARNERS + prod.LEARNERS + polynomial.LEARNERS + private_bandits.LEARNERS):
+           + linear_bandit.LEARNERS + gaussian_process.LEARNERS + prod.LEARNERS + polynomial.LEARNERS + private_bandits.LEARNERS + universal_portfolio.LEARNERS):
     REGISTRY.register(_t)
 
 register = REGISTRY.register
