@@ -127,8 +127,8 @@ def test_sherman_morrison_sigma_is_the_inverse_of_the_accumulated_matrix():
 
 
 def test_the_grid_comes_from_the_horizon_or_from_rates():
-    """rates=None reads T (step-wise then needs a horizon, and max_rounds must cover it); rates=n frees it; the
-    simplex is refused, as for ONS (no A-norm projection onto it)."""
+    """rates=None reads T (step-wise then needs a horizon, and max_rounds must cover it); rates=n frees it; on a
+    simplex the slaves start at its centre and the played point stays on it."""
     with pytest.raises(ParameterError, match="horizon.*rates="):
         olearn.stepwise(olearn.make("metagrad", dim=2), domain="ball", backend="python")
     tuner = olearn.stepwise(olearn.make("metagrad", dim=2, rates=4), domain="box", backend="python")
@@ -137,5 +137,8 @@ def test_the_grid_comes_from_the_horizon_or_from_rates():
         olearn.stepwise(olearn.make("metagrad", dim=2, max_rounds=100), domain="ball", backend="python", horizon=101)
     assert olearn.stepwise(olearn.make("metagrad", dim=2), domain="free", backend="python", horizon=4**5).params[2] == 6
     assert olearn.stepwise(olearn.make("metagrad", dim=2), domain="free", backend="python", horizon=4**5 + 1).params[2] == 7
-    with pytest.raises(ParameterError, match="simplex"):
-        olearn.stepwise(olearn.make("metagrad", dim=2), domain="simplex", backend="python", horizon=10)
+    tuner = olearn.stepwise(olearn.make("metagrad", dim=3), domain="simplex", backend="python", horizon=10)
+    for t in range(10):
+        x = tuner.act()
+        assert np.all(x >= 0) and abs(x.sum() - 1) < 1e-12, x
+        tuner.update(x, 0.0, gradient=[1.0, -1.0, 0.5] if t % 2 else [-2.0, 0.0, 1.0])

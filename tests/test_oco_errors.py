@@ -99,10 +99,10 @@ def test_user_loss_gets_the_exact_seed_above_2_to_the_53(backend):
     np.testing.assert_array_equal(res.losses[0, :, 0], [rng.uniform(s, rng.ENV, 0, 0) for s in seeds])
 
 
-def test_newton_learners_other_than_ons_refuse_a_simplex():
-    for name in ("optimistic_omd_exp_concave", "metagrad"):
-        with pytest.raises(olearn.ParameterError, match="'env'.*'ball' or 'box' or 'free'"):
-            olearn.run(olearn.make(name), environments.make("sea_linear", domain="simplex"), horizon=3, backend="python")
+def test_learners_that_play_on_the_simplex_only_refuse_other_sets():
+    for name in ("optimistic_omd_entropic", "universal_portfolio"):
+        with pytest.raises(olearn.ParameterError, match="'env'.*'simplex'"):
+            olearn.run(olearn.make(name), environments.make("sea_linear", domain="ball"), horizon=3, backend="python")
 
 
 def test_sea_dimension_is_capped_below_the_fixed_draw_indices():

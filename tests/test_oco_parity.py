@@ -57,7 +57,7 @@ def _worlds(learner_name):
     envs = [etype.make(**p) for p in etype.test_params]
     if learner_name == "optimistic_omd_entropic":
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
-    if learner_name in ("ons", "optimistic_omd_exp_concave", "metagrad", "bandit_ogd"):
+    if learner_name == "bandit_ogd":
         envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]
     if learner_name == "ftrl_proximal":
         envs = [e for e in envs if int(e.row()[1]) in (domains.BOX, domains.FREE)]

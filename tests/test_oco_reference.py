@@ -115,8 +115,6 @@ def test_learner_matches_reference_on_sea(case, world):
     env_name, kw = WORLDS[world]
     if name == "optimistic_omd_entropic" and kw.get("domain") != "simplex":
         pytest.skip("entropic OMD plays on simplices only")
-    if name in ("optimistic_omd_exp_concave", "metagrad") and kw.get("domain") == "simplex":
-        pytest.skip("A-norm projections onto balls and boxes only")
     if name == "ftrl_proximal" and kw.get("domain") != "box":
         pytest.skip("FTRL-Proximal plays on boxes and R^d only")
     env = environments.make(env_name, **kw)

@@ -64,10 +64,10 @@ The analysis needs ||g_t|| <= G (a longer gradient is not clipped: that round is
 with D = r, and the derivation holds only while the comparator and the slaves' points stay within r/2 of
 the origin.
 
-Feasible sets: ball, box and R^d (the A-norm projections of ONS); a simplex is refused.  The update reads
+Feasible sets: ball, box, simplex and R^d (the A-norm projections of ONS).  The update reads
 the slaves' points of the round (left in the state by act), so feedback must not be delayed.
 
-State: ``[flag, n blocks of (log-weight, w_i (d), Sigma_i (d d), A_i (d d)), y (d), chol (d d), scratch (d)]``
+State: ``[flag, n blocks of (log-weight, w_i (d), Sigma_i (d d), A_i (d d)), y (d), chol (d d + d), scratch (d)]``
 with room for ``rates`` blocks (or for the grid of ``max_rounds`` rounds when ``rates`` is None);
 row: ``[d, G, n]``.
 """
@@ -189,8 +189,8 @@ def metagrad_update(state, params, obs, action, feedback, t, seed):
     code = int(obs[0])
     scratch = 1 + n * size
     y = state[scratch : scratch + d]
-    chol = state[scratch + d : scratch + d + d * d]
-    ay = state[scratch + d + d * d : scratch + 2 * d + d * d]
+    chol = state[scratch + d : scratch + 2 * d + d * d]
+    ay = state[scratch + 2 * d + d * d : scratch + 3 * d + d * d]
     g = feedback[1 : 1 + d]
     eta = largest_rate(params, obs, d)
     top = -math.inf
@@ -224,7 +224,7 @@ METAGRAD = LearnerType(
     feedback="full",
     kind="oco",
     params=(DIM, LIPSCHITZ, RATES, MAX_ROUNDS),
-    state_size=lambda v, k, d: 1 + _capacity(v) * block_size(k) + 2 * k + k * k,  # flag, the slaves, y, chol, scratch
+    state_size=lambda v, k, d: 1 + _capacity(v) * block_size(k) + 3 * k + k * k,  # flag, the slaves, y, chol, scratch
     row=_row,
     init=zero_state,
     act=metagrad_act,
@@ -232,6 +232,6 @@ METAGRAD = LearnerType(
     delayable=False,  # the update reads the slaves' points of the round, left by act
     test_params=({}, {"lipschitz": 3.0, "rates": 3}),
 )
-require_domains("metagrad", (domains.BALL, domains.BOX, domains.FREE))
+require_domains("metagrad", (domains.BALL, domains.BOX, domains.SIMPLEX, domains.FREE))
 
 LEARNERS = (METAGRAD,)

@@ -1,7 +1,7 @@
 """Second-order learners for exp-concave online convex optimization (problem kind ``oco``).
 
-Both keep a d x d matrix A and move in its norm; the feasible set is a ball, a box or R^d, and for ``ons`` also a
-simplex (online portfolio selection, Agarwal, Hazan, Kale and Schapire 2006).
+Both keep a d x d matrix A and move in its norm; the feasible set is a ball, a box, a simplex (online portfolio
+selection, Agarwal, Hazan, Kale and Schapire 2006) or R^d.
 
 * ``ons``: online Newton step (Hazan, Agarwal and Kale 2007):
   A_t = eps I + sum_{s<=t} g_s g_s^T,  x_{t+1} = Pi^{A_t}_X(x_t - (1/gamma) A_t^{-1} g_t);
@@ -72,7 +72,7 @@ ONS = LearnerType(
 require_domains("ons", (domains.BALL, domains.BOX, domains.SIMPLEX, domains.FREE))
 
 # ---------------------------------------------------------------- optimistic OMD, exp-concave rule
-# state: flag, xh (d), M (d), A (d d), chol (d d), y (d), scratch (d);  row: d, beta, delta
+# state: flag, xh (d), M (d), A (d d), chol (d d + d), y (d), scratch (d);  row: d, beta, delta
 
 
 @kernel
@@ -89,8 +89,8 @@ def oe_act(state, params, obs, t, seed, action):
     """x_t = Pi^{A_t}_X(xh_t - A_t^{-1} M_t)."""
     d = int(params[0])
     xh, hint = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
-    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
-    y, scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d], state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d]
+    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 3 * d + 2 * d * d]
+    y, scratch = state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d], state[1 + 4 * d + 2 * d * d : 1 + 5 * d + 2 * d * d]
     start_at_center(state, obs, d, xh)
     _oe_step(a, xh, hint, chol, y, scratch, int(obs[0]), obs[1], d, action)
 
@@ -100,8 +100,8 @@ def oe_update(state, params, obs, action, feedback, t, seed):
     """xh_{t+1} = Pi^{A_t}_X(xh_t - A_t^{-1} g_t);  A_{t+1} = A_t + (beta/2) g_t g_t^T;  M = g_t."""
     d = int(params[0])
     xh, hint = state[1 : 1 + d], state[1 + d : 1 + 2 * d]
-    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 2 * d + 2 * d * d]
-    y, scratch = state[1 + 2 * d + 2 * d * d : 1 + 3 * d + 2 * d * d], state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d]
+    a, chol = state[1 + 2 * d : 1 + 2 * d + d * d], state[1 + 2 * d + d * d : 1 + 3 * d + 2 * d * d]
+    y, scratch = state[1 + 3 * d + 2 * d * d : 1 + 4 * d + 2 * d * d], state[1 + 4 * d + 2 * d * d : 1 + 5 * d + 2 * d * d]
     g = feedback[1 : 1 + d]
     _oe_step(a, xh, g, chol, y, scratch, int(obs[0]), obs[1], d, xh)
     for i in range(d):
@@ -120,13 +120,13 @@ OPTIMISTIC_OMD_EXP_CONCAVE = LearnerType(
             Param("delta", 1.0, "initial A = delta I; the theorem needs delta >= 1 + beta G^2 (give it when the gradient "
                   "bound G is known: with gradients far above 1 the default is lost to rounding and the solve only stays finite)", low=0.0,
                   open_low=True)),
-    state_size=lambda v, k, d: 1 + 4 * k + 2 * k * k,
+    state_size=lambda v, k, d: 1 + 5 * k + 2 * k * k,
     row=lambda v, k, d, h: [_dim("optimistic_omd_exp_concave", v, k), v["beta"], v["delta"]],
     init=identity_scaled_init,
     act=oe_act,
     update=oe_update,
     test_params=({}, {"beta": 2.0, "delta": 0.5}),
 )
-require_domains("optimistic_omd_exp_concave", (domains.BALL, domains.BOX, domains.FREE))
+require_domains("optimistic_omd_exp_concave", (domains.BALL, domains.BOX, domains.SIMPLEX, domains.FREE))
 
 LEARNERS = (ONS, OPTIMISTIC_OMD_EXP_CONCAVE)
