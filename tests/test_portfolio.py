@@ -100,7 +100,8 @@ def test_loss_is_minus_log_wealth_and_the_gradient_its_derivative():
         for i in range(4):
             step = np.zeros(4)
             step[i] = 1e-6
-            numeric = (portfolio.wealth_loss_grad(state, row, x + step, gh) - portfolio.wealth_loss_grad(state, row, x - step, gh)) / 2e-6
+            up = portfolio.wealth_loss_grad(state, row, x + step, gh)
+            numeric = (up - portfolio.wealth_loss_grad(state, row, x - step, gh)) / 2e-6
             assert g[i] == pytest.approx(numeric, rel=1e-7)
 
 
@@ -110,8 +111,8 @@ def test_newton_step_regret_grows_like_log_t_and_gradient_descents_like_sqrt_t()
     (10.1 -> 40.0).  ONS stays under its bound 5 (1/alpha + G D) d ln T (alpha = 1, G = sqrt(5), D = sqrt(2),
     d = 2).  MetaGrad, told nothing of the curvature, also grows by a constant per step (5.24, 8.04, 11.0)."""
     env = environments.make("portfolio")
-    regret = {name: olearn.run(name, env, horizon=16000, seeds=1, checkpoints=[1000, 4000, 16000]).metric("regret")[0, 0]
-              for name in ("ons", "ogd", "metagrad")}
+    regret = {name: olearn.run(name, env, horizon=16000, seeds=1, checkpoints=[1000, 4000, 16000]).metric("regret")
+              [0, 0] for name in ("ons", "ogd", "metagrad")}
     print(regret)
     ons, ogd, meta = regret["ons"], regret["ogd"], regret["metagrad"]
     assert ons[2] - ons[0] < 1.5 * math.log(16) and ons[2] < 5 * (1 + math.sqrt(10)) * 2 * math.log(16000)

@@ -165,7 +165,8 @@ def a_norm_project(code, r, d, a, y, chol, ay, out):
 
 @kernel
 def bound_pull(a, d, status, y, out, i):
-    """-sum_{j bound} A_ij (out_j - y_j): the right-hand side row of free coordinate i in A_FF z_F = -A_FB (x_B - y_B)."""
+    """-sum_{j bound} A_ij (out_j - y_j): row i (a free coordinate) of the right-hand side of
+    A_FF z_F = -A_FB (x_B - y_B)."""
     s = 0.0
     for j in range(d):
         if status[j] != 0.0:
@@ -315,8 +316,8 @@ def _simplex_block_step(r, d, a, y, bound, m, chol, out):
 
     The minimizer is y_F + z with A_FF z = b + nu 1, b = A_FB y_B, and nu such that the coordinates sum to r:
     with w = A_FF^{-1} 1, nu = (r - sum_F y - w.b) / sum w (1' A_FF^{-1} b = w.b, A being symmetric).  The factor
-    of A_FF sits in chol[0 : m m] (row stride m), w, then z, then y_F + z in chol[m m : m m + m].  out_F moves toward the
-    minimizer by the largest step alpha <= 1 that keeps it >= 0 (sum_F out stays r; the minimizer's sum, r in exact
+    of A_FF sits in chol[0 : m m] (row stride m), w, then z, then y_F + z in chol[m m : m m + m].  out_F moves toward
+    the minimizer by the largest step alpha <= 1 that keeps it >= 0 (sum_F out stays r; the minimizer's sum, r in exact
     arithmetic, is restored by an even shift where rounding moved it, as it does when |y| is far above r).  Returns
     (the index of the coordinate the step stopped at, set to 0 exactly, or -1 after the full step; nu).
     """
