@@ -402,6 +402,24 @@ class EntropicOMD:
         self.M = g.copy()
 
 
+class ExponentiatedGradient:
+    """EG on the simplex of total r, probabilities kept directly: p <- p exp(-eta r g) / Z, eta = sqrt(2 ln d / T)
+    / (r G) unless given."""
+
+    def __init__(self, d, lipschitz=1.0, eta=None, horizon=None):
+        self.d, self.G, self.eta, self.horizon = d, lipschitz, eta, horizon
+        self.p = np.full(d, 1.0 / d)
+
+    def act(self, t, dom, r):
+        self.r = r
+        return r * self.p
+
+    def update(self, t, x, f, g, model):
+        eta = self.eta if self.eta is not None else math.sqrt(2 * math.log(self.d) / self.horizon) / (self.r * self.G)
+        w = self.p * np.exp(-eta * self.r * (g - g.min()))
+        self.p = w / w.sum()
+
+
 class OptimisticFTRL:
     def __init__(self, d, rule="convex", eta=1.0, delta=1.0, lam=1.0):
         self.d, self.rule, self.eta, self.delta, self.lam = d, rule, eta, delta, lam

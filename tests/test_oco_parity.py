@@ -27,6 +27,7 @@ WORLD_OF = {
     "adagrad_norm": "sea_linear",
     "optimistic_omd": "sea_quadratic",
     "optimistic_omd_entropic": "sea_linear",
+    "exponentiated_gradient": "sea_linear",
     "optimistic_ftrl": "sea_linear",
     "implicit_ftrl": "linear_stream",
     "delayed_dual_averaging": "sea_quadratic",
@@ -55,7 +56,7 @@ CPU_NAMES = sorted(WORLD_OF) if os.environ.get("OLEARN_FULL_PARITY") == "1" else
 def _worlds(learner_name):
     etype = environments.REGISTRY[WORLD_OF[learner_name]]
     envs = [etype.make(**p) for p in etype.test_params]
-    if learner_name == "optimistic_omd_entropic":
+    if learner_name in ("optimistic_omd_entropic", "exponentiated_gradient"):
         envs = [e for e in envs if int(e.row()[1]) == domains.SIMPLEX]
     if learner_name == "bandit_ogd":
         envs = [e for e in envs if int(e.row()[1]) != domains.SIMPLEX]

@@ -79,7 +79,9 @@ CASES = [
      lambda d: ref.StronglyAdaptive(lambda: ref.OGD(d, "fixed", eta=0.5, horizon=T), 3, 8)),
 ]
 ENTROPIC = [("optimistic_omd_entropic", {}, lambda d: ref.EntropicOMD(d)),
-            ("optimistic_omd_entropic", {"eta": 4.0, "delta": 0.5}, lambda d: ref.EntropicOMD(d, 4.0, 0.5))]
+            ("optimistic_omd_entropic", {"eta": 4.0, "delta": 0.5}, lambda d: ref.EntropicOMD(d, 4.0, 0.5)),
+            ("exponentiated_gradient", {}, lambda d: ref.ExponentiatedGradient(d, horizon=T)),
+            ("exponentiated_gradient", {"lipschitz": 0.3, "eta": 0.8}, lambda d: ref.ExponentiatedGradient(d, 0.3, 0.8))]
 
 
 def test_every_oco_learner_has_a_reference_case():
@@ -113,8 +115,8 @@ def _compare(res, xs, losses, what, tol=1e-12):
 def test_learner_matches_reference_on_sea(case, world):
     name, params, make_ref = (CASES + ENTROPIC)[case]
     env_name, kw = WORLDS[world]
-    if name == "optimistic_omd_entropic" and kw.get("domain") != "simplex":
-        pytest.skip("entropic OMD plays on simplices only")
+    if name in ("optimistic_omd_entropic", "exponentiated_gradient") and kw.get("domain") != "simplex":
+        pytest.skip("entropic OMD and EG play on simplices only")
     if name == "ftrl_proximal" and kw.get("domain") != "box":
         pytest.skip("FTRL-Proximal plays on boxes and R^d only")
     env = environments.make(env_name, **kw)

@@ -287,6 +287,62 @@ OPTIMISTIC_OMD_ENTROPIC = LearnerType(
 )
 require_domains("optimistic_omd_entropic", (domains.SIMPLEX,))
 
+# ---------------------------------------------------------------- exponentiated gradient (simplex)
+# state: log-weights (d);  row: d, G, eta (0: tuned to T), T
+
+
+@kernel
+def eg_step(params, obs, d):
+    """eta as given, else sqrt(2 ln d / T) / (r G): Hedge's tuning for the losses r g_i in [-r G, r G]."""
+    if params[2] > 0.0:
+        return params[2]
+    if d < 2:
+        return 0.0
+    return math.sqrt(2.0 * math.log(d) / params[3]) / (obs[1] * params[1])
+
+
+@kernel
+def eg_act(state, params, obs, t, seed, action):
+    """x = r w / sum w, w_i = exp(log-weight_i)."""
+    d = int(params[0])
+    tilted_simplex_point(state[:d], state[:d], 0.0, obs[1], d, action)
+
+
+@kernel
+def eg_update(state, params, obs, action, feedback, t, seed):
+    """log w_i -= r eta g_i (the linearized loss <g, x> = r <g, p>), renormalized to max 0."""
+    d = int(params[0])
+    step = obs[1] * eg_step(params, obs, d)
+    top = -math.inf
+    for i in range(d):
+        state[i] -= step * feedback[1 + i]
+        top = max(top, state[i])
+    for i in range(d):
+        state[i] -= top
+
+
+EXPONENTIATED_GRADIENT = LearnerType(
+    name="exponentiated_gradient",
+    summary="exponentiated gradient: x ∝ x exp(-eta r g) on the simplex of total r, eta = sqrt(2 ln d / T) / (r G) "
+    "unless given (Hedge on the linearized losses; the EG portfolio rule of Helmbold et al.)",
+    reference="Kivinen and Warmuth (1997); Helmbold, Schapire, Singer and Warmuth (1998), portfolios: regret <= "
+    "r G sqrt(2 T ln d) for gradients with |g_i| <= G at the tuned eta (Hoeffding's lemma on the linearized losses)",
+    feedback="full",
+    kind="oco",
+    params=(DIM, Param("lipschitz", 1.0, "G, a bound on the gradients' entries |g_i| (sets the tuned eta)", low=0.0,
+                       open_low=True),
+            Param("eta", None, "step size; None: sqrt(2 ln d / T) / (r G), tuned to the horizon T", low=0.0,
+                  open_low=True, optional=True)),
+    state_size=lambda v, k, d: k,
+    row=lambda v, k, d, h: [_dim("exponentiated_gradient", v, k), v["lipschitz"],
+                            v["eta"] if v["eta"] is not None else 0.0, float(h) if v["eta"] is None else 0.0],
+    init=zero_state,
+    act=eg_act,
+    update=eg_update,
+    test_params=({}, {"eta": 0.7}, {"lipschitz": 3.0}),
+)
+require_domains("exponentiated_gradient", (domains.SIMPLEX,))
+
 # ---------------------------------------------------------------- optimistic FTRL
 # state: flag, V, n received, S (d), M (d), sum of played points (d);  row: d, rule, eta, delta, lam
 
@@ -475,4 +531,4 @@ DELAYED_DUAL_AVERAGING = LearnerType(
     test_params=({}, {"optimistic": True, "eta": 0.5}),
 )
 
-LEARNERS = (OGD, ADAGRAD_NORM, OPTIMISTIC_OMD, OPTIMISTIC_OMD_ENTROPIC, OPTIMISTIC_FTRL, IMPLICIT_FTRL, DELAYED_DUAL_AVERAGING)
+LEARNERS = (OGD, ADAGRAD_NORM, OPTIMISTIC_OMD, OPTIMISTIC_OMD_ENTROPIC, EXPONENTIATED_GRADIENT, OPTIMISTIC_FTRL, IMPLICIT_FTRL, DELAYED_DUAL_AVERAGING)
