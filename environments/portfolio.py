@@ -32,6 +32,10 @@ best asset of each round) are not recorded either.
 Cover's example (the default): cash and a stock that doubles and halves in turn, rows (1, 2) and (1, 1/2).  Each
 asset alone ends every second round where it started; the portfolio (1/2, 1/2) rebalanced every round gains 9/8
 every two rounds, and it is the BCRP: max_b ln(1 + b) + ln(1 - b/2) is at b = 1/2.
+
+Real prices: :func:`stock_relatives` reads the monthly closes that ship with matplotlib (its sample data
+``Stocks.csv``: IBM, AAPL, MSFT, XRX, AMZN, DELL, GOOGL, ADBE and two indices, 1990 to 2022) as price relatives, and
+:func:`best_constant_rebalanced` gives the BCRP of any market with the comparator's solver.
 """
 import math
 
@@ -180,6 +184,40 @@ def bcrp_total(params, suff, n, expected):
             x[i] = y[i]
         value = moved
     return value
+
+
+#: the tickers of matplotlib's ``Stocks.csv`` with a close in every month from 1990-01 to 2022-06
+FULL_HISTORY = ("IBM", "AAPL", "MSFT", "XRX", "ADBE")
+
+
+def stock_relatives(tickers=FULL_HISTORY):
+    """(dates, relatives): the monthly price relatives close_t / close_{t-1} of ``tickers`` from the sample data that
+    ships with matplotlib, over the months where every one of them has a close (a T x d array; dates[t] is the month
+    the t-th row ends)."""
+    import pandas as pd
+    from matplotlib import cbook
+
+    from olearn.core.errors import ParameterError
+
+    table = pd.read_csv(cbook.get_sample_data("Stocks.csv", asfileobj=False), comment="#", parse_dates=["Date"])
+    known = [c for c in table.columns if c != "Date"]
+    unknown = [t for t in tickers if t not in known]
+    if unknown or not tickers:
+        raise ParameterError("stock_relatives", "tickers", list(tickers), "a non-empty list of " + ", ".join(known))
+    prices = table[["Date", *tickers]].dropna()
+    closes = prices[list(tickers)].to_numpy(dtype=float)
+    return prices["Date"].to_numpy()[1:], closes[1:] / closes[:-1]
+
+
+def best_constant_rebalanced(relatives):
+    """(portfolio, log-wealth): the best constant rebalanced portfolio of one pass over the rows of ``relatives`` and
+    the logarithm of its wealth, by the world's comparator (certified to 1e-12 per round)."""
+    rel = np.asarray(relatives, dtype=float)
+    env = PORTFOLIO.make(relatives=rel)
+    suff = np.zeros(env.type.suff_size(env.values))
+    suff[: rel.shape[0]] = 1.0
+    value = bcrp_total(np.asarray(env.row(), dtype=float), suff, float(rel.shape[0]), 0)
+    return suff[rel.shape[0] : rel.shape[0] + rel.shape[1]].copy(), -value
 
 
 PORTFOLIO = OcoEnvType(

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["sea/regret_vs_T", "sea/bound_grid", "sea/strongly_convex", "sea/dynamic_regret", "implicit_ftrl/lr_sweep",
            "delays/delay_regret", "relax/instances_remaining", "relax/heat_sizes", "relax/smooth_tuners", "offpolicy/replay_vs_live", "rotting/rotting_arms",
            "bandits/regret_vs_gap", "bandits/explore_then_commit", "parameter_free/comparator_scale", "bandits/best_arm", "bandit_convex/regret_vs_T",
-           "bandits/feedback_graphs", "bandits/heavy_tails", "contextual/expert_advice", "bandits/exp3_vs_gap"]
+           "bandits/feedback_graphs", "bandits/heavy_tails", "contextual/expert_advice", "bandits/exp3_vs_gap", "portfolio/stocks"]
 
 
 @pytest.mark.parametrize("figure", FIGURES)
