@@ -5,7 +5,8 @@ Backend parity, the GPU path (simulator) and the conformance checks run with eve
 * a reference written from the paper (p ∝ eta [R]_+ with eta = 1 / (1 + sum r^2), uniform while no expert leads)
   equals the engine round by round on oblivious and adaptive loss sequences: probabilities and draws;
 * the bound the module docstring derives, eta_{j,t} [R_{j,t}]_+^2 <= sum_i sum_{s <= t} eta_{i,s-1} r_{s,i}^2
-  <= 2 sum_i ln(1 + sum_s r_{s,i}^2), holds for every expert in every round of those sequences;
+  <= 2 sum_i ln(1 + sum_s r_{s,i}^2), holds for every expert in every round of those sequences, also with experts
+  asleep (the sleeping reference itself is in ``tests/test_sleeping.py``);
 * with one expert that never errs, the expected loss stays under the bound's fixed point and far under Hedge's;
 * on a stochastic world its pseudo-regret is below Hedge's.
 """
@@ -55,25 +56,31 @@ def test_engine_equals_the_reference_round_by_round(kind):
     assert (ref.regret > 0).sum() >= 1 and np.ptp(ref.squares) > 0  # someone led, and the rates moved apart
 
 
+@pytest.mark.parametrize("sleeping", [False, True])
 @pytest.mark.parametrize("kind", ["adaptive", "random", "binary", "switching"])
-def test_the_second_order_bound_holds_in_every_round(kind):
+def test_the_second_order_bound_holds_in_every_round(kind, sleeping):
     """eta_{j,t} [R_{j,t}]_+^2 <= A_t = sum_i sum_{s <= t} eta_{i,s-1} r_{s,i}^2 <= 2 sum_i ln(1 + sum_s r_{s,i}^2),
-    from the engine's state (cpu), every expert j, every round."""
+    from the engine's state (cpu), every expert j, every round; with ``sleeping`` each expert is awake with
+    probability 0.6 each round (at least one awake), and R and r count its awake rounds only."""
     n, rounds = 8, 2000
-    learner = olearn.stepwise(olearn.make("ml_poly", n_arms=n), seed=3, backend="cpu")
+    learner = olearn.stepwise(olearn.make("ml_poly", n_arms=n), seed=3, backend="cpu", obs_dim=n if sleeping else 0)
     loss = reference.expert_adversary(kind, n, rounds, 3)
+    masks = np.random.default_rng(11).random((rounds, n)) < 0.6
+    masks[np.arange(rounds), np.arange(rounds) % n] = True
     spent, tightest = 0.0, 0.0
     for t in range(rounds):
-        arm = learner.act()
+        arm = learner.act(masks[t].astype(float)) if sleeping else learner.act()
+        assert not sleeping or masks[t, arm]
         before = learner.state[: 2 * n].copy()
         learner.update(arm, loss(t, learner.state[2 * n :].copy()))
         regret, squares = learner.state[:n], learner.state[n : 2 * n]
+        assert not sleeping or np.array_equal(regret[~masks[t]], before[:n][~masks[t]])  # asleep: R stays
         spent += np.sum((squares - before[n:]) / (1.0 + before[n:]))  # eta_{i,t-1} r_{t,i}^2
         potential = np.maximum(regret, 0.0) ** 2 / (1.0 + squares)
         assert potential.max() <= spent * (1.0 + 1e-12) + 1e-12, f"{kind}: round {t}"
         assert spent <= 2.0 * np.log1p(squares).sum() * (1.0 + 1e-12), f"{kind}: round {t}"
         tightest = max(tightest, potential.max() / spent if spent > 0 else 0.0)
-    print(kind, "A_T", spent, "largest eta [R]_+^2 / A_t", tightest)
+    print(kind, sleeping, "A_T", spent, "largest eta [R]_+^2 / A_t", tightest)
 
 
 def test_loss_stays_small_when_an_expert_never_errs():

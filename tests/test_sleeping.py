@@ -112,6 +112,25 @@ class SleepingAdaNormalHedge(SpecialistHedge):
         self.rule.update(self.probs[-1], losses, awake)
 
 
+class SleepingMLPoly(SpecialistHedge):
+    """Gaillard, Stoltz and van Erven (2014), ML-Poly on the awake experts: p ∝ [R]_+ / (1 + sum r^2) over them
+    (uniform over them while none leads); r = <p, l> - l for the awake ones, 0 for the others."""
+
+    def __init__(self, k, seed):
+        super().__init__(k, 0.0, seed)
+        self.R, self.S = np.zeros(k), np.zeros(k)
+
+    def weights(self, awake):
+        w = np.where(awake, np.maximum(self.R, 0.0) / (1.0 + self.S), 0.0)
+        return w / w.sum() if w.sum() > 0.0 else np.asarray(awake, dtype=float) / np.sum(awake)
+
+    def update(self, t, arm, awake, losses):
+        losses = np.asarray(losses, dtype=float)
+        r = np.where(awake, self.probs[-1] @ losses - losses, 0.0)
+        self.R += r
+        self.S += r * r
+
+
 def play(learner, env, seed, horizon=T):
     loss, awake, _ = world_law(env, seed)
     actions, masks = np.zeros(horizon, dtype=int), []
@@ -133,6 +152,7 @@ CASES = {
     "sleeping_exp3": ("sleeping_exp3", {}, lambda env, s: SpecialistEXP3(env.n_actions, math.sqrt(2 * math.log(env.n_actions) / (env.n_actions * T)), s)),
     "sleeping_exp3_eta": ("sleeping_exp3", {"eta": 0.5}, lambda env, s: SpecialistEXP3(env.n_actions, 0.5, s)),
     "adanormal_hedge": ("adanormal_hedge", {}, lambda env, s: SleepingAdaNormalHedge(env.n_actions, s)),
+    "ml_poly": ("ml_poly", {}, lambda env, s: SleepingMLPoly(env.n_actions, s)),
 }
 
 
@@ -169,7 +189,7 @@ def brute_force(env, seed, actions):
 
 
 @pytest.mark.parametrize("world", ["table", "bernoulli", "bernoulli_rare"])
-@pytest.mark.parametrize("name", ["awake_ucb", "sleeping_hedge", "sleeping_exp3", "adanormal_hedge"])
+@pytest.mark.parametrize("name", ["awake_ucb", "sleeping_hedge", "sleeping_exp3", "adanormal_hedge", "ml_poly"])
 def test_metrics_match_brute_force(name, world):
     env = environments.make(WORLDS[world][0], **WORLDS[world][1])
     ckpts = [1, 5, 17, T]
@@ -237,15 +257,17 @@ def test_sleeping_hedge_meets_its_per_arm_bound(seed):
     assert res.final("sleeping_regret")[0].mean() <= math.sqrt(BOUND_T * math.log(k_arms) / 2)
 
 
+@pytest.mark.parametrize("name", ["adanormal_hedge", "ml_poly"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_sleeping_adanormal_hedge_needs_no_rate_for_the_tuned_specialists_bound(seed):
-    """AdaNormalHedge's sleeping form has no rate to tune, yet its regret to every expert over the rounds that
-    expert is awake (exact, on the reference's probabilities, which the engine matches action for action) stays
-    under the value sqrt(T ln K / 2) that Hedge over specialists reaches only with eta tuned to T; so does the
-    engine's realized sleeping regret averaged over seeds."""
+def test_sleeping_rate_free_learners_meet_the_tuned_specialists_bound(seed, name):
+    """AdaNormalHedge's and ML-Poly's sleeping forms have no rate to tune, yet their regret to every expert over the
+    rounds that expert is awake (exact, on the reference's probabilities, which the engine matches action for
+    action) stays under the value sqrt(T ln K / 2) that Hedge over specialists reaches only with eta tuned to T; so
+    does the engine's realized sleeping regret averaged over seeds (ML-Poly: worst 1.22 and 0.73, realized 2.95
+    and 0.69 on the two tables)."""
     losses, awake = _specialist_table(seed)
     k_arms = losses.shape[1]
-    ref = SleepingAdaNormalHedge(k_arms, 0)
+    ref = (SleepingAdaNormalHedge if name == "adanormal_hedge" else SleepingMLPoly)(k_arms, 0)
     for t in range(BOUND_T):
         ref.act(t, awake[t] > 0)
         ref.update(t, 0, awake[t] > 0, losses[t])
@@ -253,8 +275,8 @@ def test_sleeping_adanormal_hedge_needs_no_rate_for_the_tuned_specialists_bound(
     tuned = math.sqrt(BOUND_T * math.log(k_arms) / 2)
     worst = max(float((expected[awake[:, k] > 0] - losses[awake[:, k] > 0, k]).sum()) for k in range(k_arms))
     env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
-    res = olearn.run(olearn.make("adanormal_hedge"), env, horizon=BOUND_T, seeds=200)
-    print(f"seed {seed}: worst per-expert regret {worst:.2f}, realized sleeping regret "
+    res = olearn.run(olearn.make(name), env, horizon=BOUND_T, seeds=200)
+    print(f"{name}, seed {seed}: worst per-expert regret {worst:.2f}, realized sleeping regret "
           f"{res.final('sleeping_regret')[0].mean():.2f}, tuned specialists' bound {tuned:.2f}")
     assert worst <= tuned
     assert res.final("sleeping_regret")[0].mean() <= tuned
@@ -296,7 +318,7 @@ def test_awake_ucb_ordering_regret_grows_logarithmically():
 
 def test_sleeping_worlds_refuse_what_would_play_a_sleeping_arm():
     env = environments.make("sleeping_bernoulli")
-    with pytest.raises(ParameterError, match="awake_ucb, sleeping_exp3, sleeping_hedge"):
+    with pytest.raises(ParameterError, match="adanormal_hedge, awake_ucb, ml_poly, sleeping_exp3, sleeping_hedge"):
         olearn.run(olearn.make("ucb1"), env, horizon=10)
     with pytest.raises(ParameterError, match="contexts as the awake arms"):
         olearn.run(olearn.make("awake_ucb"), environments.make("linear_contextual"), horizon=10)
