@@ -45,6 +45,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.engine import domains
 from olearn.engine.metric_projection import shifted_solve, simplex_project
+from olearn.engine.models import dot
 from olearn.engine.oco import OcoEnvType, zero_state
 from environments.oco_streams import no_mean, no_round_best, no_variances
 
@@ -74,10 +75,7 @@ def wealth_loss_grad(state, params, x, g):
     """f = -ln <x, r>, g = -r / <x, r> for the row of this round (<x, r> held at 1e-300 or more)."""
     d = int(params[0])
     start = _HEAD + int(state[0]) * d
-    growth = 0.0
-    for i in range(d):
-        growth += x[i] * params[start + i]
-    growth = max(growth, 1e-300)  # a point off the simplex (a step-wise user's) can lose everything: held finite
+    growth = max(dot(x, params[start : start + d], d), 1e-300)  # a point off the simplex (a step-wise user's) can lose everything: held finite
     for i in range(d):
         g[i] = -params[start + i] / growth
     return -math.log(growth)
@@ -85,7 +83,7 @@ def wealth_loss_grad(state, params, x, g):
 
 @kernel
 def count_row(state, params, suff):
-    """suff[k] += 1 for the row k read this round (suff = [c (n), x (d)])."""
+    """suff[k] += 1 for the row k read this round (suff starts with the row counts c, then bcrp_total's scratch)."""
     suff[int(state[0])] += 1.0
 
 
@@ -95,10 +93,7 @@ def log_wealth_loss(params, c, x, rows, d):
     value = 0.0
     for k in range(rows):
         if c[k] > 0.0:
-            growth = 0.0
-            for i in range(d):
-                growth += x[i] * params[_HEAD + k * d + i]
-            value -= c[k] * math.log(growth)
+            value -= c[k] * math.log(dot(x, params[_HEAD + k * d : _HEAD + (k + 1) * d], d))
     return value
 
 
@@ -113,9 +108,7 @@ def newton_terms(params, c, x, rows, d, grad, hess):
         if c[k] <= 0.0:
             continue
         start = _HEAD + k * d
-        growth = 0.0
-        for i in range(d):
-            growth += x[i] * params[start + i]
+        growth = dot(x, params[start : start + d], d)
         for i in range(d):
             grad[i] -= c[k] * params[start + i] / growth
             for j in range(d):

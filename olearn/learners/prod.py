@@ -41,6 +41,7 @@ State: ``[ln w_i (N), eta_i (N), sum r_i^2 (N), p_i (N)]``; update reads the p t
 not be delayed.  Registered: ``ml_prod``, ``boa``.
 """
 import math
+from dataclasses import replace
 
 from olearn.core import rng
 from olearn.core.kernel import kernel
@@ -130,7 +131,8 @@ ML_PROD = LearnerType(
     delayable=False,
 )
 
-BOA = LearnerType(
+BOA = replace(  # ML-Prod's parameters, state, rates and act; only the update's gain differs
+    ML_PROD,
     name="boa",
     summary="BOA: p_i ∝ eta_i w_i, w_i <- (w_i exp(eta_i r_i - eta_i^2 r_i^2))^(eta_i' / eta_i), exponential weights "
     "with a second-order term, with ML-Prod's rate per expert eta_i' = min(1/2, sqrt(ln N / (1 + sum r_i^2))) "
@@ -138,14 +140,7 @@ BOA = LearnerType(
     reference="Wintenberger (Machine Learning 2017), Optimal learning with Bernstein online aggregation (its "
     "multiple-learning-rates version, run with the rates and rescaling of Gaillard, Stoltz and van Erven 2014): "
     "second-order regret to each expert up to a ln ln T factor (form quoted from memory)",
-    feedback="full",
-    params=(N_ARMS,),
-    state_size=lambda v, k, d: 4 * k,  # ln w[k], eta[k], sum r^2 [k], then the weights p[k] played this round
-    row=lambda v, k, d, horizon: [k],
-    init=ml_prod_init,
-    act=ml_prod_act,
     update=boa_update,
-    delayable=False,
 )
 
 LEARNERS = (ML_PROD, BOA)

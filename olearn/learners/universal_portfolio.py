@@ -29,6 +29,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine import domains
+from olearn.engine.models import dot
 from olearn.engine.oco import require_domains
 from olearn.learners.oco import DIM, _dim
 
@@ -78,9 +79,7 @@ def universal_update(state, params, obs, action, feedback, t, seed):
     d = int(params[0])
     n = int(params[1])
     for j in range(n):
-        growth = 0.0
-        for i in range(d):
-            growth -= state[n + j * d + i] * feedback[1 + i]
+        growth = -dot(state[n + j * d : n + (j + 1) * d], feedback[1 : 1 + d], d)
         state[j] += math.log(max(growth, 1e-300)) - feedback[0]
 
 
