@@ -168,6 +168,27 @@ def test_ctrl_c_then_resume(small, tmp_path):
     pd.testing.assert_frame_equal(olearn.load(out), reference, check_exact=True)
 
 
+def test_a_ctrl_c_during_a_write_waits_until_the_file_is_in_place(tmp_path):
+    """The interrupt is held through the write and raised after it, so the file is whole (pyarrow's parquet
+    writer finishes in a finalizer, where a KeyboardInterrupt is printed and dropped: the sweep ran on)."""
+    from olearn.io.files import atomic_write
+
+    def write(tmp):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # where the interrupt lands unheld
+        tmp.write_text("whole")
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            atomic_write(tmp_path / "file.txt", write)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (tmp_path / "file.txt").read_text() == "whole"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
 def test_killed_worker_then_resume(small, tmp_path):
     from dask.distributed import Client, LocalCluster
 
