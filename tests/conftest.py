@@ -12,6 +12,13 @@ os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 # keep numba's default.  Inherited by the notebooks' kernels and the figure scripts the tests start.
 os.environ.setdefault("NUMBA_OPT", "1")
 
+from olearn.core import config  # noqa: E402  (after the settings above, which numba reads on import)
+
+# Every cpu call runs on the calling thread: the two workers already fill both cores, and the threaded
+# runner's compilation (parallel=True) cost about 1 s per learner-world pair that a large call reaches.
+# Serial and threaded runners give the same results bit for bit (tests/test_parity.py runs both).
+config.SERIAL_STEPS = 1 << 62
+
 
 # A test file runs whole on one worker (pytest-xdist's loadfile), so its learner-world pairings compile once.
 # These files run the same pairings (python == cpu, traced): a learner's tests in all three go to one unit,
@@ -21,6 +28,9 @@ _SHARED = {"test_parity.py", "test_reference.py", "test_conformance.py"}
 _FIRST_HALF = "_abcdefg"  # about 200 of the registry's 420 CPU seconds on 2 cores
 # A notebook is a unit of its own (each starts its own kernel; together they are ~100 s).
 _ONE_PER_TEST = {"test_notebooks.py"}
+# Files run as one unit: the README's portfolio example is ONS on the portfolio world, whose compilation
+# (11 s: the simplex projection in ONS's metric) test_portfolio.py also needs.
+_TOGETHER = {"test_readme.py": "readme+portfolio", "test_portfolio.py": "readme+portfolio"}
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -37,6 +47,8 @@ def pytest_xdist_make_scheduler(config, log):
                 return "registry-1" if first in _FIRST_HALF else "registry-2"
             if name in _ONE_PER_TEST:
                 return nodeid
+            if name in _TOGETHER:
+                return _TOGETHER[name]
             return path
 
     return SharedPairings(config, log)

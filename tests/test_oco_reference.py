@@ -259,10 +259,12 @@ def test_newton_solve_survives_eps_lost_to_rounding():
         assert np.linalg.norm(out - g / (1 + g @ g)) < 1e-6  # off g: bounded by the floored pivots, not inf
 
 
-@pytest.mark.parametrize("backend", ["python", "cpu"])
-def test_newton_learners_stay_finite_with_huge_gradients(backend):
+def test_newton_learners_stay_finite_with_huge_gradients():
     """Features of size 1e9 under the default eps = delta = 1 (far below the analysis's 1/(gamma D)^2):
-    no round is NaN, and ONS's first move is near the closed form x_2 = -A^{-1} g_1 / gamma, A = I + g_1 g_1^T."""
+    no round is NaN, and ONS's first move is near the closed form x_2 = -A^{-1} g_1 / gamma, A = I + g_1 g_1^T.
+    On the python backend: the cpu one runs the same arithmetic (IEEE doubles, no fast-math; python == cpu bit
+    for bit in test_oco_parity.py), and its compilation for this world took 15 of the test's 16 s."""
+    backend = "python"
     rng = np.random.default_rng(0)
     a = rng.normal(size=(30, 3)) * 1e9
     data = np.column_stack([a, a @ np.array([1.0, -2.0, 0.5])])
