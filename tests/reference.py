@@ -198,6 +198,45 @@ class MUCB:
             self.tau, self.rewards = s + 1, [[] for _ in range(self.k)]
 
 
+class CUSUMUCB:
+    """Liu, Lee and Shroff (2018), CD-UCB with two-sided CUSUM: with probability alpha a uniform arm (draws 0 and 1
+    of the learner stream, as epsilon-greedy's), else argmax mean + sqrt(xi ln n / N) over each arm's rewards since
+    its own last alarm (n = all of them), unplayed arms first.  After a reward, the test is recomputed from the
+    arm's whole list: u_0 = the mean of the first M, then g+ and g- over the rest; either above h drops that
+    arm's list.  h = ln(T / breakpoints), alpha = sqrt(ln(T / breakpoints) / (T / breakpoints)) by default."""
+
+    def __init__(self, k, horizon, samples=100, epsilon=0.05, threshold=None, alpha=None, breakpoints=1, xi=2.0, seed=0):
+        ratio = horizon / breakpoints
+        self.k, self.m, self.eps, self.xi, self.seed = k, samples, epsilon, xi, seed
+        self.h = math.log(ratio) if threshold is None else threshold
+        self.alpha = min(1.0, math.sqrt(math.log(ratio) / ratio)) if alpha is None else alpha
+        self.rewards = [[] for _ in range(k)]
+        self.alarms = []
+
+    def act(self, t):
+        if rng.uniform(self.seed, rng.LEARNER, t, 0) < self.alpha:
+            return min(int(rng.uniform(self.seed, rng.LEARNER, t, 1) * self.k), self.k - 1), None
+        n = np.array([len(r) for r in self.rewards], dtype=float)
+        if np.any(n == 0):
+            return int(np.flatnonzero(n == 0)[0]), None
+        means = np.array([sum(r) for r in self.rewards]) / n
+        return _first_argmax(means + np.sqrt(self.xi * math.log(n.sum()) / n)), None
+
+    def update(self, s, arm, info, feedback):
+        y = self.rewards[arm]
+        y.append(1.0 - feedback)
+        if len(y) <= self.m:
+            return
+        u0 = sum(y[: self.m]) / self.m
+        up = down = 0.0
+        for v in y[self.m:]:
+            up, down = max(0.0, up + v - u0 - self.eps), max(0.0, down + u0 - v - self.eps)
+            if up > self.h or down > self.h:
+                self.rewards[arm] = []
+                self.alarms.append(s)
+                return
+
+
 class MOSS(_Means):
     """Audibert and Bubeck (2009): argmax mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first."""
 
@@ -800,6 +839,10 @@ def m_ucb(loss, k, horizon, window=200, threshold=None, gamma=None, breakpoints=
     return play(MUCB(k, horizon, window, threshold, gamma, breakpoints, delta), loss, k, horizon, delays=delays)
 
 
+def cusum_ucb(loss, k, horizon, samples=100, epsilon=0.05, threshold=None, alpha=None, breakpoints=1, xi=2.0, seed=0, delays=None):
+    return play(CUSUMUCB(k, horizon, samples, epsilon, threshold, alpha, breakpoints, xi, seed), loss, k, horizon, delays=delays)
+
+
 def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=None):
     return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
 
@@ -843,6 +886,7 @@ LEARNERS = {
     "exp3s": exp3s,
     "rexp3": rexp3,
     "m_ucb": m_ucb,
+    "cusum_ucb": cusum_ucb,
     "kl_ucb": kl_ucb,
     "imed": imed,
     "ucb_v": ucb_v,

@@ -51,6 +51,8 @@ CASES = {
     "rexp3_batch7": ("rexp3", {"batch": 7, "gamma": 0.3, "variation": 2.0}),
     "m_ucb": ("m_ucb", {}),
     "m_ucb_small_window": ("m_ucb", {"window": 4, "threshold": 0.5, "gamma": 0.4}),
+    "cusum_ucb": ("cusum_ucb", {"samples": 5}),
+    "cusum_ucb_eager": ("cusum_ucb", {"samples": 2, "epsilon": 0.0, "threshold": 0.3, "alpha": 0.2, "xi": 0.5}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
     "kl_ucb_pp": ("kl_ucb_pp", {}),
     "imed": ("imed", {}),

@@ -66,9 +66,30 @@ probability at most 2 exp(-2 b^2 / w) = 1 / (K T^2) at that b (their false-alarm
 delta is detected within w / 2 plays of the arm with probability at least 1 - 1 / T.  The state holds each
 arm's last w rewards (a ring of K w slots), so w is a parameter, not derived from the horizon; b and gamma
 are derived when not given, delta (when not given) being the smallest change w is sized for.
+
+CUSUM-UCB (Liu, Lee and Shroff, AAAI 2018, "A change-detection based framework for piecewise-stationary
+multi-armed bandit problem", CD-UCB with the two-sided CUSUM test): UCB on each arm's samples since that arm's
+own last alarm (local restarts), with uniform exploration.  Each round, with probability alpha a uniform arm,
+else
+
+    argmax_k  S_k / N_k + sqrt(xi ln n / N_k),     n = sum_k N_k,
+
+N_k and S_k the plays and summed rewards r = 1 - loss of arm k since its restart, unplayed arms first
+(lowest index), ties to the lowest index.  After a play of arm a, its CUSUM statistics (Page 1954) see the
+reward: the first M rewards since the restart set u_0 = their mean; each later reward y moves
+
+    g+ <- max(0, g+ + y - u_0 - eps),     g- <- max(0, g- + u_0 - y - eps),
+
+and g+ > h or g- > h is an alarm, which restarts arm a alone (N_a = S_a = 0, its test anew).  Their
+Corollary: h = ln(T / Upsilon) and alpha = sqrt((Upsilon / T) ln(T / Upsilon)) (Upsilon the breakpoints the
+horizon holds) give regret O(sqrt(T Upsilon ln(T / Upsilon))) when changes are large enough against eps and
+M samples fit between them; those are the defaults of h and alpha.  xi = 2 is UCB1's constant (the paper
+leaves it a constant); M = 100 and eps = 0.05 are this implementation's defaults.  The state is five numbers
+per arm (N, S, the sum of the first M rewards, g+, g-) and the number of alarms: nothing grows with the run.
 """
 import math
 
+from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
@@ -490,4 +511,79 @@ M_UCB = LearnerType(
 )
 
 
-LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB)
+# ---------------------------------------------------------------- CUSUM-UCB
+
+
+def _cusum_row(v, k, d, horizon):
+    ratio = horizon / v["breakpoints"]
+    if ratio <= 1.0 and (v["threshold"] is None or v["alpha"] is None):
+        raise ParameterError("cusum_ucb", "breakpoints", v["breakpoints"], f"an integer in [1, {horizon - 1}] (below "
+                             f"the horizon, which sets h = ln(T / breakpoints) and alpha), or h and alpha given")
+    h = math.log(ratio) if v["threshold"] is None else v["threshold"]
+    alpha = min(1.0, math.sqrt(math.log(ratio) / ratio)) if v["alpha"] is None else v["alpha"]
+    return [k, v["samples"], v["epsilon"], h, alpha, math.sqrt(v["xi"])]
+
+
+@kernel
+def cusum_ucb_act(state, params, obs, t, seed, action):
+    """A uniform arm with probability alpha, else argmax S_k / N_k + sqrt(xi ln n / N_k), n = sum_k N_k."""
+    k_arms = int(params[0])
+    if rng.uniform(seed, rng.LEARNER, t, 0) < params[4]:
+        action[0] = min(int(rng.uniform(seed, rng.LEARNER, t, 1) * k_arms), k_arms - 1)
+        return
+    _play_ucb(state, k_arms, params[5], action)
+
+
+@kernel
+def cusum_ucb_update(state, params, obs, action, feedback, t, seed):
+    """N_a += 1, S_a += r; the first M rewards sum into u_0's slot, later ones move g+ and g-; an alarm
+    (g+ > h or g- > h) restarts arm a.  State: N[k], S[k], first-M sums[k], g+[k], g-[k], alarms."""
+    k_arms = int(params[0])
+    m = params[1]
+    a = int(action[0])
+    r = 1.0 - feedback[0]
+    n = state[a] + 1.0
+    state[a] = n
+    state[k_arms + a] += r
+    if n <= m:
+        state[2 * k_arms + a] += r
+        return
+    u0 = state[2 * k_arms + a] / m
+    up = max(0.0, state[3 * k_arms + a] + r - u0 - params[2])
+    down = max(0.0, state[4 * k_arms + a] + u0 - r - params[2])
+    state[3 * k_arms + a] = up
+    state[4 * k_arms + a] = down
+    if up > params[3] or down > params[3]:
+        for j in range(5):
+            state[j * k_arms + a] = 0.0
+        state[5 * k_arms] += 1.0
+
+
+CUSUM_UCB = LearnerType(
+    name="cusum_ucb",
+    summary="CUSUM-UCB: UCB on each arm's samples since its own last alarm, uniform exploration alpha, and a "
+    "two-sided CUSUM test per arm",
+    reference="Liu, Lee and Shroff (AAAI 2018), CD-UCB with CUSUM; h = ln(T / Upsilon) and alpha = "
+    "sqrt((Upsilon / T) ln(T / Upsilon)) give regret O(sqrt(T Upsilon ln(T / Upsilon)))",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("samples", 100, "M: the first M rewards after a restart set the test's reference mean u_0",
+              kind="int", low=1, high=10**9),
+        Param("epsilon", 0.05, "eps: the drift each reward must exceed to move the CUSUM statistics", low=0.0, high=1.0),
+        Param("threshold", None, "h: alarm when g+ or g- exceeds it; None: ln(T / breakpoints)", low=0.0, optional=True),
+        Param("alpha", None, "probability of a uniform arm each round; None: sqrt((breakpoints / T) ln(T / "
+              "breakpoints)), at most 1", low=0.0, high=1.0, optional=True),
+        BREAKPOINTS,
+        Param("xi", 2.0, "exploration constant xi of the index sqrt(xi ln n / N_k) (2: UCB1's)", low=0.0),
+    ),
+    state_size=lambda v, k, d: 5 * k + 1,
+    row=_cusum_row,
+    init=zero_init,
+    act=cusum_ucb_act,
+    update=cusum_ucb_update,
+    test_params=({"samples": 3, "threshold": 0.5}, {"samples": 1, "epsilon": 0.0, "threshold": 0.2, "alpha": 0.3, "xi": 0.5}),
+)
+
+
+LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB, CUSUM_UCB)
