@@ -237,6 +237,26 @@ class CUSUMUCB:
                 return
 
 
+class PHTUCB(CUSUMUCB):
+    """The same with the Page-Hinkley test: the k-th reward since the restart is compared with the mean of the
+    first k (itself included), from the first reward on."""
+
+    def __init__(self, k, horizon, epsilon=0.05, threshold=None, alpha=None, breakpoints=1, xi=2.0, seed=0):
+        super().__init__(k, horizon, 0, epsilon, threshold, alpha, breakpoints, xi, seed)
+
+    def update(self, s, arm, info, feedback):
+        y = self.rewards[arm]
+        y.append(1.0 - feedback)
+        up = down = 0.0
+        for j, v in enumerate(y):
+            mean = sum(y[: j + 1]) / (j + 1)
+            up, down = max(0.0, up + v - mean - self.eps), max(0.0, down + mean - v - self.eps)
+            if up > self.h or down > self.h:
+                self.rewards[arm] = []
+                self.alarms.append(s)
+                return
+
+
 class MOSS(_Means):
     """Audibert and Bubeck (2009): argmax mean_k + sqrt(max(ln(T / (K n_k)), 0) / n_k); unplayed arms first."""
 
@@ -843,6 +863,10 @@ def cusum_ucb(loss, k, horizon, samples=100, epsilon=0.05, threshold=None, alpha
     return play(CUSUMUCB(k, horizon, samples, epsilon, threshold, alpha, breakpoints, xi, seed), loss, k, horizon, delays=delays)
 
 
+def pht_ucb(loss, k, horizon, epsilon=0.05, threshold=None, alpha=None, breakpoints=1, xi=2.0, seed=0, delays=None):
+    return play(PHTUCB(k, horizon, epsilon, threshold, alpha, breakpoints, xi, seed), loss, k, horizon, delays=delays)
+
+
 def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=None):
     return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
 
@@ -887,6 +911,7 @@ LEARNERS = {
     "rexp3": rexp3,
     "m_ucb": m_ucb,
     "cusum_ucb": cusum_ucb,
+    "pht_ucb": pht_ucb,
     "kl_ucb": kl_ucb,
     "imed": imed,
     "ucb_v": ucb_v,

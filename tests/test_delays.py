@@ -162,7 +162,8 @@ def test_ucb1_with_delay_beyond_the_horizon_never_learns():
 CASES = [("ucb1", {}), ("kl_ucb", {"c": 3.0}), ("epsilon_greedy", {"epsilon": 0.3}), ("exp3", {"eta": 0.5}),
          ("tsallis_inf", {}), ("hedge", {}), ("thompson", {}), ("gaussian_thompson", {"sigma": 0.5}),
          ("explore_then_commit", {"m": 1}), ("m_ucb", {"window": 4, "threshold": 0.5, "gamma": 0.4}),
-         ("rexp3", {"batch": 5}), ("cusum_ucb", {"samples": 2, "threshold": 0.4, "alpha": 0.2})]
+         ("rexp3", {"batch": 5}), ("cusum_ucb", {"samples": 2, "threshold": 0.4, "alpha": 0.2}),
+         ("pht_ucb", {"threshold": 0.4, "alpha": 0.2})]
 
 
 def _delay_values(delay, seed):

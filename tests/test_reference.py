@@ -53,6 +53,8 @@ CASES = {
     "m_ucb_small_window": ("m_ucb", {"window": 4, "threshold": 0.5, "gamma": 0.4}),
     "cusum_ucb": ("cusum_ucb", {"samples": 5}),
     "cusum_ucb_eager": ("cusum_ucb", {"samples": 2, "epsilon": 0.0, "threshold": 0.3, "alpha": 0.2, "xi": 0.5}),
+    "pht_ucb": ("pht_ucb", {}),
+    "pht_ucb_eager": ("pht_ucb", {"epsilon": 0.0, "threshold": 0.5, "alpha": 0.2, "xi": 0.5}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
     "kl_ucb_pp": ("kl_ucb_pp", {}),
     "imed": ("imed", {}),

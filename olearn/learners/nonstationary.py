@@ -86,8 +86,13 @@ horizon holds) give regret O(sqrt(T Upsilon ln(T / Upsilon))) when changes are l
 M samples fit between them; those are the defaults of h and alpha.  xi = 2 is UCB1's constant (the paper
 leaves it a constant); M = 100 and eps = 0.05 are this implementation's defaults.  The state is five numbers
 per arm (N, S, the sum of the first M rewards, g+, g-) and the number of alarms: nothing grows with the run.
+
+PHT-UCB (the same paper's second detector, the Page-Hinkley test): as CUSUM-UCB, but each reward is compared
+with the running mean of the arm's rewards since its restart, itself included (u_0 <- S_a / N_a), from the
+first reward on; there is no M.
 """
 import math
+from dataclasses import replace
 
 from olearn.core import rng
 from olearn.core.errors import ParameterError
@@ -514,14 +519,18 @@ M_UCB = LearnerType(
 # ---------------------------------------------------------------- CUSUM-UCB
 
 
-def _cusum_row(v, k, d, horizon):
+def _cusum_row(v, k, d, horizon, name="cusum_ucb"):
     ratio = horizon / v["breakpoints"]
     if ratio <= 1.0 and (v["threshold"] is None or v["alpha"] is None):
-        raise ParameterError("cusum_ucb", "breakpoints", v["breakpoints"], f"an integer in [1, {horizon - 1}] (below "
+        raise ParameterError(name, "breakpoints", v["breakpoints"], f"an integer in [1, {horizon - 1}] (below "
                              f"the horizon, which sets h = ln(T / breakpoints) and alpha), or h and alpha given")
     h = math.log(ratio) if v["threshold"] is None else v["threshold"]
     alpha = min(1.0, math.sqrt(math.log(ratio) / ratio)) if v["alpha"] is None else v["alpha"]
-    return [k, v["samples"], v["epsilon"], h, alpha, math.sqrt(v["xi"])]
+    return [k, v.get("samples", 0), v["epsilon"], h, alpha, math.sqrt(v["xi"]), 0.0 if name == "cusum_ucb" else 1.0]
+
+
+def _pht_row(v, k, d, horizon):
+    return _cusum_row(v, k, d, horizon, "pht_ucb")
 
 
 @kernel
@@ -536,8 +545,9 @@ def cusum_ucb_act(state, params, obs, t, seed, action):
 
 @kernel
 def cusum_ucb_update(state, params, obs, action, feedback, t, seed):
-    """N_a += 1, S_a += r; the first M rewards sum into u_0's slot, later ones move g+ and g-; an alarm
-    (g+ > h or g- > h) restarts arm a.  State: N[k], S[k], first-M sums[k], g+[k], g-[k], alarms."""
+    """N_a += 1, S_a += r; CUSUM: the first M rewards sum into u_0's slot, later ones move g+ and g-; PHT: every
+    reward moves them, u_0 = S_a / N_a.  An alarm (g+ > h or g- > h) restarts arm a.  State: N[k], S[k],
+    first-M sums[k] (0 for PHT), g+[k], g-[k], alarms."""
     k_arms = int(params[0])
     m = params[1]
     a = int(action[0])
@@ -545,10 +555,13 @@ def cusum_ucb_update(state, params, obs, action, feedback, t, seed):
     n = state[a] + 1.0
     state[a] = n
     state[k_arms + a] += r
-    if n <= m:
+    if params[6] > 0.0:
+        u0 = state[k_arms + a] / n
+    elif n <= m:
         state[2 * k_arms + a] += r
         return
-    u0 = state[2 * k_arms + a] / m
+    else:
+        u0 = state[2 * k_arms + a] / m
     up = max(0.0, state[3 * k_arms + a] + r - u0 - params[2])
     down = max(0.0, state[4 * k_arms + a] + u0 - r - params[2])
     state[3 * k_arms + a] = up
@@ -586,4 +599,16 @@ CUSUM_UCB = LearnerType(
 )
 
 
-LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB, CUSUM_UCB)
+PHT_UCB = replace(  # CUSUM-UCB's kernels and state; the test's reference mean is the running one, so no M
+    CUSUM_UCB,
+    name="pht_ucb",
+    summary="PHT-UCB: CUSUM-UCB with the Page-Hinkley test, each reward compared with the running mean of the "
+    "arm's rewards since its restart",
+    reference="Liu, Lee and Shroff (AAAI 2018), CD-UCB with the Page-Hinkley test (Hinkley 1971); h and alpha as "
+    "for CUSUM-UCB",
+    params=tuple(p for p in CUSUM_UCB.params if p.name != "samples"),
+    row=_pht_row,
+    test_params=({"threshold": 0.5}, {"epsilon": 0.0, "threshold": 0.2, "alpha": 0.3, "xi": 0.5}),
+)
+
+LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB, CUSUM_UCB, PHT_UCB)
