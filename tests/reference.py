@@ -188,8 +188,10 @@ class MUCB:
         n = np.array([len(r) for r in self.rewards], dtype=float)
         if np.any(n == 0):
             return int(np.flatnonzero(n == 0)[0]), None
-        means = np.array([sum(r) for r in self.rewards]) / n
-        return _first_argmax(means + np.sqrt(2.0 * math.log(offset + 1) / n)), None
+        return _first_argmax(self.index(np.array([sum(r) for r in self.rewards]) / n, n, offset)), None
+
+    def index(self, means, n, offset):
+        return means + np.sqrt(2.0 * math.log(offset + 1) / n)
 
     def update(self, s, arm, info, feedback):
         self.rewards[arm].append(1.0 - feedback)
@@ -255,6 +257,40 @@ class PHTUCB(CUSUMUCB):
                 self.rewards[arm] = []
                 self.alarms.append(s)
                 return
+
+
+class GLRklUCB:  # M-UCB's round robin and restarts, the kl-UCB index, the GLR test
+    """Besson, Kaufmann, Maillard and Seznec (2022), GLR-klUCB with global restarts: with o = t - tau, arm o mod
+    floor(K / alpha) while that is below K, else the kl-UCB index (bisection) with ln(o + 1) over the rewards since
+    tau, unplayed arms first.  After each Delta_n-th reward of an arm, every split s = Delta_s, 2 Delta_s, ... < n of
+    its list y: s kl(mean(y[:s]), mean(y)) + (n - s) kl(mean(y[s:]), mean(y)) >= ln(3 n^(3/2) / delta) (means clipped
+    to [0, 1]) drops every arm's list (tau = s + 1).  delta = 1/sqrt(Upsilon T), alpha = sqrt(Upsilon ln T / T)."""
+
+    def __init__(self, k, horizon, alpha=None, delta=None, breakpoints=1, test_every=1, split_every=1, capacity=None, seed=0):
+        alpha = min(1.0, math.sqrt(breakpoints * math.log(horizon) / horizon)) if alpha is None else alpha
+        self.delta = 1.0 / math.sqrt(breakpoints * horizon) if delta is None else delta
+        self.period = math.floor(k / alpha) if alpha > k / 2.0**52 else 2**52
+        self.k, self.every, self.split = k, test_every, split_every
+        self.tau, self.rewards, self.alarms = 0, [[] for _ in range(k)], []
+
+    act = MUCB.act
+
+    def index(self, means, n, offset):
+        return [kl_index(min(max(means[j], 0.0), 1.0), math.log(offset + 1) / n[j]) for j in range(self.k)]
+
+    def update(self, s, arm, info, feedback):
+        y = self.rewards[arm]
+        y.append(1.0 - feedback)
+        n = len(y)
+        if n < 2 or n % self.every:
+            return
+        clip = lambda x: min(max(x, 0.0), 1.0)  # noqa: E731
+        mean = clip(sum(y) / n)
+        stat = max((j * bernoulli_kl(clip(sum(y[:j]) / j), mean) + (n - j) * bernoulli_kl(clip(sum(y[j:]) / (n - j)), mean)
+                    for j in range(self.split, n, self.split)), default=0.0)
+        if stat >= math.log(3 * n**1.5 / self.delta):
+            self.tau, self.rewards = s + 1, [[] for _ in range(self.k)]
+            self.alarms.append(s)
 
 
 class MOSS(_Means):
@@ -867,6 +903,11 @@ def pht_ucb(loss, k, horizon, epsilon=0.05, threshold=None, alpha=None, breakpoi
     return play(PHTUCB(k, horizon, epsilon, threshold, alpha, breakpoints, xi, seed), loss, k, horizon, delays=delays)
 
 
+def glr_klucb(loss, k, horizon, alpha=None, delta=None, breakpoints=1, test_every=1, split_every=1, capacity=None, seed=0,
+              delays=None):
+    return play(GLRklUCB(k, horizon, alpha, delta, breakpoints, test_every, split_every, capacity), loss, k, horizon, delays=delays)
+
+
 def tsallis_inf(loss, k, horizon, shift=0.0, normalize=False, seed=0, delays=None):
     return play(TsallisINF(k, shift, normalize, seed), loss, k, horizon, delays=delays)
 
@@ -912,6 +953,7 @@ LEARNERS = {
     "m_ucb": m_ucb,
     "cusum_ucb": cusum_ucb,
     "pht_ucb": pht_ucb,
+    "glr_klucb": glr_klucb,
     "kl_ucb": kl_ucb,
     "imed": imed,
     "ucb_v": ucb_v,

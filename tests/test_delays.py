@@ -163,7 +163,7 @@ CASES = [("ucb1", {}), ("kl_ucb", {"c": 3.0}), ("epsilon_greedy", {"epsilon": 0.
          ("tsallis_inf", {}), ("hedge", {}), ("thompson", {}), ("gaussian_thompson", {"sigma": 0.5}),
          ("explore_then_commit", {"m": 1}), ("m_ucb", {"window": 4, "threshold": 0.5, "gamma": 0.4}),
          ("rexp3", {"batch": 5}), ("cusum_ucb", {"samples": 2, "threshold": 0.4, "alpha": 0.2}),
-         ("pht_ucb", {"threshold": 0.4, "alpha": 0.2})]
+         ("pht_ucb", {"threshold": 0.4, "alpha": 0.2}), ("glr_klucb", {"alpha": 0.3, "delta": 0.9, "capacity": H})]
 
 
 def _delay_values(delay, seed):

@@ -192,7 +192,7 @@ def _nvvm_and_nvrtc():
 @pytest.mark.skipif(not _nvvm_and_nvrtc(), reason="needs the NVVM and NVRTC wheels (the 'ptx' extra)")
 def test_kernels_compile_to_ptx_for_a_real_gpu():
     """The simulator runs kernels as Python; NVVM itself must accept them.  A few learners of each kind
-    through experiments/benchmarks/gpu_compile_check.py (every pairing: run the script; all 198 compile)."""
+    through experiments/benchmarks/gpu_compile_check.py (every pairing: run the script; all 200 compile)."""
     import os
     import subprocess
     import sys

@@ -55,6 +55,8 @@ CASES = {
     "cusum_ucb_eager": ("cusum_ucb", {"samples": 2, "epsilon": 0.0, "threshold": 0.3, "alpha": 0.2, "xi": 0.5}),
     "pht_ucb": ("pht_ucb", {}),
     "pht_ucb_eager": ("pht_ucb", {"epsilon": 0.0, "threshold": 0.5, "alpha": 0.2, "xi": 0.5}),
+    "glr_klucb": ("glr_klucb", {"capacity": T}),
+    "glr_klucb_eager": ("glr_klucb", {"alpha": 0.3, "delta": 0.9, "test_every": 2, "split_every": 3, "capacity": T}),
     "kl_ucb_c3": ("kl_ucb", {"c": 3.0}),
     "kl_ucb_pp": ("kl_ucb_pp", {}),
     "imed": ("imed", {}),

@@ -226,23 +226,28 @@ def kl_upper_above(p, bound, y_floor):
 
 @kernel
 def kl_ucb_act(state, params, obs, t, seed, action):
-    """The arm with the best empirical mean is scored first; an arm whose upper bound
-    (:func:`kl_upper_bound`) cannot beat the best index so far is skipped, and so is an arm
-    once one of its Newton iterates y = -ln(1 - q) falls below that of the best index so far less
-    1e-12 (the iterates only decrease; the margin covers the rounding of log1p and expm1).
-    Ties still go to the lowest index."""
-    k_arms = int(params[0])
+    """argmax_k max{q : n_k kl(mean_k, q) <= ln t + c ln ln t} (:func:`kl_ucb_arm`)."""
     log_t = math.log(t + 1.0)
     explore = log_t
     if params[1] > 0.0 and log_t > 1.0:
         explore += params[1] * math.log(log_t)
+    action[0] = kl_ucb_arm(state, int(params[0]), explore)
+
+
+@kernel
+def kl_ucb_arm(state, k_arms, explore):
+    """argmax_k max{q : n_k kl(mean_k, q) <= explore} (state: n[k], then summed rewards s[k]; means clipped to
+    [0, 1]); the first unplayed arm if any.  The arm with the best empirical mean is scored first; an arm whose
+    upper bound (:func:`kl_upper_bound`) cannot beat the best index so far is skipped, and so is an arm
+    once one of its Newton iterates y = -ln(1 - q) falls below that of the best index so far less
+    1e-12 (the iterates only decrease; the margin covers the rounding of log1p and expm1).
+    Ties still go to the lowest index."""
     lead = 0
     lead_mean = -math.inf
     for k in range(k_arms):
         n = state[k]
         if n == 0.0:
-            action[0] = k
-            return
+            return k
         mean = state[k_arms + k] / n
         if mean > lead_mean:
             lead_mean = mean
@@ -265,7 +270,7 @@ def kl_ucb_act(state, params, obs, t, seed, action):
             best = index
             arm = k
             y_floor = -math.log1p(1e-12 - best)
-    action[0] = arm
+    return arm
 
 
 KL_UCB = LearnerType(

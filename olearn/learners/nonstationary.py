@@ -90,6 +90,23 @@ per arm (N, S, the sum of the first M rewards, g+, g-) and the number of alarms:
 PHT-UCB (the same paper's second detector, the Page-Hinkley test): as CUSUM-UCB, but each reward is compared
 with the running mean of the arm's rewards since its restart, itself included (u_0 <- S_a / N_a), from the
 first reward on; there is no M.
+
+GLR-klUCB (Besson, Kaufmann, Maillard and Seznec, JMLR 2022, "Efficient change-point detection for tackling
+piecewise-stationary bandits"), with global restarts: kl-UCB on the samples since the last restart tau, forced
+round robin, and the Bernoulli generalized likelihood ratio test on the arm just played.  With o = t - tau
+(rounds since the restart, from 0) and L = floor(K / alpha), the learner plays arm o mod L when o mod L < K,
+else argmax_k max{q : N_k kl(S_k / N_k, q) <= ln(o + 1)} (means clipped to [0, 1]; unplayed arms first).
+After a reward of arm a, with n = N_a rewards y_1..y_n since tau (tested when n is a multiple of Delta_n):
+
+    alarm  iff  max over s = Delta_s, 2 Delta_s, ... < n of  s kl(mu_{1:s}, mu_{1:n}) + (n - s) kl(mu_{s+1:n}, mu_{1:n})
+                >= beta(n, delta) = ln(3 n^(3/2) / delta),
+
+mu_{i:j} the mean of y_i..y_j (clipped to [0, 1]; the Bernoulli test assumes rewards in [0, 1]), and an alarm
+restarts every arm (tau = t + 1).  Their tuning for Upsilon breakpoints and global restarts, the defaults here:
+delta = 1 / sqrt(Upsilon T) and alpha = sqrt(Upsilon ln(T) / T) (forms quoted from memory; their regret bound is
+O(sqrt(Upsilon T ln T)) for changes large enough to be detected).  Delta_n = Delta_s = 1 is the test as stated;
+larger values test less often and at fewer splits (their suggested speed-up), O(n / (Delta_n Delta_s)) work per
+round.  The state keeps each arm's rewards since the restart, ``capacity`` (>= the horizon) numbers per arm.
 """
 import math
 from dataclasses import replace
@@ -99,7 +116,7 @@ from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, draw_reported, thompson_act, thompson_update, zero_init
+from olearn.learners.bandits import N_ARMS, bernoulli_kl, draw_reported, kl_ucb_arm, thompson_act, thompson_update, zero_init
 
 XI = Param("xi", 0.6, "exploration constant xi in the confidence width (their analysis takes xi > 1/2)", low=0.0)
 BREAKPOINTS = Param("breakpoints", 1, "breakpoints Upsilon the horizon is expected to hold (sets the default gamma)",
@@ -446,16 +463,19 @@ def _m_ucb_state_size(v, k, d):
 
 
 @kernel
+def round_robin_arm(offset, period, k_arms):
+    """The forced arm offset mod period when that is below K, else -1 (offset: rounds since the restart)."""
+    phase = offset - period * math.floor(offset / period)
+    return int(phase) if phase < k_arms else -1
+
+
+@kernel
 def m_ucb_act(state, params, obs, t, seed, action):
     """Round robin when (t - tau) mod floor(K / gamma) < K, else UCB on the statistics since tau."""
     k_arms = int(params[0])
-    period = params[3]
     offset = max(t - state[2 * k_arms], 0.0)
-    phase = offset - period * math.floor(offset / period)
-    if phase < k_arms:
-        action[0] = int(phase)
-        return
-    action[0] = _ucb_arm(state, k_arms, math.log(offset + 1.0), math.sqrt(2.0))
+    arm = round_robin_arm(offset, params[3], k_arms)
+    action[0] = arm if arm >= 0 else _ucb_arm(state, k_arms, math.log(offset + 1.0), math.sqrt(2.0))
 
 
 @kernel
@@ -481,10 +501,16 @@ def m_ucb_update(state, params, obs, action, feedback, t, seed):
     for j in range(half, w):
         second += state[ring + (n + j) % w]
     if abs(second - first) > params[2]:
-        for k in range(2 * k_arms):
-            state[k] = 0.0
-        state[2 * k_arms] = t + 1.0
-        state[2 * k_arms + 1] += 1.0
+        restart_all(state, k_arms, t)
+
+
+@kernel
+def restart_all(state, k_arms, t):
+    """A global restart after round t's alarm: N[k] = S[k] = 0, tau = t + 1, one more alarm counted."""
+    for k in range(2 * k_arms):
+        state[k] = 0.0
+    state[2 * k_arms] = t + 1.0
+    state[2 * k_arms + 1] += 1.0
 
 
 M_UCB = LearnerType(
@@ -599,6 +625,104 @@ CUSUM_UCB = LearnerType(
 )
 
 
+# ---------------------------------------------------------------- GLR-klUCB
+
+
+def _glr_row(v, k, d, horizon):
+    if horizon > v["capacity"]:
+        raise ParameterError("glr_klucb", "capacity", v["capacity"], f"an integer >= the horizon {horizon} (each arm "
+                             "keeps its rewards since the last restart, at most one per round)")
+    if v["breakpoints"] >= horizon and (v["alpha"] is None or v["delta"] is None):
+        raise ParameterError("glr_klucb", "breakpoints", v["breakpoints"], f"an integer in [1, {horizon - 1}] (below "
+                             "the horizon, which sets alpha and delta), or alpha and delta given")
+    alpha = min(1.0, math.sqrt(v["breakpoints"] * math.log(horizon) / horizon)) if v["alpha"] is None else v["alpha"]
+    delta = 1.0 / math.sqrt(v["breakpoints"] * horizon) if v["delta"] is None else v["delta"]
+    period = _MAX_PERIOD if alpha * _MAX_PERIOD <= k else float(math.floor(k / alpha))
+    return [k, period, math.log(3.0) - math.log(delta), v["test_every"], v["split_every"], v["capacity"]]
+
+
+@kernel
+def glr_klucb_act(state, params, obs, t, seed, action):
+    """Round robin when (t - tau) mod floor(K / alpha) < K, else kl-UCB with ln(t - tau + 1) on the samples since tau."""
+    k_arms = int(params[0])
+    offset = max(t - state[2 * k_arms], 0.0)
+    arm = round_robin_arm(offset, params[1], k_arms)
+    action[0] = arm if arm >= 0 else kl_ucb_arm(state, k_arms, math.log(offset + 1.0))
+
+
+@kernel
+def glr_statistic(ring, n, split_every):
+    """max over s = split_every, 2 split_every, ... < n of s kl(mu_{1:s}, mu) + (n - s) kl(mu_{s+1:n}, mu), ring[0..n)
+    the rewards (means clipped to [0, 1])."""
+    total = 0.0
+    for j in range(n):
+        total += ring[j]
+    mean = min(max(total / n, 0.0), 1.0)
+    best = 0.0
+    head = 0.0
+    done = 0
+    s = split_every
+    while s < n:
+        for j in range(done, s):
+            head += ring[j]
+        done = s
+        first = min(max(head / s, 0.0), 1.0)
+        second = min(max((total - head) / (n - s), 0.0), 1.0)
+        best = max(best, s * bernoulli_kl(first, mean) + (n - s) * bernoulli_kl(second, mean))
+        s += split_every
+    return best
+
+
+@kernel
+def glr_klucb_update(state, params, obs, action, feedback, t, seed):
+    """N_a += 1, S_a += r, r into arm a's list; every Delta_n-th reward the GLR test, whose alarm restarts all arms
+    (tau = t + 1).  State: N[k], S[k], tau, alarms, then each arm's rewards since tau (capacity slots each)."""
+    k_arms = int(params[0])
+    capacity = int(params[5])
+    a = int(action[0])
+    r = 1.0 - feedback[0]
+    n = int(state[a])
+    ring = state[2 * k_arms + 2 + a * capacity : 2 * k_arms + 2 + (a + 1) * capacity]
+    ring[n] = r
+    n += 1
+    state[a] = n
+    state[k_arms + a] += r
+    every = int(params[3])
+    if n < 2 or n % every != 0:
+        return
+    if glr_statistic(ring, n, int(params[4])) >= params[2] + 1.5 * math.log(n):
+        restart_all(state, k_arms, t)
+
+
+GLR_KLUCB = LearnerType(
+    name="glr_klucb",
+    summary="GLR-klUCB: kl-UCB since the last restart, forced round robin, and the Bernoulli GLR change-point test "
+    "on the arm just played (global restarts)",
+    reference="Besson, Kaufmann, Maillard and Seznec (JMLR 2022), Efficient change-point detection for tackling "
+    "piecewise-stationary bandits; beta(n, delta) = ln(3 n^(3/2) / delta), delta = 1/sqrt(Upsilon T), alpha = "
+    "sqrt(Upsilon ln T / T): regret O(sqrt(Upsilon T ln T)) (forms quoted from memory)",
+    feedback="bandit",
+    params=(
+        N_ARMS,
+        Param("alpha", None, "share of forced round-robin plays; None: sqrt(breakpoints ln T / T), at most 1",
+              low=0.0, high=1.0, optional=True),
+        Param("delta", None, "confidence of the test, in beta(n, delta) = ln(3 n^(3/2) / delta); None: 1 / sqrt("
+              "breakpoints T)", low=0.0, high=1.0, open_low=True, optional=True),
+        BREAKPOINTS,
+        Param("test_every", 1, "Delta_n: test after every Delta_n-th reward of an arm", kind="int", low=1, high=10**6),
+        Param("split_every", 1, "Delta_s: try the splits s = Delta_s, 2 Delta_s, ...", kind="int", low=1, high=10**6),
+        Param("capacity", 20_000, "rewards kept per arm since the restart: the longest horizon the state has room for",
+              kind="int", low=2, high=10**7),
+    ),
+    state_size=lambda v, k, d: 2 * k + 2 + k * v["capacity"],
+    row=_glr_row,
+    init=zero_init,
+    act=glr_klucb_act,
+    update=glr_klucb_update,
+    test_params=({"capacity": 64}, {"alpha": 0.5, "delta": 0.5, "test_every": 2, "split_every": 3, "capacity": 64}),
+)
+
+
 PHT_UCB = replace(  # CUSUM-UCB's kernels and state; the test's reference mean is the running one, so no M
     CUSUM_UCB,
     name="pht_ucb",
@@ -611,4 +735,4 @@ PHT_UCB = replace(  # CUSUM-UCB's kernels and state; the test's reference mean i
     test_params=({"threshold": 0.5}, {"epsilon": 0.0, "threshold": 0.2, "alpha": 0.3, "xi": 0.5}),
 )
 
-LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB, CUSUM_UCB, PHT_UCB)
+LEARNERS = (DISCOUNTED_UCB, DISCOUNTED_THOMPSON, SLIDING_WINDOW_UCB, EXP3S, REXP3, M_UCB, CUSUM_UCB, PHT_UCB, GLR_KLUCB)
