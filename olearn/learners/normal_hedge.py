@@ -60,7 +60,7 @@ from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
 from olearn.engine.models import dot
 from olearn.learners.bandits import N_ARMS, normalized_exp, zero_init
-from olearn.learners.sleeping import is_awake
+from olearn.learners.sleeping import awake_regret_update, is_awake
 
 #: the most Newton steps for the scale (from u = 1 + ln N the root is reached in about ln N steps, then
 #: quadratically; the loop ends long before this on any input)
@@ -222,13 +222,7 @@ def adanormal_hedge_act(state, params, obs, t, seed, action):
 @kernel
 def adanormal_hedge_update(state, params, obs, action, feedback, t, seed):
     """r_i = <p_t, l_t> - l_i for the awake experts, with the p that act played; R_i += r_i, C_i += |r_i|."""
-    n = int(params[0])
-    mixture = dot(state[2 * n : 3 * n], feedback, n)
-    for i in range(n):
-        if is_awake(params, obs, i):
-            r = mixture - feedback[i]
-            state[i] += r
-            state[n + i] += abs(r)
+    awake_regret_update(state, params, obs, feedback, True)
 
 
 ADANORMAL_HEDGE = LearnerType(

@@ -35,9 +35,8 @@ delayed.  Registered: ``ml_poly``.
 from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
-from olearn.engine.models import dot
 from olearn.learners.bandits import N_ARMS
-from olearn.learners.sleeping import is_awake
+from olearn.learners.sleeping import awake_regret_update, is_awake
 
 
 @kernel
@@ -75,13 +74,7 @@ def ml_poly_act(state, params, obs, t, seed, action):
 @kernel
 def ml_poly_update(state, params, obs, action, feedback, t, seed):
     """r_i = <p, l> - l_i for the awake experts, with the p that act played; R_i += r_i; sum r_i^2 += r_i^2."""
-    n = int(params[0])
-    mixture = dot(state[2 * n : 3 * n], feedback, n)
-    for i in range(n):
-        if is_awake(params, obs, i):
-            r = mixture - feedback[i]
-            state[i] += r
-            state[n + i] += r * r
+    awake_regret_update(state, params, obs, feedback, False)
 
 
 ML_POLY = LearnerType(

@@ -9,6 +9,7 @@ import math
 
 from olearn.core import rng
 from olearn.core.kernel import kernel
+from olearn.engine.models import dot
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.learners.bandits import N_ARMS, draw_reported, mean_update, zero_init
@@ -18,6 +19,19 @@ from olearn.learners.bandits import N_ARMS, draw_reported, mean_update, zero_ini
 def is_awake(params, obs, k):
     """Arm k is awake: always where the world has no observation (params[2] = obs_dim = 0), else obs[k] > 0."""
     return params[2] == 0.0 or obs[k] > 0.0
+
+
+@kernel
+def awake_regret_update(state, params, obs, feedback, absolute):
+    """State R[n], second-order sums[n], then the p that act played: for each awake expert r_i = <p, l> - l_i,
+    R_i += r_i and its second-order sum += |r_i| (``absolute``) or r_i^2 (AdaNormalHedge's C_i, ML-Poly's sum r_i^2)."""
+    n = int(params[0])
+    mixture = dot(state[2 * n : 3 * n], feedback, n)
+    for i in range(n):
+        if is_awake(params, obs, i):
+            r = mixture - feedback[i]
+            state[i] += r
+            state[n + i] += abs(r) if absolute else r * r
 
 
 # ---------------------------------------------------------------- UCB on the awake arms
