@@ -737,10 +737,16 @@ def epsilon_greedy_act(state, params, obs, t, seed, action):
     eps = params[1]
     if params[2] > 0.0:
         eps = min(1.0, eps * k_arms / (t + 1.0))
-    if rng.uniform(seed, rng.LEARNER, t, 0) < eps:
-        action[0] = min(int(rng.uniform(seed, rng.LEARNER, t, 1) * k_arms), k_arms - 1)
-        return
-    action[0] = best_mean_arm(state, k_arms)
+    arm = uniform_arm_with(eps, seed, t, k_arms)
+    action[0] = arm if arm >= 0 else best_mean_arm(state, k_arms)
+
+
+@kernel
+def uniform_arm_with(probability, seed, t, k_arms):
+    """With the given probability (learner draw 0 of round t) a uniform arm (draw 1), else -1."""
+    if rng.uniform(seed, rng.LEARNER, t, 0) < probability:
+        return min(int(rng.uniform(seed, rng.LEARNER, t, 1) * k_arms), k_arms - 1)
+    return -1
 
 
 def _epsilon_greedy_row(v, k, d, horizon):

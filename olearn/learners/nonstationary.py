@@ -111,12 +111,12 @@ round.  The state keeps each arm's rewards since the restart, ``capacity`` (>= t
 import math
 from dataclasses import replace
 
-from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, bernoulli_kl, draw_reported, kl_ucb_arm, thompson_act, thompson_update, zero_init
+from olearn.learners.bandits import (N_ARMS, bernoulli_kl, draw_reported, kl_ucb_arm, thompson_act, thompson_update,
+                                     uniform_arm_with, zero_init)
 
 XI = Param("xi", 0.6, "exploration constant xi in the confidence width (their analysis takes xi > 1/2)", low=0.0)
 BREAKPOINTS = Param("breakpoints", 1, "breakpoints Upsilon the horizon is expected to hold (sets the default gamma)",
@@ -445,8 +445,12 @@ def _m_ucb_row(v, k, d, horizon):
             delta = 2.0 * (math.sqrt(math.log(2.0 * k * horizon**2)) + math.sqrt(math.log(2.0 * horizon))) / math.sqrt(w)
         gamma = math.sqrt(v["breakpoints"] * k * min(w / 2.0, math.ceil(b / delta) + 3.0 * math.sqrt(w)) / (2.0 * horizon))
         gamma = min(gamma, 1.0)
-    period = _MAX_PERIOD if gamma * _MAX_PERIOD <= k else float(math.floor(k / gamma))
-    return [k, w, b, period]
+    return [k, w, b, _round_robin_period(k, gamma)]
+
+
+def _round_robin_period(k, share):
+    """floor(K / share): K forced plays in every period; the largest kept period when share is (nearly) 0."""
+    return _MAX_PERIOD if share * _MAX_PERIOD <= k else float(math.floor(k / share))
 
 
 def _m_ucb_window_checked(v):
@@ -563,10 +567,11 @@ def _pht_row(v, k, d, horizon):
 def cusum_ucb_act(state, params, obs, t, seed, action):
     """A uniform arm with probability alpha, else argmax S_k / N_k + sqrt(xi ln n / N_k), n = sum_k N_k."""
     k_arms = int(params[0])
-    if rng.uniform(seed, rng.LEARNER, t, 0) < params[4]:
-        action[0] = min(int(rng.uniform(seed, rng.LEARNER, t, 1) * k_arms), k_arms - 1)
-        return
-    _play_ucb(state, k_arms, params[5], action)
+    arm = uniform_arm_with(params[4], seed, t, k_arms)
+    if arm >= 0:
+        action[0] = arm
+    else:
+        _play_ucb(state, k_arms, params[5], action)
 
 
 @kernel
@@ -637,8 +642,7 @@ def _glr_row(v, k, d, horizon):
                              "the horizon, which sets alpha and delta), or alpha and delta given")
     alpha = min(1.0, math.sqrt(v["breakpoints"] * math.log(horizon) / horizon)) if v["alpha"] is None else v["alpha"]
     delta = 1.0 / math.sqrt(v["breakpoints"] * horizon) if v["delta"] is None else v["delta"]
-    period = _MAX_PERIOD if alpha * _MAX_PERIOD <= k else float(math.floor(k / alpha))
-    return [k, period, math.log(3.0) - math.log(delta), v["test_every"], v["split_every"], v["capacity"]]
+    return [k, _round_robin_period(k, alpha), math.log(3.0) - math.log(delta), v["test_every"], v["split_every"], v["capacity"]]
 
 
 @kernel
@@ -651,12 +655,9 @@ def glr_klucb_act(state, params, obs, t, seed, action):
 
 
 @kernel
-def glr_statistic(ring, n, split_every):
+def glr_statistic(ring, n, total, split_every):
     """max over s = split_every, 2 split_every, ... < n of s kl(mu_{1:s}, mu) + (n - s) kl(mu_{s+1:n}, mu), ring[0..n)
-    the rewards (means clipped to [0, 1])."""
-    total = 0.0
-    for j in range(n):
-        total += ring[j]
+    the rewards and ``total`` their sum (means clipped to [0, 1])."""
     mean = min(max(total / n, 0.0), 1.0)
     best = 0.0
     head = 0.0
@@ -690,7 +691,7 @@ def glr_klucb_update(state, params, obs, action, feedback, t, seed):
     every = int(params[3])
     if n < 2 or n % every != 0:
         return
-    if glr_statistic(ring, n, int(params[4])) >= params[2] + 1.5 * math.log(n):
+    if glr_statistic(ring, n, state[k_arms + a], int(params[4])) >= params[2] + 1.5 * math.log(n):
         restart_all(state, k_arms, t)
 
 
