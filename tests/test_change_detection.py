@@ -24,6 +24,7 @@ Backend parity, the GPU path and the conformance checks run with every registere
   bisection) plays the same arms and raises the same alarms, also with the test subsampled; on the
   three-change world it restarts exactly three times on every seed and pays under a third of UCB1's regret.
 """
+import functools
 import math
 
 import numpy as np
@@ -129,6 +130,21 @@ def test_false_alarms_stay_within_the_hoeffding_bound(scale):
         assert with_alarm > 0
 
 
+THREE_CHANGES = {"means": [[0.8, 0.5, 0.6], [0.4, 0.5, 0.6], [0.4, 0.9, 0.6], [0.7, 0.3, 0.6]],
+                 "change_points": [5_000, 10_000, 15_000]}
+THREE_CHANGES_T, THREE_CHANGES_SEEDS = 20_000, 20
+
+
+@functools.lru_cache(maxsize=None)
+def on_three_changes(name, **params):
+    """(dynamic regret at T per seed, final states) of a learner on the three-change world, 20 seeds; UCB1's, which
+    several tests compare with, runs once."""
+    env = environments.make("piecewise_bernoulli", **THREE_CHANGES)
+    res = olearn.run(olearn.make(name, **params), env, horizon=THREE_CHANGES_T, seeds=THREE_CHANGES_SEEDS, backend="cpu",
+                     metrics=["dynamic_regret"], checkpoints=[THREE_CHANGES_T], progress=False, keep_state=True)
+    return res.final("dynamic_regret")[0], res.states[0]
+
+
 def test_regret_on_three_changes_against_ucb1_and_sliding_window_ucb():
     """Three changes in 20,000 rounds of three Bernoulli arms, each moving some arm by at least 0.3 (the world
     of experiments/configs/switching_means.toml).  M-UCB with Remark 1's w for delta = 0.4 and their b detects
@@ -136,20 +152,12 @@ def test_regret_on_three_changes_against_ucb1_and_sliding_window_ucb():
     arm that turned bad.  Their Theorem 1 gamma for M - 1 = 3 changes is 0.32 here (round robin in 3 rounds of
     every 9), so it does not beat SW-UCB with Garivier and Moulines' window 2 sqrt(T ln T / Upsilon) = 514;
     with gamma = 0.05 and the same detector it does (measured: 1,430 and 610 against 2,070 and 705)."""
-    means = [[0.8, 0.5, 0.6], [0.4, 0.5, 0.6], [0.4, 0.9, 0.6], [0.7, 0.3, 0.6]]
-    env = environments.make("piecewise_bernoulli", means=means, change_points=[5_000, 10_000, 15_000])
-    horizon, seeds = 20_000, 20
+    horizon = THREE_CHANGES_T
     w = m_ucb_window(0.4, 3, horizon)
-
-    def final(name, **params):
-        res = olearn.run(olearn.make(name, **params), env, horizon=horizon, seeds=seeds, backend="cpu",
-                         metrics=["dynamic_regret"], checkpoints=[horizon], progress=False, keep_state=True)
-        return res.final("dynamic_regret")[0], res.states[0]
-
-    (paper, paper_state), (low_gamma, low_gamma_state) = (final("m_ucb", window=w, breakpoints=3, delta=0.4),
-                                                          final("m_ucb", window=w, gamma=0.05))
-    ucb1, _ = final("ucb1")
-    sw, _ = final("sliding_window_ucb", tau=math.ceil(2 * math.sqrt(horizon * math.log(horizon) / 3)))
+    paper, paper_state = on_three_changes("m_ucb", window=w, breakpoints=3, delta=0.4)
+    low_gamma, low_gamma_state = on_three_changes("m_ucb", window=w, gamma=0.05)
+    ucb1, _ = on_three_changes("ucb1")
+    sw, _ = on_three_changes("sliding_window_ucb", tau=math.ceil(2 * math.sqrt(horizon * math.log(horizon) / 3)))
     print(f"dynamic regret: m_ucb {paper.mean():.0f} (gamma 0.05: {low_gamma.mean():.0f}), ucb1 {ucb1.mean():.0f}, "
           f"sliding_window_ucb {sw.mean():.0f}")
     assert np.all(paper_state[:, 7] == 3) and np.all(low_gamma_state[:, 7] == 3)
@@ -219,15 +227,11 @@ def test_cusum_and_pht_ucb_regret_on_three_changes():
     20 seeds; SW-UCB with the analysis's window 705, D-UCB 1,534).  Their tests also alarm where nothing changed
     (23 and 16 alarms per run against 4 changed arm means): at h = ln(T / Upsilon) a stationary arm's statistic
     crosses h now and then, and a false alarm costs only the restarted arm's samples."""
-    means = [[0.8, 0.5, 0.6], [0.4, 0.5, 0.6], [0.4, 0.9, 0.6], [0.7, 0.3, 0.6]]
-    env = environments.make("piecewise_bernoulli", means=means, change_points=[5_000, 10_000, 15_000])
-    horizon, seeds = 20_000, 20
-    runs = {name: olearn.run(olearn.make(name, **params), env, horizon=horizon, seeds=seeds, backend="cpu",
-                             metrics=["dynamic_regret"], checkpoints=[horizon], progress=False, keep_state=True)
-            for name, params in (("cusum_ucb", {"breakpoints": 3}), ("pht_ucb", {"breakpoints": 3}), ("ucb1", {}))}
-    ucb1 = runs["ucb1"].final("dynamic_regret")[0]
+    seeds = THREE_CHANGES_SEEDS
+    ucb1, _ = on_three_changes("ucb1")
     for name in ("cusum_ucb", "pht_ucb"):
-        regret, alarms = runs[name].final("dynamic_regret")[0], runs[name].states[0, :, 15]
+        regret, states = on_three_changes(name, breakpoints=3)
+        alarms = states[:, 15]
         print(f"dynamic regret: {name} {regret.mean():.0f}, ucb1 {ucb1.mean():.0f}; alarms {alarms.mean()}")
         se = math.sqrt(regret.var(ddof=1) / seeds + ucb1.var(ddof=1) / seeds)
         assert regret.mean() + 4 * se < 0.6 * ucb1.mean()
@@ -239,13 +243,9 @@ def test_glr_klucb_detects_each_of_three_changes_once():
     sqrt(3 ln T / T)), testing every 10th reward at every 10th split (their speed-up), restarts exactly three
     times on every seed and its dynamic regret is under a third of UCB1's (measured 348 against 2,066 on 20
     seeds; 388 with every reward and split tested, 26 s instead of 3; CUSUM-UCB 777, SW-UCB 705)."""
-    means = [[0.8, 0.5, 0.6], [0.4, 0.5, 0.6], [0.4, 0.9, 0.6], [0.7, 0.3, 0.6]]
-    env = environments.make("piecewise_bernoulli", means=means, change_points=[5_000, 10_000, 15_000])
-    horizon, seeds = 20_000, 20
-    runs = {name: olearn.run(olearn.make(name, **params), env, horizon=horizon, seeds=seeds, backend="cpu",
-                             metrics=["dynamic_regret"], checkpoints=[horizon], progress=False, keep_state=True)
-            for name, params in (("glr_klucb", {"breakpoints": 3, "test_every": 10, "split_every": 10}), ("ucb1", {}))}
-    glr, ucb1 = (runs[n].final("dynamic_regret")[0] for n in ("glr_klucb", "ucb1"))
-    assert np.all(runs["glr_klucb"].states[0, :, 7] == 3)
+    seeds = THREE_CHANGES_SEEDS
+    glr, states = on_three_changes("glr_klucb", breakpoints=3, test_every=10, split_every=10)
+    ucb1, _ = on_three_changes("ucb1")
+    assert np.all(states[:, 7] == 3)
     se = math.sqrt(glr.var(ddof=1) / seeds + ucb1.var(ddof=1) / seeds)
     assert glr.mean() + 4 * se < ucb1.mean() / 3, (glr.mean(), ucb1.mean())
