@@ -133,7 +133,9 @@ def test_local_cluster_gives_the_same_table_bit_for_bit(tmp_path):
 
 
 # the CLI, which waits after its second stored chunk: the interrupt lands mid-sweep however loaded the machine is
-# (where else it may land, inside a write: test_a_ctrl_c_during_a_write_waits_until_the_file_is_in_place)
+# (where else it may land, inside a write: test_a_ctrl_c_during_a_write_waits_until_the_file_is_in_place).
+# It waits in short sleeps: the kernel may hand the signal to another of the process's threads (the progress
+# bar's, numba's), and then only the main thread's next bytecode runs the handler, not an ongoing sleep.
 _SLOW_CLI = """
 import sys, time
 from olearn.experiment import sweep
@@ -142,7 +144,8 @@ unit, stored = sweep.run_unit, []
 def run_unit(task):
     stored.append(unit(task))
     if len(stored) == 2:
-        time.sleep(120)
+        for _ in range(2400):
+            time.sleep(0.05)
     return stored[-1]
 sweep.run_unit = run_unit
 sys.argv = ["olearn"] + sys.argv[1:]
