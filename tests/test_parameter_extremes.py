@@ -107,3 +107,37 @@ def test_a_world_parameter_at_either_end_of_its_range_gives_a_finite_run(env_nam
         with pytest.raises(olearn.ParameterError) as err:
             environments.make(env_name, **{**etype.test_params[0], param: value})
         assert err.value.name == param
+
+
+OCO_LEARNERS = sorted(n for n, t in LEARNERS.items() if t.kind == "oco")
+
+
+@pytest.mark.parametrize("env_name", sorted(n for n, t in environments.REGISTRY.items()
+                                             if t.kind == "oco" and any(p.kind == "float" for p in t.params)))
+def test_every_oco_learner_stays_finite_at_a_worlds_extremes(env_name):
+    """Every oco learner (defaults) on the world with each scalar at either end of its range: a radius of 1e100
+    (MetaGrad's Sigma = D^2 I squared overflowed in its rank-one update), gradients 1e100 times its G, ..."""
+    etype = environments.REGISTRY[env_name]
+    worlds = []
+    for p in etype.params:
+        if p.kind == "float":
+            for value in _ends(p)[0]:
+                try:
+                    worlds.append((f"{p.name}={value!r}", environments.make(env_name, **{**etype.test_params[0], p.name: value})))
+                except olearn.ParameterError:  # a rule across parameters
+                    pass
+    assert worlds
+    base_world = environments.make(env_name, **etype.test_params[0])
+    played = 0
+    for name in OCO_LEARNERS:
+        learner = olearn.make(name)
+        try:
+            base = olearn.run(learner, base_world, horizon=20, seeds=1, backend="python", checkpoints=[20])
+        except olearn.ParameterError:  # a domain the learner does not take
+            continue
+        played += 1
+        recorded = np.isfinite(base.values)
+        for what, env in worlds:
+            run = olearn.run(learner, env, horizon=20, seeds=1, backend="python", keep_state=True, checkpoints=[20])
+            assert np.all(np.isfinite(run.values[recorded])) and np.all(np.isfinite(run.states)), f"{name} on {env_name}({what})"
+    assert played >= 3

@@ -162,8 +162,9 @@ def metagrad_act(state, params, obs, t, seed, action):
 
 @kernel
 def sherman_morrison(sigma, g, scale, d, u):
-    """Sigma <- (Sigma^-1 + scale g g^T)^-1 = Sigma - scale u u^T / (1 + scale <g, u>), u = Sigma g (left in ``u``,
-    as is: Sigma_new g = u / (1 + scale <g, u>)).  Returns 1 + scale <g, u>.  Sigma stays exactly symmetric."""
+    """Sigma <- (Sigma^-1 + scale g g^T)^-1 = Sigma - v v^T, v = sqrt(c) u, c = scale / (1 + scale <g, u>), u = Sigma g
+    (left in ``u``, as is: Sigma_new g = u / (1 + scale <g, u>)).  Returns 1 + scale <g, u>.  Sigma stays exactly
+    symmetric.  Scaling u before the outer product keeps it in range: at a radius of 1e100, u u^T (~ D^4) overflowed."""
     q = 0.0
     for j in range(d):
         s = 0.0
@@ -171,11 +172,11 @@ def sherman_morrison(sigma, g, scale, d, u):
             s += sigma[j * d + k] * g[k]
         u[j] = s
         q += g[j] * s
-    denom = 1.0 + scale * q
-    c = scale / denom
+    denom = 1.0 + scale * abs(q)  # q = g^T Sigma g >= 0; rounding can leave it below 0 where Sigma is nearly singular
+    root = math.sqrt(scale / denom)
     for j in range(d):
         for k in range(d):
-            sigma[j * d + k] -= (u[j] * u[k]) * c
+            sigma[j * d + k] -= (u[j] * root) * (u[k] * root)
     return denom
 
 
