@@ -249,3 +249,15 @@ def test_glr_klucb_detects_each_of_three_changes_once():
     assert np.all(states[:, 7] == 3)
     se = math.sqrt(glr.var(ddof=1) / seeds + ucb1.var(ddof=1) / seeds)
     assert glr.mean() + 4 * se < ucb1.mean() / 3, (glr.mean(), ucb1.mean())
+
+
+def test_glr_klucb_takes_rewards_outside_0_1_on_every_backend():
+    """The Bernoulli GLR clips its means to [0, 1]; a clipped mean of 0 or 1 against one that is not makes kl
+    infinite (an alarm), which the python backend raised as a division by zero where numba gave inf."""
+    env = environments.make("gaussian", means=[0.2, 0.5, 0.8], sigma=1e6)
+    learner = olearn.make("glr_klucb")
+    py = olearn.run(learner, env, horizon=40, seeds=[0, 1], backend="python", trace=True, keep_state=True)
+    cpu = olearn.run(learner, env, horizon=40, seeds=[0, 1], backend="cpu", trace=True, keep_state=True)
+    np.testing.assert_array_equal(py.actions, cpu.actions)
+    np.testing.assert_array_equal(py.states, cpu.states)
+    assert np.all(np.isfinite(py.states)) and np.all(py.states[0, :, 7] > 0)  # alarms restarted it (the count at 2K + 1)

@@ -158,11 +158,16 @@ MOSS = LearnerType(
 
 @kernel
 def bernoulli_kl(p, q):
-    """kl(p, q) between Bernoulli laws, with 0 log 0 = 0."""
+    """kl(p, q) between Bernoulli laws, with 0 log 0 = 0 and kl = inf where q is 0 or 1 and p is not (on every
+    backend: Python's division by zero would raise where numba's gives inf)."""
     out = 0.0
     if p > 0.0:
+        if q <= 0.0:
+            return math.inf
         out += p * math.log(p / q)
     if p < 1.0:
+        if q >= 1.0:
+            return math.inf
         out += (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
     return out
 
