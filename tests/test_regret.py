@@ -472,3 +472,36 @@ def test_kl_ucb_pp_is_good_on_both_kinds_of_instance(demo_env):
     for env, rival in ((demo_env, "moss"), (hard, "kl_ucb")):
         pp, other = (_final(n, env, T, 100).final("pseudo_regret")[0] for n in ("kl_ucb_pp", rival))
         assert pp.mean() + 4 * _se(pp, other) < other.mean(), (rival, pp.mean(), other.mean())
+
+
+@pytest.mark.parametrize("z", [3.0, 705.0, 1e5])
+def test_exp3s_update_is_the_normalised_one_where_exp_would_overflow(z):
+    """w_a e^z, every w_k + e alpha W / K, normalised: against the same in log space (numpy's logaddexp), also
+    for z beyond exp's range (a reward far outside [0, 1]), where the update rescales instead of multiplying."""
+    from olearn.learners.nonstationary import exp3s_update
+
+    k, gamma, alpha, a = 4, 1.0, 0.01, 2
+    w = np.array([0.1, 0.2, 0.3, 0.4])
+    state = np.concatenate([w, np.zeros(k)])
+    p = 0.25
+    exp3s_update(state, np.array([k, gamma, alpha]), np.zeros(1), np.array([a, p]), np.array([1.0 - z * p * k / gamma]), 0, 0)
+    share = math.e * alpha * w.sum() / k
+    logs = np.log(w + share)
+    logs[a] = np.logaddexp(np.log(w[a]) + z, np.log(share))
+    expected = np.exp(logs - np.logaddexp.reduce(logs))
+    np.testing.assert_allclose(state[:k], expected, rtol=1e-12, atol=0.0)
+    assert math.isclose(state[:k].sum(), 1.0, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["exp3s", "rexp3"])
+def test_exp3s_and_rexp3_take_rewards_far_outside_0_1(name):
+    """Rewards of +-1e100: finite weights summing to 1, the same on python and cpu (a weight that underflowed
+    alone, with alpha = 0, normalises to 1)."""
+    env = environments.make("gaussian", means=[0.2, 0.5, 0.8], sigma=1e100)
+    learner = olearn.make(name)
+    py = olearn.run(learner, env, horizon=30, seeds=[0, 1, 2], backend="python", trace=True, keep_state=True)
+    cpu = olearn.run(learner, env, horizon=30, seeds=[0, 1, 2], backend="cpu", trace=True, keep_state=True)
+    np.testing.assert_array_equal(py.actions, cpu.actions)
+    np.testing.assert_array_equal(py.states, cpu.states)
+    assert np.all(np.isfinite(py.states))
+    np.testing.assert_allclose(py.states[0, :, :3].sum(axis=1), 1.0, rtol=1e-12)

@@ -294,19 +294,37 @@ def exp3s_act(state, params, obs, t, seed, action):
 
 @kernel
 def exp3s_update(state, params, obs, action, feedback, t, seed):
-    """w_a *= exp(gamma x^_a / K); every w_k += e alpha W / K; then w /= its total (p_a recorded with the action)."""
+    """w_a *= exp(gamma x^_a / K); every w_k += e alpha W / K; then w /= its total (p_a recorded with the action).
+
+    Where exp(gamma x^_a / K) would overflow (x^_a beyond 700 K / gamma: a reward far outside [0, 1]), the
+    weights are rescaled so that w_a becomes 1 (every other one divided by w_a exp(gamma x^_a / K) < inf),
+    which the normalisation makes the same update."""
     k_arms = int(params[0])
     gamma, alpha = params[1], params[2]
     a = int(action[0])
     total = 0.0
     for k in range(k_arms):
         total += state[k]
-    state[a] *= math.exp(gamma * (1.0 - feedback[0]) / action[1] / k_arms)
+    z = gamma * (1.0 - feedback[0]) / action[1] / k_arms
+    if z <= 700.0:
+        state[a] *= math.exp(z)
+    elif state[a] > 0.0:
+        grown = z + math.log(state[a])  # ln of the new w_a
+        if grown <= 700.0:
+            state[a] = math.exp(grown)
+        else:
+            shrink = math.exp(-grown)
+            total *= shrink
+            for k in range(k_arms):
+                state[k] = 1.0 if k == a else state[k] * shrink
     share = math.e * alpha * total / k_arms
     new_total = 0.0
     for k in range(k_arms):
         state[k] += share
         new_total += state[k]
+    if new_total == 0.0:  # w_a exp(...) underflowed, the only weight left (alpha = 0): normalised, it is 1
+        state[a] = 1.0
+        new_total = 1.0
     for k in range(k_arms):
         state[k] /= new_total
 
