@@ -891,32 +891,40 @@ EXP3_IX = LearnerType(
 # ---------------------------------------------------------------- Tsallis-INF
 
 
+TSALLIS_SPAN = 2.0**40  # |min L| beyond this many 2/eta: Tsallis-INF's Newton works on L_i - min L
+
+
 @kernel
 def tsallis_weights(cum_loss, eta, probs, n):
     """probs[i] = 4 / (eta (L_i - x))^2 with x < min L chosen so that the probs sum to one.
 
     Newton's method on f(x) = sum_i probs_i(x) - 1 (increasing and convex in x) from
     x = min L - 2/eta, where f >= 0, so the iterates decrease monotonically to the root.
+    Where |min L| exceeds ``TSALLIS_SPAN`` 2/eta (losses of 1e100, say), L_i - x would lose x's offset
+    from min L to rounding (and 4 / 0 follows); there each L_i - x is taken as (L_i - min L) + (min L - x).
     """
     low = math.inf
     for i in range(n):
         low = min(low, cum_loss[i])
     x = low - 2.0 / eta
+    gap = 2.0 / eta  # min L - x, kept beside x for the offset form
+    offset = abs(low) > TSALLIS_SPAN * gap
     for _ in range(NEWTON_STEPS):
         total = 0.0
         slope = 0.0
         for i in range(n):
-            z = eta * (cum_loss[i] - x)
+            z = eta * ((cum_loss[i] - low) + gap) if offset else eta * (cum_loss[i] - x)
             w = 4.0 / (z * z)  # z * z, not z ** 2: Python's pow may differ from numba's product in the last bit
             total += w
             slope += w * math.sqrt(w)
         step = (total - 1.0) / (eta * slope)
         x -= step
-        if abs(step) <= 1e-15 * (1.0 + abs(x)):
+        gap += step
+        if abs(step) <= 1e-15 * (1.0 + (gap if offset else abs(x))):
             break
     total = 0.0
     for i in range(n):
-        z = eta * (cum_loss[i] - x)
+        z = eta * ((cum_loss[i] - low) + gap) if offset else eta * (cum_loss[i] - x)
         w = 4.0 / (z * z)
         probs[i] = w
         total += w
