@@ -139,3 +139,32 @@ def test_every_learner_stays_finite_at_a_worlds_extremes(env_name):
             run = olearn.run(learner, env, horizon=15, seeds=1, backend="python", keep_state=True, checkpoints=[15])
             assert np.all(np.isfinite(run.values[recorded])) and np.all(np.isfinite(run.states)), f"{name} on {env_name}({what})"
     assert played >= 3
+
+
+@pytest.mark.parametrize("env_name", sorted(environments.REGISTRY))
+def test_every_learner_at_either_end_of_its_ranges_stays_finite_on_the_world(env_name):
+    """Every learner that plays the world, with each of its own scalars at either end of its range (the test above
+    uses one world per learner): OFUL with a ridge of 1e-100 (1 + x' V^-1 x fell below 0 by rounding and its log
+    det raised), GP bandits with variance / noise^2 of 1e200 (now refused by name), AdaGrad with eta = 1e100 on
+    the portfolio world (the H-norm simplex projection of a point at 1e100 returned 0, then log 0)."""
+    etype = environments.REGISTRY[env_name]
+    env = environments.make(env_name, **etype.test_params[0])
+    for name in sorted(LEARNERS):
+        floats = [p for p in LEARNERS[name].params if p.kind == "float"]
+        if not floats:
+            continue
+        try:
+            base = olearn.run(olearn.make(name), env, horizon=15, seeds=1, backend="python", checkpoints=[15])
+        except olearn.ParameterError:  # a learner of another kind, or a domain it does not take
+            continue
+        recorded = np.isfinite(base.values)
+        for p in floats:
+            for value in _ends(p)[0]:
+                try:
+                    run = olearn.run(olearn.make(name, **{p.name: value}), env, horizon=15, seeds=1, backend="python",
+                                     keep_state=True, checkpoints=[15])
+                except olearn.ParameterError as err:  # a rule across parameters
+                    assert err.allowed != p.allowed(), f"{name}({p.name}={value!r}) is inside its own range: {err}"
+                    continue
+                assert np.all(np.isfinite(run.values[recorded])) and np.all(np.isfinite(run.states)), \
+                    f"{name}({p.name}={value!r}) on {env_name}"

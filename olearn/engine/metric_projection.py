@@ -33,7 +33,9 @@ With a diagonal A = diag(h), h > 0 (:func:`diagonal_project`), each set has a on
 ball: x_i = h_i y_i / (h_i + mu) with mu >= 0 the root of ||x(mu)|| = r (bisection on
 [0, max_i h_i ||y|| / r], the feasible end kept); box: clip(y) (separable); simplex of total r:
 x_i = max(y_i - tau / h_i, 0) with sum_i x_i(tau) = r (bisection on [min_i h_i (y_i - r), max_i h_i y_i],
-then tau recomputed exactly on the support found, (sum_S y_i - r) / sum_S 1/h_i); free: no projection.
+then tau recomputed exactly on the support found, (sum_S y_i - r) / sum_S 1/h_i; where |y| is so far beyond r
+that rounding loses the answer (the mass left is off by r/2), the vertex of the largest h_i y_i, the limit as y
+grows); free: no projection.
 
 Linear systems are solved by a Cholesky factorization in the kernel (d^3 / 6 per solve).
 """
@@ -496,5 +498,13 @@ def diagonal_project(code, r, d, h, y, out):
                 weight += 1.0 / h[i]
                 excess += y[i]
         tau = excess / weight
+        mass = 0.0
+        top = 0
         for i in range(d):
             out[i] = max(y[i] - tau / h[i], 0.0)
+            mass += out[i]
+            if h[i] * y[i] > h[top] * y[top]:
+                top = i
+        if abs(mass - r) > 0.5 * r:  # |y| so far beyond r that y_i - tau / h_i lost the O(r) answer to rounding:
+            for i in range(d):  # the limit of the projection as y grows, the vertex of the largest h_i y_i
+                out[i] = r if i == top else 0.0

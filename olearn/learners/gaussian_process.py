@@ -82,7 +82,14 @@ def positions(v, k: int, owner: str) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
+SIGNAL_TO_NOISE = 1e12  # largest v / sigma^2
+
+
 def _row(owner, v, k, delta):
+    if v["variance"] > SIGNAL_TO_NOISE * v["noise"] ** 2:
+        raise ParameterError(owner, "variance", v["variance"], f"at most {SIGNAL_TO_NOISE:g} noise^2 = "
+                             f"{SIGNAL_TO_NOISE * v['noise'] ** 2:g}: the covariance form of the posterior loses "
+                             "the noise to rounding beyond that (raise noise, or lower variance)")
     log_term = math.log(k * math.pi ** 2 / (6.0 * delta)) if delta is not None else 0.0
     return [k, v["lengthscale"], v["variance"], v["noise"] ** 2, v["prior_mean"], log_term,
             float(COVARIANCES.index(v["covariance"]))] + positions(v, k, owner).tolist()

@@ -124,8 +124,10 @@ def linucb_update(state, params, obs, action, feedback, t, seed):
 @kernel
 def ridge_update(state, base, m, r):
     """A^{-1} <- A^{-1} - u u' / (1 + x' u) (Sherman-Morrison for A + x x') and b <- b + r x, for x at state[0..m),
-    u = A^{-1} x in the scratch state[m..2m), A^{-1} at state[base] and b after it; returns 1 + x' u = det(A + x x') / det A."""
-    den = 1.0 + inverse_times_x(state, base, m)
+    u = A^{-1} x in the scratch state[m..2m), A^{-1} at state[base] and b after it; returns 1 + x' u = det(A + x x') / det A.
+    x' u >= 0 enters as |x' u|: rounding leaves it below 0 where A^{-1} is far larger across x than along it (a
+    ridge of 1e-100), and 1 + x' u < 0 then broke the update and OFUL's log det."""
+    den = 1.0 + abs(inverse_times_x(state, base, m))
     for i in range(m):
         ui = state[m + i] / den
         for j in range(m):
