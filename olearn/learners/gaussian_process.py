@@ -64,7 +64,7 @@ GP_PARAMS = (
     N_ARMS,
     Param("positions", (), "arm k's location x_k, one per arm; empty: evenly spaced on [0, 1]", kind="vector", min_size=0),
     Param("lengthscale", 0.2, "lengthscale l of the covariance, in the positions' units", low=0.0, open_low=True),
-    Param("variance", 0.25, "prior variance v = k(x, x) of an arm's mean reward", low=0.0, open_low=True),
+    Param("variance", 0.25, "prior variance v = k(x, x) of an arm's mean reward; at most 1e12 noise^2", low=0.0, open_low=True),
     Param("noise", 0.5, "standard deviation sigma of the reward noise", low=0.0, open_low=True),
     Param("prior_mean", 0.5, "prior mean m of every arm's mean reward", low=-1e6, high=1e6),
     Param("covariance", "squared_exponential", "covariance function: 'squared_exponential' or 'matern52'",
