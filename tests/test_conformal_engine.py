@@ -422,3 +422,41 @@ def test_saocp_parts_when_the_scores_move_by_one_ulp(monkeypatch):
             assert gap > 1e-3, gap
         else:
             assert gap < limit, gap
+
+
+def test_faci_refuses_a_coverage_whose_miscoverage_rounds_to_one():
+    """FACI's rate divides by (1 - alpha)^2 = coverage^2 as 1 - (1 - coverage): 0 below 2^-53 (a ZeroDivisionError)."""
+    scores = np.abs(np.random.default_rng(0).normal(size=50))
+    with pytest.raises(ParameterError, match=r"'coverage'.*at least 2\^-53"):
+        conformal.run_scores("faci", scores, coverage=1e-100, calibration=scores[:20])
+    assert np.all(np.isfinite(np.asarray(conformal.run_scores("faci", scores, coverage=2.0**-53, calibration=scores[:20]),
+                                         dtype=float)))
+
+
+@pytest.mark.parametrize("name", conformal.names())
+def test_every_scalar_at_either_end_of_its_range_gives_radii(name):
+    """Each float parameter (coverage included) at either end of its range, on scores at 1e-100, exactly 0,
+    constant and jumping by 1e6: no NaN radius (+inf is the saturated integrator of conformal_pi / _pid).
+    Found this way: FACI at coverage 1e-100 divided by 0; conformal_pid's forgetting overflowed P on constant
+    scores and broke it below lambda ~ 1e-4."""
+    from test_parameter_extremes import _ends
+
+    rng = np.random.default_rng(0)
+    streams = {"tiny": np.abs(rng.normal(size=300)) * 1e-100, "zeros": np.zeros(300), "constant": np.ones(300),
+               "jump": np.r_[np.ones(150), 1e6 * np.ones(150)]}
+    learner_type = conformal.REGISTRY[name]
+    cases = [({}, 0.9)]
+    for p in learner_type.params:
+        if p.kind == "float":
+            for value in _ends(p)[0]:
+                cases.append(({}, value) if p.name == "coverage" else ({p.name: value}, 0.9))
+    for params, coverage in cases:
+        for what, scores in streams.items():
+            calibration = scores[:20] if what != "zeros" else np.ones(20)
+            try:
+                radii = np.asarray(conformal.run_scores(name, scores, coverage=coverage, calibration=calibration, **params), dtype=float)
+            except ParameterError as err:  # a rule across parameters
+                assert err.name != "scores", err
+                continue
+            assert not np.any(np.isnan(radii)) and np.all(radii >= 0), (name, params, coverage, what)
+            assert np.all(np.isfinite(radii)) or name in ("conformal_pi", "conformal_pid"), (name, params, coverage, what)

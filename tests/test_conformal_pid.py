@@ -200,3 +200,16 @@ def test_scorecaster_parameters_are_clear_errors():
     for bad in ({"lags": 0}, {"lags": 65}, {"forget": 0.0}, {"forget": 1.5}, {"ridge": 0.0}):
         with pytest.raises(ParameterError, match=next(iter(bad))):
             conformal.make("conformal_pid", scale=1.0, **bad)
+
+
+def test_forgetting_on_constant_scores_stays_finite():
+    """lambda < 1 inflates P along the directions constant scores leave unexcited: P overflowed after ~6,800
+    rounds (then every radius was NaN).  Its trace is now held at P_0's: the radii keep the sawtooth of
+    quantile tracking just above the score (up lr (1 - alpha) on a miss, down lr alpha on a cover) at 0.9 coverage."""
+    scores = np.ones(20000)
+    radii = np.asarray(conformal.run_scores("conformal_pid", scores, coverage=0.9, calibration=scores[:20], forget=0.95,
+                                            lags=3), dtype=float)
+    assert np.all(np.isfinite(radii))
+    late = radii[-10000:]
+    assert abs(np.mean(late >= 1.0) - 0.9) < 0.01
+    assert late.min() > 0.95 and late.max() < 1.0 + 0.1 * np.sqrt(3)  # lr = 0.1 D, D = sqrt(3) max |calibration|

@@ -38,6 +38,7 @@ from olearn.conformal.history import (
     history_quantile,
     history_slots,
 )
+from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -131,6 +132,9 @@ ACI = LearnerType(
 
 def _faci_row(v, k, d, horizon):
     alpha = 1.0 - v["coverage"]
+    if alpha >= 1.0:  # 1 - coverage rounds to 1: the rate below divides by (1 - alpha)^2 = 0
+        raise ParameterError("faci", "coverage", v["coverage"], "in (0, 1) and at least 2^-53 = 1.1e-16 (below it "
+                             "1 - coverage rounds to 1)")
     denom = ((1 - alpha) ** 2 * alpha**3 + alpha**2 * (1 - alpha) ** 3) / 3
     eta = math.sqrt(3 / WINDOW) * math.sqrt((math.log(WINDOW * N_EXPERTS) + 2) / denom)
     warm = math.floor(1 / (1 - v["coverage"]))

@@ -68,7 +68,8 @@ BURNIN = Param("burnin", None, "rounds b before the integrator starts; None: the
 LAGS = Param("lags", 1, "p, the scorecaster's autoregressive order (its forecast: intercept + p past scores)",
              kind="int", low=1, high=64)
 FORGET = Param("forget", 1.0, "forgetting factor lambda of the scorecaster's recursive least squares (1: every score "
-               "weighs alike)", low=0.0, high=1.0, open_low=True)
+               "weighs alike; at least 1/2, a memory 1 / (1 - lambda) of two rounds or more: near 0 the fit interpolates "
+               "the last round and rounding breaks P, NaN radii at 1e-8)", low=0.5, high=1.0)
 RIDGE = Param("ridge", 1e-3, "ridge penalty of the scorecaster's fit, in squared score units (P_0 = I / ridge)",
               low=0.0, open_low=True)
 
@@ -142,7 +143,7 @@ def pid_step(state, params, score):
     score, then its forecast s^ of the next one."""
     pi = pi_advance(state, params, 1.0 if score > state[1] else 0.0)
     lags = int(params[_LAGS])
-    scorecaster.ar_observe(state, _AR, lags, params[_FORGET], score)
+    scorecaster.ar_observe(state, _AR, lags, params[_FORGET], params[_RIDGE], score)
     state[1] = scorecaster.ar_forecast(state, _AR, lags) + pi
 
 

@@ -11,7 +11,10 @@ factor lambda (Haykin, Adaptive Filter Theory, ch. 10)::
     theta <- theta + k (S_t - theta' x_t),   P <- (P - k x_t' P) / lambda,   P_0 = I / ridge,
 
 which with lambda = 1 is exactly ridge regression, argmin sum_s (S_s - theta' x_s)^2 + ridge ||theta||^2,
-over the rounds seen so far.  The forecast theta' x_{t+1} is clipped to [0, max_s S_s]: scores are
+over the rounds seen so far.  With lambda < 1, P grows by 1 / lambda per round along directions the
+regressors do not excite (constant scores excite one: P overflowed after ~6,800 rounds at lambda = 0.95,
+then the radii were NaN); so a round whose P / lambda would have a larger trace than P_0's, m / ridge,
+keeps P without the division (the usual bound on covariance windup; well-excited fits never reach it).  The forecast theta' x_{t+1} is clipped to [0, max_s S_s]: scores are
 >= 0, and a bounded scorecast keeps the coverage guarantee of the tracking step (for scores in [0, B],
 |mean miscoverage - alpha| <= (2 B + lr) / (lr T) when K_I = 0).  Until p scores have been seen the
 forecast is 0.
@@ -43,7 +46,7 @@ def _regressor(state, at, p, i):
 
 
 @kernel
-def ar_observe(state, at, p, forget, score):
+def ar_observe(state, at, p, forget, ridge, score):
     """One recursive-least-squares step on (x, S) once the window is full, then S enters the window."""
     m = p + 1
     theta, cov, px, window = at + 2, at + 2 + m, at + 2 + m + m * m, at + 2 + 2 * m + m * m
@@ -58,10 +61,14 @@ def ar_observe(state, at, p, forget, score):
             quad += _regressor(state, at, p, i) * s
             miss -= state[theta + i] * _regressor(state, at, p, i)
         denom = forget + quad
+        trace = 0.0
+        for i in range(m):
+            trace += state[cov + i * m + i] - state[px + i] * state[px + i] / denom
+        inflate = forget if trace / forget <= m / ridge else 1.0
         for i in range(m):
             state[theta + i] += state[px + i] * miss / denom
             for j in range(m):
-                state[cov + i * m + j] = (state[cov + i * m + j] - state[px + i] * state[px + j] / denom) / forget
+                state[cov + i * m + j] = (state[cov + i * m + j] - state[px + i] * state[px + j] / denom) / inflate
     for i in range(p - 1, 0, -1):
         state[window + i] = state[window + i - 1]
     state[window] = score
