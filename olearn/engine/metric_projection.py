@@ -499,12 +499,13 @@ def diagonal_project(code, r, d, h, y, out):
                 excess += y[i]
         tau = excess / weight
         mass = 0.0
-        top = 0
         for i in range(d):
             out[i] = max(y[i] - tau / h[i], 0.0)
             mass += out[i]
-            if h[i] * y[i] > h[top] * y[top]:
-                top = i
         if abs(mass - r) > 0.5 * r:  # |y| so far beyond r that y_i - tau / h_i lost the O(r) answer to rounding:
-            for i in range(d):  # the limit of the projection as y grows, the vertex of the largest h_i y_i
+            top = 0  # the limit of the projection as y grows, the vertex of the largest h_i y_i
+            for i in range(d):
+                if h[i] * y[i] > h[top] * y[top]:
+                    top = i
+            for i in range(d):
                 out[i] = r if i == top else 0.0
