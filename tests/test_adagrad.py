@@ -43,7 +43,6 @@ def test_diagonal_projection_meets_its_optimality_conditions(code):
             assert np.all(h[~on] * y[~on] <= tau.mean() + 1e-9 * max(1.0, abs(tau.mean())))
 
 
-
 def test_simplex_projection_of_a_point_far_beyond_r_is_its_limit_vertex():
     """As y grows along a direction, Pi^H(y) on the simplex ends at the vertex of the largest h_i y_i (there the
     gap between the two largest h_i y_i exceeds tau's whole range).  With |y| = 1e100, y_i - tau / h_i lost the
@@ -52,6 +51,7 @@ def test_simplex_projection_of_a_point_far_beyond_r_is_its_limit_vertex():
     for scale in (1e3, 1e100):
         y = np.array([0.3, 1.0, -0.2]) * scale  # h y = (0.6, 0.5, -0.2) scale: vertex 0
         np.testing.assert_array_equal(_project(domains.SIMPLEX, 1.5, h, y), [1.5, 0.0, 0.0])
+
 
 def _play(gradients, domain, radius, **params):
     d = gradients.shape[1]
