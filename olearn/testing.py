@@ -4,7 +4,9 @@
 with a message naming the failing property:
 
 * determinism: the same seed gives the same trajectory twice;
-* parity: the ``python`` and ``cpu`` backends give identical trajectories and metrics;
+* parity: the ``python`` and ``cpu`` backends give identical trajectories and metrics, also with each
+  scalar float parameter at either end of its range and each choice and flag at every value
+  (:func:`check_range_ends`);
 * finite state, and probabilities (``action[1]`` of samplers) in (0, 1];
 * every declared parameter rejects an out-of-range value with an error naming it;
 * environments pass gymnasium's own ``check_env`` and have mean losses >= the best mean loss.
@@ -40,6 +42,38 @@ def _bad_values(p: Param) -> list:
         if p.kind == "matrix" and math.isfinite(p.low):
             bad.append([[p.low - 1.0]])
     return bad
+
+
+def range_ends(p: Param) -> list[float]:
+    """The extreme values a scalar float parameter takes, as enforced (``Param.enforced_bounds``): each finite
+    end of its range, or the float just inside an open end."""
+    low, high, open_low, open_high = p.enforced_bounds()
+    ends = [math.nextafter(low, math.inf) if open_low else low, math.nextafter(high, -math.inf) if open_high else high]
+    return [v for v in ends if math.isfinite(v)]
+
+
+def check_range_ends(learner_type: LearnerType, env, horizon: int = 12, seed: int = 7) -> None:
+    """python == cpu, bit for bit, with one parameter moved from its default at a time: each scalar float to
+    either end of its range (:func:`range_ends`), each choice and flag to every value.  At the ends
+    overflow and underflow are likeliest, and there Python's math raises (``OverflowError``, ``ValueError``)
+    where compiled code returns inf or NaN.  A value that a rule across parameters refuses (a ParameterError
+    for another reason, e.g. ``high`` below ``low``'s default) is skipped."""
+    import olearn
+
+    for p in learner_type.params:
+        values = range_ends(p) if p.kind == "float" else list(p.choices) if p.kind == "choice" else \
+            [True, False] if p.kind == "bool" else []
+        for value in values:
+            what = f"{learner_type.name}({p.name}={value!r}) on {env.name}"
+            try:
+                learner = learner_type.make(**{p.name: value})
+                py = olearn.run(learner, env, horizon=horizon, seeds=[seed], backend="python", trace=True)
+            except ParameterError:
+                continue
+            except (ArithmeticError, ValueError) as err:
+                raise AssertionError(f"{what}: the python backend raised {type(err).__name__} ({err})") from err
+            cpu = olearn.run(learner, env, horizon=horizon, seeds=[seed], backend="cpu", trace=True)
+            assert_same_run(py, cpu, f"{what}: python vs cpu")
 
 
 def check_parameters(spec) -> None:
@@ -138,7 +172,8 @@ def _recorded(run, env) -> np.ndarray:
 
 
 def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=(0, 1, 7)) -> None:
-    """Determinism, python == cpu parity, finite state, probabilities, parameter errors."""
+    """Determinism, python == cpu parity (at ``test_params`` and at the parameters' range ends), finite state,
+    probabilities, parameter errors."""
     import olearn
     from olearn.engine.stepwise import Stepwise
 
@@ -171,6 +206,7 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
                 assert 0.0 < tuner.action[1] <= 1.0, f"{what}: probability {tuner.action[1]} outside (0, 1]"
             tuner.update(arm, draws[t] if learner_type.feedback == "full" else draws[t, arm])
             assert np.all(np.isfinite(tuner.state)), f"{what}: state not finite at round {t}"
+    check_range_ends(learner_type, env, seed=seeds[-1])
     check_parameters(learner_type)
 
 

@@ -1,7 +1,11 @@
 """The conformance checker over the whole registry: every learner and every environment."""
+import math
+
+import numpy as np
 import pytest
 
 import environments
+import olearn
 from olearn import conformal, learners, testing
 
 
@@ -36,6 +40,27 @@ def test_checker_detects_a_broken_learner():
     broken = dataclasses.replace(learners.REGISTRY["ucb1"], name="broken", act=ambient_act, test_params=({},))
     with pytest.raises(AssertionError, match="differ"):
         testing.check_learner(broken)
+
+
+def test_checker_catches_python_and_cpu_parting_at_a_range_end():
+    """Python's math.log(0) raises ValueError where compiled code returns -inf: a learner that conforms at its
+    test_params but takes ln(c - 1) fails check_learner at c's lower end, 1 (its runs there differ by backend)."""
+    import dataclasses
+
+    from olearn.core.kernel import kernel
+    from olearn.core.params import Param
+
+    @kernel
+    def parting_act(state, params, obs, t, seed, action):
+        action[0] = 0.0 if math.log(params[1] - 1.0) > -1.0 else 1.0
+
+    ucb1 = learners.REGISTRY["ucb1"]
+    parting = dataclasses.replace(ucb1, name="parting", act=parting_act, test_params=({}, {"c": 3.0}),
+                                  params=(ucb1.params[0], Param("c", 1.5, "a constant", low=1.0, high=4.0)))
+    with pytest.raises(AssertionError, match=r"parting\(c=1.0\) on bernoulli: the python backend raised ValueError"):
+        testing.check_learner(parting)
+    cpu = olearn.run(parting.make(c=1.0), environments.make("bernoulli"), horizon=3, seeds=1, backend="cpu", trace=True)
+    assert np.all(cpu.actions == 1.0)  # ln 0 = -inf compiled
 
 
 def test_vector_env_steps_every_seed():

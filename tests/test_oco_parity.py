@@ -1,7 +1,8 @@
 """oco learners and worlds give identical trajectories on every backend, and conform.
 
 python vs cpu (bit-identical metrics, first coordinates and losses) for every oco learner with each
-of its ``test_params`` on each ``test_params`` of one world per learner (every oco world appears),
+of its ``test_params`` on each ``test_params`` of one world per learner (every oco world appears), and
+with each parameter at the ends of its range (``testing.check_range_ends``; the learners compiled for cpu),
 and the gpu backend (the CUDA simulator in CI) against python for every learner.  (The shared
 parity/conformance/step-wise tests route arms learners; kind oco is covered here.)
 """
@@ -85,6 +86,7 @@ def test_python_and_cpu_agree(name):
             testing.assert_same_run(*runs, f"{name}{lp} on {env!r}")
             assert np.all(np.isfinite(runs[0].values))
             assert np.ptp(runs[0].losses) > 0
+    testing.check_range_ends(ltype, _worlds(name)[0])  # the loop compiled above
 
 
 def test_the_public_checkers_take_oco_learners_and_worlds():

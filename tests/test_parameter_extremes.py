@@ -17,6 +17,7 @@ import environments
 import olearn
 from olearn.core.params import MAGNITUDE
 from olearn.learners import REGISTRY as LEARNERS
+from olearn.testing import range_ends
 from test_oco_parity import WORLD_OF, _worlds
 from test_parity import PAIRS
 
@@ -33,11 +34,11 @@ def _world(name):
 
 
 def _ends(p):
+    """(the range's ends inside it, the floats just past its finite closed ends or at its open ones)."""
     low, high, open_low, open_high = p.enforced_bounds()
-    inside = [math.nextafter(low, math.inf) if open_low else low, math.nextafter(high, -math.inf) if open_high else high]
     outside = [v for v, finite in ((math.nextafter(low, -math.inf) if not open_low else low, math.isfinite(low)),
                                    (math.nextafter(high, math.inf) if not open_high else high, math.isfinite(high))) if finite]
-    return [v for v in inside if math.isfinite(v)], outside
+    return range_ends(p), outside
 
 
 CASES = [(name, p.name) for name in sorted(LEARNERS) for p in LEARNERS[name].params if p.kind == "float"]
