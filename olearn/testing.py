@@ -9,7 +9,8 @@ with a message naming the failing property:
   (:func:`check_range_ends`);
 * finite state, and probabilities (``action[1]`` of samplers) in (0, 1];
 * every declared parameter rejects an out-of-range value with an error naming it;
-* environments pass gymnasium's own ``check_env`` and have mean losses >= the best mean loss.
+* environments pass gymnasium's own ``check_env``, have mean losses >= the best mean loss, and give the same
+  runs on python and cpu with each parameter at the ends of its range too.
 
 A conformal method (kind ``scores``) is checked on a change-point score stream.  Learners and worlds
 of kind ``oco`` are checked on a SEA world (a domain the learner plays on) and
@@ -52,27 +53,31 @@ def range_ends(p: Param) -> list[float]:
     return [v for v in ends if math.isfinite(v)]
 
 
-def check_range_ends(learner_type: LearnerType, env, horizon: int = 12, seed: int = 7) -> None:
-    """python == cpu, bit for bit, with one parameter moved from its default at a time: each scalar float to
-    either end of its range (:func:`range_ends`), each choice and flag to every value.  At the ends
-    overflow and underflow are likeliest, and there Python's math raises (``OverflowError``, ``ValueError``)
-    where compiled code returns inf or NaN.  A value that a rule across parameters refuses (a ParameterError
-    for another reason, e.g. ``high`` below ``low``'s default) is skipped."""
+def check_range_ends(spec, other, horizon: int = 12, seed: int = 7, base: dict | None = None) -> None:
+    """python == cpu, bit for bit, with one parameter of ``spec`` (a learner type, ``other`` the world it plays;
+    or an environment type, ``other`` the learner playing it) moved from ``base`` (default: the defaults) at a
+    time: each scalar float to either end of its range (:func:`range_ends`), each choice and flag to every
+    value.  At the ends overflow and underflow are likeliest, and there Python's math raises
+    (``OverflowError``, ``ValueError``) where compiled code returns inf or NaN.  A value that a rule across
+    parameters refuses (a ParameterError for another reason, e.g. ``high`` below ``low``'s default) is skipped."""
     import olearn
 
-    for p in learner_type.params:
+    for p in spec.params:
         values = range_ends(p) if p.kind == "float" else list(p.choices) if p.kind == "choice" else \
             [True, False] if p.kind == "bool" else []
         for value in values:
-            what = f"{learner_type.name}({p.name}={value!r}) on {env.name}"
+            what = f"{spec.name}({p.name}={value!r}) with {other.name}"
             try:
-                learner = learner_type.make(**{p.name: value})
-                py = olearn.run(learner, env, horizon=horizon, seeds=[seed], backend="python", trace=True)
+                made = spec.make(**dict(base or {}, **{p.name: value}))
+                learner, env = (made, other) if isinstance(spec, LearnerType) else (other, made)
+                cap = env.type.max_horizon(env.values)
+                h = horizon if cap is None else min(horizon, cap)
+                py = olearn.run(learner, env, horizon=h, seeds=[seed], backend="python", trace=True)
             except ParameterError:
                 continue
             except (ArithmeticError, ValueError) as err:
                 raise AssertionError(f"{what}: the python backend raised {type(err).__name__} ({err})") from err
-            cpu = olearn.run(learner, env, horizon=horizon, seeds=[seed], backend="cpu", trace=True)
+            cpu = olearn.run(learner, env, horizon=h, seeds=[seed], backend="cpu", trace=True)
             assert_same_run(py, cpu, f"{what}: python vs cpu")
 
 
@@ -219,7 +224,8 @@ def probe_learner(env_type: EnvType) -> str:
 
 
 def check_environment(env_type: EnvType, horizon: int = 30) -> None:
-    """gymnasium's env checker, determinism, python == cpu losses, means >= best mean, parameter errors."""
+    """gymnasium's env checker, determinism, python == cpu losses (at ``test_params`` and, from the first, at the
+    parameters' range ends), means >= best mean, parameter errors."""
     import gymnasium.utils.env_checker as gym_checker
 
     import olearn
@@ -250,4 +256,6 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
             elif env_type.has_means:  # the best is an oracle policy's: one round may favour the learner, no run of rounds
                 mean_sum, best_sum = mean_sum + info["mean_loss"], best_sum + info["best_mean_loss"]
                 assert mean_sum >= best_sum - 1e-9, f"{what}: mean losses below the oracle's over rounds 0..{t}"
+    check_range_ends(env_type, olearn.make(probe_learner(env_type), eta=0.3), seed=5,
+                     base=env_type.test_params[0] if env_type.test_params else None)
     check_parameters(env_type)

@@ -57,7 +57,7 @@ def test_checker_catches_python_and_cpu_parting_at_a_range_end():
     ucb1 = learners.REGISTRY["ucb1"]
     parting = dataclasses.replace(ucb1, name="parting", act=parting_act, test_params=({}, {"c": 3.0}),
                                   params=(ucb1.params[0], Param("c", 1.5, "a constant", low=1.0, high=4.0)))
-    with pytest.raises(AssertionError, match=r"parting\(c=1.0\) on bernoulli: the python backend raised ValueError"):
+    with pytest.raises(AssertionError, match=r"parting\(c=1.0\) with bernoulli: the python backend raised ValueError"):
         testing.check_learner(parting)
     cpu = olearn.run(parting.make(c=1.0), environments.make("bernoulli"), horizon=3, seeds=1, backend="cpu", trace=True)
     assert np.all(cpu.actions == 1.0)  # ln 0 = -inf compiled
