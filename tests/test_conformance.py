@@ -63,6 +63,22 @@ def test_checker_catches_python_and_cpu_parting_at_a_range_end():
     assert np.all(cpu.actions == 1.0)  # ln 0 = -inf compiled
 
 
+def test_checker_catches_a_world_parting_at_a_range_end():
+    """The world's side: Gaussian arms whose loss is ln(sigma) conform at sigma = 0.5 (their test_params) and fail
+    check_environment at sigma's lower end, 0, where Python's math.log raises and compiled code gives -inf."""
+    import dataclasses
+
+    from olearn.core.kernel import kernel
+
+    @kernel
+    def log_sigma_loss(es, ep, obs, t, seed, k):
+        return math.log(ep[2])  # row = [K, 1 - max mean, sigma, means]
+
+    parting = dataclasses.replace(environments.REGISTRY["gaussian"], name="log_sigma", loss=log_sigma_loss)
+    with pytest.raises(AssertionError, match=r"log_sigma\(sigma=0.0\) with exp3: the python backend raised ValueError"):
+        testing.check_environment(parting)
+
+
 def test_vector_env_steps_every_seed():
     import gymnasium
     import numpy as np
