@@ -53,6 +53,12 @@ def range_ends(p: Param) -> list[float]:
     return [v for v in ends if math.isfinite(v)]
 
 
+def _within_world(horizon: int, env) -> int:
+    """``horizon``, or the world's longest run where it is shorter (a data stream's length)."""
+    cap = env.type.max_horizon(env.values)
+    return horizon if cap is None else min(horizon, cap)
+
+
 def check_range_ends(spec, other, horizon: int = 12, seed: int = 7, base: dict | None = None) -> None:
     """python == cpu, bit for bit, with one parameter of ``spec`` (a learner type, ``other`` the world it plays;
     or an environment type, ``other`` the learner playing it) moved from ``base`` (default: the defaults) at a
@@ -70,8 +76,7 @@ def check_range_ends(spec, other, horizon: int = 12, seed: int = 7, base: dict |
             try:
                 made = spec.make(**dict(base or {}, **{p.name: value}))
                 learner, env = (made, other) if isinstance(spec, LearnerType) else (other, made)
-                cap = env.type.max_horizon(env.values)
-                h = horizon if cap is None else min(horizon, cap)
+                h = _within_world(horizon, env)
                 py = olearn.run(learner, env, horizon=h, seeds=[seed], backend="python", trace=True)
             except ParameterError:
                 continue
@@ -230,13 +235,13 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
 
     import olearn
 
+    learner = olearn.make(probe_learner(env_type), eta=0.3)
     for values in env_type.test_params:
         env = env_type.make(**values)
         what = f"{env_type.name}{values or ''}"
-        h = horizon if env_type.max_horizon(env.values) is None else min(horizon, env_type.max_horizon(env.values))
+        h = _within_world(horizon, env)
         gym_env = env.gym(horizon=h)
         gym_checker.check_env(gym_env, skip_render_check=True)
-        learner = olearn.make(probe_learner(env_type), eta=0.3)
         cpu = olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True)
         assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="cpu", trace=True), cpu, f"{what}: determinism")
         assert_same_run(olearn.run(learner, env, horizon=h, seeds=[0, 5], backend="python", trace=True), cpu, f"{what}: python vs cpu")
@@ -256,6 +261,5 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
             elif env_type.has_means:  # the best is an oracle policy's: one round may favour the learner, no run of rounds
                 mean_sum, best_sum = mean_sum + info["mean_loss"], best_sum + info["best_mean_loss"]
                 assert mean_sum >= best_sum - 1e-9, f"{what}: mean losses below the oracle's over rounds 0..{t}"
-    check_range_ends(env_type, olearn.make(probe_learner(env_type), eta=0.3), seed=5,
-                     base=env_type.test_params[0] if env_type.test_params else None)
+    check_range_ends(env_type, learner, seed=5, base=env_type.test_params[0] if env_type.test_params else None)
     check_parameters(env_type)
