@@ -196,6 +196,8 @@ def test_change_detectors_play_the_slow_reference_and_raise_its_alarms(name, mak
         assert res.states[0, j, alarms_at] == len(ref.alarms)
         total += len(ref.alarms)
     assert total >= 2
+    if name == "glr_klucb":  # the splits fall between blocks of Delta_s rewards: a sum per block, per arm
+        assert res.states.shape[-1] == 2 * 3 + 2 + 3 * math.ceil(params["capacity"] / params.get("split_every", 1))
 
 
 def test_cusum_alarm_follows_a_jump_within_walds_bound():

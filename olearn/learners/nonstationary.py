@@ -106,7 +106,8 @@ restarts every arm (tau = t + 1).  Their tuning for Upsilon breakpoints and glob
 delta = 1 / sqrt(Upsilon T) and alpha = sqrt(Upsilon ln(T) / T) (forms quoted from memory; their regret bound is
 O(sqrt(Upsilon T ln T)) for changes large enough to be detected).  Delta_n = Delta_s = 1 is the test as stated;
 larger values test less often and at fewer splits (their suggested speed-up), O(n / (Delta_n Delta_s)) work per
-round.  The state keeps each arm's rewards since the restart, ``capacity`` (>= the horizon) numbers per arm.
+round.  The splits fall between blocks of Delta_s rewards, so the state keeps each arm's block sums since the restart,
+ceil(capacity / Delta_s) numbers per arm (``capacity`` >= the horizon).
 """
 import math
 from dataclasses import replace
@@ -653,14 +654,14 @@ CUSUM_UCB = LearnerType(
 
 def _glr_row(v, k, d, horizon):
     if horizon > v["capacity"]:
-        raise ParameterError("glr_klucb", "capacity", v["capacity"], f"an integer >= the horizon {horizon} (each arm "
-                             "keeps its rewards since the last restart, at most one per round)")
+        raise ParameterError("glr_klucb", "capacity", v["capacity"], f"an integer >= the horizon {horizon} (the state "
+                             "has room for the rewards of that many rounds since the last restart)")
     if v["breakpoints"] >= horizon and (v["alpha"] is None or v["delta"] is None):
         raise ParameterError("glr_klucb", "breakpoints", v["breakpoints"], f"an integer in [1, {horizon - 1}] (below "
                              "the horizon, which sets alpha and delta), or alpha and delta given")
     alpha = min(1.0, math.sqrt(v["breakpoints"] * math.log(horizon) / horizon)) if v["alpha"] is None else v["alpha"]
     delta = 1.0 / math.sqrt(v["breakpoints"] * horizon) if v["delta"] is None else v["delta"]
-    return [k, _round_robin_period(k, alpha), math.log(3.0) - math.log(delta), v["test_every"], v["split_every"], v["capacity"]]
+    return [k, _round_robin_period(k, alpha), math.log(3.0) - math.log(delta), v["test_every"], v["split_every"], _glr_blocks(v)]
 
 
 @kernel
@@ -673,18 +674,18 @@ def glr_klucb_act(state, params, obs, t, seed, action):
 
 
 @kernel
-def glr_statistic(ring, n, total, split_every):
-    """max over s = split_every, 2 split_every, ... < n of s kl(mu_{1:s}, mu) + (n - s) kl(mu_{s+1:n}, mu), ring[0..n)
-    the rewards and ``total`` their sum (means clipped to [0, 1])."""
+def glr_statistic(blocks, n, total, split_every):
+    """max over s = split_every, 2 split_every, ... < n of s kl(mu_{1:s}, mu) + (n - s) kl(mu_{s+1:n}, mu), with
+    blocks[j] the sum of rewards j split_every .. (j + 1) split_every - 1 and ``total`` the sum of all n (means
+    clipped to [0, 1]).  Work O(n / split_every)."""
     mean = min(max(total / n, 0.0), 1.0)
     best = 0.0
     head = 0.0
-    done = 0
     s = split_every
+    j = 0
     while s < n:
-        for j in range(done, s):
-            head += ring[j]
-        done = s
+        head += blocks[j]
+        j += 1
         first = min(max(head / s, 0.0), 1.0)
         second = min(max((total - head) / (n - s), 0.0), 1.0)
         best = max(best, s * bernoulli_kl(first, mean) + (n - s) * bernoulli_kl(second, mean))
@@ -692,24 +693,34 @@ def glr_statistic(ring, n, total, split_every):
     return best
 
 
+def _glr_blocks(v):
+    """Block sums kept per arm: ceil(capacity / split_every)."""
+    return -(-v["capacity"] // v["split_every"])
+
+
 @kernel
 def glr_klucb_update(state, params, obs, action, feedback, t, seed):
-    """N_a += 1, S_a += r, r into arm a's list; every Delta_n-th reward the GLR test, whose alarm restarts all arms
-    (tau = t + 1).  State: N[k], S[k], tau, alarms, then each arm's rewards since tau (capacity slots each)."""
+    """N_a += 1, S_a += r, r into arm a's current block sum; every Delta_n-th reward the GLR test, whose alarm
+    restarts all arms (tau = t + 1).  State: N[k], S[k], tau, alarms, then per arm the sums of its rewards since tau
+    in blocks of Delta_s (the test splits only between blocks), ceil(capacity / Delta_s) slots each."""
     k_arms = int(params[0])
-    capacity = int(params[5])
+    split = int(params[4])
+    blocks = int(params[5])
     a = int(action[0])
     r = 1.0 - feedback[0]
     n = int(state[a])
-    ring = state[2 * k_arms + 2 + a * capacity : 2 * k_arms + 2 + (a + 1) * capacity]
-    ring[n] = r
+    sums = state[2 * k_arms + 2 + a * blocks : 2 * k_arms + 2 + (a + 1) * blocks]
+    if n % split == 0:  # the first reward of a block (after a restart too: no clearing needed)
+        sums[n // split] = r
+    else:
+        sums[n // split] += r
     n += 1
     state[a] = n
     state[k_arms + a] += r
     every = int(params[3])
     if n < 2 or n % every != 0:
         return
-    if glr_statistic(ring, n, state[k_arms + a], int(params[4])) >= params[2] + 1.5 * math.log(n):
+    if glr_statistic(sums, n, state[k_arms + a], split) >= params[2] + 1.5 * math.log(n):
         restart_all(state, k_arms, t)
 
 
@@ -730,10 +741,10 @@ GLR_KLUCB = LearnerType(
         BREAKPOINTS,
         Param("test_every", 1, "Delta_n: test after every Delta_n-th reward of an arm", kind="int", low=1, high=10**6),
         Param("split_every", 1, "Delta_s: try the splits s = Delta_s, 2 Delta_s, ...", kind="int", low=1, high=10**6),
-        Param("capacity", 20_000, "rewards kept per arm since the restart: the longest horizon the state has room for",
-              kind="int", low=2, high=10**7),
+        Param("capacity", 20_000, "the longest horizon the state has room for (each arm keeps ceil(capacity / "
+              "split_every) block sums of its rewards since the restart)", kind="int", low=2, high=10**7),
     ),
-    state_size=lambda v, k, d: 2 * k + 2 + k * v["capacity"],
+    state_size=lambda v, k, d: 2 * k + 2 + k * _glr_blocks(v),
     row=_glr_row,
     init=zero_init,
     act=glr_klucb_act,
