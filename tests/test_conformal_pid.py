@@ -23,7 +23,7 @@ def _published_loop(scores, alpha, lr, ki=0.0, csat=5.0, burnin=0, decay=0.0):
         tracked += lr * (t + 1.0) ** -decay * ((1.0 - alpha) if miss else -alpha)
         integral = errors - (t - burnin) * alpha if t > burnin else 0.0
         gain = 0.0
-        if t >= burnin:
+        if t >= burnin and ki != 0:  # their saturation function returns 0 at K_I = 0
             angle = integral * math.log(t - burnin + 1) / (csat * t - burnin + 100)
             gain = math.inf if angle >= math.pi / 2 else -math.inf if angle <= -math.pi / 2 else ki * math.tan(angle)
         q[t + 1] = tracked + gain
@@ -106,11 +106,20 @@ def test_decaying_steps_converge_to_the_quantile_where_a_fixed_step_wanders():
     assert np.std(final[0.0]) > 0.3, final[0.0]
 
 
-def test_without_an_integrator_pi_is_quantile_tracking():
-    s = _stream(5)
-    a = conformal.run_scores("conformal_pi", s[20:], coverage=0.9, calibration=s[:20], lr=0.4, ki=0.0)
-    b = conformal.run_scores("quantile_tracking", s[20:], coverage=0.9, calibration=s[:20], lr=0.4)
+@pytest.mark.parametrize("jump", [False, True])
+def test_without_an_integrator_pi_is_quantile_tracking(jump):
+    """K_I = 0 leaves only the tracked part, also where the integrator's angle passes pi/2 (``jump``: scores of 1,
+    then of 50, C_sat = 1: the errors pile up faster than the slow step follows, and the angle passes pi/2; K_I times
+    the infinite tangent made the radius infinite there)."""
+    s = np.r_[np.ones(150), np.full(400, 50.0)] if jump else _stream(5)
+    kw = {"csat": 1.0, "lr": 0.1} if jump else {"lr": 0.4}
+    a = conformal.run_scores("conformal_pi", s[20:], coverage=0.9, calibration=s[:20], ki=0.0, **kw)
+    b = conformal.run_scores("quantile_tracking", s[20:], coverage=0.9, calibration=s[:20], lr=kw["lr"])
     np.testing.assert_array_equal(a, b)
+    if jump:  # the angle x ln(t - b + 1) / (C_sat t - b + 100) of the errors' excess does pass pi/2 (b = 20)
+        t = np.arange(20, s.size)
+        excess = np.cumsum(s[20:] > b) - (t - 20 + 1) * 0.1
+        assert np.max(excess * np.log(t - 20 + 1) / (t - 20 + 100)) > math.pi / 2
 
 
 def test_default_rates_come_from_the_scale_and_bad_values_are_clear_errors():

@@ -38,7 +38,8 @@ for score S_t and the miscoverage err_t = 1[S_t > q_t]:
 
 Their methods start from q_1 = 0 and leave q free to go below zero; here the calibration scores are fed
 through the update first (as for every method of :mod:`olearn.conformal`), and the radius predicted is
-max(q, 0) (a negative radius covers no positive score either, so coverage is unchanged).  Defaults, ours:
+max(q, 0) (a negative radius covers no positive score either, so coverage is unchanged on positive scores;
+a score of exactly 0 with q < 0 counts as a miss in the update, as in their loop, and is covered by the radius 0).  Defaults, ours:
 ``lr`` = 0.1 D, ``ki`` = D with D the scale (given, or sqrt(3) max |calibration score|), ``csat`` = 5 as in
 their configurations, burn-in b = the number of calibration scores.
 
@@ -94,9 +95,11 @@ def tracking_radius(state, params):
 
 @kernel
 def saturation(x, t, params):
-    """r_t(x) = K_I tan(x ln(t - b + 1) / (C_sat t - b + 100)) for t >= b, +-inf past +-pi/2; 0 before b."""
+    """r_t(x) = K_I tan(x ln(t - b + 1) / (C_sat t - b + 100)) for t >= b, +-inf past +-pi/2; 0 before b, and always
+    0 at K_I = 0 (no integrator, as the authors' saturation function returns: K_I times an infinite tangent is not
+    read as an infinite radius)."""
     b = params[_BURNIN]
-    if t < b:
+    if t < b or params[_KI] == 0.0:
         return 0.0
     angle = x * math.log(t - b + 1.0) / (params[_CSAT] * t - b + 100.0)
     if angle >= 0.5 * math.pi:
