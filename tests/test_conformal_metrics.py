@@ -92,22 +92,26 @@ def test_strongly_adaptive_regret_on_long_windows_needs_linear_memory():
 def test_saocp_strongly_adaptive_regret_grows_at_most_like_sqrt_k():
     """Bhatnagar et al. (2023), Theorem 3: SAReg(T, k) <= O~(D sqrt(k)) for every k simultaneously.
 
-    On a stream whose scale changes every 32 rounds (T = 256), the worst-window regret of SAOCP
-    (window sums, mean over 4 seeds) has log-log slope <= 1/2 in k and stays below
-    D sqrt(k ln T); a fixed radius (the calibration quantile) does not adapt and exceeds 3x SAOCP's.
+    On a stream whose scale changes every 256 rounds (T = 2048), the worst-window regret of SAOCP
+    (window sums, mean over 4 seeds) has log-log slope <= 1/2 in k = 16 .. 256 and stays below
+    D sqrt(k ln T).  The check can fail: SF-OGD alone, SAOCP's expert run once from the start, has steps
+    D / sqrt(sum of squared gradients) that shrink with the whole past, follows late changes slowly,
+    and grows faster than sqrt(k) here (measured slopes 0.24 and 0.57; at k = 256 SAOCP's regret is 18
+    against SF-OGD's 81).
     """
-    T, ks, seeds = 256, np.array([4, 8, 16, 32]), [0, 1, 2, 3]
-    env = streams.make("change_points", scales=[1.0, 4.0, 0.5], period=32)
+    T, ks, seeds = 2048, np.array([16, 64, 256]), [0, 1, 2, 3]
+    env = streams.make("change_points", scales=[1.0, 4.0, 0.5, 2.0], period=256)
     calib = np.abs(np.random.default_rng(0).normal(size=20))
-    res = olearn.run(conformal.make("saocp", calibration=calib, max_rounds=T + 20), env, horizon=T, seeds=seeds,
-                     backend="python", trace=True)
     row = env.row()
     scores = np.array([[env.type.loss(None, row, None, t, s, 0) for t in range(T)] for s in seeds])
-    sareg = np.mean([metrics.regret_by_length(scores[i], res.actions[0, i], 0.9, ks) for i in range(len(seeds))], axis=0)
-    fixed = np.mean([metrics.regret_by_length(scores[i], np.full(T, np.quantile(calib, 0.9)), 0.9, ks)
-                     for i in range(len(seeds))], axis=0)
     scale = math.sqrt(3) * calib.max()
-    slope = np.polyfit(np.log(ks), np.log(sareg), 1)[0]
-    assert slope <= 0.5, f"SAReg grows like k^{slope:.2f}"
-    assert np.all(sareg <= scale * np.sqrt(ks * math.log(T))), sareg / (scale * np.sqrt(ks * math.log(T)))
-    assert fixed[-1] > 3 * sareg[-1]
+    sareg, slope = {}, {}
+    for method in ("saocp", "sf_ogd"):
+        res = olearn.run(conformal.make(method, calibration=calib, max_rounds=T + 20), env, horizon=T, seeds=seeds,
+                         backend="python", trace=True, progress=False)
+        sareg[method] = np.mean([metrics.regret_by_length(scores[i], res.actions[0, i], 0.9, ks)
+                                 for i in range(len(seeds))], axis=0)
+        slope[method] = np.polyfit(np.log(ks), np.log(sareg[method]), 1)[0]
+    assert slope["saocp"] <= 0.5, f"SAReg grows like k^{slope['saocp']:.2f}"
+    assert np.all(sareg["saocp"] <= scale * np.sqrt(ks * math.log(T))), sareg["saocp"] / (scale * np.sqrt(ks * math.log(T)))
+    assert slope["sf_ogd"] > 0.5 and sareg["sf_ogd"][-1] > 2 * sareg["saocp"][-1], (slope, sareg)
