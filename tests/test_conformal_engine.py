@@ -164,16 +164,68 @@ def test_saocp_state_holds_the_live_experts():
 # ---------------------------------------------------------------- the combinator over other bases
 
 
-def test_strongly_adaptive_over_another_base():
+class _SlowCBCE:
+    """CBCE over experts that are separate step-wise predictors (``make_expert()``, each a black box with
+    predict() and update(score)), written from Jun et al. (AISTATS 2017) and Bhatnagar et al. (2023),
+    Algorithm 1, with plain Python lists: at round t = 1, 2, ... (calibration first) drop the experts that
+    have seen more than L_i = g 2^u(t_i) scores, start one (prior 1 / (t^2 (1 + floor(log2 t)))), and give
+    every live expert the clipped meta gradient of the pinball loss before its own update."""
+
+    def __init__(self, make_expert, g, q, scale, calibration):
+        self.make_expert, self.g, self.q, self.scale = make_expert, g, q, scale
+        self.t, self.experts = 1, []  # [expert, t_i, z, wz, n, L, prior]
+        for score in calibration:
+            self.predict()
+            self.update(score)
+
+    def _loss(self, score, radius):
+        return max(self.q * (score - radius), (1 - self.q) * (radius - score))
+
+    @staticmethod
+    def _bet(e):
+        return e[2] / e[4] * (1 + e[3]) if e[4] else 0.0
+
+    def predict(self):
+        radii = [e[0].predict() for e in self.experts]
+        priors = [e[6] for e in self.experts]
+        bets = [p * max(0.0, self._bet(e)) for p, e in zip(priors, self.experts)]
+        weights = bets if sum(bets) > 0 else priors
+        return sum(w * r for w, r in zip(weights, radii)) / sum(weights) if self.experts else 0.0
+
+    def update(self, score):
+        self.experts = [e for e in self.experts if e[4] <= e[5]]
+        u = (self.t & -self.t).bit_length() - 1  # times 2 divides t
+        prior = 1 / (self.t**2 * (1 + math.floor(math.log2(self.t))))
+        self.experts.append([self.make_expert(), self.t, 0.0, 0.0, 0, self.g * 2**u, prior])
+        meta = self._loss(score, self.predict())
+        for e in self.experts:
+            w = self._bet(e)
+            gt = (meta - self._loss(score, e[0].predict())) / (self.scale * max(self.q, 1 - self.q))
+            gt = min(max(gt, -1.0 if w > 0 else 0.0), 1.0)
+            e[2], e[3], e[4] = e[2] + gt, e[3] + gt * w, e[4] + 1
+            e[0].update(score)
+        self.t += 1
+
+
+def test_strongly_adaptive_over_another_base_is_cbce_over_its_predictors():
+    """The combinator over FACI-S (no start hook: each expert starts from FACI-S's own initial state) gives the
+    radii of a slow CBCE whose experts are FACI-S step-wise predictors with the meta scale D and no calibration."""
     from olearn.conformal.aci import FACI_S
 
     meta = adaptive.strongly_adaptive(FACI_S, None, "sa_faci_s", "CBCE over FACI-S experts")
-    learner = meta.make(calibration=[0.5, 1.0, 1.5], g=4)
-    env = streams.make("change_points", scales=[1.0, 5.0], period=20)
-    res = _run(learner, env, "python", 80)
-    base = _run(conformal.make("faci_s", calibration=[0.5, 1.0, 1.5]), env, "python", 80)
-    assert np.all(np.isfinite(res.actions))
-    assert not np.array_equal(res.actions, base.actions)
+    calib = [0.5, 1.0, 1.5]
+    scale = math.sqrt(3) * max(calib)
+    scores = np.abs(np.random.default_rng(3).standard_t(3, size=60)) * np.repeat([1.0, 5.0, 0.5], 20)
+    radii = conformal.run_scores(meta.make(calibration=calib, g=4, coverage=0.8, max_rounds=100), scores,
+                                 backend="python")
+    slow = _SlowCBCE(lambda: conformal.Predictor("faci_s", coverage=0.8, calibration=[], scale=scale, max_rounds=100,
+                                                 backend="python"), g=4, q=0.8, scale=scale, calibration=calib)
+    want = []
+    for score in scores:
+        want.append(slow.predict())
+        slow.update(score)
+    np.testing.assert_allclose(radii, want, rtol=1e-12, atol=1e-12)
+    assert len(slow.experts) < 20  # experts expired (lifetimes 4 2^u)
     with pytest.raises(ValueError, match="kind 'scores'"):
         adaptive.strongly_adaptive(olearn.learners.REGISTRY["hedge"], None, "x", "y")
 
