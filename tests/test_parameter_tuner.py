@@ -72,3 +72,15 @@ def test_bad_calls_are_one_clear_error_each():
         contextual.suggest()
     with pytest.raises(ParameterError, match="ParameterTuner.*method"):
         relax.ParameterTuner([1, 2], method="ucb")
+
+
+def test_suggestions_keep_the_type_the_values_were_given_in():
+    """Integers stay ints (a restart length), floats stay floats even when whole (a relaxation of 1.0 or 2.0)."""
+    for values, kind in (([1.0, 2.0, 3.0], float), ([10, 20, 40], int), (np.array([2, 4], dtype=np.int32), int),
+                         ([1, 2.5], float)):
+        tuner = relax.ParameterTuner(values, seed=2, backend="python")
+        picks = []
+        for _ in range(6):
+            picks.append(tuner.suggest())
+            tuner.observe(1.0)
+        assert all(type(v) is kind for v in picks) and set(picks) <= set(np.asarray(values).tolist()), (values, picks)

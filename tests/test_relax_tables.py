@@ -69,8 +69,9 @@ def test_jacobi_radius_closed_form_and_young_near_brute_force(seq):
     # Young's omega is asymptotically optimal: near it on hard instances, within a few percent in cost on all
     assert np.all(np.abs(best_omega[:2] - young[picks[:2]]) <= 0.03), (best_omega, young[picks])
     assert np.all(young_cost <= 1.15 * best_cost + 2), (young_cost, best_cost)
-    costs = relax.solve_many(subset, fine)[0]
-    np.testing.assert_array_equal(best_cost, costs.min(axis=1))
+    for i, t in enumerate(picks):  # the brute force against single solves through the shell
+        counts = [relax.sor(seq[int(t)].A, seq[int(t)].b, omega=w)[1]["iterations"] for w in fine]
+        assert best_cost[i] == min(counts) and best_omega[i] == fine[int(np.argmin(counts))]
 
 
 @pytest.mark.parametrize("c", [-0.15, 0.0, 0.65])
@@ -142,6 +143,9 @@ def test_heat_direct_solve_and_crank_nicolson_system():
         A = (sp.identity(64) + 0.5 * k * 2e-3 * heat.stiffness).tocsc()
         np.testing.assert_allclose(heat.direct_solve(k, s.b), spsolve(A, s.b), rtol=0, atol=1e-13)
     assert heat.contexts().min() >= 0.0 and heat.contexts().max() <= 10.0
+    # kappa(t) = max(0.1 sin 2 pi t, -10 sin 2 pi t): weak half-periods up to 0.1, strong ones up to 10
+    np.testing.assert_allclose(heat.kappa([0.0, 0.125, 0.25, 0.5, 0.75, 1.25]),
+                               [0.0, 0.1 * math.sqrt(0.5), 0.1, 0.0, 10.0, 0.1], atol=1e-15)
 
 
 def test_shifted_laplacian_refuses_a_grid_whose_shifts_are_indefinite_and_slices():
@@ -211,7 +215,7 @@ def test_omega_tuner_bad_input_loses_nothing(seq):
     tuner.solve(seq[0].A, seq[0].b, context=0.1)
     with pytest.raises(ParameterError, match="context"):
         tuner.solve(seq[1].A, seq[1].b)
-    with pytest.raises(ParameterError, match="'b'|b"):
+    with pytest.raises(ParameterError, match="parameter 'b'"):
         tuner.solve(seq[1].A, np.ones(7), context=0.1)
     assert len(tuner.iterations) == 1 and tuner.learner.t == 1
     with pytest.raises(ParameterError, match="method"):
@@ -254,9 +258,12 @@ def _run_figure_script(stem, out):
 
 
 def test_iterations_vs_omega_script_writes_its_figure_and_table(tmp_path):
-    """The one-command figure script at --small size: PNG, PDF and a table whose optima are the grid's minima."""
+    """The one-command figure script at --small size: PNG, PDF and a table whose brute-force optimum costs about what
+    Young's omega* does (within 15% either way, as in the test above) and far less than Gauss-Seidel (omega = 1)."""
     frame = _run_figure_script("iterations_vs_omega", tmp_path)
-    assert len(frame) == 3 and np.all(frame["brute_force_iterations"] <= frame["iterations_at_omega_1"])
+    brute, young = frame["brute_force_iterations"], frame["young_iterations"]
+    assert len(frame) == 3 and np.all(young <= 1.15 * brute + 2) and np.all(brute <= 1.15 * young + 2), frame
+    assert np.all(frame["iterations_at_omega_1"] > 1.5 * brute), frame
     np.testing.assert_allclose(frame["young_omega"], relax.young_omega(4 * math.cos(math.pi / 11) / (4 + frame["c"])))
 
 

@@ -49,6 +49,7 @@ class ParameterTuner:
         if grid is None or grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)) or np.unique(grid).size != grid.size:
             raise ParameterError("ParameterTuner", "values", values, "at least two distinct finite numbers, the candidate values")
         self.values = grid
+        self._integers = np.asarray(values).dtype.kind in "iu"  # suggestions are ints when the values were given as ints
         self.shift = check_real("ParameterTuner", "shift", shift, "a finite number, the least cost a solve can have")
         self.method = method
         self.contextual = method in CONTEXTUAL
@@ -72,7 +73,7 @@ class ParameterTuner:
         arm = self.learner.act(None if c is None else [c])
         self._pending = (arm, c, before)
         value = self.values[arm]
-        return int(value) if _all_integers(self.values) else float(value)
+        return int(value) if self._integers else float(value)
 
     def observe(self, cost) -> None:
         """The cost of the solve that used the last suggested value (finite, at least ``shift``)."""
@@ -117,7 +118,3 @@ def _numbers(values) -> bool:
     except (TypeError, ValueError):
         return False
     return arr.dtype.kind in "iuf"
-
-
-def _all_integers(grid) -> bool:
-    return bool(np.all(grid == np.round(grid)))
