@@ -507,8 +507,8 @@ def test_every_scalar_at_either_end_of_its_range_gives_radii(name):
             calibration = scores[:20] if what != "zeros" else np.ones(20)
             try:
                 radii = np.asarray(conformal.run_scores(name, scores, coverage=coverage, calibration=calibration, **params), dtype=float)
-            except ParameterError as err:  # a rule across parameters
-                assert err.name != "scores", err
+            except ParameterError as err:  # a rule across parameters (never for the defaults)
+                assert err.name != "scores" and (params, coverage) != ({}, 0.9), err
                 continue
             assert not np.any(np.isnan(radii)) and np.all(radii >= 0), (name, params, coverage, what)
             assert np.all(np.isfinite(radii)) or name in ("conformal_pi", "conformal_pid"), (name, params, coverage, what)

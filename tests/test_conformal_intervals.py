@@ -211,13 +211,15 @@ def test_an_infinite_forecast_is_named():
 
 def test_covered_is_the_score_test_the_method_learns_from():
     """On a decimal grid |y - yhat| can equal the radius while yhat + radius rounds the other way:
-    ``covered`` is 1[|y - yhat| <= radius], so its mean is metrics.coverage (0.9 against 0.867 here)."""
+    ``covered`` is 1[|y - yhat| <= radius], so its mean is metrics.coverage (0.867 here, where lower <= y <= upper
+    holds in 0.9 of the rounds)."""
     rng = np.random.default_rng(29)
     y = np.round(10 + np.cumsum(rng.integers(-3, 4, size=200)) * 0.1, 1)
     out = conformal.wrap("naive", y, method="split", coverage=0.8)
     scores = np.abs(out["y"] - out["yhat"]).to_numpy()
     np.testing.assert_array_equal(out["covered"].to_numpy(), (scores <= out["radius"].to_numpy()).astype(float))
     assert out["covered"].mean() == conformal.metrics.coverage(scores, out["radius"])
+    assert out["covered"].mean() < ((out["lower"] <= out["y"]) & (out["y"] <= out["upper"])).mean()  # the grid's ties
 
 
 @pytest.mark.parametrize("h", [1, 3])
