@@ -45,10 +45,18 @@ def test_split_conformal_row_by_hand(outputs):
     radii = np.array([np.quantile(np.concatenate([calib, scores[:t]]), 0.9, method="inverted_cdf") for t in range(30)])
     covered = scores <= radii
     lce = max(abs(covered[i : i + 20].mean() - 0.9) for i in range(11))
+
+    def pinball(s, r):
+        return np.maximum(0.9 * (s - r), 0.1 * (r - s)).mean()
+
+    # the best fixed radius of a window minimises a piecewise-linear convex loss with kinks at its scores
+    sareg = max(pinball(w, radii[i : i + 20]) - min(pinball(w, r) for r in w)
+                for i in range(11) for w in [scores[i : i + 20]])
     row = pd.read_csv(outputs / "table.csv").query("dataset == 'nile' and forecaster == 'naive' and method == 'split'").iloc[0]
     assert row["coverage"] == pytest.approx(covered.mean(), abs=1e-12)
     assert row["width"] == pytest.approx(np.median(radii), abs=1e-12)
     assert row["lce"] == pytest.approx(lce, abs=1e-12)
+    assert row["sareg"] == pytest.approx(sareg, abs=1e-12)
     assert row["mae"] == pytest.approx(scores.mean(), abs=1e-12)
 
 
