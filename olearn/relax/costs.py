@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,7 +212,7 @@ def cost_table(systems, omegas, solver: str = "sor", tol: float = 1e-8, max_iter
     table = CostTable(costs, omegas, contexts, converged, {"solver": solver, "tol": tol, "max_iter": max_iter})
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        table.save(tmp)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp.npz")  # one per writer: two
+        table.save(tmp)  # processes filling the same cache entry each move a whole file into place
         tmp.replace(path)
     return table
