@@ -65,7 +65,9 @@ def _env_column(frame):
 
 def summarize(frame, metric: str | None = None, level: float = config.CONFIDENCE) -> pd.DataFrame:
     """Mean, standard error and a ``level`` t-interval over seeds, per configuration, environment, round and metric
-    (NaN standard error and interval for a single seed); ``level`` is in (0, 1), e.g. 0.95."""
+    (NaN standard error and interval for a single seed); ``level`` is in (0, 1), e.g. 0.95.  A seed without a value
+    (NaN: a stopping time before that seed stops, a window regret before round k) makes the summary NaN, as
+    :meth:`Result.summary` does: a mean over the seeds that have a value would be biased (the early stoppers)."""
     from scipy import stats
 
     frame = tidy("summarize", frame)
@@ -76,7 +78,9 @@ def summarize(frame, metric: str | None = None, level: float = config.CONFIDENCE
     keys = ["config", _env_column(frame), "round", "metric"]
     _refuse_repeated_seeds("summarize", frame, keys)
     grouped = frame.groupby(keys, sort=False, observed=True)["value"]
-    out = grouped.agg(n_seeds="count", mean="mean", sd="std").reset_index()
+    out = grouped.agg(n_seeds="size", mean="mean", sd="std").reset_index()
+    missing = frame["value"].isna().groupby([frame[k] for k in keys], sort=False, observed=True).any().to_numpy()
+    out.loc[missing, ["mean", "sd"]] = np.nan
     n = out["n_seeds"].to_numpy()
     se = np.where(n > 1, out["sd"].to_numpy() / np.sqrt(n), np.nan)  # one seed: no interval
     half = se * np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)

@@ -469,3 +469,18 @@ def test_summarize_and_compare_take_a_result_as_its_tidy_table(tmp_path):
     assert olearn.compare(res, a, b)["mean_difference"].iloc[0] == pytest.approx(diff.mean())
     with pytest.raises(olearn.ParameterError, match="summarize: parameter 'frame'"):
         olearn.summarize([1, 2, 3])
+
+
+def test_a_seed_without_a_value_makes_the_summary_nan():
+    """LUCB's stopping time is NaN until a seed stops: at round 200, 4 of 12 seeds have stopped, and a mean over
+    those 4 (166, 198, 158, 194) would be far below the mean over all 12 once they have (215.8 at round 400).
+    summarize and Result.summary both give NaN there, over all 12 seeds, and agree with NumPy at round 400."""
+    env = environments.make("bernoulli", means=[0.9, 0.2])
+    res = olearn.run(olearn.make("lucb"), env, horizon=400, seeds=12, backend="python", checkpoints=[200, 400],
+                     metrics=["stopping_time"], progress=False)
+    values = res.to_frame().pivot_table(index="seed", columns="round", values="value", dropna=False).to_numpy()
+    assert 0 < np.isnan(values[:, 0]).sum() < 12 and not np.isnan(values[:, 1]).any()
+    for table in (olearn.summarize(res.to_frame(), "stopping_time"), res.summary()):
+        assert list(table["n_seeds"]) == [12, 12] and np.isnan(table["mean"].iloc[0]) and np.isnan(table["se"].iloc[0])
+        assert table["mean"].iloc[1] == pytest.approx(values[:, 1].mean(), rel=1e-12)
+        assert table["se"].iloc[1] == pytest.approx(values[:, 1].std(ddof=1) / np.sqrt(12), rel=1e-12)
