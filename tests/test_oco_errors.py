@@ -110,3 +110,23 @@ def test_sea_dimension_is_capped_below_the_fixed_draw_indices():
     for name in ("sea_linear", "sea_nonconvex", "sea_logistic"):
         with pytest.raises(olearn.ParameterError, match="'dim'.*262144"):
             environments.make(name, dim=2**19)
+
+
+def test_every_learner_plays_the_one_point_simplex():
+    """The simplex of d = 1 is the single point 1 (diameter 0): a learner that takes it plays 1 every round and has
+    no regret.  MetaGrad divided by D (eta_0 = 1 / (5 D G), Sigma = D^2 I) and Ader too (alpha ~ 1 / (G D)); they
+    scale their steps by 1 there, where any step lands on the point."""
+    from olearn.core.errors import ParameterError
+
+    env = environments.make("sea_quadratic", dim=1, domain="simplex", noise=0.1)
+    played = []
+    for name in sorted(n for n, t in olearn.learners.REGISTRY.items() if t.kind == "oco"):
+        try:
+            res = olearn.run(olearn.make(name), env, horizon=12, seeds=[0, 1], backend="python", trace=True,
+                             checkpoints=[12])
+        except ParameterError:  # a learner for other sets (ball, box, R^d) refuses a simplex
+            continue
+        played.append(name)
+        assert np.all(np.abs(res.actions - 1.0) < 1e-12), (name, res.actions)  # a mixture of copies of 1 may round
+        assert np.all(np.abs(res.final("regret")) < 1e-12), name  # the same losses, summed in another order
+    assert {"metagrad", "ader", "ogd"} <= set(played)

@@ -38,6 +38,14 @@ def diameter(code, r, d):
 
 
 @kernel
+def step_scale(code, r, d):
+    """The diameter as a scale for step sizes and initial covariances: D, or 1 on the one-point simplex (d = 1),
+    where D = 0 would divide by zero and every step lands on the point anyway."""
+    diam = diameter(code, r, d)
+    return diam if diam > 0.0 else 1.0
+
+
+@kernel
 def max_norm_diameter(code, r, d):
     """D_inf = max ||x - y||_inf over the set: 2 r (ball, box), r (simplex: two vertices), r (FREE, nominal)."""
     if code == BALL or code == BOX:

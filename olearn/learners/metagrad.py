@@ -117,7 +117,7 @@ def block_size(d):
 @kernel
 def largest_rate(params, obs, d):
     """eta_0 = 1 / (5 D G); eta_i = eta_0 / 2^i is reached by halving (exact)."""
-    return 0.2 / (domains.diameter(int(obs[0]), obs[1], d) * params[1])
+    return 0.2 / (domains.step_scale(int(obs[0]), obs[1], d) * params[1])
 
 
 @kernel
@@ -128,7 +128,7 @@ def metagrad_start(state, params, obs, d, n):
         return
     state[0] = 1.0
     size = block_size(d)
-    diam = domains.diameter(int(obs[0]), obs[1], d)
+    diam = domains.step_scale(int(obs[0]), obs[1], d)
     for i in range(n):
         at = 1 + i * size
         state[at] = math.log((1.0 + 1.0 / n) / ((i + 1.0) * (i + 2.0)))

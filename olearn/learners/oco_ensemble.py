@@ -218,7 +218,7 @@ def ader_update(state, params, obs, action, feedback, t, seed):
     n = int(params[1])
     code = int(obs[0])
     xo, lw = 1, 1 + ADER_MAX_EXPERTS * d
-    diam = domains.diameter(code, obs[1], d)
+    diam = domains.step_scale(code, obs[1], d)
     alpha = math.sqrt(8.0 / params[3]) / (params[2] * diam)
     smallest = diam * math.sqrt(3.5 / params[3]) / params[2]
     top = -math.inf
