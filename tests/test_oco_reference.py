@@ -261,7 +261,7 @@ def test_newton_solve_survives_eps_lost_to_rounding():
 
 def test_newton_learners_stay_finite_with_huge_gradients():
     """Features of size 1e9 under the default eps = delta = 1 (far below the analysis's 1/(gamma D)^2):
-    no round is NaN, and ONS's first move is near the closed form x_2 = -A^{-1} g_1 / gamma, A = I + g_1 g_1^T.
+    no round is NaN, and ONS's first move is the closed form x_2 = -A^{-1} g_1 / gamma, A = I + g_1 g_1^T, along g_1.
     On the python backend: the cpu one runs the same arithmetic (IEEE doubles, no fast-math; python == cpu bit
     for bit in test_oco_parity.py), and its compilation for this world took 15 of the test's 16 s."""
     backend = "python"
@@ -272,11 +272,13 @@ def test_newton_learners_stay_finite_with_huge_gradients():
     for name in ("ons", "optimistic_omd_exp_concave"):
         res = olearn.run(olearn.make(name), env, horizon=30, seeds=[0], backend=backend, trace=True, checkpoints=[30])
         assert np.isfinite(res.losses).all() and np.isfinite(res.actions).all(), name
-        if name == "ons":
-            g = np.sign(0.0 - data[0, -1]) * a[0]  # the absolute loss's gradient at x_1 = 0
-            # along g the solve is exact (above); off g, I was rounded away when A was formed, so the first
-            # move is only known to the size the floored pivots allow: ~1e-8 here, against a domain of radius 10
-            assert abs(res.actions[0, 0, 1] - (-g[0] / (0.5 * (1 + g @ g)))) < 1e-7
+    # ONS's first move x_2 = -A^{-1} g_1 / gamma, A = I + g_1 g_1^T (x_2 is state[1 : 1 + d] after one round): along
+    # g it is exact, <x_2, g> = -|g|^2 / (gamma (1 + |g|^2)) = -2; off g, I was rounded away when A was formed, so
+    # the rest is only known to the size the floored pivots allow: ~1e-8 here, against a domain of radius 10
+    first = olearn.run(olearn.make("ons"), env, horizon=1, seeds=[0], backend=backend, keep_state=True, checkpoints=[1])
+    x2 = first.states[0, 0, 1:4]
+    g = np.sign(0.0 - data[0, -1]) * a[0]  # the absolute loss's gradient at x_1 = 0
+    assert x2 @ g == pytest.approx(-(g @ g) / (0.5 * (1 + g @ g)), rel=1e-12) and np.abs(x2).max() < 1e-7
 
 
 @pytest.mark.parametrize("y, expected", [

@@ -1,8 +1,8 @@
 """The least-squares and non-convex SEA worlds: recorded metrics against brute force and Monte Carlo.
 
 Static regret of least squares against scipy's constrained minimizer of the realized sum (and, on
-the box, L-BFGS-B); the closed-form sigma_t^2 (an expectation and a max over X) against a Monte Carlo
-average at X's far point; non-convex f_t with a convex mean: pseudo-regret, dynamic regret and
+the box, L-BFGS-B); the closed-form variance at a point against a Monte Carlo average, and sigma_t^2 (its
+max over X) against the reference world's formula; non-convex f_t with a convex mean: pseudo-regret, dynamic regret and
 variances against the NumPy world, and the individual losses really are non-convex.
 """
 import math
