@@ -27,10 +27,15 @@ def guarantee(learner_type, values: dict, n_actions: int, horizon: int) -> accou
     delta = _delta(values, horizon)
     d = n_actions
     if name in ("dp_svt_experts", "dp_svt_small_loss"):
-        eps0, k_budget, epochs = row[1], int(row[3]), int(row[7])
+        # the noise the kernels draw: AboveThreshold with threshold noise Lap(b1) and query noise Lap(b2) on queries of
+        # sensitivity 1 is (1/b1 + 2/b2)-DP; the exponential mechanism exp(-eta L) is 2 eta-DP (losses move both ways)
+        k_budget, epochs = int(row[3]), int(row[7])
+        above, draw = 1.0 / row[4] + 2.0 / row[5], 2.0 * row[6]
+        eps0 = max(above, draw)
         count = epochs * k_budget + 1
         eps = accountant.composed_epsilon(eps0, count, delta)
-        what = f"{epochs} x {k_budget} exponential-mechanism draws + 1 AboveThreshold, each {eps0:.4g}-DP"
+        what = (f"{epochs} x {k_budget} exponential-mechanism draws ({draw:.4g}-DP each) + 1 AboveThreshold "
+                f"({above:.4g}-DP), composed as {count} mechanisms of {eps0:.4g}")
     elif name == "dp_ftrl_tree_laplace":
         eps = tree_levels(horizon) * d / row[2]
         what = f"Laplace tree, scale {row[2]:.4g} per node coordinate, {tree_levels(horizon)} nodes per round"
