@@ -2,8 +2,10 @@
 
 Each reference re-implements the algorithm from its docstring with NumPy (vector cumulative
 losses, Laplace by the inverse CDF, the exponential mechanism by normalized cumulative sums,
-the tree noise from an explicit dyadic decomposition of the prefix) and shares only the
-counter-based random draws with the learner.  The compiled and the uncompiled kernels must play
+the tree noise from an explicit dyadic decomposition of the prefix) and shares with the learner the
+counter-based random draws and the constants of its parameter row (noise scales, thresholds, budgets, rates:
+from ``learner.bind``), so these tests check the algorithms, not the calibration of those constants, which
+tests/test_private_budget.py checks against the epsilon asked for.  The compiled and the uncompiled kernels must play
 the reference's experts at every round (the engine's loop around them is checked against the
 python backend by tests/test_parity.py and tests/test_gpu.py); the tree learners' noisy prefix sums must match to 1e-9.
 """
