@@ -13,7 +13,9 @@ array; a deterministic policy is one-hot).  With importance weights w_i = pi(a_i
 
 Each returns an :class:`Estimate` with its standard error: the sample standard deviation of the
 per-event terms over sqrt(n) (SNIPS: the delta method).  The direct method's error counts only the
-spread over contexts, not the model's bias.  :func:`fit_loss_model` gives q by ridge regression of
+spread over contexts: not the model's bias, nor the variance of a model fitted to the same log, so its
+interval is far too narrow (with the fitted ridge model on 1,000 events, a nominal 95% interval covered
+the true value in 43% of 300 logs, where IPS, SNIPS and DR covered 95 to 97%); use doubly robust for an interval.  :func:`fit_loss_model` gives q by ridge regression of
 each arm's losses on (1, x), cross-fitted over ``folds`` so no event's prediction saw that event.
 """
 from __future__ import annotations
@@ -103,7 +105,10 @@ def snips(logs: Logs, target) -> Estimate:
 
 
 def direct(logs: Logs, target, model=None) -> Estimate:
-    """The direct method: (1/n) sum_i sum_a pi(a | x_i) q(x_i, a), with ``model`` = q (n x K)."""
+    """The direct method: (1/n) sum_i sum_a pi(a | x_i) q(x_i, a), with ``model`` = q (n x K).
+
+    The standard error is the spread of the per-context terms only (the model taken as fixed): see the module
+    docstring before reading an interval from it."""
     logs = _check_logs("direct", logs)
     probs = _target("direct", logs, target)
     return _mean(np.sum(probs * _model("direct", logs, model), axis=1))
