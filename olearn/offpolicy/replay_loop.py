@@ -8,8 +8,11 @@ clock t; any other event leaves the learner exactly as it was before it acted (i
 
 For a log of i.i.d. events, the first T kept events are distributed as T rounds of the learner
 playing live in the logging world (Li et al. 2011, Theorem 1; with the acceptance, an event is kept with
-probability p(a | x) p_min / p(a | x) = p_min whatever its context x and the learner's arm a).  About
-n p_min events are kept from n.
+probability p(a | x) p_min / p(a | x) = p_min whatever its context x and the learner's arm a).  That needs
+p_min <= p(a | x) for every context and arm: true when the logging policy's smallest propensity appears in the
+log (a uniform log, or fixed probabilities per arm); a context-dependent logging policy whose smallest
+propensities were never logged keeps the pairs below p_min less often than the others.  About n p_min events
+are kept from n.
 
 The learner's clock and random draws are those of the engine: at its t-th kept event it acts with
 round t and its seed, as in ``olearn.run``.  ``shuffle=True`` lets each seed read the events in its
