@@ -37,7 +37,8 @@ def test_weights_are_upper_confidence_bounds_on_every_arms_gain():
     """Auer et al.'s Lemma 6.1: ln w_k = gamma/(3K) (Ghat_k + alpha sigmahat_k), and at alpha = 2 sqrt(ln(KT/delta))
     the bound Ghat_k + alpha sigmahat_k is below the true total gain G_k of some arm in at most a delta share of
     runs.  Without the confidence term (alpha -> 0) the weights are the unbiased estimates Ghat_k alone, and some
-    arm's estimate is below its gain in most runs.  The realized regret stays under Theorem 6.3's bound."""
+    arm's estimate is below its gain in most runs.  (Theorem 6.3's regret bound, 1,175 here, is above the largest
+    regret any player can have on this matrix, 250, so it is not asserted.)"""
     k, horizon, delta, seeds = 3, 1000, 0.01, range(200)
     t = np.arange(horizon)[:, None]
     losses = np.where(t < horizon // 2, [0.2, 0.7, 0.5], [0.8, 0.3, 0.5]) + 0.1 * np.sin(t * np.arange(1, 4))
@@ -50,8 +51,5 @@ def test_weights_are_upper_confidence_bounds_on_every_arms_gain():
         res = olearn.run(learner, env, horizon=horizon, seeds=seeds, backend="cpu", keep_state=True)
         upper = res.states[0, :, :k] * 3 * k / gamma
         below[alpha] = int((upper < gains).any(axis=1).sum())
-        if alpha is None:
-            regret = res.final("regret")[0]
-            assert np.mean(regret > high_probability.regret_bound(k, horizon, delta)) <= delta
     assert below[None] <= 6  # Binomial(200, 0.01) exceeds 6 with probability < 1e-4
     assert below[1e-9] >= 60

@@ -368,14 +368,14 @@ def test_rexp3_regret_grows_like_t_to_the_two_thirds_under_a_fixed_variation_bud
     assert regret["rexp3", 64_000].mean() + 4 * _se(regret["rexp3", 64_000], regret["exp3", 64_000]) < 0.7 * regret["exp3", 64_000].mean()
 
 
-def test_moss_beats_ucb1_on_the_minimax_instance_and_stays_under_its_bound():
+def test_moss_beats_ucb1_on_the_minimax_instance():
     """Audibert and Bubeck (2009): MOSS's exploration ln(T / (K n)) removes UCB1's extra sqrt(ln T) on the
-    instance with gap sqrt(K / T); their Theorem 5 bounds the regret by 49 sqrt(T K)."""
+    instance with gap sqrt(K / T).  (Their Theorem 5 bound, 49 sqrt(T K) = 15,495, is above what any policy pays
+    on this instance, Delta T (1 - 1/K) = 285, so it is not asserted.)"""
     horizon, k = 10_000, 10
     env = environments.make("lower_bound", n_arms=k, gap=math.sqrt(k / horizon))
     moss, ucb1 = (_final(n, env, horizon, 100).final("pseudo_regret")[0] for n in ("moss", "ucb1"))
     assert moss.mean() + 4 * _se(moss, ucb1) < ucb1.mean(), (moss.mean(), ucb1.mean())
-    assert moss.max() <= 49 * math.sqrt(horizon * k)
 
 
 def test_explore_then_commit_regret_is_its_closed_form():
