@@ -25,13 +25,22 @@ def test_matches_the_reference_round_by_round(backend, params):
         np.testing.assert_array_equal(res.losses[0, i], losses)
 
 
-def test_no_share_is_hedge():
-    """alpha = 0 leaves exponential weights: the same draws pick the same experts as Hedge at the same eta."""
-    losses = np.random.default_rng(2).random((300, 5))
+@pytest.mark.parametrize("case", ["random", "underflow"])
+def test_no_share_is_hedge(case):
+    """alpha = 0 leaves exponential weights: the same draws pick the same experts as Hedge at the same eta.
+    ``underflow``: expert 1 loses 400 rounds, then wins 1,200 at eta = 2; its weight falls to e^-800, below the
+    doubles, and Hedge turns to it after 400 more rounds.  Kept as raw products, its weight froze at 0 and Fixed
+    Share never played it (regret 800 against Hedge's 1)."""
+    if case == "random":
+        losses, eta = np.random.default_rng(2).random((300, 5)), 0.5
+    else:
+        losses, eta = np.vstack([np.tile([0.0, 1.0], (400, 1)), np.tile([1.0, 0.0], (1200, 1))]), 2.0
     env = environments.make("loss_matrix", losses=losses)
-    runs = [olearn.run(learner, env, horizon=300, seeds=range(4), backend="cpu", trace=True)
-            for learner in (olearn.make("fixed_share", eta=0.5, alpha=0.0), olearn.make("hedge", eta=0.5))]
+    runs = [olearn.run(learner, env, horizon=len(losses), seeds=range(4), backend="cpu", trace=True)
+            for learner in (olearn.make("fixed_share", eta=eta, alpha=0.0), olearn.make("hedge", eta=eta))]
     np.testing.assert_array_equal(runs[0].actions, runs[1].actions)
+    if case == "underflow":
+        assert np.all(runs[0].actions[..., -400:] == 1)
 
 
 def test_default_tuning_gives_corollary_5_1():

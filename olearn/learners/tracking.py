@@ -19,7 +19,7 @@ and with alpha = m / (T - 1), eta = sqrt(8 B / T), B = (m + 1) ln K + (T - 1) H(
 entropy in nats), R_T <= sqrt(T B / 2): Cesa-Bianchi and Lugosi, Corollary 5.1.  These are the defaults
 (``switches`` = m); :func:`switching_regret_bound` evaluates the bound.
 
-State: ``[w_k (K)]``, summing to one up to rounding.  Registered: ``fixed_share``.
+State: ``[ln w_k (K), w_k (K, scratch of the draw)]``.  Registered: ``fixed_share``.
 """
 import math
 
@@ -27,7 +27,7 @@ from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS
+from olearn.learners.bandits import N_ARMS, normalized_exp
 
 
 def binary_entropy(p: float) -> float:
@@ -71,28 +71,40 @@ def default_eta(n_experts: int, horizon: int, switches: int) -> float:
 def fixed_share_init(state, params, seed):
     k_arms = int(params[0])
     for k in range(k_arms):
-        state[k] = 1.0 / k_arms
+        state[k] = -math.log(k_arms)
 
 
 @kernel
 def fixed_share_act(state, params, obs, t, seed, action):
-    action[0] = rng.categorical(seed, rng.LEARNER, t, 0, state, int(params[0]))
+    """Draw from w = exp(ln w) (renormalised: rounding leaves the sum near one)."""
+    k_arms = int(params[0])
+    probs = state[k_arms : 2 * k_arms]
+    normalized_exp(state, probs, k_arms)
+    action[0] = rng.categorical(seed, rng.LEARNER, t, 0, probs, k_arms)
 
 
 @kernel
 def fixed_share_update(state, params, obs, action, feedback, t, seed):
-    """v_k = w_k exp(-eta (l_k - min l)) (the shift cancels in the ratio); w_k = alpha / K + (1 - alpha) v_k / sum v."""
+    """ln v_k = ln w_k - eta l_k; w_k = alpha / K + (1 - alpha) v_k / sum v, kept as ln w_k (log-sum-exp): the
+    weights of raw products underflowed, and at alpha = 0 an expert whose weight reached the subnormals froze there
+    (or every weight reached 0, and 0 / 0)."""
     k_arms = int(params[0])
     eta, alpha = params[1], params[2]
-    low = math.inf
+    top = -math.inf
     for k in range(k_arms):
-        low = min(low, feedback[k])
+        state[k] -= eta * feedback[k]
+        top = max(top, state[k])
     total = 0.0
     for k in range(k_arms):
-        state[k] *= math.exp(-eta * (feedback[k] - low))
-        total += state[k]
+        total += math.exp(state[k] - top)
+    shift = top + math.log(total)  # ln sum v
     for k in range(k_arms):
-        state[k] = alpha / k_arms + (1.0 - alpha) * state[k] / total
+        log_share = state[k] - shift  # ln (v_k / sum v)
+        if alpha > 0.0:
+            mixed = alpha / k_arms + (1.0 - alpha) * math.exp(log_share)
+            state[k] = math.log(mixed)
+        else:
+            state[k] = log_share
 
 
 def _fixed_share_row(v, k, d, horizon):
@@ -118,7 +130,7 @@ FIXED_SHARE = LearnerType(
         Param("switches", 1, "switches m of the best expert the horizon is expected to hold (sets the defaults)",
               kind="int", low=0),
     ),
-    state_size=lambda v, k, d: k,  # the weights w[k]
+    state_size=lambda v, k, d: 2 * k,  # ln w[k], then the probabilities drawn from
     row=_fixed_share_row,
     init=fixed_share_init,
     act=fixed_share_act,
