@@ -49,6 +49,7 @@ class _ArmsStepper:
         self.state = np.zeros(env.state_size())
         self.obs = np.zeros(max(1, env.obs_dim))
         self.seed, self.t = 0, 0
+        self.rounds = env.type.max_horizon(env.values)  # a world read from a table has no round past its last row
         self.action_space = spaces.Discrete(env.n_actions)
         self.observation_space = _context_space(env)
         self.allowed = f"an arm in 0..{env.n_actions - 1}"
@@ -75,7 +76,8 @@ class _ArmsStepper:
                 info["best_mean_loss"] = float(ty.best_mean_loss(st, p, obs, t))
             ty.advance(st, p, obs, arm, loss, t, self.seed)
             self.t += 1
-            ty.observe(st, p, self.t, self.seed, obs)
+            if self.rounds is None or self.t < self.rounds:  # after the last row the last context stays
+                ty.observe(st, p, self.t, self.seed, obs)
         return obs.copy(), 1.0 - float(loss), info
 
 
@@ -208,6 +210,7 @@ class GymVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self._needs_reset = np.zeros(self.num_envs, dtype=bool)
         self._next_seed = 0
+        self._started = False  # step() before the first reset() is an error, as for GymEnv
 
     def reset(self, *, seed=None, options=None):
         if seed is not None:
@@ -216,9 +219,12 @@ class GymVectorEnv(VectorEnv):
         self._next_seed += self.num_envs
         obs = np.stack([s.reset(int(sd)) for s, sd in zip(self._steppers, seeds)])
         self._needs_reset[:] = False
+        self._started = True
         return obs, {"seed": seeds}
 
     def step(self, actions):
+        if not self._started:
+            raise RuntimeError("GymVectorEnv: call reset() before step() (no seed has been drawn for the sub-environments)")
         first = self._steppers[0]
         ok = len(actions) == self.num_envs and all(first.valid(a) for a in actions) if np.ndim(actions) >= 1 else False
         if not ok:  # checked before any seed steps, so none is left half-stepped

@@ -261,5 +261,12 @@ def check_environment(env_type: EnvType, horizon: int = 30) -> None:
             elif env_type.has_means:  # the best is an oracle policy's: one round may favour the learner, no run of rounds
                 mean_sum, best_sum = mean_sum + info["mean_loss"], best_sum + info["best_mean_loss"]
                 assert mean_sum >= best_sum - 1e-9, f"{what}: mean losses below the oracle's over rounds 0..{t}"
+        cap = env.type.max_horizon(env.values)
+        if cap is not None and cap <= 1000:  # a world read from a table: its gym view runs to the last row
+            whole = env.gym(horizon=cap)
+            whole.reset(seed=5)
+            for t in range(cap):
+                truncated = whole.step(0)[3]
+            assert truncated, f"{what}: the gym episode of {cap} rounds did not end at its last row"
     check_range_ends(env_type, learner, seed=5, base=env_type.test_params[0] if env_type.test_params else None)
     check_parameters(env_type)

@@ -34,10 +34,19 @@ def test_gymnasium_make_replays_the_engines_losses():
 
 
 def test_make_vec_gives_the_vector_view_over_consecutive_seeds():
+    """Sub-environment i plays seed 10 + i: its losses are the engine's for that seed, round by round."""
     venv = gymnasium.make_vec("olearn/experts-v0", num_envs=3, n_experts=4, gap=0.2, horizon=5)
     assert isinstance(venv, olearn_gym.GymVectorEnv)
+    with pytest.raises(RuntimeError, match="reset"):
+        venv.step(np.zeros(3, dtype=int))
     _, info = venv.reset(seed=10)
     assert list(info["seed"]) == [10, 11, 12]
+    run = olearn.run(olearn.make("hedge"), environments.make("experts", n_experts=4, gap=0.2), horizon=5,
+                     seeds=[10, 11, 12], backend="python", trace=True)
+    for t in range(5):
+        _, _, _, truncated, info = venv.step(run.actions[0, :, t].astype(int))
+        np.testing.assert_array_equal(info["loss"], run.losses[0, :, t])
+    assert truncated.all()
 
 
 def test_bad_parameters_are_the_worlds_own_errors():
