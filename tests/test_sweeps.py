@@ -341,6 +341,13 @@ def _raw(**changes):
     ({"figures": [{"kind": "curves", "metric": "regert"}]}, "figures[0].metric", "loss, regret, pseudo_regret"),
     ({"environments": [{"name": "bernoulli"}, {"name": "loss_matrix", "losses": [[0.1, 0.2]] * 60}],
       "figures": [{"kind": "curves", "metric": "pseudo_regret"}]}, "figures[0].metric", "every environment records: loss, regret"),
+    # checked before any chunk runs (each had failed after the whole sweep, or drawn the wrong figure):
+    ({"run__metrics": ["counts"], "figures": [{"kind": "counts"}, {"kind": "curves"}]}, "figures[1].metric",
+     "every environment records: count[0]"),  # no default metric (pseudo_regret, regret, dynamic_regret, loss) recorded
+    ({"learners__eta": [0.1, 0.3], "figures": [{"kind": "slope", "x": "etta"}]}, "figures[0].x", "did you mean 'eta'"),
+    ({"figures": [{"kind": "curves", "metric": "regret"}, {"kind": "curves", "metric": "loss"}]}, "figures[1].file",
+     "a file name figures[0] does not use"),
+    ({"run__plot_metric": "loss", "figures": [{"kind": "curves"}]}, "run.plot_metric", "no plot_metric with [[figures]]"),
 ])
 def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
     with pytest.raises(ConfigError) as err:

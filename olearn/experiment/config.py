@@ -318,7 +318,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
         )
     if not isinstance(run.get("out", ""), str) or run.get("out") == "":
         raise ConfigError(source, "run.out", run.get("out"), "a directory path as a string, e.g. out = \"runs/mine\"")
-    figures = _figures(source, raw, run, [c for c in names if c in recorded])
+    figures = _figures(source, raw, run, [c for c in names if c in recorded], configurations)
     return Experiment(
         source=source, raw=raw, configurations=tuple(configurations), horizon=int(horizon), seeds=seeds,
         backend=backend, checkpoints=run.get("checkpoints"), metrics=run.get("metrics"), delay=int(delay),
@@ -361,15 +361,21 @@ def _replayed(source, table, run, learners, delay, wrap):
     return horizon, configurations, list(logged.METRICS), ckpts.size
 
 
-def _figures(source, raw, run, recorded) -> tuple:
-    """The [[figures]] tables checked, each metric among ``recorded`` (the columns every environment records)."""
-    from olearn.experiment.figures import KINDS, check
+def _figures(source, raw, run, recorded, configurations=()) -> tuple:
+    """The [[figures]] tables checked before any work: each metric (given, or the default a curves or slope figure
+    falls back to) among ``recorded`` (the columns every environment records), a slope's x ``round`` or a learner
+    parameter the [[learners]] give, and no two figures writing the same file."""
+    from olearn.experiment.figures import KINDS, check, default_metric
 
     tables = _table_list(source, raw, "figures")
+    if tables and run.get("plot_metric") is not None:
+        raise ConfigError(source, "run.plot_metric", run["plot_metric"], "no plot_metric with [[figures]] tables (it sets the "
+                          "default figure's metric; give each figure its own metric)")
     if not tables:
         metric = run.get("plot_metric")
         tables = [{"kind": "curves"} if metric is None else {"kind": "curves", "metric": metric}]
-    out = []
+    parameters = sorted({key for c in configurations for key in c.learner_params})
+    out, files = [], {}
     for i, table in enumerate(tables):
         kind = table.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:  # a list is no kind (and unhashable)
@@ -377,12 +383,21 @@ def _figures(source, raw, run, recorded) -> tuple:
         if kind == "counts" and "counts" not in (run.get("metrics") or ()):
             raise ConfigError(source, "run.metrics", run.get("metrics"), f"a list that includes 'counts' for figures[{i}] (kind counts)")
         metric = table.get("metric")
-        if metric is not None and metric not in recorded:
+        if kind != "counts" and (metric if metric is not None else default_metric(recorded)) not in recorded:
             key = f"figures[{i}].metric" if "figures" in raw else "run.plot_metric"
             raise ConfigError(source, key, metric, "a metric every environment records: " + ", ".join(recorded)
-                              + did_you_mean(metric, recorded))
+                              + ("" if metric is None else did_you_mean(metric, recorded)))
+        x = table.get("x")
+        if kind == "slope" and x is not None and x != "round" and x not in parameters:
+            raise ConfigError(source, f"figures[{i}].x", x, "'round' or a learner parameter the [[learners]] give: "
+                              + ", ".join(["round", *parameters]) + did_you_mean(str(x), ["round", *parameters]))
         try:
-            out.append(check(dict(table)))
+            spec = check(dict(table))
         except ParameterError as err:
             raise _key_error(source, f"figures[{i}].{err.name}", err.value, err.allowed, known=KINDS[kind]) from None
+        if spec["file"] in files:
+            raise ConfigError(source, f"figures[{i}].file", spec["file"], f"a file name figures[{files[spec['file']]}] "
+                              "does not use (two figures of one kind need a file each)")
+        files[spec["file"]] = i
+        out.append(spec)
     return tuple(out)
