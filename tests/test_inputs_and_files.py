@@ -293,3 +293,24 @@ def test_subpackages_are_reached_from_olearn_without_importing_them():
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["2 2 True True", "module 'olearn' has no attribute 'conformall'"]
+
+
+def test_an_unreadable_sweep_or_result_file_is_named_not_a_traceback(tmp_path):
+    """A sweep.json that is not JSON, or a results.parquet that is not parquet: olearn plot and olearn.load name the
+    file (they printed a JSONDecodeError or ArrowInvalid traceback)."""
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    sweep_dir, result_dir = tmp_path / "sweep", tmp_path / "result"
+    sweep_dir.mkdir()
+    result_dir.mkdir()
+    (sweep_dir / "sweep.json").write_text("not json")
+    (result_dir / "results.parquet").write_text("junk")
+    with pytest.raises(olearn.ParameterError, match="sweep.json.*JSON that olearn run writes"):
+        olearn.load(sweep_dir)
+    with pytest.raises(olearn.ParameterError, match="results.parquet is the parquet file"):
+        olearn.load(result_dir)
+    for folder in (sweep_dir, result_dir):
+        result = CliRunner().invoke(app, ["plot", str(folder)])
+        assert isinstance(result.exception, olearn.ParameterError), result.output  # main() prints it as one error line

@@ -92,7 +92,13 @@ def read_sweep(out: Path) -> dict | None:
     path = Path(out) / SWEEP_FILE
     if not path.exists():
         return None
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        from olearn.core.errors import ParameterError  # noqa: PLC0415
+
+        raise ParameterError("sweep", SWEEP_FILE, str(path), f"the JSON that olearn run writes (this file is not: {err}); "
+                             "restore it, or run the config again into a new --out") from None
 
 
 def results_digest(out: Path) -> str:

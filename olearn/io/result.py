@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from olearn.core import config
+from olearn.core.errors import ParameterError
 from olearn.io import provenance
 from olearn.io.files import atomic_write
 
@@ -68,7 +69,6 @@ class Result:
     def metric(self, name: str) -> np.ndarray:
         """``values[..., m]`` for the metric column ``name``: shape (configs, seeds, checkpoints)."""
         if name not in self.columns:
-            from olearn.core.errors import ParameterError  # noqa: PLC0415
 
             raise ParameterError("result", "metric", name, f"a recorded column: {', '.join(self.columns)}")
         return self.values[..., self.columns.index(name)]
@@ -165,7 +165,6 @@ class Result:
         """
         results = list(results)
         if not results:
-            from olearn.core.errors import ParameterError  # noqa: PLC0415
 
             raise ParameterError("concat", "results", results, "a list of at least one Result")
         first = results[0]
@@ -190,7 +189,6 @@ class Result:
     def sidecar(self) -> dict:
         taken = [k for k in self.meta if k in _OWN_FIELDS]
         if taken:  # it would replace the description (config: a result that no longer loads; source: its commit)
-            from olearn.core.errors import ParameterError  # noqa: PLC0415
 
             raise ParameterError("save", "meta", taken[0], f"meta keys other than {', '.join(_OWN_FIELDS)} (run.json's own fields)")
         return {
@@ -259,7 +257,6 @@ class Result:
 def check_save_folder(path: Path, caller: str, name: str) -> None:
     """Raise ParameterError (naming ``caller``'s parameter ``name``) unless :meth:`Result.save` can write
     to ``path``: a new path or a folder that holds no sweep (``load`` would read the sweep instead)."""
-    from olearn.core.errors import ParameterError  # noqa: PLC0415
 
     path = Path(path).resolve()  # "." and ".." name the folder they stand for
     if path.exists() and not path.is_dir():
@@ -344,7 +341,11 @@ def load(path):
         raise FileNotFoundError(f"{path} holds no olearn result (expected {RESULTS_FILE})")
     import pyarrow.parquet as pq  # noqa: PLC0415
 
-    table = pq.read_table(path / RESULTS_FILE)
+    try:
+        table = pq.read_table(path / RESULTS_FILE)
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise ParameterError("load", "path", str(path), f"a folder whose {RESULTS_FILE} is the parquet file Result.save "
+                             f"writes (this one could not be read: {err})") from None
     side = _embedded(table.schema)
     if side is None:  # saved before the table carried its description: run.json has it
         if not (path / SIDECAR_FILE).exists():
