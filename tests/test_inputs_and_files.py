@@ -42,14 +42,18 @@ def test_trace_and_keep_state_are_flags(name):
     assert getattr(_run(**{name: np.False_}), "actions" if name == "trace" else "states") is None
 
 
-def test_a_progress_bar_asked_for_with_a_numpy_true_is_closed():
-    from rich.live import _RefreshThread
+def test_a_progress_bar_asked_for_with_a_numpy_true_is_closed(monkeypatch):
+    from rich.live import Live, _RefreshThread
 
     def refreshing():
         return [t for t in threading.enumerate() if isinstance(t, _RefreshThread) and t.is_alive()]
 
+    started = []
+    start = Live.start
+    monkeypatch.setattr(Live, "start", lambda self, *a, **k: (started.append(self), start(self, *a, **k))[1])
     before = set(refreshing())
     _run(progress=np.True_)
+    assert started, "no progress display was opened"
     for thread in set(refreshing()) - before:
         thread.join(timeout=10)  # a stopped display's thread ends within its refresh period; an open one never does
     assert set(refreshing()) == before  # the live display stopped with the run
