@@ -278,11 +278,19 @@ def test_adahedge_keeps_constant_regret_where_one_expert_is_better():
     assert ada[8000] < 1.5 * ada[1000] + 1.0  # flat in T
 
 
-@pytest.mark.parametrize("world", ["lower_bound", "switching"])
+#: two arms whose losses are 0.1 and 0.9 every round: an arm picked uniformly pays 0.4 T, above the bounds of the
+#: EXP3 tests (on lower_bound and switching any player, uniform included, stays under them: no power there)
+SEPARATED = np.tile([0.1, 0.9], (5000, 1))
+
+
+@pytest.mark.parametrize("world", ["lower_bound", "switching", "separated"])
 def test_exp3_mean_regret_under_its_bound(world):
+    """Expected regret <= sqrt(2 T K ln K) (Auer et al. 2002, with its tuning); on ``separated`` the bound (118) is
+    below a uniform player's regret (2,000)."""
     horizon = 5000
     env = (environments.make("lower_bound", n_arms=10, gap=0.25 * math.sqrt(10 / horizon)) if world == "lower_bound"
-           else environments.make("switching", n_arms=5, period=500, gap=0.2))
+           else environments.make("switching", n_arms=5, period=500, gap=0.2) if world == "switching"
+           else environments.make("loss_matrix", losses=SEPARATED))
     k = env.n_actions
     regret = _final("exp3", env, horizon, 200).final("regret")[0]
     bound = math.sqrt(2 * horizon * k * math.log(k))
@@ -418,13 +426,17 @@ def test_regret_against_the_gap_has_its_two_regimes():
     assert 0.9 < minimax.mean() / (gap * horizon * (1 - 1 / k)) and minimax.max() <= gap * horizon, minimax.mean()
 
 
-@pytest.mark.parametrize("world", ["lower_bound", "switch_midway"])
+@pytest.mark.parametrize("world", ["lower_bound", "switch_midway", "separated"])
 def test_exp3_ix_regret_under_its_high_probability_bound_on_every_seed(world):
     """Neu (2015), Theorem 1: with probability >= 1 - delta, regret <= 2 sqrt(2 K T ln K) + (sqrt(2 K T / ln K) + 1)
-    ln(2 / delta).  At delta = 1 / 400, no more than 1 of 200 seeds may exceed it (a binomial tail of 0.09)."""
+    ln(2 / delta).  At delta = 1 / 400, no more than 1 of 200 seeds may exceed it (a binomial tail of 0.09).  On
+    ``separated`` the bound (1,378) is below a uniform player's regret (2,000)."""
     if world == "lower_bound":
         horizon = 5000
         env = environments.make("lower_bound", n_arms=10, gap=0.25 * math.sqrt(10 / horizon))
+    elif world == "separated":
+        horizon = len(SEPARATED)
+        env = environments.make("loss_matrix", losses=SEPARATED)
     else:
         horizon = HEDGE_T
         env = environments.make("loss_matrix", losses=ADVERSARIAL[world])
