@@ -485,3 +485,18 @@ def test_a_seed_without_a_value_makes_the_summary_nan():
         assert list(table["n_seeds"]) == [12, 12] and np.isnan(table["mean"].iloc[0]) and np.isnan(table["se"].iloc[0])
         assert table["mean"].iloc[1] == pytest.approx(values[:, 1].mean(), rel=1e-12)
         assert table["se"].iloc[1] == pytest.approx(values[:, 1].std(ddof=1) / np.sqrt(12), rel=1e-12)
+
+
+def test_meta_with_numpy_values_saves_and_other_objects_are_named(tmp_path):
+    """A meta dict holding NumPy values (a user's own numbers) is written as JSON numbers and lists; an object JSON
+    cannot hold is a ParameterError naming meta, with nothing written (it was a bare TypeError)."""
+    res = olearn.run(olearn.make("ucb1"), environments.make("bernoulli", means=[0.2, 0.8]), horizon=10, seeds=2,
+                     backend="python", progress=False)
+    res.meta.update(step=np.float64(1.5), sizes=np.arange(3), count=np.int32(7))
+    res.save(tmp_path / "ok")
+    assert {k: olearn.load(tmp_path / "ok").meta[k] for k in ("step", "sizes", "count")} == {"step": 1.5, "sizes": [0, 1, 2],
+                                                                                           "count": 7}
+    res.meta["bad"] = object()
+    with pytest.raises(olearn.ParameterError, match="'meta'"):
+        res.save(tmp_path / "bad")
+    assert not (tmp_path / "bad" / "results.parquet").exists()

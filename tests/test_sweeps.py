@@ -348,6 +348,7 @@ def _raw(**changes):
     ({"figures": [{"kind": "curves", "metric": "regret"}, {"kind": "curves", "metric": "loss"}]}, "figures[1].file",
      "a file name figures[0] does not use"),
     ({"run__plot_metric": "loss", "figures": [{"kind": "curves"}]}, "run.plot_metric", "no plot_metric with [[figures]]"),
+    ({"figures": [{"kind": "curves", "log_x": "false"}]}, "figures[0].log_x", "true or false"),
 ])
 def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
     with pytest.raises(ConfigError) as err:

@@ -40,6 +40,8 @@ def check(spec: dict) -> dict:
     for key in spec:
         if key not in KINDS[kind]:
             raise ParameterError(f"{kind} figure", key, spec[key], f"keys {', '.join(KINDS[kind])}")
+    if "log_x" in spec and not isinstance(spec["log_x"], bool):  # the string "false" would be truthy: a log axis
+        raise ParameterError(f"{kind} figure", "log_x", spec["log_x"], "true or false")
     if kind == "slope":
         if "x" not in spec:
             raise ParameterError("slope figure", "x", None, "'round' or a parameter that varies across configurations")

@@ -16,6 +16,15 @@ from olearn.io import provenance
 from olearn.io.files import atomic_write
 
 RESULTS_FILE = "results.parquet"
+
+
+def _json_value(value):
+    """NumPy scalars and arrays in a result's description (``meta`` a user filled) as JSON numbers and lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 SIDECAR_FILE = "run.json"
 RUN_KEY = b"olearn.run"  # the results table's metadata key holding run.json's content
 ARRAYS = ("actions", "losses", "states")  # per-round traces and final states: saved beside the table when held
@@ -235,9 +244,14 @@ class Result:
         arrays = {name: getattr(self, name) for name in ARRAYS if getattr(self, name) is not None}
         if arrays:
             description["arrays"] = f"arrays-{os.urandom(8).hex()}.npz"
-        side = json.dumps(description, indent=2)  # run.json, to read
+        try:
+            side = json.dumps(description, indent=2, default=_json_value)  # run.json, to read
+        except TypeError as err:  # nothing is written yet
+            raise ParameterError("save", "meta", str(err), "values JSON can hold (numbers, strings, lists, dicts; NumPy "
+                                 "scalars and arrays are written as numbers and lists)") from None
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: json.dumps(description).encode()})
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               RUN_KEY: json.dumps(description, default=_json_value).encode()})
         made = not path.exists()
         replaced = _arrays_file(path)
         try:
