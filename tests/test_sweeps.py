@@ -745,3 +745,12 @@ def test_every_shipped_config_validates(path):
 
     exp = config.load(path)
     assert len(exp.configurations) >= 1 and exp.horizon >= 1
+
+
+def test_an_out_path_that_is_a_file_is_named(small, tmp_path):
+    """--out pointing at an existing file: one error naming --out (it was '[Errno 17] File exists')."""
+    _, exp, _ = small
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SweepExistsError, match="--out .*afile is an existing file"):
+        sweep.run_experiment(exp, out=tmp_path / "afile")
+    assert (tmp_path / "afile").read_text() == "x"

@@ -148,6 +148,8 @@ def prepare(exp: Experiment, out: Path, resume: bool, force: bool, local: bool =
     so a gpu sweep checks for a GPU here, before any file is written.
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SweepExistsError(f"--out {out} is an existing file: give a new path or a folder (a sweep is a folder of files)")
     stored = store.read_sweep(out)
     if force or stored is None:
         if not force and (out / "results").exists() and any((out / "results").iterdir()):
