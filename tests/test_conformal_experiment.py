@@ -149,6 +149,17 @@ def test_synthetic_verdict_ties_by_paired_standard_error():
         assert verdict["sareg_gap_se"] == np.inf and not verdict["sareg_best"]
 
 
+def test_a_tie_on_a_negative_sareg_is_within_tie_of_its_size():
+    """SAReg can be negative (a moving radius beats the window's best constant one): SAOCP at -0.0096 against a best
+    of -0.0100 is within 5% of it, and a ratio of two negatives is not reported (it read 0.96, as if lower)."""
+    table = pd.DataFrame([{"dataset": "x", "forecaster": "naive", "method": m, "coverage": 0.9, "lce": 0.1, "sareg": v}
+                          for m, v in (("saocp", -0.0096), ("faci", -0.0100), ("aci", 0.02))])
+    verdict = ts.saocp_verdicts(table, 0.9, tie=0.05).iloc[0]
+    assert bool(verdict["sareg_best"]) and np.isnan(verdict["sareg_ratio"]) and verdict["lce_ratio"] == 1.0
+    table.loc[0, "sareg"] = -0.0094  # 6% above the best
+    assert not ts.saocp_verdicts(table, 0.9, tie=0.05).iloc[0]["sareg_best"]
+
+
 def test_real_series_verdict_pairs_methods_series_by_series(outputs):
     """The mean block's verdict: SAOCP minus each other method on every real series, in standard errors."""
     table = pd.read_csv(outputs / "table.csv")
