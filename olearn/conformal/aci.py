@@ -43,22 +43,12 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.engine.scores import pinball
+from olearn.learners.bandits import log_sum_exp
 
 N_EXPERTS = 8
 WINDOW = 100  # I
 GAMMAS = [0.001 * 2**j for j in range(N_EXPERTS)]
 _OWN = common.HEADER
-
-
-@kernel
-def log_sum_exp(state, at, k):
-    m = -math.inf
-    for j in range(k):
-        m = max(m, state[at + j])
-    total = 0.0
-    for j in range(k):
-        total += math.exp(state[at + j] - m)
-    return m + math.log(total)
 
 
 @kernel

@@ -807,6 +807,18 @@ def exponential_weights(cum_loss, eta, probs, n):
 
 
 @kernel
+def log_sum_exp(state, at, k):
+    """ln sum_j exp(state[at + j]) over j < k, shifted by the largest so that no exp overflows."""
+    m = -math.inf
+    for j in range(k):
+        m = max(m, state[at + j])
+    total = 0.0
+    for j in range(k):
+        total += math.exp(state[at + j] - m)
+    return m + math.log(total)
+
+
+@kernel
 def normalized_exp(logs, out, n):
     """out[k] = exp(logs[k] - max logs) / sum_j exp(logs[j] - max logs): weights from their logarithms (out may be logs)."""
     top = -math.inf

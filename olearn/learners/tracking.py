@@ -27,7 +27,7 @@ from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
-from olearn.learners.bandits import N_ARMS, normalized_exp
+from olearn.learners.bandits import N_ARMS, log_sum_exp, normalized_exp
 
 
 def binary_entropy(p: float) -> float:
@@ -90,14 +90,9 @@ def fixed_share_update(state, params, obs, action, feedback, t, seed):
     (or every weight reached 0, and 0 / 0)."""
     k_arms = int(params[0])
     eta, alpha = params[1], params[2]
-    top = -math.inf
     for k in range(k_arms):
         state[k] -= eta * feedback[k]
-        top = max(top, state[k])
-    total = 0.0
-    for k in range(k_arms):
-        total += math.exp(state[k] - top)
-    shift = top + math.log(total)  # ln sum v
+    shift = log_sum_exp(state, 0, k_arms)  # ln sum v
     for k in range(k_arms):
         log_share = state[k] - shift  # ln (v_k / sum v)
         if alpha > 0.0:
