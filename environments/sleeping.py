@@ -94,12 +94,12 @@ SLEEPING_BERNOULLI = EnvType(
 
 @kernel
 def matrix_awake(state, params, t, seed, obs):
-    """Row t of awake; past the last row (the gym view's final observation) every arm."""
+    """Row t of awake (the gym view observes no round past the last row)."""
     k_arms = int(params[0])
     rounds = int(params[1])
     base = 2 + rounds * k_arms + t * k_arms
     for k in range(k_arms):
-        obs[k] = params[base + k] if t < rounds else 1.0
+        obs[k] = params[base + k]
 
 
 @kernel
