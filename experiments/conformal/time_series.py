@@ -38,9 +38,9 @@ Outputs in ``--out``:
   coverage over a rolling window of k rounds (bottom) for the chosen methods;
 * ``summary.csv`` -- per series and for the real-series mean: is SAOCP's LCE and SAReg the lowest
   (or within ``tie`` |best| of it, among every method whatever its coverage (table.md's bold counts only those
-  within 0.05 of the target); ``*_ratio`` is SAOCP's over the best, NaN where the best is not positive; on the synthetic streams and the mean also: no other method lower by 2
-  standard errors of the paired difference over seeds, or over series, the largest of which
-  ``*_gap_se`` lists), and is its coverage within 0.01 of the target.
+  within 0.05 of the target); ``*_ratio`` is SAOCP's over the best, NaN where the best is not positive; on the
+  synthetic streams and the mean also: no other method lower by 2 standard errors of the paired difference over
+  seeds, or over series, the largest of which ``*_gap_se`` lists), and is its coverage within 0.01 of the target.
 """
 from __future__ import annotations
 

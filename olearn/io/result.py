@@ -16,6 +16,10 @@ from olearn.io import provenance
 from olearn.io.files import atomic_write
 
 RESULTS_FILE = "results.parquet"
+SIDECAR_FILE = "run.json"
+RUN_KEY = b"olearn.run"  # the results table's metadata key holding run.json's content
+ARRAYS = ("actions", "losses", "states")  # per-round traces and final states: saved beside the table when held
+_OWN_FIELDS = ("config", "backend", "seconds", "created", "arrays", *provenance.FIELDS)
 
 
 def _json_value(value):
@@ -25,10 +29,6 @@ def _json_value(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-SIDECAR_FILE = "run.json"
-RUN_KEY = b"olearn.run"  # the results table's metadata key holding run.json's content
-ARRAYS = ("actions", "losses", "states")  # per-round traces and final states: saved beside the table when held
-_OWN_FIELDS = ("config", "backend", "seconds", "created", "arrays", *provenance.FIELDS)
 
 
 def _plain(value):
@@ -78,7 +78,6 @@ class Result:
     def metric(self, name: str) -> np.ndarray:
         """``values[..., m]`` for the metric column ``name``: shape (configs, seeds, checkpoints)."""
         if name not in self.columns:
-
             raise ParameterError("result", "metric", name, f"a recorded column: {', '.join(self.columns)}")
         return self.values[..., self.columns.index(name)]
 
@@ -174,7 +173,6 @@ class Result:
         """
         results = list(results)
         if not results:
-
             raise ParameterError("concat", "results", results, "a list of at least one Result")
         first = results[0]
         for r in results[1:]:
@@ -198,7 +196,6 @@ class Result:
     def sidecar(self) -> dict:
         taken = [k for k in self.meta if k in _OWN_FIELDS]
         if taken:  # it would replace the description (config: a result that no longer loads; source: its commit)
-
             raise ParameterError("save", "meta", taken[0], f"meta keys other than {', '.join(_OWN_FIELDS)} (run.json's own fields)")
         return {
             "config": {
@@ -246,12 +243,12 @@ class Result:
             description["arrays"] = f"arrays-{os.urandom(8).hex()}.npz"
         try:
             side = json.dumps(description, indent=2, default=_json_value)  # run.json, to read
+            embedded = json.dumps(description, default=_json_value).encode()  # the table's own copy
         except TypeError as err:  # nothing is written yet
             raise ParameterError("save", "meta", str(err), "values JSON can hold (numbers, strings, lists, dicts; NumPy "
                                  "scalars and arrays are written as numbers and lists)") from None
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               RUN_KEY: json.dumps(description, default=_json_value).encode()})
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: embedded})
         made = not path.exists()
         replaced = _arrays_file(path)
         try:

@@ -15,7 +15,8 @@ Each returns an :class:`Estimate` with its standard error: the sample standard d
 per-event terms over sqrt(n) (SNIPS: the delta method).  The direct method's error counts only the
 spread over contexts: not the model's bias, nor the variance of a model fitted to the same log, so its
 interval is far too narrow (with the fitted ridge model on 1,000 events, a nominal 95% interval covered
-the true value in 43% of 300 logs, where IPS, SNIPS and DR covered 95 to 97%); use doubly robust for an interval.  :func:`fit_loss_model` gives q by ridge regression of
+the true value in 43% of 300 logs, where IPS, SNIPS and DR covered 95 to 97%); use doubly robust for an
+interval.  :func:`fit_loss_model` gives q by ridge regression of
 each arm's losses on (1, x), cross-fitted over ``folds`` so no event's prediction saw that event.
 """
 from __future__ import annotations

@@ -21,7 +21,8 @@ a forward sweep.  It stops after the first iteration with ``||r_k|| < tol * ||b|
 updated residual, as SciPy's ``cg`` does (MATLAB's ``pcg`` confirms with ``b - A x`` before it reports
 convergence; the two differ only where rounding has parted them, far below the tolerance of 1e-8 the
 experiments use); ``b = 0`` gives ``x = 0`` at once, as in MATLAB.  The shells report the true relative
-residual ``||b - A x|| / ||b||`` of the returned ``x`` (:func:`solve_checked`).  ``p^T A p <= 0`` (A not positive definite) stops it with the status ``BREAKDOWN``.
+residual ``||b - A x|| / ||b||`` of the returned ``x`` (:func:`solve_checked`).  ``p^T A p <= 0`` (A not
+positive definite) stops it with the status ``BREAKDOWN``.
 Plain conjugate gradients (:func:`cg`, the baseline a tuned SSOR-PCG is measured against) is the same
 loop with ``M = I``.
 
