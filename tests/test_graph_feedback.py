@@ -288,14 +288,18 @@ def regrets():
 def test_regret_under_the_papers_bounds(regrets, alpha):
     """Mean pseudo-regret (80 seeds, T = 4,000, one of 16 arms better by 0.1) under Kocák et al.'s Theorem 1 with the
     measured sum_t E[Q_t] (their Lemma 1 bounds it per round) and under Exp3.G's bound with the measured
-    sum_t E[sum_i p_t(i) / P_t(i)]; both far below those bounds in closed form."""
+    sum_t E[sum_i p_t(i) / P_t(i)]; both far below those bounds in closed form.  At alpha = 1 and 2 both bounds
+    (221 and 215, 303 and 259) are below the 375 a player that never learns pays, so the check has power there;
+    at alpha = 4 Exp3.G's is (334), Kocák et al.'s is not (425)."""
+    uniform = 0.1 * (ARMS - 1) / ARMS * HORIZON  # the pseudo-regret of the uniform player
     graph = cliques(ARMS, alpha)
     reg, q_sum = regrets["exp3_ix_graph", alpha]
     eta, gamma = olearn.make("exp3_ix_graph", graph=graph).bind(ARMS, 0, HORIZON)[0][0][1:3]
     assert eta == pytest.approx(math.sqrt(2 * math.log(ARMS) / (alpha * HORIZON))) and gamma == eta / 2
     lemma = 2 * alpha * math.log(1 + (math.ceil(ARMS**2 / gamma) + ARMS) / alpha) + 2
     assert q_sum / HORIZON <= lemma
-    assert reg.mean() + 3 * reg.std(ddof=1) / math.sqrt(RUNS) < gf.exp3_ix_graph_bound(HORIZON, ARMS, alpha, eta, gamma, q_sum)
+    bound = gf.exp3_ix_graph_bound(HORIZON, ARMS, alpha, eta, gamma, q_sum)
+    assert reg.mean() + 3 * reg.std(ddof=1) / math.sqrt(RUNS) < bound and (bound < uniform or alpha == 4)
     assert gf.exp3_ix_graph_bound(HORIZON, ARMS, alpha, eta, gamma, q_sum) <= gf.exp3_ix_graph_bound(HORIZON, ARMS, alpha, eta, gamma)
 
     reg, spread = regrets["exp3_graph", alpha]
@@ -305,6 +309,7 @@ def test_regret_under_the_papers_bounds(regrets, alpha):
     assert explored == alpha
     bound = gf.exp3_graph_bound(HORIZON, ARMS, alpha, explored, eta, gamma, spread)
     assert reg.mean() + 3 * reg.std(ddof=1) / math.sqrt(RUNS) < bound <= gf.exp3_graph_bound(HORIZON, ARMS, alpha, explored, eta, gamma)
+    assert bound < uniform
 
 
 def test_few_independent_arms_pay_far_less_than_bandit_feedback(regrets):
