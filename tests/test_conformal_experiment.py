@@ -120,8 +120,8 @@ def test_segment_coverage_from_cumulative_coverage_matches_the_trace():
         scores = np.array([[env.type.loss(None, row, None, t, s, 0) for t in range(100)] for s in range(3)])
     covered = (scores <= res.actions[0]).reshape(3, 10, 10).mean(axis=2)  # actions: the radius per round
     ends, local = segment_coverage(np.asarray(res.rounds), res.metric("coverage")[0])
-    np.testing.assert_array_equal(ends, np.arange(20, 101, 10))
-    np.testing.assert_allclose(local, covered[:, 1:], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(ends, np.arange(10, 101, 10))  # the first segment is rounds 1..10
+    np.testing.assert_allclose(local, covered, rtol=0, atol=1e-12)
 
 
 def test_synthetic_verdict_ties_by_paired_standard_error():

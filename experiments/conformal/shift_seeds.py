@@ -70,9 +70,11 @@ def run_methods(cfg):
 
 def segment_coverage(rounds, cumulative):
     """Coverage within each segment between checkpoints, from the coverage of rounds 1..t:
-    (c_j t_j - c_{j-1} t_{j-1}) / (t_j - t_{j-1}); returns (segment ends, seeds x segments)."""
-    covered = cumulative * rounds
-    return rounds[1:], np.diff(covered, axis=1) / np.diff(rounds)
+    (c_j t_j - c_{j-1} t_{j-1}) / (t_j - t_{j-1}) with t_0 = 0, the first segment rounds 1..t_1; returns
+    (segment ends, seeds x segments)."""
+    ends = np.concatenate([[0], rounds])
+    covered = np.concatenate([np.zeros((cumulative.shape[0], 1)), cumulative * rounds], axis=1)
+    return ends[1:], np.diff(covered, axis=1) / np.diff(ends)
 
 
 def main(argv=None):
