@@ -14,7 +14,10 @@ def test_learner_conforms(name):
     testing.check_learner(learners.REGISTRY[name])
 
 
-@pytest.mark.parametrize("name", [n for n in environments.names() if environments.REGISTRY[n].kind != "oco"])
+# ids name the learner that plays the world first (exp3-bernoulli): tests/conftest.py sends a test to the worker
+# of the learner its id starts with, where test_parity.py compiles the same pairing
+@pytest.mark.parametrize("name", [n for n in environments.names() if environments.REGISTRY[n].kind != "oco"],
+                         ids=lambda n: f"{testing.probe_learner(environments.REGISTRY[n])}-{n}")
 def test_environment_conforms(name):
     testing.check_environment(environments.REGISTRY[name])
 
