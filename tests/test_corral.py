@@ -84,7 +84,7 @@ def _reference_run(bases, base_loss, eta, seed, horizon, arms_played, losses):
     p = np.full(m, 1.0 / m)
     pbar = p.copy()
     rho = np.full(m, 2.0 * m)
-    tuners = [olearn.stepwise(b, seed=seed ^ (i << 32), backend="python", horizon=horizon) for i, b in enumerate(bases)]
+    tuners = [olearn.stepwise(b, seed=int(model_selection.base_seed(seed, i)), backend="python", horizon=horizon) for i, b in enumerate(bases)]
     weighted = base_loss == "importance_weighted"
     arms = []
     for t in range(horizon):
@@ -138,13 +138,29 @@ def test_cpu_equals_python_over_a_grid_and_mixed_bases():
 @pytest.mark.parametrize("base_loss", ["observed", "importance_weighted"])
 def test_over_one_base_it_is_that_base(base_loss):
     """With M = 1 the master always follows the base (p = 1: the step's lambda is the loss itself), the base runs
-    at the engine's round with the run's seed, and gets f / 1: the run is the base's own, action for action."""
+    at the engine's round with its seed (base_seed), and gets f / 1: the run is the base's own, action for action
+    (on a table of losses, which no seed changes)."""
     base = olearn.make("exp3", eta=0.2)
-    alone = olearn.run(base, ENV, horizon=200, seeds=[0, 7], backend="python", trace=True)
-    corralled = olearn.run(olearn.learners.corral(base).make(base_loss=base_loss), ENV, horizon=200, seeds=[0, 7],
+    table = environments.make("loss_matrix", losses=np.random.default_rng(5).random((200, 3)))
+    own = [int(model_selection.base_seed(s, 0)) for s in (0, 7)]
+    alone = olearn.run(base, table, horizon=200, seeds=own, backend="python", trace=True)
+    corralled = olearn.run(olearn.learners.corral(base).make(base_loss=base_loss), table, horizon=200, seeds=[0, 7],
                            backend="python", trace=True)
     np.testing.assert_array_equal(corralled.actions, alone.actions)
     np.testing.assert_array_equal(corralled.losses, alone.losses)
+
+
+def test_a_nested_master_draws_apart_from_its_master():
+    """A CORRAL as base 0 of a CORRAL, every base acting each round (importance weighted): at round 0 both masters
+    draw one of two bases with probability 1/2, and over 400 seeds their draws agree about half the time (a
+    nested master seeded with its master's seed drew with the same uniform: 400 of 400)."""
+    inner = olearn.learners.corral(olearn.make("ucb1"), olearn.make("exp3"), name="inner")
+    outer = olearn.learners.corral(inner.make(), olearn.make("exp3")).make(base_loss="importance_weighted")
+    row = outer.bind(3, 0, 1)[0][0]
+    inner_start = int(row[model_selection._BASES + 1])  # base 0's state: [its i_t, ...]
+    res = olearn.run(outer, ENV, horizon=1, seeds=400, backend="cpu", keep_state=True)
+    agree = np.mean(res.states[0, :, 0] == res.states[0, :, inner_start])
+    assert 0.4 < agree < 0.6, agree
 
 
 def test_follows_the_better_base():

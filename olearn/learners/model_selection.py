@@ -29,8 +29,10 @@ What the bases learn from (``base_loss``):
   the observed loss, counting its own rounds (its t is how many times it has been followed), as if it ran alone
   on those rounds; any stochastic-bandit base keeps its assumptions.
 
-Base i draws its random numbers with the seed ``seed ^ (i << 32)`` (seeds below 2^32 never meet another
-seed's bases), the master's draw of i_t is stream 5.  The learner reports no arm probability (mixing the
+Base i draws its random numbers with the seed :func:`base_seed` (seed, i), a hash of the master's seed, and the
+master's draw of i_t is stream 5: a base's draws are independent of the master's, of the other bases' and of the
+bases of a master nested in it (a CORRAL base at index 0 used to get the master's own seed and draw its base with
+the master's uniform).  The learner reports no arm probability (mixing the
 bases' distributions would need every base to expose one), so it is not replayed off-policy; feedback must
 arrive undelayed (the update reads which base was followed from the state).
 
@@ -42,6 +44,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
@@ -51,6 +55,8 @@ from olearn.learners import bandits
 
 #: stream of the master's draw of the base to follow (streams 4 and up are free for combinators)
 FOLLOW = 5
+#: stream whose draws at round 0 seed the bases (:func:`base_seed`)
+BASE_SEEDS = 6
 #: steps for the log-barrier normaliser lambda (Newton, with bisection where Newton cannot start): a cap
 #: that bisection alone would need to narrow any double interval to one ulp
 ROOT_STEPS = 120
@@ -58,6 +64,12 @@ BASE_LOSS = ("observed", "importance_weighted")
 
 _K, _M, _ETA, _GAMMA, _BETA, _WEIGHTED, _ADIM, _BASES = 0, 1, 2, 3, 4, 5, 6, 7
 _DESC = 5  # per base: type, state start, state end, row start, row end
+
+
+@kernel
+def base_seed(seed, i):
+    """Base i's seed: the top 63 bits of draw i of stream BASE_SEEDS at round 0 of the master's ``seed``."""
+    return np.int64(rng.bits(seed, BASE_SEEDS, 0, i) >> np.uint64(1))
 _CHOSEN, _LOSS, _P = 0, 1, 2  # then pbar, eta, rho, rounds at _P + M, + 2M, + 3M, + 4M; actions at _P + 5M
 
 
@@ -249,7 +261,7 @@ def corral(*bases, name: str = "corral", summary: str = "", reference: str = "")
         for i in range(m_):
             d = _BASES + _DESC * i
             init_base(int(params[d]), state[int(params[d + 1]) : int(params[d + 2])], params[int(params[d + 3]) : int(params[d + 4])],
-                      seed ^ (i << 32))
+                      base_seed(seed, i))
 
     @kernel
     def act(state, params, obs, t, seed, action):
@@ -264,7 +276,7 @@ def corral(*bases, name: str = "corral", summary: str = "", reference: str = "")
             if weighted or i == chosen:
                 d = _BASES + _DESC * i
                 act_base(int(params[d]), state[int(params[d + 1]) : int(params[d + 2])], params[int(params[d + 3]) : int(params[d + 4])],
-                         obs, base_round(state, m_, i, t, weighted), seed ^ (i << 32), state[acts + i * width : acts + (i + 1) * width])
+                         obs, base_round(state, m_, i, t, weighted), base_seed(seed, i), state[acts + i * width : acts + (i + 1) * width])
         action[0] = state[acts + chosen * width]
 
     @kernel
@@ -283,7 +295,7 @@ def corral(*bases, name: str = "corral", summary: str = "", reference: str = "")
                 state[_LOSS] = (ell if i == chosen else 0.0) if weighted else feedback[0]
                 update_base(int(params[d]), state[int(params[d + 1]) : int(params[d + 2])], params[int(params[d + 3]) : int(params[d + 4])],
                             obs, state[acts + i * width : acts + (i + 1) * width], state[_LOSS : _LOSS + 1],
-                            base_round(state, m_, i, t, weighted), seed ^ (i << 32))
+                            base_round(state, m_, i, t, weighted), base_seed(seed, i))
         state[_P + 4 * m_ + chosen] += 1.0
         log_barrier_step(state[_P : _P + m_], state[_P + 2 * m_ : _P + 3 * m_], m_, chosen, ell)
         gamma = params[_GAMMA]
