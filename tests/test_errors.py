@@ -169,3 +169,27 @@ def test_a_conformal_method_asked_of_the_learner_registry_says_where_it_is():
             call()
     with pytest.raises(olearn.UnknownNameError, match="did you mean 'ucb1'"):
         olearn.make("ucb2")
+
+
+def test_every_range_a_parameters_help_states_is_the_one_enforced():
+    """A help text that says "in (0, 1]" means 0 is refused: every interval a scalar parameter's help states (other
+    than the range of the rewards a default refers to) is its enforced range, ends and brackets.  (D-UCB's and
+    discounted Thompson's gamma said (0, 1] and took 0, where D-UCB never leaves its first two arms.)"""
+    import re
+
+    from olearn import conformal, learners
+
+    interval = re.compile(r"(?<!rewards in )([(\[])(-?[\d.]+|-?inf), (-?[\d.]+|inf)([)\]])")
+    checked = 0
+    for registry in (learners.REGISTRY, environments.REGISTRY, conformal.REGISTRY):
+        for name, spec in registry.items():
+            for p in spec.params:
+                if p.kind not in ("float", "int"):
+                    continue
+                for m in interval.finditer(p.doc):
+                    low, high = float(m.group(2)), float(m.group(3))
+                    assert (low, high) == (p.low, p.high), (name, p.name, p.doc)
+                    assert (m.group(1) == "(") == (p.open_low or math.isinf(low)), (name, p.name, p.doc)
+                    assert (m.group(4) == ")") == (p.open_high or math.isinf(high)), (name, p.name, p.doc)
+                    checked += 1
+    assert checked >= 9

@@ -185,7 +185,7 @@ DISCOUNTED_UCB = LearnerType(
     "with Upsilon breakpoints",
     feedback="bandit",
     params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(breakpoints / T) / 4",
-                          low=0.0, high=1.0, optional=True), XI, BREAKPOINTS),
+                          low=0.0, high=1.0, open_low=True, optional=True), XI, BREAKPOINTS),
     state_size=lambda v, k, d: 2 * k,  # discounted plays N[k], then discounted rewards S[k]
     row=lambda v, k, d, horizon: [k, _gamma(v, k, d, horizon), v["xi"]],
     init=zero_init,
@@ -214,7 +214,7 @@ DISCOUNTED_THOMPSON = LearnerType(
     "sampling, Beta(1, 1) prior); default gamma = 1 - sqrt(Upsilon / T) / 4, D-UCB's (Garivier and Moulines 2011)",
     feedback="bandit",
     params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(breakpoints / T) / 4",
-                          low=0.0, high=1.0, optional=True), BREAKPOINTS),
+                          low=0.0, high=1.0, open_low=True, optional=True), BREAKPOINTS),
     state_size=lambda v, k, d: 2 * k,  # discounted successes S[k], then discounted failures F[k]
     row=lambda v, k, d, horizon: [k, _gamma(v, k, d, horizon)],
     init=zero_init,
