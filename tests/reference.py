@@ -165,8 +165,8 @@ class MUCB:
     last alarm); round robin (arm (t - tau) mod floor(K / gamma)) while that is below K, else argmax
     mean + sqrt(2 ln(t - tau + 1) / n), unplayed arms first; after a feedback of round s, an arm with w
     rewards since tau alarms when its last w / 2 and the w / 2 before them differ in sum by more than b, and
-    the alarm drops every arm's rewards (tau = s + 1).  Defaults b = sqrt(w ln(2 K T^2) / 2) and
-    gamma = sqrt(breakpoints K min(w/2, ceil(b/delta) + 3 sqrt(w)) / (2T)), delta by default
+    the alarm drops every arm's rewards (tau = s + 1); a delayed reward of a round s < tau is dropped.  Defaults
+    b = sqrt(w ln(2 K T^2) / 2) and gamma = sqrt(breakpoints K min(w/2, ceil(b/delta) + 3 sqrt(w)) / (2T)), delta by default
     2 (sqrt(ln(2 K T^2)) + sqrt(ln(2T))) / sqrt(w) (Remark 1 solved for delta)."""
 
     def __init__(self, k, horizon, window=200, threshold=None, gamma=None, breakpoints=1, delta=None):
@@ -194,6 +194,8 @@ class MUCB:
         return means + np.sqrt(2.0 * math.log(offset + 1) / n)
 
     def update(self, s, arm, info, feedback):
+        if s < self.tau:  # a delayed reward of a round before the restart
+            return
         self.rewards[arm].append(1.0 - feedback)
         last = self.rewards[arm][-self.w:]
         if len(last) == self.w and abs(sum(last[self.w // 2:]) - sum(last[: self.w // 2])) > self.b:
@@ -279,6 +281,8 @@ class GLRklUCB:  # M-UCB's round robin and restarts, the kl-UCB index, the GLR t
         return [kl_index(min(max(means[j], 0.0), 1.0), math.log(offset + 1) / n[j]) for j in range(self.k)]
 
     def update(self, s, arm, info, feedback):
+        if s < self.tau:  # a delayed reward of a round before the restart
+            return
         y = self.rewards[arm]
         y.append(1.0 - feedback)
         n = len(y)

@@ -263,3 +263,23 @@ def test_glr_klucb_takes_rewards_outside_0_1_on_every_backend():
     np.testing.assert_array_equal(py.actions, cpu.actions)
     np.testing.assert_array_equal(py.states, cpu.states)
     assert np.all(np.isfinite(py.states)) and np.all(py.states[0, :, 7] > 0)  # alarms restarted it (the count at 2K + 1)
+
+
+@pytest.mark.parametrize("name", ["m_ucb", "glr_klucb"])
+def test_a_delayed_reward_of_a_round_before_the_restart_is_dropped(name):
+    """Global restarts set tau = s + 1; a reward emitted at a round s < tau and delivered later (delayed feedback)
+    belongs to what the restart forgot: update leaves the state as it was.  From tau on it counts.  (The
+    delayed reference trajectories of tests/test_delays.py exercise M-UCB's case; this one both.)"""
+    k = 3
+    table, size = olearn.make(name).bind(k, 0, 100)
+    row = table[0]
+    learner = olearn.learners.REGISTRY[name]
+    state = np.zeros(size)
+    learner.init(state, row, 4)
+    state[2 * k] = 10.0  # tau: the first round after a restart at round 9
+    before = state.copy()
+    for s in (0, 5, 9):
+        learner.update(state, row, np.zeros(0), np.array([1.0]), np.array([0.0]), s, 4)
+    np.testing.assert_array_equal(state, before)
+    learner.update(state, row, np.zeros(0), np.array([1.0]), np.array([0.0]), 10, 4)
+    assert (state[1], state[k + 1]) == (1.0, 1.0)  # N_1 and S_1 (reward 1 - loss 0)

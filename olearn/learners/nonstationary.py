@@ -503,8 +503,11 @@ def m_ucb_act(state, params, obs, t, seed, action):
 
 @kernel
 def m_ucb_update(state, params, obs, action, feedback, t, seed):
-    """N_a += 1, S_a += r, r into arm a's ring; with N_a >= w, |second half - first half| > b restarts all arms."""
+    """N_a += 1, S_a += r, r into arm a's ring; with N_a >= w, |second half - first half| > b restarts all arms.
+    Feedback emitted before the last restart (a delayed reward, t < tau) is dropped: the restart forgot its round."""
     k_arms = int(params[0])
+    if t < state[2 * k_arms]:
+        return
     w = int(params[1])
     a = int(action[0])
     r = 1.0 - feedback[0]
@@ -702,8 +705,11 @@ def _glr_blocks(v):
 def glr_klucb_update(state, params, obs, action, feedback, t, seed):
     """N_a += 1, S_a += r, r into arm a's current block sum; every Delta_n-th reward the GLR test, whose alarm
     restarts all arms (tau = t + 1).  State: N[k], S[k], tau, alarms, then per arm the sums of its rewards since tau
-    in blocks of Delta_s (the test splits only between blocks), ceil(capacity / Delta_s) slots each."""
+    in blocks of Delta_s (the test splits only between blocks), ceil(capacity / Delta_s) slots each.  Feedback
+    emitted before the last restart (a delayed reward, t < tau) is dropped, as M-UCB's."""
     k_arms = int(params[0])
+    if t < state[2 * k_arms]:
+        return
     split = int(params[4])
     blocks = int(params[5])
     a = int(action[0])
