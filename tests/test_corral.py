@@ -158,7 +158,7 @@ def test_a_nested_master_draws_apart_from_its_master():
     outer = olearn.learners.corral(inner.make(), olearn.make("exp3")).make(base_loss="importance_weighted")
     row = outer.bind(3, 0, 1)[0][0]
     inner_start = int(row[model_selection._BASES + 1])  # base 0's state: [its i_t, ...]
-    res = olearn.run(outer, ENV, horizon=1, seeds=400, backend="cpu", keep_state=True)
+    res = olearn.run(outer, ENV, horizon=1, seeds=400, backend="python", keep_state=True)
     agree = np.mean(res.states[0, :, 0] == res.states[0, :, inner_start])
     assert 0.4 < agree < 0.6, agree
 
