@@ -66,7 +66,10 @@ Anytime (any budget, no stopping rule):
   posterior probability of a wrong answer falls at the optimal exponential rate among beta-allocations
   (his Theorem 1).  Recommendation: argmax of the posterior mean (1 + S_k) / (2 + S_k + F_k).
 
-Every learner here changes its plan in ``act`` from the plays so far, so feedback must not be delayed.
+Successive rejects, sequential halving, LUCB and track-and-stop change their plan in ``act`` from the plays so far
+(phases, the pending arm, the stop), so their feedback must not be delayed (``delayable=False``).  Top-two Thompson
+sampling's ``act`` only reads the posterior counts, which its update keeps, as ``thompson``'s: it takes delayed
+feedback.
 """
 import math
 from fractions import Fraction
