@@ -82,6 +82,27 @@ def test_sequential_halving_follows_its_rounds():
     np.testing.assert_array_equal(_sorted_plays(res), np.tile(sorted(expected), (6, 1)))
 
 
+def test_sequential_halving_recommends_by_the_last_rounds_means_when_the_budget_ends_with_it():
+    """K = 4, T = 400: rounds of 50 plays of 4 arms and 100 of 2 use the budget exactly, so no play follows the last
+    round and its halving happens in the recommendation: the survivor of the two by that round's 100 plays each (the
+    lowest index on ties), computed here from the trace, the same arm as at T = 401, where one more play does the
+    halving (the mean over all 150 plays picked another arm on 3 of these 12 seeds)."""
+    means = np.array([0.5, 0.49, 0.2, 0.1])
+    env = environments.make("bernoulli", means=means)
+    seeds = range(12)
+    runs = {T: olearn.run(olearn.make("sequential_halving"), env, horizon=T, seeds=seeds, backend="python", trace=True,
+                          metrics=["simple_regret"], checkpoints=[T], progress=False) for T in (400, 401)}
+    loss = 1.0 - means  # bernoulli rewards: the loss means
+    for T, res in runs.items():
+        picked = [int(np.flatnonzero(np.isclose(loss - loss.min(), r))[0]) for r in res.final("simple_regret")[0]]
+        for j in range(len(seeds)):
+            arms, losses = res.actions[0, j, 200:400].astype(int), res.losses[0, j, 200:400]
+            pair = np.unique(arms)
+            assert pair.size == 2 and np.all(np.bincount(arms)[pair] == 100)
+            last = [losses[arms == a].mean() for a in pair]
+            assert picked[j] == pair[int(np.argmin(last))], (T, j)
+
+
 def test_successive_rejects_meets_its_error_bound():
     """P(error) <= K(K-1)/2 exp(-(T - K) / (logbar(K) H_2)), H_2 = max_i i / Delta_(i)^2 (Audibert et al., Thm 2)."""
     means, T, seeds = np.array([0.45, 0.35, 0.6, 0.4]), 400, 2000

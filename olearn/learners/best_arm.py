@@ -13,8 +13,9 @@ Fixed budget (the horizon T is the budget):
   H_2 = max_i i Delta_(i)^-2 (their Theorem 2).  At most T plays; a leftover goes to the recommendation.
 * ``sequential_halving`` (Karnin, Koren and Somekh, ICML 2013): R = ceil(log2 K) rounds; in round r every
   arm still in play is pulled t_r = floor(T / (|S_r| R)) times and the better half, ceil(|S_r| / 2) arms by
-  their mean over *this round's* plays, goes on.  P(error) <= 3 log2 K exp(-T / (8 H_2 log2 K)) (their
-  Theorem 4.1).
+  their mean over *this round's* plays, goes on; the last one is the recommendation (when the rounds use the
+  budget exactly, the last halving is the recommendation's).  P(error) <= 3 log2 K exp(-T / (8 H_2 log2 K))
+  (their Theorem 4.1).
 
 Fixed confidence (plays until a stopping rule certifies the best arm, then keeps playing it):
 
@@ -241,6 +242,29 @@ def halving_update(state, params, obs, action, feedback, t, seed):
     state[4 * k_arms + a] += feedback[0]
 
 
+@kernel
+def halving_recommend(state, params, out):
+    """The best arm in play by its mean over all its plays, except when the current round is complete (every arm in
+    play has t_r plays this round) but its halving is not done yet, which happens after the last play when the
+    rounds use the budget exactly: then the best by this round's means, the arm that halving keeps (the lowest
+    index on ties, as it drops the highest)."""
+    k_arms = int(params[0])
+    active, plays, sums = 2 * k_arms, 3 * k_arms, 4 * k_arms
+    r = int(state[5 * k_arms])
+    complete = r < int(params[2])
+    for k in range(k_arms):
+        if state[active + k] > 0.0 and (not complete or state[plays + k] < params[3 + r]):
+            complete = False
+    out[0] = empirical_best(state, k_arms, active)
+    out[1] = -1.0
+    if complete:
+        best = math.inf
+        for k in range(k_arms):
+            if state[active + k] > 0.0 and state[plays + k] > 0.0 and state[sums + k] / state[plays + k] < best:
+                best = state[sums + k] / state[plays + k]
+                out[0] = k
+
+
 def halving_schedule(k: int, budget: int) -> list[int]:
     """t_r = floor(T / (|S_r| R)) for r < R = ceil(log2 K), |S_0| = K, |S_{r+1}| = ceil(|S_r| / 2)."""
     rounds = (k - 1).bit_length()  # ceil(log2 K) for K >= 1
@@ -271,7 +295,7 @@ SEQUENTIAL_HALVING = LearnerType(
     act=halving_act,
     update=halving_update,
     delayable=False,
-    recommend=rejects_recommend,  # the best played arm in play: the survivor once one is left
+    recommend=halving_recommend,
 )
 
 # ---------------------------------------------------------------- LUCB
