@@ -8,9 +8,10 @@ scrible (Abernethy, Hazan and Rakhlin 2008) against independent truth.
   estimate d f(y) grad^2 R(x) (y - x) has mean c exactly; its points are ends of Dikin-ellipsoid axes.
 * Round by round against slow NumPy references (the paper's parameters, an explicit Hessian, a root finder
   for the FTRL step) on SEA worlds, python backend.
-* Measured regret: bandit_ogd within the Lipschitz bound 2 T^(3/4) sqrt(3 R d C (L + C/r)) and above the
-  shrinking cost alpha C T it pays by construction on linear losses, log-log slope in [0.5, 0.85] on a
-  Lipschitz world; scrible within 16 C d sqrt(T ln T) and below bandit_ogd on linear losses.
+* Measured regret: bandit_ogd within the Lipschitz bound 2 T^(3/4) sqrt(3 R d C (L + C/r)), under half of what
+  playing the centre costs, log-log slope in [0.5, 0.85] on a Lipschitz world, and on linear losses between the
+  shrinking cost alpha C T it pays by construction and 0.6 T (the centre pays T); scrible under 0.5 T and below
+  bandit_ogd on linear losses (the papers' bounds are vacuous at the T tested there).
 """
 import math
 
@@ -232,11 +233,17 @@ def scrible_play(world, T, d, r, C, seed):
 
 @pytest.mark.parametrize("env_name, kw, params", [
     ("sea_linear", {"dim": 3, "noise": 0.3, "drift": "adaptive", "kappa": 0.8}, {}),
-    ("sea_quadratic", {"dim": 4, "domain": "box", "radius": 0.7, "noise": 0.2, "drift": "rotation", "omega": 0.4},
+    ("sea_quadratic", {"dim": 2, "domain": "box", "radius": 0.7, "noise": 0.2, "drift": "rotation", "omega": 0.4},
+     {"lipschitz": None, "loss_bound": 2.0}),
+    ("sea_quadratic", {"dim": 2, "radius": 0.7, "noise": 0.2, "drift": "rotation", "omega": 0.4},
      {"lipschitz": None, "loss_bound": 2.0}),
     ("sea_quadratic", {"dim": 2, "noise": 0.1, "drift": "switching", "period": 5}, {"lipschitz": 3.0, "loss_bound": 0.5}),
 ])
 def test_bandit_ogd_matches_its_reference(env_name, kw, params):
+    """Played points, losses and the final x equal the reference's, and x moved off x_1 = 0 in every case.  The
+    bounded (lipschitz=None) tuning keeps alpha below 1 only at small d at T = 30 (box d = 4: alpha = 1.30, clipped
+    to 1, so x = 0 throughout): on the box d = 2, alpha = 0.918 and the shrunk box (1 - alpha) r = 0.057 binds in 7
+    rounds, final x = (0.015, 0.049); on the ball d = 2, alpha = 0.818 and final x = (0.051, 0.034)."""
     seed, d = 3, kw["dim"]
     res = olearn.run(olearn.make("bandit_ogd", **params), environments.make(env_name, **kw), horizon=T_REF, seeds=[seed],
                      backend="python", trace=True, keep_state=True)
@@ -247,7 +254,7 @@ def test_bandit_ogd_matches_its_reference(env_name, kw, params):
     np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-11, atol=1e-12)
     np.testing.assert_allclose(res.actions[0, 0], ys[:, 0], rtol=1e-11, atol=1e-12)
     np.testing.assert_allclose(res.states[0, 0][:d], x, rtol=1e-11, atol=1e-12)
-    assert np.ptp(x) > 1e-3 or dom == ref.BOX  # it moved
+    assert np.linalg.norm(x) > 0.02  # it moved (the smallest final ||x||, 0.051, is the box's)
 
 
 @pytest.mark.parametrize("kw", [{"dim": 3, "noise": 0.3, "drift": "adaptive", "kappa": 0.8},
@@ -279,9 +286,13 @@ def test_the_bound_functions_are_the_theorems():
 def test_bandit_ogd_regret_is_within_the_bound_and_grows_like_t_to_three_quarters():
     """f_t(x) = 1/2 ||x - theta||^2 with ||theta|| = 0.5 inside the unit ball (d = 3): |f| <= C = 1.125, L = 1.5.
     Mean regret (32 seeds, cpu) is within Flaxman et al.'s 2 T^(3/4) sqrt(3 R d C (L + C/r)) and its log-log
-    slope over T = 1,000 .. 16,000 is in [0.5, 0.85] (T^(3/4): the gradient-descent and smoothing terms balance)."""
-    C, L, d = 1.125, 1.5, 3
-    env = environments.make("sea_quadratic", dim=d, noise=0.0, kappa=0.5, drift="fixed")
+    slope over T = 1,000 .. 16,000 is in [0.5, 0.85] (T^(3/4): the gradient-descent and smoothing terms balance).
+    The bound (1,834 / 5,186 / 14,668) cannot fail here: it is above the worst regret of any player, C T, at
+    T = 1,000 and 4,000, and above what playing the centre costs, kappa^2 T / 2 = T / 8, at every T.  So the regret
+    must also be under half of T / 8: measured 57.4 +- 1.0, 167.6 +- 2.7, 484.9 +- 7.7, ratios 0.46, 0.34, 0.24;
+    at T = 1,000 the 0.46 is too close to 0.5 to hold the learner to, so the ratio is asserted from T = 4,000 on."""
+    C, L, d, kappa = 1.125, 1.5, 3, 0.5
+    env = environments.make("sea_quadratic", dim=d, noise=0.0, kappa=kappa, drift="fixed")
     horizons = [1000, 4000, 16000]
     regret = []
     for T in horizons:
@@ -289,15 +300,21 @@ def test_bandit_ogd_regret_is_within_the_bound_and_grows_like_t_to_three_quarter
                          metrics=["regret"], checkpoints=[T], progress=False)
         r = res.final("regret")[0]
         assert r.mean() <= regret_bound(T, d, loss_bound=C, lipschitz=L)
+        if T >= 4000:
+            assert r.mean() < 0.5 * kappa**2 / 2 * T, (T, r.mean())  # half of the centre's regret: it learned theta
         regret.append(r.mean())
     slope = np.polyfit(np.log(horizons), np.log(regret), 1)[0]
     assert 0.5 <= slope <= 0.85, slope
 
 
-def test_scrible_beats_bandit_ogd_on_linear_losses_within_their_bounds():
-    """f_t(x) = <theta, x>, ||theta|| = 1 on the unit ball (d = 3, C = L = 1), T = 1,000, 16 seeds: bandit_ogd pays at
-    least the shrinking alpha C T (E f(y_t) = f(x_t) >= -(1 - alpha) for x_t in (1 - alpha) B) and at most its bound;
-    scrible stays within 16 C d sqrt(T ln T) and below bandit_ogd by more than 4 standard errors."""
+def test_scrible_beats_bandit_ogd_on_linear_losses_and_both_beat_playing_the_centre():
+    """f_t(x) = <theta, x>, ||theta|| = 1 on the unit ball (d = 3, C = L = 1), T = 1,000, 16 seeds: the best point
+    -theta totals -T, so playing the centre 0 has regret T and any player at most 2 T.  bandit_ogd pays at least the
+    shrinking alpha C T (E f(y_t) = f(x_t) >= -(1 - alpha) for x_t in (1 - alpha) B) and less than 0.6 T; scrible
+    less than 0.5 T and less than bandit_ogd by more than 4 standard errors.  Measured: bandit_ogd 461.9 +- 13.0
+    (alpha T = 126), scrible 333.6 +- 5.0.  The papers' bounds are not asserted: at this T they are vacuous, BGD's
+    2 T^(3/4) sqrt(3 R d C (L + C/r)) = 1,509 above the centre's T and SCRiBLe's 16 C d sqrt(T ln T) = 3,989 above
+    the worst 2 T (test_the_bound_functions_are_the_theorems checks their formulas)."""
     T, d, seeds = 1000, 3, 16
     env = environments.make("sea_linear", dim=d, noise=0.0, kappa=1.0, drift="fixed")
     mean, se = {}, {}
@@ -307,6 +324,6 @@ def test_scrible_beats_bandit_ogd_on_linear_losses_within_their_bounds():
         r = res.final("regret")[0]
         mean[name], se[name] = r.mean(), r.std(ddof=1) / math.sqrt(seeds)
     alpha = fkm_tuning(T, d, 1.0, 1.0, 1.0, 1.0)[2]
-    assert alpha * T <= mean["bandit_ogd"] <= regret_bound(T, d)
-    assert mean["scrible"] <= scrible_regret_bound(T, d)
+    assert alpha * T <= mean["bandit_ogd"] < 0.6 * T, mean
+    assert mean["scrible"] < 0.5 * T, mean
     assert mean["bandit_ogd"] - mean["scrible"] > 4 * math.hypot(se["bandit_ogd"], se["scrible"]), (mean, se)

@@ -1,6 +1,7 @@
 """coin_betting against closed forms: the KT wealth on +-1 coins, the KT potential below the wealth on any
-coins, and the regret bound G (eps + F_T*(||u||)) that follows, unconstrained and through the constraint
-reduction on a ball and a box.  (Round-by-round equality with a NumPy reference: tests/test_oco_reference.py.)"""
+coins, and the regret bound G (eps + F_T*(||u||)) that follows, unconstrained; on a ball, box and simplex the
+constraint reduction's inequality against every point of the set, and regret a fraction of the centre's on a
+drifting adversary.  (Round-by-round equality with a NumPy reference: tests/test_oco_reference.py.)"""
 import math
 
 import numpy as np
@@ -73,8 +74,12 @@ def test_wealth_bounds_regret_against_every_comparator(d):
 @pytest.mark.parametrize("push", ["drift", "out_and_back"])
 def test_constraint_reduction_keeps_the_bound_on_the_set(domain, radius, push):
     """Plays stay in X; for every u of X, sum <g, x - u> <= sum <gt, w - u> = G (eps - W_T + <theta_T, u>)
-    (the reduction's inequality, which fails if the bet follows g itself while w sits outside X), and so
-    regret against X's best point stays within the unconstrained bound at its norm."""
+    (the reduction's inequality, which fails if the bet follows g itself while w sits outside X).  The regret
+    against X's best point is not held to the unconstrained bound at its norm, which has no power of its own here
+    (every fixed point of X meets it on out_and_back, where sum g_0 = 0, and playing the centre meets it on the box
+    and simplex drift worlds); on the drift worlds it must instead be under a quarter of the centre's (0 on the
+    ball and box, the uniform point on the simplex): measured -0.006 / 34.8, 1.9 / 19.8, 5.5 / 31.9 (ball, box,
+    simplex), where betting 0.3 times the KT fraction, which meets every other check, has 16.9, 8.4, 15.9."""
     rng = np.random.default_rng(7)
     d, G, eps, T = 4, 1.0, 1.0, 400
     if push == "drift":
@@ -85,6 +90,7 @@ def test_constraint_reduction_keeps_the_bound_on_the_set(domain, radius, push):
     xs, state = play(g, d, domain=domain, radius=radius, lipschitz=G, wealth=eps)
     wealth, theta = state[0], state[2 : 2 + d]
     total = g.sum(0)
+    centre = np.zeros(d)
     if domain == "ball":
         assert np.all(np.linalg.norm(xs, axis=1) <= radius * (1 + 1e-12))
         best = -radius * total / np.linalg.norm(total)
@@ -97,10 +103,13 @@ def test_constraint_reduction_keeps_the_bound_on_the_set(domain, radius, push):
     else:
         assert np.all(xs >= 0) and np.allclose(xs.sum(1), radius)
         best = radius * np.eye(d)[np.argmin(total)]
+        centre = np.full(d, radius / d)
         others = radius * rng.dirichlet(np.ones(d), size=20)
     for u in np.vstack([best, others, radius * np.eye(d)[0] if domain != "box" else np.full(d, radius)]):
         assert np.sum(g * xs) - total @ u <= G * (eps - wealth + theta @ u) + 1e-9
-    assert np.sum(g * xs) - total @ best <= regret_bound(T, np.linalg.norm(best), G, eps)
+    regret, centre_regret = np.sum(g * xs) - total @ best, total @ centre - total @ best
+    if push == "drift":
+        assert regret < 0.25 * centre_regret, (regret, centre_regret)
     assert wealth >= kt_potential(T, np.linalg.norm(theta), eps) * (1 - 1e-12)
 
 

@@ -279,7 +279,8 @@ SQUINT = LearnerType(
     summary="Squint: w_k ∝ E_eta[eta exp(eta R_k - eta^2 V_k)], eta ~ U[0, 1/2], R_k and V_k the summed regret "
     "against the mixture and its square; no step size, no horizon",
     reference="Koolen and van Erven (COLT 2015), Second-order quantile methods for experts and combinatorial games: "
-    "the potential sum_k pi_k E_eta[exp(eta R_k - eta^2 V_k)] stays <= 1, so R_k = O(sqrt(V_k ln(K ln T)) + ln(K ln T))",
+    "the potential sum_k pi_k E_eta[exp(eta R_k - eta^2 V_k)] stays <= 1, so with the uniform prior on eta "
+    "R_k = O(sqrt(V_k (ln K + ln V_k)) + ln K)",
     feedback="full",
     params=(N_ARMS,),
     state_size=lambda v, k, d: 3 * k,  # R[k], V[k], then the weights w[k] of this round
