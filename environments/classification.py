@@ -38,6 +38,9 @@ from environments.stochastic import no_advance, no_reset
 
 DATASETS = ("iris", "wine", "breast_cancer", "digits")
 HEAD = 4  # row: [K, n, d, 0], labels (n), features (n x d, row-major)
+#: the most classes (arms) a world of given labels may have: a label of 1e7 would make 10^7 arms, one of 1e300 wrap
+#: in int64
+MAX_CLASSES = 10**6
 
 
 @lru_cache(maxsize=None)
@@ -124,7 +127,8 @@ CLASSIFICATION = EnvType(
         Param("dataset", None, "a data set bundled with scikit-learn (None: iris, unless features and labels are given)",
               kind="choice", choices=DATASETS, optional=True),
         Param("features", None, "the contexts, one row per example (n x d)", kind="matrix", optional=True),
-        Param("labels", None, "the class of each example, whole numbers 0 .. K-1", kind="vector", low=0.0, optional=True),
+        Param("labels", None, "the class of each example, whole numbers 0 .. K-1 (K at most 10^6 arms)", kind="vector",
+              low=0.0, high=MAX_CLASSES - 1.0, optional=True),
     ),
     n_actions=lambda v: int(data(v)[1].max()) + 1,
     obs_dim=lambda v: data(v)[0].shape[1],

@@ -90,6 +90,8 @@ def test_bad_data_is_refused():
         ({"features": [[1.0, 0.0]], "labels": [0, 1]}, "labels"),
         ({"features": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 0.5]}, "labels"),
         ({"features": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, -1]}, "labels"),
+        ({"features": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1e6]}, "labels"),  # 10^6 + 1 arms
+        ({"features": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1e300]}, "labels"),  # wrapped in int64 before
         ({"features": [[1.0, 0.0]]}, "labels"),
         ({"labels": [0]}, "features"),
         ({"dataset": "iris", **GIVEN}, "dataset"),
