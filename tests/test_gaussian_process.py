@@ -12,6 +12,9 @@ Backend parity, the GPU path (simulator), delays and the conformance checks run 
   multivariate normal);
 * on smooth means over 50 arms the shared information shows: both learners lose far less than UCB1 and Gaussian
   Thompson sampling, which learn each arm alone, and their regret grows well below linearly;
+* arms so far apart that s = sqrt(5) r / l passes 1.3e154 (where s * s overflows and Matern 5/2's
+  (1 + s + s^2 / 3) exp(-s) would be inf * 0 = NaN) have covariance 0 under both covariances, and the learner stays
+  the finite posterior of independent arms;
 * bad parameters are refused by name.
 """
 import math
@@ -97,6 +100,33 @@ def test_vanishing_lengthscale_gives_independent_conjugate_arms():
     cov = state[k:k + k * k].reshape(k, k)
     np.testing.assert_allclose(np.diag(cov), 1.0 / (1.0 / v["variance"] + n / v["noise"] ** 2), atol=1e-14)
     np.testing.assert_allclose(cov - np.diag(np.diag(cov)), 0.0, atol=1e-14)
+
+
+@pytest.mark.parametrize("covariance", gp.COVARIANCES)
+def test_arms_far_apart_are_independent_not_nan(covariance):
+    """Positions 0, 1e60, 2e60 with lengthscale 1e-100 (both allowed): r / l up to 2e160, s * s = inf.  Computed as
+    written, Matern 5/2 gave NaN off the diagonal, a NaN posterior, and gp_ucb played arm 0 in every round.  Here the
+    prior covariance is v I exactly, and after 30 rounds (python backend) the state is finite, every arm has been
+    played and the posterior is the conjugate one of independent Gaussian arms in closed form."""
+    k, horizon = 3, 30
+    params = {"positions": [0.0, 1e60, 2e60], "lengthscale": 1e-100, "covariance": covariance}
+    learner = olearn.make("gp_ucb", **params)
+    v = olearn.make("gp_ucb", n_arms=k, **params).values
+    row = np.asarray(learner.bind(k, 0, horizon)[0][0], dtype=float)
+    prior_cov = np.array([[gp.covariance(row, i, j) for j in range(k)] for i in range(k)])
+    np.testing.assert_array_equal(prior_cov, v["variance"] * np.eye(k))
+    env = environments.make("gaussian", means=[0.2, 0.5, 0.7], sigma=0.5)
+    res = olearn.run(learner, env, horizon=horizon, seeds=[0], backend="python", trace=True, keep_state=True)
+    state = res.states[0, 0]
+    assert np.all(np.isfinite(state)), state
+    arms, rewards = res.actions[0, 0].astype(int), 1.0 - res.losses[0, 0]
+    n = np.bincount(arms, minlength=k)
+    assert np.all(n > 0), n
+    ratio = v["noise"] ** 2 / v["variance"]
+    sums = np.bincount(arms, weights=rewards, minlength=k)
+    np.testing.assert_allclose(state[:k], (v["prior_mean"] * ratio + sums) / (ratio + n), atol=1e-12)
+    posterior_var = 1.0 / (1.0 / v["variance"] + n / v["noise"] ** 2)
+    np.testing.assert_allclose(state[k:k + k * k].reshape(k, k), np.diag(posterior_var), atol=1e-14)
 
 
 def reference_arm(name, v, k, t, mu, cov, seed):
@@ -188,6 +218,7 @@ def test_information_gain_is_the_sum_of_the_posterior_variances_logs():
     ("gp_ucb", {"delta": 1.0}, "delta"),
     ("gp_thompson", {"noise": -0.1}, "noise"),
     ("gp_thompson", {"covariance": "linear"}, "covariance"),
+    ("gp_ucb", {"variance": 1e13, "noise": 1.0}, "variance"),  # above 1e12 noise^2
 ])
 def test_bad_parameters_are_named(name, params, bad):
     with pytest.raises(ParameterError, match=bad):

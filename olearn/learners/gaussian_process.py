@@ -97,11 +97,18 @@ def _row(owner, v, k, delta):
 
 @kernel
 def covariance(params, i, j):
-    """k(x_i, x_j) of the params row."""
+    """k(x_i, x_j) of the params row.  Far apart it is returned as 0 rather than computed: exp(-r^2 / 2) is 0 in
+    double precision beyond r / l ~ 38.6 and exp(-s), s = sqrt(5) r / l, beyond s ~ 745.13, so 0 is what the
+    formulas give wherever they are finite; computed, s * s overflows to inf from s ~ 1.3e154 and Matern's
+    inf * exp(-s) = inf * 0 is NaN (r * r overflows as well, harmlessly, to exp(-inf) = 0)."""
     r = abs(params[HEAD + i] - params[HEAD + j]) / params[1]
     if params[6] == 0.0:
+        if r > 40.0:  # exp(-800) = 0
+            return 0.0
         return params[2] * math.exp(-0.5 * r * r)
     s = math.sqrt(5.0) * r
+    if s > 750.0:  # exp(-750) = 0
+        return 0.0
     return params[2] * (1.0 + s + s * s / 3.0) * math.exp(-s)
 
 
