@@ -14,8 +14,10 @@ the estimator would have to keep all of an arm's samples and re-truncate them ea
 for the horizon T (the engine passes T to the parameter row, as for MOSS): ln(1/delta) = 2 ln T is fixed, so
 sample s is truncated once, at B_s, when it arrives, and each arm's state is a running sum.  The index only
 changes when the arm is played, so it is kept in the state as well (state: plays n_k, truncated sum, index).
-Giving ``delta`` instead fixes ln(1/delta) without the horizon.  With ln(1/delta) = 2 ln T the index is at
-least the paper's at every t <= T (more exploration), and the paper's proof applies with log n = ln T.
+Giving ``delta`` instead fixes ln(1/delta) without the horizon.  With ln(1/delta) = 2 ln T the bonus is at
+least the paper's at every t <= T (more exploration), and the paper's proof applies with log n = ln T.  The index
+need not be: the larger ln(1/delta) also lowers every truncation threshold B_s, so a sample the paper keeps at
+round t can be dropped here, and the truncated mean can fall by more than the bonus rises.
 
 Regret: their Proposition 1 states R_n <= sum_{k: Delta_k > 0} (8 (4u / Delta_k)^(1/eps) ln n + 5 Delta_k)
 (:func:`paper_regret_bound`).  That constant comes from playing a suboptimal arm until its confidence radius
@@ -29,7 +31,7 @@ import math
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, check_integer
+from olearn.core.errors import ParameterError, check_integer, check_real
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -104,17 +106,20 @@ def _gaps(means):
 
 
 def _check_bound_args(eps, u, horizon):
-    if not (isinstance(eps, (int, float)) and 0.0 < eps <= 1.0):
+    """(eps, u, horizon) as (float, float, int); a bool is refused (True is not eps = 1)."""
+    eps = check_real("regret_bound", "eps", eps, "a number in (0, 1]")
+    if not 0.0 < eps <= 1.0:
         raise ParameterError("regret_bound", "eps", eps, "a number in (0, 1]")
-    if not (isinstance(u, (int, float)) and 0.0 < u < math.inf):
+    u = check_real("regret_bound", "u", u, "a finite number > 0")
+    if not u > 0.0:
         raise ParameterError("regret_bound", "u", u, "a finite number > 0")
-    return check_integer("regret_bound", "horizon", horizon, 2)
+    return eps, u, check_integer("regret_bound", "horizon", horizon, 2)
 
 
 def paper_regret_bound(means, eps, u, horizon):
     """Bubeck, Cesa-Bianchi and Lugosi's Proposition 1 with their constants, n = T:
     sum_{k: Delta_k > 0} 8 (4u / Delta_k)^(1/eps) ln T + 5 Delta_k (mean rewards ``means``, E|X|^(1+eps) <= u)."""
-    horizon = _check_bound_args(eps, u, horizon)
+    eps, u, horizon = _check_bound_args(eps, u, horizon)
     gaps = _gaps(means)
     return float(np.sum(8.0 * (4.0 * u / gaps) ** (1.0 / eps) * math.log(horizon) + 5.0 * gaps))
 
@@ -125,7 +130,7 @@ def known_horizon_regret_bound(means, eps, u, horizon):
     Lemma 1 at a fixed count s fails with probability at most delta = T^-2 for the best arm (index below mu*) and
     for arm k (truncated mean above mu_k + r(s)).  Outside these events arm k, at count s, is played only while
     mu_k + 2 r(s) >= mu*, i.e. s < l_k; so E[plays of k] <= l_k + sum_{t <= T} 2 t T^-2 <= l_k + 2."""
-    horizon = _check_bound_args(eps, u, horizon)
+    eps, u, horizon = _check_bound_args(eps, u, horizon)
     gaps = _gaps(means)
     p = 1.0 + eps
     plays = np.floor(2.0 * math.log(horizon) * (8.0 * u ** (1.0 / p) / gaps) ** (p / eps)) + 1.0
