@@ -53,12 +53,16 @@ def test_reported_probabilities_are_the_reference_ones():
 
 
 def test_regret_grows_like_sqrt_t():
-    """On the three-arm linear world, dynamic regret from T = 1,250 to 5,000 grows by less than 2.8x (sqrt: 2x,
-    linear: 4x) and ends far below UCB1's, which ignores the context."""
+    """On the three-arm linear world, dynamic regret from T = 1,250 to 5,000 grows by less than 2x (sqrt: 2x,
+    linear: 4x) and ends far below UCB1's, which ignores the context.  Measured (24 seeds): 1.40 and 0.029 of UCB1's
+    at the default gamma_scale = 10.  The limit is 2.0, not looser, because a greediness gamma_t = gamma_scale
+    sqrt(t) too small keeps exploring near uniformly and shows first as regret growing closer to linearly:
+    gamma_scale = 2 (5x too small) grows 2.10x at 0.063 of UCB1's, passing a limit of 2.8 and the UCB1 check;
+    gamma_scale = 0.5 (20x) grows 2.45x (0.19 of UCB1's, which the UCB1 check alone catches)."""
     env = environments.make("linear_contextual", theta=[[1.0, 0.0], [0.0, 1.0], [-0.6, -0.8]])
     res = olearn.run(olearn.make("square_cb"), env, horizon=5000, seeds=24, metrics=["dynamic_regret"], checkpoints=[1250, 5000])
     early, late = res.metric("dynamic_regret")[0].mean(axis=0)
-    assert late / early < 2.8, (early, late)
+    assert late / early < 2.0, (early, late)
     ucb = olearn.run(olearn.make("ucb1"), env, horizon=5000, seeds=24, metrics=["dynamic_regret"], checkpoints=[5000])
     assert late < 0.15 * ucb.metric("dynamic_regret")[0, :, -1].mean()
 
