@@ -38,8 +38,7 @@ from environments.stochastic import no_advance, no_reset
 
 DATASETS = ("iris", "wine", "breast_cancer", "digits")
 HEAD = 4  # row: [K, n, d, 0], labels (n), features (n x d, row-major)
-#: the most classes (arms) a world of given labels may have: a label of 1e7 would make 10^7 arms, one of 1e300 wrap
-#: in int64
+#: the most classes (arms) a world of given labels may have (labels are held in int64, and a label is an arm)
 MAX_CLASSES = 10**6
 
 

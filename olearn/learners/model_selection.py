@@ -31,10 +31,9 @@ What the bases learn from (``base_loss``):
 
 Base i draws its random numbers with the seed :func:`base_seed` (seed, i), a hash of the master's seed, and the
 master's draw of i_t is stream 5: a base's draws are independent of the master's, of the other bases' and of the
-bases of a master nested in it (a CORRAL base at index 0 used to get the master's own seed and draw its base with
-the master's uniform).  The learner reports no arm probability (mixing the
-bases' distributions would need every base to expose one), so it is not replayed off-policy; feedback must
-arrive undelayed (the update reads which base was followed from the state).
+bases of a master nested in it (a CORRAL as a base draws its own base with a uniform of its own).  The learner
+reports no arm probability (mixing the bases' distributions would need every base to expose one), so it is not
+replayed off-policy; feedback must arrive undelayed (the update reads which base was followed from the state).
 
 State: ``[i_t, scratch loss, p[M], pbar[M], eta[M], rho[M], rounds[M], actions[M x A], base states ...]``.
 Row: ``[K, M, eta, gamma, beta, importance weighted (1) or observed (0), A, then per base (type, state start,
