@@ -22,22 +22,21 @@ ARRAYS = ("actions", "losses", "states")  # per-round traces and final states: s
 _OWN_FIELDS = ("config", "backend", "seconds", "created", "arrays", *provenance.FIELDS)
 
 
-def _json_value(value):
-    """NumPy scalars and arrays in a result's description (``meta`` a user filled) as JSON numbers and lists."""
+def _plain(value):
+    """JSON-ready copy of a parameter value: NumPy arrays and scalars as lists and Python numbers."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _plain(value):
-    """JSON-ready copy of a parameter value."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
     return value
+
+
+def _json_value(value):
+    """``json.dumps``'s hook for a result's description (``meta`` a user filled): :func:`_plain`, or TypeError."""
+    plain = _plain(value)
+    if plain is value:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return plain
 
 
 def _param_cell(value):
