@@ -361,7 +361,7 @@ def _replayed(source, table, run, learners, delay, wrap):
     return horizon, configurations, list(logged.METRICS), ckpts.size
 
 
-def _figures(source, raw, run, recorded, configurations=()) -> tuple:
+def _figures(source, raw, run, recorded, configurations) -> tuple:
     """The [[figures]] tables checked before any work: each metric (given, or the default a curves or slope figure
     falls back to) among ``recorded`` (the columns every environment records), a slope's x ``round`` or a learner
     parameter the [[learners]] give, and no two figures writing the same file."""

@@ -252,9 +252,10 @@ def halving_recommend(state, params, out):
     active, plays, sums = 2 * k_arms, 3 * k_arms, 4 * k_arms
     r = int(state[5 * k_arms])
     complete = r < int(params[2])
-    for k in range(k_arms):
-        if state[active + k] > 0.0 and (not complete or state[plays + k] < params[3 + r]):
-            complete = False
+    if complete:
+        for k in range(k_arms):
+            if state[active + k] > 0.0 and state[plays + k] < params[3 + r]:
+                complete = False
     out[0] = empirical_best(state, k_arms, active)
     out[1] = -1.0
     if complete:

@@ -126,7 +126,7 @@ def ridge_update(state, base, m, r):
     """A^{-1} <- A^{-1} - u u' / (1 + x' u) (Sherman-Morrison for A + x x') and b <- b + r x, for x at state[0..m),
     u = A^{-1} x in the scratch state[m..2m), A^{-1} at state[base] and b after it; returns 1 + x' u = det(A + x x') / det A.
     x' u >= 0 enters as |x' u|: rounding leaves it below 0 where A^{-1} is far larger across x than along it (a
-    ridge of 1e-100, before lam was bounded below by 1e-6), and 1 + x' u < 0 then broke the update and OFUL's log det."""
+    ridge far below lam's 1e-6 floor), and 1 + x' u < 0 would break the update and OFUL's log det."""
     den = 1.0 + abs(inverse_times_x(state, base, m))
     for i in range(m):
         ui = state[m + i] / den
