@@ -206,8 +206,9 @@ class CUSUMUCB:
     """Liu, Lee and Shroff (2018), CD-UCB with two-sided CUSUM: with probability alpha a uniform arm (draws 0 and 1
     of the learner stream, as epsilon-greedy's), else argmax mean + sqrt(xi ln n / N) over each arm's rewards since
     its own last alarm (n = all of them), unplayed arms first.  After a reward, the test is recomputed from the
-    arm's whole list: u_0 = the mean of the first M, then g+ and g- over the rest; either above h drops that
-    arm's list.  h = ln(T / breakpoints), alpha = sqrt(ln(T / breakpoints) / (T / breakpoints)) by default."""
+    arm's whole list: u_0 = the mean of the first M, then g+ and g- over the rest; either above h, after a reward
+    of round s, drops that arm's list (its restart tau_a = s + 1); a delayed reward of the arm from a round before
+    tau_a is dropped.  h = ln(T / breakpoints), alpha = sqrt(ln(T / breakpoints) / (T / breakpoints)) by default."""
 
     def __init__(self, k, horizon, samples=100, epsilon=0.05, threshold=None, alpha=None, breakpoints=1, xi=2.0, seed=0):
         ratio = horizon / breakpoints
@@ -215,6 +216,7 @@ class CUSUMUCB:
         self.h = math.log(ratio) if threshold is None else threshold
         self.alpha = min(1.0, math.sqrt(math.log(ratio) / ratio)) if alpha is None else alpha
         self.rewards = [[] for _ in range(k)]
+        self.tau = [0] * k
         self.alarms = []
 
     def act(self, t):
@@ -227,6 +229,8 @@ class CUSUMUCB:
         return _first_argmax(means + np.sqrt(self.xi * math.log(n.sum()) / n)), None
 
     def update(self, s, arm, info, feedback):
+        if s < self.tau[arm]:  # a delayed reward of a round before the arm's restart
+            return
         y = self.rewards[arm]
         y.append(1.0 - feedback)
         if len(y) <= self.m:
@@ -236,9 +240,13 @@ class CUSUMUCB:
         for v in y[self.m:]:
             up, down = max(0.0, up + v - u0 - self.eps), max(0.0, down + u0 - v - self.eps)
             if up > self.h or down > self.h:
-                self.rewards[arm] = []
-                self.alarms.append(s)
+                self.restart(s, arm)
                 return
+
+    def restart(self, s, arm):
+        self.rewards[arm] = []
+        self.tau[arm] = s + 1
+        self.alarms.append(s)
 
 
 class PHTUCB(CUSUMUCB):
@@ -249,6 +257,8 @@ class PHTUCB(CUSUMUCB):
         super().__init__(k, horizon, 0, epsilon, threshold, alpha, breakpoints, xi, seed)
 
     def update(self, s, arm, info, feedback):
+        if s < self.tau[arm]:
+            return
         y = self.rewards[arm]
         y.append(1.0 - feedback)
         up = down = 0.0
@@ -256,8 +266,7 @@ class PHTUCB(CUSUMUCB):
             mean = sum(y[: j + 1]) / (j + 1)
             up, down = max(0.0, up + v - mean - self.eps), max(0.0, down + mean - v - self.eps)
             if up > self.h or down > self.h:
-                self.rewards[arm] = []
-                self.alarms.append(s)
+                self.restart(s, arm)
                 return
 
 

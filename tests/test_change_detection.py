@@ -274,6 +274,32 @@ def test_glr_klucb_takes_rewards_outside_0_1_on_every_backend():
     assert np.all(np.isfinite(py.states)) and np.all(py.states[0, :, 7] > 0)  # alarms restarted it (the count at 2K + 1)
 
 
+@pytest.mark.parametrize("name", ["cusum_ucb", "pht_ucb"])
+def test_a_delayed_reward_of_a_round_before_its_arms_restart_is_dropped(name):
+    """Local restarts: an alarm of arm a after round s sets tau_a = s + 1 (after N, S, the first-M sums, g+, g-
+    and the alarm count); a delayed reward of arm a from a round s < tau_a is dropped, another arm's counts."""
+    k = 3
+    table, size = olearn.make(name, threshold=5.0).bind(k, 0, 100)
+    row = table[0]
+    learner = olearn.learners.REGISTRY[name]
+    state = np.zeros(size)
+    learner.init(state, row, 4)
+    state[5 * k + 1 + 1] = 10.0  # arm 1 restarted after round 9
+    before = state.copy()
+    for s in (0, 5, 9):
+        learner.update(state, row, np.zeros(0), np.array([1.0]), np.array([0.0]), s, 4)
+    np.testing.assert_array_equal(state, before)
+    learner.update(state, row, np.zeros(0), np.array([2.0]), np.array([0.0]), 5, 4)
+    learner.update(state, row, np.zeros(0), np.array([1.0]), np.array([0.0]), 10, 4)
+    assert (state[1], state[k + 1], state[2], state[k + 2]) == (1.0, 1.0, 1.0, 1.0)  # N_1, S_1, N_2, S_2
+    # an alarm sets its arm's tau: PHT with eps = 0 and h = 0.3 alarms on the second of rewards 0 and 1
+    table, size = olearn.make("pht_ucb", epsilon=0.0, threshold=0.3).bind(k, 0, 100)
+    state = np.zeros(size)
+    for s, loss in ((3, 1.0), (7, 0.0)):
+        olearn.learners.REGISTRY["pht_ucb"].update(state, table[0], np.zeros(0), np.array([2.0]), np.array([loss]), s, 4)
+    assert (state[5 * k], state[5 * k + 1 + 2], state[2]) == (1.0, 8.0, 0.0)
+
+
 @pytest.mark.parametrize("name", ["m_ucb", "glr_klucb"])
 def test_a_delayed_reward_of_a_round_before_the_restart_is_dropped(name):
     """Global restarts set tau = s + 1; a reward emitted at a round s < tau and delivered later (delayed feedback)

@@ -80,12 +80,14 @@ reward: the first M rewards since the restart set u_0 = their mean; each later r
 
     g+ <- max(0, g+ + y - u_0 - eps),     g- <- max(0, g- + u_0 - y - eps),
 
-and g+ > h or g- > h is an alarm, which restarts arm a alone (N_a = S_a = 0, its test anew).  Their
+and g+ > h or g- > h is an alarm, which restarts arm a alone (N_a = S_a = 0, its test anew; a delayed reward
+of arm a from a round before the restart is dropped, as the global restarts below drop theirs).  Their
 Corollary: h = ln(T / Upsilon) and alpha = sqrt((Upsilon / T) ln(T / Upsilon)) (Upsilon the breakpoints the
 horizon holds) give regret O(sqrt(T Upsilon ln(T / Upsilon))) when changes are large enough against eps and
 M samples fit between them; those are the defaults of h and alpha.  xi = 2 is UCB1's constant (the paper
-leaves it a constant); M = 100 and eps = 0.05 are this implementation's defaults.  The state is five numbers
-per arm (N, S, the sum of the first M rewards, g+, g-) and the number of alarms: nothing grows with the run.
+leaves it a constant); M = 100 and eps = 0.05 are this implementation's defaults.  The state is six numbers
+per arm (N, S, the sum of the first M rewards, g+, g-, the restart round) and the number of alarms: nothing
+grows with the run.
 
 PHT-UCB (the same paper's second detector, the Page-Hinkley test): as CUSUM-UCB, but each reward is compared
 with the running mean of the arm's rewards since its restart, itself included (u_0 <- S_a / N_a), from the
@@ -599,11 +601,14 @@ def cusum_ucb_act(state, params, obs, t, seed, action):
 @kernel
 def cusum_ucb_update(state, params, obs, action, feedback, t, seed):
     """N_a += 1, S_a += r; CUSUM: the first M rewards sum into u_0's slot, later ones move g+ and g-; PHT: every
-    reward moves them, u_0 = S_a / N_a.  An alarm (g+ > h or g- > h) restarts arm a.  State: N[k], S[k],
-    first-M sums[k] (0 for PHT), g+[k], g-[k], alarms."""
+    reward moves them, u_0 = S_a / N_a.  An alarm (g+ > h or g- > h) after round t restarts arm a (tau_a = t + 1).
+    State: N[k], S[k], first-M sums[k] (0 for PHT), g+[k], g-[k], alarms, tau[k].  Feedback of arm a emitted
+    before its restart (a delayed reward, t < tau_a) is dropped: the restart forgot its round."""
     k_arms = int(params[0])
     m = params[1]
     a = int(action[0])
+    if t < state[5 * k_arms + 1 + a]:
+        return
     r = 1.0 - feedback[0]
     n = state[a] + 1.0
     state[a] = n
@@ -623,6 +628,7 @@ def cusum_ucb_update(state, params, obs, action, feedback, t, seed):
         for j in range(5):
             state[j * k_arms + a] = 0.0
         state[5 * k_arms] += 1.0
+        state[5 * k_arms + 1 + a] = t + 1.0
 
 
 CUSUM_UCB = LearnerType(
@@ -643,7 +649,7 @@ CUSUM_UCB = LearnerType(
         BREAKPOINTS,
         Param("xi", 2.0, "exploration constant xi of the index sqrt(xi ln n / N_k) (2: UCB1's)", low=0.0),
     ),
-    state_size=lambda v, k, d: 5 * k + 1,
+    state_size=lambda v, k, d: 6 * k + 1,
     row=_cusum_row,
     init=zero_init,
     act=cusum_ucb_act,
