@@ -261,6 +261,21 @@ def test_a_solve_is_exactly_scale_equivariant_down_to_1e_minus_300_and_up_to_1e3
         np.testing.assert_array_equal(xk, np.ldexp(x, k))
 
 
+@pytest.mark.parametrize("solve", [relax.sor, relax.ssor_pcg])
+def test_a_subnormal_right_hand_side_is_solved_not_nan(solve):
+    """b below 2^-1024 asked unit_scale for 2^1024 = inf: SOR returned x = NaN as 'converged', SSOR-PCG a false
+    breakdown.  Integer entries times 2^-1064 are exact, so the solve is the integer one scaled: the same
+    iterations, and x the correctly rounded 2^-1064 x of the integer problem."""
+    A = (laplacian_2d(4) + 0.1 * sp.identity(16)).tocsr()
+    b = np.arange(-8.0, 8.0)
+    x, info = solve(A, b, omega=1.3)
+    xs, infos = solve(A, np.ldexp(b, -1064), omega=1.3)
+    assert infos["converged"] and infos["iterations"] == info["iterations"] > 0
+    np.testing.assert_array_equal(xs, np.ldexp(x, -1064))
+    exact = np.linalg.solve(A.toarray(), b)
+    assert np.all(np.abs(np.ldexp(xs, 1064) - exact) <= 1e-6 * np.abs(exact).max() + 2.0**-10)  # 2^-1074 (one ulp) scaled
+
+
 def test_ssor_pcg_with_a_vanishing_omega_is_jacobi_preconditioned_cg():
     """As omega -> 0, M = (D + omega L)^T D^{-1} (D + omega L) / (omega (2 - omega)) -> D / (2 omega): Jacobi
     preconditioning, which on a constant diagonal is plain CG.  omega (2 - omega) used to underflow and
@@ -360,9 +375,17 @@ def test_ssor_pcg_refuses_a_matrix_that_is_not_spd():
                          solver="ssor_pcg")
 
 
+NONE_FILLED = np.eye(3, dtype=object)
+NONE_FILLED[0, 1] = NONE_FILLED[1, 0] = None
+
+
 @pytest.mark.parametrize("A, word", [(np.ones((3, 3, 3)), "2-D"), (sp.identity(3, dtype=complex, format="csr"), "real"),
-                                     (np.eye(3) * (4 + 1j), "real")])
+                                     (np.eye(3) * (4 + 1j), "real"), (np.eye(3).astype(str), "real"),
+                                     (np.array([["4", "-1", "0"], ["-1", "4", "a"], ["0", "-1", "4"]]), "real"),
+                                     (NONE_FILLED, "finite")])
 def test_matrix_that_is_not_a_real_2d_one(A, word):
+    """Text matrices used to be parsed as numbers (text b is refused), or to fail inside SciPy with a ValueError;
+    a None entry of an object matrix was dropped as a zero."""
     with pytest.raises(ParameterError, match=f"'A'.*{word}"):
         relax.sor(A, np.ones(3))
 
@@ -410,6 +433,15 @@ def test_cost_table_chunk_must_be_a_positive_integer(chunk):
         relax.cost_table(shifted_laplacian(3), [1.0, 1.5], chunk=chunk)
 
 
+@pytest.mark.parametrize("omegas", [1.5, np.ones((3, 2, 2)), [[1.0], [1.0, 1.5], [1.2]], np.ones((3, 0)), [1.2 + 0.5j, 1.5]])
+def test_solve_many_omegas_of_another_shape_are_one_clear_error(omegas):
+    """A scalar grid failed with an IndexError, a 3-D one inside numba, ragged rows inside NumPy."""
+    from environments.linear_systems import shifted_laplacian
+
+    with pytest.raises(ParameterError, match="'omegas'"):
+        relax.solve_many(shifted_laplacian(3), omegas)
+
+
 def test_sparse_right_hand_side_is_read_or_named():
     """A sparse b (or x0) is read as its dense entries: a 1-D sparse array, a sparse column or row solves
     (it used to fail inside NumPy with 'setting an array element with a sequence'); a sparse matrix that is
@@ -434,3 +466,8 @@ def test_omega_grid_names_the_argument_that_is_out_of_range(kwargs, name):
 
 def test_omega_grid_holds_the_decimal_values_it_names():
     assert relax.omega_grid(1.0, 1.95, 20).tolist() == [round(1.0 + 0.05 * k, 2) for k in range(20)]
+    # rounding to 12 decimals took 1.9999999999999 to 2.0 and 1e-13 to 0.0 (outside (0, 2)), and merged close values
+    assert relax.omega_grid(1.0, 1.9999999999999, 2).tolist() == [1.0, 1.9999999999999]
+    assert relax.omega_grid(1e-13, 1.0, 2).tolist() == [1e-13, 1.0]
+    close = relax.omega_grid(1.0, 1.0000000000001, 3)
+    assert np.all(np.diff(close) > 0) and close[0] == 1.0 and close[-1] == 1.0000000000001

@@ -98,6 +98,15 @@ def test_sor_radius_is_the_spectral_radius_of_the_iteration_matrix(c):
             assert k12 - k8 == pytest.approx(more, rel=0.03)
 
 
+def test_sor_radius_at_youngs_omega_is_omega_minus_one():
+    """At omega* both branches give omega* - 1 (Young): the discriminant omega^2 beta^2 - 4 (omega - 1) is 0 there and
+    rounding made it negative for about half of all beta, so the radius came out NaN."""
+    beta = np.linspace(0.001, 0.999, 2000)
+    star = relax.young_omega(beta)
+    np.testing.assert_allclose(relax.sor_radius(beta, star), star - 1.0, rtol=0, atol=1e-7)
+    assert relax.sor_radius(0.01, relax.young_omega(0.01)) == pytest.approx(relax.young_omega(0.01) - 1.0, abs=1e-7)
+
+
 @pytest.mark.parametrize("beta, omega, name", [(1.0, 1.5, "beta"), (-0.1, 1.5, "beta"), (0.5, 2.0, "omega"),
                                                (0.5, 0.0, "omega"), (0.5, float("nan"), "omega")])
 def test_sor_radius_names_what_is_out_of_range(beta, omega, name):

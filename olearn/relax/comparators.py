@@ -17,7 +17,8 @@ from olearn.relax import validate
 def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     """``n`` evenly spaced relaxation parameters in [low, high] (the paper's default: 20 in [1, 1.95]).
 
-    Rounded to 12 decimals, so the grid holds the decimal values it names (1.55, not 1.5499999999999998).
+    Rounded to 12 decimals, so the grid holds the decimal values it names (1.55, not 1.5499999999999998),
+    except where rounding would take a value out of (0, 2) or make two values equal.
 
     >>> omega_grid(1.0, 1.95, 20)[10:13].tolist()
     [1.5, 1.55, 1.6]
@@ -27,7 +28,11 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     high = validate.omega("omega_grid", high, "high")
     if high < low or (n > 1 and high == low):
         raise ParameterError("omega_grid", "high", high, f"a number > low = {low} (or equal to it with n = 1)")
-    return np.round(np.linspace(low, high, n), 12)
+    grid = np.linspace(low, high, n)
+    rounded = np.round(grid, 12)
+    # rounding must not leave (0, 2) (1.9999999999999 -> 2.0: that value stays as given) nor merge two values
+    rounded = np.where((rounded > 0.0) & (rounded < 2.0), rounded, grid)
+    return rounded if np.unique(rounded).size == n else grid
 
 
 DENSE_LIMIT = 2000  # up to this size the whole spectrum (dense), above it the two extreme eigenvalues (Lanczos)
@@ -93,7 +98,8 @@ def sor_radius(beta, omega) -> np.ndarray | float:
         raise ParameterError("sor_radius", "omega", omega, "relaxation parameters in (0, 2)")
     beta, omega = np.broadcast_arrays(beta, omega)
     below = omega <= young_omega(beta)
-    root = np.sqrt(np.where(below, omega**2 * beta**2 - 4.0 * (omega - 1.0), 0.0))
+    # the discriminant is >= 0 for omega <= omega* and 0 at omega*, where rounding can make it -1e-17 (a NaN root)
+    root = np.sqrt(np.maximum(np.where(below, omega**2 * beta**2 - 4.0 * (omega - 1.0), 0.0), 0.0))
     out = np.where(below, ((omega * beta + root) / 2.0) ** 2, omega - 1.0)
     return float(out) if out.ndim == 0 else out
 

@@ -86,10 +86,14 @@ def solve_many(systems, omegas, solver="sor", tol=1e-8, max_iter=10_000, chunk=5
     solver, tol, max_iter = _settings(solver, tol, max_iter)
     chunk = check_integer("cost_table", "chunk", chunk, 1, meaning="systems solved per parallel batch")
     n_sys = len(systems)
-    om = np.asarray(omegas, dtype=np.float64)
+    allowed = f"numbers in (0, 2): a grid, or one row per system ({n_sys})"
+    try:  # a scalar, a 3-D array or ragged rows used to fail inside NumPy or numba
+        om = validate.real_entries("cost_table", "omegas", omegas, allowed)
+    except ValueError:  # ragged rows (a ParameterError from real_entries is one too: the same answer)
+        raise ParameterError("cost_table", "omegas", omegas, allowed) from None
     om = np.broadcast_to(om, (n_sys, om.shape[-1])) if om.ndim == 1 else om
-    if om.shape[0] != n_sys or not np.all((om > 0.0) & (om < 2.0)):
-        raise ParameterError("cost_table", "omegas", omegas, f"numbers in (0, 2): a grid, or one row per system ({n_sys})")
+    if om.ndim != 2 or om.shape[0] != n_sys or om.shape[1] == 0 or not np.all((om > 0.0) & (om < 2.0)):
+        raise ParameterError("cost_table", "omegas", omegas, allowed)
     costs = np.full(om.shape, -1, dtype=np.int64)
     status = np.full(om.shape, -1, dtype=np.int64)
     kind = SOLVERS.index(solver)

@@ -78,7 +78,8 @@ def unit_scale(b, r):
         big = max(big, abs(b[i]), abs(r[i]))
     if big == 0.0 or not big < math.inf:
         return 1.0
-    return math.ldexp(1.0, -math.frexp(big)[1])
+    # at most 2^1023: a subnormal b (below 2^-1024) would ask for 2^1024 = inf, and x = b * inf is NaN
+    return math.ldexp(1.0, min(-math.frexp(big)[1], 1023))
 
 
 @numba.njit(cache=True)

@@ -23,6 +23,10 @@ def csr_system(owner: str, A, b):
         raise ParameterError(owner, "A", f"an array of shape {A.shape}", "a square matrix (2-D)")
     if np.issubdtype(A.dtype, np.complexfloating):
         raise ParameterError(owner, "A", f"a matrix of dtype {A.dtype}", "a real matrix (SOR and SSOR-PCG here are real)")
+    if isinstance(A, np.ndarray):  # text ("4") would be parsed and None-filled objects fail inside SciPy: refused here
+        A = real_entries(owner, "A", A, "a real matrix of numbers (SOR and SSOR-PCG here are real)")
+    elif A.dtype.kind not in "biuf":
+        raise ParameterError(owner, "A", f"a matrix of dtype {A.dtype}", "a real matrix of numbers (SOR and SSOR-PCG here are real)")
     A = sp.csr_matrix(A, dtype=np.float64)
     if A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ParameterError(owner, "A", f"a {A.shape[0]}x{A.shape[1]} matrix", "a non-empty square matrix")
