@@ -267,6 +267,15 @@ def test_all_zero_calibration_would_give_scale_zero(method):
     assert conformal.run_scores("aci", [1.0, 2.0], calibration=[0.0, 0.0]).shape == (2,)  # no scale needed
 
 
+@pytest.mark.parametrize("method", ["sf_ogd", "faci_s", "saocp", "quantile_tracking", "conformal_pi"])
+def test_a_calibration_score_whose_scale_overflows_is_refused(method):
+    """D = sqrt(3) max |calibration| is inf above 1.03e308: the radii were inf, then NaN (inf - inf); refused.
+    A method that needs no scale runs on it."""
+    with pytest.raises(ParameterError, match="calibration.*overflow"):
+        conformal.run_scores(method, [1.0, 2.0], calibration=[1.7e308])
+    assert conformal.run_scores("split", [1.0, 2.0], calibration=[1.7e308]).tolist() == [1.7e308, 1.7e308]
+
+
 @pytest.mark.parametrize("backend", ["python", "cpu"])
 def test_faci_s_after_zero_losses_uses_the_prior_rate(backend):
     """A first score equal to every radius (0) gives zero losses, so the rate's loss sum is 0.  With the
@@ -309,9 +318,14 @@ def test_methods_without_a_scale_run_without_calibration():
 def test_live_stream_refuses_negative_or_infinite_scores_and_keeps_its_state():
     p = conformal.Predictor("sf_ogd", calibration=[1.0], backend="python")
     r = p.predict()
-    for bad in (-1.0, float("inf")):
+    for bad in (-1.0, float("inf"), 10**400):  # 10**400: an int no float holds (it raised OverflowError)
         with pytest.raises(ParameterError, match="score"):
             p.update(bad)
+    for bad in ([1.0, 10**400], [10**400]):
+        with pytest.raises(ParameterError, match="'scores'"):
+            conformal.run_scores("sf_ogd", bad, calibration=[1.0])
+        with pytest.raises(ParameterError, match="'calibration'"):
+            conformal.run_scores("sf_ogd", [1.0], calibration=bad)
     p.update(0.5)
     assert p.rounds == 1 and p.predict() != r
     with warnings.catch_warnings():

@@ -88,7 +88,8 @@ def test_multi_horizon_split_row_by_hand(outputs):
 def test_live_timing_delays_a_horizons_feedback():
     """feedback_delay: the radius of test target i at horizon h is predicted from the h-step scores of
     the targets revealed at its forecast origin only: calibration targets up to train_end - h, then
-    one more target per step (those of the calibration tail's end first)."""
+    one more target per step (those of the calibration tail's end first; an outlier among them is a step
+    without an update)."""
     from olearn.conformal.intervals import forecast_scores
 
     h, series = 3, datasets.load("sunspots")
@@ -103,6 +104,13 @@ def test_live_timing_delays_a_horizons_feedback():
                for i in range(data["scores"].size)]  # targets calib_start .. train_end + i - h
     assert np.allclose(live, by_hand, rtol=0, atol=1e-12)
     assert not np.allclose(ts.horizon_radii("split", data, h, False, cfg), live)  # the authors' timing differs
+    # a late calibration score dropped as an outlier still takes its step: the later ones keep their time
+    data["residuals"] = data["residuals"].copy()
+    data["residuals"][-1] = 1e6
+    keep = np.arange(targets.size) != train_end - calib_start - 1
+    by_hand = [np.quantile(targets[: train_end - calib_start + i - h + 1][keep[: train_end - calib_start + i - h + 1]],
+                           0.9, method="inverted_cdf") for i in range(data["scores"].size)]
+    np.testing.assert_allclose(ts.horizon_radii("split", data, h, True, cfg), by_hand, rtol=0, atol=1e-12)
 
 
 def test_segment_coverage_from_cumulative_coverage_matches_the_trace():

@@ -40,6 +40,21 @@ def test_scores_arrive_h_minus_one_rounds_late(h):
         assert out["radius"].iloc[i] == np.quantile(seen, 0.9, method="inverted_cdf")
 
 
+def test_a_dropped_late_calibration_outlier_does_not_bring_later_scores_forward():
+    """At h = 3 the calibration target 69 arrives late; its score is an outlier (|z| >= 5), dropped.  Test
+    target 70 + i is still forecast at origin 70 + i - 3, so its radius is the quantile of targets 56 .. 67 + i
+    without 69: the dropped score's step passes (the test scores had arrived one step early, before they are known)."""
+    h, y = 3, _walk()
+    y[69] = y[66] + 1000.0  # naive 3-step residual of target 69
+    out = conformal.wrap("naive", y, method="split", coverage=0.9, horizon=h)
+    scores = np.abs(y[56:] - y[56 - h : 100 - h])  # targets 56..99
+    keep = np.arange(56, 100) != 69
+    for i in range(30):
+        seen = scores[: 15 + i - h][keep[: 15 + i - h]]  # targets 56 .. 70 + i - h revealed by the origin
+        assert out["radius"].iloc[i] == np.quantile(seen, 0.9, method="inverted_cdf"), i
+    assert out.attrs["skipped"] == 0  # a calibration outlier is not a missing observation
+
+
 def test_missing_observations_in_the_test_part_are_skipped_and_counted():
     y = _walk()
     y[80], y[90] = np.nan, np.nan
@@ -85,10 +100,21 @@ def test_bad_wrap_arguments(kw, name):
         conformal.wrap("naive", _walk(), **kw)
 
 
-@pytest.mark.parametrize("series", [np.ones((100, 2)), pd.DataFrame({"y": _walk()}), np.array(["a"] * 100)])
+@pytest.mark.parametrize("series", [np.ones((100, 2)), pd.DataFrame({"y": _walk()}), np.array(["a"] * 100),
+                                    pd.Series([f"{v:.3f}" for v in _walk()]),  # numbers as text (read from a file)
+                                    [10**400] + list(range(99))])  # an int no float holds (it raised OverflowError)
 def test_wrap_refuses_a_series_that_is_not_1d_numbers(series):
     with pytest.raises(ParameterError, match="series"):
         conformal.wrap("naive", series)
+
+
+def test_fractions_given_as_numpy_scalars_are_the_same_fractions():
+    """np.float32(0.25) is the number 0.25 (exact in float32): it was refused as not 'a number in (0, 1)'."""
+    y = _walk()
+    by_float = conformal.wrap("naive", y, method="split", calib_frac=0.25, test_frac=0.25)
+    by_numpy = conformal.wrap("naive", y, method="split", calib_frac=np.float32(0.25), test_frac=np.float32(0.25))
+    pd.testing.assert_frame_equal(by_numpy, by_float)
+    assert len(by_float) == 25
 
 
 def test_ar_needs_enough_training_values():
@@ -225,7 +251,7 @@ def test_covered_is_the_score_test_the_method_learns_from():
 @pytest.mark.parametrize("h", [1, 3])
 def test_late_calibration_scores_pass_the_same_outlier_filter(h):
     """An outlier among the calibration tail's last h - 1 targets is dropped at h > 1 as it is at h = 1
-    (|z| >= 5 with the known part's mean and standard deviation); the others arrive in order."""
+    (|z| >= 5 with the known part's mean and standard deviation), NaN in its step; the others arrive in order."""
     from olearn.conformal.intervals import live_feedback
 
     residuals = np.random.default_rng(1).normal(size=60)
@@ -235,7 +261,9 @@ def test_late_calibration_scores_pass_the_same_outlier_filter(h):
     known = residuals[: 60 - (h - 1)]
     assert np.array_equal(calibration, np.abs(known[np.abs(known - known.mean()) / known.std() < 5]))
     assert 100.0 not in calibration and 100.0 not in arriving
-    assert np.array_equal(arriving, np.concatenate([np.abs(residuals[60 - (h - 1) : -1]), scores]))
+    late = np.abs(residuals[60 - (h - 1) :])
+    late[-1:] = np.nan  # dropped in its place: the step passes without an update
+    np.testing.assert_array_equal(arriving, np.concatenate([late, scores]))
 
 
 @pytest.mark.parametrize("h", [1, 3])

@@ -62,6 +62,11 @@ def test_bad_window_or_shapes():
         metrics.local_coverage_error([1.0, 2.0], [1.0, 1.0], 0.9, window=3)
     with pytest.raises(ParameterError, match="radii"):
         metrics.coverage([1.0, 2.0], [1.0])
+    with pytest.raises(ParameterError, match="'scores'.*1-D"):  # not "radii: allowed the shape of scores, (1, 2)"
+        metrics.coverage([[1.0, 2.0]], [[1.0, 2.0]])
+    with pytest.raises(ParameterError, match="window"):  # 2.5 was truncated to a window of 2
+        metrics.regret_by_length([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], 0.9, [2.5])
+    assert metrics.regret_by_length([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], 0.5, np.array([3])).tolist() == [0.5]  # 1.5 - min_s 1.0
     for q in (1.5, 0.0, True, "0.9"):
         with pytest.raises(ParameterError, match=r"'q'.*\(0, 1\)"):
             metrics.strongly_adaptive_regret([1.0, 2.0], [1.0, 1.0], q, window=2)

@@ -92,9 +92,15 @@ def horizon_radii(method, data, horizon, live, cfg):
     (``live`` false, the authors' loop) or of the targets up to its forecast origin only (live timing:
     the last ``horizon`` - 1 calibration scores and every test score arrive ``horizon`` - 1 steps late,
     :func:`olearn.conformal.intervals.live_feedback`)."""
-    calibration, arriving = live_feedback(data, horizon) if live else (data["calibration"], data["scores"])
-    return conformal.run_scores(method, arriving[: data["scores"].size], coverage=cfg["coverage"],
-                                calibration=calibration, backend=cfg["backend"], **_params(method, cfg))
+    if not live:
+        return conformal.run_scores(method, data["scores"], coverage=cfg["coverage"], calibration=data["calibration"],
+                                    backend=cfg["backend"], **_params(method, cfg))
+    calibration, arriving = live_feedback(data, horizon)
+    known = ~np.isnan(arriving)  # a late calibration outlier (NaN) is a step without an update
+    updates = (np.cumsum(known) - known)[: data["scores"].size]  # before test target i's radius
+    radii = conformal.run_scores(method, arriving[known][: updates[-1] + 1], coverage=cfg["coverage"],
+                                 calibration=calibration, backend=cfg["backend"], **_params(method, cfg))
+    return radii[updates]
 
 
 def full_horizon(per_horizon: list) -> np.ndarray:

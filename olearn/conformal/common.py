@@ -52,7 +52,13 @@ def scale_of(name: str, values: dict, needed: bool = True) -> float:
                 "at least one calibration score (it sets the scale D = sqrt(3) max |score|), or give scale=D",
             )
         return 0.0
-    scale = float(np.max(np.abs(calib)) * np.sqrt(3))
+    with np.errstate(over="ignore"):
+        scale = float(np.max(np.abs(calib)) * np.sqrt(3))
+    if not np.isfinite(scale) and needed:  # a score above 1.03e308: D (then the steps, the losses) would be inf, radii NaN
+        raise ParameterError(
+            name, "calibration", f"max score {float(np.max(np.abs(calib)))!r}",
+            "scores below 1e308 / sqrt(3) (they set the scale D = sqrt(3) max |score|, which would overflow): rescale the scores",
+        )
     if scale == 0.0 and needed:
         raise ParameterError(
             name, "calibration", "every calibration score is 0",

@@ -12,6 +12,8 @@ the calibration tail's last h - 1 scores too arrive only after the first test or
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ from olearn.core.params import real_array
 
 
 def _check_fraction(name, value, low_open=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 < value < 1.0):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not (0.0 < value < 1.0):  # NumPy scalars too
         raise ParameterError("wrap", name, value, "a number in (0, 1)")
     return float(value)
 
@@ -59,9 +61,11 @@ def split_series(series, horizon: int, calib_frac: float, test_frac: float):
     if isinstance(series, pd.DataFrame) or np.ndim(series) != 1:
         raise ParameterError("wrap", "series", f"shape {np.shape(series)}", "a 1-D series (a pandas Series or a 1-D array)")
     s = series if isinstance(series, pd.Series) else pd.Series(series)
+    if s.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in s.to_numpy()):  # an object cast parses "1.5"
+        raise ParameterError("wrap", "series", "text values", "real numbers (NaN for a missing observation)")
     try:
         values = real_array(s.to_numpy(), copy=True)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ParameterError("wrap", "series", f"dtype {s.dtype}", "real numbers (NaN for a missing observation)") from None
     n = values.size
     train_end = n - max(1, int(round(test_frac * n)))
@@ -76,15 +80,21 @@ def split_series(series, horizon: int, calib_frac: float, test_frac: float):
     return values, s.index, train_end, calib_start
 
 
+def _kept(residuals: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Which residuals the outlier filter keeps: not NaN, and |z| < 5 with ``reference``'s mean and
+    standard deviation (every one that is not NaN when that deviation is 0 or undefined)."""
+    ref = reference[~np.isnan(reference)]
+    keep = ~np.isnan(residuals)
+    if ref.size > 1 and np.std(ref) > 0:
+        with np.errstate(invalid="ignore"):
+            keep &= np.abs(residuals - ref.mean()) / np.std(ref) < 5
+    return keep
+
+
 def calibration_scores(residuals: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """|residuals| without outliers, as in the authors' protocol: a residual is dropped when it is NaN or
     its z-score is >= 5, with the mean and standard deviation of ``reference`` (default: the residuals)."""
-    reference = residuals if reference is None else reference
-    ref = reference[~np.isnan(reference)]
-    r = residuals[~np.isnan(residuals)]
-    if ref.size > 1 and np.std(ref) > 0:
-        r = r[np.abs(r - ref.mean()) / np.std(ref) < 5]
-    return np.abs(r)
+    return np.abs(residuals[_kept(residuals, residuals if reference is None else reference)])
 
 
 class _Function:
@@ -148,12 +158,14 @@ def live_feedback(data: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     then the test scores arrive one per step, so the radius of test target i is predicted after
     ``arriving[:i]`` (the calibration targets' scores in ``data["residuals"]``, the test ones in
     ``data["scores"]``).  The late calibration scores go through the same outlier filter, with the
-    known part's mean and standard deviation.  With h = 1 this is ``data["calibration"]`` and
-    ``data["scores"]``.
+    known part's mean and standard deviation; a dropped one is NaN in its place, a step without an
+    update (removing it would bring every later score one step forward, before its target is known).
+    With h = 1 this is ``data["calibration"]`` and ``data["scores"]``.
     """
     residuals = data["residuals"]
     known = max(0, residuals.size - (horizon - 1))
-    late = calibration_scores(residuals[known:], reference=residuals[:known])
+    late = residuals[known:]
+    late = np.where(_kept(late, residuals[:known]), np.abs(late), np.nan)
     return calibration_scores(residuals[:known]), np.concatenate([late, data["scores"]])
 
 
@@ -186,11 +198,14 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     data = forecast_scores(forecaster, series, horizon, calib_frac, test_frac)
     y, yhat, scores = data["y"], data["yhat"], data["scores"]
     calib, arriving = live_feedback(data, horizon)
+    n_late = arriving.size - y.size  # the calibration tail's last h - 1 targets (NaN: dropped as outliers)
     predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
                           **sized_for("wrap", params, calib.size + y.size))
     radius = np.empty(y.size)
     for i in range(y.size):
         radius[i] = predictor.predict()
+        if i < n_late and np.isnan(arriving[i]):
+            continue  # a calibration outlier: nothing to learn, but its step passes (the later scores keep their time)
         predictor.update(arriving[i])  # the score of target i - h + 1, revealed at the next origin
     out = pd.DataFrame({"y": y, "yhat": yhat, "radius": radius, "lower": yhat - radius, "upper": yhat + radius}, index=data["index"])
     # the score's test, as the method learns it and metrics.coverage counts it: lower <= y <= upper can

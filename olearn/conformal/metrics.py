@@ -23,7 +23,9 @@ from olearn.core.errors import ParameterError, check_integer
 
 def _pair(scores, radii):
     s, r = np.asarray(scores, dtype=float), np.asarray(radii, dtype=float)
-    if s.shape != r.shape or s.ndim != 1:
+    if s.ndim != 1:
+        raise ParameterError("metrics", "scores", f"shape {s.shape}", "a 1-D sequence of scores")
+    if s.shape != r.shape:
         raise ParameterError("metrics", "radii", f"shape {r.shape}", f"the shape of scores, {s.shape}")
     keep = ~np.isnan(s)
     if not keep.any():
@@ -91,7 +93,7 @@ def strongly_adaptive_regret(scores, radii, q: float, window: int = 20, mean: bo
 
 def regret_by_length(scores, radii, q: float, lengths, mean: bool = False) -> np.ndarray:
     """SAReg_k for each k in ``lengths`` (sums unless ``mean``)."""
-    return np.array([strongly_adaptive_regret(scores, radii, q, int(k), mean=mean) for k in lengths])
+    return np.array([strongly_adaptive_regret(scores, radii, q, k, mean=mean) for k in lengths])  # k checked, not truncated
 
 
 def summary(scores, radii, q: float, window: int = 20) -> dict:

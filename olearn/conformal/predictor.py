@@ -104,6 +104,8 @@ class Predictor:
             value = float(score) if np.ndim(score) == 0 and not isinstance(score, (str, bytes)) else None  # "1" is text
         except (TypeError, ValueError):
             value = None
+        except OverflowError:  # an integer beyond the floats (10**400): refused below as not finite
+            value = math.inf
         if value is None:
             raise ParameterError("Predictor", "score", score, "one number >= 0 (or NaN for a missing observation)")
         if math.isnan(value):

@@ -13,7 +13,7 @@ def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np
     """``scores`` as a 1-D float array of finite numbers >= 0, or a ParameterError naming ``name``."""
     try:
         arr = real_array(scores)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond the floats (10**400)
         raise ParameterError(owner, name, scores, "a 1-D sequence of finite real numbers >= 0") from None
     if arr.ndim != 1 or (arr.size == 0 and not allow_empty):
         shape = "a 1-D" if allow_empty else "a non-empty 1-D"
