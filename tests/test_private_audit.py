@@ -34,7 +34,7 @@ def test_building_block_within_epsilon_and_broken_variant_detected(name):
 
 
 # whole learners whose accounting is tight on their case are also caught when broken; the tree
-# learners release only one of their 1 + ceil(log2 T) levels in a short game and the small-loss
+# learners release only one of their 1 + floor(log2 T) levels in a short game and the small-loss
 # learner splits eps over its epochs, so their broken variants stay within eps at these sizes
 # (their building blocks are caught above)
 CAUGHT_WHOLE = {"dp_svt_experts", "dp_lazy_hedge", "dp_noisy_leader", "dp_ucb"}
@@ -73,6 +73,12 @@ def test_trajectory_events_tell_apart_trajectories_beyond_int64():
     assert labels[-2:] == ["trajectory " + "0" * 70, "trajectory " + "0" * 66 + "1" + "000"]
 
 
+def _noisy_leader():
+    import olearn
+
+    return olearn.make("dp_noisy_leader", n_arms=2, epsilon=1.0, delta=0.0)
+
+
 @pytest.mark.parametrize("call, name", [
     (lambda: audit.audit_exponential_mechanism(1.0, n=0), "n"),
     (lambda: audit.audit_exponential_mechanism(-1.0, n=100), "eps0"),
@@ -81,9 +87,18 @@ def test_trajectory_events_tell_apart_trajectories_beyond_int64():
     (lambda: audit.audit_tree_laplace(1.0, d=0, horizon=4, n=100), "d"),
     (lambda: audit.audit_tree_gauss(1.0, delta=0.0, d=2, horizon=4, n=100), "delta"),
     (lambda: audit.audit_learner_case("dp_noisy_leader", n=100, factor=0.0), "factor"),
+    (lambda: audit.audit_exponential_mechanism(1.0, n=100, s=float("nan")), "s"),
+    (lambda: audit.audit_report_noisy_min(1.0, n=100, s=float("inf")), "s"),
+    (lambda: audit.audit_above_threshold(1.0, n=100, threshold=float("nan")), "threshold"),
+    (lambda: audit.audit_learner(_noisy_leader(), [[float("nan"), 0.0], [0.0, 0.0]], [[0.0, 0.0]] * 2, n=100), "losses"),
+    (lambda: audit.audit_learner(_noisy_leader(), [[0.0, 0.0]] * 2, [[0.0, 2.0], [0.0, 0.0]], n=100), "losses_neighbour"),
+    (lambda: audit.audit_learner(_noisy_leader(), [[0.0, 0.0]] * 2, [[0.0, 0.0]] * 3, n=100), "losses_neighbour"),
+    (lambda: audit.audit_learner(_noisy_leader(), [[0.0, 0.0]] * 2, [[0.0, 0.0]] * 2, n=100), "losses_neighbour"),
 ])
 def test_audit_arguments_outside_their_range_are_named(call, name):
-    """A negative epsilon had been audited (against a promise it cannot mean) and n = 0 gave an empty audit."""
+    """A negative epsilon had been audited (against a promise it cannot mean) and n = 0 gave an empty audit; a NaN
+    score or threshold, or a NaN loss, made every run output the same and passed (an audit that cannot fail), and
+    tables that were not neighbours raised NumPy's broadcasting error or a bare ValueError."""
     with pytest.raises(ParameterError) as err:
         call()
     assert err.value.name == name

@@ -117,9 +117,26 @@ def test_run_refuses_a_world_without_experts():
         privacy.check_unit_losses(environments.make("sea_linear"), 10)
 
 
+@pytest.mark.parametrize("horizon", [0, -5, 2.5, "x", True])
+def test_unit_loss_check_needs_a_horizon_of_at_least_one_round(horizon):
+    """check_unit_losses probes min(horizon, 16) rounds: horizon 0 had passed a world with losses outside [0, 1]
+    unchecked, and 2.5 or 'x' had raised a bare TypeError."""
+    env = environments.make("gaussian", means=[0.2, 0.5], sigma=1.0)
+    with pytest.raises(ParameterError, match="'horizon'.*integer >= 1"):
+        privacy.check_unit_losses(env, horizon)
+
+
 def test_exponential_mechanism_audit_needs_two_experts():
     """With one expert the mechanism has one output (the audit had failed on log(0) for its score gap)."""
     from olearn.privacy import audit
 
     with pytest.raises(olearn.ParameterError, match="audit_exponential_mechanism: parameter 'd'"):
         audit.audit_exponential_mechanism(1.0, n=100, d=1)
+
+
+def test_gaussian_tree_refuses_an_epsilon_no_noise_reaches():
+    """At epsilon = delta = 1e-100 (each in its range) the tree would need noise about 1e101 times the sensitivity:
+    a ParameterError naming epsilon, not dp-accounting's NoBracketIntervalFoundError."""
+    learner = olearn.make("dp_ftrl_tree_gauss", n_arms=2, epsilon=1e-100, delta=1e-100)
+    with pytest.raises(ParameterError, match="'epsilon'.*delta = 1e-100"):
+        learner.bind(2, 0, 10)

@@ -204,6 +204,23 @@ def test_tree_noise_is_the_dyadic_sum_of_node_noises():
             np.testing.assert_allclose(tuner.state[3:6], ref.S, rtol=0, atol=1e-9)
 
 
+def test_tree_levels_count_the_released_nodes_that_hold_a_round():
+    """tree_levels(T) is the most released nodes holding one round, counted on the explicit tree (round c completes
+    the node [c + 1 - 2^r, c], r the trailing zeros of c + 1; only rounds 0..T-1 complete nodes), which is
+    dp-accounting's tree depth ceil(log2(T + 1)); the Laplace scale is that count times d / eps.  It had been
+    1 + ceil(log2 T), one node too many at every T that is not a power of 2 (T = 3: round 0 is in [0] and [0, 1] only),
+    so the Gaussian tree's audit shifted a node the tree never releases."""
+    from olearn.privacy.mechanisms import tree_levels
+
+    for horizon in range(1, 70):
+        held = np.zeros(horizon, dtype=int)
+        for c in range(horizon):
+            r = ((c + 1) & -(c + 1)).bit_length() - 1
+            held[c + 1 - (1 << r) : c + 1] += 1
+        assert tree_levels(horizon) == held.max() == math.ceil(math.log2(horizon + 1)), horizon
+        assert private.tree_laplace_scale(0.5, 3, horizon) == pytest.approx(held.max() * 3 / 0.5, rel=1e-12)
+
+
 def test_sparse_vector_switches_on_the_realizable_table_stay_within_budget():
     """The learner itself (not the reference): with a threshold so low that the noise alone fires, it
     still switches at most K = 3 times, and then keeps its expert."""

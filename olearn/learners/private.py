@@ -287,7 +287,7 @@ DP_FTRL_TREE_LAPLACE = LearnerType(
     name="dp_ftrl_tree_laplace",
     summary="DP-FTRL: Hedge on cumulative losses released by binary-tree aggregation with Laplace noise (pure DP)",
     reference="Jain, Kothari and Thakurta (2012); Agarwal and Singh (2017): eps-DP (basic composition over the "
-    "1 + ceil(log2 T) nodes holding a round, l1 sensitivity d each: Laplace scale d (1 + ceil(log2 T)) / eps); "
+    "1 + floor(log2 T) nodes holding a round, l1 sensitivity d each: Laplace scale d (1 + floor(log2 T)) / eps); "
     "regret O(sqrt(T log d) + d log^2(T) log(d) / eps)",
     params=(N_ARMS, EPSILON, ETA),
     row=_tree_laplace_row,

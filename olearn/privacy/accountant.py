@@ -25,6 +25,11 @@ import numpy as np
 # ``import olearn`` stays fast.
 
 EXACT_MAX_COUNT = 1 << 20  # the exact profile holds arrays of count + 1 floats
+# RDP orders: dp-accounting's defaults (at most 1024) and the powers of 2 up to 2^63.  Converting order alpha to
+# (eps, delta) costs about log(1 / delta) / (alpha - 1), so with alpha <= 1024 an epsilon below about
+# log(1 / delta) / 1000 (0.01 at delta = 1e-8) cannot be certified by any noise of moderate size: the calibration
+# returned noise 10^5 times too large, or failed.  The RDP of a Gaussian or zCDP mechanism holds at every order.
+LARGE_ORDERS = tuple(2.0 ** np.arange(11, 64))
 _ROUNDING = 1e-9  # relative allowance for rounding in the exact profile's sums (reported epsilons stay valid)
 
 
@@ -40,6 +45,13 @@ class Guarantee:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def _orders() -> tuple:
+    """The RDP orders of every accountant here: dp-accounting's defaults and ``LARGE_ORDERS``."""
+    from dp_accounting.rdp import rdp_privacy_accountant as rdp
+
+    return tuple(rdp.DEFAULT_RDP_ORDERS) + LARGE_ORDERS
 
 
 def composed_epsilon(eps0: float, count: int, delta: float) -> float:
@@ -70,7 +82,7 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
         from dp_accounting import dp_event
         from dp_accounting.rdp import rdp_privacy_accountant as rdp
 
-        acc = rdp.RdpAccountant()
+        acc = rdp.RdpAccountant(orders=_orders())
         acc.compose(dp_event.ZCDpEvent(count * eps0 * eps0 / 2.0))
         return min(basic, acc.get_epsilon(delta))
     from scipy.special import gammaln
@@ -119,7 +131,7 @@ def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -
     from dp_accounting import dp_event
     from dp_accounting.rdp import rdp_privacy_accountant as rdp
 
-    acc = rdp.RdpAccountant(neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL)
+    acc = rdp.RdpAccountant(orders=_orders(), neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL)
     acc.compose(dp_event.SingleEpochTreeAggregationDpEvent(noise_multiplier, int(horizon)))
     return acc.get_epsilon(delta)
 
@@ -130,13 +142,20 @@ def calibrate_gaussian_tree(epsilon: float, delta: float, horizon: int) -> float
     from dp_accounting import dp_event, mechanism_calibration
     from dp_accounting.rdp import rdp_privacy_accountant as rdp
 
-    z = mechanism_calibration.calibrate_dp_mechanism(
-        lambda: rdp.RdpAccountant(neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL),
-        lambda m: dp_event.SingleEpochTreeAggregationDpEvent(m, int(horizon)),
-        epsilon, delta,
-        mechanism_calibration.LowerEndpointAndGuess(1e-3, 1.0),
-        tol=1e-6,
-    )
+    try:
+        z = mechanism_calibration.calibrate_dp_mechanism(
+            lambda: rdp.RdpAccountant(orders=_orders(), neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL),
+            lambda m: dp_event.SingleEpochTreeAggregationDpEvent(m, int(horizon)),
+            epsilon, delta,
+            mechanism_calibration.LowerEndpointAndGuess(1e-3, 1.0),
+            tol=1e-6,
+        )
+    except mechanism_calibration.NoBracketIntervalFoundError:
+        from olearn.core.errors import ParameterError
+
+        raise ParameterError("calibrate_gaussian_tree", "epsilon", epsilon,
+                             f"an epsilon that Gaussian noise of at most 2^30 times the sensitivity reaches at "
+                             f"delta = {delta:g} over {int(horizon)} rounds (a larger epsilon or delta)") from None
     while gaussian_tree_epsilon(z, horizon, delta) > epsilon:
         z *= 1.0 + 1e-6
     return z

@@ -25,7 +25,7 @@ event families below are the ones that make each block's analysis tight:
 * AboveThreshold: queries (0, ..., 0, 1) against (1, ..., 1, 0) (each moved by 1); the events
   {halt at i} couple a threshold shift of 1 and a last-query shift of 2 (Dwork and Roth, Thm 3.23);
 * report-noisy-min: scores (s, 0) against (s - 1, 1), events {argmin = k};
-* tree aggregation: the released nodes that contain round 0 (1 + ceil(log2 T) nodes of d
+* tree aggregation: the released nodes that contain round 0 (1 + floor(log2 T) nodes of d
   coordinates, each moved by 1): the event {every coordinate of those nodes >= its mean under D}
   has log-ratio exactly eps for Laplace noise; for Gaussian noise the halfspaces
   {sum of the normalized coordinates >= c} (the direction of the privacy loss);
@@ -185,7 +185,7 @@ def audit_exponential_mechanism(eps0, n=200_000, d=2, s=None, rate_factor=1.0):
     eps0, rate_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "rate_factor", rate_factor), _samples(owner, n)
     d = check_integer(owner, "d", d, 2, meaning="experts (with one, every run outputs it: nothing to audit)")
     eta = rate_factor * eps0 / 2.0
-    s = s if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
+    s = check_real(owner, "s", s) if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
     scores_d = np.array([float(s)] + [0.0] * (d - 1))
     scores_d2 = np.array([float(s) - 1.0] + [1.0] * (d - 1))
     out_d, out_d2 = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -199,6 +199,7 @@ def audit_above_threshold(eps0, n=200_000, m=8, threshold=0.0, scale_factor=1.0)
     owner = "audit_above_threshold"
     eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
     m = check_integer(owner, "m", m, 1, meaning="queries")
+    threshold = check_real(owner, "threshold", threshold)
     thr_scale, query_scale = 2.0 / eps0 / scale_factor, 4.0 / eps0 / scale_factor
     q_d = np.array([0.0] * (m - 1) + [1.0])
     q_d2 = np.array([1.0] * (m - 1) + [0.0])
@@ -214,6 +215,7 @@ def audit_report_noisy_min(eps0, n=200_000, s=5.0, scale_factor=1.0):
     """Report-noisy-min with Laplace scale 2/eps0 (divided by ``scale_factor``) on two scores."""
     owner = "audit_report_noisy_min"
     eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
+    s = check_real(owner, "s", s)
     scale = 2.0 / eps0 / scale_factor
     out_d, out_d2 = np.empty(n, np.int64), np.empty(n, np.int64)
     _sample_rnm(np.array([s, 0.0]), scale, _seeds(n), out_d)
@@ -344,15 +346,32 @@ def trajectory_events(traj_d, traj_d2, d):
     return np.column_stack(ev_d + [a]), np.column_stack(ev_d2 + [b]), labels + traj_labels
 
 
+def _loss_table(name, table) -> np.ndarray:
+    """A (T x d) table of losses in [0, 1], the inputs the learners' sensitivities are about."""
+    allowed = "a non-empty 2-D table (rounds x experts) of numbers in [0, 1]"
+    try:
+        arr = np.asarray(table, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError("audit_learner", name, table, allowed) from None
+    if arr.ndim != 2 or arr.size == 0 or not np.all((arr >= 0.0) & (arr <= 1.0)):  # NaN fails the comparisons
+        raise ParameterError("audit_learner", name, table, allowed)
+    return arr
+
+
 def audit_learner(learner, losses, losses_neighbour, n=100_000, factor=1.0) -> AuditResult:
-    """Audit a private learner on two loss tables that differ in one round (``factor`` > 1: broken variant)."""
+    """Audit a private learner on two loss tables (T x d, losses in [0, 1]) that differ in one round (``factor`` > 1:
+    broken variant)."""
     from olearn.privacy.guarantees import guarantee
 
     n, factor = _samples("audit_learner", n), _positive("audit_learner", "factor", factor)
-    losses, losses_neighbour = np.asarray(losses, float), np.asarray(losses_neighbour, float)
+    losses, losses_neighbour = _loss_table("losses", losses), _loss_table("losses_neighbour", losses_neighbour)
+    if losses_neighbour.shape != losses.shape:
+        raise ParameterError("audit_learner", "losses_neighbour", losses_neighbour,
+                             f"a loss table of the shape of losses, {losses.shape}")
     differing = np.flatnonzero(np.any(losses != losses_neighbour, axis=1))
     if differing.size != 1:
-        raise ValueError(f"neighbouring loss sequences differ in exactly one round, not {differing.size}")
+        raise ParameterError("audit_learner", "losses_neighbour", losses_neighbour,
+                             f"a table that differs from losses in exactly one round (not {differing.size})")
     horizon, d = losses.shape
     promised = guarantee(learner.type, learner.values, d, horizon)
     row = None

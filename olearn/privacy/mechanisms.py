@@ -108,5 +108,10 @@ def tree_noise_advance(noise_sum, n, seed, stream, t, scale, gaussian):
 
 
 def tree_levels(horizon: int) -> int:
-    """Nodes of the tree over ``horizon`` rounds that contain a given round: 1 + ceil(log2 horizon)."""
-    return 1 + max(0, math.ceil(math.log2(max(horizon, 1))))
+    """Most released nodes of the tree over ``horizon`` rounds that contain one round: 1 + floor(log2 horizon).
+
+    Only rounds 0..horizon-1 complete nodes, so the levels are 0..floor(log2 horizon) (a node of level r needs
+    2^r <= horizon rounds), one node each per round: ceil(log2(horizon + 1)) nodes, dp-accounting's tree depth
+    (1 + ceil(log2 horizon) counts a node that is never released unless horizon is a power of 2).
+    """
+    return max(int(horizon), 1).bit_length()

@@ -24,6 +24,7 @@ PROBE_ROUNDS, PROBE_ARMS, PROBE_SEEDS = 16, 64, (0, 1)
 
 def check_unit_losses(env: Environment, horizon: int, owner: str = "privacy.run") -> None:
     """Raise ParameterError if ``env`` has no experts (kind ``arms``) or a probed loss of it lies outside [0, 1]."""
+    horizon = check_integer(owner, "horizon", horizon, 1)
     et = env.type
     if getattr(et, "kind", "arms") != "arms":
         raise ParameterError(owner, "env", env.name, f"an environment of kind 'arms' (experts with losses in [0, 1]; "
