@@ -416,6 +416,13 @@ def test_contexts_as_numpy_scalars_and_bad_contexts():
     assert tuner.contexts == [0.5]
     with pytest.raises(ParameterError, match="context"):
         tuner.solve(GOOD, np.ones(9), context=np.array([0.5, 0.6]))
+    # a method that reads no context ignores a number (one loop serves every method) but refuses NaN or text
+    plain = relax.OmegaTuner("tsallis_inf", omegas=[1.0, 1.5], backend="python")
+    plain.solve(GOOD, np.ones(9), context=0.3)
+    for bad in (float("nan"), "0.3"):
+        with pytest.raises(ParameterError, match="'context'.*ignores it"):
+            plain.solve(GOOD, np.ones(9), context=bad)
+    assert len(plain.iterations) == 1
 
 
 def test_tolerance_error_states_each_solvers_stopping_rule():

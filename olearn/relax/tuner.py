@@ -96,7 +96,9 @@ class OmegaTuner:
         self.fixed_costs: list[np.ndarray] = []  # with compare=True: every omega's iterations per solve
 
     def _context(self, context):
-        if not self.contextual:
+        if not self.contextual:  # ignored, so one loop serves every method; a NaN or text one is still a mistake
+            if context is not None:
+                check_real("OmegaTuner", "context", context, f"a finite number or None (method {self.method!r} ignores it)")
             return None
         return check_real("OmegaTuner", "context", context, f"a finite number (method {self.method!r} uses it)")
 
