@@ -103,7 +103,8 @@ def heavy_tail_score(state, params, obs, t, seed, k):
 HEAVY_TAIL = _stream(
     "heavy_tail", "|Student-t(nu)| scores times `scale`",
     (Param("scale", 1.0, "score scale", low=0.0, open_low=True),
-     Param("nu", 2.0, "degrees of freedom of the t distribution", low=0.0, open_low=True)),
+     Param("nu", 2.0, "degrees of freedom of the t distribution, at least 0.1 (below it |t| exceeds the "
+           "floats with real probability: P(|t| > 1e308) is about 0.5 at nu = 0.001)", low=0.1)),
     lambda v: np.array([1.0, v["scale"], v["nu"]]),
     heavy_tail_score, ({"nu": 1.5},),
 )

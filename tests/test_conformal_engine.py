@@ -526,3 +526,20 @@ def test_every_scalar_at_either_end_of_its_range_gives_radii(name):
                 continue
             assert not np.any(np.isnan(radii)) and np.all(radii >= 0), (name, params, coverage, what)
             assert np.all(np.isfinite(radii)) or name in ("conformal_pi", "conformal_pid"), (name, params, coverage, what)
+
+
+def test_heavy_tail_stream_at_its_smallest_nu_is_finite_and_student_t():
+    """nu >= 0.1: below it |t| exceeds the floats with real probability (about half the scores were inf at
+    nu = 0.001, which every method refuses).  At nu = 0.1 the scores are finite and their tail is Student-t's:
+    P(|t| > x) = 2 sf(x; nu) at x = 1 and 1e10, within 4 binomial standard errors over 4,000 draws."""
+    from scipy import stats
+
+    with pytest.raises(ParameterError, match=r"'nu'.*\[0.1, inf\)"):
+        streams.make("heavy_tail", nu=0.05)
+    env = streams.make("heavy_tail", nu=0.1)
+    row = np.array(env.type.row(env.values), dtype=float)
+    draws = np.array([streams.heavy_tail_score(None, row, None, t, seed, 0) for seed in range(4) for t in range(1000)])
+    assert np.all(np.isfinite(draws))
+    for x in (1.0, 1e10):
+        p = 2.0 * stats.t.sf(x, 0.1)
+        assert abs(np.mean(draws > x) - p) < 4.0 * math.sqrt(p * (1.0 - p) / draws.size), (x, np.mean(draws > x), p)
