@@ -243,7 +243,10 @@ class HeatTrajectory:
         return self.heat.steps
 
     def __getitem__(self, step):
-        """The system of step ``step`` (negative counts from the end, as for a list; the time is that step's)."""
+        """The system of step ``step`` (negative counts from the end, as for a list; the time is that step's);
+        a slice gives a :class:`SystemList`, as the shifted-Laplacian family's does."""
+        if isinstance(step, slice):
+            return SystemList(self[i] for i in range(*step.indices(len(self))))
         step = range(len(self))[step]  # IndexError past the end; -1 is the last step, at its own time
         return self.heat.system(step, self.states[step])
 

@@ -377,6 +377,9 @@ def test_heat_trajectory_negative_index_is_the_last_step():
     np.testing.assert_array_equal(minus_one.b, last.b)
     with pytest.raises(IndexError):
         traj[4]
+    tail = traj[1::2]  # a slice is the list of those steps' systems (it raised a TypeError)
+    assert len(tail) == 2 and [s.context for s in tail] == [traj[1].context, traj[3].context]
+    np.testing.assert_array_equal(tail[1].b, last.b)
 
 
 def test_omega_tuner_context_range_is_the_only_way_to_give_low_and_high():
