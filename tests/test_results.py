@@ -208,6 +208,18 @@ def test_seeds_beyond_int64_are_refused(seeds):
         olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=seeds[-1])
 
 
+def test_seeds_as_numpy_integers_of_mixed_kinds_are_those_seeds():
+    """A list mixing np.uint64 with signed or Python ints runs those seeds (NumPy had promoted it to float64, and the
+    run refused distinct non-negative integers); a flag in the list is no seed."""
+    env = environments.make("bernoulli", means=[0.5, 0.6])
+    plain = olearn.run("ucb1", env, horizon=5, seeds=[2**63 - 1, 3], backend="python")
+    for seeds in ([np.uint64(2**63 - 1), 3], [np.uint64(2**63 - 1), np.int64(3)], (np.uint64(2**63 - 1), np.int32(3))):
+        res = olearn.run("ucb1", env, horizon=5, seeds=seeds, backend="python")
+        assert res.seeds.tolist() == [2**63 - 1, 3] and np.array_equal(res.values, plain.values)
+    with pytest.raises(olearn.ParameterError, match="'seeds'"):
+        olearn.run("ucb1", env, horizon=5, seeds=[True, 2], backend="python")
+
+
 def test_checkpoints_that_are_not_numbers_are_refused():
     with pytest.raises(olearn.ParameterError, match="checkpoints"):
         olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=5, checkpoints=["a"], backend="python")

@@ -66,6 +66,21 @@ def test_first_action_of_ucb1_is_arm_zero_and_it_explores_in_order():
     assert seen == [0, 1, 2]
 
 
+def test_update_refuses_any_action_but_the_arm_played():
+    """update(action, loss) takes the arm act() returned (as an int or an equal float); a fractional number, text,
+    None, a list or a flag is a ParameterError naming 'action' and changes nothing (int() had taken 0.7 and '0' as
+    arm 0, and None or a list raised TypeError)."""
+    tuner = olearn.stepwise(olearn.make("ucb1", n_arms=3), seed=0, backend="python")
+    a = tuner.act()
+    assert a == 0
+    for bad in (0.7, "0", None, [0], np.array([0]), math.nan, False, 1):
+        with pytest.raises(olearn.ParameterError, match="'action'"):
+            tuner.update(bad, 1.0)
+    assert tuner.t == 0 and not tuner.state.any()
+    tuner.update(np.float64(0.0), 1.0)  # the same arm as a float
+    assert tuner.t == 1
+
+
 def test_a_step_size_set_from_the_horizon_needs_the_horizon():
     """exp3 and hedge take eta from T: without a horizon they are refused by name (they had assumed
     10^6 rounds, an eta 31.6x too small for 1,000); with one, or with eta given, they run."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
 import time
 
 import numpy as np
@@ -55,7 +56,11 @@ def _seed_array(seeds) -> np.ndarray:
                                  f"results are kept up to {MAX_RESULT_BYTES / 2**30:.0f} GiB) or a list of distinct seeds >= 0")
         return np.arange(int(seeds), dtype=np.int64)
     try:
-        arr = np.asarray(seeds)
+        if isinstance(seeds, (list, tuple)) and all(isinstance(s, numbers.Integral) for s in seeds):
+            # as Python ints: NumPy promotes a uint64 beside a signed int (or a Python int) to float64
+            arr = np.asarray([] if any(isinstance(s, (bool, np.bool_)) for s in seeds) else [int(s) for s in seeds])
+        else:
+            arr = np.asarray(seeds)
     except Exception:  # noqa: BLE001
         arr = np.asarray([])
     if (

@@ -28,6 +28,13 @@ def _numeric(obs) -> bool:
         return False
 
 
+def _same_arm(action, acted: float) -> bool:
+    """``action`` is one real number (not a flag, text or a list) equal to the arm ``acted``: 0.7 is not arm 0."""
+    if isinstance(action, (bool, np.bool_)) or not _numeric(action) or np.ndim(action) != 0:
+        return False
+    return float(action) == acted
+
+
 class Stepwise:
     """One seed of a learner, driven round by round.
 
@@ -161,7 +168,7 @@ class Stepwise:
         else:
             if gradient is not None:
                 raise ParameterError("stepwise", "gradient", gradient, f"None: {self.learner.name} is not an oco learner")
-            if self._acted is None or (not self._radius and int(self._acted[0]) != int(action)):
+            if self._acted is None or (not self._radius and not _same_arm(action, self._acted[0])):
                 raise ParameterError("stepwise", "action", action, "the arm returned by the last act()")
             loss_arr = np.atleast_1d(np.asarray(loss, dtype=float)) if _numeric(loss) else None
             if loss_arr is None or loss_arr.size != self.feedback.size or not np.all(np.isfinite(loss_arr)):
