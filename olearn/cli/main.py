@@ -88,8 +88,8 @@ def _save_outputs(result, out: Path, metric: str):
 
 @app.command()
 def demo(
-    seeds: int = typer.Option(1000, help="seeds per learner"),
-    horizon: int = typer.Option(10_000, help="rounds per seed"),
+    seeds: int = typer.Option(1000, help="seeds per learner, an integer >= 1"),
+    horizon: int = typer.Option(10_000, help="rounds per seed, an integer >= 1"),
     backend: str = typer.Option("cpu", help="python or cpu"),
     out: Path = typer.Option(Path("runs/demo"), help="results directory"),
 ):
@@ -147,7 +147,7 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="finish an interrupted sweep: compute only the missing chunks"),
     force: bool = typer.Option(False, "--force", help="discard stored results of this directory and run again"),
     scheduler: str = typer.Option(None, help="address of a running Dask scheduler (default: a LocalCluster)"),
-    workers: int = typer.Option(None, help="LocalCluster worker processes (default: the CPU count; 0 runs in this process)"),
+    workers: int = typer.Option(None, help="LocalCluster worker processes, an integer >= 0 (default: the CPU count; 0 runs in this process)"),
     small: bool = typer.Option(False, "--small", help="figure scripts only: the test size (seconds)"),
 ):
     """Run a sweep config (every learner configuration on every environment configuration and seed; store,
