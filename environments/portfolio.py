@@ -72,10 +72,15 @@ def market_read(state, params, x, t, seed):
 
 @kernel
 def wealth_loss_grad(state, params, x, g):
-    """f = -ln <x, r>, g = -r / <x, r> for the row of this round (<x, r> held at 1e-300 or more)."""
+    """f = -ln <x, r>, g = -r / <x, r> for the row of this round (<x, r> held at min(1e-300, min_i r_i / 2) or more:
+    a point of the simplex has <x, r> >= min_i r_i, so only a point off it is held)."""
     d = int(params[0])
     start = _HEAD + int(state[0]) * d
-    growth = max(dot(x, params[start : start + d], d), 1e-300)  # a point off the simplex (a step-wise user's) can lose everything: held finite
+    floor = 1e-300
+    for i in range(d):
+        floor = min(floor, 0.5 * params[start + i])
+    # a point off the simplex (a step-wise user's) can lose everything: held finite; a market's own tiny relatives are not
+    growth = max(dot(x, params[start : start + d], d), floor)
     for i in range(d):
         g[i] = -params[start + i] / growth
     return -math.log(growth)
@@ -99,7 +104,8 @@ def log_wealth_loss(params, c, x, rows, d):
 
 @kernel
 def newton_terms(params, c, x, rows, d, grad, hess):
-    """grad F(x) = -sum_k c_k r_k / <x, r_k> and the Hessian sum_k c_k r_k r_k^T / <x, r_k>^2 (d x d)."""
+    """grad F(x) = -sum_k c_k r_k / <x, r_k> and the Hessian sum_k c_k r_k r_k^T / <x, r_k>^2 (d x d), both from
+    the ratios r_k / <x, r_k>, which do not change when a row is scaled."""
     for i in range(d):
         grad[i] = 0.0
         for j in range(d):
@@ -110,9 +116,10 @@ def newton_terms(params, c, x, rows, d, grad, hess):
         start = _HEAD + k * d
         growth = dot(x, params[start : start + d], d)
         for i in range(d):
-            grad[i] -= c[k] * params[start + i] / growth
+            ratio = params[start + i] / growth  # r_i / <x, r>: the terms are scale-free (r_i r_j / <x, r>^2 overflowed
+            grad[i] -= c[k] * ratio  # or underflowed to 0 / 0 for relatives beyond 1e154 or below 1e-154)
             for j in range(d):
-                hess[i * d + j] += c[k] * params[start + i] * params[start + j] / (growth * growth)
+                hess[i * d + j] += c[k] * ratio * (params[start + j] / growth)
 
 
 @kernel

@@ -169,3 +169,20 @@ def test_stock_relatives_are_the_ratios_of_matplotlibs_monthly_closes_and_their_
 def test_a_relative_that_is_not_positive_is_refused(bad):
     with pytest.raises(ParameterError, match="relatives"):
         environments.make("portfolio", relatives=np.array(bad))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_a_market_scaled_by_a_constant_has_the_same_regret(scale):
+    """Every relative times s adds -ln s to each f_t, the learner's and the BCRP's alike: the comparator moves by
+    -C ln s, the portfolio it finds and the regret stay (the Hessian r r^T / <x, r>^2 had overflowed or underflowed
+    to 0 / 0 beyond s = 1e154 or below 1e-154, and a loss held at -ln 1e-300 had understated the learner's losses)."""
+    rel = np.exp(0.3 * np.random.default_rng(7).standard_normal((12, 3)))
+    counts = np.arange(1.0, 13.0)
+    value, x = _comparator(rel, counts)
+    scaled_value, scaled_x = _comparator(rel * scale, counts)
+    assert scaled_value == pytest.approx(value - counts.sum() * math.log(scale), rel=1e-12)
+    np.testing.assert_allclose(scaled_x, x, atol=1e-9)
+    plain = olearn.run("ogd", environments.make("portfolio", relatives=rel), horizon=12, seeds=[0], backend="python")
+    res = olearn.run("ogd", environments.make("portfolio", relatives=rel * scale), horizon=12, seeds=[0], backend="python")
+    assert res.final("loss")[0, 0] == pytest.approx(plain.final("loss")[0, 0] - 12 * math.log(scale), rel=1e-12)
+    assert res.final("regret")[0, 0] == pytest.approx(plain.final("regret")[0, 0], rel=1e-9)
