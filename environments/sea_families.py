@@ -29,7 +29,6 @@ import numpy as np
 
 from environments import sea
 from olearn.core import rng
-from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.engine import domains, metric_projection, models
@@ -160,26 +159,25 @@ def ls_best_total(params, suff, n, expected):
     return value
 
 
-def balls_and_boxes_only(name):
-    """A ``check`` refusing the simplex domain (worlds whose comparator solves on balls and boxes only)."""
+#: the ``domain`` of the worlds whose comparator solves on balls and boxes only (the help and the choices say so)
+BALL_OR_BOX = Param("domain", "ball", "feasible set: ball (||x|| <= radius) or box ([-radius, radius]^d)", kind="choice",
+                    choices=("ball", "box"))
 
-    def check(v):
-        if v["domain"] == "simplex":
-            raise ParameterError(name, "domain", "simplex", "ball or box")
 
-    return check
+def balls_and_boxes_params(params):
+    """``params`` with the ``domain`` of :data:`BALL_OR_BOX` in place of the SEA worlds' (which offers the simplex)."""
+    return tuple(BALL_OR_BOX if p.name == "domain" else p for p in params)
 
 
 SEA_LEAST_SQUARES = OcoEnvType(
     name="sea_least_squares",
     summary="SEA online least squares: f_t(x) = 1/2 (<a_t, x> - b_t)^2, a_t ~ N(0, I/d), b_t = <theta_t, a_t> + s z_t",
     reference="Chen et al. (ICML 2023), exp-concave case (Thm 3); Hazan, Agarwal and Kale (2007), ONS",
-    params=sea.SEA_PARAMS, n_actions=lambda v: v["dim"], row=_row(()), reset=zero_state, draw=ls_draw,
+    params=balls_and_boxes_params(sea.SEA_PARAMS), n_actions=lambda v: v["dim"], row=_row(()), reset=zero_state, draw=ls_draw,
     loss_grad=ls_loss_grad, mean_loss=ls_mean_loss, round_best=ls_round_best, variances=sea.sea_variances,
     accumulate=ls_accumulate, best_total=ls_best_total, model=ls_model,
     suff_size=lambda v: 3 * v["dim"] ** 2 + 7 * v["dim"] + 2, state_size=lambda v: 3 * v["dim"] + 3,
     comparator="the H-norm projection of H^{-1} c onto X (bisection on the multiplier for a ball, the active-set method for a box), ridge 1e-12 (1 + tr H / d)",
-    check=balls_and_boxes_only("sea_least_squares"),
     test_params=(
         {"dim": 3, "noise": 0.3, "drift": "switching", "period": 7},
         {"dim": 2, "domain": "box", "radius": 0.5, "noise": 0.1, "drift": "rotation", "omega": 0.3, "kappa": 1.0},

@@ -328,14 +328,13 @@ SEA_LOGISTIC = OcoEnvType(
     "Sigma_t^2 = c^2/d^2 ||p_t - p_{t-1}||^2 exact",
     params=tuple(
         Param("noise", 0.1, "label temperature s: P(y_t = +1 | a_t) = sigmoid(<a_t, theta_t> / s); s = 0: y_t = sign <a_t, theta_t>", low=0.0)
-        if p.name == "noise" else p for p in sea.SEA_PARAMS
+        if p.name == "noise" else p for p in sea_families.balls_and_boxes_params(sea.SEA_PARAMS)
     ) + (Param("scale", 1.0, "feature norm c: a_t is one of +-c e_i", low=0.0, open_low=True),),
     n_actions=lambda v: v["dim"], row=_row, reset=zero_state, draw=logistic_draw,
     loss_grad=logistic_loss_grad, mean_loss=logistic_mean_loss, round_best=logistic_round_best,
     variances=sea.sea_variances, accumulate=logistic_accumulate, best_total=logistic_best_total, model=logistic_model,
     suff_size=lambda v: 5 * v["dim"], state_size=lambda v: 4 * v["dim"] + 4,
     comparator="separable: box clip(log(A_i / B_i) / c) exactly; ball KKT multiplier by safeguarded Newton, relative steps 1e-15",
-    check=sea_families.balls_and_boxes_only("sea_logistic"),
     test_params=(
         {"dim": 3, "noise": 0.3, "drift": "switching", "period": 7},
         {"dim": 2, "domain": "box", "radius": 2.0, "noise": 0.5, "drift": "rotation", "omega": 0.3, "kappa": 1.0},

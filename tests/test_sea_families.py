@@ -101,5 +101,10 @@ def test_nonconvex_world_has_convex_mean_and_exact_metrics():
 
 
 def test_least_squares_refuses_a_simplex():
-    with pytest.raises(olearn.ParameterError, match="'domain'.*ball or box"):
+    with pytest.raises(olearn.ParameterError, match="'domain'.*'ball', 'box'"):
         environments.make("sea_least_squares", domain="simplex")
+    # the help states the range that is enforced: every domain it offers is accepted, and it offers no simplex
+    domain = next(p for p in environments.REGISTRY["sea_least_squares"].params if p.name == "domain")
+    assert "simplex" not in domain.doc and "simplex" not in domain.allowed()
+    for choice in domain.choices:
+        environments.make("sea_least_squares", domain=choice)

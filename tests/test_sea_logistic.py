@@ -152,8 +152,10 @@ def test_python_cpu_and_gpu_give_the_same_trajectories():
 
 def test_bad_parameters_name_themselves():
     testing.check_parameters(environments.REGISTRY["sea_logistic"])
-    with pytest.raises(olearn.ParameterError, match="'domain'.*ball or box"):
+    with pytest.raises(olearn.ParameterError, match="'domain'.*'ball', 'box'"):
         environments.make("sea_logistic", domain="simplex")
+    domain = next(p for p in environments.REGISTRY["sea_logistic"].params if p.name == "domain")
+    assert "simplex" not in domain.doc and "simplex" not in domain.allowed()  # the help offers what is enforced
     with pytest.raises(olearn.ParameterError, match="'noise'.*0, inf"):
         environments.make("sea_logistic", noise=-0.1)
     with pytest.raises(olearn.ParameterError, match="'scale'.*\\(0, inf"):
