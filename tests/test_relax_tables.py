@@ -341,8 +341,10 @@ def test_cache_key_covers_contexts_length_and_any_matrix_form(tmp_path):
     assert sources == {"solvers.py", "validate.py", "costs.py"}
 
 
-def test_paper_young_costs_are_recomputed_when_the_solver_changes(tmp_path, monkeypatch):
-    """The experiments' cached Young costs are keyed by the solvers' source, as the cost tables are."""
+def test_paper_young_costs_are_recomputed_when_the_solver_or_the_omegas_change(tmp_path, monkeypatch):
+    """The experiments' cached Young costs are keyed by the solvers' source, as the cost tables are, and by the
+    omegas solved at: other per-instance omegas (a changed omega* formula or sequence, the same solver) are solved
+    again, not read from the cache of the earlier omegas."""
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "experiments" / "relax"))
     import relax_common
 
@@ -353,6 +355,10 @@ def test_paper_young_costs_are_recomputed_when_the_solver_changes(tmp_path, monk
         fake.write_text(version)
         relax_common.paper_tables("high", 12)
     assert len(list(tmp_path.glob("young-*.npy"))) == 2 and len(list(tmp_path.glob("sor-*.npz"))) == 2
+    monkeypatch.setattr(relax, "instance_optimal_omegas", lambda seq: np.full(len(seq), 1.0))
+    seq, table, young, young_costs = relax_common.paper_tables("high", 12)
+    np.testing.assert_array_equal(young, np.ones(12))
+    np.testing.assert_array_equal(young_costs, [relax.sor(s.A, s.b, omega=1.0)[1]["iterations"] for s in seq])
 
 
 def test_jacobi_radius_refuses_a_non_symmetric_matrix_and_handles_large_ones():

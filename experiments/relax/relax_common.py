@@ -15,6 +15,7 @@ engine runs, so thousands of seeds go to the GPU in one launch, e.g.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 import tomllib
 from pathlib import Path
@@ -68,8 +69,10 @@ def paper_tables(variance: str, instances: int, seed: int = 0):
     table = relax.cost_table(seq, relax.omega_grid(1.0, 1.95, 20), cache_dir=CACHE,
                              name=f"shifted_laplacian-{variance}-{instances}-seed{seed}")
     young = relax.instance_optimal_omegas(seq)
-    # keyed like the cost table by the solvers' source: a changed solver must not reuse old counts
-    young_path = CACHE / f"young-{variance}-{instances}-seed{seed}-{relax.costs.source_digest()[:16]}.npy"
+    # keyed like the cost table by the solvers' source (a changed solver must not reuse old counts) and by the
+    # omegas solved at (a changed sequence or omega* formula must not reuse the counts of other omegas)
+    digest = hashlib.sha256(relax.costs.source_digest().encode() + np.ascontiguousarray(young, dtype=float).tobytes())
+    young_path = CACHE / f"young-{variance}-{instances}-seed{seed}-{digest.hexdigest()[:16]}.npy"
     if young_path.exists():
         young_costs = np.load(young_path)
     else:
