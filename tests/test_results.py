@@ -220,9 +220,17 @@ def test_seeds_as_numpy_integers_of_mixed_kinds_are_those_seeds():
         olearn.run("ucb1", env, horizon=5, seeds=[True, 2], backend="python")
 
 
+class _DeviceArray:
+    """An array that refuses an implicit copy to the host, as a CuPy array does."""
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("implicit conversion to a NumPy array is not allowed")
+
+
 def test_checkpoints_that_are_not_numbers_are_refused():
-    with pytest.raises(olearn.ParameterError, match="checkpoints"):
-        olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=5, checkpoints=["a"], backend="python")
+    for bad in (["a"], [[1, 2], [3]], _DeviceArray()):  # ragged lists and a device array raised TypeError or ValueError
+        with pytest.raises(olearn.ParameterError, match="checkpoints"):
+            olearn.run("ucb1", environments.make("bernoulli", means=[0.5, 0.6]), horizon=5, checkpoints=bad, backend="python")
 
 
 def test_gym_view_checks_its_world_and_horizon():

@@ -90,7 +90,7 @@ def _save_outputs(result, out: Path, metric: str):
 def demo(
     seeds: int = typer.Option(1000, help="seeds per learner, an integer >= 1"),
     horizon: int = typer.Option(10_000, help="rounds per seed, an integer >= 1"),
-    backend: str = typer.Option("cpu", help="python or cpu"),
+    backend: str = typer.Option("cpu", help="python, cpu or gpu"),
     out: Path = typer.Option(Path("runs/demo"), help="results directory"),
 ):
     """UCB1, KL-UCB, Thompson sampling and EXP3 on a 10-armed Bernoulli bandit: table, figure, parquet."""

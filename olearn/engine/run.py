@@ -36,7 +36,10 @@ def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
                                  f"{MAX_RESULT_BYTES / 2**30:.0f} GiB), a list of rounds, or None")
         grid = np.unique(np.round(np.geomspace(1, horizon, n)).astype(np.int64)) if n > 1 else np.array([horizon])
     else:
-        grid = np.asarray(checkpoints)
+        try:
+            grid = np.asarray(checkpoints)
+        except (TypeError, ValueError):  # e.g. a CuPy array (no implicit copy to the host) or ragged lists
+            grid = np.asarray([])
         if (grid.ndim != 1 or grid.size == 0 or grid.dtype.kind not in "iuf" or np.any(grid != np.floor(grid))
                 or np.any(grid < 1) or np.any(grid > horizon)):
             raise ParameterError("run", "checkpoints", checkpoints,
@@ -151,7 +154,7 @@ def run(
         ``n`` for seeds ``0..n-1``, or explicit distinct non-negative seeds.  Seed ``s`` gives the
         same trajectory on every backend; all configurations see the same environment draws
         (common random numbers).
-    backend : {"cpu", "python"}
+    backend : {"cpu", "python", "gpu"}
     checkpoints : None, int or sequence of int
         Rounds at which metrics are recorded (log-spaced by default; the horizon is always included).
     metrics : sequence of str, optional
