@@ -456,6 +456,16 @@ def test_ucb_tuned_beats_ucb1_with_its_variance_estimates(demo_env, ucb1_regret)
     assert reg.mean() + 4 * _se(reg, ucb1_regret) < ucb1_regret.mean(), (reg.mean(), ucb1_regret.mean())
 
 
+def test_ucb_tuned_with_rewards_far_from_zero_holds_its_variance_at_zero_or_more():
+    """q / n - mean^2 cancels to below 0 for rewards near 1e8 (unit variance): the python backend raised a math
+    domain error in sqrt where numba gave NaN indices; with V_k held at 0 or more both play the same arms."""
+    env = environments.make("gaussian", means=[1e8, 1e8 + 1.0], sigma=1.0)
+    py = olearn.run("ucb_tuned", env, horizon=40, seeds=[0, 1], backend="python", trace=True)
+    cpu = olearn.run("ucb_tuned", env, horizon=40, seeds=[0, 1], backend="cpu", trace=True)
+    np.testing.assert_array_equal(py.actions, cpu.actions)
+    assert np.all(np.isfinite(py.values))
+
+
 def test_successive_elimination_plays_each_arm_within_its_clean_event_bound():
     """Slivkins (2019), section 1.3: on the event that every arm's mean after n plays is within r(n) = sqrt(2 ln T / n)
     of its expectation (probability >= 1 - 2 K / T^3 by Hoeffding), an arm with gap Delta outlives a phase end with

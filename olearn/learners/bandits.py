@@ -454,7 +454,8 @@ def ucb_tuned_act(state, params, obs, t, seed, action):
         index = math.inf
         if n > 0.0:
             mean = state[k_arms + k] / n
-            bound = state[2 * k_arms + k] / n - mean * mean + math.sqrt(2.0 * log_n / n)
+            # the variance held at 0 or more: q / n - mean^2 cancels to below 0 for rewards far from 0 (1e8)
+            bound = max(state[2 * k_arms + k] / n - mean * mean, 0.0) + math.sqrt(2.0 * log_n / n)
             index = mean + math.sqrt(log_n / n * min(0.25, bound))
         if index > best:
             best = index
