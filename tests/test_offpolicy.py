@@ -256,10 +256,14 @@ def test_a_skipped_event_leaves_no_trace(name):
 
 
 @pytest.mark.parametrize("name, world", [("exp3", "bernoulli"), ("linucb", "linear_contextual")])
-def test_gpu_replay_equals_python(name, world):
+def test_gpu_replay_equals_python(name, world, monkeypatch):
     """The gpu kernel (a thread per seed and configuration; numba's CUDA simulator in CI) gives the
-    python backend's arrays, with rejection and shuffled orders."""
+    python backend's arrays, with rejection and shuffled orders, also when the jobs take several launches (as many
+    as fit in the device's free memory: three per launch here)."""
     pytest.importorskip("numba.cuda")
+    from olearn.backends import gpu
+
+    monkeypatch.setattr(gpu, "chunk_jobs", lambda n_jobs, horizon, job_bytes: min(n_jobs, 3))
     env = environments.make(world, **({"theta": THETA} if world == "linear_contextual" else {"means": [0.3, 0.6, 0.5]}))
     logs = offpolicy.collect(env, n=80, seed=2, logging=[0.5, 0.3, 0.2], backend="python")  # the simulator is slow: small
     learner = olearn.make(name, **({"eta": [0.05, 0.2]} if name == "exp3" else {}))

@@ -257,10 +257,15 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
     read = np.zeros((n_cfg, n_seeds), dtype=np.int64)
     jobs_c = np.repeat(np.arange(n_cfg), n_seeds)
     jobs_s = np.tile(np.arange(n_seeds), n_cfg)
-    chunk = 2**20 if backend == "gpu" else 4096
     run = _runner(backend, t)
     ckpts_k = np.append(ckpts, -1)  # a sentinel past the last checkpoint
     d, a_dim = logs.obs_dim, t.action_dim
+    if backend == "gpu":  # as many jobs as fit in the free device memory: two state rows, context, action, results
+        from olearn.backends import gpu  # noqa: PLC0415
+
+        chunk = gpu.chunk_jobs(jobs_c.size, horizon, 8 * (2 * size + d + a_dim + 2 * (n_ck + 1) + 2))
+    else:
+        chunk = 4096
     for start in range(0, jobs_c.size, chunk):
         jc, js = jobs_c[start : start + chunk], jobs_s[start : start + chunk]
         m = jc.size
