@@ -9,8 +9,8 @@ run by :func:`olearn.run` on every seed of a change-point stream (``environments
 as the paper does for its shift experiments (``max_scale``).  The engine keeps per seed the
 cumulative pinball loss, the rounds covered and the summed radius; the figure shows the coverage
 within each segment between checkpoints (mean and 5-95% band over seeds) against the target and the spread of the final coverage
-over seeds; ``shift_seeds.csv`` holds the final coverage, the worst segment's coverage error
-(an LCE over segments, mean over seeds), width and loss (mean, std over seeds) and
+over seeds; ``shift_seeds.csv`` holds the final coverage (mean and std over seeds), the worst segment's
+coverage error (an LCE over segments, mean over seeds), width and loss (means over seeds) and
 the throughput (seed-rounds per second) of each run.
 """
 from __future__ import annotations
