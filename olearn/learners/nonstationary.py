@@ -122,7 +122,7 @@ from olearn.learners.bandits import (N_ARMS, bernoulli_kl, draw_reported, kl_ucb
                                      uniform_arm_with, zero_init)
 
 XI = Param("xi", 0.6, "exploration constant xi in the confidence width (their analysis takes xi > 1/2)", low=0.0)
-BREAKPOINTS = Param("breakpoints", 1, "breakpoints Upsilon the horizon is expected to hold (sets the default gamma)",
+BREAKPOINTS = Param("breakpoints", 1, "breakpoints Upsilon the horizon is expected to hold (sets the defaults derived from it)",
                     kind="int", low=1)
 
 
