@@ -12,7 +12,8 @@ never terminated.  Worlds with arms (kind ``arms``):
 
 Online convex optimization worlds (kind ``oco``, feasible set X of dimension d):
 
-* action: a point of R^d, a ``Box`` over X's bounding box (unbounded for ``free``); a point outside X
+* action: a point of R^d, a ``Box`` over X's bounding box (unbounded for ``free``; for a ball or simplex widened
+  by the rounding below, so the points of X as computed, e.g. a simplex vertex, lie in it); a point outside X
   (beyond rounding, relative 1e-12) is projected onto it (Euclidean projection, :mod:`olearn.engine.domains`),
   and ``info["x"]`` is the point played;
 * observation: the gradient of the last round's loss at the point played (zeros after ``reset``),
@@ -92,8 +93,11 @@ class _OcoStepper:
         self.state = np.zeros(env.state_size())
         self.x, self.grad, self.u = np.zeros(self.d), np.zeros(self.d), np.zeros(self.d)
         self.seed, self.t = 0, 0
-        low, high = {domains.BALL: (-self.radius, self.radius), domains.BOX: (-self.radius, self.radius),
-                     domains.SIMPLEX: (0.0, self.radius)}.get(self.code, (-np.inf, np.inf))
+        # X's points as computed lie in X up to rounding (_in_set), a simplex vertex tau + r - tau or a rescaled
+        # ball point a few ulps past r: the bounding box is widened by the same relative rounding
+        wide = self.radius * (1.0 + _REL)
+        low, high = {domains.BALL: (-wide, wide), domains.BOX: (-self.radius, self.radius),
+                     domains.SIMPLEX: (0.0, wide)}.get(self.code, (-np.inf, np.inf))
         self.action_space = spaces.Box(low, high, shape=(self.d,), dtype=np.float64)
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.d,), dtype=np.float64)
         self.allowed = f"a finite point of R^{self.d} (projected onto the {domains.NAMES[self.code]} X)"
@@ -131,7 +135,10 @@ class _OcoStepper:
         return self.grad.copy(), -float(loss), info
 
 
-def _in_set(code: int, r: float, x: np.ndarray, rel: float = 1e-12) -> bool:
+_REL = 1e-12  # relative rounding within which a point counts as in X
+
+
+def _in_set(code: int, r: float, x: np.ndarray, rel: float = _REL) -> bool:
     """x lies in X up to rounding (relative ``rel``): a simplex point's sum, a ball point's norm."""
     if code == domains.BALL:
         return float(np.linalg.norm(x)) <= r * (1.0 + rel)
@@ -177,6 +184,7 @@ class GymEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options=None):
         if seed is not None:
             seed = check_seed(seed)
+            self._default_seed = None  # the constructor's seed is for a first reset() without one only
         super().reset(seed=seed)
         if seed is None:
             seed = self._default_seed if self._default_seed is not None else int(self.np_random.integers(0, 2**31))
@@ -255,17 +263,28 @@ def as_vector_env(env: Environment, num_envs: int, horizon: int | None = None) -
     return GymVectorEnv(env, num_envs=num_envs, horizon=horizon)
 
 
-def make_gym(name: str, horizon: int | None = None, **params) -> GymEnv:
-    """The gymnasium view of ``environments.make(name, **params)``: the entry point of ``gymnasium.make``."""
+def _check_render_mode(render_mode) -> None:
+    """gymnasium's ``render_mode`` keyword: the worlds draw nothing (``metadata["render_modes"]`` is empty), so only None."""
+    if render_mode is not None:
+        from olearn.core.errors import ParameterError
+
+        raise ParameterError("gym", "render_mode", render_mode, "None (the olearn worlds have no render modes)")
+
+
+def make_gym(name: str, horizon: int | None = None, render_mode=None, **params) -> GymEnv:
+    """The gymnasium view of ``environments.make(name, **params)``: the entry point of ``gymnasium.make``
+    (``render_mode`` is gymnasium's keyword: None, the only mode)."""
     import environments
 
+    _check_render_mode(render_mode)
     return as_env(environments.make(name, **params), horizon=horizon)
 
 
-def make_gym_vector(name: str, num_envs: int, horizon: int | None = None, **params) -> GymVectorEnv:
+def make_gym_vector(name: str, num_envs: int, horizon: int | None = None, render_mode=None, **params) -> GymVectorEnv:
     """The vector view over ``num_envs`` consecutive seeds: the entry point of ``gymnasium.make_vec``."""
     import environments
 
+    _check_render_mode(render_mode)
     return as_vector_env(environments.make(name, **params), num_envs=num_envs, horizon=horizon)
 
 

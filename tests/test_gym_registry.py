@@ -61,3 +61,51 @@ def test_a_fresh_interpreter_reaches_the_worlds_through_the_module_prefix():
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "(2,)"
+
+
+def test_an_explicit_reset_seed_decides_the_later_episodes_too():
+    """gymnasium's contract: after reset(seed=s), the episodes of later reset() calls follow from s alone (the
+    constructor's seed is for a first reset() without one; it had come back on the second reset, so the
+    sub-environments of a SyncVectorEnv all replayed seed 0 after their autoreset)."""
+    env = environments.make("bernoulli", means=[0.3, 0.6])
+    a, b = env.gym(seed=0, horizon=3), env.gym(seed=5, horizon=3)
+    a.reset(seed=10)
+    b.reset(seed=10)
+    assert a.reset()[1]["seed"] == b.reset()[1]["seed"]
+    assert [a.step(1)[4]["loss"] for _ in range(3)] == [b.step(1)[4]["loss"] for _ in range(3)]
+    venv = gymnasium.vector.SyncVectorEnv([lambda: env.gym(horizon=2) for _ in range(3)])
+    venv.reset(seed=10)
+    for _ in range(2):
+        venv.step(np.zeros(3, dtype=int))
+    _, _, _, _, info = venv.step(np.zeros(3, dtype=int))  # the next-step autoreset of every sub-environment
+    assert len(set(info["seed"].tolist())) == 3
+
+
+def test_points_of_the_ball_and_simplex_as_computed_lie_in_the_action_space():
+    """A projected point counts as in X up to relative 1e-12 and is played as it is (info["x"]); the action Box
+    holds it: the simplex vertex 5 - (5 - 0.7) = 0.7000000000000002 had fallen outside Box(0, 0.7)."""
+    from olearn.engine import domains
+
+    rng = np.random.default_rng(1)
+    for domain, code in (("simplex", domains.SIMPLEX), ("ball", domains.BALL)):
+        for r in (0.1, 0.3, 0.7, 2.0):
+            gym_env = environments.make("sea_linear", dim=3, domain=domain, radius=r).gym(horizon=30)
+            gym_env.reset(seed=0)
+            for y in [np.array([5.0, 0.0, -1.0])] + [rng.normal(size=3) * 10 for _ in range(29)]:
+                x = np.zeros(3)
+                domains.project(code, r, 3, y, x)
+                size = np.sum(x) if code == domains.SIMPLEX else np.linalg.norm(x)
+                assert abs(size - r) <= 1e-13 * r and (code != domains.SIMPLEX or np.all(x >= 0.0))  # in X, on its boundary
+                assert gym_env.action_space.contains(x), (domain, r, x)
+                assert np.array_equal(gym_env.step(x)[4]["x"], x)
+
+
+def test_gymnasium_render_mode_none_is_accepted_and_others_are_refused_by_name():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env = gymnasium.make("olearn/bernoulli-v0", means=[0.2, 0.8], horizon=3, render_mode=None)
+        assert env.render_mode is None and env.reset(seed=1)[1]["seed"] == 1
+        assert isinstance(gymnasium.make_vec("olearn/bernoulli-v0", num_envs=2, means=[0.2, 0.8], render_mode=None),
+                          olearn_gym.GymVectorEnv)
+        with pytest.raises(olearn.ParameterError, match="'render_mode'.*allowed: None"):
+            gymnasium.make("olearn/bernoulli-v0", means=[0.2, 0.8], render_mode="human")
