@@ -279,3 +279,20 @@ def test_a_forecast_function_is_a_forecaster_with_nothing_to_fit(h):
 def test_a_forecaster_that_is_neither_is_named():
     with pytest.raises(ParameterError, match="'forecaster'.*fit\\(train\\) and forecast\\(history, h\\)"):
         conformal.wrap(5, _walk(), method="aci")
+
+
+def test_calibration_outlier_filter_is_a_population_z_score_below_5():
+    """The authors' filter keeps a residual r when |r - mean| / std < 5, std the population deviation (ddof 0) of
+    all the residuals.  Residuals centred at 3 (so dropping the mean would cut the bulk), one at z = 4.5 (kept),
+    one at z = -5.02 (dropped; its z with ddof 1 would be -4.97, kept)."""
+    from olearn.conformal.intervals import calibration_scores
+
+    base = np.round(3.0 + 0.5 * np.random.default_rng(7).normal(size=48), 3)
+    r = np.concatenate([base, [8.947, -4.017]])
+    n, mean = r.size, r.sum() / r.size
+    sd = np.sqrt(((r - mean) ** 2).sum() / n)
+    z = (r - mean) / sd
+    assert 4.4 < z[48] < 4.6 and -5.05 < z[49] < -5.0  # the two probes sit where they should
+    assert abs(z[49]) * np.sqrt((n - 1) / n) < 5.0  # with ddof 1 the second one would be kept
+    assert np.any(np.abs(r) / sd >= 5)  # without the mean the bulk would be cut
+    np.testing.assert_array_equal(calibration_scores(r), np.abs(r[:49]))  # all but the last, in order

@@ -121,6 +121,20 @@ def test_chebcb_matches_reference_round_by_round(table, backend):
     assert len(set(actions.tolist())) > 2
 
 
+@pytest.mark.parametrize("method", ["chebcb", "tsallis_inf_cb"])
+def test_a_context_outside_the_range_is_read_as_the_nearest_end(table, method):
+    """OmegaTuner's rule: a context below low (above high) is treated as low (high).  Contexts pushed far
+    outside [-0.15, 0.65] give the same draws, probabilities and state as the same contexts clipped to it."""
+    costs, contexts = table.costs[:30].astype(float), table.contexts[:30]
+    outside = np.where(np.arange(30) % 2 == 0, -0.15 - 1.0 - contexts, 0.65 + 2.0 + contexts)
+    learner = relax.tuner.make_learner(method, costs.shape[1], (-0.15, 0.65))
+    a_out, p_out, t_out = _drive(learner, costs, outside, "python", seed=4)
+    a_in, p_in, t_in = _drive(learner, costs, np.clip(outside, -0.15, 0.65), "python", seed=4)
+    np.testing.assert_array_equal(a_out, a_in)
+    np.testing.assert_array_equal(p_out, p_in)
+    np.testing.assert_array_equal(t_out.state, t_in.state)
+    assert np.all(np.isfinite(t_out.state)) and len(set(a_out.tolist())) > 1
+
 def test_chebcb_without_context_plays_at_context_zero():
     losses = np.round(np.random.default_rng(2).random((50, 4)), 3) * 40 + 1
     env = environments.make("loss_matrix", losses=losses / 41.0)

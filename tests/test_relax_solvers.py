@@ -191,6 +191,22 @@ def test_exact_warm_start_costs_zero_iterations():
         assert info["iterations"] == 0 and np.all(x == 0)
 
 
+def test_krylov_counts_in_closed_form():
+    """Conjugate gradients ends in at most m iterations on a matrix with m distinct eigenvalues (exact arithmetic;
+    the residual after them is rounding, far below tol).  On a diagonal matrix SSOR's M is D / (omega (2 - omega)),
+    so M^{-1} A is a multiple of I and SSOR-PCG converges in one iteration for every omega; plain CG needs
+    exactly 2 on diag(1, 4, 1, 4, ...) with b reaching both eigenvalues."""
+    A = sp.diags(np.tile([1.0, 4.0], 10)).tocsr()
+    b = np.arange(1.0, 21.0)
+    for omega in (0.5, 1.0, 1.7):
+        _, info = relax.ssor_pcg(A, b, omega=omega)
+        assert info["iterations"] == 1 and info["converged"], omega
+    x, info = relax.cg(A, b)
+    assert info["iterations"] == 2 and info["converged"]
+    np.testing.assert_allclose(x, b / A.diagonal(), rtol=1e-12)
+    _, info = relax.cg(sp.identity(20, format="csr") * 3.0, b)
+    assert info["iterations"] == 1
+
 def test_cap_returns_with_info_and_is_charged_the_cap():
     A = (laplacian_2d(10) - 0.15 * sp.identity(100)).tocsr()
     b = np.ones(100)

@@ -217,6 +217,11 @@ def test_omega_tuner_replays_the_engine_on_the_cost_table(seq):
         report = tuner.report()
         assert report["chosen"].sum() == len(seq) and report["iterations_spent"].sum() == sum(tuner.iterations)
         assert report.attrs["summary"]["best_fixed_total"] == table.best_fixed()[1]
+        np.testing.assert_array_equal(report["total_if_fixed"], table.totals)
+        np.testing.assert_array_equal(report["best_fixed"], table.totals == table.totals.min())
+        assert report["best_fixed"].any() and not report["best_fixed"].all()
+        for k in range(GRID.size):  # iterations spent at each omega: the table's costs of the rounds it was chosen
+            assert report["iterations_spent"][k] == table.costs[np.flatnonzero(np.asarray(tuner.arms) == k), k].sum()
 
 
 def test_omega_tuner_bad_input_loses_nothing(seq):
@@ -337,6 +342,14 @@ def test_cache_key_covers_contexts_length_and_any_matrix_form(tmp_path):
     np.testing.assert_array_equal(relax.cost_table(dense, GRID, cache_dir=tmp_path).costs, first.costs[:1])
     again = relax.cost_table(dense, GRID, cache_dir=tmp_path, tol=1e-8)
     assert "loaded_from" in again.settings and again.settings["tol"] == 1e-8 and again.settings["solver"] == "sor"
+    # the start and the cap decide the counts too: an exact warm start costs 0, a cap of 3 caps every solve
+    x_true = spsolve(A.tocsc(), b)
+    warm = relax.cost_table(systems([(A, b, 0.1, x_true), (A, 2 * b, 0.2, 2 * x_true)]), GRID, cache_dir=tmp_path)
+    assert "loaded_from" not in warm.settings
+    np.testing.assert_array_equal(warm.costs, [[relax.sor(A, c * b, omega=w, x0=c * x_true)[1]["iterations"] for w in GRID]
+                                               for c in (1, 2)])
+    capped = relax.cost_table(systems([(A, b, 0.1), (A, 2 * b, 0.2)]), GRID, cache_dir=tmp_path, max_iter=3)
+    assert "loaded_from" not in capped.settings and np.all(capped.costs == 3) and np.all(first.costs > 3)
     sources = {Path(p).name for p in relax.costs.SOURCES}  # the conversion and the driver decide the counts too
     assert sources == {"solvers.py", "validate.py", "costs.py"}
 
