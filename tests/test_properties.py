@@ -1,6 +1,7 @@
 """Property tests: the exponential-weights and Tsallis-INF probability kernels stay on the simplex."""
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -93,3 +94,31 @@ def test_tsallis_weights_of_huge_losses_are_those_of_their_differences():
         p = np.zeros(gaps.size)
         tsallis_weights(shifted, eta, p, gaps.size)
         np.testing.assert_allclose(p, expected, rtol=1e-12)
+
+
+def test_beta_tail_and_quantile_gap_stay_exact_for_huge_pseudo_counts():
+    """Bayes-UCB's special functions at pseudo-counts up to 1e9, against truths that need no incomplete beta:
+    Beta(a, a) has median 1/2 exactly; Beta(a, 1) has P(X > q) = 1 - q^a, so its upper delta-quantile has
+    gap y = 1 - q = -expm1(ln(1 - delta) / a); Beta(1, b) has P(X > q) = (1 - q)^b, so y = delta^(1/b); and
+    B(a, n) = (n - 1)! / (a (a + 1) ... (a + n - 1)) for whole n (SciPy's betaln is itself off by up to 1e-11
+    with one argument near 10 and the other huge).  The continued fraction once stopped after 300 terms (the median
+    of Beta(1e7, 1e7) came out 0.498 and its tail at 1/2 0.509), ln B was a difference of ln Gamma values near 1e8 (an error of 1e-8
+    in ln B(5e6, 1)), and ln(1 - x) was taken of the rounded 1 - x, magnified a-fold."""
+    import math
+
+    from olearn.core.special import beta_upper_gap, log_beta, log_beta_tail
+
+    for a in (1e4, 1e6 + 0.5, 1e7):
+        assert abs(beta_upper_gap(math.log(0.5), a, a) - 0.5) <= 1e-11
+        # a ln x + b ln(1 - x) - ln B(a, b) cancels terms near 1e7: 5e-9 of relative precision is what is left
+        assert abs(log_beta_tail(0.5, a, a) - math.log(0.5)) <= 5e-9
+    for a in (1e3, 1e6, 5e6, 1e7, 2e7):
+        for log_delta in (-1e-3, -0.7, -20.0, -300.0):
+            want = -math.expm1(math.log1p(-math.exp(log_delta)) / a)
+            assert beta_upper_gap(log_delta, a, 1.0) == pytest.approx(want, rel=1e-10, abs=0.0), (a, log_delta)
+            assert beta_upper_gap(log_delta, 1.0, a) == pytest.approx(math.exp(log_delta / a), rel=1e-12, abs=0.0), (a, log_delta)
+    for a in (1e-3, 0.5, 1.0, 9.5, 10.0, 12.0, 1e3, 5e6, 1e9):
+        for n in (1, 2, 5, 10, 11):  # B(a, n) = (n - 1)! / (a (a + 1) ... (a + n - 1))
+            want = math.lgamma(n) - math.fsum(math.log(a + k) for k in range(n))
+            assert abs(log_beta(a, n) - want) <= 1e-14 * max(1.0, abs(want)), (a, n)
+            assert log_beta(a, n) == log_beta(n, a)
