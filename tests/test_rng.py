@@ -140,3 +140,20 @@ def test_compiled_permuted_equals_python():
     for seed in (0, 5, 2**63 - 1):
         for i in (0, 1, 400, 776):
             assert fn(seed, rng.REPLAY_ORDER, i, 777, half) == rng.permuted(seed, rng.REPLAY_ORDER, i, 777, half)
+
+
+def test_beta_with_tiny_shapes_is_never_nan_and_stays_symmetric():
+    """Beta(1e-3, 1e-3) as X / (X + Y): X and Y ~ Gamma(1e-3) both underflow to 0 in a fifth of the draws (each
+    lies below the smallest double with probability 0.475), which was 0 / 0 = NaN; their logarithms decide.
+    X and Y are i.i.d., so P(draw > 1/2) = 1/2 exactly: over n = 4,000 draws Hoeffding's bound gives
+    P(|share - 1/2| >= 0.043) <= 2 exp(-2 n 0.043^2) < 1e-6.  Where the sum does not underflow, the draw is
+    gamma's draws 2i and 2i + 1 in X / (X + Y), bit for bit."""
+    n = 4_000
+    x = np.array([rng.beta(13, rng.LEARNER, 6, i, 1e-3, 1e-3) for i in range(n)])
+    assert np.all((x >= 0.0) & (x <= 1.0)), "NaN or a draw outside [0, 1]"
+    assert abs(np.mean(x > 0.5) - 0.5) < 0.043
+    for i in range(200):
+        for a, b in ((1e-3, 1e-3), (0.5, 3.0), (3.0, 1.0), (1.0, 1.0)):
+            g, h = rng.gamma(13, rng.LEARNER, 6, 2 * i, a), rng.gamma(13, rng.LEARNER, 6, 2 * i + 1, b)
+            if g + h > 0.0:
+                assert rng.beta(13, rng.LEARNER, 6, i, a, b) == g / (g + h)

@@ -80,16 +80,9 @@ def normal(seed, stream, t, i):
 
 
 @kernel
-def gamma(seed, stream, t, i, shape):
-    """Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 via the U^(1/shape) boost.
-
-    Attempt ``j`` of draw ``i`` uses sub-indices ``1024 i + 4 j + {0, 1, 2}``.
-    """
-    boost = 1.0
-    a = shape
-    if shape < 1.0:
-        boost = uniform(seed, stream, t, 1024 * i + 1023) ** (1.0 / shape)
-        a = shape + 1.0
+def _marsaglia_tsang(seed, stream, t, i, a):
+    """Gamma(a, 1) for a >= 1 by Marsaglia and Tsang (2000): attempt ``j`` uses sub-indices ``1024 i + 4 j + {0, 1, 2}``
+    (always > 0)."""
     d = a - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
     x = d
@@ -107,15 +100,54 @@ def gamma(seed, stream, t, i, shape):
         if math.log(u + 1e-300) < 0.5 * z2 + d - d * v + d * math.log(v):
             x = d * v
             break
-    return x * boost
+    return x
+
+
+@kernel
+def _boost(seed, stream, t, i, shape):
+    """The uniform U of the boost for shape < 1 (Gamma(shape) = Gamma(shape + 1) U^(1/shape)); 1 otherwise."""
+    return uniform(seed, stream, t, 1024 * i + 1023) if shape < 1.0 else 1.0
+
+
+@kernel
+def gamma(seed, stream, t, i, shape):
+    """Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 via the U^(1/shape) boost.
+
+    Attempt ``j`` of draw ``i`` uses sub-indices ``1024 i + 4 j + {0, 1, 2}``, the boost ``1024 i + 1023``.
+    """
+    a = shape + 1.0 if shape < 1.0 else shape
+    return _marsaglia_tsang(seed, stream, t, i, a) * _boost(seed, stream, t, i, shape) ** (1.0 / shape)
+
+
+@kernel
+def _log_boost(u, shape):
+    """ln(U^(1/shape)), -inf at U = 0 (Python's log raises there)."""
+    return math.log(u) / shape if u > 0.0 else -math.inf
 
 
 @kernel
 def beta(seed, stream, t, i, a, b):
-    """Beta(a, b) as X / (X + Y) with independent Gamma(a) and Gamma(b)."""
-    x = gamma(seed, stream, t, 2 * i, a)
-    y = gamma(seed, stream, t, 2 * i + 1, b)
-    return x / (x + y)
+    """Beta(a, b) as X / (X + Y) with independent Gamma(a) and Gamma(b) (:func:`gamma`'s draws 2i and 2i + 1).
+
+    Where both underflow to 0 (a and b small: a fifth of the draws at a = b = 1e-3, each below the smallest
+    double with probability 0.475) the ratio is taken of their logarithms, 1 / (1 + exp(ln Y - ln X)), not 0 / 0.
+    """
+    core_x = _marsaglia_tsang(seed, stream, t, 2 * i, a + 1.0 if a < 1.0 else a)
+    core_y = _marsaglia_tsang(seed, stream, t, 2 * i + 1, b + 1.0 if b < 1.0 else b)
+    u_x = _boost(seed, stream, t, 2 * i, a)
+    u_y = _boost(seed, stream, t, 2 * i + 1, b)
+    x = core_x * u_x ** (1.0 / a)
+    y = core_y * u_y ** (1.0 / b)
+    if x + y > 0.0:
+        return x / (x + y)
+    log_x = math.log(core_x) + _log_boost(u_x, a)
+    log_y = math.log(core_y) + _log_boost(u_y, b)
+    if log_x == log_y:  # both -inf (U = 0 twice, probability 2^-106)
+        return 0.5
+    if log_y > log_x:  # exp of a difference <= 0 only: Python's math.exp raises past 709 where compiled code gives inf
+        odds = math.exp(log_x - log_y)
+        return odds / (1.0 + odds)
+    return 1.0 / (1.0 + math.exp(log_y - log_x))
 
 
 @kernel
