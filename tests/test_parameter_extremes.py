@@ -157,3 +157,23 @@ def test_every_learner_stays_finite_at_its_own_and_the_worlds_extremes(env_name)
                     continue
                 assert _finite(run, recorded), f"{name}({p.name}={value!r}) on {env_name}"
     assert played >= 3 or not world_floats
+
+
+def test_numbers_beyond_the_doubles_and_arrays_for_a_choice_are_refused_by_name():
+    """10**400 (a Python int no double holds) for a scalar or an entry of a vector or matrix parameter, and an
+    array given for a choice, are a ParameterError naming the parameter, for every learner, world and conformal
+    method: float(10**400) raised OverflowError out of Param.validate, and `array in choices` a ValueError."""
+    from olearn import conformal
+    from olearn.core.errors import ParameterError
+
+    huge = 10**400
+    for registry in (LEARNERS, environments.REGISTRY, conformal.REGISTRY):
+        for spec in registry.values():
+            for p in spec.params:
+                bad = {"float": [huge, -huge], "int": [huge], "vector": [[huge]], "matrix": [[[huge]]],
+                       "choice": [np.array(p.choices[:2] * 2)]}.get(p.kind, [])
+                for value in bad:
+                    with pytest.raises(ParameterError, match=f"'{p.name}'"):
+                        spec.make(**{p.name: value})
+    with pytest.raises(ParameterError, match="'coverage'"):
+        conformal.run_scores("aci", [1.0, 0.0, 2.0], coverage=huge)

@@ -105,7 +105,11 @@ class Param:
             raise ParameterError(owner, self.name, value, self.allowed())
         bad = ParameterError(owner, self.name, value, self.allowed())
         if self.kind == "choice":
-            if value not in self.choices:
+            try:
+                known = value in self.choices
+            except (TypeError, ValueError):  # an array compared with each choice has no single truth value
+                known = False
+            if not known:
                 raise bad
             return value
         if self.kind == "bool":
@@ -115,18 +119,22 @@ class Param:
         if self.kind in ("float", "int"):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise bad
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond the doubles (10**400): not a finite number
+                raise bad from None
             if self.kind == "int":
-                if not math.isfinite(float(value)) or float(value) != math.floor(float(value)):
+                if not math.isfinite(number) or number != math.floor(number):
                     raise bad
                 value = int(value)
             else:
-                value = float(value)
+                value = number
             if not self._in_range(value):
                 raise bad
             return value
         try:
             arr = real_array(value, copy=True)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an entry beyond the doubles (10**400)
             raise bad from None
         want = 1 if self.kind == "vector" else 2
         if arr.ndim != want or (arr.size == 0 and self.min_size > 0) or arr.shape[-1] < self.min_size or not self._in_range(arr):
