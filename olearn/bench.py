@@ -26,6 +26,38 @@ def load_reference(path):
     return module
 
 
+def warm_up(learner, env, horizon: int, seeds: int, backend: str = "cpu", **kw) -> None:
+    """Compile what ``olearn.run(learner, env, horizon, seeds, backend, **kw)`` will run, without timing it.
+
+    The cpu backend compiles two runners, each on its first use: a serial one for calls of fewer than
+    ``config.SERIAL_STEPS`` jobs x rounds and a threaded one at or above it.  A short warm-up alone
+    compiles the serial one only, so a timed call above the threshold would pay the threaded runner's
+    compilation (0.5 to 1 s) inside its timing; here the threaded one is compiled too when it will be used.
+    """
+    import olearn
+    from olearn.core import config
+
+    short = min(horizon, 50)
+    olearn.run(learner, env, horizon=short, seeds=2, backend=backend, **kw)
+    jobs = len(learner.configs) * seeds
+    if backend == "cpu" and jobs * horizon >= config.SERIAL_STEPS:
+        per_config = -(-config.SERIAL_STEPS // (short * len(learner.configs)))
+        olearn.run(learner, env, horizon=short, seeds=per_config, backend=backend, **kw)
+
+
+def engine_threads(seeds: int, horizon: int, configs: int = 1) -> int:
+    """Threads the cpu backend runs a call of ``configs x seeds`` jobs x ``horizon`` rounds on."""
+    import numba
+
+    from olearn.core import config
+
+    return numba.get_num_threads() if configs * seeds * horizon >= config.SERIAL_STEPS else 1
+
+
+def _threads(n: int) -> str:
+    return f"{n} thread" + ("s" if n != 1 else "")
+
+
 def _timed(fn, *args):
     start = time.perf_counter()
     out = fn(*args)
@@ -42,8 +74,8 @@ def cpu_ucb1(reference_path, seeds: int = 2000, horizon: int = 10_000, python_se
     ref = load_reference(reference_path)
     env = environments.make("bernoulli", means=DEMO_MEANS)
     learner = olearn.make("ucb1")
-    ref.numba_ucb1(DEMO_MEANS, 50, 4)  # compile both before timing
-    olearn.run(learner, env, horizon=50, seeds=4, metrics=["pseudo_regret"])
+    ref.numba_ucb1(DEMO_MEANS, 50, 4)  # compile both before timing (the engine's runner for this size: warm_up)
+    warm_up(learner, env, horizon, seeds, metrics=["pseudo_regret"])
     best_ref, best_eng = np.inf, np.inf
     for _ in range(repeats):  # interleaved, best of `repeats`, so both see the same machine state
         sec, ref_regret = _timed(ref.numba_ucb1, DEMO_MEANS, horizon, seeds)
@@ -57,7 +89,7 @@ def cpu_ucb1(reference_path, seeds: int = 2000, horizon: int = 10_000, python_se
     return [
         {"what": f"hand-written numba kernel ({threads} threads)", "seeds": seeds, "horizon": horizon,
          "steps_per_s": ref_sps, "ratio": 1.0, "pseudo_regret": float(np.mean(ref_regret))},
-        {"what": f"olearn.run ucb1, cpu backend ({threads} threads)", "seeds": seeds, "horizon": horizon,
+        {"what": f"olearn.run ucb1, cpu backend ({_threads(engine_threads(seeds, horizon))})", "seeds": seeds, "horizon": horizon,
          "steps_per_s": eng_sps, "ratio": eng_sps / ref_sps, "pseudo_regret": float(result.final("pseudo_regret").mean())},
         {"what": "plain-Python loop", "seeds": python_seeds, "horizon": horizon,
          "steps_per_s": py_sps, "ratio": py_sps / ref_sps, "pseudo_regret": float(np.mean(py_regret))},
@@ -74,7 +106,7 @@ def learners_throughput(names=("ucb1", "kl_ucb", "thompson", "exp3", "tsallis_in
     rows = []
     for name in names:
         learner = olearn.make(name)
-        olearn.run(learner, env, horizon=50, seeds=2, metrics=["pseudo_regret"])
+        warm_up(learner, env, horizon, seeds, metrics=["pseudo_regret"])
         sec, result = _timed(olearn.run, learner, env, horizon, seeds, "cpu", None, ["pseudo_regret"])
         rows.append({"what": name, "seeds": seeds, "horizon": horizon, "steps_per_s": seeds * horizon / sec,
                      "pseudo_regret": float(result.final("pseudo_regret").mean())})

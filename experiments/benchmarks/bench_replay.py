@@ -9,13 +9,14 @@ Prints logged events read per second (replay), rounds per second (live), and the
 event costs one act, plus an update and a state copy when it is kept or restored.
 """
 import argparse
+import math
 import time
 
 import numpy as np
 
 import environments
 import olearn
-from olearn import offpolicy
+from olearn import bench, offpolicy
 
 
 def main():
@@ -29,8 +30,10 @@ def main():
     logs = offpolicy.collect(env, n=a.events, seed=0)
     horizon = a.events // a.arms // 2  # about half the log is read on average
     learner = olearn.make("ucb1")
-    offpolicy.replay(learner, logs, horizon=horizon, seeds=2, shuffle=True, backend=a.backend)  # compile
-    olearn.run(learner, env, horizon=horizon, seeds=2, backend=a.backend)
+    # compile what the timed calls run: replay at the timed size (its cpu runner, serial or threaded, is chosen
+    # from seeds x events read), and the live run's runner for events / 2 rounds x seeds
+    offpolicy.replay(learner, logs, horizon=horizon, seeds=a.seeds, shuffle=True, backend=a.backend)
+    bench.warm_up(learner, env, a.events // 2, a.seeds, backend=a.backend)
     start = time.perf_counter()
     r = offpolicy.replay(learner, logs, horizon=horizon, seeds=a.seeds, shuffle=True, backend=a.backend)
     replay_s = time.perf_counter() - start
@@ -38,8 +41,11 @@ def main():
     olearn.run(learner, env, horizon=a.events // 2, seeds=a.seeds, backend=a.backend)
     live_s = time.perf_counter() - start
     read, live_rounds = int(r.read.sum()), a.events // 2 * a.seeds
-    print(f"replay: {read:,} events read ({int(r.kept.sum()):,} kept) in {replay_s:.2f} s = {read / replay_s:,.0f} events/s")
-    print(f"live:   {live_rounds:,} rounds in {live_s:.2f} s = {live_rounds / live_s:,.0f} rounds/s")
+    reads = min(a.events, math.ceil(horizon / logs.propensities.min()))  # replay picks its runner by events read
+    threads = (bench.engine_threads(a.seeds, reads), bench.engine_threads(a.seeds, a.events // 2))
+    on = [f", {n} thread{'s' if n > 1 else ''}" if a.backend == "cpu" else "" for n in threads]
+    print(f"replay: {read:,} events read ({int(r.kept.sum()):,} kept) in {replay_s:.2f} s = {read / replay_s:,.0f} events/s{on[0]}")
+    print(f"live:   {live_rounds:,} rounds in {live_s:.2f} s = {live_rounds / live_s:,.0f} rounds/s{on[1]}")
     print(f"replayed events per second / live rounds per second: {read / replay_s / (live_rounds / live_s):.2f}")
 
 

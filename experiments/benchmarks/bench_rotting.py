@@ -15,6 +15,7 @@ import numpy as np
 
 import environments
 import olearn
+from olearn import bench
 
 
 def main():
@@ -29,7 +30,8 @@ def main():
     rates = {}
     for name in ("ucb1", "raw_ucb", "fewa"):
         learner = olearn.make(name)
-        olearn.run(learner, env, horizon=50, seeds=2, backend=a.backend, metrics=["dynamic_regret"])  # compile
+        # compile the runner the timed call uses (the cpu backend's threaded one from config.SERIAL_STEPS steps)
+        bench.warm_up(learner, env, a.horizon, a.seeds, backend=a.backend, metrics=["dynamic_regret"])
         start = time.perf_counter()
         olearn.run(learner, env, horizon=a.horizon, seeds=a.seeds, backend=a.backend, metrics=["dynamic_regret"])
         rates[name] = a.horizon * a.seeds / (time.perf_counter() - start)

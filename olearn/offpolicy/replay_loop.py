@@ -23,6 +23,7 @@ over seeds) and ``gpu`` (a thread per seed; the log is read by every thread).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,12 +105,13 @@ cuda = None  # numba.cuda (or its simulator), read by gpu_batch's kernel; set wh
 
 
 def _host_runner(runner):
-    """Working rows per job on the host, then the batch ``runner(seeds x events)`` picks (python, or compiled for the
-    cpu: :func:`olearn.backends.cpu.batch_runner`)."""
+    """Working rows per job on the host, then the batch ``runner(seeds x events read)`` picks (python, or compiled for
+    the cpu: :func:`olearn.backends.cpu.batch_runner`)."""
 
-    def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept):
+    def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept,
+            reads):
         m = seeds.size
-        batch = runner(m * horizon)
+        batch = runner(m * reads)
         with np.errstate(over="ignore"):  # the counter-based generator wraps in uint64 on purpose
             batch(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts,
                   np.zeros((m, size)), np.zeros((m, size)), np.zeros((m, d)), np.zeros((m, a_dim)), np.zeros((m, 1)), out, kept)
@@ -126,7 +128,8 @@ def _gpu_runner(replay_seed):
     cuda = gpu._cuda()
     kernel = gpu._kernel_jit()(gpu_batch(gpu.device_compiler()(replay_seed)))
 
-    def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept):
+    def run(table, jc, seeds, contexts, actions, losses, accept, shuffle, half, horizon, ckpts, size, d, a_dim, out, kept,
+            reads):
         to_device, zeros, to_host = gpu._device_arrays()
         m = seeds.size
         d_out, d_kept = to_device(out), to_device(kept)
@@ -258,6 +261,8 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
     jobs_c = np.repeat(np.arange(n_cfg), n_seeds)
     jobs_s = np.tile(np.arange(n_seeds), n_cfg)
     run = _runner(backend, t)
+    # events a job reads: each is kept with probability p_min whatever the learner plays (p(a) p_min / p(a))
+    reads = min(n, math.ceil(horizon / p_min))
     ckpts_k = np.append(ckpts, -1)  # a sentinel past the last checkpoint
     d, a_dim = logs.obs_dim, t.action_dim
     if backend == "gpu":  # as many jobs as fit in the free device memory: two state rows, context, action, results
@@ -272,7 +277,7 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
         out = np.full((m, n_ck + 1, 2), np.nan)
         k = np.zeros(m, dtype=np.int64)
         run(table, jc, seeds[js], logs.contexts, logs.actions, logs.losses, accept, bool(shuffle), rng.half_bits(n), horizon,
-            ckpts_k, size, d, a_dim, out, k)
+            ckpts_k, size, d, a_dim, out, k, reads)
         loss[jc, js] = out[:, :n_ck, 0]
         events[jc, js] = out[:, :n_ck, 1]
         kept[jc, js] = k
