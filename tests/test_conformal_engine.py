@@ -543,3 +543,18 @@ def test_heavy_tail_stream_at_its_smallest_nu_is_finite_and_student_t():
     for x in (1.0, 1e10):
         p = 2.0 * stats.t.sf(x, 0.1)
         assert abs(np.mean(draws > x) - p) < 4.0 * math.sqrt(p * (1.0 - p) / draws.size), (x, np.mean(draws > x), p)
+
+
+def test_coverage_counts_a_score_equal_to_the_radius_as_covered():
+    """Coverage is the fraction of rounds with S_t <= s_t (a closed interval): scores drawn from the calibration
+    values make split conformal's radius equal the score on many rounds, and those rounds count as covered."""
+    calib = [0.3, 1.2, 0.7]
+    scores = np.array([0.3, 1.2, 0.7] * 10)
+    env = streams.make("score_sequence", scores=scores)
+    res = olearn.run(conformal.make("split", calibration=calib), env, horizon=scores.size, seeds=[0], backend="python",
+                     trace=True, checkpoints=list(range(1, scores.size + 1)), metrics=["coverage", "width"])
+    radii = res.actions[0, 0]
+    assert np.sum(scores == radii) >= 5, "no ties between scores and radii: the check would be vacuous"
+    n = np.arange(1, scores.size + 1)
+    np.testing.assert_allclose(res.values[0, 0, :, 0], np.cumsum(scores <= radii) / n, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(res.values[0, 0, :, 1], np.cumsum(radii) / n, rtol=1e-15)

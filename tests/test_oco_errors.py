@@ -130,3 +130,21 @@ def test_every_learner_plays_the_one_point_simplex():
         assert np.all(np.abs(res.actions - 1.0) < 1e-12), (name, res.actions)  # a mixture of copies of 1 may round
         assert np.all(np.abs(res.final("regret")) < 1e-12), name  # the same losses, summed in another order
     assert {"metagrad", "ader", "ogd"} <= set(played)
+
+
+@kernel
+def late_nan_gradient(x, g, t, seed):
+    """f_t = 0 with gradient (1, ..., 1), except on rounds t >= 10 divisible by 3 (after the probe's rounds), where
+    every entry of the gradient is NaN."""
+    for i in range(x.size):
+        g[i] = math.nan if t >= 10 and t % 3 == 0 else 1.0
+    return 0.0
+
+
+def test_nonfinite_counts_rounds_not_entries():
+    env = user_loss(late_nan_gradient, dim=3, radius=1.0)
+    horizon = 30
+    ckpts = [5, 12, 13, 20, 30]
+    res = olearn.run(olearn.make("ogd"), env, horizon=horizon, backend="python", checkpoints=ckpts, metrics=["nonfinite"])
+    bad = np.array([t >= 10 and t % 3 == 0 for t in range(horizon)])
+    np.testing.assert_array_equal(res.values[0, 0, :, 0], np.cumsum(bad)[np.array(ckpts) - 1])

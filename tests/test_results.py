@@ -114,6 +114,17 @@ def test_checkpoint_grid_log_spaced(horizon, n):
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.integers(2, 10**6), st.integers(2, 60))
+def test_checkpoint_grid_rounds_each_log_spaced_point_to_its_nearest_round(horizon, n):
+    """Every point T^(i / (n - 1)) of the log-spaced grid has a recorded round within 1/2 of it (rounded, not
+    truncated: with truncation 10^(1/4) = 1.78 would be recorded as round 1)."""
+    grid = olearn.checkpoint_grid(horizon, n)
+    points = horizon ** (np.arange(n) / (n - 1))
+    assert np.all(np.min(np.abs(grid[None, :] - points[:, None]), axis=1) <= 0.5 + 1e-9 * points)
+    assert np.all(np.min(np.abs(points[None, :] - grid[:, None]), axis=1) <= 0.5 + 1e-9 * grid)
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_checkpoint_grid_from_a_list(data):
     horizon = data.draw(st.integers(1, 10**6))

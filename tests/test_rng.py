@@ -157,3 +157,45 @@ def test_beta_with_tiny_shapes_is_never_nan_and_stays_symmetric():
             g, h = rng.gamma(13, rng.LEARNER, 6, 2 * i, a), rng.gamma(13, rng.LEARNER, 6, 2 * i + 1, b)
             if g + h > 0.0:
                 assert rng.beta(13, rng.LEARNER, 6, i, a, b) == g / (g + h)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SEED, st.integers(0, 7), COUNTER, st.integers(0, 2**30))
+def test_normal_is_box_muller_of_its_own_two_uniforms(seed, stream, t, i):
+    """normal(i) = sqrt(-2 ln(1 - U_2i)) cos(2 pi U_2i+1): draw i owns uniforms 2i and 2i + 1, so draws at
+    different indices share no uniform (overlapping pairs would make neighbouring normals dependent)."""
+    u1 = 1.0 - rng.uniform(seed, stream, t, 2 * i)
+    u2 = rng.uniform(seed, stream, t, 2 * i + 1)
+    assert rng.normal(seed, stream, t, i) == math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def test_neighbouring_normals_are_independent():
+    """Squares of neighbouring draws are uncorrelated (a shared uniform between draws i and i + 1 correlates them)."""
+    n = 20_000
+    z = np.array([rng.normal(11, rng.ENV, 2, i) for i in range(n + 1)])
+    r = np.corrcoef(z[:-1] ** 2, z[1:] ** 2)[0, 1]
+    assert abs(r) < 4 / math.sqrt(n)
+
+
+@settings(max_examples=100, deadline=None)
+@given(SEED, st.integers(0, 7), COUNTER, st.integers(0, 2**20), st.floats(0.05, 0.95))
+def test_gamma_below_one_boosts_with_its_own_uniform(seed, stream, t, i, shape):
+    """Gamma(shape) = Gamma(shape + 1) U^(1/shape) with U the draw 1024 i + 1023, apart from every uniform the
+    Gamma(shape + 1) draw reads (its attempts use 1024 i + 4 j + {0, 1, 2}, j < 255): a U shared with an
+    acceptance test would not be independent of the Gamma(shape + 1) factor."""
+    core = rng._marsaglia_tsang(seed, stream, t, i, shape + 1.0)
+    u = rng.uniform(seed, stream, t, 1024 * i + 1023)
+    assert rng.gamma(seed, stream, t, i, shape) == core * u ** (1.0 / shape)
+
+
+def test_categorical_never_returns_an_arm_of_probability_zero_even_past_the_total():
+    """Where u falls beyond the total (rounding leaves the probabilities' sum below 1; exaggerated here to 0.75),
+    the answer is the last arm of positive probability, never a later arm of probability 0."""
+    probs = np.array([0.25, 0.5, 0.0, 0.0])
+    beyond = 0
+    for t in range(400):
+        u = rng.uniform(9, rng.LEARNER, t, 0)
+        k = rng.categorical(9, rng.LEARNER, t, 0, probs, probs.size)
+        assert k == (0 if u < 0.25 else 1), (t, u, k)
+        beyond += u >= 0.75
+    assert beyond > 20, "no draw beyond the total: the check would be vacuous"

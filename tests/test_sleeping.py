@@ -348,3 +348,49 @@ def test_step_wise_sleeping_learner_reads_the_mask():
         tuner.update(a, 0.0 if a == 0 else 0.5)
         played.append(a)
     assert 2 not in played and all(a != 0 for a in played[0::2])
+
+
+# ---------------------------------------------------------------- an arm not yet awake is no comparator
+
+
+def _alt_init(state, params, seed):
+    state[0] = 0.0
+
+
+def _alt_act(state, params, obs, t, seed, action):
+    action[0] = t % 2  # arms 0 and 1 are always awake here
+
+
+def _alt_update(state, params, obs, action, feedback, t, seed):
+    return
+
+
+ALTERNATING = olearn.core.spec.LearnerType(
+    name="alternating", summary="plays arm t mod 2", feedback="bandit", sleeping=True,
+    params=(olearn.core.params.Param("n_arms", None, "arms", kind="int", low=1, optional=True),),
+    state_size=lambda v, k, d: 1, row=lambda v, k, d, h: [k],
+    init=_alt_init, act=_alt_act, update=_alt_update,
+)
+
+
+def test_sleeping_regret_ignores_arms_that_have_not_woken_yet():
+    """The played arm t mod 2 has loss 0, the other awake one loss 1, so the regret against each of arms 0 and 1
+    is minus the rounds it lost: max = -floor(t / 2) after t rounds.  Arm 2 sleeps until the last round, so until
+    then it is no comparator (a never-awake arm counted with regret 0 would lift the metric to 0)."""
+    horizon = 12
+    t = np.arange(horizon)
+    losses = np.zeros((horizon, 3))
+    losses[t, 1 - t % 2] = 1.0
+    losses[:, 2] = 0.25
+    awake = np.ones((horizon, 3))
+    awake[:-1, 2] = 0.0
+    env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
+    ckpts = list(range(1, horizon + 1))
+    res = olearn.run(ALTERNATING.make(), env, horizon=horizon, seeds=[0], backend="python", trace=True,
+                     checkpoints=ckpts, metrics=["sleeping_regret"])
+    np.testing.assert_array_equal(res.actions[0, 0], t % 2)
+    want = -(np.arange(1, horizon + 1) // 2).astype(float)
+    want[-1] = max(want[-1], 0.0 - 0.25)  # arm 2 awake once, at the last round: 0 - 0.25
+    np.testing.assert_allclose(res.values[0, 0, :, 0], want, atol=1e-12)
+    sleeping, _ = brute_force(env, 0, res.actions[0, 0].astype(int))
+    np.testing.assert_allclose(res.values[0, 0, :, 0], sleeping, atol=1e-12)
