@@ -47,7 +47,9 @@ def step_scale(code, r, d):
 
 @kernel
 def max_norm_diameter(code, r, d):
-    """D_inf = max ||x - y||_inf over the set: 2 r (ball, box), r (simplex: two vertices), r (FREE, nominal)."""
+    """D_inf = max ||x - y||_inf over the set: 2 r (ball, box), r (simplex: two vertices), r (FREE, nominal).
+    On the one-point simplex (d = 1) D_inf is 0; r is returned there too, as a step scale (AdaGrad's), where every
+    step lands on the point anyway (as :func:`step_scale` does for D)."""
     if code == BALL or code == BOX:
         return 2.0 * r
     return r
