@@ -161,6 +161,9 @@ def episode_length(env: Environment, horizon: int | None) -> int:
     return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines" if cap else "")
 
 
+_SEEDS = 2**63  # the engine's seeds are 0 .. 2^63 - 1; the vector env's consecutive seeds wrap around to 0
+
+
 def check_seed(seed, last: int = 0) -> int:
     """``seed`` as an ``int`` when the seeds ``seed .. seed + last`` are ones the engine accepts (integers in [0, 2^63 - 1])."""
     what = "the engine's seeds are integers in [0, 2^63 - 1]"
@@ -223,8 +226,8 @@ class GymVectorEnv(VectorEnv):
     def reset(self, *, seed=None, options=None):
         if seed is not None:
             self._next_seed = check_seed(seed, self.num_envs - 1)
-        seeds = self._next_seed + np.arange(self.num_envs)
-        self._next_seed += self.num_envs
+        seeds = np.array([(self._next_seed + j) % _SEEDS for j in range(self.num_envs)], dtype=np.int64)  # then from 0
+        self._next_seed = (self._next_seed + self.num_envs) % _SEEDS
         obs = np.stack([s.reset(int(sd)) for s, sd in zip(self._steppers, seeds)])
         self._needs_reset[:] = False
         self._started = True
@@ -245,7 +248,7 @@ class GymVectorEnv(VectorEnv):
         for i, stepper in enumerate(self._steppers):
             if self._needs_reset[i]:
                 obs[i] = stepper.reset(self._next_seed)
-                self._next_seed += 1
+                self._next_seed = (self._next_seed + 1) % _SEEDS
                 self._needs_reset[i] = False
                 continue
             obs[i], rewards[i], info = stepper.step(actions[i])

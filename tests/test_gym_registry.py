@@ -34,7 +34,8 @@ def test_gymnasium_make_replays_the_engines_losses():
 
 
 def test_make_vec_gives_the_vector_view_over_consecutive_seeds():
-    """Sub-environment i plays seed 10 + i: its losses are the engine's for that seed, round by round."""
+    """Sub-environment i plays seed 10 + i: its losses are the engine's for that seed, round by round; the seeds
+    wrap around to 0 past the engine's last."""
     venv = gymnasium.make_vec("olearn/experts-v0", num_envs=3, n_experts=4, gap=0.2, horizon=5)
     assert isinstance(venv, olearn_gym.GymVectorEnv)
     with pytest.raises(RuntimeError, match="reset"):
@@ -47,6 +48,11 @@ def test_make_vec_gives_the_vector_view_over_consecutive_seeds():
         _, _, _, truncated, info = venv.step(run.actions[0, :, t].astype(int))
         np.testing.assert_array_equal(info["loss"], run.losses[0, :, t])
     assert truncated.all()
+    # consecutive seeds past the engine's last, 2^63 - 1, go on from 0 (they had left its range)
+    _, info = venv.reset(seed=2**63 - 3)
+    assert list(info["seed"]) == [2**63 - 3, 2**63 - 2, 2**63 - 1]
+    _, info = venv.reset()
+    assert list(info["seed"]) == [0, 1, 2]
 
 
 def test_bad_parameters_are_the_worlds_own_errors():
