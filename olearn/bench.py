@@ -35,12 +35,13 @@ def warm_up(learner, env, horizon: int, seeds: int, backend: str = "cpu", **kw) 
     compilation (0.5 to 1 s) inside its timing; here the threaded one is compiled too when it will be used.
     """
     import olearn
+    from olearn.backends import cpu
     from olearn.core import config
 
     short = min(horizon, 50)
     olearn.run(learner, env, horizon=short, seeds=2, backend=backend, **kw)
     jobs = len(learner.configs) * seeds
-    if backend == "cpu" and jobs * horizon >= config.SERIAL_STEPS:
+    if backend == "cpu" and cpu.threaded(jobs * horizon):
         per_config = -(-config.SERIAL_STEPS // (short * len(learner.configs)))
         olearn.run(learner, env, horizon=short, seeds=per_config, backend=backend, **kw)
 
@@ -49,12 +50,13 @@ def engine_threads(seeds: int, horizon: int, configs: int = 1) -> int:
     """Threads the cpu backend runs a call of ``configs x seeds`` jobs x ``horizon`` rounds on."""
     import numba
 
-    from olearn.core import config
+    from olearn.backends import cpu
 
-    return numba.get_num_threads() if configs * seeds * horizon >= config.SERIAL_STEPS else 1
+    return numba.get_num_threads() if cpu.threaded(configs * seeds * horizon) else 1
 
 
-def _threads(n: int) -> str:
+def threads_text(n: int) -> str:
+    """``n`` threads as a label: "1 thread", "2 threads"."""
     return f"{n} thread" + ("s" if n != 1 else "")
 
 
@@ -89,7 +91,7 @@ def cpu_ucb1(reference_path, seeds: int = 2000, horizon: int = 10_000, python_se
     return [
         {"what": f"hand-written numba kernel ({threads} threads)", "seeds": seeds, "horizon": horizon,
          "steps_per_s": ref_sps, "ratio": 1.0, "pseudo_regret": float(np.mean(ref_regret))},
-        {"what": f"olearn.run ucb1, cpu backend ({_threads(engine_threads(seeds, horizon))})", "seeds": seeds, "horizon": horizon,
+        {"what": f"olearn.run ucb1, cpu backend ({threads_text(engine_threads(seeds, horizon))})", "seeds": seeds, "horizon": horizon,
          "steps_per_s": eng_sps, "ratio": eng_sps / ref_sps, "pseudo_regret": float(result.final("pseudo_regret").mean())},
         {"what": "plain-Python loop", "seeds": python_seeds, "horizon": horizon,
          "steps_per_s": py_sps, "ratio": py_sps / ref_sps, "pseudo_regret": float(np.mean(py_regret))},

@@ -9,7 +9,6 @@ Prints logged events read per second (replay), rounds per second (live), and the
 event costs one act, plus an update and a state copy when it is kept or restored.
 """
 import argparse
-import math
 import time
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 import environments
 import olearn
 from olearn import bench, offpolicy
+from olearn.offpolicy import replay_loop
 
 
 def main():
@@ -41,9 +41,9 @@ def main():
     olearn.run(learner, env, horizon=a.events // 2, seeds=a.seeds, backend=a.backend)
     live_s = time.perf_counter() - start
     read, live_rounds = int(r.read.sum()), a.events // 2 * a.seeds
-    reads = min(a.events, math.ceil(horizon / logs.propensities.min()))  # replay picks its runner by events read
+    reads = replay_loop.events_read(logs, horizon)  # replay picks its runner by events read
     threads = (bench.engine_threads(a.seeds, reads), bench.engine_threads(a.seeds, a.events // 2))
-    on = [f", {n} thread{'s' if n > 1 else ''}" if a.backend == "cpu" else "" for n in threads]
+    on = [f", {bench.threads_text(n)}" if a.backend == "cpu" else "" for n in threads]
     print(f"replay: {read:,} events read ({int(r.kept.sum()):,} kept) in {replay_s:.2f} s = {read / replay_s:,.0f} events/s{on[0]}")
     print(f"live:   {live_rounds:,} rounds in {live_s:.2f} s = {live_rounds / live_s:,.0f} rounds/s{on[1]}")
     print(f"replayed events per second / live rounds per second: {read / replay_s / (live_rounds / live_s):.2f}")

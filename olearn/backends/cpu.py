@@ -19,14 +19,19 @@ _inline_parts = Compiler(numba.njit(error_model="numpy", inline="always"), neste
 _loop = Compiler(numba.njit(error_model="numpy"), nested=_inline_parts)
 
 
+def threaded(steps: int) -> bool:
+    """Whether a call of ``steps`` seeds x rounds runs on the threaded batch (at least ``config.SERIAL_STEPS``)."""
+    return steps >= config.SERIAL_STEPS
+
+
 def batch_runner(source):
     """``source`` (a batch whose jobs loop with ``prange``) compiled twice, each on first use: ``runner(steps)`` is
     the threaded one for calls of at least ``config.SERIAL_STEPS`` seeds x rounds, else the one on the calling thread."""
-    threaded = numba.njit(parallel=True, error_model="numpy")(source)
+    parallel = numba.njit(parallel=True, error_model="numpy")(source)
     serial = numba.njit(error_model="numpy")(source)
 
     def runner(steps):
-        return serial if steps < config.SERIAL_STEPS else threaded
+        return parallel if threaded(steps) else serial
 
     return runner
 

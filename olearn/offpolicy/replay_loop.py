@@ -104,6 +104,12 @@ def gpu_batch(device_seed):
 cuda = None  # numba.cuda (or its simulator), read by gpu_batch's kernel; set when the gpu backend is first used
 
 
+def events_read(logs: Logs, horizon: int) -> int:
+    """The events a job reads to keep ``horizon`` of them, about: each is kept with probability p_min whatever the
+    learner plays (p(a) p_min / p(a)), and no job reads more than the log."""
+    return min(len(logs), math.ceil(horizon / float(logs.propensities.min())))
+
+
 def _host_runner(runner):
     """Working rows per job on the host, then the batch ``runner(seeds x events read)`` picks (python, or compiled for
     the cpu: :func:`olearn.backends.cpu.batch_runner`)."""
@@ -261,8 +267,7 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
     jobs_c = np.repeat(np.arange(n_cfg), n_seeds)
     jobs_s = np.tile(np.arange(n_seeds), n_cfg)
     run = _runner(backend, t)
-    # events a job reads: each is kept with probability p_min whatever the learner plays (p(a) p_min / p(a))
-    reads = min(n, math.ceil(horizon / p_min))
+    reads = events_read(logs, horizon)
     ckpts_k = np.append(ckpts, -1)  # a sentinel past the last checkpoint
     d, a_dim = logs.obs_dim, t.action_dim
     if backend == "gpu":  # as many jobs as fit in the free device memory: two state rows, context, action, results
