@@ -104,6 +104,12 @@ def _marsaglia_tsang(seed, stream, t, i, a):
 
 
 @kernel
+def _core_shape(shape):
+    """The shape Marsaglia and Tsang draw at: shape, or shape + 1 below 1 (the boost makes up the rest)."""
+    return shape + 1.0 if shape < 1.0 else shape
+
+
+@kernel
 def _boost(seed, stream, t, i, shape):
     """The uniform U of the boost for shape < 1 (Gamma(shape) = Gamma(shape + 1) U^(1/shape)); 1 otherwise."""
     return uniform(seed, stream, t, 1024 * i + 1023) if shape < 1.0 else 1.0
@@ -115,8 +121,7 @@ def gamma(seed, stream, t, i, shape):
 
     Attempt ``j`` of draw ``i`` uses sub-indices ``1024 i + 4 j + {0, 1, 2}``, the boost ``1024 i + 1023``.
     """
-    a = shape + 1.0 if shape < 1.0 else shape
-    return _marsaglia_tsang(seed, stream, t, i, a) * _boost(seed, stream, t, i, shape) ** (1.0 / shape)
+    return _marsaglia_tsang(seed, stream, t, i, _core_shape(shape)) * _boost(seed, stream, t, i, shape) ** (1.0 / shape)
 
 
 @kernel
@@ -132,8 +137,8 @@ def beta(seed, stream, t, i, a, b):
     Where both underflow to 0 (a and b small: a fifth of the draws at a = b = 1e-3, each below the smallest
     double with probability 0.475) the ratio is taken of their logarithms, 1 / (1 + exp(ln Y - ln X)), not 0 / 0.
     """
-    core_x = _marsaglia_tsang(seed, stream, t, 2 * i, a + 1.0 if a < 1.0 else a)
-    core_y = _marsaglia_tsang(seed, stream, t, 2 * i + 1, b + 1.0 if b < 1.0 else b)
+    core_x = _marsaglia_tsang(seed, stream, t, 2 * i, _core_shape(a))
+    core_y = _marsaglia_tsang(seed, stream, t, 2 * i + 1, _core_shape(b))
     u_x = _boost(seed, stream, t, 2 * i, a)
     u_y = _boost(seed, stream, t, 2 * i + 1, b)
     x = core_x * u_x ** (1.0 / a)
