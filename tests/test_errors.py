@@ -193,3 +193,32 @@ def test_every_range_a_parameters_help_states_is_the_one_enforced():
                     assert (m.group(4) == ")") == (p.open_high or math.isinf(high)), (name, p.name, p.doc)
                     checked += 1
     assert checked >= 9
+
+
+def test_every_integer_option_of_the_command_states_its_range_and_enforces_it():
+    """Each integer option's help states "an integer >= N", and N - 1 is refused by a ParameterError naming that
+    option, before any work.  (bench's --seeds and --horizon had no help, and 0 was refused as a parameter of
+    `run` after the kernels had compiled.)"""
+    import re
+    import typing
+
+    import typer.main
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    checked = 0
+    for command, click_command in typer.main.get_command(app).commands.items():
+        hints = typing.get_type_hints(click_command.callback)
+        for param in click_command.params:
+            if param.param_type_name != "option" or hints.get(param.name) is not int:
+                continue
+            stated = re.search(r"an integer >= (-?\d+)", param.help or "")
+            assert stated, (command, param.name, param.help)
+            if command == "run":  # needs a config; its --workers check is in tests/test_sweeps.py
+                continue
+            result = CliRunner().invoke(app, [command, param.opts[0], str(int(stated.group(1)) - 1)])
+            assert isinstance(result.exception, olearn.ParameterError), (command, param.name, result.output)
+            assert result.exception.name == param.name and f">= {stated.group(1)}" in str(result.exception)
+            checked += 1
+    assert checked >= 4

@@ -78,3 +78,14 @@ def test_every_shipped_figure_config_passes_the_size_check():
     assert len(configs) > 10
     for config in configs:
         assert figure_script(config) is not None, config
+
+
+def test_sweep_only_options_are_refused_on_a_figure_config(figure, tmp_path):
+    """--workers, --scheduler, --resume and --force mean nothing to a figure script: they had been ignored
+    (--workers -1 too, whose help says an integer >= 0); they are refused before the script runs."""
+    out = tmp_path / "out"
+    for flags in (["--workers", "-1"], ["--workers", "2"], ["--force"], ["--resume"], ["--scheduler", "tcp://x:1"]):
+        result = CliRunner().invoke(app, ["run", str(figure), "--out", str(out), "--small", *flags])
+        assert result.exit_code == 2 and "sweep configs only" in result.output and flags[0] in result.output, result.output
+        assert not out.exists()
+    assert CliRunner().invoke(app, ["run", str(figure), "--out", str(out), "--small"]).exit_code == 0

@@ -97,7 +97,12 @@ def test_a_log_that_runs_out_leaves_nan_and_a_table_without_seeds_at_the_end(tmp
     ({"logs": {"world": WORLD, "events": 10, "file": "x.csv"}}, "logs.file"),
     ({"logs": {"file": "events.txt"}}, "logs.file"),
     ({"logs": {"world": WORLD, "events": 10, "colour": 1}}, "logs.colour"),
-    ({"logs": {"world": {"name": "bernoulli", "means": [0.2, 1.5]}, "events": 10}}, "logs.means"),
+    # the world's and the logging learner's keys are named where they are, in their inline tables
+    ({"logs": {"world": {"name": "bernoulli", "means": [0.2, 1.5]}, "events": 10}}, "logs.world.means"),
+    ({"logs": {"world": {"name": "bernoulli", "mean": [0.2, 0.5]}, "events": 10}}, "logs.world.mean"),
+    ({"logs": {"world": {"name": "bernouli"}, "events": 10}}, "logs.world.name"),
+    ({"logs": {"world": WORLD, "events": 10, "logging": {"name": "exp33"}}}, "logs.logging.name"),
+    ({"logs": {"world": WORLD, "events": 10, "logging": {"name": "exp3", "eta": -1.0}}}, "logs.logging.eta"),
     ({"logs": {"world": WORLD, "events": 10, "logging": [0.5, 0.5]}}, "logs.logging"),
 ])
 def test_bad_tables_are_one_clear_error_each(change, key):

@@ -349,12 +349,21 @@ def _raw(**changes):
      "a file name figures[0] does not use"),
     ({"run__plot_metric": "loss", "figures": [{"kind": "curves"}]}, "run.plot_metric", "no plot_metric with [[figures]]"),
     ({"figures": [{"kind": "curves", "log_x": "false"}]}, "figures[0].log_x", "true or false"),
+    # a figure's file and title are checked with the config (a file in a folder had failed after the sweep ran,
+    # and "../x" wrote outside figures/)
+    ({"figures": [{"kind": "curves", "file": "sub/regret"}]}, "figures[0].file", "a file name without folder"),
+    ({"figures": [{"kind": "curves", "file": "../regret"}]}, "figures[0].file", "a file name without folder"),
+    ({"figures": [{"kind": "curves", "file": ""}]}, "figures[0].file", "a file name without folder"),
+    ({"figures": [{"kind": "curves", "file": 3}]}, "figures[0].file", "a file name without folder"),
+    ({"figures": [{"kind": "curves", "title": 3}]}, "figures[0].title", "a string"),
+    ({"figures": [{"kind": "slope", "x": "round", "rate": float("inf")}]}, "figures[0].rate", "a finite number"),
 ])
 def test_bad_config_names_the_key(changes, key, allowed, tmp_path):
     with pytest.raises(ConfigError) as err:
         experiment.parse(_raw(**changes), source="c.toml")
     assert err.value.name == key
     assert allowed in str(err.value)
+    assert f"did you mean '{key.rsplit('.', 1)[-1]}'" not in str(err.value)  # a bad value of a known key: not that key
 
 
 def test_a_sweep_over_worlds_with_different_metrics_shows_every_world(tmp_path):
@@ -424,7 +433,7 @@ def test_cli_errors_show_table_names_and_refuse_contradictory_flags(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text('[run]\nhorizon = 10\nout = "%s"\n[[environments]]\nname = "bernoulli"\n[[learners]]\nname = "ucb1"\n'
                     % (tmp_path / "out"))
-    for flags, words in ((["--resume", "--force"], "give one"), (["--small"], "figure configs")):
+    for flags, words in ((["--resume", "--force"], "give one"), (["--small"], "figure configs"), (["--workers", "-1"], ">= 0")):
         result = CliRunner().invoke(app, ["run", str(good), *flags])
         assert result.exit_code == 2 and words in result.output, result.output
     assert not (tmp_path / "out").exists()
@@ -567,9 +576,18 @@ def test_a_lost_chunk_file_is_named_with_the_way_to_recompute_it(small, tmp_path
     _, exp, reference = small
     out = tmp_path / "lost"
     sweep.run_experiment(exp, out=out)
-    next(iter((out / "results").rglob("*.parquet"))).unlink()
-    with pytest.raises(FileNotFoundError, match="1 chunks missing.*--resume"):
+    lost = sorted((out / "results").rglob("*.parquet"))[-1]
+    lost.unlink()
+    with pytest.raises(FileNotFoundError, match=rf"1 chunks missing.*{lost.parent.name}/{lost.stem} \(no results file\).*--resume"):
         olearn.load(out)
+    pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out, resume=True), reference, check_exact=True)
+    # a chunk whose file no longer matches its receipt is named and kept out of the table: one overwritten by
+    # another chunk's valid file had loaded as a table with that chunk's seeds twice, a truncated one as a traceback
+    first, second = sorted((out / "results").rglob("*.parquet"))[:2]
+    for damaged in (second.read_bytes(), first.read_bytes()[:100]):
+        first.write_bytes(damaged)
+        with pytest.raises(FileNotFoundError, match=rf"1 chunks missing.*{first.stem} \(changed since it was written\)"):
+            olearn.load(out)
     pd.testing.assert_frame_equal(sweep.run_experiment(exp, out=out, resume=True), reference, check_exact=True)
 
 

@@ -160,6 +160,11 @@ def run(
     from olearn.experiment import figures, script, store, sweep
 
     if script.figure_script(config) is not None:
+        sweep_only = [flag for flag, value in (("--resume", resume), ("--force", force), ("--scheduler", scheduler),
+                                               ("--workers", workers)) if value not in (None, False)]
+        if sweep_only:  # the script would run without them (and --workers unchecked): say so, as --small on a sweep
+            raise typer.BadParameter(f"{config} is a figure config ([figure] table); {', '.join(sweep_only)} "
+                                     "apply to sweep configs only")
         started = time.perf_counter()
         where = script.run_figure_script(config, out, small)
         console.print(f"figure outputs: {where}  (done in {time.perf_counter() - started:.1f} s)")
@@ -338,12 +343,16 @@ def list_registered(
 def bench(
     reference: Path = typer.Option(Path(__file__).resolve().parents[3] / "shared" / "bench" / "reference_ucb.py",
                                    help="hand-written reference kernel (default: shared/bench beside the repository)"),
-    seeds: int = typer.Option(2000),
-    horizon: int = typer.Option(10_000),
+    seeds: int = typer.Option(2000, help="seeds per timed run, an integer >= 1"),
+    horizon: int = typer.Option(10_000, help="rounds per seed, an integer >= 1"),
     all_learners: bool = typer.Option(False, "--all", help="also report every learner's steps/s"),
 ):
     """steps/s of UCB1 through olearn.run next to the hand-written kernel and a plain-Python loop."""
     from olearn import bench as b
+    from olearn.core.errors import check_integer
+
+    check_integer("bench", "seeds", seeds, 1)  # before the kernels compile, and named as this command's options
+    check_integer("bench", "horizon", horizon, 1)
 
     rows = b.cpu_ucb1(reference, seeds=seeds, horizon=horizon)
     table = Table(title="UCB1, 10 Bernoulli arms (steps/s = seeds x rounds per second)")

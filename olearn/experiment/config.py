@@ -394,7 +394,8 @@ def _figures(source, raw, run, recorded, configurations) -> tuple:
         try:
             spec = check(dict(table))
         except ParameterError as err:
-            raise _key_error(source, f"figures[{i}].{err.name}", err.value, err.allowed, known=KINDS[kind]) from None
+            known = KINDS[kind] if err.name not in KINDS[kind] else None  # a hint for an unknown key, not a bad value
+            raise _key_error(source, f"figures[{i}].{err.name}", err.value, err.allowed, known=known) from None
         if spec["file"] in files:
             raise ConfigError(source, f"figures[{i}].file", spec["file"], f"a file name figures[{files[spec['file']]}] "
                               "does not use (two figures of one kind need a file each)")

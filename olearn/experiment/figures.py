@@ -42,12 +42,19 @@ def check(spec: dict) -> dict:
             raise ParameterError(f"{kind} figure", key, spec[key], f"keys {', '.join(KINDS[kind])}")
     if "log_x" in spec and not isinstance(spec["log_x"], bool):  # the string "false" would be truthy: a log axis
         raise ParameterError(f"{kind} figure", "log_x", spec["log_x"], "true or false")
+    if "title" in spec and not isinstance(spec["title"], str):
+        raise ParameterError(f"{kind} figure", "title", spec["title"], "a string, the title drawn above each panel")
+    file = spec.get("file", kind)  # written as figures/<file>.png and .pdf: checked now, not after the sweep has run
+    if not isinstance(file, str) or file.strip(". ") == "" or "/" in file or "\\" in file:
+        raise ParameterError(f"{kind} figure", "file", file, "a file name without folder or extension, e.g. \"regret\" "
+                             "(the figure is written as figures/<file>.png and .pdf)")
     if kind == "slope":
         if "x" not in spec:
             raise ParameterError("slope figure", "x", None, "'round' or a parameter that varies across configurations")
         for key in ("rate", "fit_from"):
-            if key in spec and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))):
-                raise ParameterError("slope figure", key, spec[key], "a number")
+            if key in spec and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))
+                                or not np.isfinite(spec[key])):
+                raise ParameterError("slope figure", key, spec[key], "a finite number")
         if not 0 <= spec.get("fit_from", 0.2) < 1:
             raise ParameterError("slope figure", "fit_from", spec["fit_from"], "a fraction in [0, 1)")
     spec.setdefault("file", kind if kind != "slope" else f"slope_{spec['x']}")

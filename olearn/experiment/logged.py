@@ -20,12 +20,13 @@ is not mixed into a resumed sweep.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 from pathlib import Path
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, did_you_mean
 
 #: the name a replayed configuration shows in the environment column
 NAME = "logs"
@@ -108,9 +109,26 @@ def _build(key: str):
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
         return offpolicy.Logs.from_frame(frame, **given.get("columns", {}))
     world = dict(given["world"])
-    env = environments.make(world.pop("name"), **world)
+    with _named("world"):
+        env = environments.make(world.pop("name"), **world)
     logging = given.get("logging")
     if isinstance(logging, dict):
         logging = dict(logging)
-        logging = make(logging.pop("name", None), **logging)
+        with _named("logging"):
+            logging = make(logging.pop("name", None), **logging)
     return offpolicy.collect(env, given["events"], seed=given.get("seed", 0), logging=logging)
+
+
+@contextlib.contextmanager
+def _named(key: str):
+    """Errors of the world or logging learner a [logs] table names, as that table's keys (``world.means``,
+    ``logging.name``), not as keys of [logs] itself."""
+    from olearn.core.errors import UnknownNameError  # noqa: PLC0415
+
+    try:
+        yield
+    except ParameterError as err:
+        raise _error(f"{key}.{err.name}", err.value, err.allowed) from None
+    except UnknownNameError as err:
+        raise _error(f"{key}.name", err.name, f"a registered {err.what} name{did_you_mean(str(err.name), err.known)}: "
+                     + ", ".join(err.known)) from None

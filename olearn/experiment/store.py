@@ -74,6 +74,20 @@ def chunk_done(out: Path, configuration: int, lo: int, hi: int, rows: int) -> bo
     return info.get("rows") == rows and info.get("sha256") == _sha256(path)
 
 
+def _chunk_problem(out: Path, configuration: int, lo: int, hi: int) -> str:
+    """What keeps a stored chunk out of the table ('' when its file and receipt are in place and agree)."""
+    path, receipt = chunk_path(out, configuration, lo, hi), receipt_path(out, configuration, lo, hi)
+    if not path.exists():
+        return " (no results file)"
+    if not receipt.exists():
+        return " (no receipt: half-written)"
+    try:
+        info = json.loads(receipt.read_text())
+    except (OSError, ValueError):
+        return " (unreadable receipt)"
+    return "" if info.get("sha256") == _sha256(path) else " (changed since it was written)"
+
+
 def read_chunk(out: Path, configuration: int, lo: int, hi: int) -> pd.DataFrame:
     return pd.read_parquet(chunk_path(out, configuration, lo, hi))
 
@@ -139,10 +153,12 @@ def table(out: Path) -> pd.DataFrame:
         raise FileNotFoundError(f"{out} holds no olearn sweep (expected {SWEEP_FILE})")
     resolved = sweep["config"]
     configs = resolved["configurations"]
-    missing = [chunk_name(lo, hi) for c, lo, hi in units(resolved)
-               if not (receipt_path(out, c, lo, hi).exists() and chunk_path(out, c, lo, hi).exists())]
-    if missing:
-        raise FileNotFoundError(f"{out}: the sweep is unfinished ({len(missing)} chunks missing); run it again with --resume")
+    missing = [f"configuration={c:04d}/{chunk_name(lo, hi)}" + problem for c, lo, hi in units(resolved)
+               if (problem := _chunk_problem(out, c, lo, hi))]
+    if missing:  # named, and never read: a damaged chunk is no part of the table (--resume recomputes it)
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise FileNotFoundError(f"{out}: the sweep is unfinished ({len(missing)} chunks missing or damaged: {shown}); "
+                                "run it again with --resume")
     parts = []
     for c, lo, hi in units(resolved):
         part = read_chunk(out, c, lo, hi)
