@@ -21,6 +21,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import EnvType
 
+MAX_PERIOD = 2**62  # the switching world's period as held in its row (see SWITCHING)
 GAP = Param("gap", 0.1, "advantage of the best action in mean loss", low=0.0, high=0.5)
 
 # ---------------------------------------------------------------- user-supplied loss matrix
@@ -90,7 +91,8 @@ SWITCHING = EnvType(
         GAP,
     ),
     n_actions=lambda v: v["n_arms"],
-    row=lambda v: np.array([v["n_arms"], 0.5 - v["gap"], v["period"], v["gap"]], dtype=float),
+    # a period past 2^62 rounds never switches within a run; held there so compiled kernels' int() of it stays in int64
+    row=lambda v: np.array([v["n_arms"], 0.5 - v["gap"], min(v["period"], MAX_PERIOD), v["gap"]], dtype=float),
     reset=no_reset,
     observe=no_context,
     loss=switching_loss,

@@ -30,7 +30,10 @@ from olearn.core.spec import EnvType
 RESET_ROUND = 1 << 62  # round index of the draws made in reset (never a real round)
 MAX_EXPERTS = 1 << 16
 N_EXPERTS = Param("n_experts", 64, "number of experts d", kind="int", low=1, high=MAX_EXPERTS)
-SPAN = Param("span", 10000, "decoys die at a uniform round in [0, span)", kind="int", low=1)
+#: the longest span: its rounds stay whole in the float64 row and within int64 on compiled backends (at 10**19, math.floor
+#: of a death round wrapped to a negative round there, and the best expert's loss rounds overflowed)
+MAX_SPAN = 10**15
+SPAN = Param("span", 10000, "decoys die at a uniform round in [0, span)", kind="int", low=1, high=MAX_SPAN)
 DECOY_LOSS = Param("decoy_loss", 0.5, "probability p of a unit loss for a decoy after its death", low=0.0, high=1.0,
                    open_low=True)
 
@@ -122,10 +125,17 @@ REALIZABLE_EXPERTS = EnvType(
 
 def _check_small_loss(v):
     """L* <= span, and decoys still have a round to die in (the largest such L* is named either way)."""
-    if v["best_loss"] > v["span"] or (v["best_loss"] > 0 and _death_rounds(v, v["best_loss"]) < 1):
-        most = min(v["best_loss"], v["span"])
-        while most > 0 and _death_rounds(v, most) < 1:
+    def fits(n_losses):
+        return n_losses == 0 or (n_losses <= v["span"] and _death_rounds(v, n_losses) >= 1)
+
+    if not fits(v["best_loss"]):
+        # ceil(2 (L* + 1) / p) <= span - 1 exactly when L* <= p (span - 1) / 2 - 1: start there (stepping down one at a
+        # time from span took span steps), then settle the rounding of the float product
+        most = min(max(math.floor(v["decoy_loss"] * (v["span"] - 1) / 2.0) - 1, 0), v["span"])
+        while most > 0 and not fits(most):
             most -= 1
+        while fits(most + 1):
+            most += 1
         raise ParameterError("small_loss_experts", "best_loss", v["best_loss"],
                              f"an integer in [0, {most}] (decoys die in the first span - ceil(2 (L* + 1) / p) rounds, "
                              "at least one, so that each expects more losses than the designated expert)")

@@ -30,7 +30,7 @@ from environments.stochastic import best_of_row, no_advance, no_context, no_rese
 from olearn.core import rng
 from olearn.core.errors import ParameterError, check_real
 from olearn.core.kernel import kernel
-from olearn.core.params import Param
+from olearn.core.params import Param, real_array
 from olearn.core.spec import EnvType
 
 ALPHA = Param("alpha", 1.5, "tail index of the Lomax noise: moments of order p exist for p < alpha", low=1.0, open_low=True)
@@ -157,4 +157,10 @@ def moment_bound(eps, means, alpha, scale):
     eps = check_real("moment_bound", "eps", eps, "a number in (0, 1]")
     if not 0.0 < eps <= 1.0:
         raise ParameterError("moment_bound", "eps", eps, "a number in (0, 1]")
-    return max(raw_moment(1.0 + eps, float(m), alpha, scale) for m in np.atleast_1d(np.asarray(means, dtype=float)))
+    try:
+        arr = real_array(means).ravel()
+    except (TypeError, ValueError, OverflowError):  # text, complex or ragged values, or a number beyond the doubles
+        arr = np.array([np.nan])
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ParameterError("moment_bound", "means", means, "a non-empty list of finite numbers")
+    return max(raw_moment(1.0 + eps, float(m), alpha, scale) for m in arr)

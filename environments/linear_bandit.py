@@ -92,6 +92,9 @@ def _shape(v):
 def _check(v):
     k, d = _shape(v)
     if v["theta"] is not None:
+        if d > MAX_FEATURES:  # its length is the dimension, held to dim's range (else n_arms was named, "at most 0")
+            raise ParameterError("linear_bandit", "theta", f"{d} entries", f"a vector of at most {MAX_FEATURES} entries "
+                                 f"(its length is the dimension d, and n_arms * d <= {MAX_FEATURES})")
         if v["dim"] is not None and v["dim"] != d:
             raise ParameterError("linear_bandit", "dim", v["dim"], f"None or {d}, the length of theta")
         if np.linalg.norm(v["theta"]) > 1.0 + 1e-12:

@@ -92,6 +92,12 @@ def test_moment_bound_is_the_largest_arm_moment():
     assert world.moment_bound(0.9, means, 1.8, 0.3) == math.inf  # 1 + eps >= alpha: no such moment
     with pytest.raises(ParameterError, match="eps"):
         world.moment_bound(0.0, means, 1.8, 0.3)
+    assert world.moment_bound(0.5, 0.1, 1.8, 0.3) == world.raw_moment(1.5, 0.1, 1.8, 0.3)  # one arm's mean, as a number
+    # bad means: a ValueError out of max() or NumPy, or an error naming raw_moment's 'mean', before
+    for bad in ([], ["a"], [0.5, float("nan")], [1 + 2j], [[0.1], [0.2, 0.3]], [10**400]):
+        with pytest.raises(ParameterError, match="moment_bound: parameter 'means'") as err:
+            world.moment_bound(0.5, bad, 1.8, 0.3)
+        assert err.value.name == "means"
 
 
 # ---------------------------------------------------------------- the world's law

@@ -133,6 +133,11 @@ def test_bad_input():
         environments.make("linear_bandit", theta=[1.0, 0.0], dim=3)
     with pytest.raises(ParameterError, match="'n_arms'.*n_arms \\* dim <= 4096"):
         environments.make("linear_bandit", n_arms=1000, dim=5)
+    # a theta longer than dim's range named n_arms with "at most 0 actions of dimension 5000"
+    with pytest.raises(ParameterError, match=r"'theta'.*at most 4096 entries") as err:
+        environments.make("linear_bandit", theta=np.full(5000, 0.01))
+    assert err.value.name == "theta"
+    assert environments.make("linear_bandit", theta=np.full(4096, 0.01), n_arms=1).obs_dim == 4096
     with pytest.raises(ParameterError, match="oful: parameter 'environment'.*one feature vector per action"):
         olearn.run(olearn.make("oful"), environments.make("linear_contextual", n_arms=3, dim=2), horizon=5)
 

@@ -177,3 +177,60 @@ def test_numbers_beyond_the_doubles_and_arrays_for_a_choice_are_refused_by_name(
                         spec.make(**{p.name: value})
     with pytest.raises(ParameterError, match="'coverage'"):
         conformal.run_scores("aci", [1.0, 0.0, 2.0], coverage=huge)
+
+
+def test_huge_integer_rounds_play_alike_compiled_and_uncompiled():
+    """A switching period or a decoy span past int64 (10**19 rounds) gave the compiled kernels other worlds than the
+    python backend: int(1e19) wrapped to a negative period, so the best arm moved after round 0 (it never moves in
+    a period of 10**19 rounds), and math.floor of a death round near 1e19 wrapped to a negative round.  The period is
+    held below 2^62 in the row; the span is refused past 10**15, and at that end both backends draw the same world."""
+    from environments import adversarial, expert_sequences
+    from olearn.backends.cpu import compile_kernel
+
+    env = environments.make("switching", n_arms=3, period=10**19, gap=0.3)
+    row, state, obs = env.row(), np.zeros(1), np.zeros(0)
+    compiled = compile_kernel(adversarial.switching_mean_loss)
+    for t in (0, 1, 7, 10**6):  # (t // period) % K = 0: arm 0 is best throughout
+        assert compiled(state, row, obs, t, 0) == adversarial.switching_mean_loss(state, row, obs, t, 0) == pytest.approx(0.2)
+        assert compiled(state, row, obs, t, 1) == 0.5
+    with pytest.raises(olearn.ParameterError, match="'span'") as err:
+        environments.make("small_loss_experts", n_experts=3, span=10**19, best_loss=2)
+    assert err.value.name == "span"
+    span, p, n_losses = expert_sequences.MAX_SPAN, 0.5, 2
+    env = environments.make("small_loss_experts", n_experts=3, span=span, decoy_loss=p, best_loss=n_losses)
+    row = env.row()
+    reset = compile_kernel(expert_sequences.decoys_reset)
+    stratum = span // n_losses
+    for seed in (1, 2, 3):
+        ours, theirs = np.zeros(env.state_size()), np.zeros(env.state_size())
+        reset(ours, row, seed)
+        expert_sequences.decoys_reset(theirs, row, seed)
+        np.testing.assert_array_equal(ours, theirs)
+        deaths = ours[1:4]
+        assert np.all((deaths >= 0) & (deaths < span - math.ceil(2 * (n_losses + 1) / p)))
+        assert [int(r) // stratum for r in ours[4:]] == [0, 1]
+
+
+def test_a_small_loss_count_past_its_span_is_named_with_the_largest_that_fits(monkeypatch):
+    """small_loss_experts refuses L* unless decoys still die in span - ceil(2 (L* + 1) / p) >= 1 rounds, and names the
+    largest L* that fits.  It found that L* by stepping down one at a time from span: minutes at span = 10**9, years at
+    the largest span, before the refusal.  Here the named end is checked against its definition (it fits, one more
+    does not), against a slow scan for small spans, and within a few evaluations of the rule."""
+    from environments import expert_sequences
+
+    def fits(n, span, p):
+        return n == 0 or (n <= span and span - math.ceil(2.0 * (n + 1) / p) >= 1)
+
+    calls = []
+    rule = expert_sequences._death_rounds
+    monkeypatch.setattr(expert_sequences, "_death_rounds", lambda v, n: calls.append(n) or rule(v, n) if len(calls) < 100
+                        else pytest.fail("the largest L* is searched one step at a time"))
+    for span, p, asked in ((7, 1.0, 7), (40, 0.3, 41), (101, 0.7, 50), (10**6, 0.5, 10**6), (10**15, 0.37, 10**15)):
+        calls.clear()
+        with pytest.raises(olearn.ParameterError, match=r"'best_loss'.*an integer in \[0, (\d+)\]") as err:
+            environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=asked)
+        most = int(err.value.allowed.split("]")[0].split(", ")[1])
+        assert fits(most, span, p) and not fits(most + 1, span, p), (span, p, most)
+        if span <= 1000:
+            assert most == max(n for n in range(span + 1) if fits(n, span, p))
+        environments.make("small_loss_experts", span=span, decoy_loss=p, best_loss=most)
