@@ -206,6 +206,10 @@ def test_a_learner_whose_state_could_never_be_held_is_refused_by_name():
     with pytest.raises(olearn.ParameterError) as err:
         olearn.run(olearn.make("tsallis_inf_cb", n_bins=10**9), env, horizon=5, seeds=2, backend="python")
     assert err.value.name == "learner" and "n_bins=1000000000" in str(err.value.value)
+    # a world of 10**19 arms: its sizes pass int64, where the layout's cumsum had raised OverflowError
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.run(olearn.make("exp3"), environments.make("switching", n_arms=10**19), horizon=3, seeds=1, backend="python")
+    assert err.value.name == "learner" and "switching" in str(err.value.value)
 
 
 @pytest.mark.parametrize("backend", ["python", "cpu"])

@@ -233,10 +233,7 @@ def run(
     cap = min(delay.max_delay, horizon) + 1 if delay is not None else 0
     event = obs_dim + action_size + fb_size
     sizes = [ls_size, env.state_size(), obs_dim, action_size, fb_size, problem.n_stats(env, metrics), cap * (1 + event)]
-    layout = np.zeros(9, dtype=np.int64)
-    layout[1:8] = np.cumsum(sizes)
-    layout[8] = cap
-    width = int(layout[7])
+    width = sum(int(size) for size in sizes)  # in python integers: a size past int64 (n_arms = 10**19) is refused below
     longest = max(arms.windows(metrics), default=0) if problem is arms else 0
     if 8 * (n_actions + 1) * longest > MAX_RESULT_BYTES:  # the window's ring alone could never be held
         limit = MAX_RESULT_BYTES // (8 * (n_actions + 1))
@@ -247,6 +244,9 @@ def run(
         raise ParameterError("run", "learner", f"{learner!r} on {env.name}: {width:,} numbers of working state per seed",
                              f"a learner and world whose working state per seed fits in {MAX_RESULT_BYTES / 2**30:.0f} GiB: "
                              "use smaller size parameters")
+    layout = np.zeros(9, dtype=np.int64)
+    layout[1:8] = np.cumsum(sizes)
+    layout[8] = cap
 
     batch = compiled_batch(backend, learner.type, env.type, metrics, delay is not None, trace)
     config_of = np.repeat(np.arange(n_configs, dtype=np.int64), n_seeds)
