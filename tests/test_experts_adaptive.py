@@ -155,3 +155,31 @@ def test_one_combinator_name_for_every_kind_of_base():
         strongly_adaptive(REGISTRY["hedge"], "x", "y", start=lambda state, params, radius: None)
     with pytest.raises(ValueError, match="'ucb1'.*'bandit' feedback"):
         strongly_adaptive(REGISTRY["ucb1"], "x", "y")
+
+
+def test_every_copy_plays_hedge_tuned_to_its_own_lifetime():
+    """The covering's copy started at round s lives L = g 2^v2(s) rounds and runs Hedge for a horizon of L + 1:
+    its weights, read from the engine's state after each act, are exp(-eta (L_copy - min L_copy)) normalised with
+    eta = sqrt(8 ln K / (g 2^v2(s) + 1)), v2 computed here from s.  With a horizon of 300 (levels sized for it,
+    past max_rounds = 16) this holds for every copy the run starts, the copy of round 256 (v2 = 8, the top level)
+    included: rows sized for one level fewer, or a clamp one level lower, tune it for 257 rounds instead of 513."""
+    K, T, g = 4, 300, 2
+    L = _switching_losses(T, K, period=40, seed=2)
+    tuner = olearn.stepwise(olearn.make("strongly_adaptive_hedge", n_arms=K, g=g, max_rounds=16), seed=0,
+                            backend="python", horizon=T)
+    width = 9 + 2 * K  # the covering's slots, then Hedge's [L (K), p (K)]
+    seen = set()
+    for t in range(T):
+        arm = tuner.act()
+        state = tuner.state
+        for i in range(int(state[1])):
+            e = 3 + i * width
+            s = int(state[e])
+            v2 = (s & -s).bit_length() - 1
+            eta = math.sqrt(8 * math.log(K) / (g * 2**v2 + 1))
+            cum, probs = state[e + 9 : e + 9 + K], state[e + 9 + K : e + width]
+            w = np.exp(-eta * (cum - cum.min()))
+            np.testing.assert_allclose(probs, w / w.sum(), rtol=1e-12, atol=1e-15, err_msg=f"round {t}, copy of {s}")
+            seen.add(s)
+        tuner.update(arm, L[t])
+    assert 256 in seen and 128 in seen

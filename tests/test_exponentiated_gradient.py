@@ -100,3 +100,63 @@ def test_moves_off_the_uniform_start_when_it_is_not_the_best_portfolio():
                        checkpoints=[horizon], backend="python").metric("regret")[0, 0, -1]
     never_moving = horizon / 2 * math.log((1.75 * 0.7) / (1.5 * 0.8))
     assert tuned < 0.5 * never_moving, (tuned, never_moving)
+
+
+# ---------------------------------------------------------------- AdaHedge (exponential weights over experts)
+# Hedge and AdaHedge are compared with tests/reference.py round by round in tests/test_reference.py; these are the
+# mixability gap's properties (de Rooij, van Erven, Grünwald and Koolen 2014) on rounds those worlds do not reach.
+# AdaHedge's state: [L (K), w (K) of the round, Delta].
+
+
+def _adahedge(k):
+    return olearn.stepwise(olearn.make("adahedge", n_arms=k), seed=0, backend="python")
+
+
+def test_adahedge_mixability_gap_never_falls_and_stays_zero_while_the_experts_lose_alike():
+    """delta_t = h_t - m_t >= 0 (Jensen: the mix loss never exceeds the Hedge loss), so Delta never decreases; while
+    every expert suffers the same loss c, h_t = m_t = c and Delta stays exactly 0 with the weights uniform.  With 7
+    experts and c = 0.38806673 the rounded sum_k c / 7 falls an ulp below c (and later, with Delta > 0, rounding
+    makes h - m ~ -1e-16 in many rounds), so Delta computed without its clamp at 0 would turn negative."""
+    k = 7
+    tuner = _adahedge(k)
+    for _ in range(10):
+        tuner.update(tuner.act(), np.full(k, 0.38806673))
+        assert tuner.state[2 * k] == 0.0
+    draw = np.random.default_rng(1)
+    previous = 0.0
+    for t in range(400):
+        arm = tuner.act()
+        np.testing.assert_allclose(tuner.state[k : 2 * k].sum(), 1.0, rtol=0, atol=1e-12)
+        losses = np.full(k, draw.random()) if draw.random() < 0.5 else draw.random(k) * draw.choice([1.0, 1e-6])
+        tuner.update(arm, losses)
+        assert tuner.state[2 * k] >= previous, f"round {t}: Delta fell from {previous} to {tuner.state[2 * k]}"
+        previous = tuner.state[2 * k]
+    assert previous > 0.0
+
+
+def test_adahedge_plays_uniformly_on_the_leaders_while_delta_is_zero():
+    """Losses (1, 1, 1 + 2^-52): h = sum_k l_k / 3 rounds to 1 = m, so Delta stays 0 while expert 2 falls an ulp
+    behind.  Infinite eta then means the leaders: w = (1/2, 1/2, 0), a distribution; after losses (0, 1, 0),
+    h = 1/2, the mix loss is the least loss on the support, 0, and Delta = 1/2."""
+    tuner = _adahedge(3)
+    tuner.update(tuner.act(), np.array([1.0, 1.0, 1.0 + 2.0**-52]))
+    assert tuner.state[6] == 0.0 and tuner.state[0] == tuner.state[1] < tuner.state[2]  # the case this test is for
+    arm = tuner.act()
+    np.testing.assert_array_equal(tuner.state[3:6], [0.5, 0.5, 0.0])
+    tuner.update(arm, np.array([0.0, 1.0, 0.0]))
+    assert tuner.state[6] == 0.5
+
+
+def test_adahedge_mix_loss_is_taken_on_the_support_of_the_weights():
+    """Expert 1 leads by 1e-3 a round for 800 rounds while Delta stays ~2e-4 (eta = ln 2 / Delta ~ 3100), so expert
+    0's weight underflows to exactly 0.  Losses (0, 1) then: w = (0, 1), so h = m = 1 and delta = 0 (the mix loss is
+    -(1/eta) ln sum_k w_k exp(-eta l_k) over the experts with weight; shifted by expert 0's loss instead of the
+    support's least, the sum would be exp(-3100) = 0 and its logarithm fail)."""
+    tuner = _adahedge(2)
+    for losses in [[1e-6, 0.0]] + [[1e-3, 0.0]] * 800:
+        tuner.update(tuner.act(), np.array(losses))
+    arm = tuner.act()
+    gap = tuner.state[4]
+    assert tuner.state[2] == 0.0 and tuner.state[3] == 1.0 and math.log(2) / gap > 1000  # the case this test is for
+    tuner.update(arm, np.array([0.0, 1.0]))
+    assert tuner.state[4] == gap

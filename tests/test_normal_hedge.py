@@ -110,6 +110,19 @@ def test_quantile_regret_counts_from_the_right_expert():
         normal_hedge.quantile_regret(learner, losses, 0.0)
 
 
+def test_quantile_regret_rounds_the_quantiles_rank_up():
+    """eps N not an integer: the top eps-quantile holds ceil(eps N) experts, and the regret is to its last one
+    (cumulative losses sorted 0, 0.6, 1.5, 3: eps = 0.3 of 4 experts is 1.2, so the 2nd best; 0.6 of 4 is 2.4, the 3rd;
+    1/3 of 10 rounds up to 4, not 3)."""
+    losses = np.array([[0.0, 1.0, 0.5, 0.2]] * 3)
+    learner = np.ones(3)
+    assert normal_hedge.quantile_regret(learner, losses, 0.3) == pytest.approx(3.0 - 0.6)
+    assert normal_hedge.quantile_regret(learner, losses, 0.6) == pytest.approx(3.0 - 1.5)
+    assert normal_hedge.quantile_regret(learner, losses, 0.01) == 3.0  # fewer than one expert: the best
+    ten = np.arange(10.0)[None, :]  # expert i has cumulative loss i
+    assert normal_hedge.quantile_regret([20.0], ten, 1 / 3) == 20.0 - 3.0
+
+
 def test_quantile_regret_is_under_the_theorems_leading_term_for_any_number_of_experts():
     """A tenth of the experts are good (mean loss 0.35 against 0.5): NormalHedge's regret to the top 10% stays
     under sqrt(3 T (1 + ln 10)), the leading term of Theorem 1 (which adds an O(ln^2 N) term), as N grows from

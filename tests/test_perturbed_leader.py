@@ -279,3 +279,30 @@ def test_boltzmann_gumbel_regret_grows_slower_than_the_worst_case_rate():
         assert regret["boltzmann_gumbel", horizon] < regret["ucb1", horizon]
     print({f"{name} T={h}": round(r, 1) for (name, h), r in regret.items()})
     assert regret["boltzmann_gumbel", 16000] < 4 * regret["boltzmann_gumbel", 1000]
+
+
+def test_the_lowest_index_wins_among_equal_perturbed_losses():
+    """The module's rule for ties (probability zero under continuous perturbations): the lowest index wins.  With
+    eta = 1e300 every perturbation Z / eta (Z at most ~40) is absorbed by the losses, so the perturbed losses equal
+    the losses exactly: the leader is the first of the equal minima, for every family."""
+    for family in (GUMBEL, UNIFORM, EXPONENTIAL):
+        for losses, first in (([5.0, 5.0, 5.0], 0), ([5.0, 3.0, 3.0], 1), ([4.0, 6.0, 2.0, 2.0, 2.0], 2)):
+            for seed in range(20):
+                got = leader(np.array(losses), len(losses), 1e-300, family, seed, rng.LEARNER, seed, 0)
+                assert got == first, (family, losses, seed, got)
+
+
+def test_default_rows_are_the_documented_tunings():
+    """The rows the learners run with at their defaults, against the module's formulas evaluated here:
+    ftpl [K, 1/eta, family] with eta = sqrt(8 ln K / T) (Gumbel) or sqrt(2 / (K T)) (uniform); ftpl_gr
+    [K, 1/eta, M] with eta = sqrt((ln K + 1) / (2 K T)) and M = ceil(sqrt(K T / (ln K + 1)))."""
+    for k, horizon in ((8, 2000), (3, 10), (50, 100_000)):
+        row = olearn.make("ftpl").bind(k, 0, horizon)[0][0]
+        np.testing.assert_allclose(row, [k, 1 / math.sqrt(8 * math.log(k) / horizon), 0.0], rtol=1e-12)
+        row = olearn.make("ftpl", perturbation="uniform").bind(k, 0, horizon)[0][0]
+        np.testing.assert_allclose(row, [k, 1 / math.sqrt(2 / (k * horizon)), 1.0], rtol=1e-12)
+        row = olearn.make("ftpl_gr").bind(k, 0, horizon)[0][0]
+        spread = math.log(k) + 1
+        np.testing.assert_allclose(row, [k, 1 / math.sqrt(spread / (2 * k * horizon)),
+                                         math.ceil(math.sqrt(k * horizon / spread))], rtol=1e-12)
+        assert olearn.make("ftpl_gr", eta=0.25, max_resamples=7).bind(k, 0, horizon)[0][0].tolist() == [k, 4.0, 7.0]

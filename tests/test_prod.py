@@ -130,6 +130,32 @@ def test_loss_stops_growing_when_an_expert_never_errs(name):
     assert loss_of[16000] <= 1.3 * loss_of[1000] and loss_of[16000] < 20.0, loss_of
 
 
+def test_ml_prod_holds_the_factor_at_1e_300_for_losses_outside_the_unit_interval():
+    """Losses (0, 10) in round 1 of 2 experts (outside the analysis' [0, 1]): p = (1/2, 1/2), r = (5, -5), eta = 1/2, so
+    1 + eta r = (3.5, -1.5), the second held at 1e-300 as the module says; sum r^2 = 25 gives eta' = sqrt(ln 2 / 26),
+    and ln w_i = (eta' / eta)(-ln 2 + ln factor_i), evaluated here."""
+    tuner = olearn.stepwise(olearn.make("ml_prod", n_arms=2), seed=0, backend="python")
+    tuner.update(tuner.act(), np.array([0.0, 10.0]))
+    eta, new = 0.5, math.sqrt(math.log(2) / 26)
+    want = [new / eta * (-math.log(2) + math.log(3.5)), new / eta * (-math.log(2) + math.log(1e-300))]
+    np.testing.assert_allclose(tuner.state[:2], want, rtol=1e-13)
+    np.testing.assert_allclose(tuner.state[2:4], [new, new], rtol=1e-13)
+    tuner.act()  # p ∝ eta w: the second expert's weight is e^-226 of the first's
+    np.testing.assert_allclose(tuner.state[6:8], [1.0, 0.0], rtol=0, atol=1e-90)
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_one_expert_is_played_with_probability_one(name, backend):
+    """N = 1: ln N = 0, so the rate is 0 from the start (min(1/2, sqrt(0))) and p = (1): the one expert, every round,
+    with nothing undefined (no ln 0 of the rate) on either backend."""
+    tuner = olearn.stepwise(olearn.make(name, n_arms=1), seed=0, backend=backend)
+    for t in range(20):
+        assert tuner.act() == 0
+        assert tuner.state[3] == 1.0 and tuner.state[1] == 0.0
+        tuner.update(0, np.array([float(t % 3) / 2]))
+
+
 def test_pseudo_regret_on_a_stochastic_world_is_a_fraction_of_hedges():
     env = environments.make("experts", n_experts=32, gap=0.05)
     regret = {name: olearn.run(name, env, horizon=5000, seeds=50).final("pseudo_regret").mean()

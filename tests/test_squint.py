@@ -68,6 +68,17 @@ def test_erfcx_matches_scipy_on_both_sides_of_the_switch_to_its_series():
     assert squint.erfcx(-30.0) == math.inf  # exp(900) overflows; no exception in the python backend
 
 
+def test_erfcx_is_finite_down_to_where_exp_x_squared_overflows():
+    """For -26.6 < x < -5, erfcx(x) = exp(x^2) erfc(x) ~ 2 exp(x^2) is finite (up to 1e307): against 40-digit mpmath
+    (SciPy's own 2 exp(x*x) there carries the rounding of x*x, amplified x^2 times)."""
+    import mpmath
+
+    mpmath.mp.dps = 40
+    for x in np.concatenate([np.linspace(-26.6, -5.0, 217), [-26.6, -20.0 - 1e-9]]):
+        want = float(mpmath.exp(mpmath.mpf(x) ** 2) * mpmath.erfc(mpmath.mpf(x)))
+        assert squint.erfcx(x) == pytest.approx(want, rel=1e-14, abs=0.0), x
+
+
 REGIMES = {
     # R < 0: the exponent falls on [0, 1/2]; the power series (c/2 + V/4 < 1) and the tails formula
     "negative_small": (-0.5, 0.3),
@@ -102,6 +113,11 @@ REGIMES = {
     "past_half_series_boundary": (3.0 + 1e-9, 1.0),
     "erfcx_switch": (-2.0 * 7.0 * math.sqrt(30.0), 30.0),
     "p_one": (-2.0 * math.sqrt(10.0), 10.0),
+    # erf(z) / z by its Taylor series just below z = sqrt(V) eta* = sqrt(V) (1/2 - eta*) = 1e-4 (eta* = 1/4), where
+    # the series' second term z^2 / 3 is ~3e-9 of ln E
+    "erf_series_edge": (0.5 * (4.0 * 0.99e-4) ** 2, (4.0 * 0.99e-4) ** 2),
+    # and z = 0.99e-2, past it: erf_ratio by erf itself (its series cut after z^2 / 3 would miss z^4 / 10 ~ 1e-9)
+    "erf_past_series": (0.5 * (4.0 * 0.99e-2) ** 2, (4.0 * 0.99e-2) ** 2),
 }
 
 
