@@ -279,6 +279,17 @@ def test_the_bound_functions_are_the_theorems():
     assert regret_bound(10**7, d, "ball", 2.0, C, None) == pytest.approx(3 * C * (10**7) ** (5 / 6) * (12 * d) ** (1 / 3))
     assert regret_bound(50, d, "ball", 1.0, C, None) == 2 * C * 50  # below the theorem's range: the trivial bound
     assert scrible_regret_bound(T, d, C) == pytest.approx(16 * C * d * math.sqrt(T * math.log(T)))
+    # T = 1 satisfies T > 8 ln T = 0, but the theorem's eta = sqrt(ln T) / (4 d C sqrt(T)) is 0 there: SCRiBLe plays
+    # x_1 = 0 plus a random end of a Dikin axis, of mean loss 0 on <c, x>, while the best point of the ball pays -C, so
+    # its expected regret is C, and a bound must be at least that
+    assert scrible_regret_bound(1, d, C) >= C
+    # bad input: one ParameterError naming it (not a ZeroDivisionError, a math domain error, or a complex T^(3/4))
+    for call, name in ((lambda: regret_bound(-5, d), "horizon"), (lambda: fkm_parameters(0, d), "horizon"),
+                       (lambda: scrible_regret_bound(0, d), "horizon"), (lambda: regret_bound(T, 0), "dim"),
+                       (lambda: regret_bound(T, d, "ball", 0.0), "radius"), (lambda: fkm_parameters(T, d, loss_bound=-1.0), "loss_bound"),
+                       (lambda: regret_bound(T, d, lipschitz=0.0), "lipschitz"), (lambda: scrible_regret_bound(T, d, True), "loss_bound")):
+        with pytest.raises(olearn.ParameterError, match=f"'{name}'"):
+            call()
     p = fkm_parameters(T, d, "box", 2.0, C, L)
     assert (p["nu"], p["delta"], p["alpha"]) == pytest.approx(fkm_tuning(T, d, R, r, C, L))
 

@@ -62,7 +62,7 @@ uniform(seed, LEARNER, t, 1) < 1/2.  State: ``[theta (d), x_t (d), rho lambda_i^
 import math
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer, check_real
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -288,6 +288,24 @@ LEARNERS = (BANDIT_OGD, SCRIBLE)
 # ---------------------------------------------------------------- the papers' bounds (plain Python)
 
 
+def _checked(owner: str, horizon, dim, radius=1.0, loss_bound=1.0, lipschitz=None) -> tuple:
+    """(T, d, rho, C, L) for the bound functions: T and d integers >= 1, rho and C finite and > 0, L finite and > 0 or
+    None; otherwise a ParameterError naming the first bad one (a bool is not a number here)."""
+    horizon = check_integer(owner, "horizon", horizon, 1)
+    dim = check_integer(owner, "dim", dim, 1)
+    out = [horizon, dim]
+    for name, value in (("radius", radius), ("loss_bound", loss_bound), ("lipschitz", lipschitz)):
+        if name == "lipschitz" and value is None:
+            out.append(None)
+            continue
+        allowed = "a finite number > 0" + (", or None" if name == "lipschitz" else "")
+        number = check_real(owner, name, value, allowed)
+        if not number > 0.0:
+            raise ParameterError(owner, name, value, allowed)
+        out.append(number)
+    return tuple(out)
+
+
 def _radii(domain: str, radius: float, dim: int) -> tuple[float, float]:
     """(R, r): X = ``domain`` of ``radius`` lies in R B and contains r B."""
     if domain not in ("ball", "box"):
@@ -300,6 +318,7 @@ def fkm_parameters(horizon: int, dim: int, domain: str = "ball", radius: float =
     """The paper's (nu, delta, alpha) for ``bandit_ogd`` at horizon T, before the learner's clipping to alpha <= 1,
     delta <= alpha r: nu = R / (C sqrt(T)) and delta, alpha of the Lipschitz (``lipschitz=L``) or bounded
     (``lipschitz=None``) theorem."""
+    horizon, dim, radius, loss_bound, lipschitz = _checked("fkm_parameters", horizon, dim, radius, loss_bound, lipschitz)
     big, small = _radii(domain, radius, dim)
     T, d, C = float(horizon), float(dim), float(loss_bound)
     if lipschitz is None:
@@ -325,6 +344,7 @@ def regret_bound(horizon: int, dim: int, domain: str = "ball", radius: float = 1
     >>> round(regret_bound(10_000, 3), 1)  # 2 T^(3/4) sqrt(18) on the unit ball, C = L = 1
     8485.3
     """
+    horizon, dim, radius, loss_bound, lipschitz = _checked("regret_bound", horizon, dim, radius, loss_bound, lipschitz)
     big, small = _radii(domain, radius, dim)
     T, d, C = float(horizon), float(dim), float(loss_bound)
     if lipschitz is None:
@@ -336,12 +356,14 @@ def regret_bound(horizon: int, dim: int, domain: str = "ball", radius: float = 1
 
 def scrible_regret_bound(horizon: int, dim: int, loss_bound: float = 1.0) -> float:
     """Abernethy, Hazan and Rakhlin's Theorem 1 for ``scrible`` on the ball (nu = 1): E[regret] <= 16 C d sqrt(T ln T)
-    for linear losses with |f_t| <= C on X, when T > 8 ln T (below it the trivial 2 C T is returned).
+    for linear losses with |f_t| <= C on X, when T > 8 ln T (below it the trivial 2 C T is returned, and at T = 1,
+    where ln T = 0 makes the theorem's eta 0 and its bound 0, which the regret C of playing x_1 = 0 exceeds).
 
     >>> round(scrible_regret_bound(10_000, 3), 1)
     14567.3
     """
+    horizon, dim, _, loss_bound, _ = _checked("scrible_regret_bound", horizon, dim, loss_bound=loss_bound)
     T = float(horizon)
-    if T <= 8.0 * math.log(T):
+    if T < 2.0 or T <= 8.0 * math.log(T):
         return 2.0 * loss_bound * T
     return 16.0 * loss_bound * dim * math.sqrt(T * math.log(T))

@@ -22,7 +22,7 @@ round t can be dropped here, and the truncated mean can fall by more than the bo
 Regret: their Proposition 1 states R_n <= sum_{k: Delta_k > 0} (8 (4u / Delta_k)^(1/eps) ln n + 5 Delta_k)
 (:func:`paper_regret_bound`).  That constant comes from playing a suboptimal arm until its confidence radius
 alone falls below Delta_k; requiring both arms' radii to fit in Delta_k, as a union-bound proof of the
-known-horizon variant does, gives sum_k Delta_k (ceil(2 ln T (8 u^(1/(1+eps)) / Delta_k)^((1+eps)/eps)) + 2)
+known-horizon variant does, gives sum_k Delta_k (floor(2 ln T (8 u^(1/(1+eps)) / Delta_k)^((1+eps)/eps)) + 3)
 (:func:`known_horizon_regret_bound`, larger by a factor of about 2^(1 + 1/eps)).  The printed constant is not a bound
 for this variant everywhere: on two arms at +-1/2 with Lomax(2.5) noise of scale 0.3 (eps = 1) the mean regret passes
 it by 2% at T = 1e5 and 9% at T = 1e6 (experiments/bandits/heavy_tails.py), at 0.28 of the union bound.
