@@ -146,10 +146,11 @@ def compare(frame, a: str, b: str, metric: str = "regret", round: int | None = N
 
 
 def fit_slope(x, y) -> tuple[float, float]:
-    """Least-squares slope and intercept of log y against log x (positive values only)."""
+    """Least-squares slope and intercept of log y against log x (positive finite values only; NaN, NaN when fewer
+    than two distinct x remain: no line is determined)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    keep = (x > 0) & (y > 0)
-    if keep.sum() < 2:
+    keep = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
+    if np.unique(x[keep]).size < 2:
         return np.nan, np.nan
     slope, intercept = np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)
     return float(slope), float(intercept)

@@ -148,6 +148,12 @@ def _largest_difference(x, y) -> str:
     return f"{differ} of {gap.size} entries; the largest at {tuple(int(i) for i in at)}: {float(x[at])!r} and {float(y[at])!r}"
 
 
+def _first_bad(states) -> str:
+    """Where the first non-finite entry of final states (configurations x seeds x state) lies, for a message."""
+    c, s, i = (int(v) for v in np.argwhere(~np.isfinite(states))[0])
+    return f"configuration {c}, seed index {s}, state[{i}] = {states[c, s, i]!r}"
+
+
 def replay_oco(learner, env, horizon: int = 25, seed: int = 4, backend: str = "python") -> None:
     """An oco learner step-wise, fed f_t(x_t) and its gradient by ``env``'s gymnasium view, plays the
     engine's points: the same losses and final state as ``olearn.run`` for that seed, bit for bit."""
@@ -182,8 +188,10 @@ def _recorded(run, env) -> np.ndarray:
 
 
 def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=(0, 1, 7)) -> None:
-    """Determinism, python == cpu parity (at ``test_params`` and at the parameters' range ends), finite state,
-    probabilities, parameter errors."""
+    """Determinism and python == cpu parity of actions, metrics and final states (at ``test_params`` and at the
+    parameters' range ends), finite state (after the run on ``env``, and step-wise every round), actions in
+    0..K-1, probabilities, parameter errors.  The python backend runs first: its bounds-checked indexing turns an
+    arm out of range or a write past the declared state into an AssertionError before compiled code runs it."""
     import olearn
     from olearn.engine.stepwise import Stepwise
 
@@ -191,10 +199,20 @@ def check_learner(learner_type: LearnerType, env=None, horizon: int = 40, seeds=
     for values in learner_type.test_params:
         learner = learner_type.make(**values)
         what = f"{learner_type.name}{values or ''} on {env.name}"
-        cpu = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True)
-        again = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True)
+        # the python backend first: its indexing is bounds-checked, so an arm outside 0..K-1 or a write past the
+        # declared state raises there, where compiled code would write past the row (and may crash the process)
+        try:
+            py = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="python", trace=True, keep_state=True)
+        except (ArithmeticError, ValueError, LookupError) as err:
+            raise AssertionError(f"{what}: the python backend raised {type(err).__name__} ({err}): an action outside "
+                                 "0..K-1, an index past the declared state size, or arithmetic Python refuses") from err
+        assert np.all(np.isfinite(py.states)), f"{what}: state not finite after {horizon} rounds ({_first_bad(py.states)})"
+        if learner_type.kind not in ("oco", "scores"):
+            acts = py.actions
+            assert np.all((acts >= 0) & (acts < env.n_actions) & (acts == np.floor(acts))), f"{what}: action outside 0..K-1"
+        cpu = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True, keep_state=True)
+        again = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="cpu", trace=True, keep_state=True)
         assert_same_run(cpu, again, f"{what}: determinism")
-        py = olearn.run(learner, env, horizon=horizon, seeds=list(seeds), backend="python", trace=True)
         assert_same_run(py, cpu, f"{what}: python vs cpu")
         if learner_type.kind == "oco":
             assert np.all(np.isfinite(_recorded(cpu, env))), f"{what}: metrics not finite"

@@ -531,3 +531,17 @@ def test_meta_with_numpy_values_saves_and_other_objects_are_named(tmp_path):
     with pytest.raises(olearn.ParameterError, match="'meta'"):
         res.save(tmp_path / "bad")
     assert not (tmp_path / "bad" / "results.parquet").exists()
+
+
+def test_fit_slope_without_a_determined_line_is_nan():
+    """fit_slope gives NaN, NaN when its positive finite points do not determine a line (every x the same, or an
+    infinite x or y among two points), as it does for fewer than two points; with two distinct x it is the line
+    through them (closed form), an infinite point left out. One repeated x gave an arbitrary slope (a rank-deficient
+    fit), x = 1 repeated or an infinite x raised LinAlgError."""
+    from olearn.analysis import fit_slope
+
+    for x, y in (([10.0, 10.0, 10.0], [1.0, 2.0, 3.0]), ([1.0, 1.0], [1.0, 2.0]), ([1.0, np.inf], [1.0, 2.0]),
+                 ([1.0, 2.0], [1.0, np.inf])):
+        assert np.isnan(fit_slope(x, y)).all(), (x, y)
+    slope, intercept = fit_slope([2.0, 8.0, np.inf], [3.0, 12.0, 5.0])
+    assert slope == pytest.approx(np.log(12.0 / 3.0) / np.log(8.0 / 2.0)) and intercept == pytest.approx(np.log(3.0) - slope * np.log(2.0))
