@@ -338,3 +338,15 @@ def test_scrible_beats_bandit_ogd_on_linear_losses_and_both_beat_playing_the_cen
     assert alpha * T <= mean["bandit_ogd"] < 0.6 * T, mean
     assert mean["scrible"] < 0.5 * T, mean
     assert mean["bandit_ogd"] - mean["scrible"] > 4 * math.hypot(se["bandit_ogd"], se["scrible"]), (mean, se)
+
+
+def test_the_bound_functions_state_the_same_ranges_through_the_shared_check():
+    """_checked takes radius, loss_bound and lipschitz through core.errors.check_range: same refusals, same words."""
+    for call, name, allowed in ((lambda: regret_bound(100, 3, "ball", math.nan), "radius", "a finite number > 0"),
+                                (lambda: fkm_parameters(100, 3, loss_bound=0.0), "loss_bound", "a finite number > 0"),
+                                (lambda: regret_bound(100, 3, lipschitz=-1.0), "lipschitz", "a finite number > 0, or None"),
+                                (lambda: scrible_regret_bound(100, 3, "1"), "loss_bound", "a finite number > 0")):
+        with pytest.raises(olearn.ParameterError) as err:
+            call()
+        assert err.value.name == name and str(err.value).endswith("allowed: " + allowed), str(err.value)
+    assert fkm_parameters(100, 3, "ball", np.float64(2.0), lipschitz=None)["nu"] == pytest.approx(2.0 / math.sqrt(100))

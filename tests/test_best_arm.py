@@ -12,6 +12,7 @@ import pytest
 import environments
 import olearn
 from olearn.core.errors import ParameterError
+from olearn.learners import best_arm
 
 BEST_ARM = ["simple_regret", "misidentified", "stopping_time"]
 
@@ -436,3 +437,20 @@ def test_track_and_stop_stops_before_lucb_and_tracks_the_optimal_proportions(tra
     share = (plays / tau[:, None]).mean(axis=0)
     target = _optimal_weights(means)[3]
     assert np.abs(share - target).max() < 0.1, (share, target)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: best_arm.logbar(0), "k"),
+    (lambda: best_arm.logbar(2.5), "k"),
+    (lambda: best_arm.rejects_schedule(0, 100), "k"),
+    (lambda: best_arm.rejects_schedule(5, 0), "budget"),
+    (lambda: best_arm.rejects_schedule(5, 100.0), "budget"),
+    (lambda: best_arm.halving_schedule(0, 100), "k"),  # was a ZeroDivisionError
+    (lambda: best_arm.halving_schedule(True, 100), "k"),
+    (lambda: best_arm.halving_schedule(4, -8), "budget"),
+])
+def test_schedules_refuse_bad_input_by_name(call, name):
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    assert best_arm.halving_schedule(np.int64(6), 900) == [50, 100, 150]  # a NumPy integer K is an integer

@@ -222,3 +222,20 @@ def test_every_integer_option_of_the_command_states_its_range_and_enforces_it():
             assert result.exception.name == param.name and f">= {stated.group(1)}" in str(result.exception)
             checked += 1
     assert checked >= 4
+
+
+def test_check_range_names_the_parameter_and_states_the_range():
+    from olearn.core.errors import check_range
+
+    assert check_range("f", "x", np.float64(0.5), 0.0, 1.0, open_low=True) == 0.5
+    assert type(check_range("f", "x", 3, 0.0)) is float
+    for value, kwargs, allowed in ((0.0, {"low": 0.0, "open_low": True}, "a finite number > 0"),
+                                   (-1, {"low": 0.0}, "a finite number >= 0"),
+                                   (1.0, {"low": 0.0, "high": 1.0, "open_low": True, "open_high": True}, "a number in (0, 1)"),
+                                   (True, {"low": 0.0, "high": 1.0}, "a number in [0, 1]"),
+                                   (math.nan, {}, "a finite number"), (math.inf, {"low": 0.0}, "a finite number >= 0"),
+                                   ("1", {"low": 0.0}, "a finite number >= 0"),
+                                   (2.0, {"low": 0.0, "high": 1.0, "allowed": "my words"}, "my words")):
+        with pytest.raises(ParameterError) as err:
+            check_range("f", "x", value, **kwargs)
+        assert err.value.name == "x" and str(err.value).endswith("allowed: " + allowed), str(err.value)

@@ -53,3 +53,27 @@ def test_weights_are_upper_confidence_bounds_on_every_arms_gain():
         below[alpha] = int((upper < gains).any(axis=1).sum())
     assert below[None] <= 6  # Binomial(200, 0.01) exceeds 6 with probability < 1e-4
     assert below[1e-9] >= 60
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: high_probability.default_alpha(0, 100, 0.01), "n_arms"),  # was a math domain error
+    (lambda: high_probability.default_alpha(5, 0, 0.01), "horizon"),
+    (lambda: high_probability.default_alpha(5, 100, 0.0), "delta"),  # was a ZeroDivisionError
+    (lambda: high_probability.default_alpha(5, 100, 1.5), "delta"),
+    (lambda: high_probability.default_alpha(5, 100, math.nan), "delta"),
+    (lambda: high_probability.default_gamma(5, 0), "horizon"),  # was a ZeroDivisionError
+    (lambda: high_probability.default_gamma(5, -10), "horizon"),
+    (lambda: high_probability.default_gamma(2.5, 100), "n_arms"),
+    (lambda: high_probability.default_gamma(True, 100), "n_arms"),
+    (lambda: high_probability.regret_bound(0, 100, 0.01), "n_arms"),
+    (lambda: high_probability.regret_bound(5, 100.0, 0.01), "horizon"),
+    (lambda: high_probability.regret_bound(5, 100, 1.0), "delta"),
+    (lambda: high_probability.regret_bound(5, 100, -0.1), "delta"),
+])
+def test_tuning_and_bound_refuse_bad_input_by_name(call, name):
+    with pytest.raises(olearn.ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    kt = 5 * 100
+    assert high_probability.regret_bound(5, 100, 0.01) == pytest.approx(
+        4 * math.sqrt(kt * math.log(kt / 0.01)) + 4 * math.sqrt(5 * kt * math.log(5) / 3) + 8 * math.log(kt / 0.01))

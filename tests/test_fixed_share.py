@@ -68,3 +68,27 @@ def test_regret_against_the_switching_best_expert_is_under_the_bound():
     hedge_regret = hedge.final("dynamic_regret")[0]
     assert share_regret.mean() + 3 * share_regret.std() / 10 < bound
     assert hedge_regret.mean() > bound
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: tracking.binary_entropy(-0.1), "p"),
+    (lambda: tracking.binary_entropy(1.5), "p"),  # was a math domain error
+    (lambda: tracking.binary_entropy(math.nan), "p"),
+    (lambda: tracking.share_rate(-1, 100), "switches"),
+    (lambda: tracking.share_rate(1.5, 100), "switches"),
+    (lambda: tracking.share_rate(1, 0), "horizon"),
+    (lambda: tracking.switching_regret_bound(0, 100, 1), "n_experts"),  # was a math domain error
+    (lambda: tracking.switching_regret_bound(4, 0, 1), "horizon"),
+    (lambda: tracking.switching_regret_bound(4, 100, True), "switches"),
+    (lambda: tracking.switching_regret_bound(4, 100, 1, eta=-1.0), "eta"),
+    (lambda: tracking.switching_regret_bound(4, 100, 1, eta=math.inf), "eta"),
+    (lambda: tracking.switching_regret_bound(4, 100, 1, alpha=1.5), "alpha"),
+    (lambda: tracking.switching_regret_bound(4, 100, 1, alpha=math.nan), "alpha"),
+    (lambda: tracking.default_eta(4, 100, -2), "switches"),
+    (lambda: tracking.default_eta(4, 100.0, 1), "horizon"),
+])
+def test_tunings_and_bound_refuse_bad_input_by_name(call, name):
+    with pytest.raises(olearn.ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    assert tracking.share_rate(3, 1) == 0.0 and tracking.binary_entropy(1.0) == 0.0

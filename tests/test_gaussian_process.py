@@ -244,3 +244,24 @@ def test_rank_one_steps_do_not_drift_over_a_long_run():
     post = cov - cov[:, seen] @ np.linalg.solve(gram, cov[seen, :])
     np.testing.assert_allclose(res.states[0, 0, :k], mu, rtol=0, atol=1e-12)
     np.testing.assert_allclose(res.states[0, 0, k:k + k * k].reshape(k, k), post, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: gp.beta(0, 1, 0.1), "n_arms"),  # was a math domain error
+    (lambda: gp.beta(5, 0, 0.1), "t"),
+    (lambda: gp.beta(5, 1.5, 0.1), "t"),
+    (lambda: gp.beta(5, 1, 0.0), "delta"),  # was a ZeroDivisionError
+    (lambda: gp.beta(5, 1, 1.0), "delta"),
+    (lambda: gp.information_gain([], olearn.make("gp_ucb", n_arms=5).values), "counts"),
+    (lambda: gp.information_gain([1, -1, 2, 0, 3], olearn.make("gp_ucb", n_arms=5).values), "counts"),
+    (lambda: gp.information_gain([1, math.nan, 2, 0, 3], olearn.make("gp_ucb", n_arms=5).values), "counts"),
+    (lambda: gp.information_gain([[1, 2, 0, 3, 1]], olearn.make("gp_ucb", n_arms=5).values), "counts"),
+    (lambda: gp.information_gain([True] * 5, olearn.make("gp_ucb", n_arms=5).values), "counts"),
+    (lambda: gp.information_gain([1, 2, 0, 3, 1], olearn.make("gp_ucb", n_arms=5).values, 0.0), "noise"),
+    (lambda: gp.information_gain([1, 2, 0, 3, 1], olearn.make("gp_ucb", n_arms=5).values, -0.5), "noise"),
+])
+def test_beta_and_information_gain_refuse_bad_input_by_name(call, name):
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    assert gp.beta(5, 3, 0.1) == pytest.approx(2 * math.log(5 * 9 * math.pi**2 / 0.6))

@@ -333,3 +333,33 @@ def test_python_and_cpu_agree_with_side_observations(name):
                        checkpoints=[20, T]) for b in ("python", "cpu")]
     assert np.array_equal(runs[0].values, runs[1].values) and np.array_equal(runs[0].states, runs[1].states)
     assert runs[0].states[0, :, 2 * ARMS].min() > 0
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: gf.exp3_ix_graph_bound(0, 5, 1, 0.1, 0.05), "horizon"),
+    (lambda: gf.exp3_ix_graph_bound(100.0, 5, 1, 0.1, 0.05), "horizon"),
+    (lambda: gf.exp3_ix_graph_bound(100, 0, 1, 0.1, 0.05), "n_arms"),  # was a math domain error (ln 0)
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 0, 0.1, 0.05), "alpha"),  # was a ZeroDivisionError
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 6, 0.1, 0.05), "alpha"),  # alpha(G) <= K
+    (lambda: gf.exp3_ix_graph_bound(100, 5, True, 0.1, 0.05), "alpha"),
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 1, 0.0, 0.05), "eta"),
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 1, math.nan, 0.05), "eta"),
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 1, 0.1, 0.0), "gamma"),  # Lemma 1 divides by gamma
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 1, 0.1, -0.1, 3.0), "gamma"),
+    (lambda: gf.exp3_ix_graph_bound(100, 5, 1, 0.1, 0.05, -1.0), "q_sum"),
+    (lambda: gf.exp3_graph_bound(-1, 5, 1, 1, 0.1, 0.05), "horizon"),
+    (lambda: gf.exp3_graph_bound(100, 5, 1, 1, 0.1, 1.0), "gamma"),  # 1 - gamma divides: was a ZeroDivisionError
+    (lambda: gf.exp3_graph_bound(100, 5, 1, 1, 0.1, 1.0, 2.0), "gamma"),
+    (lambda: gf.exp3_graph_bound(100, 5, 1, 0, 0.1, 0.05), "explored"),
+    (lambda: gf.exp3_graph_bound(100, 5, 1, 6, 0.1, 0.05), "explored"),
+    (lambda: gf.exp3_graph_bound(100, 5, 1, 1, math.inf, 0.05), "eta"),
+    (lambda: gf.exp3_graph_bound(100, 5, 1, 1, 0.1, 0.05, math.nan), "spread_sum"),
+])
+def test_the_bounds_refuse_bad_input_by_name(call, name):
+    """Bad input to the bound functions: one ParameterError naming the parameter and its range, before any arithmetic."""
+    with pytest.raises(olearn.ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    # the valid calls beside them still give the closed forms
+    assert gf.exp3_ix_graph_bound(100, 5, 1, 0.1, 0.0, 3.0) == pytest.approx(math.log(5) / 0.1 + 0.05 * 3.0)
+    assert gf.exp3_graph_bound(100, 5, 1, 1, 0.1, 0.0, 2.0) == pytest.approx(math.log(5) / 0.1 + 0.05 * 2.0)

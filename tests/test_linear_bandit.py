@@ -152,3 +152,28 @@ def test_gpu_backend_gives_the_python_run(name):
     runs = [olearn.run(olearn.make(name), env, horizon=10, seeds=[0, 5], backend=b, trace=True, keep_state=True)
             for b in ("python", "gpu")]
     assert_same_run(*runs, "gpu", exact=gpu.simulated())
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"horizon": 0}, "horizon"),
+    ({"horizon": 2000.0}, "horizon"),
+    ({"dim": 0}, "dim"),  # was a ZeroDivisionError
+    ({"lam": 0.0}, "lam"),
+    ({"lam": True}, "lam"),
+    ({"lam": 0.5, "length": 0.0}, "lam"),  # ln(lam + T L / d) < 0: was a math domain error
+    ({"noise": -1.0}, "noise"),
+    ({"noise": math.nan}, "noise"),
+    ({"bound": -1.0}, "bound"),
+    ({"delta": 0.0}, "delta"),
+    ({"delta": 1.0}, "delta"),
+    ({"length": -1.0}, "length"),
+    ({"length": math.inf}, "length"),
+])
+def test_regret_bound_refuses_bad_input_by_name(kwargs, name):
+    args = {"horizon": 2000, "dim": 5} | kwargs
+    with pytest.raises(ParameterError) as err:
+        linear_bandit.regret_bound(**args)
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    T, d = 2000, 5
+    radius = 1.0 + math.sqrt(2 * math.log(100) + d * math.log(1 + T / d))
+    assert linear_bandit.regret_bound(T, d) == pytest.approx(4 * math.sqrt(T * d * math.log(1 + T / d)) * radius)

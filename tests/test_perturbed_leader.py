@@ -306,3 +306,25 @@ def test_default_rows_are_the_documented_tunings():
         np.testing.assert_allclose(row, [k, 1 / math.sqrt(spread / (2 * k * horizon)),
                                          math.ceil(math.sqrt(k * horizon / spread))], rtol=1e-12)
         assert olearn.make("ftpl_gr", eta=0.25, max_resamples=7).bind(k, 0, horizon)[0][0].tolist() == [k, 4.0, 7.0]
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: pl.ftpl_eta("gauss", 10, 1000), "perturbation"),  # was uniform's rate, silently
+    (lambda: pl.ftpl_eta("gumbel", 0, 1000), "n_arms"),
+    (lambda: pl.ftpl_eta("uniform", 10, 0), "horizon"),  # was a ZeroDivisionError
+    (lambda: pl.ftpl_eta("uniform", 10, 10.5), "horizon"),
+    (lambda: pl.ftpl_regret_bound(7, 10, 1000), "perturbation"),
+    (lambda: pl.ftpl_regret_bound("gumbel", 10, 1000, eta=0.0), "eta"),
+    (lambda: pl.ftpl_regret_bound("uniform", 10, 1000, eta=-1.0), "eta"),
+    (lambda: pl.ftpl_regret_bound("gumbel", 10, 1000, eta=math.inf), "eta"),
+    (lambda: pl.ftpl_gr_defaults(0, 1000), "n_arms"),  # was a math domain error
+    (lambda: pl.ftpl_gr_defaults(10, False), "horizon"),
+    (lambda: pl.ftpl_gr_regret_bound(10, 1000, eta=math.nan), "eta"),
+    (lambda: pl.ftpl_gr_regret_bound(10, 1000, max_resamples=0), "max_resamples"),
+    (lambda: pl.ftpl_gr_regret_bound(10, 1000, max_resamples=2.5), "max_resamples"),
+])
+def test_tunings_and_bounds_refuse_bad_input_by_name(call, name):
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    assert pl.ftpl_regret_bound("uniform", 10, 1000, eta=0.5) == pytest.approx(0.5 * 10 * 1000 + 2 / 0.5)

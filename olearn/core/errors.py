@@ -59,3 +59,19 @@ def check_real(owner: str, name: str, value, allowed: str = "a finite number") -
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ParameterError(owner, name, value, allowed)
     return float(value)
+
+
+def check_range(owner: str, name: str, value, low: float = -math.inf, high: float = math.inf, open_low: bool = False,
+                open_high: bool = False, allowed: str = "") -> float:
+    """``value`` as a ``float`` when it is a finite real number (as :func:`check_real` takes it) between ``low`` and
+    ``high`` (each end excluded when ``open_low`` / ``open_high``); otherwise a :class:`ParameterError` that names it
+    with ``allowed``, by default the range in words ("a finite number > 0", "a number in (0, 1)")."""
+    if not allowed:
+        if high == math.inf:
+            allowed = "a finite number" + ("" if low == -math.inf else f" {'>' if open_low else '>='} {low:g}")
+        else:
+            allowed = f"a number in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+    number = check_real(owner, name, value, allowed)
+    if not ((number > low if open_low else number >= low) and (number < high if open_high else number <= high)):
+        raise ParameterError(owner, name, value, allowed)
+    return number

@@ -62,7 +62,7 @@ uniform(seed, LEARNER, t, 1) < 1/2.  State: ``[theta (d), x_t (d), rho lambda_i^
 import math
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError, check_integer, check_real
+from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -299,10 +299,7 @@ def _checked(owner: str, horizon, dim, radius=1.0, loss_bound=1.0, lipschitz=Non
             out.append(None)
             continue
         allowed = "a finite number > 0" + (", or None" if name == "lipschitz" else "")
-        number = check_real(owner, name, value, allowed)
-        if not number > 0.0:
-            raise ParameterError(owner, name, value, allowed)
-        out.append(number)
+        out.append(check_range(owner, name, value, 0.0, open_low=True, allowed=allowed))
     return tuple(out)
 
 

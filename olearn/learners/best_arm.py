@@ -76,6 +76,7 @@ import math
 from fractions import Fraction
 
 from olearn.core import rng
+from olearn.core.errors import check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -175,12 +176,20 @@ def rejects_recommend(state, params, out):
 
 
 def logbar(k: int) -> Fraction:
-    """1/2 + sum_{i=2}^K 1/i, exactly."""
+    """1/2 + sum_{i=2}^K 1/i, exactly, for an integer K >= 1."""
+    k = check_integer("logbar", "k", k, 1, meaning="the number of arms")
     return Fraction(1, 2) + sum((Fraction(1, i) for i in range(2, k + 1)), Fraction(0))
 
 
+def _schedule_args(owner: str, k, budget) -> tuple[int, int]:
+    """(K, T), both integers >= 1, or a ParameterError naming the first bad one (a bool is not a number here)."""
+    return (check_integer(owner, "k", k, 1, meaning="the number of arms"),
+            check_integer(owner, "budget", budget, 1, meaning="the number of plays T"))
+
+
 def rejects_schedule(k: int, budget: int) -> list[int]:
-    """n_1, ..., n_{K-1}: n_k = ceil((T - K) / (logbar(K) (K + 1 - k))), at least 0."""
+    """n_1, ..., n_{K-1}: n_k = ceil((T - K) / (logbar(K) (K + 1 - k))), at least 0, for integers K, T >= 1."""
+    k, budget = _schedule_args("rejects_schedule", k, budget)
     lb = logbar(k)
     return [max(0, math.ceil(Fraction(budget - k) / (lb * (k + 1 - j)))) for j in range(1, k)]
 
@@ -267,7 +276,9 @@ def halving_recommend(state, params, out):
 
 
 def halving_schedule(k: int, budget: int) -> list[int]:
-    """t_r = floor(T / (|S_r| R)) for r < R = ceil(log2 K), |S_0| = K, |S_{r+1}| = ceil(|S_r| / 2)."""
+    """t_r = floor(T / (|S_r| R)) for r < R = ceil(log2 K), |S_0| = K, |S_{r+1}| = ceil(|S_r| / 2), for integers
+    K, T >= 1."""
+    k, budget = _schedule_args("halving_schedule", k, budget)
     rounds = (k - 1).bit_length()  # ceil(log2 K) for K >= 1
     sizes, alive = [], k
     for _ in range(rounds):

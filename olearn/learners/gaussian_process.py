@@ -50,7 +50,7 @@ import math
 import numpy as np
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -203,7 +203,15 @@ def gp_thompson_act(state, params, obs, t, seed, action):
 def information_gain(counts, values: dict, noise: float | None = None) -> float:
     """I_T = ln det(I + sigma^-2 N^(1/2) K N^(1/2)) / 2: the information about f that n_k plays of each arm k give
     (K the prior covariance of ``values``' arms, N = diag(n)); Srinivas et al.'s Lemma 5.3 sum of
-    ln(1 + sigma^-2 S_kk) / 2 over the plays, in closed form."""
+    ln(1 + sigma^-2 S_kk) / 2 over the plays, in closed form.
+
+    Allowed: ``counts`` a non-empty 1-d list of finite numbers >= 0, one per arm; ``noise`` sigma finite and > 0, or
+    None (``values``' noise); otherwise a ParameterError naming it."""
+    raw = np.asarray(counts)
+    if raw.ndim != 1 or raw.size == 0 or raw.dtype.kind not in "iuf" or not np.all(np.isfinite(raw)) or np.any(raw < 0):
+        raise ParameterError("information_gain", "counts", counts, "a non-empty 1-d list of finite play counts >= 0, one per arm")
+    if noise is not None:
+        noise = check_range("information_gain", "noise", noise, 0.0, open_low=True, allowed="a finite number > 0, or None")
     n = np.asarray(counts, dtype=float)
     k = n.size
     row = _row("information_gain", values, k, None)
@@ -214,7 +222,10 @@ def information_gain(counts, values: dict, noise: float | None = None) -> float:
 
 
 def beta(n_arms: int, t: int, delta: float) -> float:
-    """beta_t = 2 ln(K t^2 pi^2 / (6 delta)), t the 1-based round."""
+    """beta_t = 2 ln(K t^2 pi^2 / (6 delta)), t the 1-based round, for integers K, t >= 1 and delta in (0, 1)."""
+    n_arms = check_integer("beta", "n_arms", n_arms, 1)
+    t = check_integer("beta", "t", t, 1, meaning="the 1-based round")
+    delta = check_range("beta", "delta", delta, 0.0, 1.0, open_low=True, open_high=True)
     return 2.0 * math.log(n_arms * t * t * math.pi ** 2 / (6.0 * delta))
 
 

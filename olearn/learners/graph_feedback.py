@@ -72,7 +72,7 @@ import math
 
 import numpy as np
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -339,9 +339,35 @@ LEARNERS = (EXP3_IX_GRAPH, EXP3_GRAPH)
 # ---------------------------------------------------------------- the bounds, for given rates (shell)
 
 
+def _bound_args(owner: str, horizon, n_arms, alpha, explored, eta, gamma, gamma_high: float, total, total_name: str) -> tuple:
+    """(T, K, alpha, |U|, eta, gamma, total) for the bound functions, or a ParameterError naming the first bad one:
+    T, K integers >= 1, alpha and |U| (``explored``, skipped when None) integers in [1, K], eta finite and > 0,
+    gamma in [0, ``gamma_high``) and > 0 when the sum ``total`` is not given (the closed form divides by gamma),
+    ``total`` finite and >= 0, or None."""
+    horizon = check_integer(owner, "horizon", horizon, 1)
+    n_arms = check_integer(owner, "n_arms", n_arms, 1)
+    alpha = check_integer(owner, "alpha", alpha, 1, n_arms, "the independence number, at most n_arms")
+    if explored is not None:
+        explored = check_integer(owner, "explored", explored, 1, n_arms, "|U|, the arms explored uniformly")
+    eta = check_range(owner, "eta", eta, 0.0, open_low=True)
+    if total is None:
+        gamma = check_range(owner, "gamma", gamma, 0.0, gamma_high, open_low=True, open_high=gamma_high < math.inf,
+                            allowed=("a finite number > 0" if gamma_high == math.inf else f"a number in (0, {gamma_high:g})")
+                            + f" (0 only with {total_name} given: the closed form divides by gamma)")
+    else:
+        gamma = check_range(owner, "gamma", gamma, 0.0, gamma_high, open_high=gamma_high < math.inf)
+        total = check_range(owner, total_name, total, 0.0, allowed="a finite number >= 0, or None")
+    return horizon, n_arms, alpha, explored, eta, gamma, total
+
+
 def exp3_ix_graph_bound(horizon: int, n_arms: int, alpha: int, eta: float, gamma: float, q_sum: float | None = None) -> float:
     """Kocák et al.'s Theorem 1, ln K / eta + (eta / 2 + gamma) sum_t E[Q_t], with sum_t E[Q_t] given (``q_sum``, e.g.
-    the mean of the learner's state[2K] over seeds) or bounded by T times their Lemma 1."""
+    the mean of the learner's state[2K] over seeds) or bounded by T times their Lemma 1.
+
+    Allowed: ``horizon`` and ``n_arms`` integers >= 1, ``alpha`` an integer in [1, n_arms], ``eta`` > 0, ``gamma`` >= 0
+    (> 0 when ``q_sum`` is None), ``q_sum`` >= 0 or None, all finite; otherwise a ParameterError naming the first bad one."""
+    horizon, n_arms, alpha, _, eta, gamma, q_sum = _bound_args("exp3_ix_graph_bound", horizon, n_arms, alpha, None, eta,
+                                                               gamma, math.inf, q_sum, "q_sum")
     if q_sum is None:
         q_sum = horizon * (2.0 * alpha * math.log(1.0 + (math.ceil(n_arms**2 / gamma) + n_arms) / alpha) + 2.0)
     return math.log(n_arms) / eta + (eta / 2.0 + gamma) * q_sum
@@ -351,7 +377,13 @@ def exp3_graph_bound(horizon: int, n_arms: int, alpha: int, explored: int, eta: 
                      spread_sum: float | None = None) -> float:
     """gamma T + ln K / eta + eta / (2 (1 - gamma)) sum_t E[sum_i p_t(i) / P_t(i)] (the module docstring), with that sum
     given (``spread_sum``, e.g. the mean of the learner's state[2K] over seeds) or bounded by T times
-    2 (2 alpha ln(1 + (ceil(K^2 |U| / gamma) + K) / alpha) + 2), |U| = ``explored``."""
+    2 (2 alpha ln(1 + (ceil(K^2 |U| / gamma) + K) / alpha) + 2), |U| = ``explored``.
+
+    Allowed: ``horizon`` and ``n_arms`` integers >= 1, ``alpha`` and ``explored`` integers in [1, n_arms], ``eta`` > 0,
+    ``gamma`` in [0, 1) (in (0, 1) when ``spread_sum`` is None), ``spread_sum`` >= 0 or None, all finite; otherwise a
+    ParameterError naming the first bad one."""
+    horizon, n_arms, alpha, explored, eta, gamma, spread_sum = _bound_args(
+        "exp3_graph_bound", horizon, n_arms, alpha, explored, eta, gamma, 1.0, spread_sum, "spread_sum")
     if spread_sum is None:
         spread_sum = horizon * 2.0 * (2.0 * alpha * math.log(1.0 + (math.ceil(n_arms**2 * explored / gamma) + n_arms) / alpha) + 2.0)
     return gamma * horizon + math.log(n_arms) / eta + eta / (2.0 * (1.0 - gamma)) * spread_sum

@@ -26,24 +26,40 @@ not be delayed.  Registered: ``exp3_p``.
 """
 import math
 
+from olearn.core.errors import check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
 from olearn.learners.bandits import N_ARMS, draw_reported, normalized_exp
 
 
+def _checked(owner: str, n_arms, horizon, delta=None) -> tuple:
+    """(K, T, delta): K and T integers >= 1, delta (skipped when None) in (0, 1); otherwise a ParameterError naming the
+    first bad one (a bool is not a number here)."""
+    n_arms = check_integer(owner, "n_arms", n_arms, 1)
+    horizon = check_integer(owner, "horizon", horizon, 1)
+    if delta is not None:
+        delta = check_range(owner, "delta", delta, 0.0, 1.0, open_low=True, open_high=True)
+    return n_arms, horizon, delta
+
+
 def default_alpha(n_arms: int, horizon: int, delta: float) -> float:
-    """alpha = 2 sqrt(ln(K T / delta))."""
+    """alpha = 2 sqrt(ln(K T / delta)), for integers K, T >= 1 and delta in (0, 1)."""
+    n_arms, horizon, delta = _checked("default_alpha", n_arms, horizon, delta)
     return 2.0 * math.sqrt(math.log(n_arms * horizon / delta))
 
 
 def default_gamma(n_arms: int, horizon: int) -> float:
-    """gamma = min(3/5, 2 sqrt(3 K ln K / (5 T))) (3/5 for one arm, where ln K = 0 leaves nothing to explore)."""
+    """gamma = min(3/5, 2 sqrt(3 K ln K / (5 T))) (3/5 for one arm, where ln K = 0 leaves nothing to explore), for
+    integers K, T >= 1."""
+    n_arms, horizon, _ = _checked("default_gamma", n_arms, horizon)
     return min(0.6, 2.0 * math.sqrt(0.6 * n_arms * math.log(n_arms) / horizon)) if n_arms > 1 else 0.6
 
 
 def regret_bound(n_arms: int, horizon: int, delta: float) -> float:
-    """4 sqrt(K T ln(K T / delta)) + 4 sqrt(5 K T ln K / 3) + 8 ln(K T / delta): Theorem 6.3 at its tuning."""
+    """4 sqrt(K T ln(K T / delta)) + 4 sqrt(5 K T ln K / 3) + 8 ln(K T / delta): Theorem 6.3 at its tuning, for
+    integers K, T >= 1 and delta in (0, 1)."""
+    n_arms, horizon, delta = _checked("regret_bound", n_arms, horizon, delta)
     kt = n_arms * horizon
     return 4.0 * math.sqrt(kt * math.log(kt / delta)) + 4.0 * math.sqrt(5.0 * kt * math.log(n_arms) / 3.0) + 8.0 * math.log(kt / delta)
 

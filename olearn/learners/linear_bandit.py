@@ -33,7 +33,7 @@ the order of the noise, and so does the default v = 1.  State: ``[x (d) | V (d x
 import math
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -47,7 +47,22 @@ from olearn.learners.linear import LAM, estimate, inverse_times_x, ridge_update
 def regret_bound(horizon: int, dim: int, lam: float = 1.0, noise: float = 1.0, bound: float = 1.0,
                  delta: float = 0.01, length: float = 1.0) -> float:
     """Theorem 3 of Abbasi-Yadkori et al. (as recalled): 4 sqrt(T d ln(lam + T L/d)) (sqrt(lam) S + R sqrt(2 ln(1/delta)
-    + d ln(1 + T L/(lam d))))."""
+    + d ln(1 + T L/(lam d)))).
+
+    Allowed: ``horizon`` T and ``dim`` d integers >= 1; ``lam`` > 0 with lam + T L / d >= 1 (the first logarithm is
+    then >= 0); ``noise`` R, ``bound`` S and ``length`` L >= 0; ``delta`` in (0, 1); all finite.  Otherwise a
+    ParameterError naming the first bad one."""
+    owner = "regret_bound"
+    horizon = check_integer(owner, "horizon", horizon, 1)
+    dim = check_integer(owner, "dim", dim, 1)
+    lam = check_range(owner, "lam", lam, 0.0, open_low=True)
+    noise = check_range(owner, "noise", noise, 0.0)
+    bound = check_range(owner, "bound", bound, 0.0)
+    delta = check_range(owner, "delta", delta, 0.0, 1.0, open_low=True, open_high=True)
+    length = check_range(owner, "length", length, 0.0)
+    if lam + horizon * length / dim < 1.0:
+        raise ParameterError(owner, "lam", lam, f"a finite number > 0 with lam + horizon * length / dim >= 1 (here "
+                             f"horizon * length / dim = {horizon * length / dim:g}): ln(lam + T L / d) must be >= 0")
     radius = math.sqrt(lam) * bound + noise * math.sqrt(2 * math.log(1 / delta) + dim * math.log(1 + horizon * length / (lam * dim)))
     return 4.0 * math.sqrt(horizon * dim * math.log(lam + horizon * length / dim)) * radius
 

@@ -51,6 +51,7 @@ not be delayed.  Registered: ``ftpl``, ``ftpl_gr``, ``boltzmann_gumbel``.
 import math
 
 from olearn.core import rng
+from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -111,8 +112,22 @@ def ftpl_update(state, params, obs, action, feedback, t, seed):
         state[i] += feedback[i]
 
 
+def _checked(owner: str, n_arms, horizon, eta=None, perturbation="gumbel") -> tuple:
+    """(K, T, eta): ``perturbation`` one of PERTURBATIONS, K and T integers >= 1, eta finite and > 0, or None; otherwise
+    a ParameterError naming the first bad one (a bool is not a number here)."""
+    if not isinstance(perturbation, str) or perturbation not in PERTURBATIONS:
+        raise ParameterError(owner, "perturbation", perturbation, " or ".join(repr(p) for p in PERTURBATIONS))
+    n_arms = check_integer(owner, "n_arms", n_arms, 1)
+    horizon = check_integer(owner, "horizon", horizon, 1)
+    if eta is not None:
+        eta = check_range(owner, "eta", eta, 0.0, open_low=True, allowed="a finite number > 0, or None")
+    return n_arms, horizon, eta
+
+
 def ftpl_eta(perturbation: str, n_arms: int, horizon: int) -> float:
-    """The default rate: sqrt(8 ln K / T) (Gumbel: Hedge's) or sqrt(2 / (K T)) (uniform: Kalai and Vempala's)."""
+    """The default rate: sqrt(8 ln K / T) (Gumbel: Hedge's) or sqrt(2 / (K T)) (uniform: Kalai and Vempala's), for
+    ``perturbation`` 'gumbel' or 'uniform' and integers K, T >= 1."""
+    n_arms, horizon, _ = _checked("ftpl_eta", n_arms, horizon, perturbation=perturbation)
     if perturbation == "gumbel":
         return math.sqrt(8.0 * math.log(n_arms) / horizon) if n_arms > 1 else 1.0
     return math.sqrt(2.0 / (n_arms * horizon))
@@ -120,7 +135,9 @@ def ftpl_eta(perturbation: str, n_arms: int, horizon: int) -> float:
 
 def ftpl_regret_bound(perturbation: str, n_arms: int, horizon: int, eta: float | None = None) -> float:
     """The expected-regret bound of the module docstring: ln K / eta + eta T / 8 (Gumbel), eta K T + 2 / eta
-    (uniform; Kalai and Vempala's Theorem 1.1 as quoted there)."""
+    (uniform; Kalai and Vempala's Theorem 1.1 as quoted there), for ``perturbation`` 'gumbel' or 'uniform', integers
+    K, T >= 1 and eta > 0 finite (None: :func:`ftpl_eta`)."""
+    n_arms, horizon, eta = _checked("ftpl_regret_bound", n_arms, horizon, eta, perturbation)
     eta = ftpl_eta(perturbation, n_arms, horizon) if eta is None else eta
     if perturbation == "gumbel":
         return math.log(n_arms) / eta + eta * horizon / 8.0
@@ -197,13 +214,19 @@ def ftpl_gr_update(state, params, obs, action, feedback, t, seed):
 
 
 def ftpl_gr_defaults(n_arms: int, horizon: int) -> tuple[float, int]:
-    """(eta, M) = (sqrt((ln K + 1) / (2 K T)), ceil(sqrt(K T / (ln K + 1))))."""
+    """(eta, M) = (sqrt((ln K + 1) / (2 K T)), ceil(sqrt(K T / (ln K + 1)))), for integers K, T >= 1."""
+    n_arms, horizon, _ = _checked("ftpl_gr_defaults", n_arms, horizon)
     spread = math.log(n_arms) + 1.0
     return math.sqrt(spread / (2.0 * n_arms * horizon)), math.ceil(math.sqrt(n_arms * horizon / spread))
 
 
 def ftpl_gr_regret_bound(n_arms: int, horizon: int, eta: float | None = None, max_resamples: int | None = None) -> float:
-    """(ln K + 1) / eta + 2 eta K T + K T / (e M), their Theorem 1 for K arms as quoted in the module docstring."""
+    """(ln K + 1) / eta + 2 eta K T + K T / (e M), their Theorem 1 for K arms as quoted in the module docstring, for
+    integers K, T >= 1, eta > 0 finite and M = ``max_resamples`` an integer >= 1 (each None: :func:`ftpl_gr_defaults`)."""
+    owner = "ftpl_gr_regret_bound"
+    n_arms, horizon, eta = _checked(owner, n_arms, horizon, eta)
+    if max_resamples is not None:
+        max_resamples = check_integer(owner, "max_resamples", max_resamples, 1, meaning="M, the most redraws per round; or None")
     default_eta, default_m = ftpl_gr_defaults(n_arms, horizon)
     eta = default_eta if eta is None else eta
     most = default_m if max_resamples is None else max_resamples

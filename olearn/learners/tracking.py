@@ -24,6 +24,7 @@ State: ``[ln w_k (K), w_k (K, scratch of the draw)]``.  Registered: ``fixed_shar
 import math
 
 from olearn.core import rng
+from olearn.core.errors import check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -31,19 +32,41 @@ from olearn.learners.bandits import N_ARMS, log_sum_exp, normalized_exp
 
 
 def binary_entropy(p: float) -> float:
-    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats (0 at p = 0 and p = 1)."""
+    """H(p) = -p ln p - (1 - p) ln(1 - p) in nats (0 at p = 0 and p = 1), for p in [0, 1]."""
+    p = check_range("binary_entropy", "p", p, 0.0, 1.0)
     return -sum(q * math.log(q) for q in (p, 1.0 - p) if q > 0.0)
 
 
+def _checked(owner: str, n_experts, horizon, switches) -> tuple:
+    """(K, T, m): K (skipped when None) and T integers >= 1, m an integer >= 0; otherwise a ParameterError naming the
+    first bad one (a bool is not a number here)."""
+    if n_experts is not None:
+        n_experts = check_integer(owner, "n_experts", n_experts, 1)
+    horizon = check_integer(owner, "horizon", horizon, 1)
+    switches = check_integer(owner, "switches", switches, 0)
+    return n_experts, horizon, switches
+
+
 def share_rate(switches: int, horizon: int) -> float:
-    """alpha = m / (T - 1), at most 1 (0 when T = 1: nothing can switch)."""
+    """alpha = m / (T - 1), at most 1 (0 when T = 1: nothing can switch), for integers m >= 0 and T >= 1."""
+    _, horizon, switches = _checked("share_rate", None, horizon, switches)
     return min(switches, horizon - 1) / (horizon - 1) if horizon > 1 else 0.0
 
 
 def switching_regret_bound(n_experts: int, horizon: int, switches: int, eta=None, alpha=None) -> float:
     """Cesa-Bianchi and Lugosi's bound on the expected regret of Fixed Share against the best sequence of experts
     with at most ``switches`` switches, for losses in [0, 1]: ((m+1) ln K + ln 1/(alpha^m (1-alpha)^(T-m-1))) / eta
-    + eta T / 8; at the defaults this is sqrt(T B / 2), B = (m + 1) ln K + (T - 1) H(m / (T - 1))."""
+    + eta T / 8; at the defaults this is sqrt(T B / 2), B = (m + 1) ln K + (T - 1) H(m / (T - 1)).
+
+    Allowed: K = ``n_experts`` and T integers >= 1, m = ``switches`` an integer >= 0, ``eta`` >= 0 finite (None:
+    :func:`default_eta`), ``alpha`` in [0, 1] (None: :func:`share_rate`); otherwise a ParameterError naming the first
+    bad one."""
+    owner = "switching_regret_bound"
+    n_experts, horizon, switches = _checked(owner, n_experts, horizon, switches)
+    if eta is not None:
+        eta = check_range(owner, "eta", eta, 0.0, allowed="a finite number >= 0, or None")
+    if alpha is not None:
+        alpha = check_range(owner, "alpha", alpha, 0.0, 1.0, allowed="a number in [0, 1], or None")
     m = min(switches, horizon - 1)
     alpha = share_rate(switches, horizon) if alpha is None else alpha
     eta = default_eta(n_experts, horizon, switches) if eta is None else eta
@@ -61,7 +84,9 @@ def _times_log_inverse(n: int, p: float) -> float:
 
 
 def default_eta(n_experts: int, horizon: int, switches: int) -> float:
-    """eta = sqrt(8 B / T), B = (m + 1) ln K + (T - 1) H(alpha), alpha = m / (T - 1)."""
+    """eta = sqrt(8 B / T), B = (m + 1) ln K + (T - 1) H(alpha), alpha = m / (T - 1), for integers K, T >= 1 and
+    m >= 0."""
+    n_experts, horizon, switches = _checked("default_eta", n_experts, horizon, switches)
     m = min(switches, horizon - 1)
     b = (m + 1) * math.log(n_experts) + (horizon - 1) * binary_entropy(share_rate(switches, horizon))
     return math.sqrt(8.0 * b / horizon)
