@@ -14,6 +14,7 @@ REGISTRY = Registry("environment", Environment)
 for _t in (stochastic.ENVIRONMENTS + adversarial.ENVIRONMENTS + linear_systems.ENVIRONMENTS + expert_sequences.ENVIRONMENTS + sea.ENVIRONMENTS + sea_families.ENVIRONMENTS + sea_logistic.ENVIRONMENTS + oco_streams.ENVIRONMENTS + contextual.ENVIRONMENTS + classification.ENVIRONMENTS
            + sleeping.ENVIRONMENTS + rotting.ENVIRONMENTS + heavy_tailed.ENVIRONMENTS + linear_bandit.ENVIRONMENTS + portfolio.ENVIRONMENTS):
     REGISTRY.register(_t)
+REGISTRY.builtin = frozenset(REGISTRY)
 
 register = REGISTRY.register
 names = REGISTRY.names

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, did_you_mean
 
 #: scalar float parameters keep their magnitude within [1 / MAGNITUDE, MAGNITUDE] (0 where allowed), so the
 #: squares, products and reciprocals that learners form from them stay finite in double precision
@@ -149,7 +149,7 @@ def resolve(owner: str, declared: tuple[Param, ...], given: dict) -> dict:
     for key in given:
         if key not in names:
             known = ", ".join(sorted(names)) or "(none)"
-            raise ParameterError(owner, key, given[key], f"known parameters are {known}")
+            raise ParameterError(owner, key, given[key], f"known parameters are {known}{did_you_mean(key, names)}")
     out = {}
     for p in declared:
         out[p.name] = p.validate(owner, given.get(p.name, p.default))

@@ -10,6 +10,8 @@ class Registry(dict):
     def __init__(self, what: str, made_type: type):
         super().__init__()
         self.what, self.made_type = what, made_type
+        #: names of the types the package itself registers (set once they are in): a pickled one is found by name
+        self.builtin = frozenset()
 
     def register(self, spec_type):
         """Add a type (its name must be new)."""
@@ -22,7 +24,7 @@ class Registry(dict):
         """An instance by registered name; an instance passes through unchanged."""
         if isinstance(name, self.made_type):
             return name
-        if name not in self:
+        if not isinstance(name, str) or name not in self:
             raise UnknownNameError(self.what, name, self)
         return self[name].make(**params)
 

@@ -42,20 +42,93 @@ from olearn.core.errors import ParameterError
 from olearn.core.params import Param, resolve
 
 
+def _scalar(value):
+    """A NumPy scalar or 0-d array as the Python value it holds (``0.1`` for ``np.array(0.1)``, ``'uniform'`` for
+    ``np.str_('uniform')``), so configurations hold plain values; anything else as is."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _grid_axes(owner, declared, given):
     """Split ``given`` into fixed values and grid axes (lists given for scalar parameters)."""
     kinds = {p.name: p.kind for p in declared}
     fixed, axes = {}, {}
     for key, value in given.items():
         scalar = kinds.get(key) in ("float", "int", "bool", "choice")
+        value = _scalar(value) if scalar else value
         if scalar and isinstance(value, (list, tuple, np.ndarray)) and not isinstance(value, str):
-            values = list(np.asarray(value).tolist()) if isinstance(value, np.ndarray) else list(value)
+            values = list(np.asarray(value).tolist()) if isinstance(value, np.ndarray) else [_scalar(v) for v in value]
             if not values:
                 raise ParameterError(owner, key, value, "a non-empty list of values for a grid")
             axes[key] = values
         else:
             fixed[key] = value
     return fixed, axes
+
+
+def _canonical(values: dict) -> tuple:
+    """``values`` as a hashable tuple that is equal for equal values (an array by its shape and numbers)."""
+    return tuple((k, ("array", v.shape, (v + 0.0).tobytes()) if isinstance(v, np.ndarray) else v) for k, v in values.items())
+
+
+def _shown(value) -> str:
+    """A parameter value as Python that makes it again (a small array as its list, as an environment shows it)."""
+    return repr(value.tolist() if isinstance(value, np.ndarray) and value.size <= 12 else value)
+
+
+def _read_only(values: dict) -> dict:
+    """``values`` with its arrays made read-only again (as :meth:`Param.validate` leaves them) after unpickling."""
+    for v in values.values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    return values
+
+
+def _loaded_learner(learner_type, configs, grid):
+    return Learner(learner_type, tuple(_read_only(dict(c)) for c in configs), grid)
+
+
+def _loaded_environment(env_type, values):
+    return Environment(env_type, _read_only(dict(values)))
+
+
+def _registries(cls):
+    """The registries a type of class ``cls`` (LearnerType or EnvType) is found in by name, in order."""
+    if issubclass(cls, EnvType):
+        import environments  # noqa: PLC0415
+
+        return (environments.REGISTRY,)
+    from olearn import learners  # noqa: PLC0415
+    from olearn.conformal import registry as conformal  # noqa: PLC0415
+
+    return (learners.REGISTRY, conformal.REGISTRY)
+
+
+def _reduce_type(spec_type):
+    """Pickle a registered type by its name, so that loading it gives the registered object itself (whose compiled
+    kernels and batch runners are cached by identity); a type registered after the package loaded (a user's own)
+    also carries its fields, to be rebuilt from them where it is not registered (a Dask worker)."""
+    fields = {f: getattr(spec_type, f) for f in spec_type.__dataclass_fields__}
+    for registry in _registries(type(spec_type)):
+        if registry.get(spec_type.name) is spec_type:
+            builtin = spec_type.name in getattr(registry, "builtin", ())
+            return _registered_type, (type(spec_type), spec_type.name, None if builtin else fields)
+    return _registered_type, (type(spec_type), None, fields)
+
+
+def _registered_type(cls, name, fields):
+    """The type registered as ``name`` in this process, else one rebuilt from ``fields`` (see :func:`_reduce_type`)."""
+    if name is not None:
+        for registry in _registries(cls):
+            found = registry.get(name)
+            if isinstance(found, cls):
+                return found
+        if fields is None:
+            from olearn.core.errors import UnknownNameError  # noqa: PLC0415
+
+            raise UnknownNameError(cls.__name__, name, [])
+    return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -92,6 +165,12 @@ class LearnerType:
                 raise ParameterError(self.name, key, values[key], "a list of distinct values for a grid (a repeated "
                                      "value would run, and label, the same configuration twice)")
         return Learner(self, tuple(configs), tuple(axes))
+
+    def __hash__(self):  # the declared test parameters are dicts; equal types have equal names
+        return hash(("LearnerType", self.name))
+
+    def __reduce__(self):
+        return _reduce_type(self)
 
 
 @dataclass(frozen=True)
@@ -131,9 +210,21 @@ class Learner:
         size = max(int(self.type.state_size(cfg, n_actions, obs_dim)) for cfg in self.configs)
         return table, max(size, 1)
 
+    def __eq__(self, other):
+        if not isinstance(other, Learner):
+            return NotImplemented
+        return ((self.type is other.type or self.type == other.type) and self.grid == other.grid
+                and [_canonical(c) for c in self.configs] == [_canonical(c) for c in other.configs])
+
+    def __hash__(self):
+        return hash((self.name, self.grid, tuple(_canonical(c) for c in self.configs)))
+
+    def __reduce__(self):
+        return _loaded_learner, (self.type, self.configs, self.grid)
+
     def __repr__(self):
         if len(self.configs) == 1:
-            shown = ", ".join(f"{k}={v!r}" for k, v in self.configs[0].items() if not isinstance(v, np.ndarray))
+            shown = ", ".join(f"{k}={_shown(v)}" for k, v in self.configs[0].items())
             return f"olearn.make({self.name!r}{', ' if shown else ''}{shown})"
         return f"<{self.name}: grid of {len(self.configs)} configurations over {', '.join(self.grid)}>"
 
@@ -166,10 +257,17 @@ class EnvType:
     check: Callable | None = None  # values -> None; raises ParameterError on inconsistent values
 
     def make(self, **values) -> "Environment":
-        resolved = resolve(self.name, self.params, values)
+        scalars = {p.name for p in self.params if p.kind in ("float", "int", "bool", "choice")}
+        resolved = resolve(self.name, self.params, {k: _scalar(v) if k in scalars else v for k, v in values.items()})
         if self.check is not None:
             self.check(resolved)
         return Environment(self, resolved)
+
+    def __hash__(self):  # the declared test parameters are dicts; equal types have equal names
+        return hash(("EnvType", self.name))
+
+    def __reduce__(self):
+        return _reduce_type(self)
 
 
 @dataclass(frozen=True)
@@ -209,6 +307,17 @@ class Environment:
         from environments.gym import GymEnv
 
         return GymEnv(self, horizon=horizon, seed=seed)
+
+    def __eq__(self, other):
+        if not isinstance(other, Environment):
+            return NotImplemented
+        return (self.type is other.type or self.type == other.type) and _canonical(self.values) == _canonical(other.values)
+
+    def __hash__(self):
+        return hash((self.name, _canonical(self.values)))
+
+    def __reduce__(self):
+        return _loaded_environment, (self.type, self.values)
 
     def __repr__(self):
         shown = ", ".join(

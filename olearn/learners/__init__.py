@@ -10,6 +10,7 @@ for _t in (bandits.LEARNERS + nonstationary.LEARNERS + experts.LEARNERS + expert
            + graph_feedback.LEARNERS + bandit_convex.LEARNERS + tracking.LEARNERS + high_probability.LEARNERS + normal_hedge.LEARNERS + perturbed_leader.LEARNERS
            + linear_bandit.LEARNERS + gaussian_process.LEARNERS + prod.LEARNERS + polynomial.LEARNERS + private_bandits.LEARNERS + universal_portfolio.LEARNERS):
     REGISTRY.register(_t)
+REGISTRY.builtin = frozenset(REGISTRY)
 
 register = REGISTRY.register
 names = REGISTRY.names
