@@ -38,3 +38,23 @@ def test_interval_regret_does_not_grow_with_the_intervals_start():
 def test_the_combinator_takes_oco_learners_only():
     with pytest.raises(ValueError, match="kind 'oco'.*'ucb1'"):
         oco_adaptive.strongly_adaptive(UCB1, "sa_ucb1", "not an oco learner")
+
+
+def test_copies_act_at_their_own_round_count():
+    """The copies see their own round counts (the module's contract, for any base): with a base whose act reads its
+    round, optimistic OMD's strongly convex step c / (lam t) in its optimistic point, the combinator must match the
+    NumPy reference (tests/oco_reference.py), whose copies act and update at their own counts.  (OGD's act ignores
+    the round, so the registered learner cannot tell.)"""
+    import oco_reference as ref
+    from olearn.learners.oco import OPTIMISTIC_OMD
+
+    T, d, seed = 30, 3, 3
+    kw = {"dim": d, "noise": 0.4, "drift": "switching", "period": 6, "kappa": 0.9}
+    combined = oco_adaptive.strongly_adaptive(OPTIMISTIC_OMD, "strongly_adaptive_oomd", "CBCE over optimistic OMD")
+    res = olearn.run(combined.make(rule="strongly_convex", lam=1.0, c=1.0), environments.make("sea_quadratic", **kw),
+                     horizon=T, seeds=[seed], backend="python", trace=True, checkpoints=[T])
+    base = lambda: ref.OptimisticOMD(d, "strongly_convex", lam=1.0, c=1.0)  # noqa: E731
+    xs, losses, _ = ref.play(ref.StronglyAdaptive(base), ref.SEA("quadratic", seed, **kw), T)
+    assert np.ptp(xs[:, 0]) > 1e-3
+    np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=1e-12, atol=1e-12)

@@ -430,3 +430,83 @@ def test_logistic_prox_step_size_for_huge_eta(y, p0, q):
     out = np.zeros(1)
     models.prox(np.array([models.LOGISTIC, y, 1.0]), 1, np.array([p0]), q, out)
     assert out[0] - p0 == pytest.approx(q * y * expit(-root), rel=1e-9)
+
+
+def _stepwise_play(learner, gradients, domain, radius):
+    """Linear losses <g_t, x> through the stepwise driver: the points played (and the one after the last update)."""
+    tuner = olearn.stepwise(learner, domain=domain, radius=radius, backend="python")
+    xs = []
+    for g in gradients:
+        x = tuner.act()
+        xs.append(x.copy())
+        tuner.update(x, loss=float(np.dot(g, x)), gradient=np.asarray(g, float))
+    xs.append(tuner.act().copy())
+    return np.array(xs)
+
+
+def test_adagrad_norm_holds_still_until_the_first_nonzero_gradient():
+    """eta_t = eta D / sqrt(sum_{s<=t} ||g_s||^2) is undefined while every gradient so far is 0, and the step
+    eta_t g_t is 0 then: x stays at the centre.  Then g = (3, 4) on the ball of radius 2 (D = 4) with eta = 1/4
+    steps by eta D / ||g|| g = (0.6, 0.8) to (-0.6, -0.8), where later zero gradients leave it."""
+    grads = [[0.0, 0.0], [0.0, 0.0], [3.0, 4.0], [0.0, 0.0], [0.0, 0.0]]
+    xs = _stepwise_play(olearn.make("adagrad_norm", dim=2, eta=0.25), grads, "ball", 2.0)
+    np.testing.assert_allclose(xs, [[0.0, 0.0]] * 3 + [[-0.6, -0.8]] * 3, rtol=0, atol=1e-15)
+
+
+def test_entropic_step_far_past_exp_range_plays_the_softmax_limit():
+    """Optimistic Hedge with a rate far past exp's range (eta = 1e3): x_2 = r softmax(-eta_1 g_1 - eta_2 M_2) with
+    M_2 = g_1 = (-1, 0, 0), eta_1 = eta sqrt(ln 3) / sqrt(delta), eta_2 = eta sqrt(ln 3) / sqrt(delta + ||g_1||_inf^2),
+    evaluated here by scipy's softmax: the first vertex, not the overflow of exp(eta_2) / exp(eta_2)."""
+    from scipy.special import softmax
+
+    g1, r, eta = np.array([-1.0, 0.0, 0.0]), 2.0, 1e3
+    xs = _stepwise_play(olearn.make("optimistic_omd_entropic", dim=3, eta=eta), [g1], "simplex", r)
+    eta1, eta2 = eta * np.sqrt(np.log(3)), eta * np.sqrt(np.log(3)) / np.sqrt(2.0)
+    np.testing.assert_allclose(xs[0], np.full(3, r / 3), rtol=1e-15)
+    np.testing.assert_allclose(xs[1], r * softmax(-eta1 * g1 - eta2 * g1), rtol=1e-15, atol=1e-300)
+    assert xs[1][0] == r
+
+
+def test_sea_ensemble_iterates_scale_with_the_radius_and_gradients():
+    """The rule is homogeneous: with gradients s g_t on the ball of radius s r and eta / s (eta D / sqrt(T) with
+    D scaled by s), every base's point scales by s, the linearized losses and hints by s^2, sqrt(V) by s^2 and
+    eps_t by 1 / s^2 (delta negligible), so the played points are s times those at s = 1.  At s = 1e90 the
+    losses are ~1e180 and their squares overflow: V must be kept without squaring them."""
+    rng = np.random.default_rng(5)
+    T_s, d = 12, 3
+    grads = rng.normal(size=(T_s, d)) + np.array([1.0, -0.5, 0.2])
+    runs = {}
+    for s, meta in ((1.0, 1.0), (1e90, 1.0), (1.0, 1e-100)):
+        learner = olearn.make("sea_ensemble", dim=d, n_base=4, eta=0.5 / s, eta_meta=meta, delta=1e-100)
+        tuner = olearn.stepwise(learner, domain="ball", radius=s, backend="python", horizon=T_s)
+        xs = []
+        for g in grads:
+            x = tuner.act()
+            xs.append(x.copy())
+            tuner.update(x, loss=float((s * g) @ x), gradient=s * g)
+        runs[s, meta] = np.array(xs)
+    # the meta-learner matters here: the points differ from the uniform mixture of eta_meta -> 0
+    assert np.max(np.abs(runs[1.0, 1.0] - runs[1.0, 1e-100])) > 1e-2
+    np.testing.assert_allclose(runs[1e90, 1.0] / 1e90, runs[1.0, 1.0], rtol=1e-9, atol=1e-12)
+
+
+def test_exponentiated_gradient_steps_on_the_losses_r_g_on_the_simplex_of_total_r():
+    """On the simplex of total r, <g, x> = <r g, p>: EG with a given eta is Hedge on the losses r g,
+    x_{t+1} = r softmax(-eta r sum_{s<=t} g_s) (closed form by scipy's softmax); with the tuned
+    eta = sqrt(2 ln d / T) / (r G) the exponent eta r sum g does not depend on r."""
+    from scipy.special import softmax
+
+    grads = np.array([[1.0, 0.0, -1.0], [0.5, -2.0, 0.0], [0.0, 1.0, 1.0]])
+    r, eta = 3.0, 0.7
+    xs = _stepwise_play(olearn.make("exponentiated_gradient", dim=3, eta=eta), grads, "simplex", r)
+    want = [r * softmax(-eta * r * grads[:t].sum(0)) for t in range(4)]
+    np.testing.assert_allclose(xs, want, rtol=1e-13)
+    G, T_eg = 2.0, 3
+    tuned = np.sqrt(2 * np.log(3) / T_eg) / G  # eta r, whatever r is
+    for radius in (0.5, 4.0):
+        learner = olearn.make("exponentiated_gradient", dim=3, lipschitz=G)
+        tuner = olearn.stepwise(learner, domain="simplex", radius=radius, backend="python", horizon=T_eg)
+        for t, g in enumerate(grads):
+            x = tuner.act()
+            np.testing.assert_allclose(x, radius * softmax(-tuned * grads[:t].sum(0)), rtol=1e-13)
+            tuner.update(x, loss=float(g @ x), gradient=g)
