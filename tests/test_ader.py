@@ -69,3 +69,22 @@ def test_horizon_beyond_the_state_is_refused():
     row, _ = olearn.make("ader").bind(env.n_actions, 0, 2**40)
     assert row[0][1] == oco_ensemble.ADER_MAX_EXPERTS == 21
     assert np.isfinite(row).all()
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: oco_ensemble.ader_experts(0), "horizon"),
+    (lambda: oco_ensemble.ader_experts(10.0), "horizon"),
+    (lambda: oco_ensemble.ader_experts(True), "horizon"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(0, 1.0, 2.0), "horizon"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(100, -1.0, 2.0), "path_length"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(100, math.inf, 2.0), "path_length"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(100, 1.0, 0.0), "diameter"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(100, 1.0, math.nan), "diameter"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(100, 1.0, 2.0, lipschitz=-1.0), "lipschitz"),
+    (lambda: oco_ensemble.ader_dynamic_regret_bound(100, 1.0, 2.0, lipschitz=True), "lipschitz"),
+])
+def test_experts_and_bound_refuse_bad_input_by_name(call, name):
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    assert oco_ensemble.ader_experts(10) == 3  # ceil(log2(1 + 40/7) / 2) + 1 = ceil(1.37) + 1

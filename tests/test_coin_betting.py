@@ -139,3 +139,30 @@ def test_no_step_size_for_any_comparator_scale_on_a_stream():
         total = res.final("loss")[0]
         assert np.all(total <= regret_bound(T, scale, 1.0, 1.0)), (scale, total)
         assert np.all(total > 0.1 * scale)  # not trivially small: it had to travel to ||u*||
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda cb: cb.log_kt_potential(-1, 0.0), "horizon"),
+    (lambda cb: cb.log_kt_potential(2.0, 0.0), "horizon"),
+    (lambda cb: cb.log_kt_potential(True, 0.0), "horizon"),
+    (lambda cb: cb.log_kt_potential(10, 11.0), "x"),
+    (lambda cb: cb.log_kt_potential(10, math.nan), "x"),
+    (lambda cb: cb.log_kt_potential(10, True), "x"),
+    (lambda cb: cb.log_kt_potential(10, 0.0, 0.0), "wealth"),
+    (lambda cb: cb.log_kt_potential(10, 0.0, math.inf), "wealth"),
+    (lambda cb: cb.regret_bound(0, 1.0), "horizon"),
+    (lambda cb: cb.regret_bound("100", 1.0), "horizon"),
+    (lambda cb: cb.regret_bound(100, -1.0), "comparator_norm"),
+    (lambda cb: cb.regret_bound(100, math.nan), "comparator_norm"),
+    (lambda cb: cb.regret_bound(100, 1.0, lipschitz=0.0), "lipschitz"),
+    (lambda cb: cb.regret_bound(100, 1.0, lipschitz=False), "lipschitz"),
+    (lambda cb: cb.regret_bound(100, 1.0, wealth=-2.0), "wealth"),
+])
+def test_potential_and_bound_refuse_bad_input_by_name(call, name):
+    from olearn.learners import coin_betting  # noqa: PLC0415
+
+    with pytest.raises(olearn.ParameterError) as err:
+        call(coin_betting)
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    # F_2(0) = 4 Gamma(3/2)^2 / (pi 2!) = 1/2
+    assert coin_betting.log_kt_potential(2, 0.0) == pytest.approx(math.log(0.5), rel=1e-12)

@@ -183,3 +183,28 @@ def test_every_copy_plays_hedge_tuned_to_its_own_lifetime():
             seen.add(s)
         tuner.update(arm, L[t])
     assert 256 in seen and 128 in seen
+
+
+from olearn.learners import covering  # noqa: E402
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: experts_adaptive.levels(0, None), "max_rounds"),
+    (lambda: experts_adaptive.levels(64.0, None), "max_rounds"),
+    (lambda: experts_adaptive.levels(True, None), "max_rounds"),
+    (lambda: experts_adaptive.levels(64, 0), "horizon"),
+    (lambda: experts_adaptive.levels(64, math.nan), "horizon"),
+    (lambda: covering.capacity(0, 64), "g"),
+    (lambda: covering.capacity(8.5, 64), "g"),
+    (lambda: covering.capacity(8, -1), "n_rounds"),
+    (lambda: covering.capacity(8, False), "n_rounds"),
+    (lambda: covering.covering_params(0), "g"),
+    (lambda: covering.covering_params(None), "g"),
+])
+def test_levels_and_covering_refuse_bad_input_by_name(call, name):
+    with pytest.raises(olearn.ParameterError) as err:
+        call()
+    assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
+    # L = floor(log2 T) + 1 = 7 levels for 64 rounds: (g // 2) L + 1 for even g, (g // 2 + 1) L for odd g
+    assert (experts_adaptive.levels(64, None), experts_adaptive.levels(64, 200)) == (7, 8)
+    assert (covering.capacity(8, 64), covering.capacity(3, 64)) == (29, 14)

@@ -142,3 +142,13 @@ def test_the_grid_comes_from_the_horizon_or_from_rates():
         x = tuner.act()
         assert np.all(x >= 0) and abs(x.sum() - 1) < 1e-12, x
         tuner.update(x, 0.0, gradient=[1.0, -1.0, 0.5] if t % 2 else [-2.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("bad", [0, -4, 16.0, True, None, "16"])
+def test_rates_for_refuses_bad_horizon_by_name(bad):
+    from olearn.learners import metagrad  # noqa: PLC0415
+
+    with pytest.raises(ParameterError) as err:
+        metagrad.rates_for(bad)
+    assert err.value.name == "horizon" and "parameter 'horizon'" in str(err.value), str(err.value)
+    assert (metagrad.rates_for(16), metagrad.rates_for(17)) == (3, 4)  # ceil(log2(T) / 2) + 1

@@ -211,3 +211,11 @@ def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
     assert totals[16000][0] <= 1.2 * totals[1000][0]
     assert totals[16000][1] >= 3.0 * totals[1000][1]
     assert totals[16000][0] < totals[16000][1] / 5
+
+
+@pytest.mark.parametrize("bad", [[], [[1.0, 2.0]], 1.0, [1.0, math.nan], [math.inf, 0.0], [True, False], ["1"], [1j]])
+def test_scale_refuses_bad_regrets_by_name(bad):
+    with pytest.raises(ParameterError) as err:
+        normal_hedge.scale(bad)
+    assert err.value.name == "regrets" and "parameter 'regrets'" in str(err.value), str(err.value)
+    assert normal_hedge.scale([1.0]) == pytest.approx(0.5, rel=1e-12)  # exp(1 / 2c) = e

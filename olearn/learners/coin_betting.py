@@ -36,6 +36,7 @@ row: ``[d, G, eps]``.
 """
 import math
 
+from olearn.core.errors import check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -115,7 +116,20 @@ LEARNERS = (COIN_BETTING,)
 
 def log_kt_potential(horizon: int, x: float, wealth: float = 1.0) -> float:
     """ln F_T(x), F_T(x) = eps 2^T Gamma((T + 1 + x)/2) Gamma((T + 1 - x)/2) / (pi T!) for |x| < T + 1: the
-    wealth the KT bettor is guaranteed after T coins summing to x in norm (their Lemma on the KT potential)."""
+    wealth the KT bettor is guaranteed after T coins summing to x in norm (their Lemma on the KT potential).
+
+    ``horizon`` T: an integer >= 0; ``x``: a number in (-(T + 1), T + 1); ``wealth`` eps: a finite number > 0.
+    Anything else raises :class:`~olearn.core.errors.ParameterError` naming the parameter."""
+    owner = "log_kt_potential"
+    horizon = check_integer(owner, "horizon", horizon, 0, meaning="coins seen")
+    x = check_range(owner, "x", x, -(horizon + 1.0), horizon + 1.0, open_low=True, open_high=True,
+                    allowed=f"a number in ({-(horizon + 1)}, {horizon + 1}) (|x| < horizon + 1)")
+    wealth = check_range(owner, "wealth", wealth, 0.0, open_low=True)
+    return _log_kt_potential(horizon, x, wealth)
+
+
+def _log_kt_potential(horizon, x, wealth):
+    """:func:`log_kt_potential` on values already checked."""
     from scipy.special import gammaln  # noqa: PLC0415 (plain Python, outside every kernel)
 
     return (math.log(wealth) + horizon * math.log(2.0) + gammaln((horizon + 1 + x) / 2) + gammaln((horizon + 1 - x) / 2)
@@ -127,14 +141,23 @@ def regret_bound(horizon: int, comparator_norm: float, lipschitz: float = 1.0, w
     for losses with ||g_t|| <= G (linear or convex, on R^d or, through the reduction, on any X), since
     Regret_T(u) <= G (eps - F_T(||theta_T||) + ||theta_T|| ||u||) and ||theta_T|| <= T.  The sup is searched
     below the x where F_T first reaches e (T ||u|| + F_T(0) + 1) (F_T grows with x >= 0, so past it the gain
-    x ||u|| - F_T(x) is below -F_T(0), its value at 0); F_T itself overflows long before x = T for large T."""
+    x ||u|| - F_T(x) is below -F_T(0), its value at 0); F_T itself overflows long before x = T for large T.
+
+    ``horizon`` T: an integer >= 1; ``comparator_norm`` ||u||: a finite number >= 0; ``lipschitz`` G and ``wealth``
+    eps: finite numbers > 0.  Anything else raises :class:`~olearn.core.errors.ParameterError` naming the parameter."""
     from scipy.optimize import brentq, minimize_scalar  # noqa: PLC0415
 
-    at_zero = math.exp(log_kt_potential(horizon, 0.0, wealth))
+    owner = "regret_bound"
+    horizon = check_integer(owner, "horizon", horizon, 1, meaning="rounds")
+    comparator_norm = check_range(owner, "comparator_norm", comparator_norm, 0.0)
+    lipschitz = check_range(owner, "lipschitz", lipschitz, 0.0, open_low=True)
+    wealth = check_range(owner, "wealth", wealth, 0.0, open_low=True)
+
+    at_zero = math.exp(_log_kt_potential(horizon, 0.0, wealth))
     ceiling = math.log(horizon * comparator_norm + at_zero + 1.0) + 1.0
     high = float(horizon)
-    if log_kt_potential(horizon, high, wealth) > ceiling:
-        high = brentq(lambda x: log_kt_potential(horizon, x, wealth) - ceiling, 0.0, high)
-    gain = lambda x: x * comparator_norm - math.exp(log_kt_potential(horizon, x, wealth))  # noqa: E731
+    if _log_kt_potential(horizon, high, wealth) > ceiling:
+        high = brentq(lambda x: _log_kt_potential(horizon, x, wealth) - ceiling, 0.0, high)
+    gain = lambda x: x * comparator_norm - math.exp(_log_kt_potential(horizon, x, wealth))  # noqa: E731
     best = minimize_scalar(lambda x: -gain(x), bounds=(0.0, high), method="bounded", options={"xatol": 1e-10})
     return lipschitz * (wealth + max(gain(0.0), -best.fun))

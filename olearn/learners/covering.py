@@ -10,6 +10,7 @@ sum weighted by its bets, the rounds it has seen and its lifetime; its bet is
 """
 import math
 
+from olearn.core.errors import check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 
@@ -21,13 +22,20 @@ def capacity(g: int, n_rounds: int) -> int:
     [t - g 2^u, t]: at most g // 2 + 1 of them for odd g; for even g, g // 2 except at the one
     level u = v2(t), where both ends of the interval can count.  With L = floor(log2 T) + 1
     levels: (g // 2 + 1) L for odd g, (g // 2) L + 1 for even g.
+
+    ``g`` and ``n_rounds``: integers >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`
+    naming the parameter.
     """
+    g = check_integer("capacity", "g", g, 1, meaning="lifetime multiplier")
+    n_rounds = check_integer("capacity", "n_rounds", n_rounds, 1, meaning="rounds")
     levels = int(math.floor(math.log2(max(n_rounds, 1)))) + 1
     return (g // 2 + 1) * levels if g % 2 else (g // 2) * levels + 1
 
 
 def covering_params(g: int) -> tuple:
-    """The covering's own parameters, declared after a base learner's: ``g`` and ``max_rounds``."""
+    """The covering's own parameters, declared after a base learner's: ``g`` (the default lifetime multiplier, an
+    integer >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`) and ``max_rounds``."""
+    g = check_integer("covering_params", "g", g, 1, meaning="lifetime multiplier")
     return (
         Param("g", g, "lifetime multiplier: a copy started at t lives g 2^u(t) rounds", kind="int", low=1),
         Param("max_rounds", 100_000, "rounds the covering is sized for (past them the oldest copy makes room)", kind="int", low=1),

@@ -42,6 +42,7 @@ Row: ``[K, g, capacity, base state size, base row length, levels, base row of le
 import math
 
 from olearn.core import rng
+from olearn.core.errors import check_integer
 from olearn.core.kernel import kernel
 from olearn.core.spec import LearnerType
 from olearn.learners.covering import bet_sum, capacity, covering_params, init_covering, prior_sum, settle, start_copy, two_adic_valuation, weight
@@ -56,7 +57,18 @@ FOLLOW = 4
 
 
 def levels(max_rounds: int, horizon) -> int:
-    """Levels u = 0, 1, ... of the covering up to the larger of ``max_rounds`` and ``horizon``."""
+    """Levels u = 0, 1, ... of the covering up to the larger of ``max_rounds`` and ``horizon``.
+
+    ``max_rounds``: an integer >= 1; ``horizon``: None (no horizon) or an integer >= 1.  Anything else raises
+    :class:`~olearn.core.errors.ParameterError` naming the parameter."""
+    max_rounds = check_integer("levels", "max_rounds", max_rounds, 1, meaning="rounds")
+    if horizon is not None:
+        horizon = check_integer("levels", "horizon", horizon, 1, meaning="rounds, or None")
+    return _levels(max_rounds, horizon)
+
+
+def _levels(max_rounds, horizon):
+    """:func:`levels` on values already checked (the learner's row passes the engine's horizon as it is)."""
     rounds = max(max_rounds, horizon or 0, 1)
     return int(math.floor(math.log2(rounds))) + 1
 
@@ -80,7 +92,7 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
         return {p.name: v[p.name] for p in base.params}
 
     def _row(v, k, d, horizon):
-        n_levels = levels(v["max_rounds"], horizon)
+        n_levels = _levels(v["max_rounds"], horizon)
         rows = [[float(x) for x in base.row(_base_values(v), k, d, v["g"] * 2 ** u + 1)] for u in range(n_levels)]
         if len({len(r) for r in rows}) != 1:
             raise ValueError(f"strongly_adaptive needs {base.name!r} to have one parameter row length for every horizon")

@@ -73,7 +73,7 @@ row: ``[d, G, n]``.
 """
 import math
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -90,7 +90,14 @@ MAX_ROUNDS = Param("max_rounds", 2**20, "the longest horizon the state has room 
 
 
 def rates_for(horizon: int) -> int:
-    """n = ceil(log2(T) / 2) + 1, the grid's size for horizon T: the smallest n with 4^(n-1) >= T (exact in integers)."""
+    """n = ceil(log2(T) / 2) + 1, the grid's size for horizon T: the smallest n with 4^(n-1) >= T (exact in integers).
+
+    ``horizon`` T: an integer >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`."""
+    return _rates_for(check_integer("rates_for", "horizon", horizon, 1, meaning="rounds"))
+
+
+def _rates_for(horizon):
+    """:func:`rates_for` on a horizon already checked."""
     n = 1
     while 4 ** (n - 1) < horizon:
         n += 1
@@ -98,14 +105,14 @@ def rates_for(horizon: int) -> int:
 
 
 def _capacity(v) -> int:
-    return v["rates"] if v["rates"] is not None else rates_for(v["max_rounds"])
+    return v["rates"] if v["rates"] is not None else _rates_for(v["max_rounds"])
 
 
 def _row(v, k, d, h):
     if v["rates"] is None and h > v["max_rounds"]:
         raise ParameterError("metagrad", "max_rounds", v["max_rounds"], f"an integer >= the horizon {h} (it sizes the state "
                              "for the grid of rates), or give rates=")
-    return [_dim("metagrad", v, k), v["lipschitz"], float(v["rates"] if v["rates"] is not None else rates_for(h))]
+    return [_dim("metagrad", v, k), v["lipschitz"], float(v["rates"] if v["rates"] is not None else _rates_for(h))]
 
 
 @kernel

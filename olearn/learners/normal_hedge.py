@@ -144,12 +144,30 @@ def normal_hedge_update(state, params, obs, action, feedback, t, seed):
 
 def scale(regrets) -> float:
     """The scale c > 0 of the normalisation (1/N) sum_i exp([R_i]_+^2 / 2c) = e (inf while no R_i > 0: the equation
-    has no solution there)."""
-    regrets = np.asarray(regrets, dtype=float)
+    has no solution there).
+
+    ``regrets``: a non-empty 1-D sequence of finite numbers (no bools); anything else raises
+    :class:`~olearn.core.errors.ParameterError` naming ``regrets``."""
+    regrets = _checked_regrets(regrets)
     top = regrets.max()
     if not top > 0.0:
         return math.inf
     return top * top / (2.0 * scale_exponent(regrets, regrets.size, top))
+
+
+def _checked_regrets(regrets):
+    """``regrets`` as a 1-D float array when it is a non-empty 1-D sequence of finite real numbers, or a ParameterError."""
+    bad = ParameterError("scale", "regrets", regrets, "a non-empty 1-D sequence of finite numbers")
+    try:
+        given = np.asarray(regrets)
+    except (TypeError, ValueError, OverflowError):  # a ragged or unreadable sequence
+        raise bad from None
+    if given.dtype.kind not in "iuf" or given.ndim != 1 or given.size == 0:  # bools, complex, strings, objects
+        raise bad
+    given = given.astype(float)
+    if not np.all(np.isfinite(given)):
+        raise bad
+    return given
 
 
 def quantile_regret(learner_losses, expert_losses, epsilon: float) -> float:

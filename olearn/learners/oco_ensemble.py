@@ -50,7 +50,7 @@ Feedback must arrive undelayed (the update reads the experts' points of the same
 """
 import math
 
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -174,18 +174,25 @@ SEA_ENSEMBLE = LearnerType(
 
 
 def ader_experts(horizon: int) -> int:
-    """N = ceil(log2(1 + 4T/7) / 2) + 1 (Zhang, Lu and Zhou 2018)."""
+    """N = ceil(log2(1 + 4T/7) / 2) + 1 (Zhang, Lu and Zhou 2018).
+
+    ``horizon`` T: an integer >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`."""
+    return _ader_experts(check_integer("ader_experts", "horizon", horizon, 1, meaning="rounds"))
+
+
+def _ader_experts(horizon):
+    """:func:`ader_experts` on a horizon already checked."""
     return math.ceil(0.5 * math.log2(1.0 + 4.0 * horizon / 7.0)) + 1
 
 
 ADER_MAX_ROUNDS = 2**40
-ADER_MAX_EXPERTS = ader_experts(ADER_MAX_ROUNDS)
+ADER_MAX_EXPERTS = _ader_experts(ADER_MAX_ROUNDS)
 
 
 def _ader_row(v, k, d, horizon):
     if horizon > ADER_MAX_ROUNDS:
         raise ParameterError("ader", "horizon", horizon, f"at most 2^40 = {ADER_MAX_ROUNDS} rounds")
-    return [_dim("ader", v, k), ader_experts(horizon), v["lipschitz"], float(horizon)]
+    return [_dim("ader", v, k), _ader_experts(horizon), v["lipschitz"], float(horizon)]
 
 
 @kernel
@@ -239,8 +246,16 @@ def ader_update(state, params, obs, action, feedback, t, seed):
 
 def ader_dynamic_regret_bound(horizon: int, path_length: float, diameter: float, lipschitz: float = 1.0) -> float:
     """min_i [(7 D^2/4 + D P_T) / eta_i + eta_i T G^2 / 2 + (sqrt(2T) G D / 4)(1 + ln(i (i+1) / C))], C = 1 + 1/N: Improved
-    Ader's dynamic regret bound against comparators of path length P_T (see the module)."""
-    n = ader_experts(horizon)
+    Ader's dynamic regret bound against comparators of path length P_T (see the module).
+
+    ``horizon`` T: an integer >= 1; ``path_length`` P_T: a finite number >= 0; ``diameter`` D and ``lipschitz`` G:
+    finite numbers > 0.  Anything else raises :class:`~olearn.core.errors.ParameterError` naming the parameter."""
+    owner = "ader_dynamic_regret_bound"
+    horizon = check_integer(owner, "horizon", horizon, 1, meaning="rounds")
+    path_length = check_range(owner, "path_length", path_length, 0.0)
+    diameter = check_range(owner, "diameter", diameter, 0.0, open_low=True)
+    lipschitz = check_range(owner, "lipschitz", lipschitz, 0.0, open_low=True)
+    n = _ader_experts(horizon)
     g, big_d = lipschitz, diameter
     meta = math.sqrt(2.0 * horizon) * g * big_d / 4.0
     best = math.inf
