@@ -233,3 +233,82 @@ def test_epsilon_greedy_without_decay_needs_a_probability():
     env = environments.make("bernoulli", means=[0.2, 0.5])
     with pytest.raises(olearn.ParameterError, match="'epsilon'.*probability in \\[0, 1\\]"):
         olearn.run(olearn.make("epsilon_greedy", epsilon=1.5), env, horizon=5, seeds=1, backend="python")
+
+
+@pytest.mark.parametrize("p", [1e-6, 1e-3, 0.01, 0.02])
+def test_kl_ucb_index_matches_bisection_for_small_means_and_bounds(p):
+    """Means near 0 with tiny exploration bounds (an arm with a few rewards after many plays) need more Newton steps
+    than the grid above: the index must still match the plain bisection to 1e-9."""
+    from olearn.learners.bandits import kl_upper
+
+    for bound in (1e-8, 1e-6, 1e-4, 1e-3):
+        got, want = kl_upper(p, bound), reference.kl_index(p, bound)
+        assert abs(got - want) < 1e-9, (p, bound, got, want)
+
+
+def test_ucb_tuned_uses_ln_of_the_plays_so_far():
+    """UCB1-Tuned's log is ln n, n = t the plays so far (Auer et al. 2002, section 4), not ln(t + 1).  Arm 0: one play
+    of reward 0.5; arm 1: four plays of 0.825; t = 5.  Zero variances, so V_k = sqrt(2 ln n / n_k) > 1/4 and the
+    widths are sqrt(ln n / (4 n_k)): index_0 - index_1 = sqrt(ln n) / 4 - 0.325, below 0 at ln 5 (arm 1 is played)
+    and above 0 at ln 6."""
+    from olearn.learners.bandits import ucb_tuned_act
+
+    def hand_index(mean, n_k, log_n):
+        return mean + math.sqrt(log_n / n_k * min(0.25, 0.0 + math.sqrt(2.0 * log_n / n_k)))
+
+    n, rewards = [1.0, 4.0], [0.5, 0.825]
+    want = [int(np.argmax([hand_index(r, nk, math.log(L)) for r, nk in zip(rewards, n)])) for L in (5, 6)]
+    assert want == [1, 0]  # the two logs disagree here
+    state = np.array(n + [nk * r for nk, r in zip(n, rewards)] + [nk * r * r for nk, r in zip(n, rewards)])
+    action = np.zeros(1)
+    ucb_tuned_act(state, np.array([2.0]), np.zeros(0), 5, 0, action)
+    assert int(action[0]) == want[0]
+
+
+def test_tsallis_weights_match_bisection_for_large_cumulative_losses():
+    """Newton's stopping rule is relative to |x|: for estimates near 1e6 (unnormalised losses summed over a long run)
+    a loose rule stops while x is still far from the root; the weights must match the reference's bisection to 1e-9."""
+    from olearn.learners.bandits import tsallis_weights
+
+    for low in (1e5, 1e6):
+        for eta in (2.0, 0.3):
+            cum = low + np.array([0.0, 1.0, 2.0])
+            probs = np.zeros(3)
+            tsallis_weights(cum, eta, probs, 3)
+            np.testing.assert_allclose(probs, reference.tsallis_probs(cum, eta), rtol=0, atol=1e-9, err_msg=str((low, eta)))
+
+
+def test_ucb_v_index_of_constant_rewards_by_hand():
+    """Rewards 1 - 0.2 and 1 - 0.6, three of each: the variances are 0, though q / n - mean^2 rounds below 0 from the
+    summed squares.  The index is then mean + 0 + 3 c b E / n (Audibert et al. 2009, eq. 2), E = zeta ln(t + 1):
+    0.8 + E and 0.4 + E at c = b = 1, n = 3, so arm 0, with no square root of a negative number."""
+    from olearn.learners.bandits import ucb_v_act, ucb_v_update
+
+    k, zeta = 2, 1.2
+    params = np.array([k, zeta, 3.0])
+    state = np.zeros(3 * k)
+    t = 0
+    for _ in range(3):
+        for arm, loss in ((0, 0.2), (1, 0.6)):
+            ucb_v_update(state, params, np.zeros(0), np.array([float(arm)]), np.array([loss]), t, 0)
+            t += 1
+    for arm in range(k):  # the cancellation this guards against
+        assert state[2 * k + arm] / 3 - (state[k + arm] / 3) * (state[k + arm] / 3) < 0.0
+    explore = zeta * math.log(t + 1.0)
+    hand = [(1.0 - loss) + 3.0 * explore / 3 for loss in (0.2, 0.6)]
+    action = np.zeros(1)
+    ucb_v_act(state, params, np.zeros(0), t, 0, action)
+    assert int(action[0]) == int(np.argmax(hand)) == 0
+
+
+def test_tsallis_weights_depend_only_on_loss_differences_near_the_offset_threshold():
+    """p_i = 4 / (eta (L_i - x))^2 depends on L only through L_i - min L.  At min L = 1e13 to 1e15 (beyond 2^40 2 / eta
+    at eta = 2, where x itself can no longer hold its offset from min L) the weights must still be those of the
+    differences [0, 1, 2], found by the reference's bisection on the small numbers."""
+    from olearn.learners.bandits import tsallis_weights
+
+    want = reference.tsallis_probs(np.array([0.0, 1.0, 2.0]), 2.0)
+    for low in (1e13, 1e14, 1e15):
+        probs = np.zeros(3)
+        tsallis_weights(low + np.array([0.0, 1.0, 2.0]), 2.0, probs, 3)
+        np.testing.assert_allclose(probs, want, rtol=0, atol=1e-9, err_msg=str(low))

@@ -531,3 +531,22 @@ def test_exp3s_and_rexp3_take_rewards_far_outside_0_1(name):
     np.testing.assert_array_equal(py.states, cpu.states)
     assert np.all(np.isfinite(py.states))
     np.testing.assert_allclose(py.states[0, :, :3].sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_successive_elimination_drops_an_arm_only_beyond_twice_the_radius():
+    """The rule by hand: with equal counts n the arm behind is dropped once mean_1 + r < mean_0 - r, r = sqrt(2 ln T / n),
+    i.e. once its gap exceeds 2 r.  T = 100, n = 100 after the update: r = sqrt(2 ln 100 / 100) = 0.3035; arm 0 has mean
+    0.9; arm 1's 100th reward is 0.35, leaving its mean at 0.335 (gap 0.565 = 1.86 r: kept) or, from a smaller sum,
+    at 0.2 (gap 0.7 = 2.31 r: dropped)."""
+    from olearn.learners.bandits import successive_elimination_update
+
+    log_t = math.log(100.0)
+    r = math.sqrt(2.0 * log_t / 100)
+    for s1_before, kept in ((33.5, True), (19.65, False)):
+        mean1 = (s1_before + 0.35) / 100
+        assert ((mean1 + r) >= (0.9 - r)) == kept  # the rule, evaluated by hand
+        state = np.array([100.0, 99.0, 90.0, s1_before, 1.0, 1.0])
+        successive_elimination_update(state, np.array([2.0, log_t]), np.zeros(0), np.array([1.0]), np.array([0.65]), 198, 0)
+        assert state[1] == 100.0 and state[3] == pytest.approx(s1_before + 0.35)
+        assert state[4] == 1.0  # the leader stays
+        assert state[5] == (1.0 if kept else 0.0), (mean1, 0.9 - 2 * r)
