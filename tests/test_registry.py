@@ -78,3 +78,22 @@ def test_a_registered_user_type_unpickles_as_itself_and_an_unregistered_one_is_r
 def test_a_name_that_is_not_text_is_an_unknown_name():
     with pytest.raises(UnknownNameError, match="did you mean 'ucb1'"):
         olearn.make(["ucb1"])  # not a TypeError about hashing
+
+
+def test_parameters_given_with_a_made_learner_are_refused_not_dropped():
+    """make(made, eta=0.5) had returned the made learner with its own eta = 0.1 without a word; run_scores with a
+    made conformal learner and another coverage had run at the learner's own coverage."""
+    from olearn import conformal
+
+    with pytest.raises(ParameterError, match=r"'eta' = 0\.5.*already made"):
+        olearn.make(olearn.make("exp3", eta=0.1), eta=0.5)
+    with pytest.raises(ParameterError, match="'means'"):
+        environments.make(environments.make("bernoulli", means=[0.2, 0.8]), means=[0.5, 0.5])
+    made = conformal.make("aci", coverage=0.8, calibration=[1.0, 2.0])
+    for extra in ({"coverage": 0.95}, {"calibration": [3.0]}, {"gamma": 0.1}):
+        with pytest.raises(ParameterError) as err:
+            conformal.run_scores(made, [1.0, 0.5], **extra)
+        assert err.value.name == next(iter(extra)) and "made learner" in str(err.value)
+    # with nothing extra, the made learner runs with its own values: those of the same method made from its name
+    np.testing.assert_array_equal(conformal.run_scores(made, [1.0, 0.5, 2.0]),
+                                  conformal.run_scores("aci", [1.0, 0.5, 2.0], coverage=0.8, calibration=[1.0, 2.0]))

@@ -17,10 +17,9 @@ import warnings
 
 import numpy as np
 
-from olearn.conformal.registry import REGISTRY, make
-from olearn.conformal.runner import check_scores
+from olearn.conformal.registry import REGISTRY
+from olearn.conformal.runner import learner_for
 from olearn.core.errors import ParameterError
-from olearn.core.spec import Learner
 from olearn.engine.stepwise import Stepwise
 
 
@@ -45,22 +44,8 @@ class Predictor:
     """
 
     def __init__(self, method="saocp", coverage: float | None = None, calibration=None, backend: str = "cpu", **params):
-        if isinstance(method, Learner):
-            learner = method
-            given = {**({} if coverage is None else {"coverage": coverage}),
-                     **({} if calibration is None else {"calibration": calibration}), **params}
-            if given:  # a made learner has its own values: these would be ignored
-                key, value = next(iter(given.items()))
-                raise ParameterError("Predictor", key, value, f"no {key} with a made learner ({learner.name!r} has its own values): "
-                                     "give it to conformal.make, or pass the method's name")
-        else:
-            coverage = 0.9 if coverage is None else coverage
-            calib = check_scores(str(method), "calibration", [] if calibration is None else calibration, allow_empty=True)
-            learner = make(method, coverage=coverage, calibration=calib, **params)
-        if learner.type.kind != "scores":
-            raise ParameterError("Predictor", "method", learner.name, "a conformal method of kind 'scores' (olearn.conformal.names())")
-        self.learner = learner
-        self._step = Stepwise(learner, seed=0, backend=backend)
+        self.learner = learner_for("Predictor", method, coverage, calibration, params)
+        self._step = Stepwise(self.learner, seed=0, backend=backend)
         self.skipped = 0
         self._radius = None
 

@@ -7,6 +7,7 @@ from olearn.conformal.common import sized_for
 from olearn.conformal.registry import make
 from olearn.core.errors import ParameterError
 from olearn.core.params import real_array
+from olearn.core.spec import Learner
 
 
 def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np.ndarray:
@@ -26,17 +27,43 @@ def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np
     return arr
 
 
-def run_scores(method: str, scores, coverage: float = 0.9, calibration=None, backend: str = "python", **params) -> np.ndarray:
+def learner_for(owner: str, method, coverage, calibration, params: dict, rounds: int | None = None) -> Learner:
+    """The conformal learner an entry point runs: made here from ``method``'s name (``coverage`` 0.9 unless given,
+    ``calibration`` checked, ``max_rounds`` raised to the calibration plus ``rounds`` when that is given), or
+    ``method`` itself when it is already made, which then takes no coverage, calibration or parameters (they would
+    be ignored: it holds its own)."""
+    if isinstance(method, Learner):
+        given = {**({} if coverage is None else {"coverage": coverage}),
+                 **({} if calibration is None else {"calibration": calibration}), **params}
+        if given:
+            key, value = next(iter(given.items()))
+            raise ParameterError(owner, key, value, f"no {key} with a made learner ({method.name!r} has its own values): "
+                                 "give it to conformal.make, or pass the method's name")
+        learner = method
+    else:
+        calib = check_scores(str(method), "calibration", [] if calibration is None else calibration, allow_empty=True)
+        if rounds is not None:
+            params = sized_for(owner, params, calib.size + rounds)
+        learner = make(method, coverage=0.9 if coverage is None else coverage, calibration=calib, **params)
+    if learner.type.kind != "scores":
+        raise ParameterError(owner, "method", learner.name, "a conformal method of kind 'scores' (olearn.conformal.names())")
+    return learner
+
+
+def run_scores(method: str, scores, coverage: float | None = None, calibration=None, backend: str = "python",
+               **params) -> np.ndarray:
     """Radii s_1..s_T, s_t predicted from the calibration scores and S_1..S_{t-1} only.
 
     Parameters
     ----------
-    method : str
-        One of :func:`olearn.conformal.names` (``split``, ``aci``, ``faci``, ``faci_s``, ``sf_ogd``, ``saocp``).
+    method : str or Learner
+        One of :func:`olearn.conformal.names` (``split``, ``aci``, ``faci``, ``faci_s``, ``sf_ogd``, ``saocp``),
+        or a learner already made (:func:`olearn.conformal.make`, :func:`olearn.conformal.strongly_adaptive`),
+        which holds its own values and takes no ``coverage``, ``calibration`` or parameters here.
     scores : sequence of float
         The stream S_1..S_T (>= 0, e.g. absolute residuals |y_t - yhat_t|).
     coverage : float
-        Target coverage 1 - alpha in (0, 1).
+        Target coverage 1 - alpha in (0, 1); 0.9 unless given.
     calibration : sequence of float, optional
         Scores fed through the method's update first; they set the scale D = sqrt(3) max |score|.
     backend : {"python", "cpu", "gpu"}
@@ -54,11 +81,10 @@ def run_scores(method: str, scores, coverage: float = 0.9, calibration=None, bac
     import olearn  # noqa: PLC0415
 
     scores = check_scores("run_scores", "scores", scores)
-    calib = check_scores(method, "calibration", [] if calibration is None else calibration, allow_empty=True)
-    learner = make(method, coverage=coverage, calibration=calib, **sized_for(method, params, calib.size + scores.size))
+    learner = learner_for("run_scores", method, coverage, calibration, params, rounds=scores.size)
     if learner.grid:  # a list of values makes a grid; only its first configuration would be returned
         key = learner.grid[0]
-        given = coverage if key == "coverage" else params[key]
+        given = [cfg[key] for cfg in learner.configs]
         raise ParameterError("run_scores", key, given, "one value (run_scores returns one radius sequence; "
                              "call it once per value, or olearn.run for a grid)")
     env = streams.make("score_sequence", scores=scores)

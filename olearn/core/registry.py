@@ -1,7 +1,7 @@
 """A name -> type registry (learners, environments) with ``make(name, **params)``."""
 from __future__ import annotations
 
-from olearn.core.errors import UnknownNameError
+from olearn.core.errors import ParameterError, UnknownNameError
 
 
 class Registry(dict):
@@ -21,8 +21,12 @@ class Registry(dict):
         return spec_type
 
     def make(self, name, **params):
-        """An instance by registered name; an instance passes through unchanged."""
+        """An instance by registered name; an instance passes through unchanged (with no parameters: it holds its own)."""
         if isinstance(name, self.made_type):
+            if params:  # they would be dropped without a word: the instance already holds its values
+                key = next(iter(params))
+                raise ParameterError(name.name, key, params[key], f"nothing: {name!r} is already made (give the "
+                                     f"parameters with its name, make({name.name!r}, {key}=...))")
             return name
         if not isinstance(name, str) or name not in self:
             raise UnknownNameError(self.what, name, self)
