@@ -719,7 +719,11 @@ def test_running_final_equals_the_stored_table_whatever_the_chunk_order(small, t
     table = sweep.run_experiment(exp, out=tmp_path / "live", progress=lambda receipt, done, total: receipts.append(receipt))
     assert len(receipts) == 2 * 12  # 2 configurations x 48 seeds / 4 per chunk
     last = table[table["round"] == table["round"].max()]
-    for order in (receipts, receipts[::-1]):
+    # a resumed sweep: the chunks stored before it, read back from disk, and the pending ones as they finish
+    pending = [{"configuration": {"index": r["configuration"]}, "lo": r["lo"]} for r in receipts[:5]]
+    stored = sweep.stored_finals(exp, tmp_path / "live", pending, {0, 1})
+    assert len(stored) == len(receipts) - 5
+    for order in (receipts, receipts[::-1], stored + receipts[:5]):
         running = sweep.RunningFinal()
         for receipt in order:
             running.add(receipt)

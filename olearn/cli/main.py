@@ -204,6 +204,8 @@ def run(
                         rows[c] = bar.add_task(labels[c][:40], total=steps)
 
                 running = sweep.RunningFinal()
+                for receipt in sweep.stored_finals(exp, out, tasks, rows) if resume else ():  # the seeds stored before too
+                    running.add(receipt)
 
                 def done(receipt, n_done, n_total):
                     c = receipt["configuration"]

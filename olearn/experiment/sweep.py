@@ -61,14 +61,35 @@ def run_unit(task: dict) -> dict:
         "value": values.reshape(-1),
     })
     receipt = store.write_chunk(Path(task["out"]), conf["index"], task["lo"], task["hi"], frame, seconds)
-    final = {}  # each metric at the last checkpoint over the chunk's seeds: count, mean, sum of squared deviations
-    for j, name in enumerate(columns):
-        at_end = values[:, -1, j]
-        at_end = at_end[np.isfinite(at_end)]  # a replayed seed whose log ran out has none
-        mean = float(at_end.mean()) if at_end.size else float("nan")
-        final[name] = (int(at_end.size), mean, float(((at_end - mean) ** 2).sum()))
     return {"configuration": conf["index"], "lo": task["lo"], "hi": task["hi"], "steps": n_s * task["horizon"],
-            "final": final, **receipt}
+            "final": _final(columns, values[:, -1, :]), **receipt}
+
+
+def _final(columns, at_end) -> dict:
+    """Each metric at the last checkpoint over a chunk's seeds (``at_end``: seeds x metrics): count, mean, sum of
+    squared deviations, what :class:`RunningFinal` merges."""
+    final = {}
+    for j, name in enumerate(columns):
+        values = at_end[:, j]
+        values = values[np.isfinite(values)]  # a replayed seed whose log ran out has none
+        mean = float(values.mean()) if values.size else float("nan")
+        final[name] = (int(values.size), mean, float(((values - mean) ** 2).sum()))
+    return final
+
+
+def stored_finals(exp: Experiment, out: Path, tasks: list, configurations) -> list[dict]:
+    """The ``final`` of every chunk of ``configurations`` stored in ``out`` and not among the pending ``tasks`` (as
+    ``run_unit`` returns it), so that a resumed sweep's running summary counts the seeds stored before it too."""
+    pending = {(t["configuration"]["index"], t["lo"]) for t in tasks}
+    found = []
+    for c, lo, hi in store.units(exp.resolved()):
+        if c not in configurations or (c, lo) in pending:
+            continue
+        frame = store.read_chunk(out, c, lo, hi)
+        last = frame[frame["round"] == frame["round"].max()]
+        table = last.pivot(index="seed", columns="metric", values="value")
+        found.append({"configuration": c, "final": _final(list(table.columns), table.to_numpy(dtype=float))})
+    return found
 
 
 class RunningFinal:
