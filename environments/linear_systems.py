@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from olearn.core.errors import ParameterError, check_integer, check_real
+from olearn.core.errors import ParameterError, check_integer, check_range, check_real
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import EnvType
@@ -50,6 +50,7 @@ class System(NamedTuple):
 def laplacian_2d(grid: int, spacing: float = 1.0) -> sp.csr_matrix:
     """The 5-point negative Laplacian on a ``grid x grid`` interior grid (lexicographic order), over spacing^2."""
     grid = check_integer("laplacian_2d", "grid", grid, 1)
+    spacing = check_range("laplacian_2d", "spacing", spacing, 0.0, open_low=True, allowed="a finite number > 0 (the grid step)")
     tri = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(grid, grid))
     eye = sp.identity(grid)
     return ((sp.kron(eye, tri) + sp.kron(tri, eye)) / spacing**2).tocsr()
@@ -85,6 +86,10 @@ def systems(items) -> SystemList:
     from olearn.relax import validate  # imported here: olearn.relax imports this module
 
     out = []
+    try:
+        items = list(items)
+    except TypeError:  # not a sequence at all (a number, None): named, not Python's "not iterable"
+        raise ParameterError("systems", "items", type(items).__name__, "a sequence of tuples (A, b[, context[, x0]])") from None
     for t, item in enumerate(items):
         if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
             raise ParameterError("systems", f"items[{t}]", type(item).__name__, "a tuple (A, b[, context[, x0]])")
@@ -106,7 +111,7 @@ class ShiftedLaplacian:
     BETA = {"high": (0.5, 1.5), "low": (2.0, 6.0)}
 
     def __init__(self, n_instances: int, variance: str = "high", grid: int = 10, seed: int = 0):
-        if variance not in self.BETA:
+        if not isinstance(variance, str) or variance not in self.BETA:  # a list or array is not a key: one clear error
             raise ParameterError("shifted_laplacian", "variance", variance, "'high' (Beta(0.5, 1.5)) or 'low' (Beta(2, 6))")
         n_instances = check_integer("shifted_laplacian", "n_instances", n_instances, 1)
         # A + c I stays positive definite for every c >= -0.15 only while lambda_min(A) = 4 (1 - cos(pi / (grid + 1))) > 0.15

@@ -201,6 +201,13 @@ def stock_relatives(tickers=FULL_HISTORY):
 
     table = pd.read_csv(cbook.get_sample_data("Stocks.csv", asfileobj=False), comment="#", parse_dates=["Date"])
     known = [c for c in table.columns if c != "Date"]
+    try:  # None or a number is no list; a string would be read letter by letter
+        names = list(tickers) if not isinstance(tickers, str) else None
+    except TypeError:
+        names = None
+    if names is None:
+        raise ParameterError("stock_relatives", "tickers", tickers, "a non-empty list of " + ", ".join(known))
+    tickers = names
     unknown = [t for t in tickers if t not in known]
     if unknown or not tickers:
         raise ParameterError("stock_relatives", "tickers", list(tickers), "a non-empty list of " + ", ".join(known))

@@ -18,7 +18,7 @@ import numpy as np
 from environments.stochastic import no_advance, no_context, no_reset
 from olearn.core import rng
 from olearn.core.kernel import kernel
-from olearn.core.params import Param
+from olearn.core.params import MAGNITUDE, Param
 from olearn.core.registry import Registry
 from olearn.core.spec import Environment, EnvType
 
@@ -66,7 +66,8 @@ def change_points_score(state, params, obs, t, seed, k):
 
 CHANGE_POINTS = _stream(
     "change_points", "|N(0, sigma^2)| scores, sigma switching every `period` rounds through `scales`",
-    (Param("scales", (1.0, 4.0), "score scale of each regime, in turn", kind="vector", low=0.0, open_low=True),
+    (Param("scales", (1.0, 4.0), "score scale of each regime, in turn, at most 1e100 (as drift's and heavy_tail's scales: "
+           "a scale near the largest double gives infinite scores)", kind="vector", low=0.0, open_low=True, high=MAGNITUDE),
      Param("period", 100, "rounds per regime", kind="int", low=1)),
     lambda v: np.concatenate([[1.0, len(v["scales"]), v["period"]], v["scales"]]),
     change_points_score, ({"scales": [1.0, 5.0, 0.5], "period": 7},),

@@ -558,3 +558,14 @@ def test_coverage_counts_a_score_equal_to_the_radius_as_covered():
     n = np.arange(1, scores.size + 1)
     np.testing.assert_allclose(res.values[0, 0, :, 0], np.cumsum(scores <= radii) / n, rtol=0, atol=1e-15)
     np.testing.assert_allclose(res.values[0, 0, :, 1], np.cumsum(radii) / n, rtol=1e-15)
+
+
+def test_change_points_scales_are_held_to_the_magnitude_limit_so_scores_stay_finite():
+    """A scale near the largest double made |sigma Z| infinite (|Z| reaches 8.6); drift's and heavy_tail's scalar
+    scales were already held to 1e100, and the largest allowed scale gives finite scores."""
+    with pytest.raises(ParameterError, match="'scales'.*1e\\+100") as err:
+        streams.make("change_points", scales=[1.0, 1e308], period=3)
+    assert err.value.name == "scales"
+    row = streams.make("change_points", scales=[1e100], period=1).row()
+    draws = np.array([streams.change_points_score(None, row, None, t, seed, 0) for seed in range(20) for t in range(100)])
+    assert np.all(np.isfinite(draws)) and draws.max() > 1e100

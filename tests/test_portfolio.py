@@ -186,3 +186,17 @@ def test_a_market_scaled_by_a_constant_has_the_same_regret(scale):
     res = olearn.run("ogd", environments.make("portfolio", relatives=rel * scale), horizon=12, seeds=[0], backend="python")
     assert res.final("loss")[0, 0] == pytest.approx(plain.final("loss")[0, 0] - 12 * math.log(scale), rel=1e-12)
     assert res.final("regret")[0, 0] == pytest.approx(plain.final("regret")[0, 0], rel=1e-9)
+
+
+@pytest.mark.parametrize("tickers", [None, 3, "IBM"])
+def test_tickers_that_are_not_a_list_of_names_are_one_parameter_error(tickers):
+    with pytest.raises(ParameterError, match="'tickers'.*a non-empty list of IBM") as err:
+        portfolio.stock_relatives(tickers)
+    assert err.value.name == "tickers"
+
+
+def test_tickers_given_as_an_array_read_the_same_months():
+    dates, rel = portfolio.stock_relatives(np.array(["IBM", "MSFT"]))
+    same_dates, same = portfolio.stock_relatives(("IBM", "MSFT"))
+    np.testing.assert_array_equal(rel, same)
+    np.testing.assert_array_equal(dates, same_dates)

@@ -494,3 +494,29 @@ def test_omega_grid_holds_the_decimal_values_it_names():
     assert relax.omega_grid(1e-13, 1.0, 2).tolist() == [1e-13, 1.0]
     close = relax.omega_grid(1.0, 1.0000000000001, 3)
     assert np.all(np.diff(close) > 0) and close[0] == 1.0 and close[-1] == 1.0000000000001
+
+
+@pytest.mark.parametrize("variance", [["high"], np.array(["low"]), {"high": 1}, 0.5])
+def test_shifted_laplacian_variance_that_is_not_a_name_is_one_parameter_error(variance):
+    with pytest.raises(ParameterError, match="'variance'.*'high'.*'low'") as err:
+        shifted_laplacian(3, variance=variance)
+    assert err.value.name == "variance"
+
+
+@pytest.mark.parametrize("spacing", [0.0, -0.5, float("nan"), float("inf"), "0.1"])
+def test_laplacian_spacing_outside_the_positive_numbers_is_one_parameter_error(spacing):
+    with pytest.raises(ParameterError, match="'spacing'.*> 0") as err:
+        laplacian_2d(3, spacing=spacing)
+    assert err.value.name == "spacing"
+
+
+def test_laplacian_over_a_spacing_is_the_unit_one_over_its_square():
+    np.testing.assert_allclose(laplacian_2d(3, spacing=0.25).toarray(), 16.0 * laplacian_2d(3).toarray())
+    assert laplacian_2d(2).toarray().tolist() == [[4, -1, -1, 0], [-1, 4, 0, -1], [-1, 0, 4, -1], [0, -1, -1, 4]]
+
+
+@pytest.mark.parametrize("items", [5, None, 2.5])
+def test_systems_of_something_that_is_not_a_sequence_is_one_parameter_error(items):
+    with pytest.raises(ParameterError, match="'items'.*sequence of tuples") as err:
+        systems(items)
+    assert err.value.name == "items"
