@@ -94,18 +94,17 @@ def test_vector_env_steps_every_seed():
     assert obs.shape == (3, 1) and list(info["seed"]) == [10, 11, 12]
     assert venv.observation_space == gymnasium.vector.utils.batch_space(venv.single_observation_space, 3)
     assert venv.observation_space.contains(obs)
-    total = np.zeros(3)
+    rewards = []
     for t in range(5):
         _, reward, term, trunc, info = venv.step(np.array([1, 1, 1]))
-        total += reward
+        rewards.append(reward)
         assert not term.any() and trunc.all() == (t == 4)
-    # the same seeds through the engine give the same losses for arm 1
-    import olearn
+    # each seed's own Bernoulli draws for arm 1 (mean 0.9): loss 0 where the world's uniform is below 0.9, else 1
     from olearn.core import rng
 
-    expected = [[0.0 if rng.uniform(s, rng.ENV, t, 1) < 0.9 else 1.0 for t in range(5)] for s in (10, 11, 12)]
-    assert np.allclose(total, 5 - np.sum(expected, axis=1))
-    assert olearn is not None
+    expected = np.array([[0.0 if rng.uniform(s, rng.ENV, t, 1) < 0.9 else 1.0 for t in range(5)] for s in (10, 11, 12)])
+    assert 0 < expected.sum() < expected.size  # some draws lose and some win: a constant reward would not pass
+    np.testing.assert_array_equal(np.array(rewards).T, 1.0 - expected)  # round by round, seed by seed
 
 
 def test_vector_env_refuses_invalid_actions_before_stepping_any_seed():
