@@ -192,8 +192,8 @@ FULL_HISTORY = ("IBM", "AAPL", "MSFT", "XRX", "ADBE")
 
 def stock_relatives(tickers=FULL_HISTORY):
     """(dates, relatives): the monthly price relatives close_t / close_{t-1} of ``tickers`` from the sample data that
-    ships with matplotlib, over the months where every one of them has a close (a T x d array; dates[t] is the month
-    the t-th row ends)."""
+    ships with matplotlib, over the months where every one of them has a close, one close per calendar month (a T x d
+    array; dates[t] is the month the t-th row ends)."""
     import pandas as pd
     from matplotlib import cbook
 
@@ -212,6 +212,9 @@ def stock_relatives(tickers=FULL_HISTORY):
     if unknown or not tickers:
         raise ParameterError("stock_relatives", "tickers", list(tickers), "a non-empty list of " + ", ".join(known))
     prices = table[["Date", *tickers]].dropna()
+    # one close per calendar month, its first: the data's last row repeats June 2022's closes on 2022-06-28, which
+    # would add a second June and an all-ones "month" to a monthly series
+    prices = prices[~prices["Date"].dt.to_period("M").duplicated()]
     closes = prices[list(tickers)].to_numpy(dtype=float)
     return prices["Date"].to_numpy()[1:], closes[1:] / closes[:-1]
 

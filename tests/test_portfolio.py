@@ -145,8 +145,9 @@ def test_newton_step_on_the_simplex_is_the_same_on_the_gpu_path():
 
 def test_stock_relatives_are_the_ratios_of_matplotlibs_monthly_closes_and_their_bcrp_beats_each_stock():
     """The sample data read with the csv module (not pandas): the months where IBM, AAPL, MSFT, XRX and ADBE all have a
-    close, 391 from 1990-01 to 2022-06, give 390 relatives; the BCRP's log-wealth is at least each stock's and the
-    uniform CRP's, and equals sum_t ln <b, r_t> at its portfolio.  An unknown ticker is refused by name."""
+    close, the first close of each calendar month (the data's last row, 2022-06-28, repeats June's closes), 390 from
+    1990-01 to 2022-06, give 389 relatives of consecutive months; the BCRP's log-wealth is at least each stock's and
+    the uniform CRP's, and equals sum_t ln <b, r_t> at its portfolio.  An unknown ticker is refused by name."""
     import csv
 
     from matplotlib import cbook
@@ -154,9 +155,16 @@ def test_stock_relatives_are_the_ratios_of_matplotlibs_monthly_closes_and_their_
     with open(cbook.get_sample_data("Stocks.csv", asfileobj=False)) as fh:
         rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
     tickers = ["IBM", "AAPL", "MSFT", "XRX", "ADBE"]
-    closes = np.array([[float(r[t]) for t in tickers] for r in rows if all(r[t] for t in tickers)])
+    months, kept = set(), []
+    for r in rows:
+        if all(r[t] for t in tickers) and r["Date"][:7] not in months:
+            months.add(r["Date"][:7])
+            kept.append(r)
+    closes = np.array([[float(r[t]) for t in tickers] for r in kept])
     dates, rel = portfolio.stock_relatives()
-    assert closes.shape == (391, 5) and rel.shape == (390, 5) and str(dates[0])[:7] == "1990-02"
+    assert closes.shape == (390, 5) and rel.shape == (389, 5) and str(dates[0])[:7] == "1990-02"
+    month_index = [int(str(d)[:4]) * 12 + int(str(d)[5:7]) for d in dates]
+    assert np.all(np.diff(month_index) == 1) and str(dates[-1])[:7] == "2022-06"  # every month once, in order
     np.testing.assert_allclose(rel, closes[1:] / closes[:-1], rtol=1e-15)
     b, log_wealth = portfolio.best_constant_rebalanced(rel)
     assert log_wealth == pytest.approx(np.log(rel @ b).sum(), rel=1e-13)
