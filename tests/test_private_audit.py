@@ -102,3 +102,26 @@ def test_audit_arguments_outside_their_range_are_named(call, name):
     with pytest.raises(ParameterError) as err:
         call()
     assert err.value.name == name
+
+
+@pytest.mark.parametrize("learner", [
+    lambda: __import__("olearn").make("hedge", n_arms=2),
+    lambda: __import__("olearn").make("dp_noisy_leader", n_arms=2, epsilon=[1.0, 2.0], delta=0.0),
+    lambda: "dp_noisy_leader",
+])
+def test_audit_learner_refuses_what_has_no_single_privacy_promise(learner):
+    """A non-private learner has no epsilon to audit (its promise is inf, so the audit could never fail), a grid has
+    no single promise, and a name is not a learner: each is refused with a ParameterError naming 'learner' (they had
+    passed with epsilon = inf, or raised a bare ValueError, KeyError or AttributeError)."""
+    table, neighbour = [[1.0, 0.0]] * 3, [[0.0, 1.0]] + [[1.0, 0.0]] * 2
+    for factor in (1.0, 2.0):
+        with pytest.raises(ParameterError) as err:
+            audit.audit_learner(learner(), table, neighbour, n=100, factor=factor)
+        assert err.value.name == "learner"
+
+
+def test_audit_learner_case_refuses_an_unknown_name():
+    from olearn.core.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="dp_noisy_leader"):
+        audit.audit_learner_case("dp_noisy_leder", n=100)

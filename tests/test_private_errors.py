@@ -140,3 +140,16 @@ def test_gaussian_tree_refuses_an_epsilon_no_noise_reaches():
     learner = olearn.make("dp_ftrl_tree_gauss", n_arms=2, epsilon=1e-100, delta=1e-100)
     with pytest.raises(ParameterError, match="'epsilon'.*delta = 1e-100"):
         learner.bind(2, 0, 10)
+
+
+@pytest.mark.parametrize("horizon", [0, -1, 1.5, True])
+def test_guarantee_needs_a_horizon_of_at_least_one_round(horizon):
+    """privacy.guarantees.guarantee with horizon 0 divided by zero (the default delta 1/T^2), -1 hit a math domain
+    error, and 1.5 or True were accounted as if they were horizons: each is a ParameterError naming 'horizon'."""
+    from olearn.privacy.guarantees import guarantee
+
+    for name in ("dp_svt_experts", "dp_ftrl_tree_gauss", "dp_lazy_hedge", "dp_noisy_leader"):
+        learner = olearn.make(name, n_arms=2)
+        with pytest.raises(ParameterError) as err:
+            guarantee(learner.type, learner.values, 2, horizon)
+        assert err.value.name == "horizon"

@@ -361,8 +361,12 @@ def _loss_table(name, table) -> np.ndarray:
 def audit_learner(learner, losses, losses_neighbour, n=100_000, factor=1.0) -> AuditResult:
     """Audit a private learner on two loss tables (T x d, losses in [0, 1]) that differ in one round (``factor`` > 1:
     broken variant)."""
+    from olearn.core.spec import Learner
     from olearn.privacy.guarantees import guarantee
 
+    if not isinstance(learner, Learner) or learner.type.name not in NOISE_SLOTS or len(learner.configs) != 1:
+        raise ParameterError("audit_learner", "learner", learner, "one configuration of a private learner from "
+                             "olearn.make(name, ...), name one of " + ", ".join(sorted(NOISE_SLOTS)))
     n, factor = _samples("audit_learner", n), _positive("audit_learner", "factor", factor)
     losses, losses_neighbour = _loss_table("losses", losses), _loss_table("losses_neighbour", losses_neighbour)
     if losses_neighbour.shape != losses.shape:
@@ -411,6 +415,9 @@ LEARNER_CASES = {
 def audit_learner_case(name, n=200_000, factor=1.0) -> AuditResult:
     """Audit the learner ``name`` on its case in :data:`LEARNER_CASES`."""
     import olearn
+    from olearn.core.errors import UnknownNameError
 
+    if not isinstance(name, str) or name not in LEARNER_CASES:
+        raise UnknownNameError("audit case", name, LEARNER_CASES)
     values, table, neighbour = LEARNER_CASES[name]
     return audit_learner(olearn.make(name, n_arms=table.shape[1], **values), table, neighbour, n=n, factor=factor)

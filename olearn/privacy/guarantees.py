@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from olearn.core.errors import check_integer
 from olearn.learners import private
 from olearn.privacy import accountant
 from olearn.privacy.mechanisms import tree_levels
@@ -21,6 +22,8 @@ def _delta(values, horizon):
 
 def guarantee(learner_type, values: dict, n_actions: int, horizon: int) -> accountant.Guarantee:
     """The (epsilon, delta) a configuration spends over ``horizon`` rounds with ``n_actions`` experts."""
+    horizon = check_integer("guarantee", "horizon", horizon, 1, meaning="the rounds the noise is calibrated for")
+    n_actions = check_integer("guarantee", "n_actions", n_actions, 1, meaning="experts or arms")
     name = learner_type.name
     row = np.asarray(learner_type.row(values, n_actions, 0, horizon), dtype=float)
     target = float(values.get("epsilon", math.inf))
