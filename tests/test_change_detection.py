@@ -318,3 +318,91 @@ def test_a_delayed_reward_of_a_round_before_the_restart_is_dropped(name):
     np.testing.assert_array_equal(state, before)
     learner.update(state, row, np.zeros(0), np.array([1.0]), np.array([0.0]), 10, 4)
     assert (state[1], state[k + 1]) == (1.0, 1.0)  # N_1 and S_1 (reward 1 - loss 0)
+
+
+def test_m_ucb_alarm_needs_the_halves_to_differ_by_more_than_b():
+    """Algorithm 1 alarms when |second half - first half| > b, strictly: with Bernoulli rewards and an integer b
+    the sums often differ by exactly b, which must not restart.  The slow reference above plays the same arms
+    and raises the same alarms (b = 3 and b = 1 with w = 12 and w = 4)."""
+    means = [[0.8, 0.5, 0.3], [0.2, 0.5, 0.3], [0.2, 0.5, 0.9]]
+    env = environments.make("piecewise_bernoulli", means=means, change_points=[60, 130])
+    horizon, gamma = 200, 0.3
+    for w, b in ((12, 3.0), (4, 1.0)):
+        res = olearn.run(olearn.make("m_ucb", window=w, threshold=b, gamma=gamma), env, horizon=horizon,
+                         seeds=[0, 1], backend="python", trace=True, keep_state=True)
+        for j, seed in enumerate([0, 1]):
+            arms, alarms = slow_m_ucb(reference.env_loss(env, seed), 3, horizon, w, b, gamma)
+            np.testing.assert_array_equal(res.actions[0, j].astype(int), arms)
+            assert res.states[0, j, 7] == len(alarms)
+
+
+def test_m_ucb_default_threshold_and_forced_share_are_remark_1():
+    """b = sqrt(w ln(2 K T^2) / 2) and gamma = sqrt((M - 1) K min(w / 2, ceil(b / delta) + 3 sqrt(w)) / (2 T)),
+    delta (not given) = 2 (sqrt(ln(2 K T^2)) + sqrt(ln(2 T))) / sqrt(w), the change Remark 1's w is sized for;
+    the learner's row holds b and the round-robin period floor(K / gamma), evaluated here by hand."""
+    for k, horizon, w, changes in ((3, 1000, 40, 1), (5, 20000, 200, 3), (2, 500, 8, 2)):
+        row = olearn.make("m_ucb", window=w, breakpoints=changes).bind(k, 0, horizon)[0][0]
+        b = math.sqrt(w * math.log(2 * k * horizon * horizon) / 2)
+        delta = 2 * (math.sqrt(math.log(2 * k * horizon * horizon)) + math.sqrt(math.log(2 * horizon))) / math.sqrt(w)
+        gamma = min(1.0, math.sqrt(changes * k * min(w / 2, math.ceil(b / delta) + 3 * math.sqrt(w)) / (2 * horizon)))
+        assert row[2] == pytest.approx(b, rel=1e-12)
+        assert row[3] == math.floor(k / gamma)
+    # with delta given: gamma from it
+    row = olearn.make("m_ucb", window=40, delta=0.5).bind(3, 0, 1000)[0][0]
+    b = math.sqrt(40 * math.log(2 * 3 * 1000**2) / 2)
+    assert row[3] == math.floor(3 / math.sqrt(3 * min(20, math.ceil(b / 0.5) + 3 * math.sqrt(40)) / 2000))
+
+
+def _slow_cusum_arm(rewards, m, eps, h, page_hinkley):
+    """Liu, Lee and Shroff's two-sided CUSUM (or Page-Hinkley) test on one arm's rewards, written from the paper:
+    u_0 = mean of the first M rewards (PHT: the running mean, itself included), g+ <- max(0, g+ + y - u_0 - eps),
+    g- <- max(0, g- + u_0 - y - eps), alarm when g+ > h or g- > h, and then everything starts anew.  Returns,
+    after each reward, (N, S, g+, g-, alarms)."""
+    seen, gp, gm, alarms, out = [], 0.0, 0.0, 0, []
+    for y in rewards:
+        seen.append(y)
+        if page_hinkley or len(seen) > m:
+            u0 = sum(seen) / len(seen) if page_hinkley else sum(seen[:m]) / m
+            gp = max(0.0, gp + y - u0 - eps)
+            gm = max(0.0, gm + u0 - y - eps)
+            if gp > h or gm > h:
+                seen, gp, gm, alarms = [], 0.0, 0.0, alarms + 1
+        out.append((len(seen), sum(seen), gp, gm, alarms))
+    return out
+
+
+@pytest.mark.parametrize("name", ["cusum_ucb", "pht_ucb"])
+def test_cusum_and_pht_alarm_only_when_a_statistic_exceeds_h(name):
+    """The update kernel against the test written from the paper, on rewards in {0, 1/2, 1} with eps = 1/4 and
+    h = 1/2 (every statistic a multiple of 1/4 for CUSUM, so g = h exactly happens and must not alarm: the
+    paper's test is g > h).  The first rewards reach g+ = h exactly, then exceed it."""
+    k, m, eps, h = 2, 2, 0.25, 0.5
+    params = {"epsilon": eps, "threshold": h}
+    if name == "cusum_ucb":
+        params["samples"] = m
+    table, size = olearn.make(name, **params).bind(k, 0, 1000)
+    learner = olearn.learners.REGISTRY[name]
+    rng = np.random.default_rng(5)
+    rewards = [0.5, 0.5, 1.0, 1.0, 1.0] + list(rng.choice([0.0, 0.5, 1.0], size=200))
+    state = np.zeros(size)
+    learner.init(state, table[0], 0)
+    want = _slow_cusum_arm(rewards, m, eps, h, name == "pht_ucb")
+    for t, y in enumerate(rewards):
+        learner.update(state, table[0], np.zeros(0), np.array([1.0]), np.array([1.0 - y]), t, 0)
+        n, s, gp, gm, alarms = want[t]
+        got = (state[1], state[k + 1], state[3 * k + 1], state[4 * k + 1], state[5 * k])
+        assert got == pytest.approx((n, s, gp, gm, alarms), abs=1e-12), (t, got, want[t])
+    if name == "cusum_ucb":
+        assert [w[4] for w in want[:5]] == [0, 0, 0, 0, 1]  # g+ = 1/4, 1/2 (= h: no alarm), 3/4 (alarm)
+    assert want[-1][4] >= 3
+
+
+@pytest.mark.parametrize("name", ["cusum_ucb", "pht_ucb"])
+def test_cusum_and_pht_default_h_and_alpha_are_the_corollarys(name):
+    """Their Corollary's tuning for Upsilon breakpoints in T rounds, evaluated by hand: h = ln(T / Upsilon) and
+    alpha = sqrt((Upsilon / T) ln(T / Upsilon)); the row holds eps, h, alpha and sqrt(xi) after K and M."""
+    for horizon, upsilon in ((1000, 1), (5000, 4), (20, 3)):
+        row = olearn.make(name, breakpoints=upsilon).bind(3, 0, horizon)[0][0]
+        assert row[3] == pytest.approx(math.log(horizon / upsilon), rel=1e-12)
+        assert row[4] == pytest.approx(min(1.0, math.sqrt(upsilon / horizon * math.log(horizon / upsilon))), rel=1e-12)
+        assert row[5] == pytest.approx(math.sqrt(2.0), rel=1e-12)

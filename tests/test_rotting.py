@@ -140,3 +140,41 @@ def test_bad_input_names_the_parameter():
         from olearn.offpolicy import collect
 
         collect(env, 10)
+
+
+def test_fewa_keeps_an_arm_exactly_at_the_filter_threshold():
+    """FEWA's filter keeps arm k when mean_k^h >= max_j mean_j^h - 2 c(h) (Seznec et al. 2019, Algorithm 1),
+    ties included.  Arm 0 played once (reward 0), arm 1 three times (reward 1); at round 4, with sigma = 1 and
+    alpha = 1 / (8 ln 4), c(1) = sqrt(2 alpha ln 4) = 1/2 exactly, so at h = 1 the threshold is 1 - 1 = 0 = arm 0's
+    mean: both arms stay, and arm 0 (no block of 2 plays yet, the fewest plays) is played.  Dropping arm 0 at
+    the tie would leave arm 1 alone and play it."""
+    k, t = 2, 4
+    alpha = 0.125 / math.log(t)
+    assert 2.0 * alpha * math.log(t) == 0.25  # c(1)^2 exact in floating point
+    table, size = olearn.make("fewa", alpha=alpha, sigma=1.0).bind(k, 0, 100)
+    learner = olearn.learners.REGISTRY["fewa"]
+    state = np.zeros(size)
+    learner.init(state, table[0], 0)
+    for s, (arm, loss) in enumerate([(0, 1.0), (1, 0.0), (1, 0.0), (1, 0.0)]):
+        learner.update(state, table[0], np.zeros(0), np.array([float(arm)]), np.array([loss]), s, 0)
+    action = np.zeros(1)
+    learner.act(state, table[0], np.zeros(0), t, 0, action)
+    assert action[0] == 0.0
+    # a mean just below the threshold is filtered out: arm 1 alone remains
+    state[k + 0 * 32 + 0] = -1e-9  # arm 0's complete block of one reward
+    learner.act(state, table[0], np.zeros(0), t, 0, action)
+    assert action[0] == 1.0
+
+
+@pytest.mark.parametrize("name, cls", [("raw_ucb", ref.RAWUCB), ("fewa", ref.FEWA)])
+def test_noiseless_identical_arms_tie_to_the_lowest_index(name, cls):
+    """Three identical noiseless arms (sigma = 0): every index ties whenever the arms' play counts agree, and the
+    learners, like the reference's first argmax, take the lowest index; action for action against the reference
+    that keeps every reward (RAW-UCB's min over windows of mean + c(h); FEWA's filter)."""
+    table = np.array([[0.5, 0.5, 0.4, 0.2]] * 3)
+    env = environments.make("rotting", means=table, sigma=0.0)
+    horizon = 60
+    res = olearn.run(olearn.make(name), env, horizon=horizon, seeds=[0], trace=True, backend="python")
+    actions, _ = ref.play_rested(cls(3, olearn.make(name).values["alpha"], 1.0), ref.RottingWorld(table, 0.0, 0), horizon)
+    np.testing.assert_array_equal(res.actions[0, 0].astype(int), actions)
+    assert list(actions[:3]) == [0, 1, 2]

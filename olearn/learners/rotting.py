@@ -12,7 +12,7 @@ for a window of h rewards of a sigma-sub-Gaussian arm.  Arms never played are tr
 
 * ``raw_ucb`` (RAW-UCB: Seznec, Ménard, Lazaric and Valko, AISTATS 2020, "A single algorithm for both
   restless and rested rotting bandits"): play argmax_k min_h (mean_k^h + c(h)), the smallest upper
-  confidence bound over the windows; alpha = 1.4 as in their experiments.
+  confidence bound over the windows (lowest index on ties); alpha = 1.4 as in their experiments.
 * ``fewa`` (FEWA: Seznec, Locatelli, Carpentier, Lazaric and Valko, AISTATS 2019, "Rotting bandits are
   no harder than stochastic ones"): filter the arms on windows of increasing length, keeping those with
   mean_k^h >= max_j mean_j^h - 2 c(h), until some remaining arm has too few plays for the next window
