@@ -148,3 +148,24 @@ def test_nonfinite_counts_rounds_not_entries():
     res = olearn.run(olearn.make("ogd"), env, horizon=horizon, backend="python", checkpoints=ckpts, metrics=["nonfinite"])
     bad = np.array([t >= 10 and t % 3 == 0 for t in range(horizon)])
     np.testing.assert_array_equal(res.values[0, 0, :, 0], np.cumsum(bad)[np.array(ckpts) - 1])
+
+
+@kernel
+def late_inf_gradient(x, g, t, seed):
+    """f_t = 0 with gradient (1, ..., 1), except on rounds t >= 10 divisible by 3, where its first entry is +inf."""
+    for i in range(x.size):
+        g[i] = math.inf if i == 0 and t >= 10 and t % 3 == 0 else 1.0
+    return 0.0
+
+
+def test_an_infinite_gradient_counts_as_nonfinite_without_invalid_arithmetic():
+    """An infinite entry is counted like a NaN one, and the count itself does no invalid arithmetic (inf - inf, which
+    warned on the python backend): checked under errstate(invalid='raise'), with OGD, whose step to -inf the ball's
+    projection brings back to a finite point."""
+    env = user_loss(late_inf_gradient, dim=2, radius=1.0)
+    horizon, ckpts = 30, [12, 30]
+    bad = np.array([t >= 10 and t % 3 == 0 for t in range(horizon)])
+    with np.errstate(invalid="raise"):
+        res = olearn.run(olearn.make("ogd"), env, horizon=horizon, backend="python", checkpoints=ckpts,
+                         metrics=["nonfinite"])
+    np.testing.assert_array_equal(res.values[0, 0, :, 0], np.cumsum(bad)[np.array(ckpts) - 1])

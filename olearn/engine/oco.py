@@ -211,7 +211,7 @@ def make_interaction(env_type, learner_type, metrics):
         fb[0] = loss
         e_model(es, ep, fb[1 + d :])
         for i in range(d):
-            if fb[1 + i] - fb[1 + i] != 0.0:  # NaN or infinite
+            if math.isnan(fb[1 + i]) or math.isinf(fb[1 + i]):  # (x - x != 0 warned on the python backend)
                 stats[7] += 1.0
                 break
         stats[0] += loss
