@@ -202,3 +202,21 @@ def test_bad_bases_and_parameters_are_clear_errors():
         olearn.make("corral", base_loss="weighted")
     with pytest.raises(ParameterError, match="delay"):
         olearn.run(olearn.make("corral"), ENV, horizon=5, delay=olearn.delays.fixed(2))  # the update reads act's i_t
+
+
+def test_default_rate_is_sqrt_m_ln_t_over_t():
+    """Without ``eta`` every base starts at the rate sqrt(M ln T / T) (ln T floored at 1): written out for M = 3,
+    T = 150, the row's rate is sqrt(3 ln 150 / 150), and the engine's run equals the reference loop given that rate."""
+    bases = [olearn.make("ucb1", n_arms=3), olearn.make("exp3", n_arms=3, eta=0.3), olearn.make("thompson", n_arms=3)]
+    horizon = 150
+    learner = olearn.learners.corral(*bases).make()
+    row = learner.bind(3, 0, horizon)[0][0]
+    assert row[model_selection._ETA] == pytest.approx(math.sqrt(3.0 * math.log(150.0) / 150.0), rel=1e-14)
+    # a short horizon: ln 2 < 1 is floored at 1, rate sqrt(3 / 2)
+    assert olearn.learners.corral(*bases).make().bind(3, 0, 2)[0][0][model_selection._ETA] == pytest.approx(
+        math.sqrt(1.5), rel=1e-14)
+    res = olearn.run(learner, ENV, horizon=horizon, seeds=[2], backend="python", trace=True, keep_state=True)
+    _, p, pbar = _reference_run(bases, "observed", math.sqrt(3.0 * math.log(150.0) / 150.0), 2, horizon,
+                                res.actions[0, 0], res.losses[0, 0])
+    np.testing.assert_allclose(res.states[0, 0, 2:5], p, rtol=1e-9)
+    np.testing.assert_allclose(res.states[0, 0, 5:8], pbar, rtol=1e-9)

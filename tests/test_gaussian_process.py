@@ -265,3 +265,31 @@ def test_beta_and_information_gain_refuse_bad_input_by_name(call, name):
         call()
     assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
     assert gp.beta(5, 3, 0.1) == pytest.approx(2 * math.log(5 * 9 * math.pi**2 / 0.6))
+
+
+def test_thompson_jitter_is_relative_to_the_prior_variance():
+    """The factor gp_thompson samples with is the Cholesky factor of S + 1e-9 v I (NumPy's, here): with a prior
+    variance v = 1e-12 the jitter is 1e-21, far below S, so L is S's own factor to 1e-9 (an absolute 1e-9 jitter
+    would be a thousand times S and give L ~ 3e-5 I); the draw mu + L z picks its argmax."""
+    k = 5
+    learner = olearn.make("gp_thompson", n_arms=k, variance=1e-12, noise=1.0)
+    v = learner.values
+    row = np.asarray(learner.bind(k, 0, 10)[0][0], dtype=float)
+    cov = prior(v, k)
+    mu = np.array([0.1, 0.1 + 1e-6, 0.1 - 1e-6, 0.1, 0.1 + 5e-7])
+    want_low = np.linalg.cholesky(cov + 1e-9 * 1e-12 * np.eye(k))
+    action = np.zeros(1)
+    for t in range(5):
+        state = np.concatenate([mu, cov.ravel(), np.zeros(k + k * k)])
+        gp.gp_thompson_act(state, row, np.zeros(1), t, 3, action)
+        low = state[2 * k + k * k:].reshape(k, k)
+        np.testing.assert_allclose(np.tril(low), want_low, rtol=1e-7, atol=1e-20)
+        z = np.array([rng.normal(3, rng.LEARNER, t, i) for i in range(k)])
+        assert int(action[0]) == int(np.argmax(mu + want_low @ z))
+
+
+def test_gp_ucb_breaks_a_tie_toward_the_lowest_index():
+    """At round 0 every arm has the prior mean m and the prior variance k(x, x) = v, so every index
+    m + sqrt(beta_1) sqrt(v) is the same number: the documented tie rule plays arm 0, for every seed."""
+    res = olearn.run(olearn.make("gp_ucb"), ENV, horizon=1, seeds=[0, 1, 2, 3], backend="python", trace=True)
+    np.testing.assert_array_equal(res.actions[0, :, 0], 0)

@@ -177,3 +177,25 @@ def test_regret_bound_refuses_bad_input_by_name(kwargs, name):
     T, d = 2000, 5
     radius = 1.0 + math.sqrt(2 * math.log(100) + d * math.log(1 + T / d))
     assert linear_bandit.regret_bound(T, d) == pytest.approx(4 * math.sqrt(T * d * math.log(1 + T / d)) * radius)
+
+
+def test_regret_bound_is_theorem_3_with_a_ridge_other_than_one():
+    """Theorem 3's value written out by hand at lam = 3 (the first logarithm is ln(lam + T L / d), not
+    ln(1 + T L / d)): T = 1000, d = 4, R = 0.5, S = 2, delta = 0.05, L = 2, so T L / d = 500 and
+    T L / (lam d) = 500 / 3."""
+    radius = math.sqrt(3.0) * 2.0 + 0.5 * math.sqrt(2.0 * math.log(20.0) + 4.0 * math.log(1.0 + 500.0 / 3.0))
+    want = 4.0 * math.sqrt(4000.0 * math.log(503.0)) * radius
+    got = linear_bandit.regret_bound(1000, 4, lam=3.0, noise=0.5, bound=2.0, delta=0.05, length=2.0)
+    assert got == pytest.approx(want, rel=1e-12)
+    # a small ridge: ln(0.5 + 2.5) against ln(1 + 2.5)
+    radius = math.sqrt(0.5) + math.sqrt(2.0 * math.log(100.0) + 2.0 * math.log(1.0 + 5.0))
+    assert linear_bandit.regret_bound(5, 2, lam=0.5, length=1.0) == pytest.approx(
+        4.0 * math.sqrt(10.0 * math.log(3.0)) * radius, rel=1e-12)
+
+
+def test_regret_bound_accepts_lam_plus_t_l_over_d_equal_to_one():
+    """The documented domain is lam + T L / d >= 1, equality included: there ln(lam + T L / d) = ln 1 = 0 and the
+    bound is 0 (T = 1, d = 2, lam = 0.5, L = 1)."""
+    assert linear_bandit.regret_bound(1, 2, lam=0.5, length=1.0) == 0.0
+    with pytest.raises(ParameterError, match="'lam'"):
+        linear_bandit.regret_bound(1, 2, lam=0.25, length=1.0)

@@ -311,3 +311,22 @@ def test_lin_ts_one_draw_per_arm_plays_as_the_full_posterior_sample():
     assert p.min() > 0.1  # every arm plays often enough for the comparison to mean something
     se = np.sqrt((p * (1 - p) + q * (1 - q)) / n)
     assert np.all(np.abs(p - q) < 4.5 * se), (p, q)
+
+
+def test_ridge_update_keeps_the_determinant_ratio_at_least_one_where_x_u_rounds_below_zero():
+    """ridge_update returns 1 + x' A^-1 x = det(A + x x') / det A (the matrix determinant lemma), at least 1 for
+    any positive definite A.  Here A^-1 = 1e16 w w' + 1e-3 I (positive definite; its double rounding is not, the
+    entries move by ~1) and x is orthogonal to w to rounding, so the exact x' A^-1 x is 1e-3 ||x||^2 + 1e16 (w.x)^2,
+    about 1.3e-3, but the row sums of ~1e16 terms round x' u to about -0.34: the ratio must still be >= 1 (as
+    documented, x' u enters as |x' u|) and the update finite."""
+    from olearn.learners import linear
+
+    m = 3
+    w = np.array([0.5293937585660738, -0.6453855611838974, 0.5506539074651438])
+    x = np.array([-0.34958622218855273, -0.8470266697153845, -0.6566556843829664])
+    inverse = 1e16 * np.outer(w, w) + 1e-3 * np.eye(m)
+    state = np.concatenate([x, np.zeros(m), inverse.ravel(), np.zeros(m)])
+    ratio = linear.ridge_update(state, 2 * m, m, 0.5)
+    assert ratio >= 1.0 and math.log(ratio) >= 0.0
+    assert np.all(np.isfinite(state))
+    np.testing.assert_allclose(state[2 * m + m * m:], 0.5 * x, rtol=1e-15)  # b <- b + r x

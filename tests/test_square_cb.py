@@ -71,3 +71,23 @@ def test_square_cb_writes_off_policy_logs():
     logs = offpolicy.collect(environments.make("linear_contextual", **WORLDS["drawn"]), n=300, seed=1,
                              logging=olearn.make("square_cb"))
     assert np.all((logs.propensities > 0) & (logs.propensities <= 1)) and len(set(logs.actions.tolist())) > 1
+
+
+def test_chebcb_box_solver_frees_a_bound_whose_multiplier_is_barely_negative():
+    """ChebCB's box-constrained least squares (the same module's active-set solver behind its inverse-gap
+    weighting) on a problem built from its KKT conditions: x* = (0.8 - 1e-8, 0.25, 0.67) with the box
+    |x| <= (0.8, 0.55, 0.67), x*_2 at its upper bound with multiplier 1 and the others free, so g = H x* + e_2
+    and x* is the unique minimizer of 1/2 x'Hx - g'x over the box (H positive definite).  The solver's path
+    holds x_0 at its bound for a while; the multiplier that frees it is about 1e-8, which a loose release
+    threshold would leave fixed (x_0 = 0.8, 1e-8 off)."""
+    from olearn.learners import contextual
+
+    h = np.array([[2.0, -0.7, -1.6], [-0.7, 2.8, -3.9], [-1.6, -3.9, 14.9]])
+    bound = np.array([0.8, 0.55, 0.67])
+    want = np.array([0.8 - 1e-8, 0.25, 0.67])
+    g = h @ want + np.array([0.0, 0.0, 1.0])
+    x = np.zeros(3)
+    contextual.box_least_squares(h.ravel().copy(), g, bound, 3, x, np.zeros(3 * 3 + 3 * 3))
+    np.testing.assert_allclose(x, want, rtol=0, atol=1e-12)
+    grad = h @ x - g  # KKT: zero on the free coordinates, -1 (the multiplier) on x_2
+    np.testing.assert_allclose(grad, [0.0, 0.0, -1.0], rtol=0, atol=1e-11)
