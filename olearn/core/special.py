@@ -18,7 +18,7 @@ _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
 
 @kernel
-def _stirling_rest(x):
+def stirling_rest(x):
     """ln Gamma(x) - ((x - 1/2) ln x - x + ln(2 pi) / 2) for x >= 10, by its asymptotic series
     1/(12 x) - 1/(360 x^3) + 1/(1260 x^5) - 1/(1680 x^7) + 1/(1188 x^9) - 691/(360360 x^11) (error below
     1/(156 x^13) <= 7e-16)."""
@@ -31,7 +31,7 @@ def log_beta(a, b):
     """ln B(a, b) = ln Gamma(a) + ln Gamma(b) - ln Gamma(a + b), which is also ln B(b, a).
 
     With p = min(a, b) and q = max(a, b): for q >= 10 the large ln Gamma terms are cancelled by hand
-    (Stirling's formula, its remainders from :func:`_stirling_rest`), so the result keeps full precision
+    (Stirling's formula, its remainders from :func:`stirling_rest`), so the result keeps full precision
     where it is small beside them (ln B(5e6, 1) = -ln 5e6 next to ln Gamma(5e6) = 7e7):
     ln B = ln(2 pi) / 2 + (p - 1/2) ln(p / (p + q)) + q ln(q / (p + q)) - ln(q) / 2 + rests for p >= 10, and
     ln B = ln Gamma(p) + p - p ln(p + q) + (q - 1/2) ln(q / (p + q)) + rests for p < 10.
@@ -42,9 +42,9 @@ def log_beta(a, b):
         return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
     share = math.log1p(-p / (p + q))  # ln(q / (p + q))
     if p >= 10.0:
-        rest = _stirling_rest(p) + _stirling_rest(q) - _stirling_rest(p + q)
+        rest = stirling_rest(p) + stirling_rest(q) - stirling_rest(p + q)
         return _HALF_LOG_TWO_PI - 0.5 * math.log(q) + rest + (p - 0.5) * math.log(p / (p + q)) + q * share
-    rest = _stirling_rest(q) - _stirling_rest(p + q)
+    rest = stirling_rest(q) - stirling_rest(p + q)
     return math.lgamma(p) + rest + p - p * math.log(p + q) + (q - 0.5) * share
 
 

@@ -36,6 +36,7 @@ row: ``[d, G, eps]``.
 """
 import math
 
+from olearn.core import special
 from olearn.core.errors import check_integer, check_range
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
@@ -129,11 +130,21 @@ def log_kt_potential(horizon: int, x: float, wealth: float = 1.0) -> float:
 
 
 def _log_kt_potential(horizon, x, wealth):
-    """:func:`log_kt_potential` on values already checked."""
+    """:func:`log_kt_potential` on values already checked.
+
+    With s = T + 1, p = (s + x) / 2 and q = (s - x) / 2, F_T(x) = eps 2^T B(p, q) / pi.  For p, q >= 10, Stirling's
+    formula cancels the 2^T by hand: T ln 2 + ln B(p, q) = (p - 1/2) ln(1 + x/s) + (q - 1/2) ln(1 - x/s) - ln(s) / 2
+    + ln(2 pi) / 2 + the three Stirling rests, where T ln 2 and the ln Gamma terms (each ~T ln T) had cancelled in
+    floating point (1e-7 off at T = 1e9, 2% at 1e14)."""
     from scipy.special import gammaln  # noqa: PLC0415 (plain Python, outside every kernel)
 
-    return (math.log(wealth) + horizon * math.log(2.0) + gammaln((horizon + 1 + x) / 2) + gammaln((horizon + 1 - x) / 2)
-            - math.log(math.pi) - gammaln(horizon + 1))
+    s = horizon + 1.0
+    p, q = (s + x) / 2.0, (s - x) / 2.0
+    if min(p, q) < 10.0:
+        return math.log(wealth) + horizon * math.log(2.0) + gammaln(p) + gammaln(q) - math.log(math.pi) - gammaln(s)
+    rests = special.stirling_rest(p) + special.stirling_rest(q) - special.stirling_rest(s)
+    return (math.log(wealth) + (p - 0.5) * math.log1p(x / s) + (q - 0.5) * math.log1p(-x / s) - 0.5 * math.log(s)
+            + 0.5 * math.log(2.0 * math.pi) - math.log(math.pi) + rests)
 
 
 def regret_bound(horizon: int, comparator_norm: float, lipschitz: float = 1.0, wealth: float = 1.0) -> float:
