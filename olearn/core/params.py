@@ -14,6 +14,9 @@ import numpy as np
 
 from olearn.core.errors import ParameterError, did_you_mean
 
+#: the kinds of parameter that hold one value (a list of them given to make() is a grid)
+SCALAR_KINDS = ("float", "int", "bool", "choice")
+
 #: scalar float parameters keep their magnitude within [1 / MAGNITUDE, MAGNITUDE] (0 where allowed), so the
 #: squares, products and reciprocals that learners form from them stay finite in double precision
 MAGNITUDE = 1e100

@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 
 from olearn.core.errors import ParameterError
-from olearn.core.params import Param, resolve
+from olearn.core.params import SCALAR_KINDS, Param, resolve
 
 
 def _scalar(value):
@@ -55,7 +55,7 @@ def _grid_axes(owner, declared, given):
     kinds = {p.name: p.kind for p in declared}
     fixed, axes = {}, {}
     for key, value in given.items():
-        scalar = kinds.get(key) in ("float", "int", "bool", "choice")
+        scalar = kinds.get(key) in SCALAR_KINDS
         value = _scalar(value) if scalar else value
         if scalar and isinstance(value, (list, tuple, np.ndarray)) and not isinstance(value, str):
             values = list(np.asarray(value).tolist()) if isinstance(value, np.ndarray) else [_scalar(v) for v in value]
@@ -73,7 +73,7 @@ def _canonical(values: dict) -> tuple:
 
 
 def _shown(value) -> str:
-    """A parameter value as Python that makes it again (a small array as its list, as an environment shows it)."""
+    """A parameter value as Python that makes it again (a small array as its list; a larger one as NumPy shows it)."""
     return repr(value.tolist() if isinstance(value, np.ndarray) and value.size <= 12 else value)
 
 
@@ -257,7 +257,7 @@ class EnvType:
     check: Callable | None = None  # values -> None; raises ParameterError on inconsistent values
 
     def make(self, **values) -> "Environment":
-        scalars = {p.name for p in self.params if p.kind in ("float", "int", "bool", "choice")}
+        scalars = {p.name for p in self.params if p.kind in SCALAR_KINDS}
         resolved = resolve(self.name, self.params, {k: _scalar(v) if k in scalars else v for k, v in values.items()})
         if self.check is not None:
             self.check(resolved)
@@ -320,7 +320,5 @@ class Environment:
         return _loaded_environment, (self.type, self.values)
 
     def __repr__(self):
-        shown = ", ".join(
-            f"{k}={v.tolist() if isinstance(v, np.ndarray) and v.size <= 12 else v!r}" for k, v in self.values.items()
-        )
+        shown = ", ".join(f"{k}={_shown(v)}" for k, v in self.values.items())
         return f"environments.make({self.name!r}, {shown})"

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from olearn.core.errors import ParameterError, UnknownNameError, did_you_mean
+from olearn.core.params import SCALAR_KINDS
 
 RUN_KEYS = ("horizon", "seeds", "backend", "checkpoints", "metrics", "delay", "chunk_seeds", "out", "plot_metric", "shuffle")
 TOP_KEYS = ("run", "environment", "environments", "logs", "learners", "figures")
@@ -163,7 +164,7 @@ def _grid(source, key, spec_params, given):
     for name, value in given.items():
         if name not in kinds:
             raise _key_error(source, f"{key}.{name}", value, f"parameters {', '.join(kinds) or '(none)'}", known=kinds)
-        if kinds[name] in ("float", "int", "bool", "choice") and isinstance(value, list):
+        if kinds[name] in SCALAR_KINDS and isinstance(value, list):
             if not value:
                 raise ConfigError(source, f"{key}.{name}", value, "a non-empty list of values for a grid")
             repeated = [v for i, v in enumerate(value) if v in value[:i]]
