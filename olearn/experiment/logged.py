@@ -26,7 +26,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from olearn.core.errors import ParameterError, did_you_mean
+from olearn.core.errors import ParameterError, UnknownNameError, did_you_mean
 
 #: the name a replayed configuration shows in the environment column
 NAME = "logs"
@@ -123,8 +123,6 @@ def _build(key: str):
 def _named(key: str):
     """Errors of the world or logging learner a [logs] table names, as that table's keys (``world.means``,
     ``logging.name``), not as keys of [logs] itself."""
-    from olearn.core.errors import UnknownNameError  # noqa: PLC0415
-
     try:
         yield
     except ParameterError as err:

@@ -64,18 +64,12 @@ def write_chunk(out: Path, configuration: int, lo: int, hi: int, frame: pd.DataF
 
 def chunk_done(out: Path, configuration: int, lo: int, hi: int, rows: int) -> bool:
     """The chunk exists, matches its receipt, and has the rows it should."""
-    path, receipt = chunk_path(out, configuration, lo, hi), receipt_path(out, configuration, lo, hi)
-    if not path.exists() or not receipt.exists():
-        return False
-    try:
-        info = json.loads(receipt.read_text())
-    except (OSError, ValueError):
-        return False
-    return info.get("rows") == rows and info.get("sha256") == _sha256(path)
+    return not _chunk_problem(out, configuration, lo, hi, rows)
 
 
-def _chunk_problem(out: Path, configuration: int, lo: int, hi: int) -> str:
-    """What keeps a stored chunk out of the table ('' when its file and receipt are in place and agree)."""
+def _chunk_problem(out: Path, configuration: int, lo: int, hi: int, rows: int | None = None) -> str:
+    """What keeps a stored chunk from counting ('' when its file and receipt are in place and agree, and the receipt
+    has ``rows`` rows where that is given)."""
     path, receipt = chunk_path(out, configuration, lo, hi), receipt_path(out, configuration, lo, hi)
     if not path.exists():
         return " (no results file)"
@@ -85,6 +79,8 @@ def _chunk_problem(out: Path, configuration: int, lo: int, hi: int) -> str:
         info = json.loads(receipt.read_text())
     except (OSError, ValueError):
         return " (unreadable receipt)"
+    if rows is not None and info.get("rows") != rows:
+        return f" ({info.get('rows')} rows, {rows} expected)"
     return "" if info.get("sha256") == _sha256(path) else " (changed since it was written)"
 
 
