@@ -33,6 +33,18 @@ def real_array(value, copy: bool = False) -> np.ndarray:
     return arr.astype(np.float64, copy=copy)
 
 
+def finite_vector(owner: str, name: str, value, allowed: str) -> np.ndarray:
+    """``value`` as a 1-D float64 array when it is a non-empty 1-D sequence of finite real numbers (bools, complex
+    values, text and other objects are not); otherwise a :class:`ParameterError` naming ``name`` with ``allowed``."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):  # a ragged or unreadable sequence
+        arr = None
+    if arr is None or arr.dtype.kind not in "iuf" or arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ParameterError(owner, name, value, allowed)
+    return arr.astype(np.float64)
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter.

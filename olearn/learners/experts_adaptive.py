@@ -64,12 +64,7 @@ def levels(max_rounds: int, horizon) -> int:
     max_rounds = check_integer("levels", "max_rounds", max_rounds, 1, meaning="rounds")
     if horizon is not None:
         horizon = check_integer("levels", "horizon", horizon, 1, meaning="rounds, or None")
-    return _levels(max_rounds, horizon)
-
-
-def _levels(max_rounds, horizon):
-    """:func:`levels` on values already checked (the learner's row passes the engine's horizon as it is)."""
-    rounds = max(max_rounds, horizon or 0, 1)
+    rounds = max(max_rounds, horizon or 0)
     return int(math.floor(math.log2(rounds))) + 1
 
 
@@ -92,7 +87,7 @@ def strongly_adaptive(base: LearnerType, name: str, summary: str, reference: str
         return {p.name: v[p.name] for p in base.params}
 
     def _row(v, k, d, horizon):
-        n_levels = _levels(v["max_rounds"], horizon)
+        n_levels = levels(v["max_rounds"], horizon)
         rows = [[float(x) for x in base.row(_base_values(v), k, d, v["g"] * 2 ** u + 1)] for u in range(n_levels)]
         if len({len(r) for r in rows}) != 1:
             raise ValueError(f"strongly_adaptive needs {base.name!r} to have one parameter row length for every horizon")

@@ -52,7 +52,7 @@ import numpy as np
 from olearn.core import rng
 from olearn.core.errors import ParameterError, check_integer, check_range
 from olearn.core.kernel import kernel
-from olearn.core.params import Param
+from olearn.core.params import Param, finite_vector
 from olearn.core.spec import LearnerType
 from olearn.learners.bandits import N_ARMS
 
@@ -207,12 +207,12 @@ def information_gain(counts, values: dict, noise: float | None = None) -> float:
 
     Allowed: ``counts`` a non-empty 1-d list of finite numbers >= 0, one per arm; ``noise`` sigma finite and > 0, or
     None (``values``' noise); otherwise a ParameterError naming it."""
-    raw = np.asarray(counts)
-    if raw.ndim != 1 or raw.size == 0 or raw.dtype.kind not in "iuf" or not np.all(np.isfinite(raw)) or np.any(raw < 0):
-        raise ParameterError("information_gain", "counts", counts, "a non-empty 1-d list of finite play counts >= 0, one per arm")
+    allowed = "a non-empty 1-d list of finite play counts >= 0, one per arm"
+    n = finite_vector("information_gain", "counts", counts, allowed)
+    if np.any(n < 0):
+        raise ParameterError("information_gain", "counts", counts, allowed)
     if noise is not None:
         noise = check_range("information_gain", "noise", noise, 0.0, open_low=True, allowed="a finite number > 0, or None")
-    n = np.asarray(counts, dtype=float)
     k = n.size
     row = _row("information_gain", values, k, None)
     cov = np.array([[covariance(row, i, j) for j in range(k)] for i in range(k)])

@@ -93,11 +93,7 @@ def rates_for(horizon: int) -> int:
     """n = ceil(log2(T) / 2) + 1, the grid's size for horizon T: the smallest n with 4^(n-1) >= T (exact in integers).
 
     ``horizon`` T: an integer >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`."""
-    return _rates_for(check_integer("rates_for", "horizon", horizon, 1, meaning="rounds"))
-
-
-def _rates_for(horizon):
-    """:func:`rates_for` on a horizon already checked."""
+    horizon = check_integer("rates_for", "horizon", horizon, 1, meaning="rounds")
     n = 1
     while 4 ** (n - 1) < horizon:
         n += 1
@@ -105,14 +101,14 @@ def _rates_for(horizon):
 
 
 def _capacity(v) -> int:
-    return v["rates"] if v["rates"] is not None else _rates_for(v["max_rounds"])
+    return v["rates"] if v["rates"] is not None else rates_for(v["max_rounds"])
 
 
 def _row(v, k, d, h):
     if v["rates"] is None and h > v["max_rounds"]:
         raise ParameterError("metagrad", "max_rounds", v["max_rounds"], f"an integer >= the horizon {h} (it sizes the state "
                              "for the grid of rates), or give rates=")
-    return [_dim("metagrad", v, k), v["lipschitz"], float(v["rates"] if v["rates"] is not None else _rates_for(h))]
+    return [_dim("metagrad", v, k), v["lipschitz"], float(v["rates"] if v["rates"] is not None else rates_for(h))]
 
 
 @kernel

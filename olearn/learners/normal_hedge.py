@@ -57,6 +57,7 @@ import numpy as np
 from olearn.core import rng
 from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
+from olearn.core.params import finite_vector
 from olearn.core.spec import LearnerType
 from olearn.engine.models import dot
 from olearn.learners.bandits import N_ARMS, normalized_exp, zero_init
@@ -148,26 +149,11 @@ def scale(regrets) -> float:
 
     ``regrets``: a non-empty 1-D sequence of finite numbers (no bools); anything else raises
     :class:`~olearn.core.errors.ParameterError` naming ``regrets``."""
-    regrets = _checked_regrets(regrets)
+    regrets = finite_vector("scale", "regrets", regrets, "a non-empty 1-D sequence of finite numbers")
     top = regrets.max()
     if not top > 0.0:
         return math.inf
     return top * top / (2.0 * scale_exponent(regrets, regrets.size, top))
-
-
-def _checked_regrets(regrets):
-    """``regrets`` as a 1-D float array when it is a non-empty 1-D sequence of finite real numbers, or a ParameterError."""
-    bad = ParameterError("scale", "regrets", regrets, "a non-empty 1-D sequence of finite numbers")
-    try:
-        given = np.asarray(regrets)
-    except (TypeError, ValueError, OverflowError):  # a ragged or unreadable sequence
-        raise bad from None
-    if given.dtype.kind not in "iuf" or given.ndim != 1 or given.size == 0:  # bools, complex, strings, objects
-        raise bad
-    given = given.astype(float)
-    if not np.all(np.isfinite(given)):
-        raise bad
-    return given
 
 
 def quantile_regret(learner_losses, expert_losses, epsilon: float) -> float:

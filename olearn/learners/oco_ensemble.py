@@ -177,22 +177,18 @@ def ader_experts(horizon: int) -> int:
     """N = ceil(log2(1 + 4T/7) / 2) + 1 (Zhang, Lu and Zhou 2018).
 
     ``horizon`` T: an integer >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`."""
-    return _ader_experts(check_integer("ader_experts", "horizon", horizon, 1, meaning="rounds"))
-
-
-def _ader_experts(horizon):
-    """:func:`ader_experts` on a horizon already checked."""
+    horizon = check_integer("ader_experts", "horizon", horizon, 1, meaning="rounds")
     return math.ceil(0.5 * math.log2(1.0 + 4.0 * horizon / 7.0)) + 1
 
 
 ADER_MAX_ROUNDS = 2**40
-ADER_MAX_EXPERTS = _ader_experts(ADER_MAX_ROUNDS)
+ADER_MAX_EXPERTS = ader_experts(ADER_MAX_ROUNDS)
 
 
 def _ader_row(v, k, d, horizon):
     if horizon > ADER_MAX_ROUNDS:
         raise ParameterError("ader", "horizon", horizon, f"at most 2^40 = {ADER_MAX_ROUNDS} rounds")
-    return [_dim("ader", v, k), _ader_experts(horizon), v["lipschitz"], float(horizon)]
+    return [_dim("ader", v, k), ader_experts(horizon), v["lipschitz"], float(horizon)]
 
 
 @kernel
@@ -255,7 +251,7 @@ def ader_dynamic_regret_bound(horizon: int, path_length: float, diameter: float,
     path_length = check_range(owner, "path_length", path_length, 0.0)
     diameter = check_range(owner, "diameter", diameter, 0.0, open_low=True)
     lipschitz = check_range(owner, "lipschitz", lipschitz, 0.0, open_low=True)
-    n = _ader_experts(horizon)
+    n = ader_experts(horizon)
     g, big_d = lipschitz, diameter
     meta = math.sqrt(2.0 * horizon) * g * big_d / 4.0
     best = math.inf
