@@ -48,7 +48,8 @@ def test_weights_are_upper_confidence_bounds_on_every_arms_gain():
     for alpha in (None, 1e-9):
         learner = olearn.make("exp3_p", delta=delta, alpha=alpha)
         gamma = learner.bind(k, 0, horizon)[0][0][1]
-        res = olearn.run(learner, env, horizon=horizon, seeds=seeds, backend="cpu", keep_state=True)
+        # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+        res = olearn.run(learner, env, horizon=horizon, seeds=seeds, backend="cpu", keep_state=True, trace=True)
         upper = res.states[0, :, :k] * 3 * k / gamma
         below[alpha] = int((upper < gains).any(axis=1).sum())
     assert below[None] <= 6  # Binomial(200, 0.01) exceeds 6 with probability < 1e-4

@@ -190,7 +190,8 @@ def test_shared_information_beats_learning_each_arm_alone():
     regret = {}
     for name, kw in (("gp_ucb", {}), ("gp_thompson", {}), ("ucb1", {}), ("gaussian_thompson", {"sigma": 0.5})):
         # none of them reads the horizon, so round 1,000 of a 4,000-round run is a 1,000-round run's end
-        res = olearn.run(olearn.make(name, **kw), env, horizon=4000, seeds=40, checkpoints=[1000, 4000])
+        # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+        res = olearn.run(olearn.make(name, **kw), env, horizon=4000, seeds=40, checkpoints=[1000, 4000], trace=True)
         for c, horizon in enumerate((1000, 4000)):
             regret[name, horizon] = res.metric("pseudo_regret")[0, :, c].mean()
     for name in ("gp_ucb", "gp_thompson"):

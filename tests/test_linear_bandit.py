@@ -88,8 +88,9 @@ def test_confidence_ellipsoid_holds_with_probability_one_minus_delta():
     env = environments.make("linear_bandit", n_arms=5, theta=theta, sigma=1.0)
     missed = {}
     for noise in (1.0, 0.05):
+        # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
         res = olearn.run(olearn.make("oful", noise=noise, delta=0.01), env, horizon=horizon, seeds=range(200),
-                         backend="cpu", keep_state=True)
+                         backend="cpu", keep_state=True, trace=True)
         states = res.states[0]
         inverse = states[:, 2 * d: 2 * d + d * d].reshape(-1, d, d)
         b = states[:, 2 * d + d * d: 3 * d + d * d]
@@ -108,7 +109,8 @@ def test_regret_is_within_theorem_3_and_far_below_the_disjoint_learners():
     LinUCB's, which must learn one parameter per action from the K d numbers of the observation; Thompson sampling
     with one posterior pays under a fifth of it (85 against 773)."""
     env = environments.make("linear_bandit", n_arms=10, dim=5)
-    regret = {name: olearn.run(olearn.make(name), env, horizon=2000, seeds=20, backend="cpu").final("dynamic_regret")[0].mean()
+    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+    regret = {name: olearn.run(olearn.make(name), env, horizon=2000, seeds=20, backend="cpu", trace=True).final("dynamic_regret")[0].mean()
               for name in ("oful", "linucb", "lin_ts_shared")}
     assert 0 < regret["oful"] < linear_bandit.regret_bound(2000, 5)
     assert regret["oful"] < regret["linucb"] / 10

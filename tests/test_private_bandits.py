@@ -91,7 +91,8 @@ def test_a_release_is_the_episode_mean_plus_laplace_noise():
     (Kolmogorov-Smirnov)."""
     eps, k = 0.5, 2
     env = environments.make("loss_matrix", losses=np.tile([0.7, 0.4], (40, 1)))
-    res = olearn.run(olearn.make("dp_ucb", epsilon=eps), env, horizon=40, seeds=4000, keep_state=True)
+    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+    res = olearn.run(olearn.make("dp_ucb", epsilon=eps), env, horizon=40, seeds=4000, keep_state=True, trace=True)
     sizes = res.states[0, :, 5 * k]
     tested = 0
     for size in np.unique(sizes):
@@ -114,9 +115,10 @@ def test_guarantee_and_regret_against_epsilon():
     regret = {}
     for name, eps in (("dp_ucb", 0.1), ("dp_ucb", 1.0), ("dp_ucb", 10.0), ("ucb1", None)):
         learner = olearn.make(name, **({} if eps is None else {"epsilon": eps}))
-        regret[eps] = olearn.run(learner, env, horizon=8000, seeds=100).final("pseudo_regret")[0]
+        # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+        regret[eps] = olearn.run(learner, env, horizon=8000, seeds=100, trace=True).final("pseudo_regret")[0]
     se = lambda a, b: math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)  # noqa: E731
     for worse, better in ((0.1, 1.0), (1.0, 10.0), (10.0, None)):
         assert regret[better].mean() + 4 * se(regret[worse], regret[better]) < regret[worse].mean(), regret
-    longer = olearn.run(olearn.make("dp_ucb", epsilon=1.0), env, horizon=32000, seeds=100).final("pseudo_regret")[0]
+    longer = olearn.run(olearn.make("dp_ucb", epsilon=1.0), env, horizon=32000, seeds=100, trace=True).final("pseudo_regret")[0]
     assert longer.mean() < 2.5 * regret[1.0].mean()

@@ -253,7 +253,8 @@ def test_sleeping_hedge_meets_its_per_arm_bound(seed):
         regret = float((expected[on] - losses[on, k]).sum())
         assert regret <= math.log(k_arms) / eta + eta * on.sum() / 8, (k, regret)
     env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
-    res = olearn.run(olearn.make("sleeping_hedge"), env, horizon=BOUND_T, seeds=200)
+    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+    res = olearn.run(olearn.make("sleeping_hedge"), env, horizon=BOUND_T, seeds=200, trace=True)
     assert res.final("sleeping_regret")[0].mean() <= math.sqrt(BOUND_T * math.log(k_arms) / 2)
 
 
@@ -275,7 +276,8 @@ def test_sleeping_rate_free_learners_meet_the_tuned_specialists_bound(seed, name
     tuned = math.sqrt(BOUND_T * math.log(k_arms) / 2)
     worst = max(float((expected[awake[:, k] > 0] - losses[awake[:, k] > 0, k]).sum()) for k in range(k_arms))
     env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
-    res = olearn.run(olearn.make(name), env, horizon=BOUND_T, seeds=200)
+    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+    res = olearn.run(olearn.make(name), env, horizon=BOUND_T, seeds=200, trace=True)
     print(f"{name}, seed {seed}: worst per-expert regret {worst:.2f}, realized sleeping regret "
           f"{res.final('sleeping_regret')[0].mean():.2f}, tuned specialists' bound {tuned:.2f}")
     assert worst <= tuned
@@ -297,7 +299,8 @@ def test_sleeping_exp3_meets_its_per_arm_bound(seed):
         losses, awake = _specialist_table(seed)
     k_arms = losses.shape[1]
     env = environments.make("sleeping_loss_matrix", losses=losses, awake=awake)
-    res = olearn.run(olearn.make("sleeping_exp3"), env, horizon=BOUND_T, seeds=200)
+    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+    res = olearn.run(olearn.make("sleeping_exp3"), env, horizon=BOUND_T, seeds=200, trace=True)
     assert res.final("sleeping_regret")[0].mean() <= math.sqrt(2 * BOUND_T * k_arms * math.log(k_arms))
 
 
@@ -308,7 +311,8 @@ def test_awake_ucb_ordering_regret_grows_logarithmically():
     awake arms pays."""
     env = environments.make("sleeping_bernoulli", means=[0.9, 0.8, 0.7, 0.6, 0.5], awake=[0.3, 0.4, 0.5, 0.6, 0.7])
     horizons = [1000, 2000, 4000, 8000, 16000]
-    res = olearn.run(olearn.make("awake_ucb"), env, horizon=horizons[-1], seeds=32, checkpoints=horizons)
+    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
+    res = olearn.run(olearn.make("awake_ucb"), env, horizon=horizons[-1], seeds=32, checkpoints=horizons, trace=True)
     regret = res.values[0, :, :, res.columns.index("dynamic_regret")].mean(axis=0)
     slope = np.polyfit(np.log(horizons), np.log(regret), 1)[0]
     assert slope < 0.5, (slope, regret)
