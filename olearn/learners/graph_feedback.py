@@ -43,7 +43,7 @@ p . l <= q . l + gamma and q <= p / (1 - gamma), the expected regret is at most
 
     gamma T + ln K / eta + eta / (2 (1 - gamma)) sum_t E[sum_i p_t(i) / P_t(i)],
 
-and since P_t(i) >= gamma / |U| and P_t(i) >= p_t(i), Kocák et al.'s Lemma 1 (with 1/c = gamma / |U|) bounds
+and since P_t(i) >= gamma / |U| and P_t(i) >= p_t(i), Kocák et al.'s Lemma 1 (with c = gamma / |U|) bounds
 the inner sum by 2 (2 alpha ln(1 + (ceil(K^2 |U| / gamma) + K) / alpha) + 2).  The state keeps
 sum_t sum_i p_t(i) / P_t(i).  With gamma = 0 the learner is ``exp3`` on the empty graph and Hedge on the
 complete one.
