@@ -53,6 +53,14 @@ def test_estimators_on_a_hand_computed_log():
     assert offpolicy.doubly_robust(logs, target, q).value == 0.75
     terms = np.array([2.0, 0.0, 2.0, 0.0])
     assert offpolicy.ips(logs, target).stderr == pytest.approx(np.std(terms, ddof=1) / 2, rel=1e-15)
+    # SNIPS by the delta method: the sample standard deviation of w_i (l_i - V_SN) / mean(w), mean(w) = 6 / 4, over sqrt(4)
+    linear = np.array([2 * (1.0 - 4 / 6), 0.0, 4 * (0.5 - 4 / 6), 0.0]) / 1.5
+    assert offpolicy.snips(logs, target).stderr == pytest.approx(np.std(linear, ddof=1) / 2, rel=1e-12)
+    # a uniform log and the uniform policy as target (w = 1): SNIPS is the sample mean, with the sample mean's standard error
+    uniform = offpolicy.Logs(None, [0, 1, 0, 1], [1.0, 0.0, 0.5, 1.0], [0.5] * 4, n_arms=2)
+    same = offpolicy.snips(uniform, np.full((4, 2), 0.5))
+    assert same.value == pytest.approx(0.625, rel=1e-15)
+    assert same.stderr == pytest.approx(np.std([1.0, 0.0, 0.5, 1.0], ddof=1) / 2, rel=1e-12)
     # without contexts, the loss model is each arm's mean loss (over the other half of the log)
     q = offpolicy.fit_loss_model(logs, folds=1)
     np.testing.assert_allclose(q, np.tile([0.75, 0.5], (4, 1)))
@@ -227,7 +235,12 @@ def test_bad_input_names_the_parameter():
         (lambda: offpolicy.ips(logs, [[0.5, 0.6], [1.0, 0.0]]), "target"),
         (lambda: offpolicy.snips(logs, [[0.0, 1.0], [1.0, 0.0]]), "target"),
         (lambda: offpolicy.doubly_robust(logs, [[1.0, 0.0]] * 2, model=np.zeros((3, 2))), "model"),
+        (lambda: offpolicy.direct(logs, [[1.0, 0.0]] * 2, model=[["low", "high"]] * 2), "model"),
+        (lambda: offpolicy.doubly_robust(logs, [[1.0, 0.0]] * 2, model=[[0.5], [0.5, 0.5]]), "model"),
+        (lambda: offpolicy.ips(logs, np.array([[1.0 + 1.0j, 0.0], [1.0, 0.0]])), "target"),
         (lambda: offpolicy.fit_loss_model(logs, ridge=0.0), "ridge"),
+        (lambda: offpolicy.ips(logs, [[1.0, 0.0]] * 2).interval(z=-1.96), "'z'"),
+        (lambda: offpolicy.ips(logs, [[1.0, 0.0]] * 2).interval(z=np.nan), "'z'"),
         (lambda: offpolicy.collect(environments.make("bernoulli", means=[0.2, 0.8]), n=10, logging=[1.0, 0.0]), "logging"),
         (lambda: offpolicy.collect(environments.make("bernoulli", means=[0.2, 0.8]), n=0), "'n'"),
         (lambda: offpolicy.replay(olearn.make("hedge"), logs), "learner"),

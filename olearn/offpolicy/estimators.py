@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, check_integer, check_real
+from olearn.core.errors import ParameterError, check_integer, check_range, check_real
 from olearn.offpolicy.logs import Logs
 
 
@@ -39,7 +39,8 @@ class Estimate:
     n: int
 
     def interval(self, z: float = 1.96) -> tuple[float, float]:
-        """The normal-approximation interval value -/+ z stderr."""
+        """The normal-approximation interval value -/+ z stderr; ``z``: a finite number > 0 (1.96: 95%)."""
+        z = check_range("Estimate.interval", "z", z, 0.0, open_low=True)
         return self.value - z * self.stderr, self.value + z * self.stderr
 
 
@@ -52,10 +53,9 @@ def _check_logs(owner, logs) -> Logs:
 def _target(owner, logs: Logs, target) -> np.ndarray:
     n, k = len(logs), logs.n_arms
     allowed = f"an {n} x {k} array of the target policy's probabilities at each logged context (rows summing to 1)"
-    try:
-        probs = np.asarray(target, dtype=float)
-    except (TypeError, ValueError):
-        raise ParameterError(owner, "target", type(target).__name__, allowed) from None
+    probs = _real_array(target)
+    if probs is None:
+        raise ParameterError(owner, "target", type(target).__name__, allowed)
     if probs.shape != (n, k) or not np.all(np.isfinite(probs)) or np.any(probs < 0.0) or np.any(np.abs(probs.sum(axis=1) - 1.0) > 1e-9):
         raise ParameterError(owner, "target", f"shape {probs.shape}" if probs.ndim else target, allowed)
     return probs
@@ -65,10 +65,20 @@ def _model(owner, logs: Logs, model) -> np.ndarray:
     if model is None:
         return fit_loss_model(logs)
     n, k = len(logs), logs.n_arms
-    q = np.asarray(model, dtype=float) if np.ndim(model) else np.array([])
-    if q.shape != (n, k) or not np.all(np.isfinite(q)):
-        raise ParameterError(owner, "model", f"shape {q.shape}", f"None (fit_loss_model) or an {n} x {k} array of predicted losses")
+    q = _real_array(model)
+    if q is None or q.shape != (n, k) or not np.all(np.isfinite(q)):
+        raise ParameterError(owner, "model", type(model).__name__ if q is None else f"shape {q.shape}",
+                             f"None (fit_loss_model) or an {n} x {k} array of predicted losses")
     return q
+
+
+def _real_array(value) -> np.ndarray | None:
+    """``value`` as a float array, or None when it is not an array of real numbers (text, ragged rows, complex)."""
+    try:
+        arr = np.asarray(value)
+        return None if arr.dtype.kind == "c" else arr.astype(float)
+    except (TypeError, ValueError):
+        return None
 
 
 def _mean(terms: np.ndarray) -> Estimate:
@@ -101,7 +111,9 @@ def snips(logs: Logs, target) -> Estimate:
                              "a policy with pi(a_i | x_i) > 0 for some logged event (else nothing is known about it)")
     value = float(np.dot(w, logs.losses) / total)
     n = w.size
-    stderr = float(math.sqrt(np.sum((w * (logs.losses - value)) ** 2)) / total) if n > 1 else math.inf
+    # the delta method: the sample standard deviation (ddof=1, as the other estimators) of the linearized terms
+    # w_i (l_i - V_SN) / mean(w), over sqrt(n); with w = 1 it is the sample mean's standard error
+    stderr = float(math.sqrt(np.sum((w * (logs.losses - value)) ** 2) * n / (n - 1)) / total) if n > 1 else math.inf
     return Estimate(value, stderr, n)
 
 
@@ -130,7 +142,8 @@ def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int = 2) -> np.ndarray
 
     The events are split into ``folds`` contiguous blocks and each block is predicted from a fit to
     the others (``folds=1``: one fit to all events).  An arm with no events in the fitting blocks
-    is predicted by the mean of all fitted losses there.
+    is predicted by the mean of all fitted losses there.  ``ridge``: the penalty on the slopes, a
+    finite number > 0; ``folds``: an integer in [1, n], n the number of events.
     """
     logs = _check_logs("fit_loss_model", logs)
     ridge = check_real("fit_loss_model", "ridge", ridge, "a number > 0")

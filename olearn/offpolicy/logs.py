@@ -226,7 +226,8 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
     it gave its arm at that event, which changes as it learns (an adaptive logging policy, as a deployed
     learner writes).  The events are the world's rounds 0..n-1 for ``seed``, so the contexts and losses are
     those ``olearn.run`` would draw for that seed.  Where the world has mean losses, ``Logs.means`` holds
-    every arm's at every event.
+    every arm's at every event.  ``n``: an integer >= 1 (at most the world's number of rounds where it
+    defines one); ``seed``: an integer in [0, 2^63 - 1]; ``backend``: ``'cpu'`` or ``'python'``.
     """
     if not isinstance(env, Environment) or env.type.kind != "arms":
         raise ParameterError("collect", "env", env, "a world of kind 'arms' made with environments.make(...)")
