@@ -230,6 +230,56 @@ def test_strongly_adaptive_over_another_base_is_cbce_over_its_predictors():
         adaptive.strongly_adaptive(olearn.learners.REGISTRY["hedge"], None, "x", "y")
 
 
+class _RoundsSeen:
+    """A step-wise expert whose radius is the number of scores it has learned from."""
+
+    def __init__(self):
+        self.n = 0
+
+    def predict(self):
+        return float(self.n)
+
+    def update(self, score):
+        self.n += 1
+
+
+def test_strongly_adaptive_gives_each_base_its_own_round_index():
+    """A base's act receives t = the rounds that expert has seen (as the engine gives a learner its own round),
+    not the meta round or 0: over a base whose radius is t, the radii are those of the slow CBCE over counters."""
+    from olearn.conformal import common
+    from olearn.core.kernel import kernel
+    from olearn.core.spec import LearnerType
+
+    @kernel
+    def init(state, params, seed):
+        state[0] = 0.0
+
+    @kernel
+    def act(state, params, obs, t, seed, action):
+        action[0] = t
+        action[1] = params[common.Q]
+
+    @kernel
+    def update(state, params, obs, action, feedback, t, seed):
+        return
+
+    base = LearnerType(name="rounds_seen", summary="radius t", feedback="full", kind="scores", action_dim=2,
+                       params=common.COMMON, state_size=lambda v, k, d: 1,
+                       row=lambda v, k, d, h: common.header_row("rounds_seen", v, [], needs_scale=False),
+                       init=init, act=act, update=update)
+    meta = adaptive.strongly_adaptive(base, None, "sa_rounds_seen", "CBCE over round counters")
+    calib, scores = [2.0, 1.0], np.abs(np.random.default_rng(4).normal(3.0, 2.0, size=40))
+    scale = math.sqrt(3) * max(calib)
+    radii = conformal.run_scores(meta.make(calibration=calib, g=2, coverage=0.8, max_rounds=50), scores, backend="python")
+    slow = _SlowCBCE(_RoundsSeen, g=2, q=0.8, scale=scale, calibration=calib)
+    want = []
+    for score in scores:
+        want.append(slow.predict())
+        slow.update(score)
+    assert np.ptp(want) > 1.0  # the counters part the radii
+    np.testing.assert_allclose(radii, want, rtol=1e-12, atol=1e-12)
+
+
 # ---------------------------------------------------------------- bad input
 
 

@@ -48,7 +48,12 @@ def test_coverage_and_width():
     radii = np.array([0.2, 0.4, 3.0, 0.3, 9.0])
     assert metrics.coverage(scores, radii) == 0.75  # the NaN round is not counted; 0.3 <= 0.3 covers
     assert metrics.width(radii) == 0.4
-    assert metrics.summary(scores, radii, 0.9, window=2)["lce_2"] == pytest.approx(0.4)
+    summary = metrics.summary(scores, radii, 0.9, window=2)
+    assert summary["lce_2"] == pytest.approx(0.4)
+    # SAReg as a window mean (the paper's tables), over the observed rounds only
+    assert summary["sareg_2"] == pytest.approx(_brute_sareg(scores[:4], radii[:4], 0.9, 2, mean=True), abs=1e-12)
+    assert summary["sareg_2"] == pytest.approx(0.03, abs=1e-12)  # by hand: window (0.1, 0.5), (0.1 - 0.04) / 2
+    assert metrics.width(np.array([0.2, np.nan, 0.4, 3.0])) == 0.4  # a NaN radius is not counted
 
 
 def test_regret_is_zero_for_the_windows_best_radius():
@@ -67,7 +72,8 @@ def test_bad_window_or_shapes():
     with pytest.raises(ParameterError, match="window"):  # 2.5 was truncated to a window of 2
         metrics.regret_by_length([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], 0.9, [2.5])
     assert metrics.regret_by_length([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], 0.5, np.array([3])).tolist() == [0.5]  # 1.5 - min_s 1.0
-    for q in (1.5, 0.0, True, "0.9"):
+    assert metrics.regret_by_length([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], 0.5, [3], mean=True).tolist() == [0.5 / 3]
+    for q in (1.5, 0.0, 1.0, True, "0.9"):
         with pytest.raises(ParameterError, match=r"'q'.*\(0, 1\)"):
             metrics.strongly_adaptive_regret([1.0, 2.0], [1.0, 1.0], q, window=2)
         with pytest.raises(ParameterError, match=r"'q'.*\(0, 1\)"):

@@ -68,8 +68,9 @@ def test_recordings_are_not_degenerate():
         assert not np.allclose(radii["saocp"], radii["saocp_g2"])
 
 
-def aci_reference(scores, calibration, coverage, gamma):
-    """Gibbs and Candes (2021), eq. (2), round by round with NumPy: level alpha_t, quantile of past scores."""
+def aci_reference(scores, calibration, coverage, gamma, levels=None):
+    """Gibbs and Candes (2021), eq. (2), round by round with NumPy: level alpha_t, quantile of past scores
+    (``levels``, a list: receives alpha_t of each prediction)."""
     alpha = 1 - coverage
     level, history, radii = alpha, [], []
 
@@ -82,6 +83,8 @@ def aci_reference(scores, calibration, coverage, gamma):
     for s in scores:
         r = radius()
         radii.append(r)
+        if levels is not None:
+            levels.append(level)
         level += gamma * (alpha - float(s > r))
         history.append(s)
     return np.array(radii)
@@ -92,6 +95,18 @@ def test_aci_matches_a_numpy_reference(stream):
     calib, scores = REF[f"{stream}/calibration"], REF[f"{stream}/scores"]
     expected = aci_reference(scores, calib, 0.9, 0.05)
     radii = conformal.run_scores("aci", scores, coverage=0.9, calibration=calib, gamma=0.05)
+    np.testing.assert_array_equal(radii, expected)
+
+
+def test_aci_with_a_level_at_or_past_one_predicts_the_smallest_score():
+    """Every covered round raises alpha_t by gamma alpha; once alpha_t >= 1 the quantile level 1 - alpha_t is
+    clipped to 0 and the radius is the smallest score held (0.5 during the run of 0.5s, not 0), as NumPy's
+    quantile at level 0 gives; past alpha_t < 0 it is the largest."""
+    calib, scores = [1.0, 0.7], [0.5] * 30 + [0.3, 2.0, 0.4] * 4
+    levels = []
+    expected = aci_reference(scores, calib, 0.9, 0.5, levels)
+    assert max(levels) >= 1.0 and min(levels) < 0.0  # both clips are reached
+    radii = conformal.run_scores("aci", scores, coverage=0.9, calibration=calib, gamma=0.5)
     np.testing.assert_array_equal(radii, expected)
 
 

@@ -83,7 +83,9 @@ def sized_for(owner: str, params: dict, n_rounds: int) -> dict:
 
 
 def history_size(values: dict) -> int:
-    """Scores kept for empirical quantiles: all of them up to ``max_rounds`` (a sliding window beyond)."""
+    """Scores kept for empirical quantiles: all of them up to ``max_rounds`` (a sliding window beyond), and never
+    fewer than the calibration scores plus one, so a ``max_rounds`` at or below the calibration's length still
+    holds every calibration score when the first live one arrives."""
     return max(int(values["max_rounds"]), len(values["calibration"]) + 1)
 
 
