@@ -88,8 +88,9 @@ def test_engine_plays_the_slow_reference_of_algorithm_1():
 
 
 def _alarm_state(env, horizon, seeds, **params):
+    # the metric of on_three_changes below: one compiled loop per learner and world in this file
     res = olearn.run(olearn.make("m_ucb", **params), env, horizon=horizon, seeds=seeds, backend="cpu",
-                     keep_state=True, progress=False)
+                     keep_state=True, progress=False, metrics=["dynamic_regret"])
     k = env.n_actions
     return res.states[0, :, 2 * k], res.states[0, :, 2 * k + 1]  # tau (first round after the last alarm), alarms
 
@@ -210,7 +211,7 @@ def test_cusum_alarm_follows_a_jump_within_walds_bound():
     horizon, change, m, eps = 700, 600, 100, 0.2
     env = environments.make("piecewise_bernoulli", means=[[0.15], [0.95]], change_points=[change])
     res = olearn.run(olearn.make("cusum_ucb", samples=m, epsilon=eps), env, horizon=horizon, seeds=200, backend="cpu",
-                     keep_state=True, checkpoints=[horizon], progress=False)
+                     keep_state=True, checkpoints=[horizon], progress=False, metrics=["dynamic_regret"])  # as on_three_changes
     plays_since, alarms = res.states[0, :, 0], res.states[0, :, 5]
     assert np.all(alarms == 1)
     delay = (horizon - 1 - plays_since) - change + 1  # the alarming reward's round, counted in plays after the change
@@ -240,7 +241,8 @@ def test_cusum_and_pht_ucb_regret_on_three_changes():
         regret, states = on_three_changes(name, breakpoints=3)
         alarms = states[:, 15]
         still = olearn.run(olearn.make(name, breakpoints=3), held, horizon=THREE_CHANGES_T, seeds=seeds, backend="cpu",
-                           keep_state=True, checkpoints=[THREE_CHANGES_T], progress=False).states[0, :, 15]
+                           keep_state=True, checkpoints=[THREE_CHANGES_T], progress=False,
+                           metrics=["dynamic_regret"]).states[0, :, 15]  # as on_three_changes: one compiled loop
         print(f"dynamic regret: {name} {regret.mean():.0f}, ucb1 {ucb1.mean():.0f}; alarms {alarms.mean()}, "
               f"without changes {still.mean()}")
         se = math.sqrt(regret.var(ddof=1) / seeds + ucb1.var(ddof=1) / seeds)

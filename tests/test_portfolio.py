@@ -35,8 +35,7 @@ def cover_best(rounds):
 @pytest.mark.parametrize("backend", ["python", "cpu"])
 def test_cover_market_comparator_is_the_closed_form_at_every_checkpoint(backend):
     env = environments.make("portfolio")
-    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
-    res = olearn.run("ons", env, horizon=201, seeds=1, backend=backend, checkpoints=[1, 2, 3, 10, 11, 100, 201], trace=True)
+    res = olearn.run("ons", env, horizon=201, seeds=1, backend=backend, checkpoints=[1, 2, 3, 10, 11, 100, 201])
     best = res.metric("loss")[0, 0] - res.metric("regret")[0, 0]
     expected = [cover_best(t) for t in res.rounds]
     np.testing.assert_allclose(best, expected, rtol=1e-12, atol=1e-12)
@@ -116,8 +115,7 @@ def test_newton_step_regret_grows_like_log_t_and_gradient_descents_like_sqrt_t()
     step (4.85, 7.58, 10.5)."""
     rows = np.array([[1.0, 2.0], [1.0, 0.6]])
     env = environments.make("portfolio", relatives=rows)
-    # traced, as this file's other runs of this learner and world: one compiled loop for all (untraced compiles a second)
-    regret = {name: olearn.run(name, env, horizon=16000, seeds=1, checkpoints=[1000, 4000, 16000], trace=True).metric("regret")
+    regret = {name: olearn.run(name, env, horizon=16000, seeds=1, checkpoints=[1000, 4000, 16000]).metric("regret")
               [0, 0] for name in ("ons", "ogd", "metagrad")}
     print(regret)
     # the uniform portfolio's regret in closed form: the BCRP's stock weight b = 3/4 solves 1 / (1 + b) = 0.4 / (1 - 0.4 b)

@@ -197,7 +197,7 @@ def test_metrics_match_brute_force(name, world):
     assert "sleeping_regret" in metrics and "regret" not in metrics and "pseudo_regret" not in metrics
     for backend in ("python", "cpu") if world == "table" else ("python",):  # the parity tests hold cpu to python
         res = olearn.run(olearn.make(name, eta=0.5) if name.startswith("sleeping") else olearn.make(name), env, horizon=T,
-                         seeds=SEEDS, backend=backend, trace=True, checkpoints=ckpts, metrics=metrics)
+                         seeds=SEEDS, backend=backend, trace=True, checkpoints=ckpts)  # the default metrics: the trajectory tests' loop
         for j, seed in enumerate(SEEDS):
             sleeping, dynamic = brute_force(env, seed, res.actions[0, j].astype(int))
             at = np.asarray(ckpts) - 1
