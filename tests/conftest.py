@@ -29,8 +29,10 @@ _FIRST_HALF = "_abcdefg"  # about 200 of the registry's 420 CPU seconds on 2 cor
 # A notebook is a unit of its own (each starts its own kernel; together they are ~100 s).
 _ONE_PER_TEST = {"test_notebooks.py"}
 # Files run as one unit: the README's portfolio example is ONS on the portfolio world, whose compilation
-# (11 s: the simplex projection in ONS's metric) test_portfolio.py also needs.
-_TOGETHER = {"test_readme.py": "readme+portfolio", "test_portfolio.py": "readme+portfolio"}
+# (11 s: the simplex projection in ONS's metric) test_portfolio.py also needs; the relax figure scripts'
+# replays (test_relax_tables.py) and test_relax_learners.py both compile ChebCB on the cost-table world.
+_TOGETHER = {"test_readme.py": "readme+portfolio", "test_portfolio.py": "readme+portfolio",
+             "test_relax_tables.py": "relax", "test_relax_learners.py": "relax"}
 
 
 def pytest_xdist_make_scheduler(config, log):
