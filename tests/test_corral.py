@@ -74,6 +74,47 @@ def test_log_barrier_step_on_extreme_inputs():
     assert compared > 280
 
 
+def _bisection_reference(p, eta, chosen, ell):
+    """The log-barrier step by plain bisection on [min(0, ell), max(0, ell)] down to adjacent doubles (a point past
+    a pole counts as f > 1): whichever end has the sum nearer one, rescaled to sum to one.  Scale-free, unlike an
+    absolute x tolerance, so it resolves a root near 1 / eta for any eta."""
+    loss = np.zeros_like(p)
+    loss[chosen] = ell
+
+    def sums(x):
+        denominators = 1.0 / p + eta * (loss - x)
+        return (math.inf, None) if np.any(denominators <= 0.0) else (float(np.sum(1.0 / denominators)), 1.0 / denominators)
+
+    low, high = min(0.0, ell), max(0.0, ell)
+    while low < 0.5 * (low + high) < high:
+        mid = 0.5 * (low + high)
+        if sums(mid)[0] > 1.0:
+            high = mid
+        else:
+            low = mid
+    total, q = min((sums(x) for x in (low, high)), key=lambda s: abs(s[0] - 1.0))
+    return q / q.sum()
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e35, 1e40, 1e100])
+def test_log_barrier_step_at_the_largest_rates(scale):
+    """Rates up to the largest eta the parameter accepts (1e100): the root sits near 1 / eta, far below the bracket's
+    top end ell, and the step still returns the bisection reference's probabilities (bisection from ell alone would
+    need ~log2(eta ell) halvings to pass the first pole, more than the step's cap at eta = 1e35)."""
+    g = np.random.default_rng(11)
+    for _ in range(25):
+        m = int(g.integers(2, 5))
+        p = np.maximum(g.dirichlet(np.ones(m)), 1e-3)
+        p /= p.sum()
+        eta = g.uniform(0.1, 1.0, m) * scale
+        chosen = int(g.integers(m))
+        ell = float(g.choice([g.uniform(0, 1) / p[chosen], g.uniform(0, 1)]))
+        got = p.copy()
+        model_selection.log_barrier_step(got, eta, m, chosen, ell)
+        np.testing.assert_allclose(got, _bisection_reference(p, eta, chosen, ell), rtol=1e-9)
+        assert got[chosen] < p[chosen]
+
+
 def _reference_run(bases, base_loss, eta, seed, horizon, arms_played, losses):
     """CORRAL written out (numpy, brentq, one step-wise learner per base), checked round by round against the
     engine's trace: returns (the reference's arms, p, pbar)."""

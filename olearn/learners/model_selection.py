@@ -17,6 +17,7 @@ whose probability fell to a new low: if 1 / pbar_{t+1,i} > rho_{t,i} then rho_{t
 eta_{t+1,i} = beta eta_{t,i}, beta = e^(1 / ln T).  Initially p = pbar = 1 / M, rho = 2 M and every rate is
 ``eta``, by default sqrt(M ln T / T), which balances the log-barrier master's own regret terms,
 O(M ln T / eta + T eta); the paper's tuned rates are smaller and need a stability exponent of each base.
+(Both beta and the default rate use max(ln T, 1) for ln T, so they are defined at T = 1, where ln T = 0.)
 
 What the bases learn from (``base_loss``):
 
@@ -56,8 +57,9 @@ from olearn.learners import bandits
 FOLLOW = 5
 #: stream whose draws at round 0 seed the bases (:func:`base_seed`)
 BASE_SEEDS = 6
-#: steps for the log-barrier normaliser lambda (Newton, with bisection where Newton cannot start): a cap
-#: that bisection alone would need to narrow any double interval to one ulp
+#: steps for the log-barrier normaliser lambda (Newton, with bisection where Newton cannot start, on a bracket
+#: whose upper end is the first pole): a cap, far above what the step needs (at most ~60 steps in tests
+#: with rates up to 1e100)
 ROOT_STEPS = 120
 BASE_LOSS = ("observed", "importance_weighted")
 
@@ -78,7 +80,10 @@ def log_barrier_step(p, eta, m, chosen, ell):
 
     f(lambda) = sum_i 1 / (1 / p_i + eta_i (l_i - lambda)) is increasing and convex below its first pole, so
     Newton's method started to the right of the root (where f > 1) falls to it monotonically.  The root lies
-    between min(0, ell), where f <= 1, and max(0, ell); a point where f <= 1 moves the lower end, and a point
+    between min(0, ell), where f <= 1, and max(0, ell), and below every pole l_i + 1 / (eta_i p_i): the upper end
+    starts at the least of these (and the first point at the bracket's midpoint when a pole cuts it, for the root
+    can sit near 1 / eta, far below ell, where halving from ell would take ~log2(eta ell) steps to pass the pole);
+    a point where f <= 1 moves the lower end, and a point
     past a pole (a denominator <= 0) or a Newton step outside the bracket is replaced by the midpoint
     (bisection) until a right-hand start is found.  The probabilities at the best point found (the one
     with the sum nearest one) are rescaled to sum to one.
@@ -86,8 +91,12 @@ def log_barrier_step(p, eta, m, chosen, ell):
     if ell == 0.0:
         return
     low = min(0.0, ell)
-    high = max(0.0, ell)
-    x = high
+    top = max(0.0, ell)
+    high = top
+    for i in range(m):  # the root lies below every pole: one where a denominator reaches 0
+        loss = ell if i == chosen else 0.0
+        high = min(high, loss + 1.0 / p[i] / eta[i])
+    x = high if high == top else 0.5 * (low + high)
     best = low  # f(low) <= 1 with every denominator positive
     best_gap = math.inf
     for _ in range(ROOT_STEPS):
