@@ -20,6 +20,7 @@ def test_fed_iteration_counts_it_chooses_as_omega_tuner(method, context_range):
         assert tuner.suggest(context=c if context_range else None) == info["omega"]
         tuner.observe(info["iterations"])
     assert tuner.summary()["total_cost"] == sum(omega_tuner.iterations)
+    np.testing.assert_array_equal(tuner.learner.state, omega_tuner.learner.state)  # the same losses reached it
 
 
 def test_spends_its_rounds_on_the_cheapest_value():
@@ -28,25 +29,35 @@ def test_spends_its_rounds_on_the_cheapest_value():
     values = [10, 20, 30, 40, 50, 60, 80]
     g = np.random.default_rng(0)
     tuner = relax.ParameterTuner(values, seed=1)
+    spent = dict.fromkeys(values, 0.0)
     for _ in range(3000):
         v = tuner.suggest()
         assert isinstance(v, int) and v in values
-        tuner.observe((v - 40) ** 2 / 100 + 5 + g.exponential(1.0))
+        cost = (v - 40) ** 2 / 100 + 5 + g.exponential(1.0)
+        tuner.observe(cost)
+        spent[v] += cost
     table = tuner.report()
+    np.testing.assert_allclose(table["cost"], [spent[v] for v in values], rtol=1e-12)
+    np.testing.assert_allclose(table["mean_cost"], table["cost"] / table["chosen"], rtol=1e-12)
     assert table.loc[table["chosen"].idxmax(), "value"] == 40
     assert table.set_index("value").loc[40, "chosen"] > 0.6 * 3000
     assert tuner.summary()["total_cost"] < 1.1 * 3000 * 6.0  # 6 = the mean cost of 40
 
 
-def test_discard_leaves_no_trace():
-    tuner = relax.ParameterTuner([0.1, 0.2, 0.4], seed=2, backend="python")
-    twin = relax.ParameterTuner([0.1, 0.2, 0.4], seed=2, backend="python")
-    for cost in (3.0, 1.0, 2.0):
-        tuner.suggest()
+@pytest.mark.parametrize("method, context_range", [("tsallis_inf", None), ("tsallis_inf_cb", (0.0, 1.0)),
+                                                   ("chebcb", (0.0, 1.0))])
+def test_discard_leaves_no_trace(method, context_range):
+    """act writes to the state (a bin's round count, ChebCB's features): discard puts it back."""
+    kwargs = {"method": method, "context_range": context_range, "seed": 2, "backend": "python"}
+    tuner = relax.ParameterTuner([0.1, 0.2, 0.4], **kwargs)
+    twin = relax.ParameterTuner([0.1, 0.2, 0.4], **kwargs)
+    for cost, c in ((3.0, 0.2), (1.0, 0.9), (2.0, 0.5)):
+        c = c if context_range else None
+        tuner.suggest(context=c)
         tuner.discard()  # the solve failed
-        tuner.suggest()
+        tuner.suggest(context=c)
         tuner.observe(cost)
-        twin.suggest()
+        twin.suggest(context=c)
         twin.observe(cost)
     np.testing.assert_array_equal(tuner.learner.state, twin.learner.state)
     assert tuner.arms == twin.arms and tuner.summary()["suggestions"] == 3
@@ -65,6 +76,8 @@ def test_bad_calls_are_one_clear_error_each():
     for cost in (0.5, np.inf, "x"):
         with pytest.raises(ParameterError, match="cost"):
             tuner.observe(cost)  # below shift = 1, not finite, not a number
+    tuner.observe(1.0)  # shift itself, the least cost, is one
+    assert tuner.costs == [1.0]
     with pytest.raises(ParameterError, match="context"):
         relax.ParameterTuner([1, 2], backend="python").suggest(context=0.3)
     contextual = relax.ParameterTuner([1, 2], method="chebcb", context_range=(0, 1), backend="python")

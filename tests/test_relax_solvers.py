@@ -95,6 +95,24 @@ def test_iteration_counts_span_the_expected_range():
     assert fast < slow / 10
 
 
+def test_sor_count_on_a_diagonal_matrix_is_the_closed_form():
+    """On a diagonal A a sweep multiplies the residual by 1 - omega, so SOR stops after the first k with
+    |1 - omega|^k < tol.  With omega = 0.5 or 1.5 and powers of two everywhere the arithmetic is exact: at
+    tol = 2^-10 the residual after 10 sweeps equals tol ||r_0||, which is not below it (the rule is strict),
+    so k = 11, and a cap of exactly 11 still converges on its last sweep."""
+    A = sp.diags([1.0, 2.0, 4.0, 8.0]).tocsr()
+    b = np.array([1.0, -2.0, 8.0, 4.0])
+    for omega in (0.5, 1.5):
+        for cap in (10_000, 11):
+            _, info = relax.sor(A, b, omega=omega, tol=2.0**-10, max_iter=cap)
+            assert info["iterations"] == 11 and info["converged"] and info["residual"] == 2.0**-11, (omega, cap)
+        _, info = relax.sor(A, b, omega=omega, tol=2.0**-10, max_iter=10)
+        assert info["iterations"] == 10 and not info["converged"] and info["residual"] == 2.0**-10
+    for omega in (0.3, 1.8):  # log(1e-8) / log|1 - omega| = 51.6 and 82.6: 52 and 83 sweeps
+        expected = math.floor(math.log(1e-8) / math.log(abs(1.0 - omega))) + 1
+        assert relax.sor(A, b, omega=omega)[1]["iterations"] == expected == {0.3: 52, 1.8: 83}[omega]
+
+
 @pytest.mark.parametrize("omega", [1.0, 1.4, 1.9])
 def test_ssor_pcg_matches_scipy_cg_warm_started(omega):
     heat = HeatEquation(nx=12, steps=3)
@@ -250,10 +268,32 @@ def test_tuner_warm_start_skips_a_diverged_solve():
     """A diverged solve's x used to become the next warm start, and every later solve was refused."""
     A = sp.csr_matrix(SPLIT)
     tuner = relax.OmegaTuner(omegas=[1.0, 1.9], max_iter=2000, warm_start=True, seed=3, backend="python")
-    infos = [tuner.solve(A, np.ones(2) * (1 + 0.01 * t))[1] for t in range(12)]
+    xs, infos = zip(*[tuner.solve(A, np.ones(2) * (1 + 0.01 * t)) for t in range(12)])
     diverged = [i for i, info in enumerate(infos) if "diverged" in info["message"]]
     assert diverged and diverged[0] < 11 and all(info["converged"] for info in infos if info["omega"] == 1.0)
     assert all(infos[i]["iterations"] == 2000 for i in diverged)
+    last = None  # each solve is a plain SOR solve from the last finite solution (the first from zero)
+    for t, (x, info) in enumerate(zip(xs, infos)):
+        ref, _ = relax.sor(A, np.ones(2) * (1 + 0.01 * t), omega=info["omega"], max_iter=2000, x0=last)
+        np.testing.assert_array_equal(x, ref)
+        last = x if np.all(np.isfinite(x)) else last
+    given = np.array([5.0, -3.0])  # a start given by the caller is used instead of the warm start
+    x, info = tuner.solve(A, np.ones(2), x0=given)
+    np.testing.assert_array_equal(x, relax.sor(A, np.ones(2), omega=info["omega"], max_iter=2000, x0=given)[0])
+
+
+def test_compare_solves_every_omega_from_the_tuners_warm_start():
+    A = (laplacian_2d(5) + 0.1 * sp.identity(25)).tocsr()
+    tuner = relax.OmegaTuner(omegas=[1.0, 1.5], solver="ssor_pcg", warm_start=True, compare=True, seed=1, backend="python")
+    last = None
+    for t in range(3):
+        b = np.linspace(1.0, 2.0, 25) * (1 + 0.01 * t)
+        x, _ = tuner.solve(A, b)
+        expected = [relax.ssor_pcg(A, b, omega=w, x0=last)[1]["iterations"] for w in (1.0, 1.5)]
+        assert tuner.fixed_costs[t].tolist() == expected
+        last = x
+    cold = [relax.ssor_pcg(A, b, omega=w)[1]["iterations"] for w in (1.0, 1.5)]
+    assert np.all(tuner.fixed_costs[2] < cold)  # the warm start counts: SSOR-PCG's rule is relative to ||b||
 
 
 def test_a_start_whose_residual_overflows_is_refused():
@@ -344,6 +384,9 @@ def test_the_callers_matrix_is_left_as_given():
     for solve in (relax.sor, relax.ssor_pcg):
         x, info = solve(A, np.ones(2), omega=1.2)
         np.testing.assert_allclose(np.array([[5.0, 2.0], [2.0, 6.0]]) @ x, 1.0, atol=1e-7)
+        x_ref, info_ref = solve(sp.csr_matrix(np.array([[5.0, 2.0], [2.0, 6.0]])), np.ones(2), omega=1.2)
+        assert info["iterations"] == info_ref["iterations"] > 1
+        np.testing.assert_array_equal(x, x_ref)
     np.testing.assert_array_equal(A.toarray(), before_A)
     np.testing.assert_array_equal(B.toarray(), before_B)
     np.testing.assert_array_equal(A.data, data_A)
@@ -357,6 +400,10 @@ def test_zero_right_hand_side_from_a_nonzero_start(solve):
     x, info = solve(A, np.zeros(100), omega=1.5, x0=np.ones(100))
     assert info["converged"] and info["iterations"] < 200
     assert np.abs(x).max() < 1e-7
+    for k in (-600, 600):  # b = 0 gives no scale: the start's residual (sums of squares beyond 1e+-308) sets it
+        xk, infok = solve(A, np.zeros(100), omega=1.5, x0=np.ldexp(np.ones(100), k))
+        assert infok["converged"] and infok["iterations"] == info["iterations"]
+        np.testing.assert_array_equal(xk, np.ldexp(x, k))
     if solve is relax.ssor_pcg:
         assert info["iterations"] == 0 and np.all(x == 0.0)
 
@@ -382,6 +429,12 @@ def test_ssor_pcg_refuses_a_matrix_that_is_not_spd():
     with pytest.raises(ParameterError, match=r"'A'.*A - A\^T.*symmetric positive definite"):
         relax.ssor_pcg(nonsym, np.ones(3))
     assert relax.sor(nonsym, np.ones(3))[1]["converged"]  # SOR needs no symmetry
+    near = GOOD.tolil()
+    near[0, 1] = -1.0 + 1e-9  # |A - A^T| = 1e-9 > 1e-12 max |A|: not symmetric to rounding
+    with pytest.raises(ParameterError, match=r"'A'.*A - A\^T"):
+        relax.ssor_pcg(near.tocsr(), np.ones(9))
+    near[0, 1] = -1.0 + 2.0**-52  # a rounding error: accepted
+    assert relax.ssor_pcg(near.tocsr(), np.ones(9))[1]["converged"]
     indefinite = (laplacian_2d(10) - 0.5 * sp.identity(100)).tocsr()  # lambda_min = 0.162 - 0.5 < 0
     with pytest.raises(ParameterError, match=r"'A'.*p\^T A p <= 0"):
         relax.ssor_pcg(indefinite, np.ones(100), omega=1.0)
@@ -389,6 +442,33 @@ def test_ssor_pcg_refuses_a_matrix_that_is_not_spd():
         from environments.linear_systems import System
         relax.cost_table([System(GOOD, np.ones(9), 0.0), System(indefinite, np.ones(100), 0.0)], [1.0, 1.5],
                          solver="ssor_pcg")
+    with pytest.raises(ParameterError, match=r"systems\[2\]\.A"):  # in the second chunk of two
+        relax.cost_table([System(GOOD, np.ones(9), 0.0)] * 2 + [System(indefinite, np.ones(100), 0.0)], [1.0, 1.5],
+                         solver="ssor_pcg", chunk=2)
+
+
+def test_a_direction_of_zero_curvature_breaks_down_before_the_first_step():
+    """A = [[1, 1], [1, 1]] is positive semidefinite and singular.  CG's first direction is b itself, and
+    SSOR-PCG's at omega = 1 is M^{-1} b = (1, -1) / 2 for b = (1, 0) (exactly: X = D + L, X^T D^{-1} X =
+    [[1, 1], [1, 2]]): both in the null space, so p^T A p = 0 exactly and no iteration completes."""
+    A = sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    with pytest.raises(ParameterError, match=r"'A'.*p\^T A p <= 0 after 0 conjugate-gradient iterations"):
+        relax.cg(A, np.array([1.0, -1.0]))
+    with pytest.raises(ParameterError, match=r"'A'.*p\^T A p <= 0 after 0 conjugate-gradient iterations"):
+        relax.ssor_pcg(A, np.array([1.0, 0.0]), omega=1.0)
+
+
+def test_kernels_return_the_relative_residual():
+    """The kernels (what the cost tables call) return ||r|| relative to ||r_0|| (SOR) or ||b|| (CG), not the norm of
+    the scaled residual: b = ones(100) is scaled to ones / 2, of norm 5."""
+    from olearn.relax import solvers
+
+    A, diag, b, _ = solvers.system("test", "ssor_pcg", (laplacian_2d(10) + 0.05 * sp.identity(100)).tocsr(), np.ones(100))
+    for kernel in (solvers.sor_csr, solvers.ssor_pcg_csr, solvers.cg_csr):
+        x = np.zeros(100)
+        _, relative, status = kernel(A.indptr, A.indices, A.data, diag, b, x, 1.5, 1e-8, 10_000)
+        true = np.linalg.norm(b - A @ x) / np.linalg.norm(b)
+        assert status == solvers.CONVERGED and relative < 1e-8 and relative == pytest.approx(true, rel=1e-2), kernel
 
 
 NONE_FILLED = np.eye(3, dtype=object)

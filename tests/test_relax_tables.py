@@ -27,10 +27,10 @@ def seq():
 
 
 def test_cost_table_equals_single_solves_and_is_cached(seq, tmp_path):
-    table = relax.cost_table(seq, GRID, cache_dir=tmp_path)
+    table = relax.cost_table(seq, GRID, cache_dir=tmp_path, chunk=5)  # batches of 5 (the last of 4)
     for t in (0, 7, 23):
-        for k, w in enumerate(GRID):
-            assert table.costs[t, k] == relax.sor(seq[t].A, seq[t].b, omega=w)[1]["iterations"]
+        counts = [relax.sor(seq[t].A, seq[t].b, omega=w)[1]["iterations"] for w in GRID]
+        assert table.costs[t].tolist() == counts and table.grid_optimal()[t] == min(counts)
     assert table.converged.all()
     np.testing.assert_array_equal(table.contexts, seq.contexts)
     files = list(tmp_path.glob("sor-*.npz"))
@@ -208,15 +208,26 @@ def test_omega_tuner_replays_the_engine_on_the_cost_table(seq):
                                  compare=True)
         for s in seq:
             tuner.solve(s.A, s.b, context=s.context)
-        learner = relax.tuner.make_learner(method, GRID.size, (-0.15, 0.65))
+        # the paper's conventions (Khodak et al.): iteration counts shifted by 1, Tsallis-INF's normalized by their
+        # running mean, Tsallis-INF-CB with 5 bins
+        learner = {"chebcb": olearn.make("chebcb", n_arms=GRID.size, low=-0.15, high=0.65, shift=1.0),
+                   "tsallis_inf_cb": olearn.make("tsallis_inf_cb", n_arms=GRID.size, low=-0.15, high=0.65, n_bins=5,
+                                                 shift=1.0, normalize=True),
+                   "tsallis_inf": olearn.make("tsallis_inf", n_arms=GRID.size, shift=1.0, normalize=True)}[method]
         ran = olearn.run(learner, table.environment(contexts=contexts), horizon=len(seq), seeds=[2],
                          backend="python", trace=True)
         np.testing.assert_array_equal(tuner.arms, ran.actions[0, 0].astype(int))
         np.testing.assert_array_equal(tuner.iterations, table.costs[np.arange(len(seq)), tuner.arms])
+        fed = olearn.stepwise(learner, seed=2, backend="python", obs_dim=1 if contexts else 0)
+        for t, s in enumerate(seq):  # the same learner fed the table's costs ends in the tuner's state
+            arm = fed.act([s.context] if contexts else None)
+            fed.update(arm, float(table.costs[t, arm]))
+        np.testing.assert_array_equal(fed.state, tuner.learner.state)
         np.testing.assert_array_equal(np.sum(tuner.fixed_costs, axis=0), table.totals)
         report = tuner.report()
         assert report["chosen"].sum() == len(seq) and report["iterations_spent"].sum() == sum(tuner.iterations)
         assert report.attrs["summary"]["best_fixed_total"] == table.best_fixed()[1]
+        assert report.attrs["summary"]["ratio_to_best_fixed"] == sum(tuner.iterations) / table.totals.min()
         np.testing.assert_array_equal(report["total_if_fixed"], table.totals)
         np.testing.assert_array_equal(report["best_fixed"], table.totals == table.totals.min())
         assert report["best_fixed"].any() and not report["best_fixed"].all()
@@ -338,6 +349,9 @@ def test_cache_key_covers_contexts_length_and_any_matrix_form(tmp_path):
     short = relax.cost_table(shifted_laplacian(5, "high"), GRID, cache_dir=tmp_path, name="lap")
     longer = relax.cost_table(shifted_laplacian(8, "high"), GRID, cache_dir=tmp_path, name="lap")
     assert short.costs.shape == (5, GRID.size) and longer.costs.shape == (8, GRID.size)
+    plain = [environments.linear_systems.System(A, b, 0.1)] * 3  # a plain list: no contexts to tell them apart
+    assert relax.cost_table(plain[:2], GRID, cache_dir=tmp_path, name="plain").costs.shape == (2, GRID.size)
+    assert relax.cost_table(plain, GRID, cache_dir=tmp_path, name="plain").costs.shape == (3, GRID.size)
     dense = SystemList([environments.linear_systems.System(A.toarray(), b, 0.1)])
     np.testing.assert_array_equal(relax.cost_table(dense, GRID, cache_dir=tmp_path).costs, first.costs[:1])
     again = relax.cost_table(dense, GRID, cache_dir=tmp_path, tol=1e-8)
@@ -350,6 +364,8 @@ def test_cache_key_covers_contexts_length_and_any_matrix_form(tmp_path):
                                                for c in (1, 2)])
     capped = relax.cost_table(systems([(A, b, 0.1), (A, 2 * b, 0.2)]), GRID, cache_dir=tmp_path, max_iter=3)
     assert "loaded_from" not in capped.settings and np.all(capped.costs == 3) and np.all(first.costs > 3)
+    loose = relax.cost_table(systems([(A, b, 0.1), (A, 2 * b, 0.2)]), GRID, cache_dir=tmp_path, tol=1e-4)
+    assert "loaded_from" not in loose.settings and np.all(loose.costs < first.costs)
     sources = {Path(p).name for p in relax.costs.SOURCES}  # the conversion and the driver decide the counts too
     assert sources == {"solvers.py", "validate.py", "costs.py"}
 
@@ -387,6 +403,11 @@ def test_jacobi_radius_refuses_a_non_symmetric_matrix_and_handles_large_ones():
     off[0], off[1] = -3.5, 0.0  # an isolated 2 x 2 block [[4, -3.5], [-3.5, 4]]: radius 3.5 / 4
     A = sp.diags([off, np.full(n, 4.0), off], [-1, 0, 1], format="csr")
     assert relax.jacobi_radius(A) == pytest.approx(0.875, abs=1e-10)
+    # a triangle block [[2.5, -1, -1], [-1, 2.5, -1], [-1, -1, 2.5]] (eigenvalues 0.5, 3.5, 3.5) and a diagonal rest:
+    # I - D^-1 A has eigenvalues 0.8, -0.4, -0.4 and 0, so the radius 0.8 comes from the smallest eigenvalue of A
+    block = sp.csr_matrix(2.5 * np.eye(3) - (np.ones((3, 3)) - np.eye(3)))
+    A = sp.block_diag([block, sp.identity(3000 - 3) * 4.0], format="csr")
+    assert relax.jacobi_radius(A) == pytest.approx(0.8, abs=1e-10)
 
 
 def test_heat_trajectory_negative_index_is_the_last_step():
