@@ -92,3 +92,30 @@ def test_tunings_and_bound_refuse_bad_input_by_name(call, name):
         call()
     assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
     assert tracking.share_rate(3, 1) == 0.0 and tracking.binary_entropy(1.0) == 0.0
+
+
+@pytest.mark.parametrize("backend", ["python", "cpu"])
+def test_smallest_share_keeps_every_expert_alive(backend):
+    """alpha = 5e-324 (the smallest double, inside [0, 1]) at eta = 2000: expert 1 loses 25 rounds, then wins 25.
+    Every expert keeps at least alpha / K = 2.5e-324 of the weight, which one double cannot hold; computed exactly
+    (mpmath) the mixture turns to expert 1 one round after the switch, with probability 1 - e^-1000 or more.
+    Summed as raw products it was ln 0: a math domain error (python) or a weight frozen at 0 (cpu), never played."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.prec = 200
+    k, horizon, eta, alpha = 2, 50, 2000.0, 5e-324
+    losses = np.vstack([np.tile([0.0, 1.0], (25, 1)), np.tile([1.0, 0.0], (25, 1))])
+    a = mpmath.mpf(alpha)
+    w = [mpmath.mpf(1) / k] * k
+    sure = []  # the expert the exact mixture plays with probability >= 1 - e^-500, or None
+    for t in range(horizon):
+        top = max(range(k), key=lambda j: w[j])
+        sure.append(top if 1 - w[top] / sum(w) < mpmath.exp(-500) else None)
+        v = [w[j] * mpmath.exp(-eta * losses[t, j]) for j in range(k)]
+        w = [a / k + (1 - a) * v[j] / sum(v) for j in range(k)]
+    assert sure[0] is None and sure[1:25] == [0] * 24 and sure[26:] == [1] * 24
+    env = environments.make("loss_matrix", losses=losses)
+    res = olearn.run(olearn.make("fixed_share", eta=eta, alpha=alpha), env, horizon=horizon, seeds=[0, 3],
+                     backend=backend, trace=True)
+    for i in range(2):
+        played = res.actions[0, i]
+        assert all(played[t] == sure[t] for t in range(horizon) if sure[t] is not None)

@@ -121,8 +121,12 @@ def fixed_share_update(state, params, obs, action, feedback, t, seed):
     for k in range(k_arms):
         log_share = state[k] - shift  # ln (v_k / sum v)
         if alpha > 0.0:
-            mixed = alpha / k_arms + (1.0 - alpha) * math.exp(log_share)
-            state[k] = math.log(mixed)
+            # ln(alpha / K + (1 - alpha) v_k / sum v) summed in logs: alpha / K and the product underflow apart
+            # (alpha near the smallest double), and ln 0 is a domain error
+            floor = math.log(alpha) - math.log(k_arms)
+            kept = log_share + math.log(1.0 - alpha) if alpha < 1.0 else -math.inf
+            top = max(floor, kept)
+            state[k] = top + math.log(1.0 + math.exp(min(floor, kept) - top))
         else:
             state[k] = log_share
 
