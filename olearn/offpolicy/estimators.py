@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from olearn.core.errors import ParameterError, check_integer, check_range, check_real
+from olearn.core.params import real_array
 from olearn.offpolicy.logs import Logs
 
 
@@ -53,9 +54,10 @@ def _check_logs(owner, logs) -> Logs:
 def _target(owner, logs: Logs, target) -> np.ndarray:
     n, k = len(logs), logs.n_arms
     allowed = f"an {n} x {k} array of the target policy's probabilities at each logged context (rows summing to 1)"
-    probs = _real_array(target)
-    if probs is None:
-        raise ParameterError(owner, "target", type(target).__name__, allowed)
+    try:
+        probs = real_array(target)
+    except (TypeError, ValueError):  # text, ragged rows, complex values
+        raise ParameterError(owner, "target", type(target).__name__, allowed) from None
     if probs.shape != (n, k) or not np.all(np.isfinite(probs)) or np.any(probs < 0.0) or np.any(np.abs(probs.sum(axis=1) - 1.0) > 1e-9):
         raise ParameterError(owner, "target", f"shape {probs.shape}" if probs.ndim else target, allowed)
     return probs
@@ -65,20 +67,14 @@ def _model(owner, logs: Logs, model) -> np.ndarray:
     if model is None:
         return fit_loss_model(logs)
     n, k = len(logs), logs.n_arms
-    q = _real_array(model)
-    if q is None or q.shape != (n, k) or not np.all(np.isfinite(q)):
-        raise ParameterError(owner, "model", type(model).__name__ if q is None else f"shape {q.shape}",
-                             f"None (fit_loss_model) or an {n} x {k} array of predicted losses")
-    return q
-
-
-def _real_array(value) -> np.ndarray | None:
-    """``value`` as a float array, or None when it is not an array of real numbers (text, ragged rows, complex)."""
+    allowed = f"None (fit_loss_model) or an {n} x {k} array of predicted losses"
     try:
-        arr = np.asarray(value)
-        return None if arr.dtype.kind == "c" else arr.astype(float)
-    except (TypeError, ValueError):
-        return None
+        q = real_array(model)
+    except (TypeError, ValueError):  # text, ragged rows, complex values
+        raise ParameterError(owner, "model", type(model).__name__, allowed) from None
+    if q.shape != (n, k) or not np.all(np.isfinite(q)):
+        raise ParameterError(owner, "model", f"shape {q.shape}", allowed)
+    return q
 
 
 def _mean(terms: np.ndarray) -> Estimate:
