@@ -43,7 +43,8 @@ from scipy import stats
 
 from olearn.backends import cpu
 from olearn.core import rng
-from olearn.core.errors import ParameterError, check_integer, check_real
+from olearn.core.errors import ParameterError, UnknownNameError, check_integer, check_real
+from olearn.core.spec import Learner
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
@@ -361,7 +362,6 @@ def _loss_table(name, table) -> np.ndarray:
 def audit_learner(learner, losses, losses_neighbour, n=100_000, factor=1.0) -> AuditResult:
     """Audit a private learner on two loss tables (T x d, losses in [0, 1]) that differ in one round (``factor`` > 1:
     broken variant)."""
-    from olearn.core.spec import Learner
     from olearn.privacy.guarantees import guarantee
 
     if not isinstance(learner, Learner) or learner.type.name not in NOISE_SLOTS or len(learner.configs) != 1:
@@ -415,7 +415,6 @@ LEARNER_CASES = {
 def audit_learner_case(name, n=200_000, factor=1.0) -> AuditResult:
     """Audit the learner ``name`` on its case in :data:`LEARNER_CASES`."""
     import olearn
-    from olearn.core.errors import UnknownNameError
 
     if not isinstance(name, str) or name not in LEARNER_CASES:
         raise UnknownNameError("audit case", name, LEARNER_CASES)
