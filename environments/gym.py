@@ -207,7 +207,13 @@ class GymEnv(gym.Env):
 
 
 class GymVectorEnv(VectorEnv):
-    """``num_envs`` seeds of an olearn environment stepped together (next-step autoreset)."""
+    """``num_envs`` seeds of an olearn environment stepped together (next-step autoreset).
+
+    ``info`` follows gymnasium's vector convention: each key of the single view's info (``loss``,
+    ``mean_loss``, ``best_mean_loss``; ``x`` and ``gradient`` for OCO worlds) is an array over the
+    sub-environments with a boolean mask ``_key`` saying which of them have it. A sub-environment that
+    autoresets this step reports its new ``seed`` (mask ``_seed``) and no loss, as ``SyncVectorEnv`` does.
+    """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
@@ -231,7 +237,7 @@ class GymVectorEnv(VectorEnv):
         obs = np.stack([s.reset(int(sd)) for s, sd in zip(self._steppers, seeds)])
         self._needs_reset[:] = False
         self._started = True
-        return obs, {"seed": seeds}
+        return obs, {"seed": seeds, "_seed": np.ones(self.num_envs, dtype=bool)}
 
     def step(self, actions):
         if not self._started:
@@ -244,18 +250,19 @@ class GymVectorEnv(VectorEnv):
         obs = np.zeros(self.observation_space.shape)
         rewards = np.zeros(self.num_envs)
         truncated = np.zeros(self.num_envs, dtype=bool)
-        losses = np.zeros(self.num_envs)
+        infos = {}
         for i, stepper in enumerate(self._steppers):
             if self._needs_reset[i]:
                 obs[i] = stepper.reset(self._next_seed)
+                infos = self._add_info(infos, {"seed": np.int64(self._next_seed)}, i)
                 self._next_seed = (self._next_seed + 1) % _SEEDS
                 self._needs_reset[i] = False
                 continue
             obs[i], rewards[i], info = stepper.step(actions[i])
-            losses[i] = info["loss"]
+            infos = self._add_info(infos, info, i)
             truncated[i] = stepper.t >= self.horizon
         self._needs_reset = truncated.copy()
-        return obs, rewards, np.zeros(self.num_envs, dtype=bool), truncated, {"loss": losses}
+        return obs, rewards, np.zeros(self.num_envs, dtype=bool), truncated, infos
 
 
 def as_env(env: Environment, horizon: int | None = None, seed: int | None = None) -> GymEnv:

@@ -55,6 +55,29 @@ def test_make_vec_gives_the_vector_view_over_consecutive_seeds():
     assert list(info["seed"]) == [0, 1, 2]
 
 
+@pytest.mark.parametrize("name, params, actions", [
+    ("bernoulli", {"means": [0.2, 0.5, 0.8]}, lambda t: np.array([t % 3, 2, 0])),
+    ("sea_quadratic", {"dim": 2}, lambda t: np.array([[0.1 * t, -0.2], [0.0, 0.3], [-0.4, 0.1 * t]]))])
+def test_the_vector_views_info_is_gymnasiums_masked_info_of_the_single_views(name, params, actions):
+    """Each key of the single view's info (loss, mean losses; x and gradient on OCO worlds) comes as an array
+    with its boolean mask _key, equal to what gymnasium's own SyncVectorEnv builds from the single views; on the
+    autoreset step no sub-environment has a loss and each reports its new seed (only 'loss' had been passed on,
+    without a mask, so a reset sub-environment's 0 read as a loss)."""
+    env = environments.make(name, **params)
+    ours = olearn_gym.GymVectorEnv(env, 3, horizon=2)
+    sync = gymnasium.vector.SyncVectorEnv([lambda: env.gym(horizon=2) for _ in range(3)])
+    (_, a), (_, b) = ours.reset(seed=7), sync.reset(seed=7)
+    assert a.keys() == b.keys() == {"seed", "_seed"} and list(a["seed"]) == list(b["seed"]) == [7, 8, 9]
+    for t in range(2):
+        (*_, a), (*_, b) = ours.step(actions(t)), sync.step(actions(t))
+        assert a.keys() == b.keys() and {"loss", "_loss", "mean_loss", "_mean_loss"} <= a.keys()
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        assert all(a[k].all() for k in a if k.startswith("_"))
+    *_, a = ours.step(actions(2))
+    assert a.keys() == {"seed", "_seed"} and a["_seed"].all() and list(a["seed"]) == [10, 11, 12]
+
+
 def test_bad_parameters_are_the_worlds_own_errors():
     with pytest.raises(olearn.ParameterError, match="'means'"):
         gymnasium.make("olearn/bernoulli-v0", means=[2.0])
