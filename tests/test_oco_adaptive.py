@@ -58,3 +58,40 @@ def test_copies_act_at_their_own_round_count():
     assert np.ptp(xs[:, 0]) > 1e-3
     np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=1e-12, atol=1e-12)
+
+
+def test_copies_learn_from_the_linearized_loss_at_their_point():
+    """Each copy's feedback is the linear loss <g_t, x> with its value <g_t, x_{t,i}> at the copy's point (the
+    module's contract).  OGD ignores the value; implicit FTRL's aprox variant reads it in beta_t = clip((f - floor +
+    <g, w - x>) / (eta ||g||^2), 0, 1), so the combinator over it must match the NumPy reference, whose copies get
+    that value."""
+    import oco_reference as ref
+    from olearn.learners.oco import IMPLICIT_FTRL
+
+    T, d, seed = 30, 3, 3
+    kw = {"dim": d, "noise": 0.4, "drift": "switching", "period": 6, "kappa": 0.9}
+    combined = oco_adaptive.strongly_adaptive(IMPLICIT_FTRL, "strongly_adaptive_aprox", "CBCE over aProx implicit FTRL")
+    res = olearn.run(combined.make(variant="aprox", eta=2.0, floor=-1.0), environments.make("sea_quadratic", **kw),
+                     horizon=T, seeds=[seed], backend="python", trace=True, checkpoints=[T])
+    xs, losses, _ = ref.play(ref.StronglyAdaptive(lambda: ref.ImplicitFTRL(d, "aprox", eta=2.0, floor=-1.0)),
+                             ref.SEA("quadratic", seed, **kw), T)
+    assert np.ptp(xs[:, 0]) > 1e-3
+    np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=1e-12, atol=1e-12)
+
+
+def test_zero_gradients_before_the_first_nonzero_one_leave_the_bets_at_zero():
+    """While every gradient so far is 0, G_t = 0 and the meta gradient (<g, x_t> - l_i) / (D G_t) is 0 / 0: the bets
+    take 0 then (the reference's convention), not NaN, and the run continues to match the NumPy reference."""
+    import oco_reference as ref
+
+    d, r = 2, 1.0
+    grads = np.vstack([np.zeros((3, d)), np.random.default_rng(4).normal(size=(12, d)) + 0.5])
+    tuner = olearn.stepwise(olearn.make("strongly_adaptive_ogd", dim=d), domain="ball", radius=r, backend="python")
+    learner = ref.StronglyAdaptive(lambda: ref.OGD(d))
+    for t, g in enumerate(grads):
+        x, want = tuner.act(), learner.act(t, ref.BALL, r)
+        np.testing.assert_allclose(x, want, rtol=1e-12, atol=1e-12)
+        tuner.update(x, loss=float(g @ x), gradient=g)
+        learner.update(t, want, float(g @ want), g, None)
+    assert np.all(np.isfinite(tuner.act()))

@@ -33,6 +33,15 @@ def test_negative_step_size_names_it(name, param):
         olearn.make(name, **{param: -0.1})
 
 
+@pytest.mark.parametrize("name, param", [("ogd", "eta"), ("ogd", "lam"), ("optimistic_omd", "delta"), ("optimistic_omd", "c"),
+                                         ("exponentiated_gradient", "lipschitz"), ("exponentiated_gradient", "eta")])
+def test_zero_step_sizes_and_moduli_are_refused(name, param):
+    """Their ranges are open at 0 (a zero step freezes the learner; delta = 0 or lam = 0 divides by zero in the first
+    step, G = 0 in EG's tuned eta): 0 itself is refused by name, as -0.1 is."""
+    with pytest.raises(olearn.ParameterError, match=f"'{param}' = 0"):
+        olearn.make(name, **{param: 0.0})
+
+
 def test_entropic_learner_needs_a_simplex():
     with pytest.raises(olearn.ParameterError, match="'env'.*simplex"):
         olearn.run(olearn.make("optimistic_omd_entropic"), environments.make("sea_linear"), horizon=3, backend="python")
@@ -100,7 +109,7 @@ def test_user_loss_gets_the_exact_seed_above_2_to_the_53(backend):
 
 
 def test_learners_that_play_on_the_simplex_only_refuse_other_sets():
-    for name in ("optimistic_omd_entropic", "universal_portfolio"):
+    for name in ("optimistic_omd_entropic", "exponentiated_gradient", "universal_portfolio"):
         with pytest.raises(olearn.ParameterError, match="'env'.*'simplex'"):
             olearn.run(olearn.make(name), environments.make("sea_linear", domain="ball"), horizon=3, backend="python")
 

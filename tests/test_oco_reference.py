@@ -139,10 +139,11 @@ def test_implicit_ftrl_matches_reference_on_streams(variant, loss):
     _compare(res, xs, losses, f"implicit_ftrl({variant}) on {loss}")
 
 
-DELAYED = [c for c in CASES if c[0] == "delayed_dual_averaging"] + [next(c for c in CASES if c[0] == "optimistic_omd")]
+DELAYED = [c for c in CASES if c[0] == "delayed_dual_averaging"] + [next(c for c in CASES if c[0] == "optimistic_omd")] + [
+    next(c for c in CASES if c[0] == "implicit_ftrl" and c[1].get("variant") == "aprox")]  # beta_t reads x_t, the point of the fed-back round
 
 
-@pytest.mark.parametrize("name, params, make_ref", DELAYED, ids=["dda", "dda_opt", "oomd"])
+@pytest.mark.parametrize("name, params, make_ref", DELAYED, ids=["dda", "dda_opt", "oomd", "aprox"])
 def test_delayed_feedback_matches_reference(name, params, make_ref):
     env_name, kw = WORLDS["quad_ball_switch"]
     delays = np.random.default_rng(2).integers(0, 5, T)
@@ -510,3 +511,45 @@ def test_exponentiated_gradient_steps_on_the_losses_r_g_on_the_simplex_of_total_
             x = tuner.act()
             np.testing.assert_allclose(x, radius * softmax(-tuned * grads[:t].sum(0)), rtol=1e-13)
             tuner.update(x, loss=float(g @ x), gradient=g)
+
+
+def _replay_reference(learner, gradients, domain, radius):
+    """The NumPy reference fed the same linear losses <g_t, x> as ``_stepwise_play`` (its points, and the one after)."""
+    dom = ref.DOMAIN_CODES[domain]
+    xs = []
+    for t, g in enumerate(np.asarray(gradients, float)):
+        x = learner.act(t, dom, radius)
+        xs.append(x.copy())
+        learner.update(t, x, float(g @ x), g, (None, None, None))
+    xs.append(learner.act(len(gradients), dom, radius).copy())
+    return np.array(xs)
+
+
+STEPWISE_CASES = [
+    # delta != 1 (the SEA cases run optimistic OMD's convex rule at the default delta = 1 only)
+    ("optimistic_omd", {"eta": 0.8, "delta": 0.3}, lambda d: ref.OptimisticOMD(d, eta=0.8, delta=0.3), "ball", 1.5, 3),
+    # d = 2, the smallest simplex with a step (the SEA simplices have d = 3 and 4)
+    ("optimistic_omd_entropic", {"eta": 2.0}, lambda d: ref.EntropicOMD(d, eta=2.0), "simplex", 1.0, 2),
+]
+
+
+@pytest.mark.parametrize("name, params, make_ref, domain, radius, d", STEPWISE_CASES, ids=["oomd_delta", "entropic_d2"])
+def test_stepwise_matches_reference_on_given_gradients(name, params, make_ref, domain, radius, d):
+    """Linear losses with fixed random gradients: the engine's points equal the NumPy reference's to 1e-12."""
+    grads = np.random.default_rng(7).normal(size=(15, d)) + np.linspace(-1.0, 1.0, d)
+    xs = _stepwise_play(olearn.make(name, dim=d, **params), grads, domain, radius)
+    want = _replay_reference(make_ref(d), grads, domain, radius)
+    assert np.ptp(want[:, 0]) > 1e-3
+    np.testing.assert_allclose(xs, want, rtol=1e-12, atol=1e-12)
+
+
+def test_entropic_hint_past_exp_range_on_every_coordinate_plays_the_softmax_limit():
+    """Optimistic Hedge at eta = 1e4 after g_1 = (1, 1, 2): the optimistic point x_2 ∝ xh_2 exp(-eta_2 M_2) has every
+    exponent below exp's range (about -7400 against -745), yet equals r softmax(-eta_1 g_1 - eta_2 g_1)
+    = (r/2, r/2, ~0) (scipy's softmax): the largest exponent must be subtracted, not a floor of 0."""
+    from scipy.special import softmax
+
+    g1, r, eta = np.array([1.0, 1.0, 2.0]), 2.0, 1e4
+    xs = _stepwise_play(olearn.make("optimistic_omd_entropic", dim=3, eta=eta), [g1], "simplex", r)
+    eta1, eta2 = eta * np.sqrt(np.log(3)), eta * np.sqrt(np.log(3)) / np.sqrt(1.0 + 1.0)
+    np.testing.assert_allclose(xs[1], r * softmax(-eta1 * g1 - eta2 * g1), rtol=1e-15, atol=1e-300)

@@ -27,8 +27,8 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   z_t = (w_t - x')/eta_t, x' = prox_{eta_t f_t}(w_t) at the anchor w_t = -eta_t theta_t
   (:func:`olearn.engine.models.prox`; linearized when the feedback carries no model);
   ``aprox`` z_t = beta_t g_t, beta_t = clip((f_t(x_t) - floor + <g_t, w_t - x_t>) / (eta_t ||g_t||^2), 0, 1)
-  (Asi and Duchi 2019's truncated model); ``mirror_prox`` z_t = grad f_t(x'), x' = -eta_t (theta_t + g_t)
-  (a second gradient, from the model).  Schedules: eta_t = eta / sqrt(t) or eta.  The prox is taken
+  (Asi and Duchi 2019's truncated model); ``mirror_prox`` z_t = grad f_t(x'), x' = Pi_X(-eta_t (theta_t + g_t))
+  (a second gradient, from the model, at the projected look-ahead).  Schedules: eta_t = eta / sqrt(t) or eta.  The prox is taken
   without the constraint, at the unprojected anchor; on a bounded X that is a valid z_t, not the
   constrained implicit step argmin_X F_t + f_t (their regret bound holds for any z_t).
 * ``delayed_dual_averaging``: dual averaging on the feedback received so far, x_t = Pi_X(-eta_t (S + o M)),
