@@ -36,8 +36,12 @@ def _bad_values(p: Param) -> list:
     bad = [float("nan")] if p.kind != "int" else [1.5]
     if math.isfinite(p.low):
         bad.append(p.low - 1.0 if p.kind != "int" else int(p.low) - 1)
+        if p.open_low and p.kind == "float":
+            bad.append(p.low)  # an open end itself (0 for a step size)
     if math.isfinite(p.high):
         bad.append(p.high + 1.0 if p.kind != "int" else int(p.high) + 1)
+        if p.open_high and p.kind == "float":
+            bad.append(p.high)
     if p.kind in ("vector", "matrix"):
         bad = ([[] if p.kind == "vector" else [[]]] if p.min_size > 0 else []) + ["text"] + ([[p.low - 1.0]] if math.isfinite(p.low) else [])
         if p.kind == "matrix" and math.isfinite(p.low):
