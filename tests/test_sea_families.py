@@ -14,6 +14,7 @@ from scipy.optimize import minimize
 import environments
 import oco_reference as ref
 import olearn
+from environments import sea_families
 
 T, SEED = 60, 4
 
@@ -108,3 +109,152 @@ def test_least_squares_refuses_a_simplex():
     assert "simplex" not in domain.doc and "simplex" not in domain.allowed()
     for choice in domain.choices:
         environments.make("sea_least_squares", domain=choice)
+
+
+# ---------------------------------------------------------------- environment-level checks (no learner run)
+
+
+def _nonconvex(**kw):
+    env = environments.make("sea_nonconvex", **kw)
+    return env.row(), np.zeros(3 * kw["dim"] + 3)
+
+
+@pytest.mark.parametrize("domain, top", [("simplex", math.cos(3.0 * 0.7) ** 2), ("box", 1.0), ("ball", 1.0)])
+def test_nonconvex_one_dimension_loss_gradient_and_sigma2(domain, top):
+    """d = 1 (v = nu e_1): f_t(x) = 1/2 (x - theta)^2 + xi x + z A sin(nu x) by its definition, the gradient its
+    central difference, and sigma_t^2 = s^2 + A^2 nu^2 max_X cos^2(nu x) (the one-point simplex {r}: cos^2(nu r);
+    box and ball contain 0: 1), against a Monte Carlo average at x = r on the simplex."""
+    s, amp, nu, r = 0.3, 1.0, 3.0, 0.7
+    params, state = _nonconvex(dim=1, domain=domain, radius=r, noise=s, wiggle=amp, frequency=nu, drift="rotation", omega=0.4)
+    g, gp, gm = np.zeros(1), np.zeros(1), np.zeros(1)
+    dev = []
+    for t in range(2000 if domain == "simplex" else 60):  # the Monte Carlo average only on the simplex
+        x = np.array([r if domain == "simplex" else 0.9 * r * math.sin(t)])
+        sea_families.nonconvex_draw(state, params, x, t, 7)
+        theta, xi, z = state[0], state[2], state[5]
+        assert z in (1.0, -1.0)
+        assert state[3] == pytest.approx(s * s + amp * amp * nu * nu * top, rel=1e-12)
+        value = sea_families.nonconvex_loss_grad(state, params, x, g)
+        assert value == pytest.approx(0.5 * (x[0] - theta) ** 2 + xi * x[0] + z * amp * math.sin(nu * x[0]), rel=1e-12, abs=1e-14)
+        if t < 30:
+            h = 1e-6
+            fd = (sea_families.nonconvex_loss_grad(state, params, x + h, gp) - sea_families.nonconvex_loss_grad(state, params, x - h, gm)) / (2 * h)
+            assert g[0] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+        dev.append(g[0] - (x[0] - theta))  # grad f_t - grad F_t
+    if domain == "simplex":
+        assert np.mean(np.square(dev)) == pytest.approx(s * s + amp * amp * nu * nu * top, rel=0.05)  # sd ~0.7%
+
+
+def test_nonconvex_gradient_is_the_derivative_of_the_loss_in_two_dimensions():
+    """d = 3: v = nu (e_1 - e_2) / sqrt(2); the gradient against central differences of the loss."""
+    params, state = _nonconvex(dim=3, noise=0.2, wiggle=0.8, frequency=4.0, drift="switching", period=3)
+    rng_ = np.random.default_rng(5)
+    g, gp, gm = np.zeros(3), np.zeros(3), np.zeros(3)
+    for t in range(20):
+        x = rng_.uniform(-0.5, 0.5, size=3)
+        sea_families.nonconvex_draw(state, params, x, t, 2)
+        sea_families.nonconvex_loss_grad(state, params, x, g)
+        for i in range(3):
+            e = np.eye(3)[i] * 1e-6
+            fd = (sea_families.nonconvex_loss_grad(state, params, x + e, gp) - sea_families.nonconvex_loss_grad(state, params, x - e, gm)) / 2e-6
+            assert g[i] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def test_blocks_drift_is_constant_per_block_fair_and_independent_of_the_noise():
+    """drift='blocks': theta_t = +-kappa u, one sign per block of `period` rounds (Sigma_t^2 = 0 inside a block,
+    0 or 4 kappa^2 at its start), fair signs independent across blocks and of the round's noise xi_t."""
+    d, kappa = 2, 0.6
+    params, state = _nonconvex(dim=d, noise=0.5, drift="blocks", period=3, kappa=kappa)
+    u = np.ones(d) / math.sqrt(d)
+    signs = []
+    for t in range(600):
+        sea_families.nonconvex_draw(state, params, np.zeros(d), t, 11)
+        sign = 1.0 if state[0] > 0 else -1.0
+        assert state[:d] == pytest.approx(sign * kappa * u, rel=1e-15)
+        if t % 3:
+            assert sign == signs[-1] and state[3 * d + 1] == 0.0
+        else:
+            signs.append(sign)
+            jump = 4 * kappa * kappa if t > 0 and sign != signs[-2] else 0.0
+            assert state[3 * d + 1] == pytest.approx(jump, rel=1e-12, abs=1e-15)
+    signs = np.array(signs)
+    assert abs(np.mean(signs > 0) - 0.5) < 0.15  # 200 blocks: sd 0.035
+    assert abs(np.mean(signs[1:] != signs[:-1]) - 0.5) < 0.15  # a flip is a fair coin too
+    # period 1: the block sign of round t against |xi_t| (same round, different draws): no dependence
+    params, state = _nonconvex(dim=d, noise=0.5, drift="blocks", period=1, kappa=kappa)
+    plus, big = [], []
+    for t in range(1200):
+        sea_families.nonconvex_draw(state, params, np.zeros(d), t, 13)
+        plus.append(state[0] > 0)
+        big.append(abs(state[2 * d]))
+    plus, big = np.array(plus), np.array(big)
+    above = big > np.median(big)
+    assert abs(np.mean(plus[above]) - np.mean(plus[~above])) < 0.12  # sd 0.029 when independent
+
+
+@pytest.mark.parametrize("domain, radius", [("ball", 1.0), ("box", 0.4)])
+def test_round_comparators_when_theta_leaves_the_set(domain, radius):
+    """u_t = Pi_X(theta_t), F_t(u_t) = 1/2 ||Pi_X(theta) - theta||^2 (non-convex world: its F_t), and
+    ||Pi_X(theta) - theta||^2 / (2 d) + s^2 / 2 (least squares), with theta_t outside X."""
+    theta = np.array([1.5, -2.0, 0.25])
+    proj = theta / np.linalg.norm(theta) * radius if domain == "ball" else np.clip(theta, -radius, radius)
+    want = 0.5 * np.sum((proj - theta) ** 2)
+    for name, extra in (("sea_nonconvex", 0.0), ("sea_least_squares", 0.5 * 0.3 ** 2)):
+        env = environments.make(name, dim=3, domain=domain, radius=radius, noise=0.3)
+        spec = environments.REGISTRY[name]
+        state = np.zeros(3 * 3 + 3)
+        state[:3] = theta
+        out = np.zeros(3)
+        value = spec.round_best(state, env.row(), out)
+        assert out == pytest.approx(proj, rel=1e-12)
+        assert value == pytest.approx(want / (3 if name == "sea_least_squares" else 1) + extra, rel=1e-12)
+
+
+@pytest.mark.parametrize("domain, rows", [("ball", 40), ("box", 40), ("ball", 2)])
+def test_least_squares_comparator_is_exact_on_an_exact_fit(domain, rows):
+    """b = A x0 with x0 inside X: min_X 1/2 ||A x - b||^2 = 0 (at x0 when A has full column rank); the ridge
+    1e-12 (1 + tr H / d) must not move the value above rounding, also when H is singular (2 rows, d = 3)."""
+    d, r = 3, 1.0
+    rng_ = np.random.default_rng(rows)
+    A = rng_.normal(size=(rows, d)) / math.sqrt(d)
+    x0 = np.array([0.3, -0.25, 0.2])
+    b = A @ x0
+    env = environments.make("sea_least_squares", dim=d, domain=domain, radius=r)
+    suff = np.zeros(3 * d * d + 7 * d + 2)
+    h = 3 * d + 1
+    suff[h : h + d * d] = (A.T @ A).ravel()
+    suff[h + d * d : h + d * d + d] = A.T @ b
+    suff[h + d * d + d] = b @ b
+    value = sea_families.ls_best_total(env.row(), suff, float(rows), 0)
+    assert abs(value) < 1e-13
+    if rows > d:
+        assert suff[-d:] == pytest.approx(x0, abs=1e-9)  # the comparator's point: the last d slots
+
+
+@pytest.mark.parametrize("name", ["sea_least_squares", "sea_nonconvex"])
+@pytest.mark.parametrize("bad", [{"period": 0}, {"kappa": -0.1}, {"noise": -0.1}, {"radius": 0.0}])
+def test_drift_and_noise_parameters_keep_their_ranges(name, bad):
+    """period >= 1 (theta_t switches at t // period), kappa = ||theta_t|| >= 0, s >= 0, radius > 0."""
+    with pytest.raises(olearn.ParameterError, match=f"'{next(iter(bad))}'"):
+        environments.make(name, **bad)
+
+
+def test_least_squares_loss_and_model_are_the_drawn_example():
+    """f_t(x) = 1/2 (<a_t, x> - b_t)^2 by its definition from the drawn (a_t, b_t): the loss kernel and the model
+    (code SQUARED, y = b_t, v = a_t) that implicit learners read give its value and gradient."""
+    from olearn.engine import models
+
+    d = 3
+    env = environments.make("sea_least_squares", dim=d, noise=0.4, drift="rotation", omega=0.3, kappa=0.9)
+    params, state = env.row(), np.zeros(3 * d + 3)
+    rng_ = np.random.default_rng(3)
+    g, gm, m = np.zeros(d), np.zeros(d), np.zeros(2 + d)
+    for t in range(10):
+        x = rng_.uniform(-0.5, 0.5, size=d)
+        sea_families.ls_draw(state, params, x, t, 4)
+        a, b = state[2 * d : 3 * d], state[3 * d + 2]
+        sea_families.ls_model(state, params, m)
+        assert m[0] == models.SQUARED
+        for value, grad in ((sea_families.ls_loss_grad(state, params, x, g), g), (models.loss_grad(m, d, x, gm), gm)):
+            assert value == pytest.approx(0.5 * (a @ x - b) ** 2, rel=1e-12)
+            assert grad == pytest.approx((a @ x - b) * a, rel=1e-12, abs=1e-15)

@@ -227,3 +227,81 @@ def test_ball_comparator_with_one_unbounded_coordinate_and_large_c_r(a, b, c, r)
     sea_logistic.separable_argmin(domains.BALL, r, c, d, a.copy(), b.copy(), out)
     assert out @ out <= r * r * (1 + 1e-12)
     assert sea_logistic.separable_value(c, d, a, b, out) == pytest.approx(best, rel=1e-12, abs=term + 1e-12)
+
+
+def _one_sided_root(a, lam):
+    """The root of a sigmoid(v) + lam v = a (b = 0, v > 0) in log form, log a - v - log(1 + e^-v) = log(lam v), by brentq:
+    no cancellation where a e^{-v} is below an ulp of a."""
+    from scipy.optimize import brentq
+
+    return brentq(lambda v: math.log(a) - v - math.log1p(math.exp(-v)) - math.log(lam) - math.log(v), 1e-300, 1e4, xtol=1e-300, rtol=1e-15, maxiter=500)
+
+
+@pytest.mark.parametrize("a, b, lam, start", [
+    (81.0, 0.0, 1e-30, 69.0),      # one-sided: the root (69.23) lies where 1 - sigmoid(v) is below an ulp of 1
+    (0.0, 81.0, 1e-30, -69.0),     # the mirror image
+    (7.0, 0.0, 1e-12, 3.0),        # about 23 Newton steps of ~1 each
+    (3.0, 8.0, 1e-18, -1e3),       # a start far down the bracket: bisections before Newton takes over
+])
+def test_coordinate_root_one_sided_and_from_far_starts(a, b, lam, start):
+    """coordinate_root against the log-form root (one-sided counts) or brentq on the plain equation, where Newton
+    needs the cancellation-free 1 - sigmoid and the bracket search needs more than a few safeguarded steps."""
+    got = sea_logistic.coordinate_root(a, b, lam, start)
+    if b == 0.0:
+        want = _one_sided_root(a, lam)
+    elif a == 0.0:
+        want = -_one_sided_root(b, lam)
+    else:
+        want = _coordinate_root_by_brentq(a, b, lam)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+def test_box_comparator_against_a_per_coordinate_grid():
+    """On the box the realized comparator min_X sum_i N+_i sp(-c x_i) + N-_i sp(c x_i) is separable: each coordinate's
+    minimum over [-r, r] by a dense grid (refined around its best point), one-sided counts at a face, empty ones anywhere."""
+    d, c, r = 6, 1.3, 0.5
+    params = environments.make("sea_logistic", dim=d, domain="box", radius=r, scale=c).row()
+    suff = np.zeros(5 * d)
+    suff[:d] = [10.0, 1.0, 3.0, 5.0, 0.0, 0.0]  # N+
+    suff[d : 2 * d] = [1.0, 10.0, 3.0, 0.0, 4.0, 0.0]  # N-
+    got = sea_logistic.logistic_best_total(params, suff, 37.0, 0)
+    x = suff[4 * d :].copy()
+    assert np.all(np.abs(x) <= r)
+
+    def term(i, z):
+        return suff[i] * np.logaddexp(0.0, -c * z) + suff[d + i] * np.logaddexp(0.0, c * z)
+
+    want = 0.0
+    for i in range(d):
+        grid = np.linspace(-r, r, 4001)
+        best = grid[np.argmin(term(i, grid))]
+        fine = np.clip(np.linspace(best - r / 2000, best + r / 2000, 4001), -r, r)
+        want += term(i, fine).min()
+    assert got == pytest.approx(want, rel=1e-12)
+    assert got == pytest.approx(sum(term(i, x[i]) for i in range(d)), rel=1e-12)
+
+
+def test_loss_and_model_are_the_drawn_example():
+    """f_t(x) = log(1 + exp(-y_t <a_t, x>)) with a_t = +c e_m (m < d) or -c e_{m-d} and y_t from the state: the loss
+    kernel and the model (code LOGISTIC, y = y_t, v = a_t) that implicit learners read give its value and gradient."""
+    from olearn.engine import models
+
+    d, c = 3, 1.7
+    env = environments.make("sea_logistic", dim=d, noise=0.4, drift="rotation", omega=0.3, kappa=0.9, scale=c)
+    params, state = env.row(), np.zeros(4 * d + 4)
+    rng_ = np.random.default_rng(3)
+    g, gm, m = np.zeros(d), np.zeros(d), np.zeros(2 + d)
+    seen = set()
+    for t in range(40):
+        x = rng_.uniform(-0.5, 0.5, size=d)
+        sea_logistic.logistic_draw(state, params, x, t, 4)
+        k, y = int(state[3 * d + 3]), state[3 * d + 2]
+        a = np.eye(d)[k % d] * (c if k < d else -c)
+        seen.add((k, y))
+        sea_logistic.logistic_model(state, params, m)
+        assert m[0] == models.LOGISTIC
+        want = math.log1p(math.exp(-y * (a @ x)))
+        for value, grad in ((sea_logistic.logistic_loss_grad(state, params, x, g), g), (models.loss_grad(m, d, x, gm), gm)):
+            assert value == pytest.approx(want, rel=1e-12)
+            assert grad == pytest.approx(-y * a / (1 + math.exp(y * (a @ x))), rel=1e-12, abs=1e-15)
+    assert len({k >= d for k, _ in seen}) == 2 and len({y for _, y in seen}) == 2  # both feature signs, both labels
