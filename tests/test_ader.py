@@ -9,6 +9,10 @@ learners (tests/test_oco_reference.py, tests/test_oco_parity.py, tests/test_gpu.
   learner), every run's dynamic regret against the per-round minimizers is under that bound at their path length,
   while OGD with its 1/sqrt(t) steps falls far behind once the path is long (but not as long as T D, where
   every learner's dynamic regret is linear).
+
+Also here, short and step-wise on the python backend: Ader's and the SEA ensemble's points against tests/oco_reference
+round by round (the regret bound above cannot see a changed prior, rate or hint), the bound function against its
+formula written out again, and the one-point simplex.
 """
 import math
 
@@ -16,6 +20,7 @@ import numpy as np
 import pytest
 
 import environments
+import oco_reference as ref
 import olearn
 from olearn.core.errors import ParameterError
 from olearn.learners import oco_ensemble
@@ -88,3 +93,63 @@ def test_experts_and_bound_refuse_bad_input_by_name(call, name):
         call()
     assert err.value.name == name and f"parameter '{name}'" in str(err.value), str(err.value)
     assert oco_ensemble.ader_experts(10) == 3  # ceil(log2(1 + 40/7) / 2) + 1 = ceil(1.37) + 1
+
+
+def drifting_gradients(T, d, G, seed):
+    """A drift that turns around halfway (the experts reach the boundary and leave it again) plus noise; norms <= G."""
+    rng = np.random.default_rng(seed)
+    drift = rng.normal(size=d)
+    gs = rng.normal(size=(T, d)) * 0.5 + np.where(np.arange(T)[:, None] < T // 2, 1.0, -1.5) * drift
+    return gs * np.minimum(1.0, G / np.linalg.norm(gs, axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("name, domain, radius, params, make_reference", [
+    ("ader", "ball", 0.5, {"lipschitz": 2.0}, lambda d, T: ref.Ader(d, T, 2.0)),
+    ("ader", "simplex", 1.0, {}, lambda d, T: ref.Ader(d, T)),
+    ("sea_ensemble", "box", 0.5, {}, lambda d, T: ref.Ensemble(d, T)),
+    ("sea_ensemble", "ball", 1.0, {"n_base": 3, "eta": 0.5, "eta_meta": 2.0, "delta": 0.3}, lambda d, T: ref.Ensemble(d, T, 3, 0.5, 2.0, 0.3)),
+], ids=["ader-ball", "ader-simplex", "sea-box", "sea-ball"])
+def test_points_equal_the_numpy_reference_round_by_round(name, domain, radius, params, make_reference):
+    """x_t against tests/oco_reference: Ader's prior C / (i (i+1)), Hedge rate sqrt(8 / (T G^2 D^2)), surrogate losses
+    and step grid; the SEA ensemble's base grid eta D 2^i / sqrt(T), optimistic hint M_t = g_{t-1} and optimistic
+    Hedge (rate eta_meta sqrt(ln N / (delta + V)), V from max_i |l_i - m_i|)."""
+    d, T = 3, 60
+    gs = drifting_gradients(T, d, params.get("lipschitz", 1.0), 11)
+    tuner = olearn.stepwise(olearn.make(name, dim=d, **params), domain=domain, radius=radius, backend="python", horizon=T)
+    reference, dom = make_reference(d, T), ref.DOMAIN_CODES[domain]
+    spread = 0.0
+    for t in range(T):
+        x, want = tuner.act(), reference.act(t, dom, radius)
+        np.testing.assert_allclose(x, want, rtol=1e-9, atol=1e-12 * radius, err_msg=f"{name} on a {domain}: round {t}")
+        spread = max(spread, np.linalg.norm(x - ref.center(dom, radius, d)))
+        tuner.update(x, 0.0, gradient=gs[t])
+        reference.update(t, x, 0.0, gs[t], None)
+    assert spread > 0.2 * radius, spread  # the gradients moved the learner
+
+
+def test_bound_evaluates_its_formula():
+    """ader_dynamic_regret_bound against the formula written out here: the least over i = 1 .. N of
+    (7 D^2/4 + D P) / eta_i + eta_i T G^2 / 2 + (sqrt(2T) G D / 4)(1 + ln(i (i+1) / C)), C = 1 + 1/N,
+    eta_i = 2^(i-1) sqrt(7 D^2 / (2 G^2 T)), N = ceil(log2(1 + 4T/7) / 2) + 1 (the test above only bounds it above)."""
+    for T, D, G in ((100, 2.0, 1.0), (5000, 0.3, 7.0)):
+        N = math.ceil(0.5 * math.log2(1 + 4 * T / 7)) + 1
+        for P in (0.0, 1.0, 0.05 * T * D, T * D, 1e3 * T * D):
+            terms = []
+            for i in range(1, N + 1):
+                eta = 2 ** (i - 1) * math.sqrt(7 * D * D / (2 * G * G * T))
+                terms.append((7 * D * D / 4 + D * P) / eta + eta * T * G * G / 2
+                             + math.sqrt(2 * T) * G * D / 4 * (1 + math.log(i * (i + 1) / (1 + 1 / N))))
+            assert oco_ensemble.ader_dynamic_regret_bound(T, P, D, G) == pytest.approx(min(terms), rel=1e-12), (T, P)
+        assert int(np.argmin(terms)) == N - 1  # a path beyond T D: the grid's largest step is the best, none beyond counts
+
+
+@pytest.mark.parametrize("name", ["ader", "sea_ensemble"])
+def test_one_point_simplex_plays_its_point(name):
+    """d = 1: the simplex of radius r is the single point r (diameter 0); every expert and the learner stay on it,
+    the state finite (Ader's step scale falls back to 1 there instead of dividing by D = 0)."""
+    tuner = olearn.stepwise(olearn.make(name, dim=1), domain="simplex", radius=2.0, backend="python", horizon=5)
+    for t in range(5):
+        x = tuner.act()
+        assert x == pytest.approx([2.0], rel=1e-14), x
+        tuner.update(x, 0.0, gradient=[(-1.0) ** t])
+    assert np.isfinite(tuner.state).all()

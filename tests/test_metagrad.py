@@ -9,6 +9,8 @@ from van Erven and Koolen 2016), written out again here from the formula, not re
 * sea_linear with the adaptive adversary (fed step-wise through its gymnasium view): the data-dependent bound with
   V_T^u computed from the gradients, and the worst case O(D G sqrt(d T ln T)).
 * The slaves' Sherman-Morrison Sigma_i against numpy's inverse of the accumulated matrix.
+* The played points against tests/oco_reference.MetaGrad on a box, a ball and a simplex with the A-norm projection
+  active (prior, grid, tilt, surrogate loss, Newton step), short and step-wise; the one-point simplex; max_rounds.
 (Round-by-round equality with a NumPy reference: tests/test_oco_reference.py; python == cpu: tests/test_oco_parity.py.)
 """
 import math
@@ -17,6 +19,7 @@ import numpy as np
 import pytest
 
 import environments
+import oco_reference as ref
 import olearn
 from olearn.core.errors import ParameterError
 
@@ -152,3 +155,53 @@ def test_rates_for_refuses_bad_horizon_by_name(bad):
         metagrad.rates_for(bad)
     assert err.value.name == "horizon" and "parameter 'horizon'" in str(err.value), str(err.value)
     assert (metagrad.rates_for(16), metagrad.rates_for(17)) == (3, 4)  # ceil(log2(T) / 2) + 1
+
+
+def drifting_gradients(T, d, G, seed):
+    """A drift that turns around halfway (the slaves reach the boundary, where the A-norm projection acts, and leave
+    it again) plus noise; norms clipped to G."""
+    rng = np.random.default_rng(seed)
+    drift = rng.normal(size=d)
+    gs = rng.normal(size=(T, d)) * 0.5 + np.where(np.arange(T)[:, None] < T // 2, 1.0, -1.5) * drift
+    return gs * np.minimum(1.0, G / np.linalg.norm(gs, axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("domain, radius, params", [("box", 0.3, {"lipschitz": 2.0}), ("ball", 0.2, {"lipschitz": 3.0, "rates": 3}),
+                                                     ("simplex", 1.0, {})])
+def test_points_equal_the_numpy_reference_round_by_round(domain, radius, params):
+    """x_t against tests/oco_reference.MetaGrad (the paper's rule: plain probabilities under the prior C / ((i+1)(i+2)),
+    numpy's inverse of A, the A-norm projection by brentq / every active set).  The regret tests above cannot see a
+    changed prior, a dropped tilt or quadratic term, or a Euclidean projection in place of the A-norm one; this does."""
+    d, T = (2, 40) if domain != "simplex" else (3, 30)
+    G = params.get("lipschitz", 1.0)
+    gs = drifting_gradients(T, d, G, 7)
+    tuner = olearn.stepwise(olearn.make("metagrad", dim=d, **params), domain=domain, radius=radius, backend="python", horizon=T)
+    reference, dom = ref.MetaGrad(d, G, params.get("rates"), horizon=T), ref.DOMAIN_CODES[domain]
+    moved = 0.0
+    for t in range(T):
+        x, want = tuner.act(), reference.act(t, dom, radius)
+        np.testing.assert_allclose(x, want, rtol=1e-8, atol=1e-10 * radius, err_msg=f"{domain}: round {t}")
+        moved = max(moved, np.abs(x - ref.center(dom, radius, d)).max())
+        tuner.update(x, 0.0, gradient=gs[t])
+        reference.update(t, x, 0.0, gs[t], None)
+    assert moved > 0.1 * radius, moved  # the gradients moved the learner
+
+
+def test_max_rounds_covers_a_horizon_equal_to_it_and_lipschitz_must_be_positive():
+    """max_rounds is the longest horizon the state has room for: horizon == max_rounds is accepted, with the grid
+    ceil(log2(100) / 2) + 1 = 5; G = 0 (an infinite largest rate) is refused."""
+    tuner = olearn.stepwise(olearn.make("metagrad", dim=2, max_rounds=100), domain="ball", backend="python", horizon=100)
+    assert tuner.params[2] == 5
+    with pytest.raises(ParameterError, match="lipschitz"):
+        olearn.make("metagrad", lipschitz=0.0)
+
+
+def test_one_point_simplex_plays_its_point():
+    """d = 1: the simplex of radius r is the single point r (diameter 0); the learner plays it every round, with a
+    finite state (the step scale falls back to 1 there instead of dividing by D = 0)."""
+    tuner = olearn.stepwise(olearn.make("metagrad", dim=1), domain="simplex", radius=2.0, backend="python", horizon=5)
+    for t in range(5):
+        x = tuner.act()
+        assert x == pytest.approx([2.0], rel=1e-14), x
+        tuner.update(x, 0.0, gradient=[(-1.0) ** t])
+    assert np.isfinite(tuner.state).all()

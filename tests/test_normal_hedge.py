@@ -12,7 +12,9 @@ Backend parity, the GPU path and the conformance checks run with every registere
 * regret to the top eps-quantile stays under the leading term sqrt(3 T (1 + ln(1/eps))) of their Theorem 1 for
   N from 10 to 1,000 (the uniform mixture does not);
 * AdaNormalHedge's log-domain weight against 60-digit decimal arithmetic; a slow reference (the potential evaluated
-  directly) equal round by round; and an expected loss that stops growing with T when one expert never errs.
+  directly) equal round by round; and an expected loss that stops growing with T when one expert never errs;
+* the two fallbacks, written out from the module's rule: NormalHedge's uniform play once no expert is ahead again, and
+  AdaNormalHedge's uniform play over the awake experts only (sleeping worlds).
 """
 import math
 
@@ -219,3 +221,33 @@ def test_scale_refuses_bad_regrets_by_name(bad):
         normal_hedge.scale(bad)
     assert err.value.name == "regrets" and "parameter 'regrets'" in str(err.value), str(err.value)
     assert normal_hedge.scale([1.0]) == pytest.approx(0.5, rel=1e-12)  # exp(1 / 2c) = e
+
+
+def test_normal_hedge_plays_uniformly_once_no_expert_is_ahead():
+    """Every R_i <= 0 after an update (the learner ahead of, or level with, every expert): the next p is uniform, not the
+    p it played (the reference test's sequences never come back to that case after round 1)."""
+    n = 4
+    state = np.array([-1.0, 0.0, -3.0, -0.5, 0.5, 0.25, 0.125, 0.125])  # R, then the p played (binary fractions: exact)
+    normal_hedge.normal_hedge_update(state, np.array([n], dtype=float), np.zeros(0), np.zeros(1), np.ones(n), 0, 0)
+    np.testing.assert_array_equal(state[:n], [-1.0, 0.0, -3.0, -0.5])  # equal losses: no regret moves
+    np.testing.assert_array_equal(state[n:], np.full(n, 1.0 / n))
+
+
+def test_adanormal_hedge_plays_uniformly_over_the_awake_experts_only():
+    """Sleeping experts (obs_dim = N; expert k awake iff obs[k] > 0): with every awake w_i = 0 (R_i <= -1) the play is
+    uniform over the awake ones, 1 / #awake each, and a sleeping expert gets nothing even with the largest R; with one
+    awake R_i > -1 that one alone is played; with every expert awake, p_i is w_i / sum_j w_j from the potential."""
+    n = 5
+    params = np.array([n, 0.0, n], dtype=float)
+    awake = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+    state = np.zeros(3 * n)
+    state[:n] = [-2.0, 50.0, -1.0, -3.5, -1.5]
+    state[n : 2 * n] = [4.0, 60.0, 1.0, 9.0, 2.0]
+    normal_hedge.adanormal_hedge_weights(state, params, awake, n)
+    np.testing.assert_allclose(state[2 * n :], awake / awake.sum(), rtol=1e-15)
+    state[2] = 0.5
+    normal_hedge.adanormal_hedge_weights(state, params, awake, n)
+    np.testing.assert_allclose(state[2 * n :], [0.0, 0.0, 1.0, 0.0, 0.0], rtol=1e-15)
+    normal_hedge.adanormal_hedge_weights(state, np.array([n, 0.0, 0.0]), np.zeros(0), n)  # no observation: all awake
+    w = [(math.exp((r + 1) ** 2 / (3 * (c + 1))) - math.exp(max(r - 1, 0.0) ** 2 / (3 * (c + 1)))) / 2 for r, c in ((50.0, 60.0), (0.5, 1.0))]
+    np.testing.assert_allclose(state[2 * n :], np.array([0.0, w[0], w[1], 0.0, 0.0]) / sum(w), rtol=1e-12)
