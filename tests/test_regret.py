@@ -550,3 +550,63 @@ def test_successive_elimination_drops_an_arm_only_beyond_twice_the_radius():
         assert state[1] == 100.0 and state[3] == pytest.approx(s1_before + 0.35)
         assert state[4] == 1.0  # the leader stays
         assert state[5] == (1.0 if kept else 0.0), (mean1, 0.9 - 2 * r)
+
+
+# ---------------------------------------------------------------- oco metrics one at a time, at every checkpoint
+OCO_CKPTS = [1, 2, 7, 20, 40]
+OCO_METRICS = ["loss", "regret", "pseudo_regret", "dynamic_regret", "path_length", "sigma2", "Sigma2"]
+
+
+def test_oco_metrics_requested_alone_match_brute_force_at_every_checkpoint():
+    """Each oco metric recorded on its own (the engine then skips the statistics the others need) and at every
+    checkpoint (a prefix of the run) against brute force from the NumPy reference's trace of the same run: on a
+    quadratic SEA world over a box, min_X sum_{t<=r} f_t is separable with the closed form x_i = clip((sum_t theta_ti
+    - sum_t xi_ti) / r, -R, R) (r rounds: a comparator over the wrong prefix or count of rounds moves it)."""
+    import oco_reference as ref
+
+    kw = {"dim": 4, "domain": "box", "radius": 0.3, "noise": 0.2, "drift": "rotation", "omega": 0.4}
+    env, R, seed, horizon = environments.make("sea_quadratic", **kw), kw["radius"], 3, OCO_CKPTS[-1]
+    xs, losses, rec = ref.play(ref.OGD(kw["dim"]), ref.SEA("quadratic", seed, **kw), horizon)
+    theta, xi = np.array([e["theta"] for e in rec]), np.array([e["xi"] for e in rec])
+    us, F = np.array([e["u"] for e in rec]), np.array([e["F"] for e in rec])
+
+    def best(r, noisy):  # min over the box of sum_{t<r} 0.5 |x - theta_t|^2 (+ xi_t . x)
+        c = theta[:r].sum(0) - (xi[:r].sum(0) if noisy else 0.0)
+        x = np.clip(c / r, -R, R)
+        return 0.5 * np.sum((x - theta[:r]) ** 2) + (xi[:r].sum(0) @ x if noisy else 0.0)
+
+    def truth(m, r):
+        return {"loss": lambda: losses[:r].sum(), "regret": lambda: losses[:r].sum() - best(r, True),
+                "pseudo_regret": lambda: F[:r].sum() - best(r, False),
+                "dynamic_regret": lambda: F[:r].sum() - sum(e["Fu"] for e in rec[:r]),
+                "path_length": lambda: np.sum(np.linalg.norm(np.diff(us[:r], axis=0), axis=1)),
+                "sigma2": lambda: r * kw["noise"] ** 2, "Sigma2": lambda: sum(e["Sigma2"] for e in rec[:r])}[m]()
+
+    for m in OCO_METRICS:
+        res = olearn.run(olearn.make("ogd"), env, horizon=horizon, seeds=[seed], backend="python", trace=True,
+                         checkpoints=OCO_CKPTS, metrics=[m])
+        assert res.columns == [m] and res.rounds.tolist() == OCO_CKPTS
+        np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-12, atol=1e-12)
+        for i, r in enumerate(OCO_CKPTS):
+            assert res.values[0, 0, i, 0] == pytest.approx(truth(m, r), abs=1e-9), (m, r)
+
+
+def test_ball_projections_keep_the_feasible_end_of_their_bisection():
+    """The oco learners' A-norm and diagonal ball projections bisect on the multiplier mu and keep the feasible end
+    (olearn.engine.metric_projection): the point returned lies in the ball exactly, |x|^2 <= r^2 in floating point (the
+    other end is outside by rounding on most draws), and on its boundary to 1e-9 for a y outside it."""
+    from olearn.engine import domains, metric_projection
+
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        d = int(rng.integers(1, 5))
+        q = np.linalg.qr(rng.normal(size=(d, d)))[0]
+        A = q @ np.diag(10 ** rng.uniform(-1.5, 1.5, d)) @ q.T
+        h, r, y = 10 ** rng.uniform(-1.5, 1.5, d), float(rng.uniform(0.2, 2.0)), rng.normal(size=d)
+        y *= r * rng.uniform(1.5, 10.0) / np.linalg.norm(y)  # outside the ball
+        full, diag = np.zeros(d), np.zeros(d)
+        metric_projection.a_norm_project(domains.BALL, r, d, A.ravel().copy(), y.copy(), np.zeros(d * d + d), np.zeros(d), full)
+        metric_projection.diagonal_project(domains.BALL, r, d, h, y.copy(), diag)
+        for x in (full, diag):
+            norm2 = sum(float(v) * float(v) for v in x)  # summed in order, as the kernels do
+            assert norm2 <= r * r and math.sqrt(norm2) == pytest.approx(r, rel=1e-9), (trial, x)

@@ -545,3 +545,75 @@ def test_fit_slope_without_a_determined_line_is_nan():
         assert np.isnan(fit_slope(x, y)).all(), (x, y)
     slope, intercept = fit_slope([2.0, 8.0, np.inf], [3.0, 12.0, 5.0])
     assert slope == pytest.approx(np.log(12.0 / 3.0) / np.log(8.0 / 2.0)) and intercept == pytest.approx(np.log(3.0) - slope * np.log(2.0))
+
+
+def _hand_table():
+    """A tidy table by hand, as a sweep's: configurations a and b on four worlds (env_config; one environment name) at
+    rounds 1, 10 and 20, b's seeds listed in another order than a's and only partly shared (a ran seed 4, b seed 7),
+    world w3 run by a alone, w4 with two seeds."""
+    rng = np.random.default_rng(17)
+    rows = []
+    for env, seeds_a, seeds_b in (("w1", [1, 2, 3, 4, 5], [5, 3, 1, 2, 7]), ("w2", [1, 2, 3, 4, 5], [2, 1, 5, 4, 3]),
+                                  ("w3", [1, 2, 3], []), ("w4", [1, 2], [2, 1])):
+        for config, seeds in (("a", seeds_a), ("b", seeds_b)):
+            for seed in seeds:
+                for rnd in (1, 10, 20):
+                    for metric in ("loss", "regret"):
+                        rows.append({"config": config, "environment": "sea", "env_config": env, "seed": seed, "round": rnd,
+                                     "metric": metric, "value": float(rng.normal(3.0 * seed, 1.0 + seed))})
+    return pd.DataFrame(rows)
+
+
+def test_compare_pairs_by_seed_over_the_shared_seeds_per_world():
+    """compare against brute force: for each world, the differences a - b matched by seed over the seeds both ran
+    (whatever the row order), their mean, scipy's standard error and t-interval; a world without a shared seed has
+    no row; the horizon is the default round; a repeated seed of b alone, or round=True (not round 1, which the table
+    has), is refused."""
+    frame = _hand_table()
+    for rnd, level in ((None, 0.95), (10, 0.8)):
+        out = olearn.compare(frame, "a", "b", "regret", round=rnd, level=level)
+        assert out["env_config"].tolist() == ["w1", "w2", "w4"]
+        at = 20 if rnd is None else rnd
+        for _, row in out.iterrows():
+            part = frame[(frame["env_config"] == row["env_config"]) & (frame["metric"] == "regret") & (frame["round"] == at)]
+            va = {s: v for s, v in zip(part[part["config"] == "a"]["seed"], part[part["config"] == "a"]["value"])}
+            vb = {s: v for s, v in zip(part[part["config"] == "b"]["seed"], part[part["config"] == "b"]["value"])}
+            d = np.array([va[s] - vb[s] for s in sorted(set(va) & set(vb))])
+            low, high = stats.t.interval(level, d.size - 1, loc=d.mean(), scale=stats.sem(d))
+            assert (row["round"], row["n_seeds"]) == (at, d.size) and d.size == {"w1": 4, "w2": 5, "w4": 2}[row["env_config"]]
+            assert row["mean_difference"] == pytest.approx(d.mean(), rel=1e-12)
+            assert row["se"] == pytest.approx(stats.sem(d), rel=1e-12)
+            assert (row["low"], row["high"]) == pytest.approx((low, high), rel=1e-12)
+    again = frame[(frame["config"] == "b") & (frame["seed"] == 5)].assign(value=lambda f: f["value"] + 1.0)  # another run's
+    repeated = pd.concat([frame, again], ignore_index=True)
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.compare(repeated, "a", "b", "regret")
+    assert err.value.name == "frame"
+    with pytest.raises(olearn.ParameterError, match="'round'"):
+        olearn.compare(frame, "a", "b", "regret", round=True)
+    with pytest.raises(olearn.ParameterError) as err:
+        olearn.compare(frame, "a", "b", "regert")
+    assert err.value.name == "metric"
+
+
+def test_summarize_groups_by_world_against_numpy():
+    """summarize of the hand table (a sweep's: worlds told apart by env_config) against NumPy and scipy: per
+    (configuration, world, round), the mean over that world's seeds, sd / sqrt(n) with ddof 1, and the t-interval."""
+    frame = _hand_table()
+    out = olearn.summarize(frame, "loss", level=0.9)
+    assert len(out) == 7 * 3  # (a or b, world) pairs with seeds, times rounds
+    for _, row in out.iterrows():
+        x = frame[(frame["config"] == row["config"]) & (frame["env_config"] == row["env_config"]) & (frame["round"] == row["round"])
+                  & (frame["metric"] == "loss")]["value"].to_numpy()
+        low, high = stats.t.interval(0.9, x.size - 1, loc=x.mean(), scale=stats.sem(x))
+        assert row["n_seeds"] == x.size and row["mean"] == pytest.approx(x.mean(), rel=1e-12)
+        assert row["se"] == pytest.approx(stats.sem(x), rel=1e-12) and (row["low"], row["high"]) == pytest.approx((low, high), rel=1e-12)
+
+
+def test_fit_slope_leaves_out_points_at_zero():
+    """A zero x or y has no logarithm: fit_slope leaves it out, and two remaining points give the line through them
+    (closed form)."""
+    from olearn.analysis import fit_slope
+
+    slope, intercept = fit_slope([0.0, 2.0, 8.0, 4.0], [5.0, 3.0, 12.0, 0.0])
+    assert slope == pytest.approx(np.log(12.0 / 3.0) / np.log(8.0 / 2.0)) and intercept == pytest.approx(np.log(3.0) - slope * np.log(2.0))
