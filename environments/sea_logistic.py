@@ -27,12 +27,14 @@ min_X Phi(x) = sum_i A_i sp(-c x_i) + B_i sp(c x_i) (A, B >= 0; :func:`separable
 * box [-r, r]^d: exactly x_i = clip(log(A_i / B_i) / c, -r, r) (+-r when one count is 0, 0 when both are);
 * ball ||x|| <= r: the unconstrained point when it is finite and inside; otherwise the KKT point
   (A_i + B_i) sigmoid(v_i) + lam v_i = A_i, v = c x, ||v|| = c r: a safeguarded Newton search on
-  1/||v(lam)|| - 1/(c r) over lam in (0, ||A - B|| / (2 c r)] (bisection when a step leaves the bracket),
-  each v_i(lam) by a safeguarded Newton search in its bracket between 0 and (A_i - B_i) / (2 lam).  Steps
-  stop below ``TOL`` = 1e-15 relative (or | ||v|| - c r | <= 1e-14 c r), at most ``OUTER_STEPS`` /
-  ``INNER_STEPS``; the point is then scaled into the ball.  The comparator is thus exact to the
-  solver's tolerance; tests/test_sea_logistic.py finds its value never above SciPy's (SLSQP, made
-  feasible) and equal to it within 1e-9 relative at counts of 10^6.
+  ln(||v(lam)|| / (c r)) over ln lam, lam in (0, ||A - B|| / (2 c r)] (bisection of ln lam when a step
+  leaves the bracket; lam ~ e^-(c r) with a one-sided coordinate), each v_i(lam) by a safeguarded Newton
+  search on the log form of its equation (:func:`coordinate_root`).  Steps stop below ``TOL`` = 1e-15
+  relative (or | ||v|| - c r | <= 1e-14 c r), at most ``OUTER_STEPS`` / ``INNER_STEPS``; the point is then
+  scaled onto the sphere ||x|| = r, where the constraint holds it (past c r ~ 690, lam's floor ``MU_MIN``,
+  the one-sided coordinates take the rest of the radius).  The comparator is thus exact to the solver's
+  tolerance; tests/test_sea_logistic.py finds its value never above SciPy's (SLSQP, made feasible) and equal
+  to it within 1e-9 relative at counts of 10^6.
 
 The per-round minimizer u_t of F_t (dynamic regret) is the same problem with A_i = p_{t,i}, B_i = 1 - p_{t,i}
 (unconstrained: theta_t / s).
@@ -64,7 +66,10 @@ from olearn.engine.oco import OcoEnvType, zero_state
 
 #: most safeguarded Newton steps of one coordinate's root (inner) and of the ball's multiplier (outer)
 INNER_STEPS = 60
-OUTER_STEPS = 400  # the multiplier is ~e^-(c r) with a lopsided coordinate: 100 stopped short at c r ~ 68
+OUTER_STEPS = 100
+#: ln of the smallest ball multiplier searched (it is ~e^-(c r) with a one-sided coordinate; past c r ~ 690 the
+#: search stops there and the one-sided coordinates take the rest of the radius, the limit as lam -> 0)
+MU_MIN = -690.0
 #: relative step below which a Newton search stops
 TOL = 1e-15
 _TEMP, _SCALE = 9, 10  # row slots after the SEA row
@@ -191,35 +196,48 @@ def logistic_mean_loss(state, params, x):
 
 @kernel
 def coordinate_root(a, b, lam, v):
-    """The root of (a + b) sigmoid(v) + lam v = a (lam > 0), bracketed between 0 and (a - b) / (2 lam), from v."""
+    """The root of (a + b) sigmoid(v) + lam v = a (lam > 0), between 0 and min((a - b) / (2 lam),
+    max(1, ln(a / lam))) (a > b), from v.
+
+    For a > b the root is positive and solves the equation's log form
+
+        phi(v) = ln a - ln(1 + e^v) - ln(b sigmoid(v) + lam v) = 0,
+
+    phi decreasing from +inf at 0+; a safeguarded Newton search on phi (bisection when a step leaves the
+    bracket).  Where a e^-v is below an ulp of a, phi is nearly linear (-v - ln(lam v) + ln a), while Newton
+    on the equation itself moves about one unit a step there (60 steps stopped at 61.2 of a root at 69.2).
+    a < b is the mirror image (v -> -v, a <-> b); a = b has the root 0."""
+    if a == b:
+        return 0.0
+    sign = 1.0
+    if a < b:
+        a, b, v, sign = b, a, -v, -1.0
+    ln_a = math.log(a)
     lo = 0.0
-    hi = (a - b) / (2.0 * lam)
-    if hi < lo:
-        lo, hi = hi, 0.0
-    if lo == hi:
-        return lo
-    v = min(max(v, lo), hi)
+    # lam v <= a e^-v: the root is below ln(a / lam) when it is above 1
+    hi = min((a - b) / (2.0 * lam), max(1.0, ln_a - math.log(lam)))
+    if not (v > lo and v < hi):
+        v = min(1.0, 0.5 * hi)
     for _ in range(INNER_STEPS):
         s = models.sigmoid(v)
-        sm = models.sigmoid(-v)  # 1 - s without the cancellation that loses a e^{-v} below an ulp of a
-        k = b * s - a * sm + lam * v  # = (a + b) s + lam v - a
-        if k > 0.0:
-            hi = v
-        elif k < 0.0:
+        rhs = b * s + lam * v
+        phi = ln_a - models.softplus_neg(-v) - math.log(rhs)
+        if phi > 0.0:
             lo = v
+        elif phi < 0.0:
+            hi = v
         else:
-            return v
-        nxt = v - k / ((a + b) * s * sm + lam)
+            return sign * v
+        nxt = v + phi / (s + (b * s * models.sigmoid(-v) + lam) / rhs)  # phi' = -s - (b s (1 - s) + lam) / rhs
         if abs(nxt - v) <= TOL * (1.0 + abs(v)):
             # converged: the step may round onto a bracket end, whose bisection would throw v back
-            # toward the far end (~(a - b) / (2 lam), 1e17 and more when lam is tiny)
-            return min(max(nxt, lo), hi)
+            return sign * min(max(nxt, lo), hi)
         if nxt <= lo or nxt >= hi:
             nxt = 0.5 * (lo + hi)
         if abs(nxt - v) <= TOL * (1.0 + abs(v)):
-            return nxt
+            return sign * nxt
         v = nxt
-    return v
+    return sign * v
 
 
 @kernel
@@ -244,12 +262,13 @@ def separable_argmin(code, r, c, d, a, b, out):
     hi = 0.0
     for i in range(d):
         hi += (a[i] - b[i]) * (a[i] - b[i])
-    hi = math.sqrt(hi) / (2.0 * target)  # ||v(lam)|| <= ||a - b|| / (2 lam) <= c r from here on
-    lo = 0.0
-    lam = hi
+    mu_hi = math.log(math.sqrt(hi) / (2.0 * target))  # ||v(lam)|| <= ||a - b|| / (2 lam) <= c r from here on
+    mu_lo = -math.inf
+    mu = mu_hi
     for i in range(d):
         out[i] = 0.0
     for _ in range(OUTER_STEPS):
+        lam = math.exp(mu)
         nv2 = 0.0
         slope = 0.0  # sum_i v_i dv_i/dlam
         for i in range(d):
@@ -260,23 +279,39 @@ def separable_argmin(code, r, c, d, a, b, out):
             slope -= v * v / ((a[i] + b[i]) * s + lam)
         norm = math.sqrt(nv2)
         if norm <= target:
-            hi = lam
+            mu_hi = mu
         else:
-            lo = lam
-        if abs(norm - target) <= 1e-14 * target or norm == 0.0:
+            mu_lo = mu
+        if abs(norm - target) <= 1e-14 * target or norm == 0.0 or (norm < target and mu <= MU_MIN):
             break
-        psi = 1.0 / norm - 1.0 / target  # increasing in lam, root at ||v|| = c r
-        nxt = lam + psi * norm * norm * norm / slope
-        if nxt <= lo or nxt >= hi:
-            nxt = 0.5 * (lo + hi)
-        if abs(nxt - lam) <= TOL * lam:
+        # Newton on ln(||v|| / (c r)) over mu = ln lam: d/dmu = lam slope / ||v||^2
+        nxt = mu - math.log(norm / target) * nv2 / (lam * slope)
+        if not (nxt > mu_lo and nxt < mu_hi):
+            nxt = 0.5 * (mu_lo + mu_hi) if mu_lo > -math.inf else mu_hi - 2.0 * (mu_hi - mu) - 1.0
+        nxt = max(nxt, MU_MIN)
+        if abs(nxt - mu) <= TOL * (1.0 + abs(mu)):
             break
-        lam = nxt
+        mu = nxt
+    if mu <= MU_MIN:
+        # lam ~ e^-690: the two-sided coordinates sit at their unconstrained roots (to ~e^-690); the one-sided
+        # ones take the rest of the radius, as they would at the true, smaller lam
+        two2 = 0.0
+        one2 = 0.0
+        for i in range(d):
+            if a[i] > 0.0 and b[i] > 0.0:
+                two2 += out[i] * out[i]
+            else:
+                one2 += out[i] * out[i]
+        if one2 > 0.0 and two2 < target * target:
+            grow = math.sqrt((target * target - two2) / one2)
+            for i in range(d):
+                if not (a[i] > 0.0 and b[i] > 0.0):
+                    out[i] *= grow
     norm2 = 0.0
     for i in range(d):
         out[i] /= c
         norm2 += out[i] * out[i]
-    if norm2 > r * r:
+    if norm2 > 0.0:  # the constraint is active: onto the sphere, a move within the search's tolerance
         scale = r / math.sqrt(norm2)
         for i in range(d):
             out[i] *= scale

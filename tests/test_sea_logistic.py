@@ -239,6 +239,8 @@ def _one_sided_root(a, lam):
 
 @pytest.mark.parametrize("a, b, lam, start", [
     (81.0, 0.0, 1e-30, 69.0),      # one-sided: the root (69.23) lies where 1 - sigmoid(v) is below an ulp of 1
+    (81.0, 0.0, 1e-30, 0.0),       # from a cold start: Newton on the equation moved ~1 a step, 60 reached 61.2
+    (0.0, 5.0, 1e-250, 0.0),       # the mirror image, a root near -570
     (0.0, 81.0, 1e-30, -69.0),     # the mirror image
     (7.0, 0.0, 1e-12, 3.0),        # about 23 Newton steps of ~1 each
     (3.0, 8.0, 1e-18, -1e3),       # a start far down the bracket: bisections before Newton takes over
@@ -305,3 +307,25 @@ def test_loss_and_model_are_the_drawn_example():
             assert value == pytest.approx(want, rel=1e-12)
             assert grad == pytest.approx(-y * a / (1 + math.exp(y * (a @ x))), rel=1e-12, abs=1e-15)
     assert len({k >= d for k, _ in seen}) == 2 and len({y for _, y in seen}) == 2  # both feature signs, both labels
+
+
+@pytest.mark.parametrize("a, b, c, r", [
+    ([55.0], [0.0], 14.46, 46.23),                                # c r = 668: x = r (it stopped at 19.2)
+    ([0.0, 49.05], [14.29, 86.46], 30.92, 42.55),                 # c r = 1316: lam is below e^-690
+    ([5.0, 120.0, 0.0], [9.0, 30.0, 77.0], 31.1, 10.0),           # c r = 311: it stopped at 0.89 r
+])
+def test_ball_comparator_puts_a_one_sided_coordinate_on_the_sphere_at_any_c_r(a, b, c, r):
+    """With c r in the hundreds the ball's multiplier is ~e^-(c r): the two-sided coordinates sit at their unconstrained
+    roots log(a_i / b_i) / c and the one-sided one takes the rest of the radius (the closed form of the limit; the
+    search in lam had stopped inside the ball, off by ~e^-(c r) in value but not in the point)."""
+    from olearn.engine import domains
+
+    a, b = np.array(a), np.array(b)
+    free = (a > 0) & (b > 0)
+    want = np.zeros(a.size)
+    want[free] = np.log(a[free] / b[free]) / c
+    j = np.flatnonzero(~free)[0]
+    want[j] = math.sqrt(r * r - want @ want) * (1.0 if a[j] > 0 else -1.0)
+    out = np.zeros(a.size)
+    sea_logistic.separable_argmin(domains.BALL, r, c, a.size, a.copy(), b.copy(), out)
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-14)
