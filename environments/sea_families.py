@@ -169,11 +169,16 @@ def balls_and_boxes_params(params):
     return tuple(BALL_OR_BOX if p.name == "domain" else p for p in params)
 
 
+# least squares draws z_t from uniform indices 4d and 4d + 1: below the SEA draws' fixed 2^20 only for d < 2^18
+LS_DIM = Param("dim", 10, "dimension d of the points x_t", kind="int", low=1, high=2**18 - 1)
+
+
 SEA_LEAST_SQUARES = OcoEnvType(
     name="sea_least_squares",
     summary="SEA online least squares: f_t(x) = 1/2 (<a_t, x> - b_t)^2, a_t ~ N(0, I/d), b_t = <theta_t, a_t> + s z_t",
     reference="Chen et al. (ICML 2023), exp-concave case (Thm 3); Hazan, Agarwal and Kale (2007), ONS",
-    params=balls_and_boxes_params(sea.SEA_PARAMS), n_actions=lambda v: v["dim"], row=_row(()), reset=zero_state, draw=ls_draw,
+    params=tuple(LS_DIM if p.name == "dim" else p for p in balls_and_boxes_params(sea.SEA_PARAMS)), n_actions=lambda v: v["dim"],
+    row=_row(()), reset=zero_state, draw=ls_draw,
     loss_grad=ls_loss_grad, mean_loss=ls_mean_loss, round_best=ls_round_best, variances=sea.sea_variances,
     accumulate=ls_accumulate, best_total=ls_best_total, model=ls_model,
     suff_size=lambda v: 3 * v["dim"] ** 2 + 7 * v["dim"] + 2, state_size=lambda v: 3 * v["dim"] + 3,

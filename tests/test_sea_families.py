@@ -258,3 +258,13 @@ def test_least_squares_loss_and_model_are_the_drawn_example():
         for value, grad in ((sea_families.ls_loss_grad(state, params, x, g), g), (models.loss_grad(m, d, x, gm), gm)):
             assert value == pytest.approx(0.5 * (a @ x - b) ** 2, rel=1e-12)
             assert grad == pytest.approx((a @ x - b) * a, rel=1e-12, abs=1e-15)
+
+
+def test_least_squares_dimension_keeps_its_noise_draw_below_the_fixed_indices():
+    """z_t is a Box-Muller normal from uniform indices 4d and 4d + 1; at d = 2^18 the first is 2^20, the blocks drift's
+    sign draw (round = block), so the two were one draw at t = block: d stops at 2^18 - 1 there (the other SEA worlds,
+    whose draws stay below 2d, keep 2^18)."""
+    with pytest.raises(olearn.ParameterError, match="'dim'"):
+        environments.make("sea_least_squares", dim=2**18)
+    assert max(p.high for p in environments.REGISTRY["sea_least_squares"].params if p.name == "dim") * 4 + 1 < 2**20
+    environments.make("sea_quadratic", dim=2**18)
