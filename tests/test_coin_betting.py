@@ -184,3 +184,87 @@ def test_kt_potential_keeps_its_digits_for_long_horizons():
             want = (horizon * mpmath.log(2) + mpmath.loggamma(half + mpmath.mpf(x) / 2)
                     + mpmath.loggamma(half - mpmath.mpf(x) / 2) - mpmath.log(mpmath.pi) - mpmath.loggamma(mpmath.mpf(horizon) + 1))
             assert log_kt_potential(horizon, x, 2.5) == pytest.approx(float(want + mpmath.log(2.5)), rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("domain, radius", [("ball", 0.5), ("box", 0.2), ("simplex", 1.0)])
+def test_each_round_bets_the_documented_surrogate_coin(domain, radius):
+    """Round by round on X, from the unprojected w_t (left in the state by act), the point x_t played and g_t:
+    gt = g - <g, v> v with v = (w - x) / ||w - x|| when <g, w - x> < 0, else g; the coin c = -gt / max(G, ||gt||)
+    (||g|| up to 2 G here, so the shortening is exercised on folded rounds); theta moves by c and W by <c, w>.
+    The fold leaves gt orthogonal to v (a projection, not a reflection).  Every 7th gradient is chosen after the
+    act, orthogonal to v but 1e-5 v, so <g, w - x> is just below 0 and must still be folded."""
+    rng = np.random.default_rng(11)
+    d, G, eps, T = 3, 1.5, 0.8, 150
+    g_all = bounded_gradients(rng, T, d, 2.0 * G)
+    g_all[: T // 2, 0] -= 2.0  # push w out of X for a while, then back
+    tuner = olearn.stepwise(olearn.make("coin_betting", dim=d, lipschitz=G, wealth=eps), domain=domain, radius=radius,
+                            backend="python")
+    folded = shortened = small = 0
+    for t, g in enumerate(g_all):
+        before = np.array(tuner.state, dtype=float)
+        x = tuner.act().copy()
+        w = np.array(tuner.state, dtype=float)[2 + d :]
+        np.testing.assert_allclose(w, before[0] * before[2 : 2 + d] / (before[1] + 1.0), rtol=1e-13, atol=1e-15)
+        gap = w - x
+        if t % 7 == 0 and gap @ gap > 0.0:  # adaptively: barely into X along v, so <g, w - x> is just below 0
+            v = gap / np.linalg.norm(gap)
+            g = g - (g @ v) * v - 1e-5 * v
+        tuner.update(x, loss=float(g @ x), gradient=g)
+        after = np.array(tuner.state, dtype=float)
+        gt = g.copy()
+        if g @ gap < 0.0:
+            v = gap / np.linalg.norm(gap)
+            gt = g - (g @ v) * v
+            folded += 1
+            shortened += np.linalg.norm(g) > G
+            small += g @ gap > -1e-3
+            assert abs(gt @ v) <= 1e-12 * np.linalg.norm(g)
+        c = -gt / max(G, np.linalg.norm(gt))
+        np.testing.assert_allclose(after[2 : 2 + d] - before[2 : 2 + d], c, rtol=1e-12, atol=1e-12)
+        assert after[0] - before[0] == pytest.approx(c @ w, rel=1e-9, abs=1e-12)
+        assert after[1] == before[1] + 1.0
+    assert folded > 10 and shortened > 3 and small > 0, (folded, shortened, small)
+
+
+def test_module_regret_bound_is_the_sup_of_the_kt_conjugate():
+    """coin_betting.regret_bound(T, ||u||, G, eps) = G (eps + sup_{0 <= x <= T} (x ||u|| - F_T(x))), against this
+    file's scipy search over the whole [0, T] (the optimum sits beyond T/2 at the larger norms)."""
+    from olearn.learners import coin_betting  # noqa: PLC0415
+
+    for T in (20, 100):
+        for norm_u in (0.0, 0.05, 1.0, 5.0, 1000.0):
+            want = regret_bound(T, norm_u, 1.5, 0.7)
+            assert coin_betting.regret_bound(T, norm_u, lipschitz=1.5, wealth=0.7) == pytest.approx(want, rel=1e-8), (T, norm_u)
+    # at u = 0 the sup is at x = 0: G (eps - F_T(0)), F_T(0) = eps 2^T Gamma((T+1)/2)^2 / (pi T!)
+    assert coin_betting.regret_bound(20, 0.0, 1.5, 0.7) == pytest.approx(1.5 * (0.7 - kt_potential(20, 0.0, 0.7)), rel=1e-9)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda cb: cb.log_kt_potential(10, -11.0), "x"),
+    (lambda cb: cb.log_kt_potential(10, -11.5), "x"),
+    (lambda cb: olearn.make("coin_betting", lipschitz=0.0), "lipschitz"),
+    (lambda cb: olearn.make("coin_betting", lipschitz=-1.0), "lipschitz"),
+    (lambda cb: olearn.make("coin_betting", wealth=0.0), "wealth"),
+    (lambda cb: olearn.make("coin_betting", wealth=-0.5), "wealth"),
+])
+def test_lower_ends_and_learner_parameters_are_refused_by_name(call, name):
+    """|x| < T + 1 on both sides (F_T has a pole at x = -(T + 1) too); G > 0 and eps > 0 for the learner."""
+    from olearn.learners import coin_betting  # noqa: PLC0415
+
+    with pytest.raises(olearn.ParameterError, match=f"'{name}'"):
+        call(coin_betting)
+
+
+@pytest.mark.parametrize("T, norm_u", [(1, 10.0), (10, 1000.0), (3, 4.0)])
+def test_regret_bound_covers_a_sup_at_the_end_of_its_interval(T, norm_u):
+    """Every g_t = -1 on the line against u = ||u||: the bettor's regret T ||u|| - sum_t x_t must stay under
+    regret_bound, whose sup then sits at x = T, the end of its search interval, where the gain is T ||u|| - F_T(T),
+    F_T(T) = eps 2^T Gamma(T + 1/2) Gamma(1/2) / (pi T!) (a bounded Brent search stopped ~1e-8 short of it: at T = 1,
+    ||u|| = 10 the bound was 9.99999986 under the regret 10)."""
+    from olearn.learners import coin_betting  # noqa: PLC0415
+
+    xs, _ = play(-np.ones((T, 1)), 1)
+    regret = T * norm_u - xs.sum()
+    at_end = T * norm_u - math.exp(T * math.log(2.0) + gammaln(T + 0.5) + gammaln(0.5) - math.log(math.pi) - gammaln(T + 1.0))
+    bound = coin_betting.regret_bound(T, norm_u)
+    assert bound >= regret and bound == pytest.approx(1.0 + at_end, rel=1e-13)

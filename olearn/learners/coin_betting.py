@@ -171,4 +171,5 @@ def regret_bound(horizon: int, comparator_norm: float, lipschitz: float = 1.0, w
         high = brentq(lambda x: _log_kt_potential(horizon, x, wealth) - ceiling, 0.0, high)
     gain = lambda x: x * comparator_norm - math.exp(_log_kt_potential(horizon, x, wealth))  # noqa: E731
     best = minimize_scalar(lambda x: -gain(x), bounds=(0.0, high), method="bounded", options={"xatol": 1e-10})
-    return lipschitz * (wealth + max(gain(0.0), -best.fun))
+    # the ends too: a bounded search stops ~1e-8 inside its interval, short of a sup at x = T
+    return lipschitz * (wealth + max(gain(0.0), gain(high), -best.fun))
