@@ -110,3 +110,33 @@ def test_per_coordinate_scaling_leaves_the_iterates_unchanged():
         moved.append(x.copy())
         tuner.update(x, loss=float(gi @ x), gradient=gi)
     assert np.abs(np.array(moved)[:, 0] - a[:, 0]).max() > 0.1
+
+
+def test_free_domain_steps_follow_the_diagonal_recurrence_and_the_defaults():
+    """On R^d (D_inf = r, the free domain's nominal scale) and from x_1 = 0, x_{t+1} = x_t - eta r g_t / (delta +
+    sqrt(sum_{s<=t} g_s^2)) per coordinate (a NumPy recurrence; delta = 0.3 so it is visible); and with no
+    parameters given, eta is the minimizer of the bound's factor 1/(2 eta) + eta (1/sqrt(2), checked by scipy) and
+    delta is negligible: a first gradient of 1e-6 moves its coordinate eta r 1e-6 / (1e-8 + 1e-6)."""
+    from scipy.optimize import minimize_scalar  # noqa: PLC0415
+
+    rng = np.random.default_rng(12)
+    g = _sparse_gradients(rng, 40, 4) * np.array([1.0, 5.0, 0.2, 3.0])
+    r, eta, delta = 1.7, 0.9, 0.3
+    xs = _play(g, "free", r, eta=eta, delta=delta)
+    expected = np.zeros_like(xs)
+    for t in range(1, len(g)):
+        expected[t] = expected[t - 1] - eta * r * g[t - 1] / (delta + np.sqrt((g[:t] ** 2).sum(0)))
+    assert np.abs(expected).max() > 0.5
+    np.testing.assert_allclose(xs, expected, rtol=1e-12, atol=1e-14)
+    eta_star = minimize_scalar(lambda e: 1 / (2 * e) + e, bounds=(1e-3, 10.0), method="bounded", options={"xatol": 1e-12}).x
+    assert eta_star == pytest.approx(1 / np.sqrt(2), rel=1e-6)
+    first = np.array([1e-6, -1.0, 3e-7])
+    x2 = _play(np.vstack([first, np.zeros(3)]), "free", r)[1]
+    np.testing.assert_allclose(x2, -eta_star * r * first / (1e-8 + np.abs(first)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, value", [("eta", 0.0), ("eta", -1.0), ("delta", 0.0), ("delta", -1e-9)])
+def test_parameters_out_of_range_are_refused_by_name(name, value):
+    """eta > 0 (a step) and delta > 0 (H positive definite)."""
+    with pytest.raises(olearn.ParameterError, match=f"'{name}'"):
+        olearn.make("adagrad", **{name: value})
