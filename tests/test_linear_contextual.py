@@ -8,6 +8,8 @@ the regret rate, and parameter errors.
 * theory: LinUCB's and LinTS's regret against the best policy (``dynamic_regret``) grows sublinearly (log-log
   slope < 0.75) and is far below UCB1's, which ignores the context;
 * invalid parameters raise ParameterError naming the parameter.
+* kernel contracts against closed forms: the features without a context, negative indices, ties, the
+  Sherman-Morrison update and its determinant ratio, the update's own context, clipped means, size limits.
 """
 import math
 
@@ -330,3 +332,143 @@ def test_ridge_update_keeps_the_determinant_ratio_at_least_one_where_x_u_rounds_
     assert ratio >= 1.0 and math.log(ratio) >= 0.0
     assert np.all(np.isfinite(state))
     np.testing.assert_allclose(state[2 * m + m * m:], 0.5 * x, rtol=1e-15)  # b <- b + r x
+
+
+# ---------------------------------------------------------------- (e) kernel contracts and edge cases
+
+
+@pytest.mark.parametrize("world", [("bernoulli", {"means": [0.2, 0.5, 0.8, 0.5]}),
+                                   ("linear_contextual", {"n_arms": 3, "dim": 1})])
+def test_intercept_false_keeps_the_constant_only_without_a_context(world):
+    """intercept=False drops the constant feature, except on a world without contexts, where the single feature is
+    always 1 (module docstring): against the reference LinUCB with d = 0 (the constant kept) and with d = 1 (the
+    context alone, m = 1)."""
+    name, values = world
+    env = environments.make(name, **values)
+    d = env.obs_dim
+    run = olearn.run(olearn.make("linucb", alpha=0.7, intercept=False), env, horizon=40, seeds=[1], backend="python",
+                     trace=True, keep_state=True)
+    ref = reference.LinUCB(env.n_actions, d, alpha=0.7, intercept=False)
+    if d == 0:
+        actions, _ = reference.play(_NoContext(ref), reference.env_loss(env, 1), env.n_actions, 40)
+    else:
+        actions, _, ref = _reference_run(env, 1, 40, "linucb", alpha=0.7, lam=1.0, intercept=False)
+    assert len(set(actions.tolist())) > 1
+    np.testing.assert_array_equal(run.actions[0, 0].astype(int), actions)
+    m = 1  # the constant alone (d = 0), or the context alone (d = 1)
+    assert run.states.shape[-1] == 2 * m + env.n_actions * (m * m + m)
+    blocks = run.states[0, 0, 2 * m:].reshape(env.n_actions, m * m + m)
+    np.testing.assert_allclose(blocks[:, m * m:], ref.b, rtol=1e-12, atol=1e-12)
+
+
+def test_linucb_plays_the_argmax_when_every_index_is_negative():
+    """Rewards below 0 (Gaussian noise) can make every index theta_a . x + alpha sqrt(x' A_a^-1 x) negative: the
+    argmax is still played.  A_a^-1 = I and b_a = (beta_a, 0) at x = e_1 give the index beta_a + alpha."""
+    from olearn.learners import linear
+
+    k, m, alpha = 3, 2, 0.1
+    params = np.array([k, m, m, 1.0, alpha])
+    state = np.zeros(2 * m + k * (m * m + m))
+    for a, beta in enumerate([-0.5, -0.2, -0.3]):
+        base = 2 * m + a * (m * m + m)
+        state[base : base + m * m] = np.eye(m).ravel()
+        state[base + m * m] = beta
+    action = np.zeros(1)
+    linear.linucb_act(state, params, np.array([1.0, 0.0]), 0, 0, action)
+    assert action[0] == 1  # indices -0.4, -0.1, -0.2
+
+
+def test_lin_ts_with_v_zero_breaks_ties_to_the_lowest_arm():
+    """v = 0 makes LinTS greedy; at the prior every estimate is 0, a K-way tie that goes to arm 0 (module docstring:
+    ties go to the lowest arm index), and on estimates (0.3, 0.7, 0.7) to arm 1."""
+    from olearn.learners import linear
+
+    k, m = 4, 3
+    params = np.array([k, 2, m, 1.0, 0.0])  # d = 2 and the constant feature
+    state = np.zeros(2 * m + k * (m * m + m))
+    linear.linucb_init(state, params, 0)
+    action = np.zeros(1)
+    for t in range(5):
+        linear.lin_ts_act(state, params, np.array([0.6, -0.8]), t, 3, action)
+        assert action[0] == 0, t
+    for a, c in enumerate([0.3, 0.7, 0.7, -1.0]):  # b_a = c e_3 with A_a^-1 = I / lam: estimate c at any x
+        state[2 * m + a * (m * m + m) + m * m + 2] = c
+    for t in range(5):
+        linear.lin_ts_act(state, params, np.array([0.6, -0.8]), t, 3, action)
+        assert action[0] == 1, t
+
+
+def test_ridge_update_is_the_inverse_of_the_rank_one_update_and_returns_the_determinant_ratio():
+    """ridge_update on A^-1 of a random positive definite A: A^-1 becomes inv(A + x x'), b gains r x, and the return
+    is det(A + x x') / det(A) (the matrix determinant lemma; OFUL's log det reads it)."""
+    from olearn.learners import linear
+
+    gen = np.random.default_rng(7)
+    m = 4
+    g = gen.normal(size=(m, m))
+    a_mat = g @ g.T + 0.5 * np.eye(m)
+    x, b = gen.normal(size=m), gen.normal(size=m)
+    state = np.concatenate([x, np.zeros(m), np.linalg.inv(a_mat).ravel(), b])
+    ratio = linear.ridge_update(state, 2 * m, m, 0.3)
+    new = a_mat + np.outer(x, x)
+    assert ratio == pytest.approx(np.linalg.det(new) / np.linalg.det(a_mat), rel=1e-12)
+    np.testing.assert_allclose(state[2 * m : 2 * m + m * m].reshape(m, m), np.linalg.inv(new), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(state[2 * m + m * m:], b + 0.3 * x, rtol=1e-14)
+
+
+def test_linucb_update_reads_its_own_context():
+    """With delayed feedback the update's context is not the one the last act wrote into the feature scratch: the
+    update must rebuild x from its own obs.  After act at x1 and update at x2, A_a and b_a are those of x2."""
+    from olearn.learners import linear
+
+    k, d = 2, 2
+    m = d + 1
+    params = np.array([k, d, m, 1.0, 1.0])
+    state = np.zeros(2 * m + k * (m * m + m))
+    linear.linucb_init(state, params, 0)
+    x1, x2 = np.array([0.6, 0.8]), np.array([-0.8, 0.6])
+    linear.linucb_act(state, params, x1, 0, 0, np.zeros(1))
+    linear.linucb_update(state, params, x2, np.array([1.0]), np.array([0.25]), 0, 0)
+    f2 = np.append(x2, 1.0)
+    base = 2 * m + (m * m + m)  # arm 1
+    np.testing.assert_allclose(state[base : base + m * m].reshape(m, m), np.linalg.inv(np.eye(m) + np.outer(f2, f2)),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(state[base + m * m : base + m * m + m], 0.75 * f2, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["linucb", "lin_ts", "square_cb"])
+def test_lam_below_its_documented_floor_is_rejected(name):
+    """lam is documented as at least 1e-6 (rounding of the Sherman-Morrison updates swamps the data below it)."""
+    olearn.make(name, lam=1e-6)
+    for lam in (1e-7, 1e-12):
+        with pytest.raises(olearn.ParameterError, match=f"{name}: parameter 'lam'"):
+            olearn.make(name, lam=lam)
+
+
+def test_mean_reward_is_clipped_for_a_given_theta_longer_than_one():
+    """A given theta with ||theta_k|| > 1 can make theta_k . x leave [-1, 1]: mu_k(x) = 1/2 + 1/2 clip(theta_k . x,
+    -1, 1) stays in [0, 1], and the best arm's mean loss is the clipped one."""
+    theta = np.array([[3.0, 0.0], [0.0, -2.0], [0.4, 0.3]])
+    env = environments.make("linear_contextual", theta=theta.tolist())
+    row, ty = env.row(), env.type
+    state = np.zeros(env.state_size())
+    ty.reset(state, row, 0)
+    for x in ([1.0, 0.0], [0.6, -0.8], [-0.8, 0.6], [0.0, 1.0]):
+        x = np.array(x)
+        mu = 0.5 + 0.5 * np.clip(theta @ x, -1.0, 1.0)
+        for k in range(3):
+            assert ty.mean_loss(state, row, x, 0, k) == pytest.approx(1.0 - mu[k], abs=1e-15)
+        assert ty.best_mean_loss(state, row, x, 0) == pytest.approx(1.0 - mu.max(), abs=1e-15)
+
+
+def test_world_defaults_and_size_limits():
+    """K and d default to 5 and 5; d is at most 1024 (dim or theta's columns); n_arms and dim, when given with theta,
+    must equal its shape (smaller as well as larger)."""
+    env = environments.make("linear_contextual")
+    assert (env.n_actions, env.obs_dim) == (5, 5)
+    assert environments.make("linear_contextual", dim=1024).obs_dim == 1024
+    for values, name in (({"dim": 1025}, "dim"), ({"theta": np.zeros((1, 1025))}, "theta"),
+                         ({"theta": [[0.1, 0.2], [0.3, 0.4]], "n_arms": 1}, "n_arms"),
+                         ({"theta": [[0.1, 0.2, 0.3]], "dim": 2}, "dim")):
+        with pytest.raises(olearn.ParameterError, match=f"linear_contextual: parameter '{name}'"):
+            environments.make("linear_contextual", **values)

@@ -91,3 +91,21 @@ def test_chebcb_box_solver_frees_a_bound_whose_multiplier_is_barely_negative():
     np.testing.assert_allclose(x, want, rtol=0, atol=1e-12)
     grad = h @ x - g  # KKT: zero on the free coordinates, -1 (the multiplier) on x_2
     np.testing.assert_allclose(grad, [0.0, 0.0, -1.0], rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("name, value", [("gamma_scale", -1.0), ("gamma_scale", float("nan")), ("lam", 0.0),
+                                         ("intercept", 2)])
+def test_bad_square_cb_parameters_name_the_parameter(name, value):
+    with pytest.raises(olearn.ParameterError, match=f"square_cb: parameter '{name}'"):
+        olearn.make("square_cb", **{name: value})
+
+
+def test_unit_context_reads_a_missing_context_as_zero_and_clamps():
+    """ChebCB's and Tsallis-INF-CB's unit context u = 2 (c - low) / (high - low) - 1 clamped to [-1, 1], with c = 0
+    without a context (obs_dim = 0): on [low, high] = [-1, 3], c = 0 gives -1/2 and c = 2 gives 1/2."""
+    from olearn.learners import contextual
+
+    params = np.array([3.0, 1.0, 1e-6, -1.0, 3.0, 4.0])  # [K, shift, ridge, low, high, degree]
+    assert contextual.unit_context(np.zeros(0), params) == pytest.approx(-0.5, abs=1e-15)
+    for c, u in ((0.0, -0.5), (2.0, 0.5), (-7.0, -1.0), (9.0, 1.0)):
+        assert contextual.unit_context(np.array([c]), params) == pytest.approx(u, abs=1e-15)
