@@ -10,7 +10,12 @@ like every other.  Here:
 * the loss is -ln of the wealth the played portfolios earn, and the gradient is the loss's derivative;
 * on a market whose BCRP is not the uniform starting point, the online Newton step's regret grows like ln T
   (Agarwal, Hazan, Kale and Schapire 2006), gradient descent's like sqrt(T);
-* a relative <= 0 is refused by name.
+* a relative <= 0 is refused by name;
+* ONS and the exp-concave optimistic rule on a volatile market equal tests/oco_reference.py round by round (python
+  backend: their steps leave the simplex, so the A-norm projection decides the point), ONS step-wise on a simplex of
+  total 2 too; their curvature parameters refuse 0; a point off the simplex has the loss at the documented floor;
+* the BCRPs of the stock data and of a volatile 8-asset market, far from the solver's uniform start, pass Cover's
+  conditions.
 """
 import math
 
@@ -19,6 +24,7 @@ import pytest
 from scipy.optimize import minimize
 
 import environments
+import oco_reference as ref
 import olearn
 from environments import portfolio
 from olearn.core.errors import ParameterError
@@ -208,3 +214,91 @@ def test_tickers_given_as_an_array_read_the_same_months():
     same_dates, same = portfolio.stock_relatives(("IBM", "MSFT"))
     np.testing.assert_array_equal(rel, same)
     np.testing.assert_array_equal(dates, same_dates)
+
+
+def _play_market(learner, rel, horizon):
+    """The NumPy reference learner on a market: f_t(x) = -ln <x, r_t>, g_t = -r_t / <x, r_t>, rows read cyclically."""
+    xs, losses = [], []
+    for t in range(horizon):
+        x = learner.act(t, ref.SIMPLEX, 1.0)
+        r = rel[t % len(rel)]
+        f, g = -math.log(x @ r), -r / (x @ r)
+        xs.append(x)
+        losses.append(f)
+        learner.update(t, x, f, g, None)
+    return np.array(xs), np.array(losses)
+
+
+@pytest.mark.parametrize("name, params, make_ref", [
+    ("ons", {"gamma": 0.15, "eps": 3.0}, lambda: ref.ONS(3, 0.15, 3.0)),
+    ("optimistic_omd_exp_concave", {"beta": 0.8, "delta": 0.3}, lambda: ref.OptimisticExpConcave(3, 0.8, 0.3)),
+], ids=["ons", "optimistic_omd_exp_concave"])
+def test_newton_learners_on_a_market_are_the_numpy_reference_round_by_round(name, params, make_ref):
+    """ONS (Agarwal, Hazan, Kale and Schapire 2006) and the exp-concave optimistic rule on a 3-asset market, python
+    backend, against tests/oco_reference.py (A-norm projection by enumerating the simplex's supports, numpy solves):
+    every round's loss -ln <x_t, r_t> and first coordinate to 1e-11.  The market is volatile enough that the steps
+    leave the simplex and the projection in the A-norm (not the Euclidean one) decides where the learner lands."""
+    rel = np.exp(np.random.default_rng(21).normal(0.0, 0.5, size=(9, 3)))
+    res = olearn.run(olearn.make(name, **params), environments.make("portfolio", relatives=rel), horizon=30, seeds=[0],
+                     backend="python", trace=True, checkpoints=[30])
+    xs, losses = _play_market(make_ref(), rel, 30)
+    assert np.ptp(xs[:, 0]) > 0.1 and (xs.min(axis=1) < 1e-12).sum() >= 3  # it moves and sits on faces
+    np.testing.assert_allclose(res.losses[0, 0], losses, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(res.actions[0, 0], xs[:, 0], rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("name, param", [("ons", "gamma"), ("ons", "eps"), ("optimistic_omd_exp_concave", "beta"),
+                                         ("optimistic_omd_exp_concave", "delta")])
+def test_zero_curvature_parameters_are_refused(name, param):
+    """gamma, eps, beta and delta live in (0, inf): x - A^{-1} g / 0 and A = 0 I have no meaning."""
+    with pytest.raises(ParameterError, match=f"'{param}'"):
+        olearn.make(name, **{param: 0.0})
+
+
+def test_a_point_off_the_simplex_is_held_at_the_documented_floor():
+    """A step-wise user's point x = 0 has <x, r> = 0: the loss is -ln min(1e-300, min_i r_i / 2) and the gradient
+    -r over that floor, finite, on an ordinary market and on one of relatives near 1e-305."""
+    for rel in (np.array([[1.5, 0.8, 1.1]]), np.array([[3e-305, 1e-305, 2e-305]])):
+        env = environments.make("portfolio", relatives=rel)
+        row = np.asarray(env.type.row(env.values), dtype=float)
+        state, g = np.zeros(1), np.zeros(3)
+        portfolio.market_read(state, row, np.zeros(3), 0, 0)
+        floor = min(1e-300, rel.min() / 2)
+        assert portfolio.wealth_loss_grad(state, row, np.zeros(3), g) == pytest.approx(-math.log(floor), rel=1e-14)
+        np.testing.assert_allclose(g, -rel[0] / floor, rtol=1e-14)
+        x = np.array([0.2, 0.5, 0.3])  # on the simplex nothing is held, however small the relatives
+        assert portfolio.wealth_loss_grad(state, row, x, g) == pytest.approx(-math.log(x @ rel[0]), rel=1e-14)
+
+
+def test_newton_step_stepwise_on_a_simplex_of_total_two_is_the_reference():
+    """ONS step-wise (python) on a simplex of total R = 2 (not the market's 1), fed f_t = -ln <x_t, r_t> and its
+    gradient: every point is the reference's, which projects on {x >= 0 : sum_i x_i = 2} in the A-norm."""
+    rel = np.exp(np.random.default_rng(22).normal(0.0, 0.5, size=(9, 3)))
+    learner = olearn.stepwise(olearn.make("ons", dim=3, gamma=0.15, eps=3.0), backend="python", domain="simplex",
+                              radius=2.0)
+    reference, faces = ref.ONS(3, 0.15, 3.0), 0
+    for t in range(20):
+        x, expected = learner.act(), reference.act(t, ref.SIMPLEX, 2.0)
+        np.testing.assert_allclose(x, expected, rtol=1e-11, atol=1e-13)
+        faces += expected.min() < 1e-12
+        r = rel[t % 9]
+        f, g = -math.log(x @ r), -r / (x @ r)
+        learner.update(x, f, g)
+        reference.update(t, expected, f, g, None)
+    assert x.sum() == pytest.approx(2.0, rel=1e-12) and faces >= 3
+
+
+def test_the_comparator_certifies_bcrps_far_from_the_uniform_start():
+    """The BCRPs of matplotlib's monthly stocks (389 rows, 5 assets) and of a volatile 8-asset market with drifts
+    (optimum on a face, far from the uniform portfolio the solver starts from) pass Cover's (1984) conditions for the
+    log-optimal portfolio: g_i = (1/T) sum_t r_{t,i} / <b, r_t> <= 1 + 1e-11, = 1 within 1e-6 where b_i > 1e-6."""
+    drift = np.linspace(-0.3, 0.3, 8)
+    markets = [portfolio.stock_relatives()[1],
+               np.exp(np.random.default_rng(4).normal(0.0, 0.6, size=(60, 8)) + drift)]
+    for rel in markets:
+        b, log_wealth = portfolio.best_constant_rebalanced(rel)
+        g = (rel / (rel @ b)[:, None]).mean(axis=0)
+        assert b.sum() == pytest.approx(1.0, abs=1e-12) and b.min() >= 0.0 and b.max() < 1.0 - 1e-3
+        assert g.max() <= 1.0 + 1e-11, g
+        assert np.all(np.abs(g[b > 1e-6] - 1.0) < 1e-6), (g, b)
+        assert log_wealth == pytest.approx(np.log(rel @ b).sum(), rel=1e-13)

@@ -8,7 +8,9 @@ Here:
   so its regret to the best of them is at most ln N;
 * the portfolios follow the Dirichlet(1/2) prior: mean 1/d, the Dirichlet variance;
 * on Cover's market its regret is that of Cover's integral, computed by Gauss-Chebyshev quadrature (the
-  Dirichlet(1/2) density on [0, 1] is the Chebyshev weight), to within the sampling error.
+  Dirichlet(1/2) density on [0, 1] is the Chebyshev weight), to within the sampling error;
+* step-wise on a simplex of total R it plays R times the wealth-weighted mean and its state holds ln W_j, through a
+  crashing asset and wealths past exp's range; samples outside [1, 10^6] and domains other than simplices are refused.
 """
 import math
 
@@ -18,6 +20,7 @@ import pytest
 import environments
 import olearn
 from olearn.core import rng
+from olearn.core.errors import ParameterError
 
 
 def drawn_portfolios(seed, n, d):
@@ -71,3 +74,36 @@ def test_regret_on_covers_market_is_that_of_covers_integral():
     print("exact", exact - best, "sampled", regret)
     assert 3.5 < exact - best < 4.5
     assert abs(regret.mean() - (exact - best)) < 0.5
+
+
+def test_stepwise_on_a_simplex_of_total_r_plays_r_times_the_wealth_weighted_mean():
+    """Step-wise (python) on a simplex of total R = 2.5, fed f_t = -ln <x_t, r_t> and g_t = -r_t / <x_t, r_t> of a
+    market with a crashing asset (relatives 1e-4) and rows scaled up to 1e150 (ln W_j passes 700, where exp overflows
+    unless the largest is subtracted): every round x_t = R sum_j W_j b_j / sum_j W_j with W_j = prod_s <b_j, r_s>,
+    and the state's first N entries are ln W_j, both computed here in NumPy from the drawn portfolios."""
+    n, d, R = 40, 3, 2.5
+    rows = np.array([[1e-4, 1.3, 0.9], [1.1, 1e-4, 1.2], [0.7, 1.4, 1e-4], [1.0, 0.6, 1.5]])
+    market = [rows[t % 4] * (1e150 if t % 3 == 2 else 1.0) for t in range(14)]
+    b = drawn_portfolios(5, n, d)
+    learner = olearn.stepwise(olearn.make("universal_portfolio", dim=d, samples=n), seed=5, backend="python",
+                              domain="simplex", radius=R)
+    log_wealth = np.zeros(n)
+    for r in market:
+        x = learner.act()
+        w = np.exp(log_wealth - log_wealth.max())
+        np.testing.assert_allclose(x, R * (w @ b) / w.sum(), rtol=1e-12, atol=1e-15)
+        learner.update(x, -math.log(x @ r), -r / (x @ r))
+        log_wealth += np.log(b @ r)
+        np.testing.assert_allclose(learner.state[:n], log_wealth, rtol=1e-12, atol=1e-9)
+    assert log_wealth.max() > 1000 and np.log(b @ rows[0]).min() < math.log(1e-2)
+
+
+@pytest.mark.parametrize("samples", [0, 1_000_001])
+def test_samples_outside_one_to_a_million_are_refused(samples):
+    with pytest.raises(ParameterError, match="'samples'"):
+        olearn.make("universal_portfolio", samples=samples)
+
+
+def test_it_plays_on_simplices_only():
+    with pytest.raises(ParameterError, match="'domain'"):
+        olearn.stepwise(olearn.make("universal_portfolio", dim=2), domain="ball", backend="python")
