@@ -78,3 +78,35 @@ def test_tuning_and_bound_refuse_bad_input_by_name(call, name):
     kt = 5 * 100
     assert high_probability.regret_bound(5, 100, 0.01) == pytest.approx(
         4 * math.sqrt(kt * math.log(kt / 0.01)) + 4 * math.sqrt(5 * kt * math.log(5) / 3) + 8 * math.log(kt / 0.01))
+
+
+@pytest.mark.parametrize("gamma, alpha", [(0.3, 0.5), (0.6, 2.0)])
+def test_log_weights_are_gain_estimate_plus_alpha_sigma(gamma, alpha):
+    """The module's identity ln w_k = gamma / (3K) (Ghat_k + alpha sigmahat_k), sigmahat_k = sqrt(K T) + sum_t
+    1 / (p_k(t) sqrt(K T)), with p = (1 - gamma) softmax(ln w) + gamma / K, kept here as Ghat and sigmahat (not as
+    ln w): every reported probability p(A) and the final log-weights match."""
+    k, horizon = 4, 30
+    root_kt = math.sqrt(k * horizon)
+    learner = olearn.stepwise(olearn.make("exp3_p", gamma=gamma, alpha=alpha, n_arms=k), seed=2, backend="python",
+                              horizon=horizon)
+    ghat, sigma = np.zeros(k), np.full(k, root_kt)
+    for t in range(horizon):
+        log_w = gamma / (3 * k) * (ghat + alpha * sigma)
+        w = np.exp(log_w - log_w.max())
+        p = (1 - gamma) * w / w.sum() + gamma / k
+        arm = int(learner.act())
+        assert learner.action[1] == pytest.approx(p[arm], rel=1e-12), t
+        learner.update(arm, LOSSES[t, arm])
+        ghat[arm] += (1.0 - LOSSES[t, arm]) / p[arm]
+        sigma += 1.0 / (p * root_kt)
+    np.testing.assert_allclose(learner.state[:k], gamma / (3 * k) * (ghat + alpha * sigma), rtol=1e-12)
+
+
+def test_one_arm_gamma_and_parameter_ranges():
+    """gamma = 3/5 for one arm (ln K = 0); gamma must lie in (0, 1] and alpha in [0, inf)."""
+    assert high_probability.default_gamma(1, 100) == 0.6
+    assert olearn.make("exp3_p").bind(1, 0, 100)[0][0][1] == 0.6
+    olearn.make("exp3_p", gamma=1.0, alpha=0.0)
+    for bad in ({"gamma": 1.5}, {"gamma": 0.0}, {"alpha": -0.5}):
+        with pytest.raises(olearn.ParameterError, match=next(iter(bad))):
+            olearn.make("exp3_p", **bad)

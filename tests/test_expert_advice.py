@@ -134,3 +134,25 @@ def test_inconsistent_policies_are_parameter_errors(world, policies, allowed):
     with pytest.raises(ParameterError, match="policies") as err:
         olearn.run(olearn.make("exp4", policies=policies), env, horizon=10, seeds=1)
     assert allowed in str(err.value)
+
+
+def test_advice_is_the_first_argmax_of_the_scores():
+    """advice(n) = argmax_k W[n K + k] . x, the lowest index on ties, x the context or the single feature 1 without
+    one (d = 0), against NumPy's argmax (first index on ties) of the scores."""
+    from olearn.learners.expert_advice import advice
+
+    w0 = np.array([[0.0], [1.0], [0.0], [2.0], [2.0], [1.0], [-1.0], [-1.0], [-1.0], [0.5], [0.3], [0.5]])
+    row = olearn.make("exp4", policies=w0).bind(3, 0, 50)[0][0]
+    want = np.argmax(w0.reshape(4, 3), axis=1)
+    assert [advice(row, np.zeros(1), n) for n in range(4)] == want.tolist() == [1, 0, 0, 0]
+    w2 = np.round(_policies(3, 2, 5, seed=4), 1)
+    w2[3:6] = [w2[3], w2[3], w2[5]]  # expert 1: arms 0 and 1 always tie
+    row = olearn.make("exp4", policies=w2).bind(3, 2, 50)[0][0]
+    for x in np.random.default_rng(8).normal(size=(20, 2)):
+        want = np.argmax(w2.reshape(5, 3, 2) @ x, axis=1)
+        assert [advice(row, x, n) for n in range(5)] == want.tolist(), x
+
+
+def test_negative_eta_is_refused():
+    with pytest.raises(ParameterError, match="eta"):
+        olearn.make("exp4", eta=-0.1)

@@ -265,3 +265,24 @@ def test_moments_stay_exact_for_light_tails():
     want = integrate.quad(laplace, 0.0, 0.5)[0] + integrate.quad(laplace, 0.5, np.inf)[0]
     assert world.raw_moment(1.5, 0.5, 1e100, 1e100) == pytest.approx(want, rel=1e-10)
     assert world.central_moment(4.0, 5.0, 1e100) == math.inf  # past the doubles (it raised OverflowError)
+
+
+def test_robust_ucb_keeps_every_sample_at_horizon_one():
+    """At T = 1, ln(1/delta) = 2 ln 1 = 0: the documented special case keeps every sample untruncated and adds no
+    bonus, so after one reward x the arm's truncated sum and index are x itself (here a reward far above any
+    threshold B_1 a positive ln(1/delta) would give)."""
+    row = olearn.make("robust_ucb", eps=0.5, u=1.0).bind(2, 0, 1)[0][0]
+    assert row[4] == 0.0
+    state = np.zeros(6)
+    x = 50.0
+    robust.robust_ucb_update(state, row, np.zeros(1), np.array([1.0]), np.array([1.0 - x]), 0, 0)
+    np.testing.assert_array_equal(state, [0.0, 1.0, 0.0, x, 0.0, x])
+
+
+def test_regret_bounds_refuse_eps_above_one():
+    """Both bounds take eps in (0, 1] (the assumption E|X|^(1+eps) <= u with 1 + eps <= 2): eps = 1 is accepted,
+    eps = 1.5 is a ParameterError naming eps."""
+    for bound in (robust.paper_regret_bound, robust.known_horizon_regret_bound):
+        assert bound([0.5, 0.0], 1.0, 1.0, 100) > 0.0
+        with pytest.raises(ParameterError, match="eps"):
+            bound([0.5, 0.0], 1.5, 1.0, 100)
