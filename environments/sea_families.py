@@ -23,6 +23,7 @@ learner) and add their own stochastic part.
   regret and the variances are exact; the realized static regret is not recorded (its comparator is
   a non-convex minimization).
 """
+import dataclasses
 import math
 
 import numpy as np
@@ -170,7 +171,7 @@ def balls_and_boxes_params(params):
 
 
 # least squares draws z_t from uniform indices 4d and 4d + 1: below the SEA draws' fixed 2^20 only for d < 2^18
-LS_DIM = Param("dim", 10, "dimension d of the points x_t", kind="int", low=1, high=2**18 - 1)
+LS_DIM = dataclasses.replace(sea.DIM, high=2**18 - 1)
 
 
 SEA_LEAST_SQUARES = OcoEnvType(
