@@ -732,6 +732,15 @@ class MetaGrad:
 # ---------------------------------------------------------------- driver
 
 
+def drifting_gradients(T, d, G, seed):
+    """A drift that turns around halfway (a learner reaches the boundary, where its projection acts, and leaves it
+    again) plus noise; norms clipped to G."""
+    rng = np.random.default_rng(seed)
+    drift = rng.normal(size=d)
+    gs = rng.normal(size=(T, d)) * 0.5 + np.where(np.arange(T)[:, None] < T // 2, 1.0, -1.5) * drift
+    return gs * np.minimum(1.0, G / np.linalg.norm(gs, axis=1, keepdims=True))
+
+
 def play(learner, world, horizon, delays=None):
     """Per round: x_t = act, draw f_t (seeing x_t), feedback (f, g, model) delivered after round t + delays[t]
     (events due at the same round in emission order).  Returns xs (T x d), losses and per-round records."""

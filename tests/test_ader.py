@@ -95,14 +95,6 @@ def test_experts_and_bound_refuse_bad_input_by_name(call, name):
     assert oco_ensemble.ader_experts(10) == 3  # ceil(log2(1 + 40/7) / 2) + 1 = ceil(1.37) + 1
 
 
-def drifting_gradients(T, d, G, seed):
-    """A drift that turns around halfway (the experts reach the boundary and leave it again) plus noise; norms <= G."""
-    rng = np.random.default_rng(seed)
-    drift = rng.normal(size=d)
-    gs = rng.normal(size=(T, d)) * 0.5 + np.where(np.arange(T)[:, None] < T // 2, 1.0, -1.5) * drift
-    return gs * np.minimum(1.0, G / np.linalg.norm(gs, axis=1, keepdims=True))
-
-
 @pytest.mark.parametrize("name, domain, radius, params, make_reference", [
     ("ader", "ball", 0.5, {"lipschitz": 2.0}, lambda d, T: ref.Ader(d, T, 2.0)),
     ("ader", "simplex", 1.0, {}, lambda d, T: ref.Ader(d, T)),
@@ -114,7 +106,7 @@ def test_points_equal_the_numpy_reference_round_by_round(name, domain, radius, p
     and step grid; the SEA ensemble's base grid eta D 2^i / sqrt(T), optimistic hint M_t = g_{t-1} and optimistic
     Hedge (rate eta_meta sqrt(ln N / (delta + V)), V from max_i |l_i - m_i|)."""
     d, T = 3, 60
-    gs = drifting_gradients(T, d, params.get("lipschitz", 1.0), 11)
+    gs = ref.drifting_gradients(T, d, params.get("lipschitz", 1.0), 11)
     tuner = olearn.stepwise(olearn.make(name, dim=d, **params), domain=domain, radius=radius, backend="python", horizon=T)
     reference, dom = make_reference(d, T), ref.DOMAIN_CODES[domain]
     spread = 0.0

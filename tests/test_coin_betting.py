@@ -265,6 +265,6 @@ def test_regret_bound_covers_a_sup_at_the_end_of_its_interval(T, norm_u):
 
     xs, _ = play(-np.ones((T, 1)), 1)
     regret = T * norm_u - xs.sum()
-    at_end = T * norm_u - math.exp(T * math.log(2.0) + gammaln(T + 0.5) + gammaln(0.5) - math.log(math.pi) - gammaln(T + 1.0))
+    at_end = T * norm_u - kt_potential(T, float(T), 1.0)
     bound = coin_betting.regret_bound(T, norm_u)
     assert bound >= regret and bound == pytest.approx(1.0 + at_end, rel=1e-13)

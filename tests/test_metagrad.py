@@ -157,15 +157,6 @@ def test_rates_for_refuses_bad_horizon_by_name(bad):
     assert (metagrad.rates_for(16), metagrad.rates_for(17)) == (3, 4)  # ceil(log2(T) / 2) + 1
 
 
-def drifting_gradients(T, d, G, seed):
-    """A drift that turns around halfway (the slaves reach the boundary, where the A-norm projection acts, and leave
-    it again) plus noise; norms clipped to G."""
-    rng = np.random.default_rng(seed)
-    drift = rng.normal(size=d)
-    gs = rng.normal(size=(T, d)) * 0.5 + np.where(np.arange(T)[:, None] < T // 2, 1.0, -1.5) * drift
-    return gs * np.minimum(1.0, G / np.linalg.norm(gs, axis=1, keepdims=True))
-
-
 @pytest.mark.parametrize("domain, radius, params", [("box", 0.3, {"lipschitz": 2.0}), ("ball", 0.2, {"lipschitz": 3.0, "rates": 3}),
                                                      ("simplex", 1.0, {})])
 def test_points_equal_the_numpy_reference_round_by_round(domain, radius, params):
@@ -174,7 +165,7 @@ def test_points_equal_the_numpy_reference_round_by_round(domain, radius, params)
     changed prior, a dropped tilt or quadratic term, or a Euclidean projection in place of the A-norm one; this does."""
     d, T = (2, 40) if domain != "simplex" else (3, 30)
     G = params.get("lipschitz", 1.0)
-    gs = drifting_gradients(T, d, G, 7)
+    gs = ref.drifting_gradients(T, d, G, 7)
     tuner = olearn.stepwise(olearn.make("metagrad", dim=d, **params), domain=domain, radius=radius, backend="python", horizon=T)
     reference, dom = ref.MetaGrad(d, G, params.get("rates"), horizon=T), ref.DOMAIN_CODES[domain]
     moved = 0.0
