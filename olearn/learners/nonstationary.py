@@ -186,7 +186,7 @@ DISCOUNTED_UCB = LearnerType(
     reference="Garivier and Moulines (ALT 2011): gamma = 1 - sqrt(Upsilon / T) / 4 gives regret O(sqrt(T Upsilon) log T) "
     "with Upsilon breakpoints",
     feedback="bandit",
-    params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(breakpoints / T) / 4",
+    params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(min(breakpoints, T) / T) / 4",
                           low=0.0, high=1.0, open_low=True, optional=True), XI, BREAKPOINTS),
     state_size=lambda v, k, d: 2 * k,  # discounted plays N[k], then discounted rewards S[k]
     row=lambda v, k, d, horizon: [k, _gamma(v, k, d, horizon), v["xi"]],
@@ -215,7 +215,7 @@ DISCOUNTED_THOMPSON = LearnerType(
     reference="Raj and Kalyani (2017), Taming non-stationary bandits: a Bayesian approach (discounted Thompson "
     "sampling, Beta(1, 1) prior); default gamma = 1 - sqrt(Upsilon / T) / 4, D-UCB's (Garivier and Moulines 2011)",
     feedback="bandit",
-    params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(breakpoints / T) / 4",
+    params=(N_ARMS, Param("gamma", None, "discount factor in (0, 1]; None: 1 - sqrt(min(breakpoints, T) / T) / 4",
                           low=0.0, high=1.0, open_low=True, optional=True), BREAKPOINTS),
     state_size=lambda v, k, d: 2 * k,  # discounted successes S[k], then discounted failures F[k]
     row=lambda v, k, d, horizon: [k, _gamma(v, k, d, horizon)],
