@@ -135,6 +135,31 @@ def test_a_context_of_the_wrong_size_or_not_finite_is_refused():
         olearn.stepwise(olearn.make("chebcb", n_arms=3), obs_dim=-1)
 
 
+SLEEPING = sorted(n for n in REGISTRY if REGISTRY[n].sleeping)
+
+
+@pytest.mark.parametrize("name", SLEEPING)
+def test_a_sleeping_learner_needs_a_mask_of_k_numbers_with_an_awake_arm(name):
+    """A sleeping learner reads arm k's availability from obs[k] (obs[k] > 0: awake), so a context of another size
+    than K (or 0: all awake) is refused when made, and a round with no awake arm is refused before it reaches the
+    state (the specialists' weights would be 0 / 0 there); the round then goes on with an awake arm."""
+    k = 3
+    learner = olearn.make(name, n_arms=k, **({"eta": 1.0} if "eta" in [p.name for p in REGISTRY[name].params] else {}))
+    for wrong in (1, k + 1):
+        with pytest.raises(olearn.ParameterError, match="'obs_dim'.*0 .*or n_arms = 3"):
+            olearn.stepwise(learner, backend="python", obs_dim=wrong, horizon=10)
+    tuner = olearn.stepwise(learner, backend="python", obs_dim=k, horizon=10)
+    before = tuner.state.copy()
+    for asleep in ([0, 0, 0], [-1.0, 0.0, -2.0]):
+        with pytest.raises(olearn.ParameterError, match="'obs'.*at least one arm awake"):
+            tuner.act(asleep)
+    np.testing.assert_array_equal(tuner.state, before)
+    arm = tuner.act([0, 1, 0])
+    assert arm == 1
+    tuner.update(arm, np.ones(k) if REGISTRY[name].feedback == "full" else 1.0)
+    assert np.all(np.isfinite(tuner.state))
+
+
 OCO_LEARNERS = sorted(n for n in REGISTRY if REGISTRY[n].kind == "oco" and n != "implicit_ftrl")  # implicit: below
 
 

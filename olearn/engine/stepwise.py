@@ -81,6 +81,9 @@ class Stepwise:
         self._made = {"seed": seed, "backend": backend, "horizon": horizon, "obs_dim": 0 if self._points else obs_dim,
                       "domain": domain, "radius": radius}  # what a pickle rebuilds it from (with the state and round)
         obs_dim = check_integer("stepwise", "obs_dim", obs_dim, 0, meaning="the number of context values per act(obs)")
+        if learner.type.sleeping and obs_dim not in (0, n_arms):
+            raise ParameterError("stepwise", "obs_dim", obs_dim, f"0 (every arm awake) or n_arms = {n_arms}: "
+                                 f"{learner.name} reads the awake arms from obs[0..K), obs[k] > 0 for an awake arm")
         start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
@@ -152,6 +155,9 @@ class Stepwise:
             if given is None or given.size != n or not np.all(np.isfinite(given)):
                 where = "give obs_dim= when making the step-wise learner" if n == 0 else f"obs_dim={n}"
                 raise ParameterError("stepwise", "obs", obs, f"{n} finite number(s) ({where})")
+            if self.learner.type.sleeping and not np.any(given > 0.0):
+                raise ParameterError("stepwise", "obs", obs, f"an awake mask of {n} numbers with at least one arm "
+                                     "awake (obs[k] > 0): every round needs an arm to play")
             self.obs[:] = given.reshape(-1)
         with np.errstate(over="ignore"):
             self._act(self.state, self.params, self.obs, self.t, self.seed, self.action)
