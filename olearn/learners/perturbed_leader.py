@@ -125,8 +125,8 @@ def _checked(owner: str, n_arms, horizon, eta=None, perturbation="gumbel") -> tu
 
 
 def ftpl_eta(perturbation: str, n_arms: int, horizon: int) -> float:
-    """The default rate: sqrt(8 ln K / T) (Gumbel: Hedge's) or sqrt(2 / (K T)) (uniform: Kalai and Vempala's), for
-    ``perturbation`` 'gumbel' or 'uniform' and integers K, T >= 1."""
+    """The default rate: sqrt(8 ln K / T) (Gumbel: Hedge's; 1 for one arm, where ln K = 0 and any rate plays it) or
+    sqrt(2 / (K T)) (uniform: Kalai and Vempala's), for ``perturbation`` 'gumbel' or 'uniform' and integers K, T >= 1."""
     n_arms, horizon, _ = _checked("ftpl_eta", n_arms, horizon, perturbation=perturbation)
     if perturbation == "gumbel":
         return math.sqrt(8.0 * math.log(n_arms) / horizon) if n_arms > 1 else 1.0
@@ -159,7 +159,7 @@ FTPL = LearnerType(
     feedback="full",
     params=(
         N_ARMS,
-        Param("eta", None, "perturbation rate (the perturbation is Z / eta); None: sqrt(8 ln K / T) for Gumbel, "
+        Param("eta", None, "perturbation rate (the perturbation is Z / eta); None: sqrt(8 ln K / T) for Gumbel (1 for one arm), "
               "sqrt(2 / (K T)) for uniform", low=0.0, open_low=True, optional=True),
         Param("perturbation", "gumbel", "distribution of Z: 'gumbel' (Hedge's distribution) or 'uniform' on [0, 1)",
               kind="choice", choices=PERTURBATIONS),

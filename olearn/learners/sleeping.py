@@ -143,7 +143,7 @@ SLEEPING_HEDGE = LearnerType(
     "for every arm k, the expected loss minus k's over the rounds k is awake is <= ln K / eta + eta T_k / 8 "
     "(T_k those rounds), sqrt(T ln K / 2) with eta = sqrt(8 ln K / T)",
     feedback="full",
-    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(8 ln K / T)", low=0.0, open_low=True, optional=True)),
+    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(8 ln max(K, 2) / T)", low=0.0, open_low=True, optional=True)),
     state_size=lambda v, k, d: 2 * k,  # log-weights L[k] (w = exp(-eta L)), then the probabilities p[k]
     row=_sleeping_hedge_row,
     init=zero_init,
@@ -190,7 +190,7 @@ SLEEPING_EXP3 = LearnerType(
     "sum over those rounds of |A_t| (from exp(-x) <= 1 - x + x^2 / 2), so <= sqrt(2 T K ln K) with eta = "
     "sqrt(2 ln K / (K T))",
     feedback="bandit",
-    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(2 ln K / (K T))", low=0.0, open_low=True, optional=True)),
+    params=(N_ARMS, Param("eta", None, "learning rate; None: sqrt(2 ln max(K, 2) / (K T))", low=0.0, open_low=True, optional=True)),
     state_size=lambda v, k, d: 3 * k,  # log-weights L[k], probabilities p[k], this round's estimates
     row=_sleeping_exp3_row,
     init=zero_init,
