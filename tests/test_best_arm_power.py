@@ -215,15 +215,17 @@ def test_lucb_challenger_is_the_lowest_index_on_ties():
     assert tuner.recommend()[1] is None
 
 
-def test_lucb_recommendation_is_frozen_at_its_stop():
-    """Arm 0 loses 0.9, arm 1 loses 0: LUCB stops with h = 1.  If arm 1 then loses 1 on 10 N_1 more plays its mean
-    passes 0.9, but the answer and the stopping time stay those of the stop."""
-    tuner = _lucb(2)
-    for _ in range(400):
+@pytest.mark.parametrize("make, rounds", [(lambda: _lucb(2), 400), (lambda: olearn.stepwise(
+    olearn.make("track_and_stop", n_arms=2, delta=0.3), seed=0, backend="python"), 300)], ids=["lucb", "track_and_stop"])
+def test_recommendation_is_frozen_at_its_stop(make, rounds):
+    """Arm 0 loses 0.9, arm 1 loses 0: LUCB and track-and-stop stop with arm 1.  If arm 1 then loses 1 on 10 N_1 more
+    plays its mean passes 0.9, but the answer and the stopping time stay those of the stop."""
+    tuner = make()
+    for _ in range(rounds):
         a = tuner.act()
         tuner.update(a, 0.9 if a == 0 else 0.0)
     arm, stop = tuner.recommend()
-    assert arm == 1 and stop is not None and stop < 400
+    assert arm == 1 and stop is not None and stop < rounds
     for _ in range(10 * int(tuner.state[1])):
         a = tuner.act()
         assert a == 1
@@ -469,18 +471,3 @@ def test_track_and_stop_threshold_is_at_the_plays_so_far():
     tuner.state[2 * k + 4] = t
     assert tuner.act() == 1
     assert tuner.recommend() == (1, 20)
-
-
-def test_track_and_stop_recommendation_is_frozen_at_its_stop():
-    tuner = olearn.stepwise(olearn.make("track_and_stop", n_arms=2, delta=0.3), seed=0, backend="python")
-    for _ in range(300):
-        a = tuner.act()
-        tuner.update(a, 0.9 if a == 0 else 0.0)
-    arm, stop = tuner.recommend()
-    assert arm == 1 and stop is not None and stop < 300
-    for _ in range(10 * int(tuner.state[1])):
-        a = tuner.act()
-        assert a == 1
-        tuner.update(a, 1.0)
-    assert tuner.state[3] / tuner.state[1] > 0.9
-    assert tuner.recommend() == (1, stop)
