@@ -55,8 +55,8 @@ grad^2 R(x) = 2 I / s + 4 x x' / s^2 (s = rho^2 - ||x||^2) has lambda = (1 + q +
 (1 + q) / rho^2 (d - 1 times) across it.  Axis i = 0 is along -theta, the others the columns of the Householder
 reflection H = I - 2 v v' / v'v, v = w + sgn(w_0) e_0, w = -theta / z (H e_0 = -sgn(w_0) w; H = I when theta = 0,
 where every lambda is 2 / rho^2).  The state keeps theta (the update adds eta d f eps (rho lambda_i^(1/2)) e_i to it),
-and holds z <= 1e100 (x within a relative 1e-100 of the sphere), which binds only for eta far beyond the
-theorem's, so the state stays finite.  i = floor(d uniform(seed, LEARNER, t, 0)), eps = +1 when
+and holds z <= 1e100 (x within a relative 1e-100 of the sphere), which binds only for losses far beyond
+loss_bound, so the state stays finite.  i = floor(d uniform(seed, LEARNER, t, 0)), eps = +1 when
 uniform(seed, LEARNER, t, 1) < 1/2.  State: ``[theta (d), x_t (d), rho lambda_i^(1/2), i, eps]``; row: ``[d, C, T]``.
 """
 import math
