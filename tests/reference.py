@@ -1157,9 +1157,9 @@ class SquareCB(LinUCB):
         return arm, float(p[arm])
 
 
-def unit_sphere(seed, t, first, d):
-    """g / ||g|| with g_j = rng.normal(seed, ENV, t, first + j) (e_1 for g = 0)."""
-    g = np.array([rng.normal(seed, rng.ENV, t, first + j) for j in range(d)])
+def unit_sphere(seed, t, first, d, stream=rng.ENV):
+    """g / ||g|| with g_j = rng.normal(seed, stream, t, first + j) (e_1 for g = 0)."""
+    g = np.array([rng.normal(seed, stream, t, first + j) for j in range(d)])
     n = np.linalg.norm(g)
     return g / n if n > 0 else np.eye(d)[0]
 

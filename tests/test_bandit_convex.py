@@ -22,6 +22,7 @@ from scipy.optimize import brentq
 import environments
 import olearn
 import oco_reference as ref
+import reference
 from environments.oco_custom import user_loss
 from olearn.core import rng
 from olearn.core.kernel import kernel
@@ -37,11 +38,6 @@ def fkm_tuning(T, d, R, r, C, L):
         alpha = delta / r
     alpha = min(alpha, 1.0)
     return R / (C * math.sqrt(T)), min(delta, alpha * r), alpha
-
-
-def sphere(seed, t, d):
-    z = np.array([rng.normal(seed, rng.LEARNER, t, i) for i in range(d)])
-    return z / np.linalg.norm(z)
 
 
 # ---------------------------------------------------------------- only the loss value is read
@@ -188,7 +184,7 @@ def fkm_play(world, T, d, dom, r, C, L, seed):
     x = np.zeros(d)
     ys, losses = [], []
     for t in range(T):
-        u = sphere(seed, t, d)
+        u = reference.unit_sphere(seed, t, 0, d, rng.LEARNER)
         y = ref.project(dom, r, x + delta * u)
         world.draw(t, y)
         f = world.f(y)

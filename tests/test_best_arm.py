@@ -11,6 +11,7 @@ import pytest
 
 import environments
 import olearn
+import reference
 from olearn.core.errors import ParameterError
 from olearn.learners import best_arm
 
@@ -266,10 +267,6 @@ def _optimal_weights(means, divergence="bernoulli", sigma=0.5):
     return mu, best, y, state[2 * k + 5 :].copy()
 
 
-def _kl(p, q):
-    return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
-
-
 def _gaussian_weights(means, sigma):
     """Closed form: x_a(y) = y / (c_a - y), c_a = Delta_a^2 / (2 sigma^2), ratio x_a^2; y* from sum_a x_a(y)^2 = 1 (brentq)."""
     from scipy.optimize import brentq
@@ -316,12 +313,12 @@ def test_track_and_stop_bernoulli_weights_solve_their_equations():
         others = [a for a in range(len(mu)) if a != best]
         m = {a: (mu[best] + x[a] * mu[a]) / (1 + x[a]) for a in others}
         for a in others:
-            assert abs(_kl(mu[best], m[a]) + x[a] * _kl(mu[a], m[a]) - y) < 1e-9
-        assert abs(sum(_kl(mu[best], m[a]) / _kl(mu[a], m[a]) for a in others) - 1) < 1e-9
+            assert abs(reference.bernoulli_kl(mu[best], m[a]) + x[a] * reference.bernoulli_kl(mu[a], m[a]) - y) < 1e-9
+        assert abs(sum(reference.bernoulli_kl(mu[best], m[a]) / reference.bernoulli_kl(mu[a], m[a]) for a in others) - 1) < 1e-9
 
         def worst_pair(v):
             pairs = [(v[best] * mu[best] + v[a] * mu[a]) / (v[best] + v[a]) for a in others]
-            return min(v[best] * _kl(mu[best], p) + v[a] * _kl(mu[a], p) for a, p in zip(others, pairs))
+            return min(v[best] * reference.bernoulli_kl(mu[best], p) + v[a] * reference.bernoulli_kl(mu[a], p) for a, p in zip(others, pairs))
 
         assert worst_pair(w) == pytest.approx(w[best] * y, rel=1e-9)
         for _ in range(50):
@@ -342,11 +339,11 @@ def test_track_and_stop_newton_solves_g_at_any_level():
         best, other = np.sort(rng.uniform(0.02, 0.98, 2))[::-1]
         if best - other < 0.01:  # the plain-log kl here loses digits on closer means
             continue
-        for y in np.array([0.01, 0.3, 0.7, 0.95]) * _kl(best, other):
+        for y in np.array([0.01, 0.3, 0.7, 0.95]) * reference.bernoulli_kl(best, other):
             z = best_arm.share_at_level(y, best, other, 0.0, 0.5)
             x = z / (1 - z)
             m = (best + x * other) / (1 + x)
-            assert _kl(best, m) + x * _kl(other, m) == pytest.approx(y, rel=1e-9)
+            assert reference.bernoulli_kl(best, m) + x * reference.bernoulli_kl(other, m) == pytest.approx(y, rel=1e-9)
 
 
 @pytest.fixture(scope="module")

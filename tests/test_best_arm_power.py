@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 
 import olearn
+import reference
 from olearn.learners import best_arm
 
 LEVELS = np.array([0.0, 0.5, 1.0])
@@ -302,8 +303,8 @@ def test_only_top_two_takes_delayed_feedback():
 
 
 def _kl(p, q):
-    p, q = min(max(p, 1e-12), 1 - 1e-12), min(max(q, 1e-12), 1 - 1e-12)
-    return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+    """Bernoulli kl with p and q clipped to [1e-12, 1 - 1e-12], as the module's divergence clips them."""
+    return reference.bernoulli_kl(min(max(p, 1e-12), 1 - 1e-12), min(max(q, 1e-12), 1 - 1e-12))
 
 
 def _g(z, best, other):

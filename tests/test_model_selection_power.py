@@ -32,6 +32,7 @@ from scipy.optimize import brentq
 
 import environments
 import olearn
+import reference
 from olearn.core import rng
 from olearn.learners import bandit_convex, model_selection
 from olearn.learners.bandit_convex import fkm_parameters, regret_bound
@@ -77,11 +78,6 @@ def test_corral_takes_registered_names_as_bases():
 # ---------------------------------------------------------------- bandit_ogd: tuning and clipping
 
 
-def _sphere(seed, t, d):
-    z = np.array([rng.normal(seed, rng.LEARNER, t, i) for i in range(d)])
-    return z / np.linalg.norm(z)
-
-
 @pytest.mark.parametrize("domain, rho, d", [("ball", 2.5, 3), ("box", 0.8, 2)])
 def test_bandit_ogd_lipschitz_tuning_off_the_unit_radius(domain, rho, d):
     T, C, L, seed = 400, 1.3, 0.7, 4
@@ -94,7 +90,7 @@ def test_bandit_ogd_lipschitz_tuning_off_the_unit_radius(domain, rho, d):
     # a small loss: x_2 = -nu f u_1, inside the shrunk set
     tuner = olearn.stepwise(learner, seed=seed, backend="python", horizon=T, domain=domain, radius=rho)
     y = tuner.act()
-    u = _sphere(seed, 0, d)
+    u = reference.unit_sphere(seed, 0, 0, d, rng.LEARNER)
     np.testing.assert_allclose(y, delta * u, rtol=1e-12, atol=1e-15)
     tuner.update(y, 0.8, gradient=np.zeros(d))
     np.testing.assert_allclose(tuner.state[:d], -nu * 0.8 * u, rtol=1e-12, atol=1e-15)
@@ -118,7 +114,7 @@ def test_bandit_ogd_below_the_theorems_range_only_explores_on_the_sphere_of_radi
                             horizon=T, domain="box", radius=1.0)
     for t in range(T):
         y = tuner.act()
-        np.testing.assert_allclose(y, _sphere(seed, t, d), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(y, reference.unit_sphere(seed, t, 0, d, rng.LEARNER), rtol=1e-12, atol=1e-15)
         tuner.update(y, 0.9, gradient=np.zeros(d))
         np.testing.assert_array_equal(tuner.state[:d], np.zeros(d))
 
