@@ -185,7 +185,9 @@ def test_huge_integer_rounds_play_alike_compiled_and_uncompiled():
     """A switching period or a decoy span past int64 (10**19 rounds) gave the compiled kernels other worlds than the
     python backend: int(1e19) wrapped to a negative period, so the best arm moved after round 0 (it never moves in
     a period of 10**19 rounds), and math.floor of a death round near 1e19 wrapped to a negative round.  The period is
-    held below 2^62 in the row; the span is refused past 10**15, and at that end both backends draw the same world."""
+    held below 2^62 in the row (switching's, and the change_points score stream's, whose regime switched at round 2
+    on the cpu backend for a period of 2^63); the span is refused past 10**15, and at that end both backends draw the
+    same world."""
     from environments import adversarial, expert_sequences
     from olearn.backends.cpu import compile_kernel
 
@@ -195,6 +197,13 @@ def test_huge_integer_rounds_play_alike_compiled_and_uncompiled():
     for t in (0, 1, 7, 10**6):  # (t // period) % K = 0: arm 0 is best throughout
         assert compiled(state, row, obs, t, 0) == adversarial.switching_mean_loss(state, row, obs, t, 0) == pytest.approx(0.2)
         assert compiled(state, row, obs, t, 1) == 0.5
+    from environments import score_streams
+    row = score_streams.make("change_points", scales=[1.0, 4.0], period=2**63).row()
+    compiled = compile_kernel(score_streams.change_points_score)
+    for t in (0, 1, 2, 10**6):  # one regime throughout: |sigma_0 Z_t| with sigma_0 = 1, the same draw both ways
+        ours = compiled(state, row, obs, t, 1, 0)
+        assert ours == score_streams.change_points_score(state, row, obs, t, 1, 0)
+        assert ours == abs(olearn.core.rng.normal(1, olearn.core.rng.ENV, t, 0))
     with pytest.raises(olearn.ParameterError, match="'span'") as err:
         environments.make("small_loss_experts", n_experts=3, span=10**19, best_loss=2)
     assert err.value.name == "span"
