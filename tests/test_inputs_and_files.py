@@ -69,6 +69,18 @@ def test_counts_that_could_never_be_kept_are_refused_before_allocating(kw, name)
     assert err.value.name == name and str(olearn.engine.run.MAX_RESULT_BYTES // 8) in err.value.allowed
 
 
+def test_a_trace_or_kept_states_past_the_results_limit_are_named_in_the_refusal():
+    """A trace keeps 2 numbers a round per seed (3 seeds x 2 x 2e8 rounds x 8 bytes = 9.6 GB), kept states the
+    learner's whole state per seed (strongly adaptive Hedge with g = 10^6 holds ~1.1e8 numbers: 2e4 seeds need
+    ~16 TB): both past the 8 GiB results limit, refused before anything runs, with the option that caused it."""
+    with pytest.raises(olearn.ParameterError) as err:
+        _run(horizon=2 * 10**8, trace=True)
+    assert err.value.name == "seeds" and "no trace" in err.value.allowed and "trace of 200000000 rounds" in str(err.value.value)
+    with pytest.raises(olearn.ParameterError) as err:
+        _run(learner=olearn.make("strongly_adaptive_hedge", g=10**6), seeds=20000, keep_state=True)
+    assert err.value.name == "seeds" and "keep_state" in err.value.allowed and "kept state of" in str(err.value.value)
+
+
 # ------------------------------------------------------------------ save / load
 def test_traces_and_states_are_saved_and_loaded_back(tmp_path):
     res = _run(trace=True, keep_state=True)

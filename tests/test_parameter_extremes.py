@@ -185,8 +185,8 @@ def test_huge_integer_rounds_play_alike_compiled_and_uncompiled():
     """A switching period or a decoy span past int64 (10**19 rounds) gave the compiled kernels other worlds than the
     python backend: int(1e19) wrapped to a negative period, so the best arm moved after round 0 (it never moves in
     a period of 10**19 rounds), and math.floor of a death round near 1e19 wrapped to a negative round.  The period is
-    held below 2^62 in the row (switching's, and the change_points score stream's, whose regime switched at round 2
-    on the cpu backend for a period of 2^63); the span is refused past 10**15, and at that end both backends draw the
+    held below 2^62 in the row (switching's, the SEA worlds', whose sign flipped after round 0 on the cpu backend for
+    a period of 2^63, and the change_points score stream's, whose regime switched at round 2); the span is refused past 10**15, and at that end both backends draw the
     same world."""
     from environments import adversarial, expert_sequences
     from olearn.backends.cpu import compile_kernel
@@ -204,6 +204,15 @@ def test_huge_integer_rounds_play_alike_compiled_and_uncompiled():
         ours = compiled(state, row, obs, t, 1, 0)
         assert ours == score_streams.change_points_score(state, row, obs, t, 1, 0)
         assert ours == abs(olearn.core.rng.normal(1, olearn.core.rng.ENV, t, 0))
+    from environments import sea
+    row = environments.make("sea_linear", dim=2, drift="switching", period=2**63).row()
+    compiled, x = compile_kernel(sea.sea_draw), np.zeros(2)
+    for t in (0, 1, 2, 10**6):  # theta_t = +kappa u throughout (the sign flips only after a period)
+        ours, theirs = np.zeros(8), np.zeros(8)
+        compiled(ours, row, x, t, 1)
+        sea.sea_draw(theirs, row, x, t, 1)
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours[0] == ours[1] > 0
     with pytest.raises(olearn.ParameterError, match="'span'") as err:
         environments.make("small_loss_experts", n_experts=3, span=10**19, best_loss=2)
     assert err.value.name == "span"

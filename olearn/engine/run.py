@@ -220,11 +220,12 @@ def run(
     if keep_state:
         result_bytes += n_jobs * ls_size * 8
     if result_bytes > MAX_RESULT_BYTES:
+        shape = f"{n_configs} configurations x {n_seeds} seeds x {ckpts.size} checkpoints x {len(columns)} columns"
+        extras = ([f"trace of {horizon} rounds"] if trace else []) + ([f"kept state of {ls_size} numbers"] if keep_state else [])
         raise ParameterError(
-            "run", "seeds",
-            f"{n_configs} configurations x {n_seeds} seeds x {ckpts.size} checkpoints x {len(columns)} columns",
+            "run", "seeds", " + ".join([shape] + extras),
             f"results up to {MAX_RESULT_BYTES / 2**30:.0f} GiB (this run needs {result_bytes / 2**30:.1f} GiB): "
-            "use fewer seeds, checkpoints or metrics",
+            "use fewer seeds, checkpoints or metrics" + (", or no trace / keep_state" if extras else ""),
         )
 
     fb_size = problem.feedback_size(learner.type, env)
