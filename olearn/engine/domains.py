@@ -145,12 +145,22 @@ def linear_minimizer(code, r, d, c, out):
 
     Ball: -r c / ||c||.  Box: -r sign(c).  Simplex: r e_k, k = argmin c_k.  FREE: unbounded, the origin.
     """
-    if code == BALL:
+    if code == BALL:  # ||c|| measured on c / max|c_i|, so that ||c||^2 neither underflows nor overflows
+        big = 0.0
+        n_inf = 0
+        for i in range(d):
+            big = max(big, abs(c[i]))
+            if math.isinf(c[i]):
+                n_inf += 1
         norm2 = 0.0
+        if n_inf == 0 and big > 0.0:
+            for i in range(d):
+                norm2 += (c[i] / big) * (c[i] / big)
         for i in range(d):
-            norm2 += c[i] * c[i]
-        for i in range(d):
-            out[i] = -r * c[i] / math.sqrt(norm2) if norm2 > 0.0 else 0.0
+            if n_inf > 0:  # the limit direction: against the infinite coordinates, equally
+                out[i] = (-r if c[i] > 0.0 else r) / math.sqrt(n_inf) if math.isinf(c[i]) else 0.0
+            else:
+                out[i] = -r * (c[i] / big) / math.sqrt(norm2) if norm2 > 0.0 else 0.0
     elif code == BOX:
         for i in range(d):
             out[i] = -r if c[i] > 0.0 else (r if c[i] < 0.0 else 0.0)
