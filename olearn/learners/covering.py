@@ -16,12 +16,13 @@ from olearn.core.params import Param
 
 
 def capacity(g: int, n_rounds: int) -> int:
-    """Most experts alive at once in the first ``n_rounds`` rounds.
+    """An upper bound on the experts alive at once in the first ``n_rounds`` rounds (the slots allocated).
 
     At round t the live experts of level u (lifetime g 2^u) started at odd multiples of 2^u in
     [t - g 2^u, t]: at most g // 2 + 1 of them for odd g; for even g, g // 2 except at the one
     level u = v2(t), where both ends of the interval can count.  With L = floor(log2 T) + 1
-    levels: (g // 2 + 1) L for odd g, (g // 2) L + 1 for even g.
+    levels: (g // 2 + 1) L for odd g, (g // 2) L + 1 for even g.  Exact for g = 1; for g >= 2 the per-level
+    counts need not peak at one round together (g = 3, T = 256: 16 alive at most, against 18 here).
 
     ``g`` and ``n_rounds``: integers >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`
     naming the parameter.
