@@ -61,7 +61,7 @@ def test_estimators_on_a_hand_computed_log():
     same = offpolicy.snips(uniform, np.full((4, 2), 0.5))
     assert same.value == pytest.approx(0.625, rel=1e-15)
     assert same.stderr == pytest.approx(np.std([1.0, 0.0, 0.5, 1.0], ddof=1) / 2, rel=1e-12)
-    # without contexts, the loss model is each arm's mean loss (over the other half of the log)
+    # without contexts, the loss model is each arm's mean loss (one fold: fitted on the whole log)
     q = offpolicy.fit_loss_model(logs, folds=1)
     np.testing.assert_allclose(q, np.tile([0.75, 0.5], (4, 1)))
 
