@@ -39,12 +39,7 @@ from environments import contextual, heavy_tailed
 from environments.linear_systems import HeatEquation, bump, laplacian_2d, shifted_laplacian, systems
 from olearn.core import rng
 from olearn.core.errors import ParameterError
-
-
-def _refused(name, param, **values):
-    with pytest.raises(ParameterError) as err:
-        environments.make(name, **values)
-    assert err.value.name == param, err.value
+from test_environments_power import _refused
 
 
 # ---------------------------------------------------------------- heavy tails
