@@ -23,6 +23,8 @@ BALL, BOX, SIMPLEX, FREE = 0, 1, 2, 3
 NAMES = ("ball", "box", "simplex", "free")
 #: bisection steps of the simplex projection's threshold (then made exact on the found support)
 SIMPLEX_BISECTION = 60
+#: below this ||y||^2, :func:`euclidean_norm` measures y / max|y_i| instead (underflow would cost digits)
+TINY_NORM2 = 2.0**-960
 
 
 @kernel
@@ -63,6 +65,52 @@ def center(code, r, d, out):
 
 
 @kernel
+def euclidean_norm(d, y):
+    """||y||_2: the square root of the sum of squares, or max|y_i| ||y / max|y_i|||_2 where that sum overflows or falls
+    below 2^-960 (where it would lose digits to underflow); inf with an infinite coordinate."""
+    norm2 = 0.0
+    for i in range(d):
+        norm2 += y[i] * y[i]
+    if TINY_NORM2 <= norm2 < math.inf:
+        return math.sqrt(norm2)
+    big = 0.0
+    for i in range(d):
+        big = max(big, abs(y[i]))
+    if big == 0.0 or math.isinf(big):
+        return big
+    norm2 = 0.0
+    for i in range(d):
+        norm2 += (y[i] / big) * (y[i] / big)
+    return big * math.sqrt(norm2)
+
+
+@kernel
+def onto_sphere(r, d, y, out):
+    """r y / ||y||_2 into ``out`` (``out`` may be ``y``; y = 0 gives 0), with ||y||_2 from :func:`euclidean_norm`.
+    With infinite coordinates, the limit direction: r sign(y_i) / sqrt(#infinite) on those, 0 elsewhere."""
+    n_inf = 0
+    for i in range(d):
+        if math.isinf(y[i]):
+            n_inf += 1
+    if n_inf > 0:
+        each = r / math.sqrt(n_inf)
+        for i in range(d):
+            out[i] = (each if y[i] > 0.0 else -each) if math.isinf(y[i]) else 0.0
+        return
+    norm = euclidean_norm(d, y)
+    if norm == 0.0:
+        for i in range(d):
+            out[i] = 0.0
+    elif norm * norm >= TINY_NORM2:  # y (r / ||y||), as the projection has always scaled
+        scale = r / norm
+        for i in range(d):
+            out[i] = y[i] * scale
+    else:  # ||y|| below 2^-480: r / ||y|| might overflow, y / ||y|| cannot
+        for i in range(d):
+            out[i] = r * (y[i] / norm)
+
+
+@kernel
 def project(code, r, d, y, out):
     """Euclidean projection Pi_X(y) into ``out`` (``out`` may be ``y``).
 
@@ -71,34 +119,11 @@ def project(code, r, d, y, out):
     (sum over the support of y_i - r) / |support| (Duchi et al. 2008).
     """
     if code == BALL:
-        norm2 = 0.0
-        for i in range(d):
-            norm2 += y[i] * y[i]
-        scale = 1.0
-        if norm2 > r * r:
-            if math.isinf(norm2):  # ||y||^2 overflows: measure y / max|y_i| instead
-                big = 0.0
-                n_inf = 0
-                for i in range(d):
-                    big = max(big, abs(y[i]))
-                    if math.isinf(y[i]):
-                        n_inf += 1
-                if n_inf > 0:  # the limit direction: the infinite coordinates, equally
-                    each = r / math.sqrt(n_inf)
-                    for i in range(d):
-                        if math.isinf(y[i]):
-                            out[i] = each if y[i] > 0.0 else -each
-                        else:
-                            out[i] = 0.0
-                    return
-                norm2 = 0.0
-                for i in range(d):
-                    norm2 += (y[i] / big) * (y[i] / big)
-                scale = (r / big) / math.sqrt(norm2)
-            else:
-                scale = r / math.sqrt(norm2)
-        for i in range(d):
-            out[i] = y[i] * scale
+        if euclidean_norm(d, y) > r:
+            onto_sphere(r, d, y, out)
+        else:
+            for i in range(d):
+                out[i] = y[i]
     elif code == BOX:
         for i in range(d):
             out[i] = min(max(y[i], -r), r)
@@ -145,22 +170,8 @@ def linear_minimizer(code, r, d, c, out):
 
     Ball: -r c / ||c||.  Box: -r sign(c).  Simplex: r e_k, k = argmin c_k.  FREE: unbounded, the origin.
     """
-    if code == BALL:  # ||c|| measured on c / max|c_i|, so that ||c||^2 neither underflows nor overflows
-        big = 0.0
-        n_inf = 0
-        for i in range(d):
-            big = max(big, abs(c[i]))
-            if math.isinf(c[i]):
-                n_inf += 1
-        norm2 = 0.0
-        if n_inf == 0 and big > 0.0:
-            for i in range(d):
-                norm2 += (c[i] / big) * (c[i] / big)
-        for i in range(d):
-            if n_inf > 0:  # the limit direction: against the infinite coordinates, equally
-                out[i] = (-r if c[i] > 0.0 else r) / math.sqrt(n_inf) if math.isinf(c[i]) else 0.0
-            else:
-                out[i] = -r * (c[i] / big) / math.sqrt(norm2) if norm2 > 0.0 else 0.0
+    if code == BALL:
+        onto_sphere(-r, d, c, out)
     elif code == BOX:
         for i in range(d):
             out[i] = -r if c[i] > 0.0 else (r if c[i] < 0.0 else 0.0)
