@@ -21,7 +21,15 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import EnvType
 
-MAX_PERIOD = 2**62  # the switching world's period as held in its row (see SWITCHING)
+MAX_PERIOD = 2**62  # the largest period a world's row holds (see held_period)
+
+
+def held_period(period: int) -> int:
+    """A world's period as its row holds it: at most 2^62 rounds.  No horizon reaches 2^62, so a longer period plays
+    the same; past int64 the compiled kernels' int() of it would wrap (the regime would change where the python
+    backend's never does)."""
+    return min(period, MAX_PERIOD)
+
 GAP = Param("gap", 0.1, "advantage of the best action in mean loss", low=0.0, high=0.5)
 
 # ---------------------------------------------------------------- user-supplied loss matrix
@@ -91,8 +99,7 @@ SWITCHING = EnvType(
         GAP,
     ),
     n_actions=lambda v: v["n_arms"],
-    # a period past 2^62 rounds never switches within a run; held there so compiled kernels' int() of it stays in int64
-    row=lambda v: np.array([v["n_arms"], 0.5 - v["gap"], min(v["period"], MAX_PERIOD), v["gap"]], dtype=float),
+    row=lambda v: np.array([v["n_arms"], 0.5 - v["gap"], held_period(v["period"]), v["gap"]], dtype=float),
     reset=no_reset,
     observe=no_context,
     loss=switching_loss,

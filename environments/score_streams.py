@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from environments.adversarial import MAX_PERIOD
+from environments.adversarial import held_period
 from environments.stochastic import no_advance, no_context, no_reset
 from olearn.core import rng
 from olearn.core.kernel import kernel
@@ -70,9 +70,7 @@ CHANGE_POINTS = _stream(
     (Param("scales", (1.0, 4.0), "score scale of each regime, in turn, at most 1e100 (as drift's and heavy_tail's scales: "
            "a scale near the largest double gives infinite scores)", kind="vector", low=0.0, open_low=True, high=MAGNITUDE),
      Param("period", 100, "rounds per regime", kind="int", low=1)),
-    # held below 2^62 in the row, as switching's: no horizon reaches it, and the compiled int() of a period past
-    # int64 would wrap (the regime would then change where the python backend's never does)
-    lambda v: np.concatenate([[1.0, len(v["scales"]), min(v["period"], MAX_PERIOD)], v["scales"]]),
+    lambda v: np.concatenate([[1.0, len(v["scales"]), held_period(v["period"])], v["scales"]]),
     change_points_score, ({"scales": [1.0, 5.0, 0.5], "period": 7},),
 )
 

@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from environments.adversarial import MAX_PERIOD
+from environments.adversarial import held_period
 from olearn.core import rng
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
@@ -57,15 +57,14 @@ SEA_PARAMS = (
     Param("omega", 0.01, "angular speed of drift='rotation' (radians per round)"),
 )
 
-# row: [d, domain, radius, family, noise, drift, kappa, period, omega]; the period held below 2^62 as switching's (no
-# horizon reaches it; the compiled int() of a period past int64 wraps, and the sign would flip after round 0)
+# row: [d, domain, radius, family, noise, drift, kappa, period, omega]; the period as held_period holds it
 _NOISE, _DRIFT, _KAPPA, _PERIOD, _OMEGA, _FAMILY = 4, 5, 6, 7, 8, 3
 
 
 def _row(family):
     def row(v):
         return np.array([v["dim"], domains.NAMES.index(v["domain"]), v["radius"], family, v["noise"],
-                         DRIFTS.index(v["drift"]), v["kappa"], min(v["period"], MAX_PERIOD), v["omega"]], dtype=float)
+                         DRIFTS.index(v["drift"]), v["kappa"], held_period(v["period"]), v["omega"]], dtype=float)
 
     return row
 
