@@ -10,7 +10,8 @@ Here:
 * on Cover's market its regret is that of Cover's integral, computed by Gauss-Chebyshev quadrature (the
   Dirichlet(1/2) density on [0, 1] is the Chebyshev weight), to within the sampling error;
 * step-wise on a simplex of total R it plays R times the wealth-weighted mean and its state holds ln W_j, through a
-  crashing asset and wealths past exp's range; samples outside [1, 10^6] and domains other than simplices are refused.
+  crashing asset and wealths past exp's range; samples outside [1, 10^6] and domains other than simplices are refused;
+* Cover and Ordentlich's bound, which the docstring quotes, holds for the exact integral on every extreme market.
 """
 import math
 
@@ -107,3 +108,26 @@ def test_samples_outside_one_to_a_million_are_refused(samples):
 def test_it_plays_on_simplices_only():
     with pytest.raises(ParameterError, match="'domain'"):
         olearn.stepwise(olearn.make("universal_portfolio", dim=2), domain="ball", backend="python")
+
+
+def test_the_quoted_bound_holds_for_the_exact_integral_on_every_extreme_market():
+    """The bound the docstring quotes, ln(W_T(best CRP) / W_T) <= (d - 1)/2 ln(T + 1) + ln 2 for Cover's integral under
+    the Dirichlet(1/2) prior, on every extreme market (each day one asset's relative is 1, the others' 0), where
+    Cover and Ordentlich (1996) locate the worst case.  There the integral is a Dirichlet moment,
+    W_T = Gamma(d/2) prod_i Gamma(n_i + 1/2) / (Gamma(1/2)^d Gamma(T + d/2)), with n_i the days asset i gains, and the
+    best CRP's wealth is prod_i (n_i / T)^n_i.  At d = 3 the bound is tight: a market of one asset gives 2 (T + 1/2)."""
+    import itertools
+
+    for d, horizons in ((2, (1, 2, 7, 40)), (3, (1, 5, 40)), (4, (1, 3, 20))):
+        for horizon in horizons:
+            worst = -math.inf
+            for head in itertools.product(range(horizon + 1), repeat=d - 1):
+                if sum(head) <= horizon:
+                    n = [*head, horizon - sum(head)]
+                    log_w = (math.lgamma(d / 2) + sum(math.lgamma(k + 0.5) for k in n) - d * math.lgamma(0.5)
+                             - math.lgamma(horizon + d / 2))
+                    worst = max(worst, sum(k * math.log(k / horizon) for k in n if k) - log_w)
+            bound = (d - 1) / 2 * math.log(horizon + 1) + math.log(2)
+            assert worst <= bound, (d, horizon, worst, bound)
+            if d == 3:
+                assert worst == pytest.approx(math.log(2 * (horizon + 0.5)), rel=1e-12)
