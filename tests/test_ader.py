@@ -26,6 +26,17 @@ from olearn.core.errors import ParameterError
 from olearn.learners import oco_ensemble
 
 
+def test_the_number_of_experts_is_exact_at_every_horizon():
+    """N = ceil(log2(1 + 4T/7) / 2) + 1 is m + 1 for the m with 4^(m-1) < 1 + 4T/7 <= 4^m: exactly at the horizons
+    nearest the boundaries T = 7 (4^m - 1) / 4 (never an integer), where floating point rounds the wrong way from
+    m = 24 on, and past 1e308, where it overflows."""
+    for m in (1, 2, 10, 24, 25, 26, 700):
+        below = 7 * (4**m - 1) // 4  # the last horizon with 1 + 4T/7 < 4^m
+        assert oco_ensemble.ader_experts(below) == m + 1
+        assert oco_ensemble.ader_experts(below + 1) == m + 2
+    assert oco_ensemble.ader_experts(1) == 2  # 1 + 4/7 in (1, 4]
+
+
 def theorem_4(horizon, path, diameter, lipschitz):
     k = math.floor(0.5 * math.log2(1 + 4 * path / (7 * diameter))) + 1
     return (0.75 * lipschitz * math.sqrt(2 * horizon * (7 * diameter**2 + 4 * diameter * path))

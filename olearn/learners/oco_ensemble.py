@@ -174,11 +174,16 @@ SEA_ENSEMBLE = LearnerType(
 
 
 def ader_experts(horizon: int) -> int:
-    """N = ceil(log2(1 + 4T/7) / 2) + 1 (Zhang, Lu and Zhou 2018).
+    """N = ceil(log2(1 + 4T/7) / 2) + 1 (Zhang, Lu and Zhou 2018): m + 1 for the least m >= 0 with 7 4^m >= 7 + 4T,
+    in integers, so exact at every T (floating point rounds the wrong way just past 7 (4^m - 1) / 4 from m = 24 on,
+    and overflows past T = 1e308).
 
     ``horizon`` T: an integer >= 1; anything else raises :class:`~olearn.core.errors.ParameterError`."""
     horizon = check_integer("ader_experts", "horizon", horizon, 1, meaning="rounds")
-    return math.ceil(0.5 * math.log2(1.0 + 4.0 * horizon / 7.0)) + 1
+    m = 0
+    while 7 * 4**m < 7 + 4 * horizon:
+        m += 1
+    return m + 1
 
 
 ADER_MAX_ROUNDS = 2**40
