@@ -105,8 +105,9 @@ After a reward of arm a, with n = N_a rewards y_1..y_n since tau (tested when n 
 
 mu_{i:j} the mean of y_i..y_j (clipped to [0, 1]; the Bernoulli test assumes rewards in [0, 1]), and an alarm
 restarts every arm (tau = t + 1).  Their tuning for Upsilon breakpoints and global restarts, the defaults here:
-delta = 1 / sqrt(Upsilon T) and alpha = sqrt(Upsilon ln(T) / T) (forms quoted from memory; their regret bound is
-O(sqrt(Upsilon T ln T)) for changes large enough to be detected).  Delta_n = Delta_s = 1 is the test as stated;
+delta = 1 / sqrt(Upsilon T) and alpha = sqrt(Upsilon ln(T) / T), with beta and the alarm at >= as above (all four as
+the first author's public implementation sets them for global restarts; their regret bound is O(sqrt(Upsilon T ln T))
+for changes large enough to be detected, its form quoted from memory).  Delta_n = Delta_s = 1 is the test as stated;
 larger values test less often and at fewer splits (their suggested speed-up), O(n / (Delta_n Delta_s)) work per
 round.  The splits fall between blocks of Delta_s rewards, so the state keeps each arm's block sums since the restart,
 ceil(capacity / Delta_s) numbers per arm (``capacity`` >= the horizon).
@@ -742,7 +743,7 @@ GLR_KLUCB = LearnerType(
     "on the arm just played (global restarts)",
     reference="Besson, Kaufmann, Maillard and Seznec (JMLR 2022), Efficient change-point detection for tackling "
     "piecewise-stationary bandits; beta(n, delta) = ln(3 n^(3/2) / delta), delta = 1/sqrt(Upsilon T), alpha = "
-    "sqrt(Upsilon ln T / T): regret O(sqrt(Upsilon T ln T)) (forms quoted from memory)",
+    "sqrt(Upsilon ln T / T) (as the first author's implementation sets them): regret O(sqrt(Upsilon T ln T))",
     feedback="bandit",
     params=(
         N_ARMS,
