@@ -10,7 +10,8 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def interrupts_held():
-    """Ctrl-C (SIGINT) inside the block is held and handed to the previous handler when the block ends.
+    """Ctrl-C (SIGINT) inside the block is held and handed to the previous handler when the block ends, also when
+    it ends by an exception (the handler's ``KeyboardInterrupt`` then carries that exception as its context).
 
     On the main thread, with a Python-level handler installed (by default, the one that raises
     ``KeyboardInterrupt``); elsewhere the block runs as it is.  pyarrow's parquet writer closes its
@@ -27,8 +28,8 @@ def interrupts_held():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if held:
-        previous(signal.SIGINT, held[0])
+        if held:
+            previous(signal.SIGINT, held[0])
 
 
 def atomic_write(path, write) -> None:
