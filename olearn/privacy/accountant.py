@@ -106,7 +106,8 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
 
 @functools.lru_cache(maxsize=512)
 def calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
-    """The largest eps0 such that ``count`` composed eps0-DP mechanisms are (epsilon, delta)-DP."""
+    """The largest eps0 up to epsilon such that ``count`` composed eps0-DP mechanisms are (epsilon, delta)-DP (no
+    single mechanism is given more than the whole budget, even where delta would allow it; inf for no mechanisms)."""
     if count <= 0:
         return math.inf
     basic = epsilon / count
