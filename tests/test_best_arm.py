@@ -84,6 +84,19 @@ def test_sequential_halving_follows_its_rounds():
     np.testing.assert_array_equal(_sorted_plays(res), np.tile(sorted(expected), (6, 1)))
 
 
+def test_sequential_halving_below_k_r_plays_never_tries_the_arms_past_the_lowest_indices():
+    """K = 8, T = 10 < K R = 24: t_r = floor(10 / 24), floor(10 / 12), floor(10 / 6) = 0, 0, 1.  Rounds 0 and 1 play
+    nothing and their halvings keep arms 0..3, then 0..1, unseen (unplayed means count as loss 0, ties drop the
+    highest index); round 2 plays arms 0 and 1 once each and the rest of the budget goes to the survivor.  The best
+    arms, 4..7, are never played: the docstring's advice T >= K R."""
+    env = environments.make("bernoulli", means=[0.1] * 4 + [0.9] * 4)
+    res = olearn.run(olearn.make("sequential_halving"), env, horizon=10, seeds=range(4), backend="python", trace=True,
+                     progress=False)
+    actions = res.actions[0]  # seeds x rounds
+    assert set(np.unique(actions)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(np.sort(actions[:, :2], axis=1), np.tile([0.0, 1.0], (4, 1)))
+
+
 def test_sequential_halving_recommends_by_the_last_rounds_means_when_the_budget_ends_with_it():
     """K = 4, T = 400: rounds of 50 plays of 4 arms and 100 of 2 use the budget exactly, so no play follows the last
     round and its halving happens in the recommendation: the survivor of the two by that round's 100 plays each (the

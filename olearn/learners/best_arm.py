@@ -15,7 +15,9 @@ Fixed budget (the horizon T is the budget):
   arm still in play is pulled t_r = floor(T / (|S_r| R)) times and the better half, ceil(|S_r| / 2) arms by
   their mean over *this round's* plays, goes on; the last one is the recommendation (when the rounds use the
   budget exactly, the last halving is the recommendation's).  P(error) <= 3 log2 K exp(-T / (8 H_2 log2 K))
-  (their Theorem 4.1).
+  (their Theorem 4.1).  Give T >= K R: below that the first rounds' t_r are 0, those rounds play nothing, and
+  their halvings keep the lowest-index arms unseen (an unplayed arm's mean loss counts as 0, ties drop the
+  highest index), so the arms past them are never tried (K = 8, T = 10: t = 0, 0, 1, arms 4..7 never played).
 
 Fixed confidence (plays until a stopping rule certifies the best arm, then keeps playing it):
 
