@@ -90,9 +90,10 @@ def test_diameters_are_the_largest_distances_between_extreme_points(r):
 
 
 def test_the_sphere_point_is_r_y_over_the_norm_to_a_few_ulps_at_every_scale_of_y():
-    """onto_sphere(r, y) = r y / ||y||_2 against ||y|| to 40 digits (mpmath), for y from 1e-300 to 1e300: in the
-    middle ||y||^2 is summed directly; below 2^-960 and past the largest double it is measured on y / max|y_i|.
-    The ball's projection beyond r and its linear minimizer (radius -r) are this point, bit for bit."""
+    """onto_sphere(r, y) = r y / ||y||_2 against ||y|| to 40 digits (mpmath), for y from 1e-300 to 1e300 and for finite
+    y whose norm passes the largest double: in the middle ||y||^2 is summed directly; below 2^-960 and past the
+    largest double it is measured on y / max|y_i|.  The ball's projection beyond r and its linear minimizer
+    (radius -r) are this point, bit for bit."""
     import mpmath
 
     mpmath.mp.dps = 40
@@ -102,18 +103,28 @@ def test_the_sphere_point_is_r_y_over_the_norm_to_a_few_ulps_at_every_scale_of_y
         for d in (1, 3, 6):
             y = rng.normal(size=d) * scale
             out = np.full(d, np.nan)
-            domains.onto_sphere(r, d, y, out)
+            domains.onto_sphere(r, d, y, domains.euclidean_norm(d, y), out)
             norm = mpmath.sqrt(mpmath.fsum(mpmath.mpf(float(v)) ** 2 for v in y))
             want = [float(r * mpmath.mpf(float(v)) / norm) for v in y]
             np.testing.assert_allclose(out, want, rtol=4e-16 * d, atol=0, err_msg=f"scale {scale}, d {d}")
             projected, minimizer = np.full(d, np.nan), np.full(d, np.nan)
             inner = float(norm) * 1e-3  # a ball y lies outside of
             domains.project(domains.BALL, inner, d, y, projected)
-            domains.onto_sphere(inner, d, y, out)
+            domains.onto_sphere(inner, d, y, domains.euclidean_norm(d, y), out)
             np.testing.assert_array_equal(projected, out)
             domains.linear_minimizer(domains.BALL, r, d, y, minimizer)
-            domains.onto_sphere(-r, d, y, out)
+            domains.onto_sphere(-r, d, y, domains.euclidean_norm(d, y), out)
             np.testing.assert_array_equal(minimizer, out)
+    # ||y|| past the largest double (1.8e308), every coordinate finite: still r y / ||y||, projected and minimized
+    y = np.array([1.7e308, -1.7e308, 1e308])
+    norm = mpmath.sqrt(mpmath.fsum(mpmath.mpf(float(v)) ** 2 for v in y))
+    want = [float(r * mpmath.mpf(float(v)) / norm) for v in y]
+    projected, minimizer = np.full(3, np.nan), np.full(3, np.nan)
+    with np.errstate(over="ignore"):
+        domains.project(domains.BALL, r, 3, y, projected)
+        domains.linear_minimizer(domains.BALL, r, 3, y, minimizer)
+    np.testing.assert_allclose(projected, want, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(minimizer, [-w for w in want], rtol=1e-15, atol=0)
     out = np.full(2, np.nan)
-    domains.onto_sphere(r, 2, np.zeros(2), out)
+    domains.onto_sphere(r, 2, np.zeros(2), 0.0, out)
     np.testing.assert_array_equal(out, [0.0, 0.0])

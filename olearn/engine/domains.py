@@ -85,29 +85,39 @@ def euclidean_norm(d, y):
 
 
 @kernel
-def onto_sphere(r, d, y, out):
-    """r y / ||y||_2 into ``out`` (``out`` may be ``y``; y = 0 gives 0), with ||y||_2 from :func:`euclidean_norm`.
-    With infinite coordinates, the limit direction: r sign(y_i) / sqrt(#infinite) on those, 0 elsewhere."""
-    n_inf = 0
-    for i in range(d):
-        if math.isinf(y[i]):
-            n_inf += 1
-    if n_inf > 0:
-        each = r / math.sqrt(n_inf)
-        for i in range(d):
-            out[i] = (each if y[i] > 0.0 else -each) if math.isinf(y[i]) else 0.0
-        return
-    norm = euclidean_norm(d, y)
+def onto_sphere(r, d, y, norm, out):
+    """r y / ||y||_2 into ``out`` (``out`` may be ``y``; y = 0 gives 0), given ``norm`` = :func:`euclidean_norm` (d, y).
+
+    An infinite ``norm`` (infinite coordinates, or finite ones whose norm passes the largest double) is handled on
+    y / max|y_i|; with infinite coordinates, the limit direction: r sign(y_i) / sqrt(#infinite) on those, 0 elsewhere.
+    """
     if norm == 0.0:
         for i in range(d):
             out[i] = 0.0
-    elif norm * norm >= TINY_NORM2:  # y (r / ||y||), as the projection has always scaled
+    elif norm * norm >= TINY_NORM2 and norm < math.inf:  # y (r / ||y||), as the projection has always scaled
         scale = r / norm
         for i in range(d):
             out[i] = y[i] * scale
-    else:  # ||y|| below 2^-480: r / ||y|| might overflow, y / ||y|| cannot
+    elif norm < math.inf:  # ||y|| below 2^-480: r / ||y|| might overflow, y / ||y|| cannot
         for i in range(d):
             out[i] = r * (y[i] / norm)
+    else:
+        n_inf = 0
+        big = 0.0
+        for i in range(d):
+            n_inf += 1 if math.isinf(y[i]) else 0
+            big = max(big, abs(y[i]))
+        if n_inf > 0:
+            each = r / math.sqrt(n_inf)
+            for i in range(d):
+                out[i] = (each if y[i] > 0.0 else -each) if math.isinf(y[i]) else 0.0
+        else:
+            norm2 = 0.0
+            for i in range(d):
+                norm2 += (y[i] / big) * (y[i] / big)
+            unit = math.sqrt(norm2)
+            for i in range(d):
+                out[i] = r * ((y[i] / big) / unit)
 
 
 @kernel
@@ -119,8 +129,9 @@ def project(code, r, d, y, out):
     (sum over the support of y_i - r) / |support| (Duchi et al. 2008).
     """
     if code == BALL:
-        if euclidean_norm(d, y) > r:
-            onto_sphere(r, d, y, out)
+        norm = euclidean_norm(d, y)
+        if norm > r:
+            onto_sphere(r, d, y, norm, out)
         else:
             for i in range(d):
                 out[i] = y[i]
@@ -171,7 +182,7 @@ def linear_minimizer(code, r, d, c, out):
     Ball: -r c / ||c||.  Box: -r sign(c).  Simplex: r e_k, k = argmin c_k.  FREE: unbounded, the origin.
     """
     if code == BALL:
-        onto_sphere(-r, d, c, out)
+        onto_sphere(-r, d, c, euclidean_norm(d, c), out)
     elif code == BOX:
         for i in range(d):
             out[i] = -r if c[i] > 0.0 else (r if c[i] < 0.0 else 0.0)
