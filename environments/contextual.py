@@ -51,7 +51,7 @@ from olearn.core.spec import EnvType
 
 from environments.stochastic import no_advance
 
-RESET_ROUND = 1 << 62  # round index of the draws made in reset (never a real round)
+RESET_ROUND = rng.RESERVED_ROUND  # round index of the draws made in reset (never a real round)
 DEFAULT_ARMS = 5
 DEFAULT_DIM = 5
 MAX_DIM = 1024

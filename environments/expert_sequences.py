@@ -27,7 +27,7 @@ from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import EnvType
 
-RESET_ROUND = 1 << 62  # round index of the draws made in reset (never a real round)
+RESET_ROUND = rng.RESERVED_ROUND  # round index of the draws made in reset (never a real round)
 MAX_EXPERTS = 1 << 16
 N_EXPERTS = Param("n_experts", 64, "number of experts d", kind="int", low=1, high=MAX_EXPERTS)
 #: the longest span: its rounds stay whole in the float64 row and within int64 on compiled backends (at 10**19, math.floor

@@ -33,6 +33,7 @@ from gymnasium.vector.utils import batch_space
 from olearn.core.errors import check_integer
 from olearn.core.spec import Environment
 from olearn.engine import domains
+from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
 
 
 def _context_space(env: Environment) -> spaces.Box:
@@ -158,7 +159,9 @@ def episode_length(env: Environment, horizon: int | None) -> int:
     cap = env.type.max_horizon(env.values)
     if horizon is None:
         return cap if cap is not None else 1000
-    return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines" if cap else "")
+    if cap is None:
+        return check_integer("gym", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+    return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines")
 
 
 _SEEDS = 2**63  # the engine's seeds are 0 .. 2^63 - 1; the vector env's consecutive seeds wrap around to 0

@@ -23,9 +23,9 @@ MATRIX5 = environments.make("loss_matrix", losses=[[0.0, 1.0]] * 5)
         (lambda: environments.make("loss_matrix", losses=[[0.0, math.nan]]), "losses", "finite"),
         (lambda: environments.make("loss_matrix", losses=[[0.0, 2.0]]), "losses", "[0, 1]"),
         (lambda: environments.make("piecewise_bernoulli", means=[[0.1, 0.9], [0.9, 0.1]], change_points=[]), "change_points", "1 increasing"),
-        (lambda: olearn.run("ucb1", ENV, horizon=0), "horizon", "an integer >= 1"),
-        (lambda: olearn.run("ucb1", ENV, horizon=-3), "horizon", "an integer >= 1"),
-        (lambda: olearn.run("ucb1", ENV, horizon=2.5), "horizon", "an integer >= 1"),
+        (lambda: olearn.run("ucb1", ENV, horizon=0), "horizon", "an integer in [1, "),
+        (lambda: olearn.run("ucb1", ENV, horizon=-3), "horizon", "an integer in [1, "),
+        (lambda: olearn.run("ucb1", ENV, horizon=2.5), "horizon", "an integer in [1, "),
         (lambda: olearn.run("ucb1", ENV, horizon=10, seeds=0), "seeds", "an integer >= 1"),
         (lambda: olearn.run("ucb1", ENV, horizon=10, seeds=[]), "seeds", "distinct"),
         (lambda: olearn.run("ucb1", ENV, horizon=10, seeds=[1, 1]), "seeds", "distinct"),
@@ -213,15 +213,46 @@ def test_every_integer_option_of_the_command_states_its_range_and_enforces_it():
         for param in click_command.params:
             if param.param_type_name != "option" or hints.get(param.name) is not int:
                 continue
-            stated = re.search(r"an integer >= (-?\d+)", param.help or "")
+            stated = re.search(r"an integer (?:>= (-?\d+)|in \[(-?\d+), 2\^(\d+)\])", param.help or "")
             assert stated, (command, param.name, param.help)
             if command == "run":  # needs a config; its --workers check is in tests/test_sweeps.py
                 continue
-            result = CliRunner().invoke(app, [command, param.opts[0], str(int(stated.group(1)) - 1)])
-            assert isinstance(result.exception, olearn.ParameterError), (command, param.name, result.output)
-            assert result.exception.name == param.name and f">= {stated.group(1)}" in str(result.exception)
+            low = int(stated.group(1) or stated.group(2))
+            outside = [low - 1] + ([2 ** int(stated.group(3)) + 1] if stated.group(3) else [])
+            for value in outside:
+                result = CliRunner().invoke(app, [command, param.opts[0], str(value)])
+                assert isinstance(result.exception, olearn.ParameterError), (command, param.name, value, result.output)
+                range_text = f">= {low}" if not stated.group(3) else f"[{low}, {2 ** int(stated.group(3))}]"
+                assert result.exception.name == param.name and range_text in str(result.exception)
             checked += 1
     assert checked >= 4
+
+
+def test_horizons_stop_short_of_the_round_where_reset_and_init_draw():
+    """A world's reset and a learner's init draw at round 2^62 (rng.RESERVED_ROUND), so a run's rounds 0 .. T - 1
+    must stay below it: T <= 2^62 everywhere a horizon is given, and a step-wise run starts at most at 2^62 - 1.
+    (A horizon past 2^63 - 1 had reached NumPy's geomspace as an object and raised a TypeError.)"""
+    from environments import contextual, expert_sequences
+    from olearn.core import rng
+    from olearn.engine.run import MAX_HORIZON, _horizon
+    from olearn.learners import private
+
+    assert MAX_HORIZON == 2**62
+    assert contextual.RESET_ROUND == expert_sequences.RESET_ROUND == private.INIT_ROUND == rng.RESERVED_ROUND >= MAX_HORIZON
+    assert _horizon(2**62, ENV) == 2**62  # the largest accepted (not run: it would not end)
+    stepper = olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=0, backend="python", horizon=2**62, start=2**62 - 1)
+    assert stepper.t == 2**62 - 1
+    calls = [
+        (lambda: olearn.run("ucb1", ENV, horizon=2**62 + 1, backend="python"), "horizon", "[1, 4611686018427387904]"),
+        (lambda: olearn.run("ucb1", ENV, horizon=10**20, backend="python"), "horizon", "[1, 4611686018427387904]"),
+        (lambda: olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=0, horizon=2**62 + 1), "horizon", "[1, 4611686018427387904]"),
+        (lambda: olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=0, start=2**62), "start", "[0, 4611686018427387903]"),
+        (lambda: ENV.gym(horizon=2**62 + 1), "horizon", "[1, 4611686018427387904]"),
+    ]
+    for call, name, allowed in calls:
+        with pytest.raises(ParameterError) as err:
+            call()
+        assert err.value.name == name and allowed in str(err.value) and "2^62" in str(err.value), str(err.value)
 
 
 def test_check_range_names_the_parameter_and_states_the_range():

@@ -89,7 +89,7 @@ def _save_outputs(result, out: Path, metric: str):
 @app.command()
 def demo(
     seeds: int = typer.Option(1000, help="seeds per learner, an integer >= 1"),
-    horizon: int = typer.Option(10_000, help="rounds per seed, an integer >= 1"),
+    horizon: int = typer.Option(10_000, help="rounds per seed, an integer in [1, 2^62]"),
     backend: str = typer.Option("cpu", help="python, cpu or gpu"),
     out: Path = typer.Option(Path("runs/demo"), help="results directory"),
 ):
@@ -100,10 +100,11 @@ def demo(
     import olearn
     from olearn import backends
     from olearn.core.errors import check_integer
+    from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
     from olearn.io.result import check_save_folder
 
     check_integer("demo", "seeds", seeds, 1)  # every option checked before the progress display starts
-    check_integer("demo", "horizon", horizon, 1)
+    check_integer("demo", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
     backends.get(backend)  # an unknown name, or gpu without a GPU: an error now
     check_save_folder(out, "demo", "out")  # now, not when Result.save would refuse it after the run
     start = time.perf_counter()
@@ -346,15 +347,16 @@ def bench(
     reference: Path = typer.Option(Path(__file__).resolve().parents[3] / "shared" / "bench" / "reference_ucb.py",
                                    help="hand-written reference kernel (default: shared/bench beside the repository)"),
     seeds: int = typer.Option(2000, help="seeds per timed run, an integer >= 1"),
-    horizon: int = typer.Option(10_000, help="rounds per seed, an integer >= 1"),
+    horizon: int = typer.Option(10_000, help="rounds per seed, an integer in [1, 2^62]"),
     all_learners: bool = typer.Option(False, "--all", help="also report every learner's steps/s"),
 ):
     """steps/s of UCB1 through olearn.run next to the hand-written kernel and a plain-Python loop."""
     from olearn import bench as b
     from olearn.core.errors import check_integer
+    from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
 
     check_integer("bench", "seeds", seeds, 1)  # before the kernels compile, and named as this command's options
-    check_integer("bench", "horizon", horizon, 1)
+    check_integer("bench", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
 
     rows = b.cpu_ucb1(reference, seeds=seeds, horizon=horizon)
     table = Table(title="UCB1, 10 Bernoulli arms (steps/s = seeds x rounds per second)")

@@ -23,6 +23,10 @@ stream    used by
 18        off-policy replay: the order a seed reads the events in
 ========  =======================================
 
+Round ``RESERVED_ROUND`` = 2^62 is where draws made before the first round are taken (a world's
+``reset``, a learner's ``init``): horizons are at most 2^62 (rounds 0 .. 2^62 - 1), so no round of
+a run draws there.
+
 Every function here is a kernel (see :mod:`olearn.core.kernel`).
 """
 import math
@@ -38,6 +42,7 @@ LEARNER_UPDATE = 3
 LOGGING = 16
 REPLAY = 17
 REPLAY_ORDER = 18
+RESERVED_ROUND = 1 << 62  # the round of draws made in reset and init; no run reaches it
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _ODD = np.uint64(0xD1B54A32D192ED03)

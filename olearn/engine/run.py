@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from olearn import backends
-from olearn.core import config
+from olearn.core import config, rng
 from olearn.core.errors import ParameterError, UnknownNameError, check_integer
 from olearn.core.spec import Environment, Learner
 from olearn.engine import arms, delays, problems
@@ -18,6 +18,8 @@ from olearn.io.result import Result
 _BUILT: dict = {}  # compiled batch runners, by (backend, learner type, environment type, metrics, flags)
 #: results larger than this are refused up front (bytes)
 MAX_RESULT_BYTES = 8 * 2**30
+MAX_HORIZON = rng.RESERVED_ROUND  # rounds 0 .. 2^62 - 1; reset and init draw at round 2^62
+MAX_HORIZON_MEANING = "round 2^62 is where reset and init draw"
 
 
 def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
@@ -76,7 +78,7 @@ def _seed_array(seeds) -> np.ndarray:
 
 
 def _horizon(horizon, env: Environment) -> int:
-    horizon = check_integer("run", "horizon", horizon, 1)
+    horizon = check_integer("run", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
     cap = env.type.max_horizon(env.values)
     if cap is not None and horizon > cap:
         raise ParameterError("run", "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")

@@ -15,6 +15,7 @@ from olearn.core.errors import ParameterError, check_integer
 from olearn.core.params import Param
 from olearn.core.spec import Learner
 from olearn.engine import domains, oco
+from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
 
 DOMAIN = Param("domain", "ball", "the feasible set X of an oco learner", kind="choice", choices=domains.NAMES)
 RADIUS = Param("radius", 1.0, "the size of X", low=0.0, open_low=True)
@@ -84,7 +85,7 @@ class Stepwise:
         if learner.type.sleeping and obs_dim not in (0, n_arms):
             raise ParameterError("stepwise", "obs_dim", obs_dim, f"0 (every arm awake) or n_arms = {n_arms}: "
                                  f"{learner.name} reads the awake arms from obs[0..K), obs[k] > 0 for an awake arm")
-        start = check_integer("stepwise", "start", start, 0, meaning="the round to continue from")
+        start = check_integer("stepwise", "start", start, 0, MAX_HORIZON - 1, f"the round to continue from; {MAX_HORIZON_MEANING}")
         if backend not in ("cpu", "python"):
             raise ParameterError("stepwise", "backend", backend, "'cpu' or 'python'")
         self.learner, self.seed, self.n_arms = learner, seed, int(n_arms)
@@ -95,7 +96,7 @@ class Stepwise:
                 raise ParameterError("stepwise", "horizon", None, f"an integer >= 1: {learner.name}'s parameters are "
                                      "set from the number of rounds" + (f" (or give {instead})" if instead else ""))
         else:
-            horizon = check_integer("stepwise", "horizon", horizon, 1)
+            horizon = check_integer("stepwise", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
             params, size = learner.bind(self.n_arms, obs_dim, horizon)
         self.params = params[0]
         self.state = np.zeros(size)

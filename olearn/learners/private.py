@@ -43,7 +43,7 @@ from olearn.privacy.mechanisms import (
     above_threshold, clip_unit, exponential_mechanism, laplace, report_noisy_min, tree_levels, tree_noise_advance,
 )
 
-INIT_ROUND = 1 << 62  # the round index of draws made in init (no real round reaches it)
+INIT_ROUND = rng.RESERVED_ROUND  # the round index of draws made in init (no real round reaches it)
 LN4 = math.log(4.0)
 
 EPSILON = Param("epsilon", 1.0, "privacy budget epsilon of the whole run (at most 100: e^100 protects nothing)", low=0.0,

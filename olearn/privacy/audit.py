@@ -140,7 +140,7 @@ def _sample_exp_mech(scores, eta, seeds, out):
 def _sample_above_threshold(queries, threshold, thr_scale, query_scale, seeds, out):
     """Index of the first query answered "above" (queries.size when none), as one learner phase does."""
     for j in range(seeds.size):
-        noisy = threshold + _laplace(seeds[j], 3, 1 << 62, 1, thr_scale)
+        noisy = threshold + _laplace(seeds[j], 3, rng.RESERVED_ROUND, 1, thr_scale)
         out[j] = queries.size
         for t in range(queries.size):
             if _above(queries[t], noisy, seeds[j], 3, t, 0, query_scale):
