@@ -427,6 +427,18 @@ def test_omega_tuner_context_range_is_the_only_way_to_give_low_and_high():
         relax.OmegaTuner("chebcb", context_range=(0.0, 1.0), low=0.5)
 
 
+@pytest.mark.parametrize("method", ["tsallis_inf", "tsallis_inf_cb", "chebcb"])
+def test_omega_tuner_checks_a_given_context_range_under_every_method(method):
+    """A context range given to the context-free tsallis_inf is checked as for the contextual methods (NaN, an
+    infinite end or low >= high had been accepted and ignored), and a valid one is ignored: one set of options
+    serves a comparison of all three methods."""
+    for bad in [(1.0, 0.0), (0.0, 0.0), (0.0, np.inf), (np.nan, 1.0), (0.0,), "ab"]:
+        with pytest.raises(ParameterError, match="'context_range'.*low < high"):
+            relax.OmegaTuner(method, omegas=GRID, context_range=bad, backend="python")
+    tuner = relax.OmegaTuner(method, omegas=GRID, context_range=(-0.15, 0.65), backend="python")
+    assert tuner.omegas.size == GRID.size
+
+
 def test_cost_table_names_a_plain_tuple_system(tmp_path):
     """Plain (A, b) tuples used to fail with AttributeError: 'tuple' object has no attribute 'A'."""
     A = (laplacian_2d(3) + 0.1 * sp.identity(9)).tocsr()

@@ -28,16 +28,17 @@ def make_learner(method: str, n_arms: int, context_range=None, owner: str = "Ome
 
     if method not in METHODS:
         raise ParameterError(owner, "method", method, "one of " + ", ".join(repr(m) for m in METHODS))
+    if context_range is None and method in CONTEXTUAL:
+        raise ParameterError(owner, "context_range", None, f"a pair (low, high) for the contextual method {method!r}")
+    if context_range is not None:  # checked for every method (tsallis_inf, which reads no context, ignores a valid one)
+        try:
+            low, high = (float(v) for v in context_range)
+        except (TypeError, ValueError):
+            raise ParameterError(owner, "context_range", context_range, "a pair of numbers (low, high), low < high") from None
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ParameterError(owner, "context_range", context_range, "a pair of finite numbers (low, high), low < high")
     if method == "tsallis_inf":
         return learners.make("tsallis_inf", n_arms=n_arms, **{"shift": 1.0, "normalize": True, **params})
-    if context_range is None:
-        raise ParameterError(owner, "context_range", None, f"a pair (low, high) for the contextual method {method!r}")
-    try:
-        low, high = (float(v) for v in context_range)
-    except (TypeError, ValueError):
-        raise ParameterError(owner, "context_range", context_range, "a pair of numbers (low, high), low < high") from None
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ParameterError(owner, "context_range", context_range, "a pair of finite numbers (low, high), low < high")
     for clash in ("low", "high"):
         if clash in params:
             raise ParameterError(owner, clash, params[clash], "no value: the context range is given as context_range=(low, high)")
@@ -55,7 +56,7 @@ class OmegaTuner:
     method : {"tsallis_inf", "tsallis_inf_cb", "chebcb"}
     omegas : the grid of candidate omegas (default :func:`omega_grid` (1, 1.95, 20))
     context_range : (low, high) of the scalar context, for the contextual methods (a context outside it
-        is treated as the nearest end)
+        is treated as the nearest end); checked under every method, and ignored by ``tsallis_inf``
     solver : {"sor", "ssor_pcg"}
     tol, max_iter : the solver's stopping rule (a solve that hits the cap is charged ``max_iter``)
     seed : the learner's seed (its draws are counter-based: the same seed gives the same choices)
