@@ -325,6 +325,9 @@ def _raw(**changes):
     ({"environments__name": "bernouli"}, "environments[0].name", "bernoulli"),
     ({"learners__eta": [0.1, -1.0]}, "learners[0].eta", "[0, inf)"),
     ({"learners__eta": [0.1, 0.3, 0.1]}, "learners[0].eta", "distinct values (0.1 is given twice)"),
+    # a nested list had become one configuration labelled eta=[0.1, 0.3] that ran a grid of two, kept as eta = 0.1
+    ({"learners__eta": [[0.1, 0.3]]}, "learners[0].eta", "one value, or a flat list of values for a grid"),
+    ({"learners__eta": [0.2, [0.1, 0.3]]}, "learners[0].eta", "one value, or a flat list of values for a grid"),
     ({"learners__etta": 0.1}, "learners[0].etta", "did you mean 'eta'"),
     ({"run__horizn": 10}, "run.horizn", "did you mean 'horizon'"),
     ({"enviroments": [{"name": "bernoulli", "means": [0.5]}]}, "enviroments", "did you mean 'environments'"),

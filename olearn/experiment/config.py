@@ -167,6 +167,8 @@ def _grid(source, key, spec_params, given):
         if kinds[name] in SCALAR_KINDS and isinstance(value, list):
             if not value:
                 raise ConfigError(source, f"{key}.{name}", value, "a non-empty list of values for a grid")
+            if any(isinstance(v, (list, dict)) for v in value):  # [[1, 2]] had become one configuration holding a grid
+                raise ConfigError(source, f"{key}.{name}", value, "one value, or a flat list of values for a grid")
             repeated = [v for i, v in enumerate(value) if v in value[:i]]
             if repeated:  # two configurations would be the same one, under the same label
                 raise ConfigError(source, f"{key}.{name}", value, f"a grid of distinct values ({repeated[0]!r} is given twice)")
