@@ -478,6 +478,48 @@ def test_concat_of_nothing_is_refused():
         olearn.Result.concat([])
 
 
+def test_concat_save_and_load_name_their_bad_input():
+    """concat of a non-result or of results of different horizons, save or load of None or "" (the current folder,
+    unasked), meta holding itself, and a legacy folder whose run.json is broken: each a ParameterError naming the
+    parameter (these had been bare ValueError, AttributeError, TypeError, JSONDecodeError or KeyError)."""
+    a, longer = _small_result(), _small_result(horizon=12)
+    cases = [
+        (lambda: olearn.Result.concat([a, longer]), "results[1]", "the same seeds, checkpoint rounds"),
+        (lambda: olearn.Result.concat([a, 5]), "results", "at least one Result (nothing else)"),
+        (lambda: olearn.Result.concat(None), "results", "at least one Result"),
+        (lambda: a.save(""), "path", "a non-empty string"),
+        (lambda: a.save(None), "path", "a non-empty string"),
+        (lambda: olearn.load(None), "path", "a non-empty string"),
+        (lambda: olearn.load(""), "path", "a non-empty string"),
+    ]
+    for call, name, allowed in cases:
+        with pytest.raises(olearn.ParameterError) as err:
+            call()
+        assert err.value.name == name and allowed in str(err.value), str(err.value)
+    assert isinstance(err.value, ValueError)  # as concat's mismatches were
+
+
+def test_meta_holding_itself_and_a_broken_legacy_description_are_named(tmp_path):
+    import pyarrow.parquet as pq
+
+    res = _small_result()
+    loop = {}
+    loop["loop"] = loop
+    res.meta["loop"] = loop
+    with pytest.raises(olearn.ParameterError, match="'meta'.*none holding itself"):
+        res.save(tmp_path / "circular")
+    assert not (tmp_path / "circular").exists()  # nothing written
+    del res.meta["loop"]
+    path = res.save(tmp_path / "legacy")
+    table = pq.read_table(path / "results.parquet")  # a folder saved before the table carried its description
+    pq.write_table(table.replace_schema_metadata({}), path / "results.parquet")
+    np.testing.assert_array_equal(olearn.load(path).values, res.values)
+    for text, why in [("{not json", "JSONDecodeError"), ("{}", "no config or backend"), ("[1, 2]", "no config or backend")]:
+        (path / "run.json").write_text(text)
+        with pytest.raises(olearn.ParameterError, match=f"'path'.*run.json is the description.*{why}"):
+            olearn.load(path)
+
+
 def test_concat_records_every_backend():
     from dataclasses import replace
 

@@ -170,16 +170,22 @@ class Result:
         distinct backends in order, joined by ``+`` (e.g. ``"cpu+gpu"``) when they differ.
         At least one result is needed.
         """
-        results = list(results)
-        if not results:
-            raise ParameterError("concat", "results", results, "a list of at least one Result")
+        try:
+            results = list(results)
+        except TypeError:  # None, a number: no list
+            raise ParameterError("concat", "results", results, "a list of at least one Result") from None
+        if not results or not all(isinstance(r, Result) for r in results):
+            raise ParameterError("concat", "results", [type(r).__name__ for r in results], "a list of at least one Result "
+                                 "(nothing else)")
         first = results[0]
-        for r in results[1:]:
+        for i, r in enumerate(results[1:], start=1):
             if not (np.array_equal(r.seeds, first.seeds) and np.array_equal(r.rounds, first.rounds) and r.columns == first.columns):
-                raise ValueError("results to concatenate need the same seeds, checkpoint rounds and metric columns")
+                raise ParameterError("concat", f"results[{i}]", _outline(r), "a result with the same seeds, checkpoint rounds and "
+                                     "metric columns as results[0] (results to concatenate need the same seeds, ...)")
             if r.horizon != first.horizon or r.delay != first.delay:
-                raise ValueError(f"results to concatenate need the same horizon and delay (got horizon {r.horizon} and "
-                                 f"delay {r.delay} after horizon {first.horizon} and delay {first.delay})")
+                raise ParameterError("concat", f"results[{i}]", _outline(r), "a result with the same horizon and delay as results[0] "
+                                     f"(results to concatenate need the same horizon and delay: got horizon {r.horizon} and "
+                                     f"delay {r.delay} after horizon {first.horizon} and delay {first.delay})")
         pick = lambda name: [x for r in results for x in getattr(r, name)]  # noqa: E731
         return Result(
             values=np.concatenate([r.values for r in results]),
@@ -233,8 +239,8 @@ class Result:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
+        check_save_folder(path, "save", "path")
         given = Path(path)
-        check_save_folder(given, "save", "path")
         path = given.resolve()  # "." and ".." name the folder they stand for
         description = self.sidecar()
         arrays = {name: getattr(self, name) for name in ARRAYS if getattr(self, name) is not None}
@@ -243,9 +249,9 @@ class Result:
         try:
             side = json.dumps(description, indent=2, default=_json_value)  # run.json, to read
             embedded = json.dumps(description, default=_json_value).encode()  # the table's own copy
-        except TypeError as err:  # nothing is written yet
-            raise ParameterError("save", "meta", str(err), "values JSON can hold (numbers, strings, lists, dicts; NumPy "
-                                 "scalars and arrays are written as numbers and lists)") from None
+        except (TypeError, ValueError) as err:  # nothing is written yet (ValueError: a value that holds itself)
+            raise ParameterError("save", "meta", str(err), "values JSON can hold (numbers, strings, lists, dicts, none "
+                                 "holding itself; NumPy scalars and arrays are written as numbers and lists)") from None
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), RUN_KEY: embedded})
         made = not path.exists()
@@ -264,10 +270,18 @@ class Result:
         return given
 
 
+def _outline(result: Result) -> str:
+    """A result in a few words, for a message (its repr spells out every array)."""
+    return (f"Result of {', '.join(result.labels)}: {len(result.seeds)} seeds, horizon {result.horizon}, "
+            f"{len(result.rounds)} checkpoints, columns {', '.join(result.columns)}")
+
+
 def check_save_folder(path: Path, caller: str, name: str) -> None:
     """Raise ParameterError (naming ``caller``'s parameter ``name``) unless :meth:`Result.save` can write
     to ``path``: a new path or a folder that holds no sweep (``load`` would read the sweep instead)."""
 
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":  # "" would be the current folder, unasked
+        raise ParameterError(caller, name, path, "a folder path (a non-empty string or path)")
     path = Path(path).resolve()  # "." and ".." name the folder they stand for
     if path.exists() and not path.is_dir():
         raise ParameterError(caller, name, str(path), "a new path or a folder (a result is a folder of files; "
@@ -342,6 +356,8 @@ def _distinct_labels(labels, params, environments) -> list:
 def load(path):
     """Read a result: a :class:`Result` written by :meth:`Result.save`, or the tidy table
     (a ``pandas.DataFrame``, see :func:`olearn.experiment.store.table`) of a sweep written by ``olearn run``."""
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise ParameterError("load", "path", path, "a folder path (a non-empty string or path)")
     path = Path(path)
     if (path / "sweep.json").exists():
         from olearn.experiment import store  # noqa: PLC0415
@@ -360,7 +376,13 @@ def load(path):
     if side is None:  # saved before the table carried its description: run.json has it
         if not (path / SIDECAR_FILE).exists():
             raise FileNotFoundError(f"{path} holds no olearn result (expected {SIDECAR_FILE} next to {RESULTS_FILE})")
-        side = json.loads((path / SIDECAR_FILE).read_bytes())
+        try:
+            side = json.loads((path / SIDECAR_FILE).read_bytes())
+        except ValueError as err:  # JSONDecodeError, or bytes that are no text
+            side = f"{type(err).__name__}: {err}"
+        if not isinstance(side, dict) or "config" not in side or "backend" not in side:  # every description has both
+            raise ParameterError("load", "path", str(path), f"a folder whose {SIDECAR_FILE} is the description Result.save "
+                                 f"writes (this one is not: {side if isinstance(side, str) else 'no config or backend'})")
     cfg = side["config"]
     frame = table.to_pandas()
     n_c, n_s, n_r, n_m = len(cfg["labels"]), len(cfg["seeds"]), len(cfg["rounds"]), len(cfg["columns"])
