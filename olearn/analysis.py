@@ -53,6 +53,16 @@ def tidy(owner: str, frame) -> pd.DataFrame:
     from olearn.io.result import Result
 
     if isinstance(frame, pd.DataFrame):
+        needed = ["config", "seed", "round", "metric", "value"]
+        missing = [c for c in needed if c not in frame.columns] + ([] if "environment" in frame.columns
+                                                                     or "env_config" in frame.columns else ["environment"])
+        if missing:
+            raise ParameterError(owner, "frame", f"a table without column(s) {', '.join(missing)}",
+                                 "a Result or its tidy table (Result.to_frame(), olearn.load(DIR)): columns "
+                                 f"{', '.join(needed)} and environment")
+        if not pd.api.types.is_numeric_dtype(frame["value"]):
+            raise ParameterError(owner, "frame", f"a value column of {frame['value'].dtype}", "a tidy table whose "
+                                 "value column holds numbers")
         return frame
     if isinstance(frame, Result):
         return frame.to_frame()
@@ -148,7 +158,13 @@ def compare(frame, a: str, b: str, metric: str = "regret", round: int | None = N
 def fit_slope(x, y) -> tuple[float, float]:
     """Least-squares slope and intercept of log y against log x (positive finite values only; NaN, NaN when fewer
     than two distinct x remain: no line is determined)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    try:
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError("fit_slope", "x, y", f"{type(x).__name__}, {type(y).__name__}", "two sequences of numbers") from None
+    if x.ndim != 1 or y.shape != x.shape:  # None became a 0-d NaN, a table was flattened, unequal lengths broadcast
+        raise ParameterError("fit_slope", "y", f"shape {y.shape} against x's {x.shape}",
+                             "two one-dimensional sequences of the same length")
     keep = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
     if np.unique(x[keep]).size < 2:
         return np.nan, np.nan

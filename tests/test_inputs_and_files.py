@@ -334,3 +334,40 @@ def test_an_unreadable_sweep_or_result_file_is_named_not_a_traceback(tmp_path):
     for folder in (sweep_dir, result_dir):
         result = CliRunner().invoke(app, ["plot", str(folder)])
         assert isinstance(result.exception, olearn.ParameterError), result.output  # main() prints it as one error line
+
+
+def test_analysis_and_figures_name_their_bad_input(tmp_path):
+    """A table without the tidy columns, a value column of text, unequal or two-dimensional fit data, a table given
+    to regret_curves (it reads a Result), a non-Axes ax, a log_x of "no" (truthy), a save path under a file: each a
+    ParameterError naming the parameter (they had raised KeyError, TypeError, a broadcast ValueError, AttributeError
+    or OSError, taken "no" as True, or fitted a flattened table).  Valid input still gives the closed form: the slope
+    of y = x^2 on log axes is 2."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from olearn import analysis, plot
+
+    res = olearn.run("ucb1", ENV, horizon=6, seeds=2, backend="python")
+    (tmp_path / "file").write_text("x")
+    cases = [
+        (lambda: olearn.summarize(pd.DataFrame({"a": [1]})), "frame", "columns config, seed, round, metric, value"),
+        (lambda: olearn.compare(pd.DataFrame({"a": [1]}), "x", "y"), "frame", "columns config, seed"),
+        (lambda: olearn.summarize(res.to_frame().assign(value="x")), "frame", "value column holds numbers"),
+        (lambda: analysis.fit_slope([1, 2, 3], [1, 2]), "y", "the same length"),
+        (lambda: analysis.fit_slope(None, None), "y", "one-dimensional"),
+        (lambda: analysis.fit_slope([[1, 2], [3, 4]], [[1, 4], [9, 16]]), "y", "one-dimensional"),
+        (lambda: plot.regret_curves(res.to_frame()), "result", "a Result"),
+        (lambda: plot.regret_curves(res, ax=5), "ax", "matplotlib Axes"),
+        (lambda: plot.regret_curves(res, log_x="no"), "log_x", "True or False"),
+        (lambda: plot.save_figure(None, tmp_path / "a.png"), "ax", "matplotlib Axes"),
+        (lambda: plot.save_figure(plot.regret_curves(res), tmp_path / "file" / "a.png"), "path", "is a file"),
+        (lambda: plot.save_figure(plot.regret_curves(res), ""), "path", "non-empty"),
+    ]
+    for call, name, allowed in cases:
+        with pytest.raises(olearn.ParameterError) as err:
+            call()
+        assert err.value.name == name and allowed in str(err.value), str(err.value)
+    slope, intercept = analysis.fit_slope([1, 2, 4, 8], [1, 4, 16, 64])
+    assert slope == pytest.approx(2.0, abs=1e-12) and intercept == pytest.approx(0.0, abs=1e-12)
+    assert plot.save_figure(plot.regret_curves(res, log_x=False), tmp_path / "ok" / "fig.png")[0].exists()
+    assert len(olearn.summarize(res)) == len(olearn.summarize(res.to_frame()))

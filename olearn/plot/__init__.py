@@ -1,6 +1,7 @@
 """Figures: regret curves with confidence bands (matplotlib, readable in grayscale)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from olearn.io.result import Result
@@ -14,8 +15,18 @@ def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x:
 
     Lines are labelled by configuration, and by ``configuration | environment`` when the result
     spans several environments (``Result.concat`` of runs on different worlds)."""
+    import matplotlib.axes
     import matplotlib.pyplot as plt  # the backend is the caller's (a notebook's inline one stays)
 
+    from olearn.core.errors import ParameterError
+
+    if not isinstance(result, Result):  # a tidy table has no metric() or summary(): olearn.summarize reads those
+        raise ParameterError("regret_curves", "result", type(result).__name__, "a Result (olearn.run, or olearn.load "
+                             "of a saved run)")
+    if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
+        raise ParameterError("regret_curves", "ax", type(ax).__name__, "None (a new figure) or matplotlib Axes")
+    if not isinstance(log_x, bool):  # "no" would be truthy
+        raise ParameterError("regret_curves", "log_x", log_x, "True or False")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
     result.metric(metric)  # an unknown metric is refused by name, not drawn as an empty plot
@@ -43,14 +54,24 @@ def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x:
 
 def save_figure(ax, path) -> list[Path]:
     """Save the figure of ``ax`` at ``path``, in the format its suffix names (PNG when it has none)."""
+    import matplotlib.axes
+
+    from olearn.core.errors import ParameterError
+
+    if not isinstance(ax, matplotlib.axes.Axes):
+        raise ParameterError("save_figure", "ax", type(ax).__name__, "matplotlib Axes (as regret_curves returns)")
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise ParameterError("save_figure", "path", path, "a file name (a non-empty string or path)")
     path = Path(path)
     if not path.suffix:
         path = path.with_suffix(".png")
     formats = ax.figure.canvas.get_supported_filetypes()
     if path.suffix[1:].lower() not in formats:
-        from olearn.core.errors import ParameterError
-
         raise ParameterError("save_figure", "path", str(path), "a file name ending in ." + ", .".join(sorted(formats)))
+    blocked = next((p for p in [path, *path.parents] if p.exists() and (p.is_dir() if p == path else not p.is_dir())), None)
+    if blocked is not None:  # checked before drawing: mkdir or savefig would raise a bare OSError
+        raise ParameterError("save_figure", "path", str(path), f"a file path whose folders are folders ({blocked} is "
+                             f"{'a folder' if blocked == path else 'a file'})")
     path.parent.mkdir(parents=True, exist_ok=True)
     ax.figure.savefig(path, dpi=150)
     import matplotlib.pyplot as plt
