@@ -187,6 +187,21 @@ def test_a_config_that_is_not_utf8_is_a_config_error(tmp_path):
     assert err.value.name == "(file)"
 
 
+def test_a_folder_given_as_the_config_is_a_config_error(tmp_path):
+    """`olearn run DIR` had raised a bare IsADirectoryError from the figure-script check."""
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+    from olearn.experiment import script
+
+    assert script.figure_script(tmp_path) is None
+    with pytest.raises(experiment.ConfigError, match="a readable TOML file") as err:
+        experiment.load(tmp_path)
+    assert err.value.name == "(file)"
+    result = CliRunner().invoke(app, ["run", str(tmp_path)])
+    assert isinstance(result.exception, experiment.ConfigError), result.output
+
+
 # ------------------------------------------------------------------ nothing saved is hidden or lost
 def test_a_sweep_refuses_a_folder_that_holds_a_saved_run(tmp_path):
     from olearn.experiment import sweep

@@ -150,6 +150,8 @@ def load(path) -> Experiment:
         raise FileNotFoundError(f"no config file at {path}") from None
     except UnicodeDecodeError as err:
         raise ConfigError(str(path), "(file)", path.name, f"a UTF-8 TOML file ({err.reason} at byte {err.start})") from None
+    except OSError as err:  # a folder, a file this user may not read
+        raise ConfigError(str(path), "(file)", path.name, f"a readable TOML file ({err.strerror})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

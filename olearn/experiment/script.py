@@ -31,7 +31,7 @@ def figure_script(path) -> Path | None:
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # no file, a folder, unreadable, not UTF-8 or TOML
         return None  # the sweep loader reports these with its own messages
     table = raw.get("figure")
     if not isinstance(table, dict):
