@@ -9,7 +9,7 @@
   prediction is its mean logged loss over the fitting blocks; the blocks are contiguous (event i in block
   floor(i folds / n)), the default is folds = 2, an arm absent from the fitting blocks gets the mean of all their
   losses, and folds must lie in [1, n].  The direct method with model=None uses that default model.
-* ``Logs``: propensities lie in (0, 1], actions in [0, K); a 1-d context of n numbers is one column.
+* ``Logs``: propensities lie in [1e-100, 1] (the reciprocal must stay finite), actions in [0, K); a 1-d context of n numbers is one column.
 * ``Logs.from_frame``: a reward column gives loss = 1 - reward; the default n_arms is 1 + the largest arm; the
   default context columns x0, x1, ..., x10 are taken in numeric order (x10 after x2, not after x1).
 * ``collect``'s logging policy: K positive probabilities summing to 1 (to 1e-9), or ONE configuration of a bandit

@@ -106,8 +106,16 @@ def _build(key: str):
     given = json.loads(key)
     if "file" in given:
         path = Path(given["file"])
-        frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
-        return offpolicy.Logs.from_frame(frame, **given.get("columns", {}))
+        try:
+            frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+        except Exception as err:  # noqa: BLE001  an empty file, malformed CSV, a .parquet that is not Parquet, unreadable bytes
+            kind = "Parquet" if path.suffix.lower() == ".parquet" else "CSV"
+            raise _error("file", given["file"], f"a readable {kind} file with a header row and one row per logged event "
+                         f"(reading it failed: {type(err).__name__}: {str(err).splitlines()[0][:120] if str(err) else ''})") from None
+        try:
+            return offpolicy.Logs.from_frame(frame, **given.get("columns", {}))
+        except ParameterError as err:  # the column or value at fault, and the file it is in
+            raise _error(err.name, err.value, f"{err.allowed} (in {given['file']})") from None
     world = dict(given["world"])
     with _named("world"):
         env = environments.make(world.pop("name"), **world)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from olearn.core.errors import ParameterError, check_integer, check_range, check_real
-from olearn.core.params import real_array
-from olearn.offpolicy.logs import Logs
+from olearn.core.params import MAGNITUDE, real_array
+from olearn.offpolicy.logs import MAX_LOG_BYTES, Logs
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,23 @@ def _model(owner, logs: Logs, model) -> np.ndarray:
     if model is None:
         return fit_loss_model(logs)
     n, k = len(logs), logs.n_arms
-    allowed = f"None (fit_loss_model) or an {n} x {k} array of predicted losses"
+    allowed = f"None (fit_loss_model) or an {n} x {k} array of predicted losses in [-1e100, 1e100], as the logged losses"
     try:
         q = real_array(model)
     except (TypeError, ValueError):  # text, ragged rows, complex values
         raise ParameterError(owner, "model", type(model).__name__, allowed) from None
-    if q.shape != (n, k) or not np.all(np.isfinite(q)):
+    if q.shape != (n, k) or not np.all(np.isfinite(q)) or np.any(np.abs(q) > MAGNITUDE):
         raise ParameterError(owner, "model", f"shape {q.shape}", allowed)
     return q
 
 
 def _mean(terms: np.ndarray) -> Estimate:
     n = terms.size
-    stderr = float(np.std(terms, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        stderr = float(np.std(terms, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+        if n > 1 and not math.isfinite(stderr):  # squares of terms past 1e154 overflow: the same spread, scaled down first
+            scale = float(np.max(np.abs(terms)))
+            stderr = float(np.std(terms / scale, ddof=1) * scale / math.sqrt(n))
     return Estimate(float(np.mean(terms)), stderr, n)
 
 
@@ -109,7 +113,12 @@ def snips(logs: Logs, target) -> Estimate:
     n = w.size
     # the delta method: the sample standard deviation (ddof=1, as the other estimators) of the linearized terms
     # w_i (l_i - V_SN) / mean(w), over sqrt(n); with w = 1 it is the sample mean's standard error
-    stderr = float(math.sqrt(np.sum((w * (logs.losses - value)) ** 2) * n / (n - 1)) / total) if n > 1 else math.inf
+    with np.errstate(over="ignore"):
+        spread = w * (logs.losses - value)
+        stderr = float(math.sqrt(np.sum(spread**2) * n / (n - 1)) / total) if n > 1 else math.inf
+        if n > 1 and not math.isfinite(stderr):  # squares past 1e154 overflow: the same norm, scaled down first
+            scale = float(np.max(np.abs(spread)))
+            stderr = float(math.sqrt(np.sum((spread / scale) ** 2) * n / (n - 1)) * scale / total)
     return Estimate(value, stderr, n)
 
 
@@ -132,21 +141,26 @@ def doubly_robust(logs: Logs, target, model=None) -> Estimate:
     return _mean(np.sum(probs * q, axis=1) + _importance(logs, probs) * residual)
 
 
-def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int = 2) -> np.ndarray:
+def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int | None = None) -> np.ndarray:
     """Predicted losses q(x_i, a) (n x K): per arm, ridge regression of its logged losses on (1, x)
     (the intercept unpenalized).
 
     The events are split into ``folds`` contiguous blocks and each block is predicted from a fit to
     the others (``folds=1``: one fit to all events).  An arm with no events in the fitting blocks
     is predicted by the mean of all fitted losses there.  ``ridge``: the penalty on the slopes, a
-    finite number > 0; ``folds``: an integer in [1, n], n the number of events.
+    finite number > 0; ``folds``: an integer in [1, n], n the number of events (default min(2, n): a log of
+    one event is fitted to itself).  :func:`direct` and :func:`doubly_robust` fit with these defaults.
     """
     logs = _check_logs("fit_loss_model", logs)
     ridge = check_real("fit_loss_model", "ridge", ridge, "a number > 0")
     if ridge <= 0.0:
         raise ParameterError("fit_loss_model", "ridge", ridge, "a number > 0")
     n, k = len(logs), logs.n_arms
-    folds = check_integer("fit_loss_model", "folds", folds, 1, n, "blocks of events; each is predicted from the others")
+    folds = check_integer("fit_loss_model", "folds", min(2, n) if folds is None else folds, 1, n,
+                          "blocks of events; each is predicted from the others")
+    if n * k > MAX_LOG_BYTES // 8:  # the n x K predictions could never be held
+        raise ParameterError("fit_loss_model", "logs", f"{n} events x {k} arms", f"a log whose n x K predicted losses fit in "
+                             f"{MAX_LOG_BYTES / 2**30:.0f} GiB (n K <= {MAX_LOG_BYTES // 8})")
     X = np.column_stack([np.ones(n), logs.contexts])
     block = np.arange(n) * folds // n
     penalty = ridge * np.eye(X.shape[1])
@@ -155,13 +169,13 @@ def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int = 2) -> np.ndarray
     for f in range(folds):
         fit = (block != f) if folds > 1 else np.ones(n, dtype=bool)
         here = block == f
-        fallback = float(logs.losses[fit].mean())
-        for a in range(k):
+        q[here] = float(logs.losses[fit].mean())  # the arms with no events in the fitting blocks
+        for a in np.unique(logs.actions[fit]):
             rows = fit & (logs.actions == a)
-            if not rows.any():
-                q[here, a] = fallback
-                continue
             Xa = X[rows]
-            beta = np.linalg.solve(Xa.T @ Xa + penalty, Xa.T @ logs.losses[rows])
+            try:
+                beta = np.linalg.solve(Xa.T @ Xa + penalty, Xa.T @ logs.losses[rows])
+            except np.linalg.LinAlgError:  # singular in double precision (a lone event with contexts past 1e8): least squares
+                beta = np.linalg.lstsq(Xa.T @ Xa + penalty, Xa.T @ logs.losses[rows], rcond=None)[0]
             q[here, a] = X[here] @ beta
     return q

@@ -7,6 +7,7 @@ arm at every event is known too, which is what the estimators' tests check again
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,12 +15,22 @@ import numpy as np
 from olearn.core import rng
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
+from olearn.core.params import MAGNITUDE
 from olearn.core.spec import Environment, Learner
+
+#: the most arms a log may have (as many as a classification world's classes): the loss model is fitted arm by arm
+MAX_ARMS = 10**6
+#: the most memory a log's arrays may take (as a run's results): ``collect`` refuses more events than fit in it
+MAX_LOG_BYTES = 8 * 2**30
 
 
 @dataclass(frozen=True)
 class Logs:
-    """n logged events; ``means`` (n x K, the true mean loss of each arm) only where a world wrote them."""
+    """n logged events; ``means`` (n x K, the true mean loss of each arm) only where a world wrote them.
+
+    ``n_arms``: an integer in [1, 10^6]; losses and contexts: finite numbers of magnitude at most 1e100 and
+    propensities in [1e-100, 1], as olearn's parameters (so the importance weights 1 / p and their products stay
+    finite in double precision)."""
 
     contexts: np.ndarray  # n x d (d = 0 without contexts)
     actions: np.ndarray  # n, int64 in [0, K)
@@ -30,25 +41,31 @@ class Logs:
 
     def __post_init__(self):
         owner = "Logs"
-        n_arms = check_integer(owner, "n_arms", self.n_arms, 1)
-        actions = np.asarray(self.actions)
+        n_arms = check_integer(owner, "n_arms", self.n_arms, 1, MAX_ARMS)
+        try:
+            actions = np.asarray(self.actions)
+        except Exception:  # noqa: BLE001
+            actions = np.asarray([None])
+        if actions.dtype == object and actions.ndim == 1 and all(
+                isinstance(a, numbers.Integral) and not isinstance(a, bool) and 0 <= a < n_arms for a in actions):
+            actions = actions.astype(np.int64)  # whole numbers held as objects (a table column read as such)
         if actions.ndim != 1 or actions.size == 0 or actions.dtype.kind not in "iu" or np.any(actions < 0) or np.any(actions >= n_arms):
             raise ParameterError(owner, "actions", _shown(self.actions), f"a non-empty 1-d array of integers in [0, {n_arms - 1}]")
         n = actions.size
-        losses = _real(owner, "losses", self.losses, (n,), f"{n} finite numbers, one per event")
-        props = _real(owner, "propensities", self.propensities, (n,), f"{n} numbers in (0, 1], one per event")
-        if np.any(props <= 0.0) or np.any(props > 1.0):
+        losses = _real(owner, "losses", self.losses, (n,), f"{n} numbers in [-1e100, 1e100], one per event")
+        props = _real(owner, "propensities", self.propensities, (n,), f"{n} numbers in [1e-100, 1], one per event")
+        if np.any(props < 1.0 / MAGNITUDE) or np.any(props > 1.0):
             raise ParameterError(owner, "propensities", _shown(self.propensities),
-                                 f"{n} numbers in (0, 1]: the probability that the logging policy played the logged arm")
+                                 f"{n} numbers in [1e-100, 1]: the probability that the logging policy played the logged arm")
         ctx = np.zeros((n, 0)) if self.contexts is None else self.contexts
-        contexts = _real(owner, "contexts", ctx, None, f"an array of {n} rows of finite numbers (None: no contexts)")
+        contexts = _real(owner, "contexts", ctx, None, f"an array of {n} rows of numbers in [-1e100, 1e100] (None: no contexts)")
         if contexts.ndim == 1 and contexts.size == n:
             contexts = contexts.reshape(n, 1)
         if contexts.ndim != 2 or contexts.shape[0] != n:
             raise ParameterError(owner, "contexts", f"shape {contexts.shape}", f"{n} rows, one per event (None: no contexts)")
         means = None
         if self.means is not None:
-            means = _real(owner, "means", self.means, (n, n_arms), f"{n} x {n_arms} finite numbers, or None")
+            means = _real(owner, "means", self.means, (n, n_arms), f"{n} x {n_arms} numbers in [-1e100, 1e100], or None")
         object.__setattr__(self, "n_arms", n_arms)
         object.__setattr__(self, "actions", actions.astype(np.int64))
         object.__setattr__(self, "losses", losses)
@@ -75,7 +92,12 @@ class Logs:
         """
         import pandas as pd  # noqa: PLC0415
 
-        frame = pd.DataFrame(frame)
+        owner = "Logs.from_frame"
+        try:
+            frame = pd.DataFrame(frame)
+        except (TypeError, ValueError):  # a number, text, ragged columns
+            raise ParameterError(owner, "frame", _shown(frame), "a table with one row per event: a pandas DataFrame or a dict "
+                                 "of equally long columns") from None
         if loss is not None and reward is not None:
             raise ParameterError("Logs.from_frame", "reward", reward, f"None when a loss column is given (loss={loss!r})")
         if reward is None and loss is None:
@@ -84,17 +106,35 @@ class Logs:
             contexts = [c for c in frame.columns if isinstance(c, str) and c[:1] == "x" and c[1:].isdigit()]
             contexts.sort(key=lambda c: int(c[1:]))
         named = {"action": action, "propensity": propensity, "loss" if reward is None else "reward": loss if reward is None else reward}
+        if isinstance(contexts, str):
+            contexts = [contexts]
         for what, column in list(named.items()) + [("contexts", c) for c in contexts]:
-            if column not in frame.columns:
-                raise ParameterError("Logs.from_frame", what, column, f"a column of the table: {', '.join(map(str, frame.columns))}")
+            try:
+                present = column in frame.columns
+            except TypeError:  # a list or other unhashable name
+                present = False
+            if not present:
+                raise ParameterError(owner, what, column, f"a column of the table: {', '.join(map(str, frame.columns))}")
         acts = frame[action].to_numpy()
+        if acts.dtype == object and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in acts):
+            acts = acts.astype(np.int64)  # integers held as objects (a column that once held other values)
         if acts.dtype.kind == "f" and np.all(np.isfinite(acts)) and np.all(acts == np.round(acts)):
             acts = acts.astype(np.int64)  # whole numbers read as floats (a column with missing values once)
         if n_arms is None:
+            if acts.size and acts.dtype.kind in "iu" and acts.min() < 0:
+                raise ParameterError(owner, "action", action, f"a column of logged arms, integers >= 0 (it holds {int(acts.min())})")
             n_arms = int(acts.max()) + 1 if acts.size and acts.dtype.kind in "iu" else 1
-        losses = frame[loss].to_numpy(dtype=float) if reward is None else 1.0 - frame[reward].to_numpy(dtype=float)
-        ctx = frame[list(contexts)].to_numpy(dtype=float) if contexts else None
-        return cls(ctx, acts, losses, frame[propensity].to_numpy(dtype=float), n_arms)
+
+        def numbers_in(what, columns):
+            try:
+                return frame[columns].to_numpy(dtype=float)
+            except (TypeError, ValueError):  # text, dates, other objects
+                raise ParameterError(owner, what, columns, "a column of numbers (one per event)" if what != "contexts"
+                                     else "columns of numbers (one row per event)") from None
+
+        losses = numbers_in("loss", loss) if reward is None else 1.0 - numbers_in("reward", reward)
+        ctx = numbers_in("contexts", list(contexts)) if contexts else None
+        return cls(ctx, acts, losses, numbers_in("propensity", propensity), n_arms)
 
     def to_frame(self):
         """The log as a pandas DataFrame: x0..x{d-1}, action, loss, propensity."""
@@ -114,7 +154,8 @@ def _real(owner, name, value, shape, allowed) -> np.ndarray:
         arr = np.asarray(value)
     except Exception:  # noqa: BLE001
         raise ParameterError(owner, name, "an unreadable value", allowed) from None
-    if arr.dtype.kind not in "iuf" or (shape is not None and arr.shape != shape) or not np.all(np.isfinite(arr)):
+    if arr.dtype.kind not in "iuf" or (shape is not None and arr.shape != shape) or not np.all(np.isfinite(arr)) or (
+            arr.dtype.kind == "f" and np.any(np.abs(arr) > MAGNITUDE)):
         raise ParameterError(owner, name, _shown(value), allowed)
     return arr.astype(np.float64)
 
@@ -227,7 +268,8 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
     learner writes).  The events are the world's rounds 0..n-1 for ``seed``, so the contexts and losses are
     those ``olearn.run`` would draw for that seed.  Where the world has mean losses, ``Logs.means`` holds
     every arm's at every event.  ``n``: an integer >= 1 (at most the world's number of rounds where it
-    defines one); ``seed``: an integer in [0, 2^63 - 1]; ``backend``: ``'cpu'`` or ``'python'``.
+    defines one, and at most the events whose arrays fit in 8 GiB); ``seed``: an integer in [0, 2^63 - 1];
+    ``backend``: ``'cpu'`` or ``'python'``.
     """
     if not isinstance(env, Environment) or env.type.kind != "arms":
         raise ParameterError("collect", "env", env, "a world of kind 'arms' made with environments.make(...)")
@@ -236,12 +278,17 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
     if env.type.rested:
         raise ParameterError("collect", "env", env.name, "a world whose losses do not depend on the arms' past plays (replay and the "
                              "estimators assume events drawn the same way whatever was logged before)")
+    k_arms, d = env.n_actions, env.obs_dim
+    if k_arms > MAX_ARMS:
+        raise ParameterError("collect", "env", f"{env.name} with {k_arms} arms", f"a world of at most {MAX_ARMS} arms (a log's n_arms)")
     cap = env.type.max_horizon(env.values)
-    n = check_integer("collect", "n", n, 1, cap, "the number of events" + (f": {env.name} defines {cap} rounds" if cap else ""))
+    fits = MAX_LOG_BYTES // (8 * (d + 3 + (k_arms if env.type.has_means else 0)))  # contexts, action, loss, propensity, means
+    meaning = "the number of events" + (f": {env.name} defines {cap} rounds" if cap and cap <= fits else
+                                        f"; a log's arrays are kept up to {MAX_LOG_BYTES / 2**30:.0f} GiB")
+    n = check_integer("collect", "n", n, 1, min(cap, fits) if cap else fits, meaning)
     seed = check_integer("collect", "seed", seed, 0, 2**63 - 1)
     if backend not in ("cpu", "python"):
         raise ParameterError("collect", "backend", backend, "'cpu' or 'python'")
-    k_arms, d = env.n_actions, env.obs_dim
     contexts, actions, losses = np.zeros((n, d)), np.zeros(n, dtype=np.int64), np.zeros(n)
     means = np.zeros((n, k_arms) if env.type.has_means else (1, k_arms))
     obs = np.zeros(max(d, 1))[:d]
