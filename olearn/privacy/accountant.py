@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from olearn.core.errors import ParameterError, check_integer, check_range
+from olearn.core.rng import RESERVED_ROUND
+
 # dp-accounting (about a second to import) and scipy are loaded on the first call that needs them, so that
 # ``import olearn`` stays fast.
 
@@ -47,6 +50,30 @@ class Guarantee:
         return asdict(self)
 
 
+def _epsilon(owner: str, name: str, value) -> float:
+    """A privacy budget: a finite number > 0."""
+    return check_range(owner, name, value, 0.0, open_low=True, allowed="a finite number > 0")
+
+
+def _count(owner: str, count) -> int:
+    """A number of composed mechanisms: an integer >= 0 (0: nothing composed)."""
+    return check_integer(owner, "count", count, 0, meaning="composed mechanisms; 0: none")
+
+
+def _delta_pure(owner: str, delta) -> float:
+    """delta of a composition: a number in [0, 1] (0: pure DP, basic composition; 1 holds at every epsilon)."""
+    return check_range(owner, "delta", delta, 0.0, 1.0, allowed="a number in [0, 1] (0: pure DP)")
+
+
+def _delta_gauss(owner: str, delta) -> float:
+    """delta of Gaussian noise: a number in (0, 1) (no Gaussian noise is (epsilon, 0)-DP)."""
+    return check_range(owner, "delta", delta, 0.0, 1.0, open_low=True, open_high=True)
+
+
+def _rounds(owner: str, horizon) -> int:
+    return check_integer(owner, "horizon", horizon, 1, RESERVED_ROUND, "round 2^62 is where reset and init draw")
+
+
 def _orders() -> tuple:
     """The RDP orders of every accountant here: dp-accounting's defaults and ``LARGE_ORDERS``."""
     from dp_accounting.rdp import rdp_privacy_accountant as rdp
@@ -70,7 +97,11 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
 
     computed in logarithms (no cancellation, no underflow), and never more than basic composition's
     k eps0.  Kairouz, Oh and Viswanath (2015) show no composition theorem can do better.
+
+    ``eps0`` is a finite number > 0, ``count`` an integer >= 0 (0: nothing spent), ``delta`` a number in [0, 1].
     """
+    owner = "composed_epsilon"
+    eps0, count, delta = _epsilon(owner, "eps0", eps0), _count(owner, count), _delta_pure(owner, delta)
     if count <= 0:
         return 0.0
     basic = count * eps0
@@ -104,10 +135,15 @@ def composed_epsilon(eps0: float, count: int, delta: float) -> float:
     return min(basic, eps)
 
 
-@functools.lru_cache(maxsize=512)
 def calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
     """The largest eps0 up to epsilon such that ``count`` composed eps0-DP mechanisms are (epsilon, delta)-DP (no
     single mechanism is given more than the whole budget, even where delta would allow it; inf for no mechanisms)."""
+    owner = "calibrate_epsilon0"
+    return _calibrate_epsilon0(_epsilon(owner, "epsilon", epsilon), _delta_pure(owner, delta), _count(owner, count))
+
+
+@functools.lru_cache(maxsize=512)
+def _calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
     if count <= 0:
         return math.inf
     basic = epsilon / count
@@ -129,6 +165,9 @@ def calibrate_epsilon0(epsilon: float, delta: float, count: int) -> float:
 
 def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -> float:
     """Epsilon of Gaussian binary-tree aggregation over ``horizon`` rounds (noise per node / sensitivity)."""
+    owner = "gaussian_tree_epsilon"
+    noise_multiplier = _epsilon(owner, "noise_multiplier", noise_multiplier)
+    horizon, delta = _rounds(owner, horizon), _delta_gauss(owner, delta)
     from dp_accounting import dp_event
     from dp_accounting.rdp import rdp_privacy_accountant as rdp
 
@@ -137,26 +176,37 @@ def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -
     return acc.get_epsilon(delta)
 
 
-@functools.lru_cache(maxsize=512)
 def calibrate_gaussian_tree(epsilon: float, delta: float, horizon: int) -> float:
     """The smallest noise multiplier making the Gaussian tree over ``horizon`` rounds (epsilon, delta)-DP."""
+    owner = "calibrate_gaussian_tree"
+    return _calibrate_gaussian_tree(_epsilon(owner, "epsilon", epsilon), _delta_gauss(owner, delta), _rounds(owner, horizon))
+
+
+@functools.lru_cache(maxsize=512)
+def _calibrate_gaussian_tree(epsilon: float, delta: float, horizon: int) -> float:
+    owner = "calibrate_gaussian_tree"
     from dp_accounting import dp_event, mechanism_calibration
     from dp_accounting.rdp import rdp_privacy_accountant as rdp
 
     try:
-        z = mechanism_calibration.calibrate_dp_mechanism(
-            lambda: rdp.RdpAccountant(orders=_orders(), neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL),
-            lambda m: dp_event.SingleEpochTreeAggregationDpEvent(m, int(horizon)),
-            epsilon, delta,
-            mechanism_calibration.LowerEndpointAndGuess(1e-3, 1.0),
-            tol=1e-6,
-        )
+        with np.errstate(over="ignore"):  # dp-accounting's bracket search multiplies two epsilons
+            z = mechanism_calibration.calibrate_dp_mechanism(
+                lambda: rdp.RdpAccountant(orders=_orders(), neighboring_relation=rdp.NeighborRel.REPLACE_SPECIAL),
+                lambda m: dp_event.SingleEpochTreeAggregationDpEvent(m, int(horizon)),
+                epsilon, delta,
+                mechanism_calibration.LowerEndpointAndGuess(1e-3, 1.0),
+                tol=1e-6,
+            )
     except mechanism_calibration.NoBracketIntervalFoundError:
-        from olearn.core.errors import ParameterError
-
-        raise ParameterError("calibrate_gaussian_tree", "epsilon", epsilon,
+        least = gaussian_tree_epsilon(1e-3, horizon, delta)  # the epsilon of the smallest noise searched
+        if least <= epsilon:  # even the smallest noise searched is private enough: epsilon is too large
+            raise ParameterError(owner, "epsilon", epsilon,
+                                 f"an epsilon below {least:g}, the epsilon of Gaussian noise of 10^-3 times the "
+                                 f"sensitivity (the least searched) at delta = {delta:g} over {horizon} rounds "
+                                 "(a smaller epsilon or delta)") from None
+        raise ParameterError(owner, "epsilon", epsilon,
                              f"an epsilon that Gaussian noise of at most 2^30 times the sensitivity reaches at "
-                             f"delta = {delta:g} over {int(horizon)} rounds (a larger epsilon or delta)") from None
+                             f"delta = {delta:g} over {horizon} rounds (a larger epsilon or delta)") from None
     while gaussian_tree_epsilon(z, horizon, delta) > epsilon:
         z *= 1.0 + 1e-6
     return z

@@ -48,6 +48,7 @@ from olearn.core.spec import Learner
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
+MAX_AUDIT_BYTES = 8 * 2**30  # the most memory an audit's arrays may take (as olearn.run's results): larger sizes are refused
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,23 @@ def _samples(owner: str, n) -> int:
     return check_integer(owner, "n", n, 2, meaning="samples per input: events are chosen on one half, measured on the other")
 
 
+def _fits(owner: str, name: str, value: int, low: int, need, meaning: str, held: str) -> int:
+    """``value`` (an integer >= ``low``) when the audit's arrays, ``need(value)`` bytes, fit in MAX_AUDIT_BYTES; else a
+    ParameterError naming ``name`` with the largest size that fits (``need`` grows with it; ``need(low)`` fits)."""
+    if need(value) <= MAX_AUDIT_BYTES:
+        return value
+    lo, hi = low, value
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if need(mid) <= MAX_AUDIT_BYTES else (lo, mid)
+    raise ParameterError(owner, name, value, f"an integer in [{low}, {lo}] ({meaning}; the audit keeps {held}, "
+                                             f"at most {MAX_AUDIT_BYTES // 2**30} GiB in all)")
+
+
+def _horizon(owner: str, horizon) -> int:
+    return check_integer(owner, "horizon", horizon, 1, rng.RESERVED_ROUND, "round 2^62 is where reset and init draw")
+
+
 def _seeds(n, offset=0):
     return np.arange(offset, offset + n, dtype=np.int64)
 
@@ -185,6 +203,15 @@ def audit_exponential_mechanism(eps0, n=200_000, d=2, s=None, rate_factor=1.0):
     owner = "audit_exponential_mechanism"
     eps0, rate_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "rate_factor", rate_factor), _samples(owner, n)
     d = check_integer(owner, "d", d, 2, meaning="experts (with one, every run outputs it: nothing to audit)")
+    held = "two score vectors of d numbers, two outputs per sample and an event flag per sample and output seen"
+    need = lambda n_, d_: 16 * d_ + 16 * n_ + 2 * n_ * min(d_, 2 * n_)  # noqa: E731
+    d = _fits(owner, "d", d, 2, lambda d_: need(2, d_), "experts", held)
+    n = _fits(owner, "n", n, 2, lambda n_: need(n_, d), f"samples per input, with d = {d}", held)
+    if s is None:  # the default s must stay below 2^52, where s - 1 still differs from s
+        least = 2.0 * math.log(10.0 * (d - 1)) / 2.0**52
+        if eps0 < least:
+            raise ParameterError(owner, "eps0", eps0, f"a finite number >= {least:.3g} with d = {d} (the default "
+                                 "s = ceil(2 ln(10 (d - 1)) / eps0) must stay below 2^52, where s - 1 differs from s), or give s")
     eta = rate_factor * eps0 / 2.0
     s = check_real(owner, "s", s) if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
     scores_d = np.array([float(s)] + [0.0] * (d - 1))
@@ -200,6 +227,10 @@ def audit_above_threshold(eps0, n=200_000, m=8, threshold=0.0, scale_factor=1.0)
     owner = "audit_above_threshold"
     eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
     m = check_integer(owner, "m", m, 1, meaning="queries")
+    held = "two query vectors of m numbers, two outputs per sample and an event flag per sample and output seen"
+    need = lambda n_, m_: 16 * m_ + 16 * n_ + 2 * n_ * min(m_ + 1, 2 * n_)  # noqa: E731
+    m = _fits(owner, "m", m, 1, lambda m_: need(2, m_), "queries", held)
+    n = _fits(owner, "n", n, 2, lambda n_: need(n_, m), f"samples per input, with m = {m}", held)
     threshold = check_real(owner, "threshold", threshold)
     thr_scale, query_scale = 2.0 / eps0 / scale_factor, 4.0 / eps0 / scale_factor
     q_d = np.array([0.0] * (m - 1) + [1.0])
@@ -217,6 +248,7 @@ def audit_report_noisy_min(eps0, n=200_000, s=5.0, scale_factor=1.0):
     owner = "audit_report_noisy_min"
     eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
     s = check_real(owner, "s", s)
+    n = _fits(owner, "n", n, 2, lambda n_: 20 * n_, "samples per input", "two outputs and two event flags per sample")
     scale = 2.0 / eps0 / scale_factor
     out_d, out_d2 = np.empty(n, np.int64), np.empty(n, np.int64)
     _sample_rnm(np.array([s, 0.0]), scale, _seeds(n), out_d)
@@ -237,7 +269,12 @@ def audit_tree_laplace(epsilon, d, horizon, n=200_000, scale_factor=1.0):
     """Laplace tree aggregation at the learner's scale (:func:`olearn.learners.private.tree_laplace_scale`)."""
     owner = "audit_tree_laplace"
     epsilon, scale_factor, n = _positive(owner, "epsilon", epsilon), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
-    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), check_integer(owner, "horizon", horizon, 1)
+    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), _horizon(owner, horizon)
+    k = mechanisms.tree_levels(horizon)  # nodes per expert that contain round 0
+    held = f"{k} x d node values per sample for each input"
+    need = lambda n_, d_: 17 * n_ * k * d_ + 16 * k * d_  # noqa: E731
+    d = _fits(owner, "d", d, 1, lambda d_: need(2, d_), f"experts, over horizon = {horizon}", held)
+    n = _fits(owner, "n", n, 2, lambda n_: need(n_, d), f"samples per input, with d = {d} and horizon = {horizon}", held)
     from olearn.learners.private import tree_laplace_scale
 
     out_d, out_d2 = _tree_samples(d, horizon, tree_laplace_scale(epsilon, d, horizon) / scale_factor, False, n)
@@ -252,7 +289,12 @@ def audit_tree_gauss(epsilon, delta, d, horizon, n=200_000, scale_factor=1.0):
     delta = check_real(owner, "delta", delta, "a number in (0, 1)")
     if not 0.0 < delta < 1.0:
         raise ParameterError(owner, "delta", delta, "a number in (0, 1)")
-    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), check_integer(owner, "horizon", horizon, 1)
+    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), _horizon(owner, horizon)
+    k = mechanisms.tree_levels(horizon)  # nodes per expert that contain round 0
+    held = f"{k} x d node values per sample for each input"
+    need = lambda n_, d_: 16 * n_ * k * d_ + 16 * k * d_ + 66 * n_  # noqa: E731
+    d = _fits(owner, "d", d, 1, lambda d_: need(2, d_), f"experts, over horizon = {horizon}", held)
+    n = _fits(owner, "n", n, 2, lambda n_: need(n_, d), f"samples per input, with d = {d} and horizon = {horizon}", held)
     from olearn.learners.private import tree_gauss_sigma
 
     sigma = tree_gauss_sigma(epsilon, delta, d, horizon) / scale_factor
@@ -377,6 +419,9 @@ def audit_learner(learner, losses, losses_neighbour, n=100_000, factor=1.0) -> A
         raise ParameterError("audit_learner", "losses_neighbour", losses_neighbour,
                              f"a table that differs from losses in exactly one round (not {differing.size})")
     horizon, d = losses.shape
+    trajectories = d ** min(horizon, 64)  # at most this many distinct ones (2^64 or more: never the bound)
+    n = _fits("audit_learner", "n", n, 2, lambda n_: 64 * n_ * horizon + 4 * n_ * horizon * d + 4 * n_ * min(2 * n_, trajectories),
+              f"samples per input, with a {horizon} x {d} loss table", "each sample's trajectory and its event flags")
     promised = guarantee(learner.type, learner.values, d, horizon)
     row = None
     if factor != 1.0:

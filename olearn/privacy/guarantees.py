@@ -7,10 +7,11 @@ therefore checks the calibration rather than repeating it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
-from olearn.core.errors import check_integer
+from olearn.core.errors import ParameterError, check_integer
 from olearn.learners import private
 from olearn.privacy import accountant
 from olearn.privacy.mechanisms import tree_levels
@@ -21,10 +22,23 @@ def _delta(values, horizon):
 
 
 def guarantee(learner_type, values: dict, n_actions: int, horizon: int) -> accountant.Guarantee:
-    """The (epsilon, delta) a configuration spends over ``horizon`` rounds with ``n_actions`` experts."""
+    """The (epsilon, delta) a configuration spends over ``horizon`` rounds with ``n_actions`` experts.
+
+    ``values`` are the configuration's full parameter values, as ``olearn.make(name, ...).configs[0]`` holds them.
+    """
+    if not isinstance(getattr(learner_type, "name", None), str) or not callable(getattr(learner_type, "row", None)):
+        raise ParameterError("guarantee", "learner_type", learner_type, "a learner type (olearn.make(name, ...).type)")
+    name = learner_type.name
+    if not isinstance(values, Mapping):
+        raise ParameterError("guarantee", "values", values, f"a dict of {name}'s parameter values "
+                             f"(olearn.make({name!r}, ...).configs[0])")
+    for p in getattr(learner_type, "params", ()):  # every declared one (a stand-in with a row alone declares none)
+        if p.name not in values:
+            raise ParameterError("guarantee", "values", values, f"all of {name}'s parameter values, as in "
+                                 f"olearn.make({name!r}, ...).configs[0]: parameter {p.name!r} is missing")
+        p.validate("guarantee", values[p.name])
     horizon = check_integer("guarantee", "horizon", horizon, 1, meaning="the rounds the noise is calibrated for")
     n_actions = check_integer("guarantee", "n_actions", n_actions, 1, meaning="experts or arms")
-    name = learner_type.name
     row = np.asarray(learner_type.row(values, n_actions, 0, horizon), dtype=float)
     target = float(values.get("epsilon", math.inf))
     delta = _delta(values, horizon)

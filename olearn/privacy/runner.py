@@ -4,8 +4,8 @@ The private learners assume losses in [0, 1] (their sensitivities do); their ker
 guarantee holds regardless, but a loss outside [0, 1] means the user's problem is not the one the
 guarantee is about, so these shells stop with a :class:`ParameterError` instead:
 
-* :func:`run` probes the environment's losses (first 16 rounds, first 64 arms, seeds 0 and 1)
-  before running, then runs ``olearn.run`` and stores each configuration's guarantee (from
+* :func:`run` checks the horizon as ``olearn.run`` does, then probes the environment's losses (first 16 rounds,
+  at most the horizon, first 64 arms, seeds 0 and 1) before running, then runs ``olearn.run`` and stores each configuration's guarantee (from
   :mod:`olearn.privacy.guarantees`) in ``result.meta["privacy"]``;
 * :func:`stepwise` gives a step-wise driver whose ``update`` refuses such losses.
 """
@@ -16,15 +16,29 @@ import numpy as np
 import olearn
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Environment, Learner
-from olearn.engine.stepwise import Stepwise
+from olearn.engine.run import _horizon
+from olearn.engine.stepwise import Stepwise, _numeric
 from olearn.privacy.guarantees import guarantee
 
 PROBE_ROUNDS, PROBE_ARMS, PROBE_SEEDS = 16, 64, (0, 1)
 
 
 def check_unit_losses(env: Environment, horizon: int, owner: str = "privacy.run") -> None:
-    """Raise ParameterError if ``env`` has no experts (kind ``arms``) or a probed loss of it lies outside [0, 1]."""
+    """Raise ParameterError if ``env`` has no experts (kind ``arms``) or a probed loss of it lies outside [0, 1].
+
+    ``env`` is an environment from ``environments.make`` or a registered name (as ``olearn.run`` takes it); the
+    probe reads at most the rounds the world defines, and a ``horizon`` past them is refused as ``olearn.run`` does.
+    """
+    if isinstance(env, str):
+        import environments
+
+        env = environments.make(env)
+    if not isinstance(env, Environment):
+        raise ParameterError(owner, "env", env, "an environment from environments.make(name, ...) or a registered name")
     horizon = check_integer(owner, "horizon", horizon, 1)
+    cap = env.type.max_horizon(env.values)
+    if cap is not None and horizon > cap:
+        raise ParameterError(owner, "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")
     et = env.type
     if getattr(et, "kind", "arms") != "arms":
         raise ParameterError(owner, "env", env.name, f"an environment of kind 'arms' (experts with losses in [0, 1]; "
@@ -58,8 +72,7 @@ def run(learner, env, horizon: int, seeds=1, **kwargs):
         raise ParameterError("privacy.run", "learner", learner, "a learner from olearn.make(name, ...)")
     if not isinstance(env, Environment):
         raise ParameterError("privacy.run", "env", env, "an environment from environments.make(name, ...)")
-    if isinstance(horizon, (int, np.integer)) and not isinstance(horizon, bool) and horizon >= 1:
-        check_unit_losses(env, int(horizon))
+    check_unit_losses(env, _horizon(horizon, env))  # the run's own horizon check speaks first, then the probe
     result = olearn.run(learner, env, horizon=horizon, seeds=seeds, **kwargs)
     result.meta["privacy"] = [guarantee(learner.type, cfg, env.n_actions, horizon).as_dict() for cfg in learner.configs]
     return result
@@ -84,8 +97,8 @@ class UnitLossStepwise(Stepwise):
         return super().act(obs)
 
     def update(self, action: int, loss) -> None:
-        arr = np.atleast_1d(np.asarray(loss, dtype=float))
-        if np.all(np.isfinite(arr)) and (np.any(arr < 0.0) or np.any(arr > 1.0)):
+        arr = np.atleast_1d(np.asarray(loss, dtype=float)) if _numeric(loss) else None  # else Stepwise refuses it
+        if arr is not None and np.all(np.isfinite(arr)) and (np.any(arr < 0.0) or np.any(arr > 1.0)):
             raise ParameterError("stepwise", "loss", loss, f"{self.feedback.size} number(s) in [0, 1] ({self.learner.name} assumes losses in [0, 1])")
         super().update(action, loss)
 
@@ -96,4 +109,6 @@ def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None =
     ``horizon`` is required: the noise is calibrated for it, and ``act`` refuses a round past it.
     """
     learner = olearn.make(learner) if isinstance(learner, str) else learner
+    if not isinstance(learner, Learner):
+        raise ParameterError("stepwise", "learner", learner, "a learner from olearn.make(name, ...) or a registered name")
     return UnitLossStepwise(learner, seed=seed, backend=backend, horizon=horizon)
