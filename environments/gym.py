@@ -164,6 +164,7 @@ def episode_length(env: Environment, horizon: int | None) -> int:
     return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines")
 
 
+MAX_ENVS = 10**5  # a vector view's worlds: each is a Python object stepped in turn (10^7 took minutes to build)
 _SEEDS = 2**63  # the engine's seeds are 0 .. 2^63 - 1; the vector env's consecutive seeds wrap around to 0
 
 
@@ -221,7 +222,8 @@ class GymVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, env: Environment, num_envs: int, horizon: int | None = None):
-        self.source, self.num_envs = env, check_integer("gym", "num_envs", num_envs, 1)
+        self.source, self.num_envs = env, check_integer("gym", "num_envs", num_envs, 1, MAX_ENVS, "worlds stepped one by "
+                                                        "one in Python; olearn.run takes millions of seeds")
         self.horizon = episode_length(env, horizon)
         self._steppers = [_stepper(env) for _ in range(self.num_envs)]
         self.single_action_space = self._steppers[0].action_space

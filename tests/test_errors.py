@@ -255,6 +255,19 @@ def test_horizons_stop_short_of_the_round_where_reset_and_init_draw():
         assert err.value.name == name and allowed in str(err.value) and "2^62" in str(err.value), str(err.value)
 
 
+def test_a_number_past_the_largest_double_is_refused_by_name():
+    """check_real took math.isfinite of 10**400, which raises OverflowError; a vector env of 2^63 worlds had hung."""
+    import environments.gym
+
+    from olearn.core.errors import check_real
+
+    with pytest.raises(ParameterError, match="'x' = 1000.*a finite number"):
+        check_real("f", "x", 10**400)
+    assert check_real("f", "x", 10**300) == 1e300
+    with pytest.raises(ParameterError, match="'num_envs'.*\\[1, 100000\\]"):
+        environments.gym.as_vector_env(ENV, num_envs=2**63)
+
+
 def test_check_range_names_the_parameter_and_states_the_range():
     from olearn.core.errors import check_range
 

@@ -439,6 +439,48 @@ def test_omega_tuner_checks_a_given_context_range_under_every_method(method):
     assert tuner.omegas.size == GRID.size
 
 
+def test_tuners_grids_and_caps_refuse_what_they_could_not_honour():
+    """An iteration cap past int64 (2^63 had given an OverflowError or a report of 2^63 sweeps never done), options
+    given as text ("False" was truthy), a repeated omega (two arms of one omega), a grid asking for more omegas than
+    there are doubles in its range (it repeated one), ParameterTuner's integers past 2^53 (2^53 + 1 came back as
+    2^53), a shift the learner cannot take (named as tsallis_inf's), costs past 1e100 (ChebCB's state became NaN) and
+    a number past the largest double (OverflowError): each a ParameterError naming the parameter."""
+    import scipy.sparse as sp
+
+    A = (sp.diags([2.0] * 5) - sp.eye(5, k=1) - sp.eye(5, k=-1)).tocsr()
+    cases = [
+        (lambda: relax.sor(A, np.ones(5), omega=1.5, max_iter=2**63), "sor", "max_iter", "[1, 4611686018427387904]"),
+        (lambda: relax.OmegaTuner(max_iter=2**62 + 1), "OmegaTuner", "max_iter", "[1, 4611686018427387904]"),
+        (lambda: relax.OmegaTuner(warm_start="False"), "OmegaTuner", "warm_start", "True or False"),
+        (lambda: relax.OmegaTuner(compare="no"), "OmegaTuner", "compare", "True or False"),
+        (lambda: relax.OmegaTuner(omegas=[1.2, 1.5, 1.5]), "OmegaTuner", "omegas", "distinct"),
+        (lambda: relax.cost_table([], [1.0, 1.0]), "cost_table", "omegas", "distinct"),
+        (lambda: relax.cost_table([], [1.0, 1.5]), "cost_table", "systems", "a non-empty sequence"),  # best_fixed had said 1.0
+        (lambda: relax.cost_table(None, [1.0, 1.5]), "cost_table", "systems", "a non-empty sequence"),
+        (lambda: relax.omega_grid(1.0, 1.0 + 2.3e-16, 3), "omega_grid", "n", "distinct doubles"),
+        (lambda: relax.omega_grid(1.0, 1.95, 10**6 + 1), "omega_grid", "n", "[1, 1000000]"),
+        (lambda: relax.ParameterTuner([2**53 + 1, 1]), "ParameterTuner", "values", "2^53"),
+        (lambda: relax.ParameterTuner([1, 2], shift=1e7), "ParameterTuner", "shift", "[-1e6, 1e6]"),
+        (lambda: relax.ParameterTuner([1, 2], shift=10**400), "ParameterTuner", "shift", "[-1e6, 1e6]"),
+    ]
+    for call, owner, name, allowed in cases:
+        with pytest.raises(ParameterError) as err:
+            call()
+        assert (err.value.owner, err.value.name) == (owner, name) and allowed in str(err.value), str(err.value)
+    tuner = relax.ParameterTuner([1, 2, 3], method="chebcb", context_range=(0.0, 1.0), seed=0, backend="python")
+    for cost in (1e101, 10**400):
+        tuner.suggest(context=0.5)
+        with pytest.raises(ParameterError, match="'cost'.*1e100"):
+            tuner.observe(cost)
+        tuner.discard()
+    for _ in range(3):  # the largest cost allowed keeps ChebCB's state finite
+        tuner.suggest(context=0.5)
+        tuner.observe(1e100)
+    assert np.all(np.isfinite(tuner.learner.state))
+    assert relax.ParameterTuner([2**53, 1], seed=0, backend="python").suggest() in (2**53, 1)
+    assert relax.omega_grid(1.0, 1.0 + 4.5e-16, 3).tolist() == [1.0, 1.0 + 2.220446049250313e-16, 1.0 + 4.440892098500626e-16]
+
+
 def test_cost_table_names_a_plain_tuple_system(tmp_path):
     """Plain (A, b) tuples used to fail with AttributeError: 'tuple' object has no attribute 'A'."""
     A = (laplacian_2d(3) + 0.1 * sp.identity(9)).tocsr()

@@ -56,7 +56,13 @@ def check_real(owner: str, name: str, value, allowed: str = "a finite number") -
     array is); otherwise a :class:`ParameterError` that names it with ``allowed``."""
     if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(owner, name, value, allowed)
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int past the largest double (10**400)
+        finite = False
+    if not finite:
         raise ParameterError(owner, name, value, allowed)
     return float(value)
 

@@ -14,6 +14,9 @@ from olearn.core.params import real_array
 from olearn.relax import validate
 
 
+MAX_GRID = 10**6  # omegas in a grid (a learner's arms, at most 10^6)
+
+
 def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     """``n`` evenly spaced relaxation parameters in [low, high] (the paper's default: 20 in [1, 1.95]).
 
@@ -23,7 +26,7 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     >>> omega_grid(1.0, 1.95, 20)[10:13].tolist()
     [1.5, 1.55, 1.6]
     """
-    n = check_integer("omega_grid", "n", n, 1)
+    n = check_integer("omega_grid", "n", n, 1, MAX_GRID, "omegas in the grid")
     low = validate.omega("omega_grid", low, "low")
     high = validate.omega("omega_grid", high, "high")
     if high < low or (n > 1 and high == low):
@@ -32,7 +35,12 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     rounded = np.round(grid, 12)
     # rounding must not leave (0, 2) (1.9999999999999 -> 2.0: that value stays as given) nor merge two values
     rounded = np.where((rounded > 0.0) & (rounded < 2.0), rounded, grid)
-    return rounded if np.unique(rounded).size == n else grid
+    if np.unique(rounded).size == n:
+        return rounded
+    if np.unique(grid).size != n:  # fewer than n doubles between low and high: the grid would repeat an omega
+        raise ParameterError("omega_grid", "n", n, f"at most the number of distinct doubles in [{low!r}, {high!r}] "
+                             f"({np.unique(grid).size} of {n} evenly spaced ones are distinct): a wider range or a smaller n")
+    return grid
 
 
 DENSE_LIMIT = 2000  # up to this size the whole spectrum (dense), above it the two extreme eigenvalues (Lanczos)

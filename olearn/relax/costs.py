@@ -206,6 +206,13 @@ def cost_table(systems, omegas, solver: str = "sor", tol: float = 1e-8, max_iter
     """
     omegas = validate.omegas("cost_table", omegas)
     solver, tol, max_iter = _settings(solver, tol, max_iter)
+    try:
+        count = len(systems)
+    except TypeError:  # None, a number: no sequence
+        count = None
+    if not count:  # an empty table has no best fixed omega (best_fixed() had answered the first, at 0 iterations)
+        raise ParameterError("cost_table", "systems", systems if count is None else "an empty sequence",
+                             "a non-empty sequence of systems (environments.linear_systems.systems(...) of (A, b) pairs)")
     contexts = _contexts(systems)
     path = None
     if cache_dir is not None:

@@ -26,7 +26,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from olearn.core.errors import ParameterError, check_real
+from olearn.core.errors import ParameterError, check_range, check_real
+from olearn.core.params import MAGNITUDE
 from olearn.engine.stepwise import Stepwise
 from olearn.relax.tuner import CONTEXTUAL, make_learner
 
@@ -36,21 +37,28 @@ class ParameterTuner:
 
     Parameters
     ----------
-    values : the grid of candidate values (any numbers, at least two, distinct)
+    values : the grid of candidate values (any finite numbers, at least two, distinct; integers up to 2^53 in magnitude)
     method : {"tsallis_inf", "tsallis_inf_cb", "chebcb"}
     context_range : (low, high) of the scalar context, for the contextual methods
-    shift : subtracted from every cost before it reaches the learner (the least possible cost)
+    shift : subtracted from every cost before it reaches the learner (the least possible cost), in [-1e6, 1e6];
+        each cost is a number in [shift, 1e100]
     seed, backend, **learner_params : as for :class:`~olearn.relax.OmegaTuner`
     """
 
     def __init__(self, values, method: str = "tsallis_inf", context_range=None, shift: float = 0.0, seed: int = 0,
                  backend: str = "cpu", **learner_params):
+        allowed = ("at least two distinct finite numbers, the candidate values (integers of magnitude at most 2^53, "
+                   "which doubles hold exactly)")
         grid = np.asarray(values, dtype=float) if _numbers(values) else None
         if grid is None or grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)) or np.unique(grid).size != grid.size:
-            raise ParameterError("ParameterTuner", "values", values, "at least two distinct finite numbers, the candidate values")
-        self.values = grid
+            raise ParameterError("ParameterTuner", "values", values, allowed)
         self._integers = np.asarray(values).dtype.kind in "iu"  # suggestions are ints when the values were given as ints
-        self.shift = check_real("ParameterTuner", "shift", shift, "a finite number, the least cost a solve can have")
+        given = np.asarray(values)
+        if self._integers and np.any((given > 2**53) | (given < -(2**53))):  # 2^53 + 1 would come back as 2^53
+            raise ParameterError("ParameterTuner", "values", values, allowed)
+        self.values = grid
+        self.shift = check_range("ParameterTuner", "shift", shift, -1e6, 1e6,
+                                 allowed="a number in [-1e6, 1e6], the least cost a solve can have")
         self.method = method
         self.contextual = method in CONTEXTUAL
         learner = make_learner(method, grid.size, context_range, owner="ParameterTuner", **{"shift": self.shift, **learner_params})
@@ -79,9 +87,10 @@ class ParameterTuner:
         """The cost of the solve that used the last suggested value (finite, at least ``shift``)."""
         if self._pending is None:
             raise ParameterError("ParameterTuner", "observe", cost, "a cost after suggest(): no value is waiting for one")
-        value = check_real("ParameterTuner", "cost", cost, f"a finite number >= shift = {self.shift:g}")
-        if value < self.shift:
-            raise ParameterError("ParameterTuner", "cost", cost, f"a finite number >= shift = {self.shift:g}, the least cost")
+        allowed = f"a number in [shift, 1e100] = [{self.shift:g}, 1e100], the solve's cost"
+        value = check_real("ParameterTuner", "cost", cost, allowed)
+        if value < self.shift or value > MAGNITUDE:  # past 1e100 ChebCB's squared residuals overflow
+            raise ParameterError("ParameterTuner", "cost", cost, allowed)
         arm, c, _ = self._pending
         self.learner.update(arm, value)
         self._pending = None

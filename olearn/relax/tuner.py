@@ -89,6 +89,9 @@ class OmegaTuner:
         self.contextual = method in CONTEXTUAL
         learner = make_learner(method, self.omegas.size, context_range, **learner_params)
         self.learner = Stepwise(learner, seed=seed, backend=backend, obs_dim=1 if self.contextual else 0)
+        for name, flag in (("warm_start", warm_start), ("compare", compare)):  # "False" would be truthy
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ParameterError("OmegaTuner", name, flag, "True or False")
         self.warm_start, self.compare = bool(warm_start), bool(compare)
         self._last_x = None
         self.arms: list[int] = []

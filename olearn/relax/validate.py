@@ -90,9 +90,11 @@ def omega(owner: str, value, name: str = "omega") -> float:
 
 
 def omegas(owner: str, values) -> np.ndarray:
-    arr = real_entries(owner, "omegas", values, "a non-empty list of real numbers in (0, 2)")
+    arr = real_entries(owner, "omegas", values, "a non-empty list of distinct real numbers in (0, 2)")
     if arr.ndim != 1 or arr.size == 0 or not np.all((arr > 0.0) & (arr < 2.0)):
-        raise ParameterError(owner, "omegas", values, "a non-empty list of numbers in (0, 2)")
+        raise ParameterError(owner, "omegas", values, "a non-empty list of distinct numbers in (0, 2)")
+    if np.unique(arr).size != arr.size:  # two arms of one omega: a learner would split its plays between them
+        raise ParameterError(owner, "omegas", values, "a non-empty list of distinct numbers in (0, 2) (one is given twice)")
     return arr
 
 
@@ -103,5 +105,8 @@ def tolerance(owner: str, value) -> float:
     return float(value)
 
 
+MAX_ITERATIONS = 2**62  # the solvers count sweeps in int64
+
+
 def max_iterations(owner: str, value) -> int:
-    return check_integer(owner, "max_iter", value, 1)
+    return check_integer(owner, "max_iter", value, 1, MAX_ITERATIONS, "the iteration cap")
