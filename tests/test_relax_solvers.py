@@ -600,3 +600,42 @@ def test_systems_of_something_that_is_not_a_sequence_is_one_parameter_error(item
     with pytest.raises(ParameterError, match="'items'.*sequence of tuples") as err:
         systems(items)
     assert err.value.name == "items"
+
+
+def test_a_solution_past_the_largest_double_is_not_reported_converged():
+    """A = tridiag(-1, 2, -1) of size 5 and b = 1e308 (1, ..., 1): x = A^-1 b has entries 1e308 (5/2, 4, 9/2, 4,
+    5/2), past the largest double, so no finite x solves it; both solvers had returned x = inf with converged True.
+    Now: not converged, charged the cap, and said why.  At b = 1e300 the same system converges to its closed form."""
+    import scipy.sparse as sp
+
+    A = (sp.diags([2.0] * 5) - sp.eye(5, k=1) - sp.eye(5, k=-1)).tocsr()
+    for solve in (relax.sor, relax.ssor_pcg):
+        x, info = solve(A, np.full(5, 1e308), omega=1.5, max_iter=500)
+        assert not info["converged"] and info["iterations"] == 500 and "overflows double precision" in info["message"]
+        x, info = solve(A, np.full(5, 1e300), omega=1.5, max_iter=500)
+        assert info["converged"]
+        np.testing.assert_allclose(x, 1e300 * np.array([2.5, 4.0, 4.5, 4.0, 2.5]), rtol=1e-7)
+
+
+def test_comparators_name_bools_mismatched_shapes_and_non_systems():
+    """young_omega(False) had returned 1.0 and sor_radius(0.5, True) 0.25 (a bool read as a number, which
+    validate.omega refuses for the solvers), unequal shapes raised a broadcast ValueError, and
+    instance_optimal_omegas(None) or of (A, b) tuples a TypeError or AttributeError.  Closed forms still hold:
+    rho(C_1) = beta^2 (Gauss-Seidel) and omega* = 1 at beta = 0."""
+    from olearn.relax import comparators
+
+    cases = [
+        (lambda: comparators.young_omega(False), "young_omega", "beta"),
+        (lambda: comparators.sor_radius(0.5, True), "sor_radius", "omega"),
+        (lambda: comparators.sor_radius(np.array([True]), 1.5), "sor_radius", "beta"),
+        (lambda: comparators.sor_radius([0.1, 0.2], [1.1, 1.2, 1.3]), "sor_radius", "omega"),
+        (lambda: comparators.instance_optimal_omegas(None), "instance_optimal_omegas", "systems"),
+        (lambda: comparators.instance_optimal_omegas([(np.eye(2), np.ones(2))]), "instance_optimal_omegas", "systems"),
+    ]
+    for call, owner, name in cases:
+        with pytest.raises(ParameterError) as err:
+            call()
+        assert (err.value.owner, err.value.name) == (owner, name), str(err.value)
+    assert comparators.sor_radius(0.5, 1.0) == pytest.approx(0.25, abs=1e-15)
+    assert comparators.young_omega(0.0) == 1.0
+    assert comparators.sor_radius([0.1, 0.2], [[1.1], [1.2]]).shape == (2, 2)

@@ -43,6 +43,17 @@ def omega_grid(low: float = 1.0, high: float = 1.95, n: int = 20) -> np.ndarray:
     return grid
 
 
+def _numbers(owner: str, name: str, value, allowed: str) -> np.ndarray:
+    """``value`` as a float64 array of numbers (bools, text, complex values and other objects refused by name)."""
+    try:
+        arr = real_array(value)
+    except (TypeError, ValueError):  # e.g. the matrix itself: its radius is jacobi_radius(A)
+        raise ParameterError(owner, name, type(value).__name__, allowed) from None
+    if np.asarray(value).dtype.kind == "b":  # True had been read as 1.0
+        raise ParameterError(owner, name, value, allowed)
+    return arr
+
+
 DENSE_LIMIT = 2000  # up to this size the whole spectrum (dense), above it the two extreme eigenvalues (Lanczos)
 
 
@@ -73,11 +84,7 @@ def jacobi_radius(A) -> float:
 
 def young_omega(beta) -> np.ndarray | float:
     """Young's optimal omega from the Jacobi spectral radius ``beta`` in [0, 1)."""
-    try:
-        beta = real_array(beta)
-    except (TypeError, ValueError):  # e.g. the matrix itself: its radius is jacobi_radius(A)
-        raise ParameterError("young_omega", "beta", type(beta).__name__,
-                             "Jacobi spectral radii in [0, 1) (of a matrix A: jacobi_radius(A))") from None
+    beta = _numbers("young_omega", "beta", beta, "Jacobi spectral radii in [0, 1) (of a matrix A: jacobi_radius(A))")
     if np.any(~(beta >= 0.0) | ~(beta < 1.0)):
         raise ParameterError("young_omega", "beta", beta, "Jacobi spectral radii in [0, 1)")
     out = 1.0 + (beta / (1.0 + np.sqrt(1.0 - beta**2))) ** 2
@@ -96,15 +103,17 @@ def sor_radius(beta, omega) -> np.ndarray | float:
     count to a residual reduction ``tol`` (the estimate the paper's near-asymptotic bound refines).
     Arrays broadcast.
     """
-    try:
-        beta, omega = real_array(beta), real_array(omega)
-    except (TypeError, ValueError):
-        raise ParameterError("sor_radius", "beta", type(beta).__name__, "Jacobi spectral radii in [0, 1)") from None
+    beta = _numbers("sor_radius", "beta", beta, "Jacobi spectral radii in [0, 1)")
+    omega = _numbers("sor_radius", "omega", omega, "relaxation parameters in (0, 2)")
     if np.any(~(beta >= 0.0) | ~(beta < 1.0)):
         raise ParameterError("sor_radius", "beta", beta, "Jacobi spectral radii in [0, 1)")
     if np.any(~(omega > 0.0) | ~(omega < 2.0)):
         raise ParameterError("sor_radius", "omega", omega, "relaxation parameters in (0, 2)")
-    beta, omega = np.broadcast_arrays(beta, omega)
+    try:
+        beta, omega = np.broadcast_arrays(beta, omega)
+    except ValueError:
+        raise ParameterError("sor_radius", "omega", f"shape {omega.shape} against beta's {beta.shape}",
+                             "relaxation parameters of a shape that broadcasts with beta's") from None
     below = omega <= young_omega(beta)
     # the discriminant is >= 0 for omega <= omega* and 0 at omega*, where rounding can make it -1e-17 (a NaN root)
     root = np.sqrt(np.maximum(np.where(below, omega**2 * beta**2 - 4.0 * (omega - 1.0), 0.0), 0.0))
@@ -115,7 +124,15 @@ def sor_radius(beta, omega) -> np.ndarray | float:
 def instance_optimal_omegas(systems) -> np.ndarray:
     """Young's omega of every system (the spectral radius is not charged to any learner)."""
     radius = getattr(systems, "jacobi_radius", None)
-    beta = radius() if callable(radius) else np.array([jacobi_radius(systems[t].A) for t in range(len(systems))])
+    if not callable(radius):
+        try:
+            matrices = [systems[t].A for t in range(len(systems))]
+        except (TypeError, AttributeError, IndexError, KeyError):  # None, (A, b) tuples, a dict
+            raise ParameterError("instance_optimal_omegas", "systems", type(systems).__name__, "a sequence of systems "
+                                 "with an A each (environments.linear_systems.systems(...) of (A, b) pairs)") from None
+        beta = np.array([jacobi_radius(A) for A in matrices])
+    else:
+        beta = radius()
     return young_omega(beta)
 
 

@@ -329,6 +329,10 @@ def solve_checked(name, A, diag, b, x, omega, tol, max_iter):
     messages = {CONVERGED: "converged",
                 CAPPED: f"stopped at the iteration cap max_iter={max_iter} before reaching tol={tol:g}",
                 DIVERGED: f"diverged (the residual overflowed; x is NaN): charged the cap max_iter={max_iter}"}
+    if status == CONVERGED and not np.all(np.isfinite(x)):  # the solution itself is past the largest double
+        status, iterations = DIVERGED, max_iter
+        messages[DIVERGED] = (f"the solution overflows double precision (x has infinite entries; scale b down): charged "
+                              f"the cap max_iter={max_iter}")
     if name != "sor" and relative > 0.0:  # CG's recursive residual drifts from b - A x: report the true one
         relative = true_relative_residual(A, b, x)
         if status == CONVERGED and not relative < tol:
