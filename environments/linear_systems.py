@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from olearn.core.errors import ParameterError, check_integer, check_range, check_real
 from olearn.core.kernel import kernel
-from olearn.core.params import Param
+from olearn.core.params import MAGNITUDE, Param
 from olearn.core.spec import EnvType
 
 from environments.stochastic import no_advance, no_reset
@@ -105,6 +105,9 @@ def systems(items) -> SystemList:
     return SystemList(out)
 
 
+MAX_INSTANCES = 10**7  # shifted-Laplacian systems: 10^7 right-hand sides of 100 numbers are 8 GiB
+
+
 class ShiftedLaplacian:
     """The paper's i.i.d. sequence ``A + c_t I`` with truncated-Gaussian right-hand sides (see the module)."""
 
@@ -113,7 +116,8 @@ class ShiftedLaplacian:
     def __init__(self, n_instances: int, variance: str = "high", grid: int = 10, seed: int = 0):
         if not isinstance(variance, str) or variance not in self.BETA:  # a list or array is not a key: one clear error
             raise ParameterError("shifted_laplacian", "variance", variance, "'high' (Beta(0.5, 1.5)) or 'low' (Beta(2, 6))")
-        n_instances = check_integer("shifted_laplacian", "n_instances", n_instances, 1)
+        n_instances = check_integer("shifted_laplacian", "n_instances", n_instances, 1, MAX_INSTANCES,
+                                    "systems; their right-hand sides are kept, up to 8 GiB")
         # A + c I stays positive definite for every c >= -0.15 only while lambda_min(A) = 4 (1 - cos(pi / (grid + 1))) > 0.15
         grid = check_integer("shifted_laplacian", "grid", grid, 1, 10,
                              meaning="interior points per side; larger grids make A - 0.15 I indefinite")
@@ -162,6 +166,9 @@ def bump(points: np.ndarray, centre, radius: float) -> np.ndarray:
 
 
 DT = Param("dt", 1e-3, "time step of Crank-Nicolson", low=0.0, open_low=True)
+MAX_KAPPA = MAGNITUDE  # a diffusion coefficient, within olearn's magnitude limit
+MAX_NX = 4096  # grid intervals per side: (nx - 1)^2 = 1.7e7 unknowns, a 5-point matrix of about 1 GiB
+MAX_STEPS = 10**8  # time steps (one context each; a reference trajectory keeps a state per step)
 
 
 class HeatEquation:
@@ -172,8 +179,8 @@ class HeatEquation:
     """
 
     def __init__(self, nx: int = 50, steps: int = 5000, dt: float = 1e-3):
-        nx = check_integer("heat_equation", "nx", nx, 3, meaning="grid intervals per side")
-        steps = check_integer("heat_equation", "steps", steps, 1)
+        nx = check_integer("heat_equation", "nx", nx, 3, MAX_NX, "grid intervals per side")
+        steps = check_integer("heat_equation", "steps", steps, 1, MAX_STEPS, "time steps")
         dt = DT.validate("heat_equation", dt)  # within the magnitude limits: kappa dt K_h overflows past them
         self.nx, self.steps, self.dt = nx, steps, dt
         h = 1.0 / nx
@@ -205,6 +212,10 @@ class HeatEquation:
         return self.kappa((np.arange(self.steps) + 0.5) * self.dt)
 
     def system(self, step: int, u: np.ndarray) -> System:
+        """The system of step ``step`` (an integer in [0, steps - 1]) from the current solution ``u`` (finite, one
+        value per interior grid point)."""
+        step = check_integer("heat_equation.system", "step", step, 0, self.steps - 1, "the time step")
+        u = self._field("heat_equation.system", "u", u)
         t_mid = (step + 0.5) * self.dt
         kappa = float(self.kappa(t_mid))
         half = 0.5 * kappa * self.dt * self.stiffness
@@ -220,11 +231,25 @@ class HeatEquation:
         """
         from scipy.fft import dstn
 
+        kappa = check_range("heat_equation.direct_solve", "kappa", kappa, 0.0, MAX_KAPPA,
+                            allowed=f"a diffusion coefficient in [0, {MAX_KAPPA:g}]")
+        b = self._field("heat_equation.direct_solve", "b", b)
         m = self.nx - 1
         s2 = np.sin(np.arange(1, self.nx) * np.pi / (2 * self.nx)) ** 2
         eig = 4.0 * self.nx**2 * (s2[:, None] + s2[None, :])
         coef = dstn(np.asarray(b, dtype=float).reshape(m, m), type=1, norm="ortho")
         return dstn(coef / (1.0 + 0.5 * kappa * self.dt * eig), type=1, norm="ortho").ravel()
+
+    def _field(self, owner: str, name: str, value) -> np.ndarray:
+        """A finite vector of one value per interior grid point, as float64."""
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):  # None is NaN as a float; text, ragged lists raise
+            arr = np.array([np.nan])
+        if arr.ndim != 1 or arr.size != self.size or not np.all(np.isfinite(arr)):
+            raise ParameterError(owner, name, f"an array of shape {arr.shape}" if np.all(np.isfinite(arr)) else value,
+                                 f"a finite vector of length {self.size}, one value per interior grid point")
+        return arr
 
     def reference_systems(self) -> "HeatTrajectory":
         """Every step's system along the direct-solve trajectory, each warm-started at the previous u."""

@@ -639,3 +639,28 @@ def test_comparators_name_bools_mismatched_shapes_and_non_systems():
     assert comparators.sor_radius(0.5, 1.0) == pytest.approx(0.25, abs=1e-15)
     assert comparators.young_omega(0.0) == 1.0
     assert comparators.sor_radius([0.1, 0.2], [[1.1], [1.2]]).shape == (2, 2)
+
+
+def test_heat_equation_and_laplacian_family_name_their_bad_input():
+    """A NaN step or field had given a NaN right-hand side, a step outside the run or a field of the wrong shape a
+    system anyway (a 2-D u a 2-D b), None or text a bare error, direct_solve(NaN, b) NaN; sizes past what memory
+    holds a MemoryError.  Valid input: direct_solve solves the step's system (against SciPy's sparse solver)."""
+    import scipy.sparse.linalg as spla_
+
+    heat = HeatEquation(nx=4, steps=3)
+    u = heat.initial()
+    cases = [
+        (lambda: heat.system(float("nan"), u), "step"), (lambda: heat.system(3, u), "step"), (lambda: heat.system(-1, u), "step"),
+        (lambda: heat.system(0, np.full(9, np.nan)), "u"), (lambda: heat.system(0, u[:3]), "u"),
+        (lambda: heat.system(0, u.reshape(3, 3)), "u"), (lambda: heat.system(0, None), "u"), (lambda: heat.system(0, "abc"), "u"),
+        (lambda: heat.direct_solve(float("nan"), u), "kappa"), (lambda: heat.direct_solve(-1.0, u), "kappa"),
+        (lambda: heat.direct_solve(1.0, u[:2]), "b"),
+        (lambda: HeatEquation(steps=2**62), "steps"), (lambda: HeatEquation(nx=10**5), "nx"),
+        (lambda: shifted_laplacian(10**12), "n_instances"),
+    ]
+    for call, name in cases:
+        with pytest.raises(ParameterError) as err:
+            call()
+        assert err.value.name == name, str(err.value)
+    s = heat.system(2, u)
+    np.testing.assert_allclose(heat.direct_solve(s.context, s.b), spla_.spsolve(s.A.tocsc(), s.b), rtol=1e-12, atol=1e-14)
