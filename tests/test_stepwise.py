@@ -311,3 +311,15 @@ def test_stepwise_recommendation_and_stop():
     assert arm == 0 and stopped is not None and 0 < stopped < 2000
     with pytest.raises(olearn.ParameterError, match="best-arm learner"):
         olearn.stepwise(olearn.make("ucb1", n_arms=3), backend="python").recommend()
+
+
+def test_a_state_too_large_to_hold_is_refused_by_name():
+    """n_bins = 10^12 bins of (2 K + 3) numbers each had raised MemoryError in the step-wise driver (and the
+    OmegaTuner built on it); olearn.run already refused such a learner."""
+    from olearn import relax
+
+    with pytest.raises(olearn.ParameterError, match="'learner' = 'tsallis_inf_cb with 7,000,000,000,000 numbers of state'"):
+        olearn.stepwise(olearn.make("tsallis_inf_cb", n_arms=2, n_bins=10**12, low=0.0, high=1.0), seed=0, obs_dim=1,
+                        backend="python")
+    with pytest.raises(olearn.ParameterError, match="fits in 8 GiB"):
+        relax.OmegaTuner("tsallis_inf_cb", context_range=(0.0, 1.0), n_bins=10**12)

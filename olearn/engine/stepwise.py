@@ -15,7 +15,7 @@ from olearn.core.errors import ParameterError, check_integer
 from olearn.core.params import Param
 from olearn.core.spec import Learner
 from olearn.engine import domains, oco
-from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
+from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING, MAX_RESULT_BYTES
 
 DOMAIN = Param("domain", "ball", "the feasible set X of an oco learner", kind="choice", choices=domains.NAMES)
 RADIUS = Param("radius", 1.0, "the size of X", low=0.0, open_low=True)
@@ -98,6 +98,9 @@ class Stepwise:
         else:
             horizon = check_integer("stepwise", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
             params, size = learner.bind(self.n_arms, obs_dim, horizon)
+        if 8 * size > MAX_RESULT_BYTES:  # as olearn.run refuses it (n_bins = 10^12 had been a MemoryError)
+            raise ParameterError("stepwise", "learner", f"{learner.name} with {size:,} numbers of state",
+                                 f"a learner whose state fits in {MAX_RESULT_BYTES / 2**30:.0f} GiB: use smaller size parameters")
         self.params = params[0]
         self.state = np.zeros(size)
         self.obs = np.zeros(obs_dim)
