@@ -489,3 +489,20 @@ def test_cost_table_names_a_plain_tuple_system(tmp_path):
             relax.cost_table([(A, np.ones(9))], GRID, cache_dir=cache_dir)
     table = relax.cost_table(systems([(A, np.ones(9))]), GRID)
     assert table.costs.shape == (1, GRID.size)
+
+
+def test_cost_table_files_name_their_bad_input(tmp_path):
+    """A file that is not a saved table (NumPy's allow_pickle ValueError, a missing key) and a cache_dir that is a
+    file (FileExistsError after every solve) are ParameterErrors naming the path; a saved table loads back equal."""
+    (tmp_path / "text.npz").write_text("not a table")
+    np.savez(tmp_path / "other.npz", x=np.ones(3))
+    for name in ("text.npz", "other.npz"):
+        with pytest.raises(ParameterError, match="CostTable.load: parameter 'path'.*CostTable.save wrote"):
+            relax.CostTable.load(tmp_path / name)
+    A = (laplacian_2d(3) + 0.1 * sp.identity(9)).tocsr()
+    with pytest.raises(ParameterError, match="'cache_dir'.*a folder"):
+        relax.cost_table(systems([(A, np.ones(9))]), GRID, cache_dir=tmp_path / "text.npz")
+    table = relax.cost_table(systems([(A, np.ones(9))]), GRID)
+    table.save(tmp_path / "saved.npz")
+    back = relax.CostTable.load(tmp_path / "saved.npz")
+    np.testing.assert_array_equal(back.costs, table.costs)

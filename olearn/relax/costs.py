@@ -148,13 +148,18 @@ class CostTable:
 
     @classmethod
     def load(cls, path) -> "CostTable":
-        with np.load(path) as f:
-            ctx = f["contexts"] if bool(f["has_contexts"]) else None
-            try:  # the solver settings it was computed with, as saved
-                settings = dict(ast.literal_eval(str(f["settings"])))
-            except (ValueError, SyntaxError, TypeError):
-                settings = {}
-            return cls(f["costs"], f["omegas"], ctx, f["converged"], {**settings, "loaded_from": str(path)})
+        """The table :meth:`save` wrote at ``path`` (an .npz file)."""
+        try:
+            with np.load(path) as f:
+                ctx = f["contexts"] if bool(f["has_contexts"]) else None
+                try:  # the solver settings it was computed with, as saved
+                    settings = dict(ast.literal_eval(str(f["settings"])))
+                except (ValueError, SyntaxError, TypeError):
+                    settings = {}
+                return cls(f["costs"], f["omegas"], ctx, f["converged"], {**settings, "loaded_from": str(path)})
+        except (ValueError, KeyError, TypeError, AttributeError, EOFError, IsADirectoryError) as err:  # not a saved table
+            raise ParameterError("CostTable.load", "path", str(path), f"an .npz file that CostTable.save wrote (this one "
+                                 f"could not be read as one: {type(err).__name__})") from None
 
 
 def _contexts(systems):
@@ -216,6 +221,8 @@ def cost_table(systems, omegas, solver: str = "sor", tol: float = 1e-8, max_iter
     contexts = _contexts(systems)
     path = None
     if cache_dir is not None:
+        if Path(cache_dir).exists() and not Path(cache_dir).is_dir():  # checked before the solves, not after them
+            raise ParameterError("cost_table", "cache_dir", str(cache_dir), "None or a folder (this is a file)")
         path = Path(cache_dir) / f"{solver}-{_key(systems, omegas, solver, tol, max_iter, name, contexts)}.npz"
         if path.exists():
             return CostTable.load(path)
