@@ -40,6 +40,7 @@ import numpy as np
 
 from olearn.conformal import common
 from olearn.conformal.ogd import SF_OGD, sf_ogd_start
+from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 from olearn.core.spec import LearnerType
@@ -64,8 +65,12 @@ def strongly_adaptive(base: LearnerType, start, name: str, summary: str, referen
     ``start(state, params, radius)`` (a kernel, or None) sets a new expert's radius to the meta
     prediction of the round it starts; its base state is otherwise what ``base.init`` makes.
     """
-    if base.kind != "scores":
-        raise ValueError(f"strongly_adaptive combines learners of kind 'scores'; {base.name!r} is of kind {base.kind!r}")
+    if not isinstance(base, LearnerType) or base.kind != "scores":
+        what = f"{base.name!r} of kind {base.kind!r}" if isinstance(base, LearnerType) else base
+        raise ParameterError("strongly_adaptive", "base", what,
+                             "a learner type of kind 'scores' (e.g. olearn.conformal.ogd.SF_OGD)")
+    if start is not None and not callable(start):
+        raise ParameterError("strongly_adaptive", "start", start, "a kernel start(state, params, radius), or None")
     b_init, b_act, b_update = base.init, base.act, base.update
     has_start = start is not None
     b_start = start if has_start else _no_start

@@ -78,7 +78,11 @@ def header_row(name: str, values: dict, own: list, needs_scale: bool) -> list:
 
 def sized_for(owner: str, params: dict, n_rounds: int) -> dict:
     """``params`` with ``max_rounds`` raised to ``n_rounds`` (the rounds a run feeds, calibration included)."""
-    given = check_integer(owner, "max_rounds", params.get("max_rounds", 1), 1)
+    from olearn.conformal.registry import max_rounds_limit  # noqa: PLC0415 (the registry imports the methods)
+
+    limit = max_rounds_limit()
+    given = check_integer(owner, "max_rounds", params.get("max_rounds", 1), 1, limit,
+                          meaning=f"the state, up to two floats a round, is kept within {limit * 16 // 2**30} GiB")
     return {**params, "max_rounds": max(n_rounds, given)}
 
 

@@ -66,7 +66,7 @@ def names() -> list[str]:
 
 def load(name: str, normalise: bool = True) -> pd.Series:
     """The series ``name`` (see :func:`names`), min-max normalised to [0, 1] unless told otherwise."""
-    if name not in _LOADERS:
+    if not isinstance(name, str) or name not in _LOADERS:
         raise UnknownNameError("dataset", name, _LOADERS)
     series = _LOADERS[name]().astype(float)
     series.name = name

@@ -34,6 +34,23 @@ import numpy as np
 from olearn.core.errors import ParameterError, UnknownNameError, check_integer
 
 
+def _steps(owner: str, h) -> int:
+    """``h`` as an int when it is an integer >= 1 (the steps ahead), or a ParameterError."""
+    return check_integer(owner, "h", h, 1, meaning="steps ahead")
+
+
+def _train(owner: str, train) -> np.ndarray:
+    """``train`` as a 1-D float array of finite numbers (the fitted series), or a ParameterError."""
+    try:
+        arr = None if isinstance(train, (str, bytes)) else np.asarray(train, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        arr = None
+    if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)):
+        shown = train if arr is None or arr.ndim != 1 else f"{int(np.sum(~np.isfinite(arr)))} values not finite (NaN or inf)"
+        raise ParameterError(owner, "train", shown, "a 1-D series of finite numbers (fit on a part with no missing values)")
+    return arr
+
+
 class Naive:
     name = "naive"
 
@@ -41,6 +58,7 @@ class Naive:
         return self
 
     def forecast(self, history, h: int) -> float:
+        _steps("naive", h)
         observed = np.flatnonzero(~np.isnan(np.asarray(history, dtype=float)))
         return float(history[observed[-1]]) if observed.size else float("nan")
 
@@ -55,6 +73,7 @@ class SeasonalNaive:
         return self
 
     def forecast(self, history, h: int) -> float:
+        h = _steps("seasonal_naive", h)
         values = np.asarray(history, dtype=float)
         back = self.period * -(-h // self.period) - h + 1
         while back <= values.size and np.isnan(values[-back]):  # missing: that season's previous value
@@ -71,7 +90,7 @@ class AR:
     def fit(self, train):
         from statsmodels.tsa.ar_model import AutoReg
 
-        train = np.asarray(train, dtype=float)
+        train = _train("ar", train)
         if train.size < 2 * self.lags + 1:  # lags + 1 coefficients from size - lags equations
             raise ParameterError("ar", "train", f"{train.size} values",
                                  f"at least 2 lags + 1 = {2 * self.lags + 1} values to fit the lags and the constant")
@@ -83,6 +102,7 @@ class AR:
         return self.const + float(np.dot(self.coef, window[::-1][: self.lags]))
 
     def forecast(self, history, h: int) -> float:
+        h = _steps("ar", h)
         values = np.asarray(history, dtype=float)
         start = max(values.size - self.lags, 0)  # the values the forecast reads
         while start > 0:  # a missing one among them is filled from the lags before it, and so on back
@@ -109,7 +129,7 @@ class ExpSmoothing:
     def fit(self, train):
         from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-        m, train = self.period, np.asarray(train, dtype=float)
+        m, train = self.period, _train("exp_smoothing", train)
         if train.size < max(10, 2 * m):
             raise ParameterError("exp_smoothing", "train", f"{train.size} values",
                                  f"at least max(10, 2 period) = {max(10, 2 * m)} values to set the initial states")
@@ -123,6 +143,7 @@ class ExpSmoothing:
         return self
 
     def forecast(self, history, h: int) -> float:
+        h = _steps("exp_smoothing", h)
         a, b, g, phi = self.alpha, self.beta, self.gamma, self.phi
         level, trend, m = self.level0, self.trend0, self.seasons0.size
         seasons = list(self.seasons0)  # seasons[-m] is s_{t-m}
@@ -141,6 +162,10 @@ FORECASTERS = {"naive": Naive, "seasonal_naive": SeasonalNaive, "ar": AR, "exp_s
 
 def make_forecaster(name: str, **params):
     """A forecaster by name: ``naive``, ``seasonal_naive`` (period), ``ar`` (lags), ``exp_smoothing`` (period)."""
-    if name not in FORECASTERS:
+    if not isinstance(name, str) or name not in FORECASTERS:
         raise UnknownNameError("forecaster", name, FORECASTERS)
+    takes = {"naive": (), "seasonal_naive": ("period",), "ar": ("lags",), "exp_smoothing": ("period",)}[name]
+    for key in params:
+        if key not in takes:
+            raise ParameterError(name, key, params[key], f"only {', '.join(takes)}" if takes else "no parameters (naive has none)")
     return FORECASTERS[name](**params)

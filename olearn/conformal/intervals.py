@@ -199,8 +199,17 @@ def wrap(forecaster, series, method: str = "saocp", coverage: float = 0.9, horiz
     y, yhat, scores = data["y"], data["yhat"], data["scores"]
     calib, arriving = live_feedback(data, horizon)
     n_late = arriving.size - y.size  # the calibration tail's last h - 1 targets (NaN: dropped as outliers)
-    predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
-                          **sized_for("wrap", params, calib.size + y.size))
+    try:
+        predictor = Predictor(method, coverage=coverage, calibration=calib, backend=backend,
+                              **sized_for("wrap", params, calib.size + y.size))
+    except ParameterError as e:  # the calibration scores are wrap's own: say what of the user's input made them so
+        if e.name != "calibration" or np.any(calib > 0):
+            raise
+        what = ("every calibration score is 0: the forecaster is exact on the calibration part" if calib.size
+                else "no calibration score: every one on the calibration part is missing or an outlier")
+        raise ParameterError("wrap", "series", what,
+                             f"a series with forecast errors on its calibration part (the {method} method sets its scale "
+                             "D = sqrt(3) max |score| from them), or give scale=D") from None
     radius = np.empty(y.size)
     for i in range(y.size):
         radius[i] = predictor.predict()

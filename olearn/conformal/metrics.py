@@ -19,10 +19,31 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from olearn.core.errors import ParameterError, check_integer
+from olearn.core.params import MAGNITUDE, real_array
+
+_NUMBERS = "numbers in [0, 1e100]"  # the project's bound on magnitudes, olearn.core.params.MAGNITUDE
+
+
+def _array(name, value) -> np.ndarray:
+    """``value`` as a float array whose entries are NaN or in [0, MAGNITUDE], or a ParameterError naming ``name``."""
+    from olearn.conformal.runner import is_bool  # noqa: PLC0415 (the runner imports the registry)
+
+    try:
+        arr = None if is_bool(value) or isinstance(value, (str, bytes, dict)) else real_array(value)
+    except (TypeError, ValueError, OverflowError):
+        arr = None
+    if arr is None:
+        raise ParameterError("metrics", name, value, f"a 1-D sequence of real {_NUMBERS} (NaN: missing; not bools)")
+    bad = np.isinf(arr) | (arr < 0) | (arr > MAGNITUDE)
+    if bad.any():
+        i = np.unravel_index(int(np.argmax(bad)), arr.shape)
+        raise ParameterError("metrics", name, f"value {float(arr[i])!r} at index {i[0] if arr.ndim == 1 else i}",
+                             f"{_NUMBERS} (NaN: missing)")
+    return arr
 
 
 def _pair(scores, radii):
-    s, r = np.asarray(scores, dtype=float), np.asarray(radii, dtype=float)
+    s, r = _array("scores", scores), _array("radii", radii)
     if s.ndim != 1:
         raise ParameterError("metrics", "scores", f"shape {s.shape}", "a 1-D sequence of scores")
     if s.shape != r.shape:
@@ -30,6 +51,10 @@ def _pair(scores, radii):
     keep = ~np.isnan(s)
     if not keep.any():
         raise ParameterError("metrics", "scores", f"{s.size} values, none observed", "at least one score that is not NaN")
+    missing = keep & np.isnan(r)
+    if missing.any():  # a radius is predicted at every round: a NaN one would count as uncovered
+        i = int(np.argmax(missing))
+        raise ParameterError("metrics", "radii", f"NaN at index {i}, where the score is observed", _NUMBERS)
     return s[keep], r[keep]
 
 
@@ -55,7 +80,9 @@ def coverage(scores, radii) -> float:
 
 
 def width(radii) -> float:
-    r = np.asarray(radii, dtype=float)
+    r = _array("radii", radii)
+    if r.ndim != 1:
+        raise ParameterError("metrics", "radii", f"shape {r.shape}", "a 1-D sequence of radii")
     r = r[~np.isnan(r)]
     if r.size == 0:
         raise ParameterError("metrics", "radii", "no radius that is not NaN", "at least one radius")
@@ -93,6 +120,11 @@ def strongly_adaptive_regret(scores, radii, q: float, window: int = 20, mean: bo
 
 def regret_by_length(scores, radii, q: float, lengths, mean: bool = False) -> np.ndarray:
     """SAReg_k for each k in ``lengths`` (sums unless ``mean``)."""
+    if isinstance(lengths, (str, bytes, dict)) or not np.iterable(lengths) or np.ndim(lengths) != 1 or len(lengths) == 0:
+        raise ParameterError("metrics", "lengths", lengths, "a non-empty list of integers in [1, the number of scores]")
+    n = _pair(scores, radii)[0].size
+    for k in lengths:
+        check_integer("metrics", "lengths", k, 1, n, meaning="each one a window length, at most the number of scores")
     return np.array([strongly_adaptive_regret(scores, radii, q, k, mean=mean) for k in lengths])  # k checked, not truncated
 
 

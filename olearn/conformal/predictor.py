@@ -20,6 +20,7 @@ import numpy as np
 from olearn.conformal.registry import REGISTRY
 from olearn.conformal.runner import learner_for
 from olearn.core.errors import ParameterError
+from olearn.core.params import MAGNITUDE
 from olearn.engine.stepwise import Stepwise
 
 
@@ -35,7 +36,9 @@ class Predictor:
     which then takes no ``coverage``, ``calibration`` or parameters here.  The state is sized for
     ``max_rounds`` scores (10,000 unless given, calibration included); past that, the score
     histories of ``split``, ``aci`` and ``faci`` become sliding windows and SAOCP drops its oldest
-    expert when its slots are full.
+    expert when its slots are full.  Scores, calibration ones included, are finite numbers >= 0
+    in [0, 1e100] (bools are refused); ``max_rounds`` is at most 2**29, so the
+    state stays within 8 GiB.
 
     >>> from olearn.conformal import Predictor
     >>> p = Predictor("sf_ogd", coverage=0.9, calibration=[1.0, 0.5], backend="python")
@@ -82,24 +85,26 @@ class Predictor:
         return yhat - r, yhat + r
 
     def update(self, score: float) -> None:
-        """Learn from the score of the round just predicted (NaN: skipped with a warning)."""
+        """Learn from the score of the round just predicted, a number in [0, 1e100] (NaN: skipped with a
+        warning)."""
         if self._radius is None:
             raise ParameterError("Predictor", "update", score, "a call after predict() (one update per prediction)")
         try:
-            value = float(score) if np.ndim(score) == 0 and not isinstance(score, (str, bytes)) else None  # "1" is text
+            value = (float(score) if np.ndim(score) == 0 and not isinstance(score, (str, bytes))  # "1" is text
+                     and not isinstance(score, (bool, np.bool_)) and getattr(score, "dtype", None) != np.bool_ else None)
         except (TypeError, ValueError):
             value = None
         except OverflowError:  # an integer beyond the floats (10**400): refused below as not finite
             value = math.inf
         if value is None:
-            raise ParameterError("Predictor", "score", score, "one number >= 0 (or NaN for a missing observation)")
+            raise ParameterError("Predictor", "score", score, "one number >= 0 (or NaN for a missing observation; not a bool)")
         if math.isnan(value):
             self.skipped += 1
             warnings.warn(f"score is NaN: skipped ({self.skipped} skipped so far)", MissingScoreWarning, stacklevel=2)
             self._radius = None
             return
-        if not math.isfinite(value) or value < 0:
-            raise ParameterError("Predictor", "score", score, "a finite number >= 0 (or NaN for a missing observation)")
+        if not math.isfinite(value) or value < 0 or value > MAGNITUDE:
+            raise ParameterError("Predictor", "score", score, "a number in [0, 1e100] (or NaN for a missing observation)")
         self._step.update(self._radius, np.array([value]))
         self._radius = None
 

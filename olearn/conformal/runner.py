@@ -6,24 +6,45 @@ import numpy as np
 from olearn.conformal.common import sized_for
 from olearn.conformal.registry import make
 from olearn.core.errors import ParameterError
-from olearn.core.params import real_array
+from olearn.core.params import MAGNITUDE, real_array
 from olearn.core.spec import Learner
 
 
+SCORES = "numbers in [0, 1e100]"  # the project's bound on magnitudes, olearn.core.params.MAGNITUDE
+
+
+def is_bool(value) -> bool:
+    """Whether ``value`` is a bool, or a sequence or array holding one (a bool is not a number here)."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "b" or (value.dtype.kind == "O" and any(isinstance(v, (bool, np.bool_)) for v in value.ravel()))
+    if isinstance(value, (list, tuple)):
+        return any(is_bool(v) for v in value)
+    return False
+
+
 def check_scores(owner: str, name: str, scores, allow_empty: bool = False) -> np.ndarray:
-    """``scores`` as a 1-D float array of finite numbers >= 0, or a ParameterError naming ``name``."""
+    """``scores`` as a 1-D float array of numbers in [0, 1e100] (bools refused), or a ParameterError naming ``name``.
+
+    1e100 is olearn's bound on magnitudes (``MAGNITUDE``): past about 1e105 the PID scorecaster's least squares,
+    in squared score units, overflow to NaN radii; one range for every method keeps runs and metrics alike."""
+    allowed, high = SCORES, MAGNITUDE
     try:
-        arr = real_array(scores)
+        arr = None if is_bool(scores) else real_array(scores)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond the floats (10**400)
-        raise ParameterError(owner, name, scores, "a 1-D sequence of finite real numbers >= 0") from None
+        arr = None
+    if arr is None:
+        raise ParameterError(owner, name, scores, f"a 1-D sequence of real {allowed} (not bools)")
     if arr.ndim != 1 or (arr.size == 0 and not allow_empty):
         shape = "a 1-D" if allow_empty else "a non-empty 1-D"
-        raise ParameterError(owner, name, scores, f"{shape} sequence of finite numbers >= 0")
-    bad = ~np.isfinite(arr) | (arr < 0)
+        raise ParameterError(owner, name, scores, f"{shape} sequence of {allowed}")
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > high)
     if bad.any():
         i = int(np.argmax(bad))
-        what = "NaN" if np.isnan(arr[i]) else "negative" if arr[i] < 0 else "infinite"
-        raise ParameterError(owner, name, f"{what} value {float(arr[i])!r} at index {i}", "finite numbers >= 0 (scores such as |y - yhat|)")
+        what = "NaN" if np.isnan(arr[i]) else "negative" if arr[i] < 0 else "infinite" if np.isinf(arr[i]) else "too large"
+        raise ParameterError(owner, name, f"{what} value {float(arr[i])!r} at index {i}",
+                             f"{allowed} (scores such as |y - yhat|)")
     return arr
 
 
@@ -61,11 +82,11 @@ def run_scores(method: str, scores, coverage: float | None = None, calibration=N
         or a learner already made (:func:`olearn.conformal.make`, :func:`olearn.conformal.strongly_adaptive`),
         which holds its own values and takes no ``coverage``, ``calibration`` or parameters here.
     scores : sequence of float
-        The stream S_1..S_T (>= 0, e.g. absolute residuals |y_t - yhat_t|).
+        The stream S_1..S_T, numbers in [0, 1e100] (e.g. absolute residuals |y_t - yhat_t|; bools are refused).
     coverage : float
         Target coverage 1 - alpha in (0, 1); 0.9 unless given.
     calibration : sequence of float, optional
-        Scores fed through the method's update first; they set the scale D = sqrt(3) max |score|.
+        Scores fed through the method's update first (as ``scores``); they set the scale D = sqrt(3) max |score|.
     backend : {"python", "cpu", "gpu"}
         Engine backend that runs the method's kernels.
     params
