@@ -44,7 +44,6 @@ DECOY_LOSS = Param("decoy_loss", 0.5, "probability p of a unit loss for a decoy 
 def decoys_reset(state, params, seed):
     """Draw the best expert, each decoy's death round and the best expert's L* loss rounds."""
     d = int(params[0])
-    span = params[1]
     state[0] = min(int(rng.uniform(seed, rng.ENV, RESET_ROUND, d) * d), d - 1)
     for k in range(d):
         state[1 + k] = math.floor(rng.uniform(seed, rng.ENV, RESET_ROUND, k) * params[5])

@@ -22,7 +22,6 @@ import pandas as pd
 import pytest
 
 import environments
-import olearn
 from olearn import ParameterError, delays, offpolicy
 from olearn.experiment import ConfigError, parse
 

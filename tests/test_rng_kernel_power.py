@@ -34,7 +34,6 @@ import mpmath
 import numpy as np
 from scipy import stats
 
-from olearn.core import kernel as kmod
 from olearn.core import rng
 from olearn.core.kernel import Compiler, is_kernel, kernel
 

@@ -278,7 +278,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     for what, labels in (("environments", [e[2] for e in envs]), ("learners", [x[3] for x in learners])):
         dupes = sorted({x for x in labels if labels.count(x) > 1})
         if dupes:
-            raise ConfigError(source, f"{what}.label", dupes[0], f"distinct labels (give each table a 'label')")
+            raise ConfigError(source, f"{what}.label", dupes[0], "distinct labels (give each table a 'label')")
 
     if replayed:
         horizon, configurations, names, max_ckpts = _replayed(source, raw["logs"], run, learners, delay, wrap)
