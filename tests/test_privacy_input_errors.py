@@ -174,3 +174,23 @@ def test_other_audits_bound_their_sizes():
     _refused(lambda: audit.audit_tree_gauss(1.0, 1e-5, d=2**40, horizon=4, n=100), "d", "an integer in [1, ")
     _refused(lambda: audit.audit_tree_gauss(1.0, 1e-5, d=2, horizon=4, n=2**62), "n", "an integer in [2, ")
     _refused(lambda: audit.audit_learner_case("dp_noisy_leader", n=10**12), "n", "an integer in [2, ", "8 GiB")
+
+
+def test_a_pickled_private_driver_keeps_its_checks_and_carries_on():
+    """A private step-wise driver had been loaded back from a pickle as a plain one: losses outside [0, 1] and
+    rounds past its horizon were taken.  Loaded, it is the same driver: same class, state and next arm, and both
+    checks hold."""
+    import pickle
+
+    live = privacy.stepwise(olearn.make("dp_lazy_hedge", n_arms=3), seed=1, backend="python", horizon=3)
+    live.update(live.act(), np.full(3, 0.3))
+    copy = pickle.loads(pickle.dumps(live))
+    assert type(copy) is type(live) and copy.t == 1 and np.array_equal(copy.state, live.state)
+    arm = copy.act()
+    assert arm == live.act()
+    with pytest.raises(ParameterError, match="'loss'.*in \\[0, 1\\]"):
+        copy.update(arm, np.full(3, 2.0))
+    copy.update(arm, np.full(3, 0.1))
+    copy.update(copy.act(), np.full(3, 0.1))
+    with pytest.raises(ParameterError, match="'round'.*at most horizon = 3"):
+        copy.act()

@@ -241,7 +241,16 @@ def _registered(name: str):
 
 def _restore(saved: dict) -> Stepwise:
     """A pickled :class:`Stepwise`, continuing exactly where it stopped."""
-    step = Stepwise(_registered(saved["name"]).make(**saved["values"]), **saved["made"])
+    return resume(Stepwise(saved_learner(saved), **saved["made"]), saved)
+
+
+def saved_learner(saved: dict) -> Learner:
+    """The learner a pickled step-wise driver was made with, rebuilt by name from the registries."""
+    return _registered(saved["name"]).make(**saved["values"])
+
+
+def resume(step: Stepwise, saved: dict) -> Stepwise:
+    """``step`` (made afresh from the same learner and arguments) set to where the pickled one stopped."""
     step.state[:] = saved["state"]
     step.t = saved["t"]
     step.obs[:] = saved["obs"]

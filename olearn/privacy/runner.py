@@ -17,7 +17,7 @@ import olearn
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Environment, Learner
 from olearn.engine.run import _horizon
-from olearn.engine.stepwise import Stepwise, _numeric
+from olearn.engine.stepwise import Stepwise, _numeric, resume, saved_learner
 from olearn.privacy.guarantees import guarantee
 
 PROBE_ROUNDS, PROBE_ARMS, PROBE_SEEDS = 16, 64, (0, 1)
@@ -96,6 +96,11 @@ class UnitLossStepwise(Stepwise):
                                  "more would spend more privacy than accounted)")
         return super().act(obs)
 
+    def __reduce__(self):
+        """Pickled as the plain driver is, and loaded back as this one (its horizon guard and [0, 1] check kept)."""
+        _, (saved,) = super().__reduce__()
+        return _restore_unit_loss, (saved,)
+
     def update(self, action: int, loss) -> None:
         arr = np.atleast_1d(np.asarray(loss, dtype=float)) if _numeric(loss) else None  # else Stepwise refuses it
         if arr is not None and np.all(np.isfinite(arr)) and (np.any(arr < 0.0) or np.any(arr > 1.0)):
@@ -112,3 +117,10 @@ def stepwise(learner, seed: int = 0, backend: str = "cpu", horizon: int | None =
     if not isinstance(learner, Learner):
         raise ParameterError("stepwise", "learner", learner, "a learner from olearn.make(name, ...) or a registered name")
     return UnitLossStepwise(learner, seed=seed, backend=backend, horizon=horizon)
+
+
+def _restore_unit_loss(saved: dict) -> UnitLossStepwise:
+    """A pickled private step-wise driver, continuing exactly where it stopped (a plain one had come back)."""
+    made = saved["made"]
+    step = UnitLossStepwise(saved_learner(saved), seed=made["seed"], backend=made["backend"], horizon=made["horizon"])
+    return resume(step, saved)
