@@ -33,7 +33,7 @@ from gymnasium.vector.utils import batch_space
 from olearn.core.errors import check_integer
 from olearn.core.spec import Environment
 from olearn.engine import domains
-from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
+from olearn.engine.run import check_horizon
 
 
 def _context_space(env: Environment) -> spaces.Box:
@@ -160,7 +160,7 @@ def episode_length(env: Environment, horizon: int | None) -> int:
     if horizon is None:
         return cap if cap is not None else 1000
     if cap is None:
-        return check_integer("gym", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+        return check_horizon("gym", horizon)
     return check_integer("gym", "horizon", horizon, 1, cap, meaning=f"the rounds that {env.name} defines")
 
 

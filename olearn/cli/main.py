@@ -100,11 +100,11 @@ def demo(
     import olearn
     from olearn import backends
     from olearn.core.errors import check_integer
-    from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
+    from olearn.engine.run import check_horizon
     from olearn.io.result import check_save_folder
 
     check_integer("demo", "seeds", seeds, 1)  # every option checked before the progress display starts
-    check_integer("demo", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+    check_horizon("demo", horizon)
     backends.get(backend)  # an unknown name, or gpu without a GPU: an error now
     check_save_folder(out, "demo", "out")  # now, not when Result.save would refuse it after the run
     start = time.perf_counter()
@@ -353,10 +353,10 @@ def bench(
     """steps/s of UCB1 through olearn.run next to the hand-written kernel and a plain-Python loop."""
     from olearn import bench as b
     from olearn.core.errors import check_integer
-    from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING
+    from olearn.engine.run import check_horizon
 
     check_integer("bench", "seeds", seeds, 1)  # before the kernels compile, and named as this command's options
-    check_integer("bench", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+    check_horizon("bench", horizon)
 
     rows = b.cpu_ucb1(reference, seeds=seeds, horizon=horizon)
     table = Table(title="UCB1, 10 Bernoulli arms (steps/s = seeds x rounds per second)")

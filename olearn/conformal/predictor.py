@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from olearn.conformal.registry import REGISTRY
-from olearn.conformal.runner import learner_for
+from olearn.conformal.runner import is_bool, learner_for
 from olearn.core.errors import ParameterError
 from olearn.core.params import MAGNITUDE
 from olearn.engine.stepwise import Stepwise
@@ -91,7 +91,7 @@ class Predictor:
             raise ParameterError("Predictor", "update", score, "a call after predict() (one update per prediction)")
         try:
             value = (float(score) if np.ndim(score) == 0 and not isinstance(score, (str, bytes))  # "1" is text
-                     and not isinstance(score, (bool, np.bool_)) and getattr(score, "dtype", None) != np.bool_ else None)
+                     and not is_bool(score) else None)
         except (TypeError, ValueError):
             value = None
         except OverflowError:  # an integer beyond the floats (10**400): refused below as not finite

@@ -22,6 +22,11 @@ MAX_HORIZON = rng.RESERVED_ROUND  # rounds 0 .. 2^62 - 1; reset and init draw at
 MAX_HORIZON_MEANING = "round 2^62 is where reset and init draw"
 
 
+def check_horizon(owner: str, horizon) -> int:
+    """``horizon`` as an int when it is an integer in [1, MAX_HORIZON]; else a ParameterError naming it."""
+    return check_integer(owner, "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+
+
 def checkpoint_grid(horizon: int, checkpoints=None) -> np.ndarray:
     """Rounds (1-based) at which metrics are recorded; the horizon is always the last.
 
@@ -78,7 +83,7 @@ def _seed_array(seeds) -> np.ndarray:
 
 
 def _horizon(horizon, env: Environment) -> int:
-    horizon = check_integer("run", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+    horizon = check_horizon("run", horizon)
     cap = env.type.max_horizon(env.values)
     if cap is not None and horizon > cap:
         raise ParameterError("run", "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")

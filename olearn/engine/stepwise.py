@@ -15,7 +15,7 @@ from olearn.core.errors import ParameterError, check_integer
 from olearn.core.params import Param
 from olearn.core.spec import Learner
 from olearn.engine import domains, oco
-from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING, MAX_RESULT_BYTES
+from olearn.engine.run import MAX_HORIZON, MAX_HORIZON_MEANING, MAX_RESULT_BYTES, check_horizon
 
 DOMAIN = Param("domain", "ball", "the feasible set X of an oco learner", kind="choice", choices=domains.NAMES)
 RADIUS = Param("radius", 1.0, "the size of X", low=0.0, open_low=True)
@@ -96,7 +96,7 @@ class Stepwise:
                 raise ParameterError("stepwise", "horizon", None, f"an integer >= 1: {learner.name}'s parameters are "
                                      "set from the number of rounds" + (f" (or give {instead})" if instead else ""))
         else:
-            horizon = check_integer("stepwise", "horizon", horizon, 1, MAX_HORIZON, MAX_HORIZON_MEANING)
+            horizon = check_horizon("stepwise", horizon)
             params, size = learner.bind(self.n_arms, obs_dim, horizon)
         if 8 * size > MAX_RESULT_BYTES:  # as olearn.run refuses it (n_bins = 10^12 had been a MemoryError)
             raise ParameterError("stepwise", "learner", f"{learner.name} with {size:,} numbers of state",

@@ -28,7 +28,8 @@ import numpy as np
 
 from olearn.core.errors import ParameterError, check_integer, check_range, check_real
 from olearn.core.params import MAGNITUDE, real_array
-from olearn.offpolicy.logs import MAX_LOG_BYTES, Logs
+from olearn.engine.run import MAX_RESULT_BYTES
+from olearn.offpolicy.logs import Logs
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,9 @@ def fit_loss_model(logs: Logs, ridge: float = 1.0, folds: int | None = None) -> 
     n, k = len(logs), logs.n_arms
     folds = check_integer("fit_loss_model", "folds", min(2, n) if folds is None else folds, 1, n,
                           "blocks of events; each is predicted from the others")
-    if n * k > MAX_LOG_BYTES // 8:  # the n x K predictions could never be held
+    if n * k > MAX_RESULT_BYTES // 8:  # the n x K predictions could never be held
         raise ParameterError("fit_loss_model", "logs", f"{n} events x {k} arms", f"a log whose n x K predicted losses fit in "
-                             f"{MAX_LOG_BYTES / 2**30:.0f} GiB (n K <= {MAX_LOG_BYTES // 8})")
+                             f"{MAX_RESULT_BYTES / 2**30:.0f} GiB (n K <= {MAX_RESULT_BYTES // 8})")
     X = np.column_stack([np.ones(n), logs.contexts])
     block = np.arange(n) * folds // n
     penalty = ridge * np.eye(X.shape[1])

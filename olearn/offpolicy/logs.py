@@ -17,11 +17,10 @@ from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import MAGNITUDE
 from olearn.core.spec import Environment, Learner
+from olearn.engine.run import MAX_RESULT_BYTES  # a log's arrays are held to what a run's results may take
 
 #: the most arms a log may have (as many as a classification world's classes): the loss model is fitted arm by arm
 MAX_ARMS = 10**6
-#: the most memory a log's arrays may take (as a run's results): ``collect`` refuses more events than fit in it
-MAX_LOG_BYTES = 8 * 2**30
 
 
 @dataclass(frozen=True)
@@ -282,9 +281,9 @@ def collect(env: Environment, n: int, seed: int = 0, logging=None, backend: str 
     if k_arms > MAX_ARMS:
         raise ParameterError("collect", "env", f"{env.name} with {k_arms} arms", f"a world of at most {MAX_ARMS} arms (a log's n_arms)")
     cap = env.type.max_horizon(env.values)
-    fits = MAX_LOG_BYTES // (8 * (d + 3 + (k_arms if env.type.has_means else 0)))  # contexts, action, loss, propensity, means
+    fits = MAX_RESULT_BYTES // (8 * (d + 3 + (k_arms if env.type.has_means else 0)))  # contexts, action, loss, propensity, means
     meaning = "the number of events" + (f": {env.name} defines {cap} rounds" if cap and cap <= fits else
-                                        f"; a log's arrays are kept up to {MAX_LOG_BYTES / 2**30:.0f} GiB")
+                                        f"; a log's arrays are kept up to {MAX_RESULT_BYTES / 2**30:.0f} GiB")
     n = check_integer("collect", "n", n, 1, min(cap, fits) if cap else fits, meaning)
     seed = check_integer("collect", "seed", seed, 0, 2**63 - 1)
     if backend not in ("cpu", "python"):

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from olearn.core.errors import ParameterError, check_integer, check_range
-from olearn.core.rng import RESERVED_ROUND
+from olearn.engine.run import check_horizon
 
 # dp-accounting (about a second to import) and scipy are loaded on the first call that needs them, so that
 # ``import olearn`` stays fast.
@@ -68,10 +68,6 @@ def _delta_pure(owner: str, delta) -> float:
 def _delta_gauss(owner: str, delta) -> float:
     """delta of Gaussian noise: a number in (0, 1) (no Gaussian noise is (epsilon, 0)-DP)."""
     return check_range(owner, "delta", delta, 0.0, 1.0, open_low=True, open_high=True)
-
-
-def _rounds(owner: str, horizon) -> int:
-    return check_integer(owner, "horizon", horizon, 1, RESERVED_ROUND, "round 2^62 is where reset and init draw")
 
 
 def _orders() -> tuple:
@@ -167,7 +163,7 @@ def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -
     """Epsilon of Gaussian binary-tree aggregation over ``horizon`` rounds (noise per node / sensitivity)."""
     owner = "gaussian_tree_epsilon"
     noise_multiplier = _epsilon(owner, "noise_multiplier", noise_multiplier)
-    horizon, delta = _rounds(owner, horizon), _delta_gauss(owner, delta)
+    horizon, delta = check_horizon(owner, horizon), _delta_gauss(owner, delta)
     from dp_accounting import dp_event
     from dp_accounting.rdp import rdp_privacy_accountant as rdp
 
@@ -179,7 +175,7 @@ def gaussian_tree_epsilon(noise_multiplier: float, horizon: int, delta: float) -
 def calibrate_gaussian_tree(epsilon: float, delta: float, horizon: int) -> float:
     """The smallest noise multiplier making the Gaussian tree over ``horizon`` rounds (epsilon, delta)-DP."""
     owner = "calibrate_gaussian_tree"
-    return _calibrate_gaussian_tree(_epsilon(owner, "epsilon", epsilon), _delta_gauss(owner, delta), _rounds(owner, horizon))
+    return _calibrate_gaussian_tree(_epsilon(owner, "epsilon", epsilon), _delta_gauss(owner, delta), check_horizon(owner, horizon))
 
 
 @functools.lru_cache(maxsize=512)

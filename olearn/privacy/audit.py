@@ -45,10 +45,10 @@ from olearn.backends import cpu
 from olearn.core import rng
 from olearn.core.errors import ParameterError, UnknownNameError, check_integer, check_real
 from olearn.core.spec import Learner
+from olearn.engine.run import MAX_RESULT_BYTES, check_horizon
 from olearn.privacy import mechanisms
 
 ALPHA = 0.01  # the audit's level: each verdict holds with confidence 1 - ALPHA
-MAX_AUDIT_BYTES = 8 * 2**30  # the most memory an audit's arrays may take (as olearn.run's results): larger sizes are refused
 
 
 @dataclass(frozen=True)
@@ -178,20 +178,16 @@ def _samples(owner: str, n) -> int:
 
 
 def _fits(owner: str, name: str, value: int, low: int, need, meaning: str, held: str) -> int:
-    """``value`` (an integer >= ``low``) when the audit's arrays, ``need(value)`` bytes, fit in MAX_AUDIT_BYTES; else a
+    """``value`` (an integer >= ``low``) when the audit's arrays, ``need(value)`` bytes, fit in MAX_RESULT_BYTES; else a
     ParameterError naming ``name`` with the largest size that fits (``need`` grows with it; ``need(low)`` fits)."""
-    if need(value) <= MAX_AUDIT_BYTES:
+    if need(value) <= MAX_RESULT_BYTES:
         return value
     lo, hi = low, value
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if need(mid) <= MAX_AUDIT_BYTES else (lo, mid)
+        lo, hi = (mid, hi) if need(mid) <= MAX_RESULT_BYTES else (lo, mid)
     raise ParameterError(owner, name, value, f"an integer in [{low}, {lo}] ({meaning}; the audit keeps {held}, "
-                                             f"at most {MAX_AUDIT_BYTES // 2**30} GiB in all)")
-
-
-def _horizon(owner: str, horizon) -> int:
-    return check_integer(owner, "horizon", horizon, 1, rng.RESERVED_ROUND, "round 2^62 is where reset and init draw")
+                                             f"at most {MAX_RESULT_BYTES // 2**30} GiB in all)")
 
 
 def _seeds(n, offset=0):
@@ -269,7 +265,7 @@ def audit_tree_laplace(epsilon, d, horizon, n=200_000, scale_factor=1.0):
     """Laplace tree aggregation at the learner's scale (:func:`olearn.learners.private.tree_laplace_scale`)."""
     owner = "audit_tree_laplace"
     epsilon, scale_factor, n = _positive(owner, "epsilon", epsilon), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
-    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), _horizon(owner, horizon)
+    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), check_horizon(owner, horizon)
     k = mechanisms.tree_levels(horizon)  # nodes per expert that contain round 0
     held = f"{k} x d node values per sample for each input"
     need = lambda n_, d_: 17 * n_ * k * d_ + 16 * k * d_  # noqa: E731
@@ -289,7 +285,7 @@ def audit_tree_gauss(epsilon, delta, d, horizon, n=200_000, scale_factor=1.0):
     delta = check_real(owner, "delta", delta, "a number in (0, 1)")
     if not 0.0 < delta < 1.0:
         raise ParameterError(owner, "delta", delta, "a number in (0, 1)")
-    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), _horizon(owner, horizon)
+    d, horizon = check_integer(owner, "d", d, 1, meaning="experts"), check_horizon(owner, horizon)
     k = mechanisms.tree_levels(horizon)  # nodes per expert that contain round 0
     held = f"{k} x d node values per sample for each input"
     need = lambda n_, d_: 16 * n_ * k * d_ + 16 * k * d_ + 66 * n_  # noqa: E731

@@ -52,8 +52,8 @@ class ParameterTuner:
         grid = np.asarray(values, dtype=float) if _numbers(values) else None
         if grid is None or grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)) or np.unique(grid).size != grid.size:
             raise ParameterError("ParameterTuner", "values", values, allowed)
-        self._integers = np.asarray(values).dtype.kind in "iu"  # suggestions are ints when the values were given as ints
         given = np.asarray(values)
+        self._integers = given.dtype.kind in "iu"  # suggestions are ints when the values were given as ints
         if self._integers and np.any((given > 2**53) | (given < -(2**53))):  # 2^53 + 1 would come back as 2^53
             raise ParameterError("ParameterTuner", "values", values, allowed)
         self.values = grid
