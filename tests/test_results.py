@@ -270,6 +270,9 @@ def test_cli_demo_writes_its_outputs_and_says_when_it_replaces_them(tmp_path):
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "replacing" not in first.output and (tmp_path / "demo" / "results.parquet").is_file()
+    lines = first.output.splitlines()  # one world: named once, with its means, not on every row of the table
+    assert "means 0.1, 0.189, 0.278, 0.367, 0.456, 0.544, 0.633, 0.722, 0.811, 0.9;" in " ".join(first.output.split())
+    assert "environment" not in next(line for line in lines if "learner" in line) and "environment: bernoulli" in first.output
     loaded = olearn.load(tmp_path / "demo")
     assert set(loaded.labels) == {"ucb1", "kl_ucb", "thompson", "exp3"} and loaded.seeds.size == 3
     second = CliRunner().invoke(app, args)

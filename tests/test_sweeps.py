@@ -442,6 +442,27 @@ def test_cli_errors_show_table_names_and_refuse_contradictory_flags(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_sweep_over_one_world_names_it_once_under_the_table(tmp_path):
+    """One environment configuration: the table's caption names it and no column repeats it on every row; two
+    worlds keep the column (the test above)."""
+    from typer.testing import CliRunner
+
+    from olearn.cli.main import app
+
+    path = tmp_path / "one.toml"
+    path.write_text('[run]\nhorizon = 5\nseeds = 3\nbackend = "python"\nout = "%s"\n'
+                    '[[environments]]\nname = "bernoulli"\nmeans = [0.25, 0.75]\n'
+                    '[[learners]]\nname = "ucb1"\n[[learners]]\nname = "exp3"\n' % (tmp_path / "out"))
+    result = CliRunner().invoke(app, ["run", str(path), "--workers", "0"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("┃"))
+    assert "environment" not in header and "mean" in header, result.output
+    rows = [line for line in lines if line.startswith("│ ucb1") or line.startswith("│ exp3")]
+    assert len(rows) == 2 and not any("bernoulli" in row for row in rows), result.output
+    assert sum("environment: bernoulli(means=[0.25,0.75])" in line for line in lines) == 1, result.output
+
+
 def test_a_gpu_sweep_needs_a_gpu_only_to_compute(tmp_path, monkeypatch):
     """Refused before any file is written when chunks would run here; a finished gpu sweep reads back anywhere."""
     from typer.testing import CliRunner

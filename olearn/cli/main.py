@@ -50,14 +50,27 @@ def _mean_and_ci(mean: float, half: float) -> tuple[str, str]:
     return f"{mean:.{places}f}", f"± {half:.{places}f}"
 
 
+def _shared_environment(table: Table, environments: list[str]) -> bool:
+    """Whether every row has the same environment; if so it is the table's caption, not a column repeated per row."""
+    if len(set(environments)) != 1:
+        return False
+    table.caption = f"environment: {environments[0]}"
+    table.min_width = max(table.min_width or 0, len(table.caption))  # unwrapped where the terminal is wide enough
+    return True
+
+
 def _regret_table(result, metric: str) -> Table:
-    table = Table(title=f"{metric.replace('_', ' ')} at T = {result.horizon:,} ({result.values.shape[1]:,} seeds)")
+    title = f"{metric.replace('_', ' ')} at T = {result.horizon:,} ({result.values.shape[1]:,} seeds)"
+    table = Table(title=title, min_width=len(title))  # a narrow table would wrap its title
+    rows = result.table(metric)
+    one_world = _shared_environment(table, [str(e) for e in rows["environment"]])
     table.add_column("learner")
-    table.add_column("environment")
+    if not one_world:
+        table.add_column("environment")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    for _, row in result.table(metric).iterrows():
-        table.add_row(row["config"], row["environment"], *_mean_and_ci(row[metric], row["ci95"]))
+    for _, row in rows.iterrows():
+        table.add_row(row["config"], *([] if one_world else [row["environment"]]), *_mean_and_ci(row[metric], row["ci95"]))
     return table
 
 
@@ -109,7 +122,9 @@ def demo(
     check_save_folder(out, "demo", "out")  # now, not when Result.save would refuse it after the run
     start = time.perf_counter()
     env = environments.make("bernoulli", means=np.linspace(0.1, 0.9, 10))
-    console.print(f"[bold]olearn demo[/bold]: {env!r}, {seeds:,} seeds x {horizon:,} rounds, backend {backend}")
+    means = ", ".join(f"{m:.3g}" for m in env.values["means"])
+    console.print(f"[bold]olearn demo[/bold]: a Bernoulli bandit with means {means}; {seeds:,} seeds x {horizon:,} rounds, "
+                  f"backend {backend}")
     jobs = [(name, olearn.make(name), env) for name in DEMO_LEARNERS]
     result = _run_all(jobs, horizon, seeds, backend, metrics=["loss", "regret", "pseudo_regret"])
     console.print(_regret_table(result, "pseudo_regret"))
@@ -130,13 +145,17 @@ def _sweep_table(frame, metric: str | None) -> Table:
     names = list(dict.fromkeys(name for name, _ in parts))
     seeds = max(int(part["n_seeds"].max()) for _, part in parts)
     title = names[0].replace("_", " ") if len(names) == 1 else "metric"
-    table = Table(title=f"{title} at T = {frame['round'].max():,} ({seeds:,} seeds)")
-    columns = [("configuration", "left"), ("environment", "left")] + ([("metric", "left")] if len(names) > 1 else [])
+    title = f"{title} at T = {frame['round'].max():,} ({seeds:,} seeds)"
+    table = Table(title=title, min_width=len(title))
+    one_world = _shared_environment(table, [str(row["env_config"]) for _, part in parts for _, row in part.iterrows()])
+    columns = ([("configuration", "left")] + ([] if one_world else [("environment", "left")])
+               + ([("metric", "left")] if len(names) > 1 else []))
     for col, justify in columns + [("mean", "right"), ("95% CI", "right")]:
         table.add_column(col, justify=justify)
     for name, part in parts:
         for _, row in part.iterrows():
-            cells = [str(row["config"]), str(row["env_config"])] + ([name] if len(names) > 1 else [])
+            cells = ([str(row["config"])] + ([] if one_world else [str(row["env_config"])])
+                     + ([name] if len(names) > 1 else []))
             table.add_row(*cells, *_mean_and_ci(row["mean"], row["high"] - row["mean"]))
     return table
 
@@ -198,10 +217,11 @@ def run(
             with _progress() as bar:
                 overall = bar.add_task("all configurations", total=sum(chunk_steps.values()))
                 rows, labels = {}, {}
+                one_world = len({conf.env_label for conf in exp.configurations}) == 1  # named in the table's caption
                 if len(per_config) <= 20:
                     for c, steps in per_config.items():
                         conf = exp.configurations[c]
-                        labels[c] = f"{conf.label} | {conf.env_label}"
+                        labels[c] = conf.label if one_world else f"{conf.label} | {conf.env_label}"
                         rows[c] = bar.add_task(labels[c][:40], total=steps)
 
                 running = sweep.RunningFinal()
