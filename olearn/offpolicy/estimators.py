@@ -78,13 +78,20 @@ def _model(owner, logs: Logs, model) -> np.ndarray:
     return q
 
 
+def _unoverflowed(spread, v: np.ndarray) -> float:
+    """``spread(v)`` for a function with spread(c v) = c spread(v), c > 0 (a standard deviation, a norm): where the
+    squares of entries past 1e154 overflow it, computed on v / max |v| and scaled back."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(spread(v))
+        if not math.isfinite(out):
+            scale = float(np.max(np.abs(v)))
+            out = float(spread(v / scale)) * scale
+    return out
+
+
 def _mean(terms: np.ndarray) -> Estimate:
     n = terms.size
-    with np.errstate(over="ignore", invalid="ignore"):
-        stderr = float(np.std(terms, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
-        if n > 1 and not math.isfinite(stderr):  # squares of terms past 1e154 overflow: the same spread, scaled down first
-            scale = float(np.max(np.abs(terms)))
-            stderr = float(np.std(terms / scale, ddof=1) * scale / math.sqrt(n))
+    stderr = _unoverflowed(lambda v: np.std(v, ddof=1), terms) / math.sqrt(n) if n > 1 else math.inf
     return Estimate(float(np.mean(terms)), stderr, n)
 
 
@@ -116,10 +123,7 @@ def snips(logs: Logs, target) -> Estimate:
     # w_i (l_i - V_SN) / mean(w), over sqrt(n); with w = 1 it is the sample mean's standard error
     with np.errstate(over="ignore"):
         spread = w * (logs.losses - value)
-        stderr = float(math.sqrt(np.sum(spread**2) * n / (n - 1)) / total) if n > 1 else math.inf
-        if n > 1 and not math.isfinite(stderr):  # squares past 1e154 overflow: the same norm, scaled down first
-            scale = float(np.max(np.abs(spread)))
-            stderr = float(math.sqrt(np.sum((spread / scale) ** 2) * n / (n - 1)) * scale / total)
+    stderr = _unoverflowed(lambda v: math.sqrt(np.sum(v**2) * n / (n - 1)), spread) / float(total) if n > 1 else math.inf
     return Estimate(value, stderr, n)
 
 
