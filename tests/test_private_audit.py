@@ -89,6 +89,8 @@ def _noisy_leader():
     (lambda: audit.audit_learner_case("dp_noisy_leader", n=100, factor=0.0), "factor"),
     (lambda: audit.audit_exponential_mechanism(1.0, n=100, s=float("nan")), "s"),
     (lambda: audit.audit_report_noisy_min(1.0, n=100, s=float("inf")), "s"),
+    (lambda: audit.audit_exponential_mechanism(1.0, n=100, s=2.0**60), "s"),  # s - 1 == s: not neighbours
+    (lambda: audit.audit_report_noisy_min(1.0, n=100, s=-1e300), "s"),
     (lambda: audit.audit_above_threshold(1.0, n=100, threshold=float("nan")), "threshold"),
     (lambda: audit.audit_learner(_noisy_leader(), [[float("nan"), 0.0], [0.0, 0.0]], [[0.0, 0.0]] * 2, n=100), "losses"),
     (lambda: audit.audit_learner(_noisy_leader(), [[0.0, 0.0]] * 2, [[0.0, 2.0], [0.0, 0.0]], n=100), "losses_neighbour"),
@@ -125,3 +127,13 @@ def test_audit_learner_case_refuses_an_unknown_name():
 
     with pytest.raises(UnknownNameError, match="dp_noisy_leader"):
         audit.audit_learner_case("dp_noisy_leder", n=100)
+
+
+def test_the_largest_score_whose_neighbour_is_exact_is_audited():
+    """The range's ends, s = +-2^52, are taken: s - 1 is exact there (the doubles past 2^53 are 2 apart, and
+    -2^53 - 1 already rounds to -2^53)."""
+    assert int(2.0**52 - 1.0) == 2**52 - 1 and int(-(2.0**52) - 1.0) == -(2**52) - 1
+    assert -(2.0**53) - 1.0 == -(2.0**53)  # the bound's reason
+    for s in (2.0**52, -(2.0**52)):
+        report = audit.audit_report_noisy_min(1.0, n=2000, s=s)
+        assert not report.violated and report.samples == 2000

@@ -43,7 +43,7 @@ from scipy import stats
 
 from olearn.backends import cpu
 from olearn.core import rng
-from olearn.core.errors import ParameterError, UnknownNameError, check_integer, check_real
+from olearn.core.errors import ParameterError, UnknownNameError, check_integer, check_range, check_real
 from olearn.core.spec import Learner
 from olearn.engine.run import MAX_RESULT_BYTES, check_horizon
 from olearn.privacy import mechanisms
@@ -177,6 +177,13 @@ def _samples(owner: str, n) -> int:
     return check_integer(owner, "n", n, 2, meaning="samples per input: events are chosen on one half, measured on the other")
 
 
+def _score(owner: str, s) -> float:
+    """The leading score of the two neighbouring inputs, s against s - 1: within 2^52 in size, where s - 1 is exact
+    (the doubles past 2^53 are 2 apart, and s - 1 can round to s: the inputs would not be neighbours at distance 1)."""
+    return check_range(owner, "s", s, -2.0**52, 2.0**52, allowed="a finite number in [-2^52, 2^52] (where s - 1 is "
+                       "exact; further out it can round to s, and the inputs s and s - 1 would not differ by 1)")
+
+
 def _fits(owner: str, name: str, value: int, low: int, need, meaning: str, held: str) -> int:
     """``value`` (an integer >= ``low``) when the audit's arrays, ``need(value)`` bytes, fit in MAX_RESULT_BYTES; else a
     ParameterError naming ``name`` with the largest size that fits (``need`` grows with it; ``need(low)`` fits)."""
@@ -209,7 +216,7 @@ def audit_exponential_mechanism(eps0, n=200_000, d=2, s=None, rate_factor=1.0):
             raise ParameterError(owner, "eps0", eps0, f"a finite number >= {least:.3g} with d = {d} (the default "
                                  "s = ceil(2 ln(10 (d - 1)) / eps0) must stay below 2^52, where s - 1 differs from s), or give s")
     eta = rate_factor * eps0 / 2.0
-    s = check_real(owner, "s", s) if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
+    s = _score(owner, s) if s is not None else math.ceil(math.log(10.0 * (d - 1)) / (eps0 / 2.0))
     scores_d = np.array([float(s)] + [0.0] * (d - 1))
     scores_d2 = np.array([float(s) - 1.0] + [1.0] * (d - 1))
     out_d, out_d2 = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -243,7 +250,7 @@ def audit_report_noisy_min(eps0, n=200_000, s=5.0, scale_factor=1.0):
     """Report-noisy-min with Laplace scale 2/eps0 (divided by ``scale_factor``) on two scores."""
     owner = "audit_report_noisy_min"
     eps0, scale_factor, n = _positive(owner, "eps0", eps0), _positive(owner, "scale_factor", scale_factor), _samples(owner, n)
-    s = check_real(owner, "s", s)
+    s = _score(owner, s)
     n = _fits(owner, "n", n, 2, lambda n_: 20 * n_, "samples per input", "two outputs and two event flags per sample")
     scale = 2.0 / eps0 / scale_factor
     out_d, out_d2 = np.empty(n, np.int64), np.empty(n, np.int64)
