@@ -139,8 +139,10 @@ class ShiftedLaplacian:
         return self.contexts.size
 
     def __getitem__(self, t):
+        """Instance ``t`` (negative counts from the end, as for a list); a slice gives a :class:`SystemList`."""
         if isinstance(t, slice):
             return SystemList(self[i] for i in range(*t.indices(len(self))))
+        t = range(len(self))[t]  # as a list takes an index: IndexError past the end, TypeError for 1.5
         return System((self.base + self.contexts[t] * self._eye).tocsr(), self.rhs[t], float(self.contexts[t]))
 
     def __iter__(self):

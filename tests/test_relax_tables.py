@@ -422,6 +422,20 @@ def test_heat_trajectory_negative_index_is_the_last_step():
     np.testing.assert_array_equal(tail[1].b, last.b)
 
 
+def test_shifted_laplacian_is_indexed_as_a_list_is():
+    """Negative indices count from the end; past the end is an IndexError and a non-integer index a TypeError,
+    as for a list (1.5 had raised NumPy's IndexError about integer arrays)."""
+    seq = shifted_laplacian(n_instances=4, seed=0)
+    assert seq[-1].context == seq[3].context == seq.contexts[3] and seq[np.int64(1)].context == seq.contexts[1]
+    np.testing.assert_array_equal(seq[-4].b, seq[0].b)
+    with pytest.raises(IndexError):
+        seq[4]
+    with pytest.raises(IndexError):
+        seq[-5]
+    with pytest.raises(TypeError):
+        seq[1.5]
+
+
 def test_omega_tuner_context_range_is_the_only_way_to_give_low_and_high():
     with pytest.raises(ParameterError, match="'low'.*context_range"):
         relax.OmegaTuner("chebcb", context_range=(0.0, 1.0), low=0.5)
