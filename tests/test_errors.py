@@ -233,12 +233,12 @@ def test_horizons_stop_short_of_the_round_where_reset_and_init_draw():
     (A horizon past 2^63 - 1 had reached NumPy's geomspace as an object and raised a TypeError.)"""
     from environments import contextual, expert_sequences
     from olearn.core import rng
-    from olearn.engine.run import MAX_HORIZON, _horizon
+    from olearn.engine.run import MAX_HORIZON, world_horizon
     from olearn.learners import private
 
     assert MAX_HORIZON == 2**62
     assert contextual.RESET_ROUND == expert_sequences.RESET_ROUND == private.INIT_ROUND == rng.RESERVED_ROUND >= MAX_HORIZON
-    assert _horizon(2**62, ENV) == 2**62  # the largest accepted (not run: it would not end)
+    assert world_horizon("run", 2**62, ENV) == 2**62  # the largest accepted (not run: it would not end)
     stepper = olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=0, backend="python", horizon=2**62, start=2**62 - 1)
     assert stepper.t == 2**62 - 1
     calls = [
@@ -247,6 +247,7 @@ def test_horizons_stop_short_of_the_round_where_reset_and_init_draw():
         (lambda: olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=0, horizon=2**62 + 1), "horizon", "[1, 4611686018427387904]"),
         (lambda: olearn.stepwise(olearn.make("ucb1", n_arms=2), seed=0, start=2**62), "start", "[0, 4611686018427387903]"),
         (lambda: ENV.gym(horizon=2**62 + 1), "horizon", "[1, 4611686018427387904]"),
+        (lambda: __import__("olearn.privacy").privacy.check_unit_losses(ENV, 2**62 + 1), "horizon", "[1, 4611686018427387904]"),
     ]
     for call, name, allowed in calls:
         with pytest.raises(ParameterError) as err:

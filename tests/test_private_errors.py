@@ -120,9 +120,9 @@ def test_run_refuses_a_world_without_experts():
 @pytest.mark.parametrize("horizon", [0, -5, 2.5, "x", True])
 def test_unit_loss_check_needs_a_horizon_of_at_least_one_round(horizon):
     """check_unit_losses probes min(horizon, 16) rounds: horizon 0 had passed a world with losses outside [0, 1]
-    unchecked, and 2.5 or 'x' had raised a bare TypeError."""
+    unchecked, and 2.5 or 'x' had raised a bare TypeError.  The range is olearn.run's (engine.run.world_horizon)."""
     env = environments.make("gaussian", means=[0.2, 0.5], sigma=1.0)
-    with pytest.raises(ParameterError, match="'horizon'.*integer >= 1"):
+    with pytest.raises(ParameterError, match=r"'horizon'.*an integer in \[1, 4611686018427387904\]"):
         privacy.check_unit_losses(env, horizon)
 
 

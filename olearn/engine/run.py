@@ -82,11 +82,13 @@ def _seed_array(seeds) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _horizon(horizon, env: Environment) -> int:
-    horizon = check_horizon("run", horizon)
+def world_horizon(owner: str, horizon, env: Environment) -> int:
+    """``horizon`` as an ``int`` when it is an integer in [1, 2^62] (:func:`check_horizon`) and within the rounds that
+    ``env`` defines (a world read from a table has no round past its last row); else a ParameterError of ``owner``."""
+    horizon = check_horizon(owner, horizon)
     cap = env.type.max_horizon(env.values)
     if cap is not None and horizon > cap:
-        raise ParameterError("run", "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")
+        raise ParameterError(owner, "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")
     return int(horizon)
 
 
@@ -197,7 +199,7 @@ def run(
         raise UnknownNameError("backend", backend, backends.NAMES)
     problems.check_pair(learner.type, env)
     problem = problems.of(env.type.kind)
-    horizon = _horizon(horizon, env)
+    horizon = world_horizon("run", horizon, env)
     seed_ids = _seed_array(seeds)
     ckpts = checkpoint_grid(horizon, checkpoints)
     metrics = _metrics(metrics, env, horizon)

@@ -16,7 +16,7 @@ import numpy as np
 import olearn
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.spec import Environment, Learner
-from olearn.engine.run import _horizon
+from olearn.engine.run import world_horizon
 from olearn.engine.stepwise import Stepwise, _numeric, resume, saved_learner
 from olearn.privacy.guarantees import guarantee
 
@@ -35,10 +35,7 @@ def check_unit_losses(env: Environment, horizon: int, owner: str = "privacy.run"
         env = environments.make(env)
     if not isinstance(env, Environment):
         raise ParameterError(owner, "env", env, "an environment from environments.make(name, ...) or a registered name")
-    horizon = check_integer(owner, "horizon", horizon, 1)
-    cap = env.type.max_horizon(env.values)
-    if cap is not None and horizon > cap:
-        raise ParameterError(owner, "horizon", horizon, f"an integer in [1, {cap}] (the rounds that {env.name} defines)")
+    horizon = world_horizon(owner, horizon, env)
     et = env.type
     if getattr(et, "kind", "arms") != "arms":
         raise ParameterError(owner, "env", env.name, f"an environment of kind 'arms' (experts with losses in [0, 1]; "
@@ -72,7 +69,7 @@ def run(learner, env, horizon: int, seeds=1, **kwargs):
         raise ParameterError("privacy.run", "learner", learner, "a learner from olearn.make(name, ...)")
     if not isinstance(env, Environment):
         raise ParameterError("privacy.run", "env", env, "an environment from environments.make(name, ...)")
-    check_unit_losses(env, _horizon(horizon, env))  # the run's own horizon check speaks first, then the probe
+    check_unit_losses(env, world_horizon("run", horizon, env))  # the run's own horizon check speaks first, then the probe
     result = olearn.run(learner, env, horizon=horizon, seeds=seeds, **kwargs)
     result.meta["privacy"] = [guarantee(learner.type, cfg, env.n_actions, horizon).as_dict() for cfg in learner.configs]
     return result
