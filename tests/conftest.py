@@ -2,7 +2,6 @@
 import os
 from pathlib import Path
 
-import pytest
 
 # must be set before numba.cuda is imported; NUMBA_ENABLE_CUDASIM=0 runs the gpu tests on a real GPU
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")

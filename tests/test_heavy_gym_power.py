@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 
 import environments
-import olearn
 from olearn.core.errors import ParameterError
 from olearn.learners import heavy_tailed as robust
 

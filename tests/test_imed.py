@@ -14,7 +14,6 @@ tests/test_gpu.py, tests/test_conformance.py), and tests/test_reference.py repla
 import math
 
 import numpy as np
-import pytest
 
 import environments
 import olearn

@@ -2,7 +2,6 @@
 seed for seed, whether the events are collected from a world or read from a file; bad tables are one
 clear error each, and a log file that changed under a sweep is not mixed into it."""
 import numpy as np
-import pandas as pd
 import pytest
 
 import environments

@@ -19,7 +19,6 @@ systems is not).  Writes heat_sizes.png/.pdf (left: total iterations against the
 log-log; right: seconds relative to CG's) and the numbers as .csv/.md.
 """
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from heat_equation import TUNERS, along_trajectory, heat_table, live_run

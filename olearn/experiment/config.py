@@ -222,7 +222,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
     import environments
     from olearn import backends
     from olearn.engine import delays, problems
-    from olearn.engine.run import MAX_RESULT_BYTES, _horizon, _metrics, _seed_array, checkpoint_grid
+    from olearn.engine.run import MAX_RESULT_BYTES, _metrics, _seed_array, checkpoint_grid, world_horizon
     from olearn.learners import REGISTRY as LEARNERS
 
     for key in raw:
@@ -288,7 +288,7 @@ def parse(raw: dict, source: str = "config", default_out: Path = Path("runs/expe
         configurations, n_cols, max_ckpts, recorded = [], 0, 0, None  # recorded: the columns every environment records
     for env_name, env_given, env_label in envs:
         env = environments.make(env_name, **env_given)
-        env_horizon = wrap("run.horizon", _horizon, horizon, env)
+        env_horizon = wrap("run.horizon", world_horizon, "run", horizon, env)
         ckpts = wrap("run.checkpoints", checkpoint_grid, horizon, run.get("checkpoints"))
         metrics = wrap("run.metrics", _metrics, run.get("metrics"), env, env_horizon)
         names = problems.of(env.type.kind).metric_columns(metrics, env)
