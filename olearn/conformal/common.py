@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, check_integer
+from olearn.core.errors import ParameterError
 from olearn.core.kernel import kernel
 from olearn.core.params import Param
 
@@ -78,11 +78,9 @@ def header_row(name: str, values: dict, own: list, needs_scale: bool) -> list:
 
 def sized_for(owner: str, params: dict, n_rounds: int) -> dict:
     """``params`` with ``max_rounds`` raised to ``n_rounds`` (the rounds a run feeds, calibration included)."""
-    from olearn.conformal.registry import max_rounds_limit  # noqa: PLC0415 (the registry imports the methods)
+    from olearn.conformal.registry import check_max_rounds  # noqa: PLC0415 (the registry imports the methods)
 
-    limit = max_rounds_limit()
-    given = check_integer(owner, "max_rounds", params.get("max_rounds", 1), 1, limit,
-                          meaning=f"the state, up to two floats a round, is kept within {limit * 16 // 2**30} GiB")
+    given = check_max_rounds(owner, params.get("max_rounds", 1))
     return {**params, "max_rounds": max(n_rounds, given)}
 
 

@@ -18,27 +18,24 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from olearn.conformal.runner import SCORES, is_bool
 from olearn.core.errors import ParameterError, check_integer
 from olearn.core.params import MAGNITUDE, real_array
-
-_NUMBERS = "numbers in [0, 1e100]"  # the project's bound on magnitudes, olearn.core.params.MAGNITUDE
 
 
 def _array(name, value) -> np.ndarray:
     """``value`` as a float array whose entries are NaN or in [0, MAGNITUDE], or a ParameterError naming ``name``."""
-    from olearn.conformal.runner import is_bool  # noqa: PLC0415 (the runner imports the registry)
-
     try:
         arr = None if is_bool(value) or isinstance(value, (str, bytes, dict)) else real_array(value)
     except (TypeError, ValueError, OverflowError):
         arr = None
     if arr is None:
-        raise ParameterError("metrics", name, value, f"a 1-D sequence of real {_NUMBERS} (NaN: missing; not bools)")
+        raise ParameterError("metrics", name, value, f"a 1-D sequence of real {SCORES} (NaN: missing; not bools)")
     bad = np.isinf(arr) | (arr < 0) | (arr > MAGNITUDE)
     if bad.any():
         i = np.unravel_index(int(np.argmax(bad)), arr.shape)
         raise ParameterError("metrics", name, f"value {float(arr[i])!r} at index {i[0] if arr.ndim == 1 else i}",
-                             f"{_NUMBERS} (NaN: missing)")
+                             f"{SCORES} (NaN: missing)")
     return arr
 
 
@@ -54,7 +51,7 @@ def _pair(scores, radii):
     missing = keep & np.isnan(r)
     if missing.any():  # a radius is predicted at every round: a NaN one would count as uncovered
         i = int(np.argmax(missing))
-        raise ParameterError("metrics", "radii", f"NaN at index {i}, where the score is observed", _NUMBERS)
+        raise ParameterError("metrics", "radii", f"NaN at index {i}, where the score is observed", SCORES)
     return s[keep], r[keep]
 
 

@@ -25,11 +25,9 @@ def make(name: str, **params) -> Learner:
     :func:`max_rounds_limit` (2**29: the score histories, two floats a round, stay within 8 GiB).
     """
     if "max_rounds" in params:
-        limit = max_rounds_limit()
         given = params["max_rounds"]
         for value in given if isinstance(given, (list, tuple)) else [given]:
-            check_integer(str(name), "max_rounds", value, 1, limit,
-                          meaning=f"the state, up to two floats a round, is kept within {limit * 16 // 2**30} GiB")
+            check_max_rounds(str(name), value)
     learner = REGISTRY.make(name, **params)
     for cfg in learner.configs:
         learner.type.row(cfg, 1, 0, 1)  # raises ParameterError for a missing calibration
@@ -42,3 +40,10 @@ def max_rounds_limit() -> int:
     from olearn.engine.run import MAX_RESULT_BYTES  # noqa: PLC0415 (the engine imports the learners)
 
     return MAX_RESULT_BYTES // 16
+
+
+def check_max_rounds(owner: str, value) -> int:
+    """``value`` as an int when it is an integer in [1, :func:`max_rounds_limit`]; else a ParameterError naming it."""
+    limit = max_rounds_limit()
+    return check_integer(owner, "max_rounds", value, 1, limit,
+                         meaning=f"the state, up to two floats a round, is kept within {limit * 16 // 2**30} GiB")

@@ -1,6 +1,10 @@
 """User-facing errors: each names the parameter and what is allowed."""
 import math
 import numbers
+import os
+from pathlib import Path
+
+import numpy as np
 
 
 class ParameterError(ValueError):
@@ -65,6 +69,22 @@ def check_real(owner: str, name: str, value, allowed: str = "a finite number") -
     if not finite:
         raise ParameterError(owner, name, value, allowed)
     return float(value)
+
+
+def check_flag(owner: str, name: str, value) -> bool:
+    """``value`` as a ``bool`` when it is True or False (NumPy's included); otherwise a :class:`ParameterError` that
+    names it: text such as "no" would be truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(owner, name, value, "True or False")
+    return bool(value)
+
+
+def check_path(owner: str, name: str, value, what: str) -> Path:
+    """``value`` as a :class:`~pathlib.Path` when it is a non-empty string or path (``""`` would be the current
+    folder, unasked); otherwise a :class:`ParameterError` that names it, allowed: ``what`` (a non-empty string or path)."""
+    if not isinstance(value, (str, os.PathLike)) or str(value) == "":
+        raise ParameterError(owner, name, value, f"{what} (a non-empty string or path)")
+    return Path(value)
 
 
 def check_range(owner: str, name: str, value, low: float = -math.inf, high: float = math.inf, open_low: bool = False,

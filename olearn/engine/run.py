@@ -9,7 +9,7 @@ import numpy as np
 
 from olearn import backends
 from olearn.core import config, rng
-from olearn.core.errors import ParameterError, UnknownNameError, check_integer
+from olearn.core.errors import ParameterError, UnknownNameError, check_flag, check_integer
 from olearn.core.spec import Environment, Learner
 from olearn.engine import arms, delays, problems
 from olearn.engine.loop import make_seed_loop
@@ -203,9 +203,8 @@ def run(
     seed_ids = _seed_array(seeds)
     ckpts = checkpoint_grid(horizon, checkpoints)
     metrics = _metrics(metrics, env, horizon)
-    for name, flag in (("trace", trace), ("keep_state", keep_state)):  # "no" would be truthy: keep it a flag
-        if not isinstance(flag, (bool, np.bool_)):
-            raise ParameterError("run", name, flag, "True or False")
+    check_flag("run", "trace", trace)
+    check_flag("run", "keep_state", keep_state)
     if progress is not None and not isinstance(progress, (bool, np.bool_)) and not callable(progress):
         raise ParameterError("run", "progress", progress, "None, True, False, or a callable that takes the steps done")
     delay = delays.as_delay(delay)

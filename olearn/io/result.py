@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from olearn.core import config
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_path
 from olearn.io import provenance
 from olearn.io.files import atomic_write
 
@@ -280,9 +280,7 @@ def check_save_folder(path: Path, caller: str, name: str) -> None:
     """Raise ParameterError (naming ``caller``'s parameter ``name``) unless :meth:`Result.save` can write
     to ``path``: a new path or a folder that holds no sweep (``load`` would read the sweep instead)."""
 
-    if not isinstance(path, (str, os.PathLike)) or str(path) == "":  # "" would be the current folder, unasked
-        raise ParameterError(caller, name, path, "a folder path (a non-empty string or path)")
-    path = Path(path).resolve()  # "." and ".." name the folder they stand for
+    path = check_path(caller, name, path, "a folder path").resolve()  # "." and ".." name the folder they stand for
     if path.exists() and not path.is_dir():
         raise ParameterError(caller, name, str(path), "a new path or a folder (a result is a folder of files; "
                              "this is an existing file)")
@@ -356,9 +354,7 @@ def _distinct_labels(labels, params, environments) -> list:
 def load(path):
     """Read a result: a :class:`Result` written by :meth:`Result.save`, or the tidy table
     (a ``pandas.DataFrame``, see :func:`olearn.experiment.store.table`) of a sweep written by ``olearn run``."""
-    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-        raise ParameterError("load", "path", path, "a folder path (a non-empty string or path)")
-    path = Path(path)
+    path = check_path("load", "path", path, "a folder path")
     if (path / "sweep.json").exists():
         from olearn.experiment import store  # noqa: PLC0415
 

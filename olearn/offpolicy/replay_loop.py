@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError, check_integer
+from olearn.core.errors import ParameterError, check_flag, check_integer
 from olearn.core.kernel import kernel
 from olearn.core.spec import Learner
 from olearn.engine.run import _seed_array, checkpoint_grid
@@ -255,8 +255,7 @@ def replay(learner: Learner, logs: Logs, horizon: int | None = None, seeds=1, ch
     horizon = check_integer("replay", "horizon", horizon, 1, n, f"kept events to stop at; the log has {n} events")
     ckpts = checkpoint_grid(horizon, checkpoints)
     seeds = _seed_array(seeds)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise ParameterError("replay", "shuffle", shuffle, "True or False")
+    check_flag("replay", "shuffle", shuffle)
     table, size = learner.bind(logs.n_arms, logs.obs_dim, horizon)
     n_cfg, n_seeds, n_ck = table.shape[0], seeds.size, ckpts.size
     loss = np.full((n_cfg, n_seeds, n_ck), np.nan)

@@ -1,7 +1,6 @@
 """Figures: regret curves with confidence bands (matplotlib, readable in grayscale)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from olearn.io.result import Result
@@ -56,13 +55,11 @@ def save_figure(ax, path) -> list[Path]:
     """Save the figure of ``ax`` at ``path``, in the format its suffix names (PNG when it has none)."""
     import matplotlib.axes
 
-    from olearn.core.errors import ParameterError
+    from olearn.core.errors import ParameterError, check_path
 
     if not isinstance(ax, matplotlib.axes.Axes):
         raise ParameterError("save_figure", "ax", type(ax).__name__, "matplotlib Axes (as regret_curves returns)")
-    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-        raise ParameterError("save_figure", "path", path, "a file name (a non-empty string or path)")
-    path = Path(path)
+    path = check_path("save_figure", "path", path, "a file name")
     if not path.suffix:
         path = path.with_suffix(".png")
     formats = ax.figure.canvas.get_supported_filetypes()

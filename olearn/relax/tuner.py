@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from olearn.core.errors import ParameterError, check_real
+from olearn.core.errors import ParameterError, check_flag, check_real
 from olearn.engine.stepwise import Stepwise
 from olearn.relax import solvers, validate
 from olearn.relax.comparators import omega_grid
@@ -89,10 +89,8 @@ class OmegaTuner:
         self.contextual = method in CONTEXTUAL
         learner = make_learner(method, self.omegas.size, context_range, **learner_params)
         self.learner = Stepwise(learner, seed=seed, backend=backend, obs_dim=1 if self.contextual else 0)
-        for name, flag in (("warm_start", warm_start), ("compare", compare)):  # "False" would be truthy
-            if not isinstance(flag, (bool, np.bool_)):
-                raise ParameterError("OmegaTuner", name, flag, "True or False")
-        self.warm_start, self.compare = bool(warm_start), bool(compare)
+        self.warm_start = check_flag("OmegaTuner", "warm_start", warm_start)
+        self.compare = check_flag("OmegaTuner", "compare", compare)
         self._last_x = None
         self.arms: list[int] = []
         self.iterations: list[int] = []
