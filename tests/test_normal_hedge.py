@@ -9,8 +9,8 @@ Backend parity, the GPU path and the conformance checks run with every registere
   rescaling) plays the same loss sequences, an adaptive adversary among them: the engine's weights and R equal
   its own round by round, experts behind the learner have weight exactly zero, and the engine's arm is the
   reference's inversion of the same uniform draw;
-* regret to the top eps-quantile stays under the leading term sqrt(3 T (1 + ln(1/eps))) of their Theorem 1 for
-  N from 10 to 1,000 (the uniform mixture does not);
+* regret to the top eps-quantile stays under the leading term sqrt(3 T (1 + ln(1/eps))) of their Theorem 1 (that
+  form quoted from memory, not checked against the paper) for N from 10 to 1,000 (the uniform mixture does not);
 * AdaNormalHedge's log-domain weight against 60-digit decimal arithmetic; a slow reference (the potential evaluated
   directly) equal round by round; and an expected loss that stops growing with T when one expert never errs;
 * the two fallbacks, written out from the module's rule: NormalHedge's uniform play once no expert is ahead again, and
@@ -127,9 +127,9 @@ def test_quantile_regret_rounds_the_quantiles_rank_up():
 
 def test_quantile_regret_is_under_the_theorems_leading_term_for_any_number_of_experts():
     """A tenth of the experts are good (mean loss 0.35 against 0.5): NormalHedge's regret to the top 10% stays
-    under sqrt(3 T (1 + ln 10)), the leading term of Theorem 1 (which adds an O(ln^2 N) term), as N grows from
-    10 to 1,000, with no parameter set for N, T or eps; the uniform mixture (Hedge at eta = 0) pays about
-    more than 0.1 T there, above it."""
+    under sqrt(3 T (1 + ln 10)), the leading term of Theorem 1 (which adds an O(ln^2 N) term; that form is quoted
+    from memory, not checked against the paper), as N grows from 10 to 1,000, with no parameter set for N, T or
+    eps; the uniform mixture (Hedge at eta = 0) pays about more than 0.1 T there, above it."""
     horizon, seeds, epsilon = 2000, range(10), 0.1
     leading = math.sqrt(3 * horizon * (1 + math.log(1 / epsilon)))
     for n in (10, 100, 1000):

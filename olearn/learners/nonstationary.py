@@ -106,11 +106,14 @@ After a reward of arm a, with n = N_a rewards y_1..y_n since tau (tested when n 
 mu_{i:j} the mean of y_i..y_j (clipped to [0, 1]; the Bernoulli test assumes rewards in [0, 1]), and an alarm
 restarts every arm (tau = t + 1).  Their tuning for Upsilon breakpoints and global restarts, the defaults here:
 delta = 1 / sqrt(Upsilon T) and alpha = sqrt(Upsilon ln(T) / T), with beta and the alarm at >= as above (all four as
-the first author's public implementation sets them for global restarts; their regret bound is O(sqrt(Upsilon T ln T))
-for changes large enough to be detected, its form quoted from memory).  Delta_n = Delta_s = 1 is the test as stated;
-larger values test less often and at fewer splits (their suggested speed-up), O(n / (Delta_n Delta_s)) work per
-round.  The splits fall between blocks of Delta_s rewards, so the state keeps each arm's block sums since the restart,
-ceil(capacity / Delta_s) numbers per arm (``capacity`` >= the horizon).
+the first author's public implementation writes them for global restarts; some of its versions scale that alpha by 0.1
+by default).  The regret: their JMLR abstract states
+O(sqrt(K Upsilon T ln T)) on some "easy" instances (K the arms), without prior knowledge of Upsilon; the theorem behind
+it (its conditions on the changes and its tuning) was not found, so it is not checked here.  The 2019 preprint (Besson
+and Kaufmann) stated O(sqrt(Upsilon T ln T)) with Upsilon known, O(Upsilon sqrt(T ln T)) without.  Delta_n = Delta_s
+= 1 is the test as stated; larger values test less often and at fewer splits (their suggested speed-up),
+O(n / (Delta_n Delta_s)) work per round.  The splits fall between blocks of Delta_s rewards, so the state keeps each
+arm's block sums since the restart, ceil(capacity / Delta_s) numbers per arm (``capacity`` >= the horizon).
 """
 import math
 from dataclasses import replace
@@ -743,7 +746,8 @@ GLR_KLUCB = LearnerType(
     "on the arm just played (global restarts)",
     reference="Besson, Kaufmann, Maillard and Seznec (JMLR 2022), Efficient change-point detection for tackling "
     "piecewise-stationary bandits; beta(n, delta) = ln(3 n^(3/2) / delta), delta = 1/sqrt(Upsilon T), alpha = "
-    "sqrt(Upsilon ln T / T) (as the first author's implementation sets them): regret O(sqrt(Upsilon T ln T))",
+    "sqrt(Upsilon ln T / T) (as the first author's implementation sets them); their abstract: regret O(sqrt(K Upsilon "
+    "T ln T)) on some 'easy' instances, K the arms (the theorem not checked)",
     feedback="bandit",
     params=(
         N_ARMS,

@@ -10,10 +10,15 @@ and plays the leader of the perturbed cumulative losses,
   P(I_t = i) = exp(-eta L_i) / sum_j exp(-eta L_j) exactly: FTPL plays Hedge's distribution without computing it,
   so Hedge's guarantee holds, expected regret <= ln K / eta + eta T / 8 = sqrt(T ln K / 2) at the default
   eta = sqrt(8 ln K / T) (Cesa-Bianchi and Lugosi 2006, Thm 2.2).
-* ``perturbation="uniform"``: Z ~ U[0, 1], the perturbation uniform on [0, 1/eta]^K of Kalai and Vempala's FPL.
-  Their Theorem 1.1, E[cost] <= min cost + eta R A T + D / eta with R = 1 (a round's loss), A = K (the l1 norm of a
-  loss vector) and D = 2 (the l1 diameter of the experts' unit vectors), is at most 2 sqrt(2 K T) at the default
-  eta = sqrt(2 / (K T)) (the theorem's constants are quoted from memory; :func:`ftpl_regret_bound`).
+* ``perturbation="uniform"``: Z ~ U[0, 1], the perturbation uniform on [0, 1/eta]^K of Kalai and Vempala's FPL
+  (they add p uniform on the cube to the totals, argmin (L + p); with p = (1 - Z) / eta that is argmin (L - Z / eta)
+  shifted by the constant 1/eta, the same leader).  Their Theorem 1.1(a), for 0 < eta <= 1 and any loss sequence
+  fixed in advance: E[cost] <= min cost + eta R A T + D / eta, with R >= |d . s| (here 1, a round's loss), A >= |s|_1
+  (here K, the l1 norm of a loss vector in [0, 1]^K) and D >= |d - d'|_1 (here 2, the experts' unit vectors); their
+  choice eta = sqrt(D / (R A T)) gives 2 sqrt(D R A T).  So eta K T + 2 / eta, at most 2 sqrt(2 K T) at the default
+  eta = sqrt(2 / (K T)), which is <= 1 once K T >= 2 (for eta > 1 the bound exceeds T and holds trivially)
+  (checked against two restatements of Theorem 1.1(a), a formal statement citing the paper's page 294 and a
+  summary of the paper; the paper itself was not read; :func:`ftpl_regret_bound`).
 
 ``ftpl_gr`` (Neu and Bartók, ALT 2013 and JMLR 2016: FPL with geometric resampling).  Bandit feedback: the learner
 plays I_t = argmin_i (Lhat_{t-1,i} - Z_{t,i} / eta) with Z ~ Exp(1) and never computes its own probabilities.  To
@@ -23,7 +28,9 @@ perturbed leader is I_t again or M draws have been spent; with K_t the number of
     Lhat_{t,I_t} = Lhat_{t-1,I_t} + K_t l_t,      E[K_t | past] = (1 - (1 - p)^M) / p,  p = p_t(I_t),
 
 an estimate of l_t / p whose downward bias is at most l_t (1 - p)^M / p.  Their Theorem 1 (for K arms, quoted from
-memory): expected regret <= (ln K + 1) / eta + 2 eta K T + K T / (e M).  Defaults (this module's choice):
+memory): expected regret <= (ln K + 1) / eta + 2 eta K T + K T / (e M).  Not checked: the theorem's text was not
+found; the ALT 2013 abstract states only the order, O(m sqrt(d T log d)) for d components with at most m played
+per round, which for K arms (m = 1, d = K) is O(sqrt(K T log K)).  Defaults (this module's choice):
 eta = sqrt((ln K + 1) / (2 K T)), which minimises the first two terms to 2 sqrt(2 K T (ln K + 1)), and
 M = ceil(sqrt(K T / (ln K + 1))), which keeps the last at most sqrt(K T (ln K + 1)) / e
 (:func:`ftpl_gr_regret_bound`).  A round costs at most K + M K draws, and on average at most K (K + 1): the
@@ -135,8 +142,9 @@ def ftpl_eta(perturbation: str, n_arms: int, horizon: int) -> float:
 
 def ftpl_regret_bound(perturbation: str, n_arms: int, horizon: int, eta: float | None = None) -> float:
     """The expected-regret bound of the module docstring: ln K / eta + eta T / 8 (Gumbel), eta K T + 2 / eta
-    (uniform; Kalai and Vempala's Theorem 1.1 as quoted there), for ``perturbation`` 'gumbel' or 'uniform', integers
-    K, T >= 1 and eta > 0 finite (None: :func:`ftpl_eta`)."""
+    (uniform; Kalai and Vempala's Theorem 1.1(a) with R = 1, A = K, D = 2, proved for eta <= 1 and trivially true
+    above, where it exceeds T), for ``perturbation`` 'gumbel' or 'uniform', integers K, T >= 1 and eta > 0 finite
+    (None: :func:`ftpl_eta`)."""
     n_arms, horizon, eta = _checked("ftpl_regret_bound", n_arms, horizon, eta, perturbation)
     eta = ftpl_eta(perturbation, n_arms, horizon) if eta is None else eta
     if perturbation == "gumbel":
@@ -154,7 +162,7 @@ FTPL = LearnerType(
     summary="follow the perturbed leader: argmin_i (L_i - Z_i / eta) with fresh Z each round; Gumbel Z plays "
     "Hedge's distribution exactly (eta = sqrt(8 ln K / T)), uniform Z is Kalai and Vempala's FPL (eta = sqrt(2/(K T)))",
     reference="Hannan (1957); Kalai and Vempala (JCSS 2005), Efficient algorithms for online decision problems, "
-    "Thm 1.1: E[regret] <= eta R A T + D / eta; with Gumbel perturbations Hedge's sqrt(T ln K / 2) "
+    "Thm 1.1(a): E[regret] <= eta R A T + D / eta for eta <= 1; with Gumbel perturbations Hedge's sqrt(T ln K / 2) "
     "(Cesa-Bianchi and Lugosi 2006, Thm 2.2)",
     feedback="full",
     params=(
@@ -221,7 +229,7 @@ def ftpl_gr_defaults(n_arms: int, horizon: int) -> tuple[float, int]:
 
 
 def ftpl_gr_regret_bound(n_arms: int, horizon: int, eta: float | None = None, max_resamples: int | None = None) -> float:
-    """(ln K + 1) / eta + 2 eta K T + K T / (e M), their Theorem 1 for K arms as quoted in the module docstring, for
+    """(ln K + 1) / eta + 2 eta K T + K T / (e M), their Theorem 1 for K arms as quoted (from memory, not checked) in the module docstring, for
     integers K, T >= 1, eta > 0 finite and M = ``max_resamples`` an integer >= 1 (each None: :func:`ftpl_gr_defaults`)."""
     owner = "ftpl_gr_regret_bound"
     n_arms, horizon, eta = _checked(owner, n_arms, horizon, eta)
@@ -244,7 +252,8 @@ FTPL_GR = LearnerType(
     name="ftpl_gr",
     summary="FPL with geometric resampling: argmin_i (Lhat_i - Z_i / eta), Z ~ Exp(1); the played arm's estimate "
     "grows by K_t loss, K_t the redraws until it leads again (at most M): 1/p without computing p",
-    reference="Neu and Bartók (JMLR 2016), Importance weighting without importance weights, Thm 1: expected regret <= "
+    reference="Neu and Bartók (JMLR 2016), Importance weighting without importance weights, Thm 1 (quoted from memory, "
+    "not checked; the ALT 2013 abstract gives O(sqrt(K T log K)) for K arms): expected regret <= "
     "(ln K + 1)/eta + 2 eta K T + K T/(e M); the defaults (olearn's choice) eta = sqrt((ln K + 1)/(2 K T)) and "
     "M = ceil(sqrt(K T/(ln K + 1))) make it 2 sqrt(2 K T (ln K + 1)) + K T/(e M)",
     feedback="bandit",

@@ -24,9 +24,13 @@ post-processing the sequence of arms is eps-DP.  :func:`olearn.privacy.guarantee
 
 The index's width is also derived here: Hoeffding gives P(mean of m rewards >= mu + sqrt(alpha ln t / (2m))) <=
 t^-alpha, and the Laplace tail P(Laplace(1 / (eps m)) >= alpha ln t / (eps m)) = t^-alpha / 2.  alpha = 4 makes the
-first term UCB1's sqrt(2 ln t / m).  The regret's form is that of their analysis: O(sum_a ln T / Delta_a + K ln T /
-eps), the privacy cost additive (quoted from memory, constants not); only the last episode's rewards count, as
-there, which the doubling keeps to at least half of the arm's plays.
+first term UCB1's sqrt(2 ln t / m).  Their Theorem 7 (rewards in [0, 1], alpha > 3; checked against the paper's
+submitted text, whose numbering the final version may not keep) bounds AdaP-UCB's expected regret by the sum over arms
+with Delta_a > 0 of 16 alpha ln T / min(Delta_a, eps) + alpha / (alpha - 3); since 1 / min(Delta, eps) <= 1 / Delta +
+1 / eps, that is at most O(sum_a ln T / Delta_a + K ln T / eps).  Their index has ln(2 t) where this one has ln t in
+the Hoeffding term (the Laplace term and the noise, Lap(1 / (eps m)) over the m rewards of the last episode, are
+theirs), so the theorem describes the design, not a proven guarantee of ``dp_ucb``.  Only the last episode's rewards
+count, as there, which the doubling keeps to at least half of the arm's plays.
 
 State: ``[n_a, L_a, c_a, s_a, mu~_a, m_a] x K`` by field (plays, episode length, episode plays, episode reward
 sum, released mean, its episode length), then the arm of the running episode + 1 (0: none).  act starts episodes,
@@ -93,8 +97,9 @@ DP_UCB = LearnerType(
     summary="eps-DP UCB: each arm in doubling episodes, one Laplace(1/(eps L)) release of each episode's mean, index "
     "mu~ + sqrt(alpha ln t / 2m) + alpha ln t / (eps m) over the last episode's m rewards",
     reference="episodes and releases as in AdaP-UCB, Azize and Basu (NeurIPS 2022), When privacy meets partial "
-    "information: regret O(sum_a ln T / Delta_a + K ln T / eps) (form quoted from memory); the width and the "
-    "eps-DP argument (parallel composition over disjoint episodes) derived in olearn.learners.private_bandits",
+    "information, Thm 7 (rewards in [0, 1], alpha > 3): regret <= sum over Delta_a > 0 of 16 alpha ln T / "
+    "min(Delta_a, eps) + alpha / (alpha - 3), for their index (ln 2t in its Hoeffding term, ln t here); the width "
+    "and the eps-DP argument (parallel composition over disjoint episodes) derived in olearn.learners.private_bandits",
     feedback="bandit",
     params=(N_ARMS, EPSILON, Param("alpha", 4.0, "exploration exponent: each width term fails with probability "
                                    "about t^-alpha", low=0.0, open_low=True, high=100.0)),
