@@ -1,8 +1,10 @@
 """Differentially private prediction from experts (full information, d experts, losses in [0, 1]).
 
-Privacy model (Asi, Feldman, Koren and Talwar, ICML 2023, sec. 2): neighbouring inputs are loss
-sequences that differ in one round's loss vector (event-level DP); the released object is the
-whole sequence of played experts; the adversary is oblivious.  Every learner clips each loss to
+Privacy model (Asi, Feldman, Koren and Talwar, ICML 2023, as their introduction states it): the
+whole sequence of played experts is released and must be private with respect to each single
+round's loss function, so neighbouring inputs are loss sequences that differ in one round's loss
+vector (event-level DP).  The adversary is taken to be oblivious (the project notes' assumption: the
+paper's own statement of its adversary model could not be read).  Every learner clips each loss to
 [0, 1] inside its update, so its guarantee holds whatever it is fed; the shells in
 :mod:`olearn.privacy` refuse losses outside [0, 1] with a clear error instead.
 
@@ -20,16 +22,22 @@ Learners (each docstring states its guarantee and the constants chosen):
 * ``dp_noisy_leader``: report-noisy-min every round (a sanity baseline);
 * ``halving``: the non-private reference, uniform over the experts with the least loss so far.
 
-Of the paper, only the abstract and introduction could be checked: their rates are the ones
-stated here (realizable O~(log^1.5(d) / eps), small loss O(L* log d + log^1.5(d) / eps), previous
-non-realizable O~(min{d, T^(1/3) log d} / eps); the low-switching baseline of Asi et al. 2022 gives
-O(sqrt(T log d) + T^(1/3) log(d) / eps)).  The algorithms' thresholds and constants could not be
-compared with the paper's statements: they are rebuilt from the structure in the project notes
-(research/papers.md section 5, tagged as a reconstruction) and derived here from the standard tail
-bounds, as each docstring says.  Measured consequence: these conservative constants (tau of order
-(4 / eps0) ln(T / beta) with eps0 = eps / (K + 1) or its value under the optimal composition) keep the
-sparse-vector learner's regret growing in T at the sizes of the figures (d = 64, eps = 5: 424, 722 and 1,442 at
-T = 10^4, 10^5 and 10^6, a log-log slope of 0.27, while tau grows only from 321 to 440).
+Of the paper, only the abstracts and the opening of the introduction could be read (searched again
+for the full text: its algorithms and theorems were not found).  The rates stated here are those of the
+arXiv v1 abstract (arXiv:2302.14154v1, 1 March 2023): realizable O~(log^1.5(d) / eps), small loss
+O(L* log d + log^1.5(d) / eps), previous non-realizable O~(min{d, T^(1/3) log d} / eps).  The ICML
+proceedings abstract (PMLR 202:1107-1120) states them only as O(poly(log d) / eps), (L* + 1/eps)
+O(poly(log d)) and O(min{d, sqrt(T log d)} / eps).  Their introduction gives the low-switching
+algorithms of Asi et al. 2022 (oblivious adversaries) a normalized regret of roughly
+O(sqrt(log(d) / T) + log(d) / (T^(2/3) eps)), i.e. O(sqrt(T log d) + T^(1/3) log(d) / eps).  No
+theorem of the paper, and so none of its constants, could be read: the algorithms' thresholds and
+constants could not be compared with the paper's statements.  They are rebuilt from the structure in
+the project notes (research/papers.md section 5, tagged as a reconstruction) and derived here from
+the standard tail bounds, as each docstring says; so are the two regret bounds listed above.
+Measured consequence: these conservative constants (tau of order (4 / eps0) ln(T / beta) with
+eps0 = eps / (K + 1) or its value under the optimal composition) keep the sparse-vector learner's
+regret growing in T at the sizes of the figures (d = 64, eps = 5: 424, 722 and 1,442 at T = 10^4, 10^5
+and 10^6, a log-log slope of 0.27, while tau grows only from 321 to 440).
 """
 import math
 
@@ -199,8 +207,9 @@ SVT_PARAMS = (
 DP_SVT_EXPERTS = LearnerType(
     name="dp_svt_experts",
     summary="realizable DP experts: sparse-vector switching with exponential-mechanism resampling and a switch budget",
-    reference="Asi, Feldman, Koren and Talwar (ICML 2023), the sparse-vector algorithm for realizable DP-OPE: "
-    "(eps, delta)-DP; regret <= K (tau + M + 1) = O(log^1.5(d) sqrt(log(1/delta)) log(T/beta) / eps) when some expert "
+    reference="Asi, Feldman, Koren and Talwar (ICML 2023), the sparse-vector algorithm for realizable DP-OPE "
+    "(structure from the project notes; the paper's algorithm and theorem could not be read): (eps, delta)-DP; "
+    "regret, as derived here, <= K (tau + M + 1) = O(log^1.5(d) sqrt(log(1/delta)) log(T/beta) / eps) when some expert "
     "has zero loss and the K switches suffice (by the potential argument with probability 1 - O(beta) once K is about "
     "4.8 log2 d + O(ln 1/beta), above the default from the notes; measured: at most 7 of 43 switches used at d = 1024)",
     feedback="full",
@@ -216,10 +225,12 @@ DP_SVT_EXPERTS = LearnerType(
 DP_SVT_SMALL_LOSS = LearnerType(
     name="dp_svt_small_loss",
     summary="small-loss DP experts: the sparse-vector learner with a tolerated loss L_hat that doubles per spent budget",
-    reference="Asi, Feldman, Koren and Talwar (ICML 2023), adaptive small-loss DP-OPE: (eps, delta)-DP with eps0 split "
+    reference="Asi, Feldman, Koren and Talwar (ICML 2023), adaptive small-loss DP-OPE (schedule from the project "
+    "notes; the paper's algorithm and theorem could not be read): (eps, delta)-DP with eps0 split "
     "over the fewest epochs E >= 2 + ceil(log2(T / tau)) of K switches (tau set for that E); epoch e drops an expert "
-    "after tau + L_hat_e phase loss, L_hat_e = tau 2^(e-1); regret O(L* log d + E^1.5 log^1.5(d) sqrt(log(1/delta)) "
-    "log(T/beta) / eps) (E K tau with eps0 split over E K + 1 mechanisms; E^2 log^2(d) log(T/beta) / eps at delta = 0)",
+    "after tau + L_hat_e phase loss, L_hat_e = tau 2^(e-1); regret, as derived here, O(L* log d + E^1.5 log^1.5(d) "
+    "sqrt(log(1/delta)) log(T/beta) / eps) (E K tau with eps0 split over E K + 1 mechanisms; E^2 log^2(d) "
+    "log(T/beta) / eps at delta = 0)",
     feedback="full",
     params=SVT_PARAMS,
     state_size=lambda v, d, o: SVT_L + d,
