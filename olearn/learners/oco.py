@@ -13,7 +13,12 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
 * ``optimistic_omd``: two-step optimistic OMD, hint M_t = g_{t-1} (Chen, Zhang, Tu, Zhao and Zhang,
   ICML 2023, Alg. 1): x_t = Pi_X(xh_t - eta_t M_t), xh_{t+1} = Pi_X(xh_t - eta_t g_t); convex rule
   eta_t = eta D / sqrt(delta + sum_{s<t} ||g_s - M_s||^2) (their Thm 1), strongly convex rule
-  eta_t = c / (lam t) (Thm 2).
+  eta_t = c / (lam t) (Thm 2).  Only the paper's abstract (arXiv 2302.04552, JMLR 2024) and a restatement of
+  its convex step were found, not its body: the theorem numbers here and in ``rule``'s help, the strongly
+  convex constant c and the bounds' constants are not checked; ``reference`` gives the abstract's rates.
+  The restatement (Wang, Barik, Zhao and Tan, NeurIPS 2025, Sec. 2.2) reads the JMLR convex step as
+  D / sqrt(delta' + 4 G^2 + sum_{s<t} ||g_s - M_s||^2), delta' > 0, G bounding the gradients: the rule
+  above with eta = 1 and delta = delta' + 4 G^2 (the default delta = 1 leaves out the 4 G^2).
 * ``optimistic_omd_entropic``: the same on the simplex with the entropic mirror map (optimistic Hedge):
   x_t ∝ xh_t exp(-eta_t M_t), xh_{t+1} ∝ xh_t exp(-eta_t g_t), eta_t = eta sqrt(ln d) / sqrt(delta + sum ||g_s - M_s||_inf^2).
   On the simplex of total r, <g, x> = <r g, p> with p = x / r: Hedge on the losses r g with its tuned
@@ -21,7 +26,12 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
 * ``optimistic_ftrl``: x_t = argmin_X <S_t + M_t, x> + ||x||^2 / (2 eta_t) = Pi_X(-eta_t (S_t + M_t)),
   S_t = sum_{s<t} g_s, same eta_t as the convex OMD rule; strongly convex rule: FTRL on the surrogates
   <g_s, x> + lam/2 ||x - x_s||^2, x_t = Pi_X((lam sum x_s - S_t - M_t) / (lam (t-1))) (Sachs, Hadiji,
-  van Erven and Guzman, NeurIPS 2022).
+  van Erven and Guzman, NeurIPS 2022; checked against arXiv 2202.07554v2).  The strongly convex rule is their
+  OFTL on the surrogates, eq. (5), with M_t = g_{t-1} (Theorem 7; the first point, argmin of <M_1, x> = 0, is
+  free: ours is X's centre).  The convex rule is theirs, eq. (2), with M_t = g_{t-1}, except the step: their
+  Theorem 5 tunes eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2) (nu > 0, an AdaFTRL-style recursion),
+  not the square-root rule above, and assumes every f_t convex with ||grad f_t|| <= G (Chen et al. need
+  convexity of the mean F_t only).
 * ``implicit_ftrl``: generalized implicit FTRL (Chen and Orabona, ICML 2023): theta_{t+1} = theta_t + z_t,
   x_{t+1} = Pi_X(-eta_t theta_{t+1}), with z_t from the variant: ``linearized`` z_t = g_t; ``implicit``
   z_t = (w_t - x')/eta_t, x' = prox_{eta_t f_t}(w_t) at the anchor w_t = -eta_t theta_t
@@ -30,7 +40,9 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   (Asi and Duchi 2019's truncated model); ``mirror_prox`` z_t = grad f_t(x'), x' = Pi_X(-eta_t (theta_t + g_t))
   (a second gradient, from the model, at the projected look-ahead).  Schedules: eta_t = eta / sqrt(t) or eta.  The prox is taken
   without the constraint, at the unprojected anchor; on a bounded X that is a valid z_t, not the
-  constrained implicit step argmin_X F_t + f_t (their regret bound holds for any z_t).
+  constrained implicit step argmin_X F_t + f_t (their regret bound holds for any z_t).  Only the paper's
+  abstract (arXiv 2306.00201) was found, not its body: the regret bound in ``reference`` and the
+  variants' details are not checked against its theorems.
 * ``delayed_dual_averaging``: dual averaging on the feedback received so far, x_t = Pi_X(-eta_t (S + o M)),
   S the sum of received gradients, M the latest received one (o = 1 for the optimistic variant),
   eta_t = eta D / sqrt(sum_s (1 + tau_s) ||g_s - o M_s||^2) over received rounds s, tau_s the rounds
@@ -208,7 +220,8 @@ RULE = Param("rule", "convex", "step-size rule: convex (adaptive, Thm 1) or stro
 OPTIMISTIC_OMD = LearnerType(
     name="optimistic_omd",
     summary="optimistic OMD (two-step, Euclidean), hint = previous gradient: adaptive or c/(lam t) steps",
-    reference="Chen, Zhang, Tu, Zhao and Zhang (ICML 2023): E[R_T] = O(sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T})) "
+    reference="Chen, Zhang, Tu, Zhao and Zhang (ICML 2023; JMLR 2024), rates from the JMLR abstract (the body, with "
+    "the theorems' constants, was not found): E[R_T] = O(sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T})) "
     "for smooth convex F_t; O((sigma^2_max + Sigma^2_max)/lam log((sigma^2_{1:T} + Sigma^2_{1:T})/(sigma^2_max + Sigma^2_max))) strongly convex",
     feedback="full",
     kind="oco",
@@ -383,8 +396,11 @@ def optimistic_ftrl_update(state, params, obs, action, feedback, t, seed):
 OPTIMISTIC_FTRL = LearnerType(
     name="optimistic_ftrl",
     summary="optimistic FTRL, hint = previous gradient: Pi_X(-eta_t (sum g + M)), or FTRL on strongly convex surrogates",
-    reference="Sachs, Hadiji, van Erven and Guzman (NeurIPS 2022): O(D sqrt(sigma^2_{1:T}) + D sqrt(Sigma^2_{1:T}) + L D^2) convex; "
-    "O((sigma^2_max + Sigma^2_max)/lam log T) strongly convex",
+    reference="Sachs, Hadiji, van Erven and Guzman (NeurIPS 2022; arXiv 2202.07554v2), expected regret, each f_t convex, "
+    "||grad f_t|| <= G, F_t L-smooth: Thm 5 (their step D^2/(nu + sum_{s<t} eta_s ||g_s - M_s||^2), not ours): "
+    "<= 6 D sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G/2 + nu + (4 D^2 G^2 + 9 L^2 D^4)/nu, "
+    "O(D (sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T})) + D G + L D^2) with nu tuned; Thm 7 (F_t lam-strongly convex, "
+    "this rule): <= (8 sigma^2_max + 4 Sigma^2_max)/lam log T + 4 D^2 L^2/lam log(1 + 16 L/lam)",
     feedback="full",
     kind="oco",
     params=(DIM, RULE, ETA, DELTA, LAM),
@@ -464,7 +480,8 @@ IMPLICIT_FTRL = LearnerType(
     name="implicit_ftrl",
     summary="generalized implicit FTRL: theta += z_t, x = Pi_X(-eta_t theta); z_t linearized, implicit (prox), aProx or Mirror-Prox",
     reference="Chen and Orabona (ICML 2023), Generalized Implicit Follow-The-Regularized-Leader: "
-    "Regret(u) <= psi_{T+1}(u) - min psi_1 + sum_t [F_t(x_t) - F_{t+1}(x_{t+1}) + l_t(x_t) + l_t^*(z_t)]",
+    "Regret(u) <= psi_{T+1}(u) - min psi_1 + sum_t [F_t(x_t) - F_{t+1}(x_{t+1}) + l_t(x_t) + l_t^*(z_t)] "
+    "(not checked: only the paper's abstract was found)",
     feedback="full",
     kind="oco",
     params=(

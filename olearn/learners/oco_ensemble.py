@@ -148,7 +148,8 @@ SEA_ENSEMBLE = LearnerType(
     name="sea_ensemble",
     summary="dynamic-regret ensemble: optimistic OMD bases over a step grid eta D 2^i / sqrt(T), optimistic Hedge on top",
     reference="Chen, Zhang, Tu, Zhao and Zhang (ICML 2023), Thm 5: dynamic regret "
-    "O(sqrt((1 + P_T + sigma^2_{1:T} + Sigma^2_{1:T})(1 + P_T))); Zhao, Zhang, Zhang and Zhou (NeurIPS 2020)",
+    "O(sqrt((1 + P_T + sigma^2_{1:T} + Sigma^2_{1:T})(1 + P_T))) (not checked: the paper's abstract only says it has "
+    "dynamic regret guarantees; its body was not found); Zhao, Zhang, Zhang and Zhou (NeurIPS 2020)",
     feedback="full",
     kind="oco",
     params=(

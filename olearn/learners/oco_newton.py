@@ -12,6 +12,9 @@ selection, Agarwal, Hazan, Kale and Schapire 2006) or R^d.
   map psi_t(x) = 1/2 x^T A_t x with A_t = delta I + (beta/2) sum_{s<t} g_s g_s^T and hint M_t = g_{t-1}:
   x_t = Pi^{A_t}_X(xh_t - A_t^{-1} M_t),  xh_{t+1} = Pi^{A_t}_X(xh_t - A_t^{-1} g_t);
   with beta = 1/2 min(1/(4 G D), alpha) and delta >= 1 + beta G^2: E[R_T] = O(d log(sigma^2_{1:T} + Sigma^2_{1:T})).
+  Checked: only the rate, which is the paper's abstract's.  Its body was not found, so the theorem number, the
+  mirror map and the constants beta and delta are not checked against it (beta is the constant of Hazan, Agarwal
+  and Kale's exp-concavity lemma, as in ONS).
 
 Pi^A_X is the projection in the A-norm (:mod:`olearn.engine.metric_projection`).
 """
@@ -113,7 +116,8 @@ OPTIMISTIC_OMD_EXP_CONCAVE = LearnerType(
     name="optimistic_omd_exp_concave",
     summary="optimistic OMD, exp-concave rule: psi_t = 1/2 x^T A_t x, A_t = delta I + beta/2 sum_{s<t} g g^T, hint g_{t-1}",
     reference="Chen, Zhang, Tu, Zhao and Zhang (ICML 2023), Thm 3: E[R_T] = O(d log(sigma^2_{1:T} + Sigma^2_{1:T})) "
-    "with beta = 1/2 min(1/(4 G D), alpha), delta >= 1 + beta G^2",
+    "with beta = 1/2 min(1/(4 G D), alpha), delta >= 1 + beta G^2 (the rate is the abstract's; the theorem number, "
+    "beta and delta are not checked: the paper's body was not found)",
     feedback="full",
     kind="oco",
     params=(DIM, Param("beta", 0.5, "curvature scale beta of A_t", low=0.0, open_low=True),
