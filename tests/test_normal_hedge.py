@@ -12,7 +12,9 @@ Backend parity, the GPU path and the conformance checks run with every registere
 * regret to the top eps-quantile stays under the leading term sqrt(3 T (1 + ln(1/eps))) of their Theorem 1 (that
   form quoted from memory, not checked against the paper) for N from 10 to 1,000 (the uniform mixture does not);
 * AdaNormalHedge's log-domain weight against 60-digit decimal arithmetic; a slow reference (the potential evaluated
-  directly) equal round by round; and an expected loss that stops growing with T when one expert never errs;
+  directly) equal round by round; and an expected loss that stops growing with T when one expert never errs, the
+  regret to every expert under Theorem 1's bound with its constants (as restated by a third party; the paper's text
+  was not read);
 * the two fallbacks, written out from the module's rule: NormalHedge's uniform play once no expert is ahead again, and
   AdaNormalHedge's uniform play over the awake experts only (sleeping worlds).
 """
@@ -197,7 +199,9 @@ def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
     """One of 10 experts has no loss, the others lose with probability 0.3.  Against that expert C_{T,i} is the
     learner's expected loss L_T, so Theorem 1's sqrt(C_T (ln N + ln ln T)) form makes L_T = O(ln N + ln ln T): from
     T = 1,000 to 16,000 that form grows by 1.08 (ln ln T alone by 1.17; 1.2 is allowed, 1.09 measured), where Hedge
-    tuned to T grows like sqrt(T) (4x; at least 3x is asked).
+    tuned to T grows like sqrt(T) (4x; at least 3x is asked).  The regret to every expert is under Theorem 1's bound
+    with its constants (:func:`normal_hedge.adanormal_regret_bound`, as restated: 6.76 and 7.24 for the perfect expert,
+    whose regret is 2.61 and 2.84).
     The learner's weights do not depend on its draws, so L_T is read exactly from the state (C of the perfect
     expert); Hedge's from 16 seeds' realised losses."""
     totals = {}
@@ -206,6 +210,9 @@ def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
         losses[:, 3] = 0.0
         env = environments.make("loss_matrix", losses=losses)
         ada = olearn.run(olearn.make("adanormal_hedge"), env, horizon=horizon, seeds=1, backend="cpu", keep_state=True)
+        regrets, counts = ada.states[0, 0, :10], ada.states[0, 0, 10:20]
+        for i in range(10):
+            assert regrets[i] <= normal_hedge.adanormal_regret_bound(counts, i), (horizon, i, regrets[i], counts[i])
         hedge = olearn.run(olearn.make("hedge"), env, horizon=horizon, seeds=16, backend="cpu")
         totals[horizon] = (ada.states[0, 0, 10 + 3], float(hedge.final("loss")[0].mean()))
     print(f"AdaNormalHedge's expected loss {totals[1000][0]:.2f} -> {totals[16000][0]:.2f}; "
@@ -213,6 +220,21 @@ def test_adanormal_hedge_loss_stops_growing_when_an_expert_never_errs():
     assert totals[16000][0] <= 1.2 * totals[1000][0]
     assert totals[16000][1] >= 3.0 * totals[1000][1]
     assert totals[16000][0] < totals[16000][1] / 5
+
+
+def test_adanormal_regret_bound_is_theorem_1_as_restated():
+    """sqrt(3 C_i (ln N + ln B + ln(1 + ln N))), B = 1 + (3/2) mean_j (1 + ln(1 + C_j)), by hand; bad input by name."""
+    counts = [4.0, 0.0, 30.0]
+    spread = 1.0 + 1.5 * (3.0 + math.log(5.0) + math.log(31.0)) / 3.0
+    want = math.sqrt(12.0 * (math.log(3.0) + math.log(spread) + math.log(1.0 + math.log(3.0))))
+    assert normal_hedge.adanormal_regret_bound(counts, 0) == pytest.approx(want, rel=1e-13)
+    assert normal_hedge.adanormal_regret_bound(counts, 1) == 0.0
+    for counts, i, name in (([], 0, "counts"), ([1.0, -0.5], 0, "counts"), ([1.0, math.nan], 0, "counts"),
+                            ([[1.0, 2.0]], 0, "counts"), ([1.0, 2.0], 2, "i"), ([1.0, 2.0], -1, "i"), ([1.0], True, "i"),
+                            ([1.0], 0.0, "i")):
+        with pytest.raises(ParameterError) as err:
+            normal_hedge.adanormal_regret_bound(counts, i)
+        assert err.value.name == name, (counts, i, str(err.value))
 
 
 @pytest.mark.parametrize("bad", [[], [[1.0, 2.0]], 1.0, [1.0, math.nan], [math.inf, 0.0], [True, False], ["1"], [1j]])

@@ -21,16 +21,21 @@ choice costs O(K); ``gp_thompson``'s factors S every round, O(K^3).
     argmax_k mu_k + sqrt(beta_t) sqrt(S_kk),      beta_t = 2 ln(K t^2 pi^2 / (6 delta)),  t the 1-based round.
 
 Their Theorem 1 (finite D, f drawn from the prior, k(x, x) <= 1): with probability >= 1 - delta the regret is at
-most sqrt(C_1 T beta_T gamma_T), C_1 = 8 / ln(1 + sigma^-2), gamma_T the largest information gain of T plays.  The
-step behind it (their Lemmas 5.1 to 5.4) holds on every path of the confidence event: with v = k(x, x) it reads
-sum_t r_t^2 <= C_1 beta_T I_T, C_1 = 8 v / ln(1 + v / sigma^2), I_T = ln det(I + sigma^-2 K_T) / 2 the information
-the plays gave (K_T the prior covariance of the arms played), which :func:`information_gain` computes from the plays.
+most sqrt(C_1 T beta_T gamma_T) for every T >= 1 at once, C_1 = 8 / ln(1 + sigma^-2), gamma_T the largest
+information gain of T plays (checked against a restatement that cites their Theorem 1 and Lemmas 5.1 to 5.4, with
+this beta_t for finite D; the paper's own text was not read).  The step behind it (their Lemmas 5.1 to 5.4) holds
+on every path of the confidence event: with v = k(x, x) it reads sum_t r_t^2 <= C_1 beta_T I_T,
+C_1 = 8 v / ln(1 + v / sigma^2), I_T = ln det(I + sigma^-2 K_T) / 2 the information the plays gave (K_T the prior
+covariance of the arms played), which :func:`information_gain` computes from the plays.
 
 ``gp_thompson`` (posterior sampling; Russo and Van Roy, Math. of OR 2014, Learning to optimize via posterior
-sampling: in their Gaussian-process case its Bayesian regret obeys a GP-UCB-type bound, O(sqrt(T beta_T gamma_T)),
-form quoted from memory): play argmax_k of one draw f~ ~ N(mu, S), drawn as mu + L z with L the Cholesky factor of
-S + 1e-9 v I (the usual jitter: a smooth covariance on a fine grid is singular to rounding; a pivot that still
-rounds to <= 0 adds no noise along its direction) and z ~ N(0, I) (stream ``rng.LEARNER``, index k for z_k).  It plays arm k with the posterior probability that k is the best arm.
+sampling: their abstract (checked) states a connection that turns regret bounds proved for UCB algorithms into
+Bayesian regret bounds for posterior sampling, and a secondary source says a Gaussian-process bound is among those
+they derive; that its form is GP-UCB's, O(sqrt(T beta_T gamma_T)), is quoted from memory, not checked: the paper's
+text beyond its abstract was not found): play argmax_k of one draw f~ ~ N(mu, S), drawn as mu + L z with L the
+Cholesky factor of S + 1e-9 v I (the usual jitter: a smooth covariance on a fine grid is singular to rounding; a
+pivot that still rounds to <= 0 adds no noise along its direction) and z ~ N(0, I) (stream ``rng.LEARNER``, index k
+for z_k).  It plays arm k with the posterior probability that k is the best arm.
 
 Positions default to k / (K - 1), evenly spaced on [0, 1] (0 for one arm), so ``lengthscale`` is a fraction of the
 range; given ``positions``, in their units.  Defaults suit rewards in [0, 1]: prior mean 1/2, prior standard
@@ -251,7 +256,8 @@ GP_THOMPSON = LearnerType(
     summary="Thompson sampling with a Gaussian-process prior over arms at positions x_k: argmax_k of one draw from "
     "the exact posterior N(mu, S) (Cholesky factor, rank-one update per reward)",
     reference="Russo and Van Roy (Math. of OR 2014), Learning to optimize via posterior sampling (Gaussian-process case): "
-    "Bayesian regret of GP-UCB's order O(sqrt(T beta_T gamma_T)) (form quoted from memory); GP model as in "
+    "UCB regret bounds carried over to Bayesian regret of posterior sampling (abstract, checked); GP-UCB's order "
+    "O(sqrt(T beta_T gamma_T)) for the GP case (form quoted from memory, not checked); GP model as in "
     "Srinivas et al. (ICML 2010)",
     feedback="bandit",
     params=GP_PARAMS,

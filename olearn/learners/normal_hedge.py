@@ -37,10 +37,17 @@ own count C_{t,i} = sum_{s <= t} |<p_s, l_s> - l_{s,i}|: with the potential Phi(
     w(R, C) = (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)) / 2,      p_{t+1,i}  proportional to  w(R_{t,i}, C_{t,i}),
 
 under the uniform prior (uniform play while every w is 0, i.e. every R_i <= -1).  Nothing is solved per round.
-Their Theorem 1 bounds the regret to any expert i by O(sqrt(C_{T,i} (ln N + ln ln T))) (the form quoted from
-memory, its constants not at all).  Since C_{T,i} <= T that is O(sqrt(T ln N)) in the worst case; against an
-expert with no loss C_{T,i} is the learner's own expected loss L_T, so L_T = O(ln N + ln ln T): regret that stops
-growing with T in the realizable case.
+Their Theorem 1, for losses in [0, 1], a prior q over the experts and any horizon (nothing is tuned), bounds the
+regret to expert i by
+
+    R_{T,i} <= sqrt(3 C_{T,i} (ln(1/q_i) + ln B + ln(1 + ln N))),      B = 1 + (3/2) sum_j q_j (1 + ln(1 + C_{T,j})),
+
+here with q_j = 1/N, so ln(1/q_i) = ln N (:func:`adanormal_regret_bound`).  That form was checked against a
+restatement, not the paper: a third party's notes that cite arXiv:1502.05934 and use its Theorem 1 (their
+"Theorem A", a point competitor with a prior, B global and prior-weighted); the paper's own text was not found.
+Since every C_{T,j} <= T, B <= 5/2 + (3/2) ln(1 + T) and the bound is O(sqrt(C_{T,i} (ln N + ln ln T))), at most
+O(sqrt(T ln N)).  Against an expert with no loss R_{T,i} = C_{T,i} is the learner's own expected loss L_T, so
+L_T <= 3 (ln N + ln B + ln(1 + ln N)) = O(ln N + ln ln T): regret that stops growing with T in the realizable case.
 Computed in the log domain: ln w = a + ln(1 - exp(-(a - b))) - ln 2 with a, b the two exponents and
 a - b = 4R / 3(C + 1) for R >= 1 (b = 0 for -1 < R < 1), so nothing overflows and w's digits survive when a ~ b.
 Sleeping experts (their section on them): on a world of sleeping arms (:mod:`environments.sleeping`) only the
@@ -55,7 +62,7 @@ import math
 import numpy as np
 
 from olearn.core import rng
-from olearn.core.errors import ParameterError
+from olearn.core.errors import ParameterError, check_integer
 from olearn.core.kernel import kernel
 from olearn.core.params import finite_vector
 from olearn.core.spec import LearnerType
@@ -167,6 +174,20 @@ def quantile_regret(learner_losses, expert_losses, epsilon: float) -> float:
     return float(np.sum(learner_losses) - np.sort(expert_losses.sum(axis=0))[rank - 1])
 
 
+def adanormal_regret_bound(counts, i) -> float:
+    """Theorem 1's bound on ``adanormal_hedge``'s regret to expert ``i`` (the module docstring, uniform prior):
+    sqrt(3 C_i (ln N + ln B + ln(1 + ln N))), B = 1 + (3/2) mean_j (1 + ln(1 + C_j)), for ``counts`` the N >= 1
+    finite C_j = sum_t |r_{t,j}| >= 0 (losses in [0, 1]) and an integer 0 <= i < N."""
+    owner = "adanormal_regret_bound"
+    counts = finite_vector(owner, "counts", counts, "a non-empty 1-D sequence of finite C_j >= 0")
+    if np.any(counts < 0.0):
+        raise ParameterError(owner, "counts", counts, "a non-empty 1-D sequence of finite C_j >= 0")
+    n = counts.size
+    i = check_integer(owner, "i", i, 0, n - 1, meaning="the expert's index, 0 <= i < N")
+    spread = 1.0 + 1.5 * float(np.mean(1.0 + np.log1p(counts)))
+    return math.sqrt(3.0 * counts[i] * (math.log(n) + math.log(spread) + math.log1p(math.log(n))))
+
+
 NORMAL_HEDGE = LearnerType(
     name="normal_hedge",
     summary="NormalHedge: p_i ∝ ([R_i]_+ / c) exp([R_i]_+^2 / 2c), R_i the summed regret against the mixture and c "
@@ -234,8 +255,10 @@ ADANORMAL_HEDGE = LearnerType(
     summary="AdaNormalHedge: p_i ∝ (Phi(R_i + 1, C_i + 1) - Phi(R_i - 1, C_i + 1)) / 2, Phi(R, C) = exp([R]_+^2 / 3C), "
     "R_i the summed regret against the mixture and C_i the sum of its absolute values (over the rounds expert i is awake, "
     "on sleeping worlds); no step size, no horizon",
-    reference="Luo and Schapire (COLT 2015), Achieving all with no parameters: AdaNormalHedge, Thm 1: regret to expert "
-    "i O(sqrt(C_{T,i} (ln N + ln ln T))), so O(ln N + ln ln T) against an expert with no loss",
+    reference="Luo and Schapire (COLT 2015), Achieving all with no parameters: AdaNormalHedge, Thm 1 (as restated by a "
+    "third party; the paper's text not read): regret to expert i <= sqrt(3 C_{T,i} (ln N + ln B + ln(1 + ln N))), "
+    "B = 1 + (3/2) mean_j (1 + ln(1 + C_{T,j})), i.e. O(sqrt(C_{T,i} (ln N + ln ln T))), so O(ln N + ln ln T) against "
+    "an expert with no loss",
     feedback="full",
     params=(N_ARMS,),
     state_size=lambda v, k, d: 3 * k,  # R[k], C[k], then the weights p[k] played this round

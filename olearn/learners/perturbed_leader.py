@@ -45,11 +45,14 @@ the perturbed leader for stochastic bandits.  After one play of each arm (lowest
     I_t = argmax_i (mean_i + beta_i Z_{t,i}),      beta_i = C / sqrt(n_i),  Z ~ Gumbel(0, 1),
 
 mean_i the average reward (1 - loss) of arm i's n_i plays.  With one shared scale beta the choice would be Boltzmann
-exploration, p_i proportional to exp(mean_i / beta) (the Gumbel-max identity), which they show no schedule of one
-shared temperature makes work well; a scale per arm that shrinks with its own plays is their fix.  Their analysis takes C = sigma for
-sigma-sub-Gaussian rewards (1/2 for rewards in [0, 1], the default) and bounds the regret by
-O(sum_i ln^2(T Delta_i^2 / C^2) / Delta_i) for gaps Delta_i and O(sqrt(K T) ln K) whatever the gaps (forms quoted
-from memory, constants not).  No horizon.
+exploration, p_i proportional to exp(mean_i / beta) (the Gumbel-max identity), which they show suboptimal under any
+monotone schedule of that one temperature (a non-monotone one does well only given T and the gap); a scale per arm
+that shrinks with its own plays is their fix.  Their abstract (checked, https://ar5iv.labs.arxiv.org/html/1705.10257)
+gives the orders, with no prior knowledge of T or the gaps: a distribution-dependent regret bound of order
+K ln^2 T / Delta (Delta the suboptimality gap) and a distribution-independent one of order sqrt(K T) ln K.  The finer
+per-arm form O(sum_i ln^2(T Delta_i^2 / C^2) / Delta_i) and their choice C = sigma for sigma-sub-Gaussian rewards
+(1/2 for rewards in [0, 1], the default) are quoted from memory, not checked: the theorem's text was not found.
+No horizon.
 
 State: ``[L_i (K)]`` for ``ftpl`` and ``ftpl_gr`` (Lhat for ``ftpl_gr``), ``[n_i (K), s_i (K)]`` (plays, summed
 rewards) for ``boltzmann_gumbel``.  ``ftpl_gr``'s update redraws the distribution act played, so its feedback must
@@ -300,8 +303,9 @@ BOLTZMANN_GUMBEL = LearnerType(
     name="boltzmann_gumbel",
     summary="Boltzmann-Gumbel exploration: after one play of each arm, argmax_i mean_i + C Z_i / sqrt(n_i) with "
     "fresh Z ~ Gumbel(0, 1): a perturbed leader whose scale per arm shrinks with its plays",
-    reference="Cesa-Bianchi, Gentile, Lugosi and Neu (NeurIPS 2017), Boltzmann exploration done right: regret "
-    "O(sum_i ln^2(T Delta_i^2 / C^2) / Delta_i), and O(sqrt(K T) ln K) for any gaps, with C = sigma (1/2 for rewards in [0, 1])",
+    reference="Cesa-Bianchi, Gentile, Lugosi and Neu (NeurIPS 2017), Boltzmann exploration done right: regret of order "
+    "K ln^2 T / Delta, and sqrt(K T) ln K for any gaps (their abstract); the per-arm form O(sum_i ln^2(T Delta_i^2 / C^2) "
+    "/ Delta_i) with C = sigma (1/2 for rewards in [0, 1]) quoted from memory, not checked",
     feedback="bandit",
     params=(N_ARMS, Param("scale", 0.5, "C, the perturbation scale at one play (the rewards' sub-Gaussian sigma)",
                           low=0.0, open_low=True)),
