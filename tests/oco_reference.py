@@ -421,20 +421,29 @@ class ExponentiatedGradient:
 
 
 class OptimisticFTRL:
-    def __init__(self, d, rule="convex", eta=1.0, delta=1.0, lam=1.0):
-        self.d, self.rule, self.eta, self.delta, self.lam = d, rule, eta, delta, lam
-        self.S, self.M, self.X, self.V, self.n = np.zeros(d), np.zeros(d), np.zeros(d), 0.0, 0
+    """Sachs et al.'s OFTRL: x_t = argmin_X <S + M, x> + ||x||^2 / eta_t, eta_t = D^2 / (nu + sum eta_s ||g_s - M_s||^2),
+    D the largest norm in X (nu None: 2 D); or OFTL on the lam-strongly convex surrogates."""
+
+    def __init__(self, d, rule="convex", nu=None, lam=1.0):
+        self.d, self.rule, self.nu, self.lam = d, rule, nu, lam
+        self.S, self.M, self.X, self.A, self.n = np.zeros(d), np.zeros(d), np.zeros(d), 0.0, 0
+
+    def step(self, dom, r):
+        largest = {BALL: r, BOX: r * math.sqrt(self.d), SIMPLEX: r, FREE: r}[dom]
+        nu = 2.0 * largest if self.nu is None else self.nu
+        return largest**2 / (nu + self.A)
 
     def act(self, t, dom, r):
+        self.dom, self.r = dom, r
         if self.rule == "convex":
-            eta = self.eta * diameter(dom, r, self.d) / math.sqrt(self.delta + self.V)
-            return project(dom, r, -eta * (self.S + self.M))
+            return project(dom, r, -self.step(dom, r) / 2.0 * (self.S + self.M))
         if self.n == 0:
             return center(dom, r, self.d)
         return project(dom, r, (self.lam * self.X - self.S - self.M) / (self.lam * self.n))
 
     def update(self, t, x, f, g, model):
-        self.V += np.sum((g - self.M) ** 2)
+        if self.rule == "convex":
+            self.A += self.step(self.dom, self.r) * np.sum((g - self.M) ** 2)
         self.S += g
         self.M = g.copy()
         self.X += x

@@ -25,7 +25,7 @@ def test_dimension_mismatch_names_dim():
 
 
 @pytest.mark.parametrize("name, param", [("ogd", "eta"), ("ogd", "lam"), ("optimistic_omd", "eta"), ("implicit_ftrl", "eta"),
-                                         ("optimistic_ftrl", "delta"), ("adagrad_norm", "eta"),
+                                         ("optimistic_ftrl", "nu"), ("adagrad_norm", "eta"),
                                          ("sea_ensemble", "eta_meta"), ("delayed_dual_averaging", "eta"),
                                          ("ons", "gamma"), ("optimistic_omd_exp_concave", "beta")])
 def test_negative_step_size_names_it(name, param):

@@ -23,15 +23,21 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   x_t ∝ xh_t exp(-eta_t M_t), xh_{t+1} ∝ xh_t exp(-eta_t g_t), eta_t = eta sqrt(ln d) / sqrt(delta + sum ||g_s - M_s||_inf^2).
   On the simplex of total r, <g, x> = <r g, p> with p = x / r: Hedge on the losses r g with its tuned
   rate sqrt(ln d) / (r sqrt(V)) puts sqrt(ln d) / sqrt(V) on g, so the iterates scale with r and regret by r.
-* ``optimistic_ftrl``: x_t = argmin_X <S_t + M_t, x> + ||x||^2 / (2 eta_t) = Pi_X(-eta_t (S_t + M_t)),
-  S_t = sum_{s<t} g_s, same eta_t as the convex OMD rule; strongly convex rule: FTRL on the surrogates
-  <g_s, x> + lam/2 ||x - x_s||^2, x_t = Pi_X((lam sum x_s - S_t - M_t) / (lam (t-1))) (Sachs, Hadiji,
-  van Erven and Guzman, NeurIPS 2022; checked against arXiv 2202.07554v2).  The strongly convex rule is their
-  OFTL on the surrogates, eq. (5), with M_t = g_{t-1} (Theorem 7; the first point, argmin of <M_1, x> = 0, is
-  free: ours is X's centre).  The convex rule is theirs, eq. (2), with M_t = g_{t-1}, except the step: their
-  Theorem 5 tunes eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2) (nu > 0, an AdaFTRL-style recursion),
-  not the square-root rule above, and assumes every f_t convex with ||grad f_t|| <= G (Chen et al. need
-  convexity of the mean F_t only).
+* ``optimistic_ftrl`` (Sachs, Hadiji, van Erven and Guzman, NeurIPS 2022; checked against arXiv 2202.07554v2),
+  hint M_t = g_{t-1} (M_1 = 0), S_t = sum_{s<t} g_s.  Convex rule, their OFTRL, eq. (2), with the adaptive step
+  of their Theorem 5:
+
+      x_t = argmin_X <S_t + M_t, x> + ||x||^2 / eta_t = Pi_X(-(eta_t / 2) (S_t + M_t)),
+      eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2),
+
+  D = max_X ||x|| (:func:`olearn.engine.domains.norm_bound`: the radius of a ball) and nu > 0 (default 2 D, their
+  nu = 2 D G at G = 1).  If every f_t is convex with ||grad f_t|| <= G, nu = 2 D G gives R_T(u) <= 3 sqrt(2) D G
+  sqrt(T) + 4 D G on every sequence (deterministic); in the SEA model with F_t L-smooth, E[R_T(u)] <= 6 D
+  sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G / 2 + nu + (4 D^2 G^2 + 9 L^2 D^4) / nu
+  (both Theorem 5; they need each f_t convex, where Chen et al. need convexity of the mean F_t only).  Strongly
+  convex rule, their OFTL on the surrogates <g_s, x - x_s> + lam/2 ||x - x_s||^2, eq. (5):
+  x_t = Pi_X((lam sum x_s - S_t - M_t) / (lam (t-1))) (Theorem 7; the first point, argmin of <M_1, x> = 0, is
+  free: ours is X's centre).
 * ``implicit_ftrl``: generalized implicit FTRL (Chen and Orabona, ICML 2023): theta_{t+1} = theta_t + z_t,
   x_{t+1} = Pi_X(-eta_t theta_{t+1}), with z_t from the variant: ``linearized`` z_t = g_t; ``implicit``
   z_t = (w_t - x')/eta_t, x' = prox_{eta_t f_t}(w_t) at the anchor w_t = -eta_t theta_t
@@ -357,25 +363,34 @@ EXPONENTIATED_GRADIENT = LearnerType(
 require_domains("exponentiated_gradient", (domains.SIMPLEX,))
 
 # ---------------------------------------------------------------- optimistic FTRL
-# state: flag, V, n received, S (d), M (d), sum of played points (d);  row: d, rule, eta, delta, lam
+# state: flag, A = sum eta_s ||g_s - M_s||^2, n received, S (d), M (d), sum of played points (d);  row: d, rule, nu, lam
+
+
+@kernel
+def oftrl_step(params, obs, a, d):
+    """eta_t = D^2 / (nu + A), D = max_X ||x||, nu = params[2] (0: the default 2 D)."""
+    bound = domains.norm_bound(int(obs[0]), obs[1], d)
+    nu = params[2] if params[2] > 0.0 else 2.0 * bound
+    return bound * bound / (nu + a)
 
 
 @kernel
 def optimistic_ftrl_act(state, params, obs, t, seed, action):
-    """convex: x_t = Pi_X(-eta_t (S + M)); strongly convex: Pi_X((lam sum x_s - S - M) / (lam n)), centre while n = 0."""
+    """convex: x_t = Pi_X(-(eta_t / 2) (S + M)); strongly convex: Pi_X((lam sum x_s - S - M) / (lam n)), centre while
+    n = 0."""
     d = int(params[0])
     code = int(obs[0])
     state[0] = 1.0
     n = state[2]
     if params[1] == 0.0:
-        eta = params[2] * domains.diameter(code, obs[1], d) / math.sqrt(params[3] + state[1])
+        half = 0.5 * oftrl_step(params, obs, state[1], d)
         for i in range(d):
-            action[i] = -eta * (state[3 + i] + state[3 + d + i])
+            action[i] = -half * (state[3 + i] + state[3 + d + i])
     elif n == 0.0:
         domains.center(code, obs[1], d, action)
         return
     else:
-        lam = params[4]
+        lam = params[3]
         for i in range(d):
             action[i] = (lam * state[3 + 2 * d + i] - state[3 + i] - state[3 + d + i]) / (lam * n)
     domains.project(code, obs[1], d, action, action)
@@ -383,9 +398,10 @@ def optimistic_ftrl_act(state, params, obs, t, seed, action):
 
 @kernel
 def optimistic_ftrl_update(state, params, obs, action, feedback, t, seed):
-    """S += g_t; sum x += x_t; V += ||g_t - M_t||^2; M = g_t; n += 1."""
+    """S += g_t; sum x += x_t; A += eta_t ||g_t - M_t||^2 (convex rule, eta_t the step act used); M = g_t; n += 1."""
     d = int(params[0])
-    state[1] += sq_dist(feedback[1 : 1 + d], state[3 + d : 3 + 2 * d], d)
+    if params[1] == 0.0:
+        state[1] += oftrl_step(params, obs, state[1], d) * sq_dist(feedback[1 : 1 + d], state[3 + d : 3 + 2 * d], d)
     for i in range(d):
         state[3 + i] += feedback[1 + i]
         state[3 + d + i] = feedback[1 + i]
@@ -395,21 +411,28 @@ def optimistic_ftrl_update(state, params, obs, action, feedback, t, seed):
 
 OPTIMISTIC_FTRL = LearnerType(
     name="optimistic_ftrl",
-    summary="optimistic FTRL, hint = previous gradient: Pi_X(-eta_t (sum g + M)), or FTRL on strongly convex surrogates",
-    reference="Sachs, Hadiji, van Erven and Guzman (NeurIPS 2022; arXiv 2202.07554v2), expected regret, each f_t convex, "
-    "||grad f_t|| <= G, F_t L-smooth: Thm 5 (their step D^2/(nu + sum_{s<t} eta_s ||g_s - M_s||^2), not ours): "
-    "<= 6 D sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G/2 + nu + (4 D^2 G^2 + 9 L^2 D^4)/nu, "
-    "O(D (sqrt(sigma^2_{1:T}) + sqrt(Sigma^2_{1:T})) + D G + L D^2) with nu tuned; Thm 7 (F_t lam-strongly convex, "
-    "this rule): <= (8 sigma^2_max + 4 Sigma^2_max)/lam log T + 4 D^2 L^2/lam log(1 + 16 L/lam)",
+    summary="optimistic FTRL, hint = previous gradient: Pi_X(-(eta_t/2) (sum g + M)), eta_t = D^2 / (nu + sum eta_s "
+    "||g_s - M_s||^2), or FTL on strongly convex surrogates",
+    reference="Sachs, Hadiji, van Erven and Guzman (NeurIPS 2022; arXiv 2202.07554v2), each f_t convex, ||grad f_t|| <= G: "
+    "Thm 5, R_T(u) <= 3 sqrt(2) D G sqrt(T) + 4 D G at nu = 2 D G on every sequence; with F_t L-smooth, E[R_T(u)] "
+    "<= 6 D sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G/2 + nu + (4 D^2 G^2 + 9 L^2 D^4)/nu; "
+    "Thm 7 (F_t lam-strongly convex, rule strongly_convex): <= (1/lam) sum_t (8 sigma^2_max + 4 Sigma^2_max)/t "
+    "+ 4 D^2 L^2/lam log(1 + 16 L/lam)",
     feedback="full",
     kind="oco",
-    params=(DIM, RULE, ETA, DELTA, LAM),
+    params=(DIM, Param("rule", "convex", "convex (OFTRL with Theorem 5's adaptive step) or strongly_convex (OFTL on "
+                       "the lam-strongly convex surrogates, Theorem 7)", kind="choice", choices=RULES),
+            Param("nu", None, "nu > 0 in the convex rule's step eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2), "
+                  "D = max_X ||x||; None: 2 D (their 2 D G for gradients with ||g|| <= G = 1)", low=0.0, open_low=True,
+                  optional=True),
+            LAM),
     state_size=lambda v, k, d: 3 + 3 * k,
-    row=lambda v, k, d, h: [_dim("optimistic_ftrl", v, k), RULES.index(v["rule"]), v["eta"], v["delta"], v["lam"]],
+    row=lambda v, k, d, h: [_dim("optimistic_ftrl", v, k), RULES.index(v["rule"]),
+                            v["nu"] if v["nu"] is not None else 0.0, v["lam"]],
     init=zero_state,
     act=optimistic_ftrl_act,
     update=optimistic_ftrl_update,
-    test_params=({}, {"rule": "strongly_convex", "lam": 1.0}),
+    test_params=({}, {"nu": 0.3}, {"rule": "strongly_convex", "lam": 1.0}),
 )
 
 # ---------------------------------------------------------------- generalized implicit FTRL
