@@ -34,7 +34,9 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
   nu = 2 D G at G = 1).  If every f_t is convex with ||grad f_t|| <= G, nu = 2 D G gives R_T(u) <= 3 sqrt(2) D G
   sqrt(T) + 4 D G on every sequence (deterministic); in the SEA model with F_t L-smooth, E[R_T(u)] <= 6 D
   sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G / 2 + nu + (4 D^2 G^2 + 9 L^2 D^4) / nu
-  (both Theorem 5; they need each f_t convex, where Chen et al. need convexity of the mean F_t only).  Strongly
+  (both Theorem 5; they need each f_t convex, where Chen et al. need convexity of the mean F_t only).  That is the
+  step of the arXiv v2 text; a later paper (Wang, Barik, Zhao and Tan, NeurIPS 2025) restates Sachs et al.'s step as
+  D^2 / sum_{s<t} min{eta_s/2 ||g_s - m_s||^2, D ||g_s - m_s||}, perhaps the published version's (not read).  Strongly
   convex rule, their OFTL on the surrogates <g_s, x - x_s> + lam/2 ||x - x_s||^2, eq. (5):
   x_t = Pi_X((lam sum x_s - S_t - M_t) / (lam (t-1))) (Theorem 7; the first point, argmin of <M_1, x> = 0, is
   free: ours is X's centre).
