@@ -385,4 +385,7 @@ def test_analysis_and_figures_name_their_bad_input(tmp_path):
     slope, intercept = analysis.fit_slope([1, 2, 4, 8], [1, 4, 16, 64])
     assert slope == pytest.approx(2.0, abs=1e-12) and intercept == pytest.approx(0.0, abs=1e-12)
     assert plot.save_figure(plot.regret_curves(res, log_x=False), tmp_path / "ok" / "fig.png")[0].exists()
+    # NumPy's booleans are flags, as everywhere else (core.errors.check_flag): a log or a linear x-axis
+    assert plot.regret_curves(res, log_x=np.bool_(True)).get_xscale() == "log"
+    assert plot.regret_curves(res, log_x=np.False_).get_xscale() == "linear"
     assert len(olearn.summarize(res)) == len(olearn.summarize(res.to_frame()))

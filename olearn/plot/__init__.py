@@ -17,15 +17,14 @@ def regret_curves(result: Result, metric: str = "pseudo_regret", ax=None, log_x:
     import matplotlib.axes
     import matplotlib.pyplot as plt  # the backend is the caller's (a notebook's inline one stays)
 
-    from olearn.core.errors import ParameterError
+    from olearn.core.errors import ParameterError, check_flag
 
     if not isinstance(result, Result):  # a tidy table has no metric() or summary(): olearn.summarize reads those
         raise ParameterError("regret_curves", "result", type(result).__name__, "a Result (olearn.run, or olearn.load "
                              "of a saved run)")
     if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
         raise ParameterError("regret_curves", "ax", type(ax).__name__, "None (a new figure) or matplotlib Axes")
-    if not isinstance(log_x, bool):  # "no" would be truthy
-        raise ParameterError("regret_curves", "log_x", log_x, "True or False")
+    log_x = check_flag("regret_curves", "log_x", log_x)  # "no" would be truthy
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
     result.metric(metric)  # an unknown metric is refused by name, not drawn as an empty plot
