@@ -180,3 +180,20 @@ def test_pseudo_regret_on_a_stochastic_world_is_a_fraction_of_hedges():
     regret = {name: olearn.run(name, env, horizon=5000, seeds=50).final("pseudo_regret").mean()
               for name in ("ml_prod", "boa", "hedge")}
     assert regret["ml_prod"] < 0.4 * regret["hedge"] and regret["boa"] < 0.4 * regret["hedge"], regret
+
+
+def test_corollary4_bound_by_hand_and_bad_input_by_name():
+    """(C / sqrt(ln N)) sqrt(1 + S) + 2 C, C = 3 ln N + ln(1 + N (1 + ln(T + 1)) / 2e), at N = 10, T = 1,000, S = 3
+    written out; the realizable fixed point L = bound(S = L) is 74.6 at that size (the module docstring)."""
+    c = 3.0 * math.log(10.0) + math.log(1.0 + 10.0 * (1.0 + math.log(1001.0)) / (2.0 * math.e))
+    assert corollary4_bound(10, 1000, 3.0) == pytest.approx(c / math.sqrt(math.log(10.0)) * 2.0 + 2.0 * c, rel=1e-14)
+    fixed = 0.0
+    for _ in range(200):
+        fixed = corollary4_bound(10, 1000, fixed)
+    assert fixed == pytest.approx(74.6, abs=0.05)
+    for args, name in (((1, 10, 0.0), "n_experts"), ((2.5, 10, 0.0), "n_experts"), ((10, 0, 0.0), "horizon"),
+                       ((10, True, 0.0), "horizon"), ((10, 10, -1.0), "squares"), ((10, 10, math.nan), "squares"),
+                       ((10, 10, math.inf), "squares"), ((10, 10, "1"), "squares")):
+        with pytest.raises(olearn.ParameterError) as err:
+            corollary4_bound(*args)
+        assert err.value.name == name, (args, str(err.value))
