@@ -285,8 +285,9 @@ SEPARATED = np.tile([0.1, 0.9], (5000, 1))
 
 @pytest.mark.parametrize("world", ["lower_bound", "switching", "separated"])
 def test_exp3_mean_regret_under_its_bound(world):
-    """Expected regret <= sqrt(2 T K ln K) (Auer et al. 2002, with its tuning); on ``separated`` the bound (118) is
-    below a uniform player's regret (2,000)."""
+    """Expected regret <= sqrt(2 T K ln K) for rewards in [0, 1] at eta = sqrt(2 ln K / (T K)): checked against
+    Lattimore and Szepesvari, Bandit Algorithms, Theorem 11.2 (the tuning of ``exp3``'s default eta); on
+    ``separated`` the bound (118) is below a uniform player's regret (2,000)."""
     horizon = 5000
     env = (environments.make("lower_bound", n_arms=10, gap=0.25 * math.sqrt(10 / horizon)) if world == "lower_bound"
            else environments.make("switching", n_arms=5, period=500, gap=0.2) if world == "switching"

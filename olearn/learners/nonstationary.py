@@ -33,8 +33,11 @@ arm a's reward, x^_a = x / p_a and
 
 the share term letting an arm that lost weight come back.  alpha = 1 / T and gamma = min(1,
 sqrt(K (S ln(KT) + e) / ((e - 1) T))) bound the expected regret against every sequence of arms with S
-switches by 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (their Corollary 8.3).  The weights are kept divided by
-their total (the update scales with them), so they neither overflow nor underflow.
+switches by 2 sqrt(e - 1) sqrt(K T (S ln(KT) + e)) (their Corollary 8.3).  As recalled (the paper's text was not
+found), their S is the sequence's "hardness", 1 + its switches: the default gamma plugs in ``switches`` itself, a
+slightly smaller gamma than theirs for that sequence, and the bound with S = switches is the stricter one, which
+tests/test_regret.py asserts.  The weights are kept divided by their total (the update scales with them), so they
+neither overflow nor underflow.
 
 Rexp3 (Besbes, Gur and Zeevi, NeurIPS 2014, "Stochastic multi-armed-bandit problem with non-stationary rewards"):
 Exp3 restarted at the start of every batch of Delta rounds, for means that drift with a total variation
