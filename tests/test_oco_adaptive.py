@@ -5,6 +5,8 @@ tests/test_oco_parity.py).  Here, the property that names it: on a world whose m
 rounds, the regret on each segment I (noise-free quadratics, minimizer inside X: the segment's static
 regret is its dynamic regret, DR(end) - DR(start)) stays within the theorem's O(G D sqrt(|I| log T)) and
 does not grow with the segment's start time, while OGD's step D / sqrt(t) makes its late segments costly.
+The constant 1 put on that O(.) below is ours, not the theorem's (it gives the order only); measured 3.0 against
+118.7, so the flat-in-start-time and against-OGD checks are the sharp ones.
 """
 import math
 

@@ -14,9 +14,12 @@ actions so far (r = 1 - loss), and the radius of their Theorem 2's confidence el
 which holds ||theta_hat - theta||_V <= beta_t at every round at once with probability >= 1 - delta, for
 R-sub-Gaussian noise and ||theta|| <= S.  ln det V is kept exactly by the matrix determinant lemma,
 det(V + x x') = det V (1 + x' V^-1 x), so no bound L on the features is needed; V^-1 by Sherman-Morrison.
-Their Theorem 3 (as recalled; the text was not at hand): with ||x|| <= L the regret is at most
-4 sqrt(T d ln(lam + T L / d)) (sqrt(lam) S + R sqrt(2 ln(1/delta) + d ln(1 + T L / (lam d)))) with
-probability 1 - delta (:func:`regret_bound`).
+Their Theorem 3 (checked against a restatement citing it, NIPS 2011 p. 5): with ||x|| <= L, ||theta|| <= S,
+R-sub-Gaussian noise and <x, theta> in [-1, 1] for every action, the pseudo-regret is at most
+4 sqrt(T d ln(lam + T L / d)) (sqrt(lam) S + R sqrt(2 ln(1/delta) + d ln(1 + T L / (lam d)))) for all T at once
+with probability 1 - delta (:func:`regret_bound`).  That restatement notes that the paper prints T L / d in both
+logarithms where the determinant-trace bound gives T L^2 / d (the printed form is implied for L <= 1), and adds
+the hypothesis lam >= max(1, L^2) (for lam < 1 the first logarithm can be negative).
 
 A world without features (``obs_dim = 0``) gives each action its own coordinate, x_a = e_a (d = K): OFUL is
 then a UCB with ridge means.  Ties go to the lowest action.
@@ -46,8 +49,9 @@ from olearn.learners.linear import LAM, estimate, inverse_times_x, ridge_update
 
 def regret_bound(horizon: int, dim: int, lam: float = 1.0, noise: float = 1.0, bound: float = 1.0,
                  delta: float = 0.01, length: float = 1.0) -> float:
-    """Theorem 3 of Abbasi-Yadkori et al. (as recalled): 4 sqrt(T d ln(lam + T L/d)) (sqrt(lam) S + R sqrt(2 ln(1/delta)
-    + d ln(1 + T L/(lam d)))).
+    """Theorem 3 of Abbasi-Yadkori et al. as printed: 4 sqrt(T d ln(lam + T L/d)) (sqrt(lam) S + R sqrt(2 ln(1/delta)
+    + d ln(1 + T L/(lam d)))) (checked against a restatement, which notes that the proof gives T L^2 / d in both
+    logarithms: the same at L = 1, implied for L <= 1; see the module docstring).
 
     Allowed: ``horizon`` T and ``dim`` d integers >= 1; ``lam`` > 0 with lam + T L / d >= 1 (the first logarithm is
     then >= 0); ``noise`` R, ``bound`` S and ``length`` L >= 0; ``delta`` in (0, 1); all finite.  Otherwise a

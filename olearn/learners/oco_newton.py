@@ -6,7 +6,8 @@ selection, Agarwal, Hazan, Kale and Schapire 2006) or R^d.
 * ``ons``: online Newton step (Hazan, Agarwal and Kale 2007):
   A_t = eps I + sum_{s<=t} g_s g_s^T,  x_{t+1} = Pi^{A_t}_X(x_t - (1/gamma) A_t^{-1} g_t);
   with gamma = 1/2 min(1/(4 G D), alpha) and eps = 1/(gamma^2 D^2) regret <= 5 (1/alpha + G D) d log T
-  for alpha-exp-concave losses.
+  for alpha-exp-concave losses, ||g_t|| <= G and diameter D (their Theorem 2; checked against a restatement
+  citing it, which adds the hypothesis d log T >= 4).  The defaults gamma = 0.5, eps = 1 are not that tuning.
 * ``optimistic_omd_exp_concave``: the exp-concave rule of two-step optimistic OMD (Chen, Zhang, Tu,
   Zhao and Zhang, ICML 2023, Thm 3; constants as reconstructed in the project's paper notes), mirror
   map psi_t(x) = 1/2 x^T A_t x with A_t = delta I + (beta/2) sum_{s<t} g_s g_s^T and hint M_t = g_{t-1}:

@@ -7,8 +7,9 @@ each with its prior weight, and plays their wealth-weighted mean
     x_t = E_b[b W_{t-1}(b)] / E_b[W_{t-1}(b)],    W_{t-1}(b) = prod_{s < t} <b, r_s>,
 
 so its wealth is the prior average of the CRPs' wealths, W_T = E_b[W_T(b)] (Cover 1991): regret against the best
-CRP of O((d - 1) / 2 ln T) (their bound with this prior: W_T(best) / W_T <= 2 (T + 1)^((d-1)/2); tests check it on
-every extreme market, where they locate the worst case, for d <= 4, and that it is tight at d = 3).
+CRP of O((d - 1) / 2 ln T) (their bound with this prior: W_T(best) / W_T <= 2 (T + 1)^((d-1)/2), checked against a
+restatement of their Theorem 2, which has Gamma(1/2) Gamma(T + d/2) / (Gamma(d/2) Gamma(T + 1/2)) in between; tests
+check it on every extreme market, where they locate the worst case, for d <= 4, and that it is tight at d = 3).
 
 Here the expectation is over N portfolios b_1, ..., b_N drawn once per seed from the prior (Dirichlet(1/2):
 b_ji = Z_ji^2 / sum_i Z_ji^2, Z standard normal, the counter-based draws of round 0, stream LEARNER), as Blum and
