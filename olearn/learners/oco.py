@@ -400,7 +400,8 @@ def optimistic_ftrl_act(state, params, obs, t, seed, action):
 
 @kernel
 def optimistic_ftrl_update(state, params, obs, action, feedback, t, seed):
-    """S += g_t; sum x += x_t; A += eta_t ||g_t - M_t||^2 (convex rule, eta_t the step act used); M = g_t; n += 1."""
+    """S += g_t; sum x += x_t; A += eta ||g_t - M_t||^2 (convex rule; eta the current step, the one act used when
+    feedback is not delayed; under delays, the step of the feedback received so far); M = g_t; n += 1."""
     d = int(params[0])
     if params[1] == 0.0:
         state[1] += oftrl_step(params, obs, state[1], d) * sq_dist(feedback[1 : 1 + d], state[3 + d : 3 + 2 * d], d)
