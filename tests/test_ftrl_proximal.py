@@ -135,7 +135,7 @@ def test_l1_gives_exact_zeros_on_a_sparse_regression_stream():
         z, n = res.states[0, 0, :d], res.states[0, 0, d:]
         x = np.where(np.abs(z) <= l1, 0.0, -(z - np.sign(z) * l1) / ((1.0 + np.sqrt(n)) / 0.5))
         out[l1] = (int(np.count_nonzero(x)), res.final("loss")[0, 0], x)
-    (nnz0, loss0, x0), (nnz1, loss1, x1) = out[0.0], out[16.0]
+    (nnz0, loss0, _), (nnz1, loss1, x1) = out[0.0], out[16.0]
     assert nnz0 == d
     assert nnz1 <= d // 4 and set(np.flatnonzero(x1)) >= {0, 1, 2}
     assert loss1 <= 1.1 * loss0
