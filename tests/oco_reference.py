@@ -422,16 +422,16 @@ class ExponentiatedGradient:
 
 class OptimisticFTRL:
     """Sachs et al.'s OFTRL: x_t = argmin_X <S + M, x> + ||x||^2 / eta_t, eta_t = D^2 / (nu + sum eta_s ||g_s - M_s||^2),
-    D the largest norm in X (nu None: 2 D); or OFTL on the lam-strongly convex surrogates."""
+    D the diameter of X (1 for the one-point simplex; nu None: 2 D); or OFTL on the lam-strongly convex surrogates."""
 
     def __init__(self, d, rule="convex", nu=None, lam=1.0):
         self.d, self.rule, self.nu, self.lam = d, rule, nu, lam
         self.S, self.M, self.X, self.A, self.n = np.zeros(d), np.zeros(d), np.zeros(d), 0.0, 0
 
     def step(self, dom, r):
-        largest = {BALL: r, BOX: r * math.sqrt(self.d), SIMPLEX: r, FREE: r}[dom]
-        nu = 2.0 * largest if self.nu is None else self.nu
-        return largest**2 / (nu + self.A)
+        diam = diameter(dom, r, self.d) or 1.0
+        nu = 2.0 * diam if self.nu is None else self.nu
+        return diam**2 / (nu + self.A)
 
     def act(self, t, dom, r):
         self.dom, self.r = dom, r

@@ -4,14 +4,14 @@ An ``oco`` environment reveals its feasible set X to the learner as the round's 
 ``obs = [domain code, radius]`` (see :mod:`olearn.engine.oco`), so a learner and the
 environment's regret comparator always use the same set.  Codes:
 
-=========  =========================================  ===================  ======================
-code       set                                         diameter D           max ||x||_2 (norm_bound)
-=========  =========================================  ===================  ======================
-BALL  (0)  {x : ||x||_2 <= r}                          2 r                  r
-BOX   (1)  [-r, r]^d                                   2 r sqrt(d)          r sqrt(d)
-SIMPLEX(2) {x >= 0 : sum_i x_i = r}                    r sqrt(2)            r (a vertex)
-FREE  (3)  R^d (unconstrained; r is a scale only)      r (a nominal scale)  r (a nominal scale)
-=========  =========================================  ===================  ======================
+=========  =========================================  ===================
+code       set                                         diameter D
+=========  =========================================  ===================
+BALL  (0)  {x : ||x||_2 <= r}                          2 r
+BOX   (1)  [-r, r]^d                                   2 r sqrt(d)
+SIMPLEX(2) {x >= 0 : sum_i x_i = r}                    r sqrt(2)
+FREE  (3)  R^d (unconstrained; r is a scale only)      r (a nominal scale)
+=========  =========================================  ===================
 
 Every function here is a kernel (see :mod:`olearn.core.kernel`).
 """
@@ -36,14 +36,6 @@ def diameter(code, r, d):
         return 2.0 * r * math.sqrt(d)
     if code == SIMPLEX:
         return r * math.sqrt(2.0) if d > 1 else 0.0
-    return r
-
-
-@kernel
-def norm_bound(code, r, d):
-    """max ||x||_2 over the set: r (ball), r sqrt(d) (box), r (simplex: a vertex); r for FREE (a nominal scale)."""
-    if code == BOX:
-        return r * math.sqrt(d)
     return r
 
 

@@ -30,8 +30,8 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
       x_t = argmin_X <S_t + M_t, x> + ||x||^2 / eta_t = Pi_X(-(eta_t / 2) (S_t + M_t)),
       eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2),
 
-  D = max_X ||x|| (:func:`olearn.engine.domains.norm_bound`: the radius of a ball) and nu > 0 (default 2 D, their
-  nu = 2 D G at G = 1).  If every f_t is convex with ||grad f_t|| <= G, nu = 2 D G gives R_T(u) <= 3 sqrt(2) D G
+  D the diameter of X, as in the paper (:func:`olearn.engine.domains.step_scale`: 1 on the one-point simplex) and
+  nu > 0 (default 2 D, their nu = 2 D G at G = 1).  If every f_t is convex with ||grad f_t|| <= G, nu = 2 D G gives R_T(u) <= 3 sqrt(2) D G
   sqrt(T) + 4 D G on every sequence (deterministic); in the SEA model with F_t L-smooth, E[R_T(u)] <= 6 D
   sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G / 2 + nu + (4 D^2 G^2 + 9 L^2 D^4) / nu
   (both Theorem 5; they need each f_t convex, where Chen et al. need convexity of the mean F_t only).  That is the
@@ -370,10 +370,10 @@ require_domains("exponentiated_gradient", (domains.SIMPLEX,))
 
 @kernel
 def oftrl_step(params, obs, a, d):
-    """eta_t = D^2 / (nu + A), D = max_X ||x||, nu = params[2] (0: the default 2 D)."""
-    bound = domains.norm_bound(int(obs[0]), obs[1], d)
-    nu = params[2] if params[2] > 0.0 else 2.0 * bound
-    return bound * bound / (nu + a)
+    """eta_t = D^2 / (nu + A), D the diameter of X, nu = params[2] (0: the default 2 D)."""
+    diam = domains.step_scale(int(obs[0]), obs[1], d)
+    nu = params[2] if params[2] > 0.0 else 2.0 * diam
+    return diam * diam / (nu + a)
 
 
 @kernel
@@ -426,7 +426,7 @@ OPTIMISTIC_FTRL = LearnerType(
     params=(DIM, Param("rule", "convex", "convex (OFTRL with Theorem 5's adaptive step) or strongly_convex (OFTL on "
                        "the lam-strongly convex surrogates, Theorem 7)", kind="choice", choices=RULES),
             Param("nu", None, "nu > 0 in the convex rule's step eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2), "
-                  "D = max_X ||x||; None: 2 D (their 2 D G for gradients with ||g|| <= G = 1)", low=0.0, open_low=True,
+                  "D the diameter of X; None: 2 D (their 2 D G for gradients with ||g|| <= G = 1)", low=0.0, open_low=True,
                   optional=True),
             LAM),
     state_size=lambda v, k, d: 3 + 3 * k,
