@@ -9,13 +9,15 @@ under (A1)-(A4) the theorem bounds the expected regret to any fixed u by
 
     (1/mu) sum_{t<=T} (1/t) (8 sigma^2_max + 4 E sup_x ||grad F_t(x) - grad F_{t-1}(x)||^2) + (4 D^2 L^2 / mu) ln(1 + 16 L / mu),
 
-D the diameter of X.  The world is ``sea_quadratic`` on the unit ball (D = 2): f_t(x) = 1/2 ||x - theta_t||^2 +
-<xi_t, x>, so F_t is 1-smooth and 1-strongly convex (L = 1; any mu <= 1 satisfies (A4)), sigma_t^2 = s^2 and
-||grad F_t - grad F_{t-1}|| = ||theta_t - theta_{t-1}|| <= 2 kappa.  The engine's regret is to the best point for
-the realised losses: without noise that is the theorem's regret to that point; with noise the best point beats
-the fixed u = 0 (the minimiser of the expected losses when theta's mean is 0, as on the every-round switch) by
-T/2 ||mean xi||^2, s^2/2 in expectation, which is added.  A learner that lags one round behind the switching target
-pays about 1/2 per round, 1,000 at T = 2,000, far above the bound (about 78 at mu = 1); measured: about 5.
+D the diameter of X.  The worlds are on the unit ball (D = 2).  ``sea_quadratic`` without noise: f_t(x) =
+1/2 ||x - theta_t||^2, so F_t is 1-smooth and 1-strongly convex (L = 1; any mu <= 1 satisfies (A4)), and
+||grad F_t - grad F_{t-1}|| = ||theta_t - theta_{t-1}|| <= 2 kappa; the engine's regret to the best point for the
+losses is the theorem's regret to that point.  With noise, (A1) asks bounded gradients, which Gaussian noise does not
+give: ``sea_nonconvex`` with wiggle A = 1/2 and frequency 1 adds z_t A sin(<v, x>), z_t a fair sign, so each f_t stays
+convex (A nu^2 <= 1) with bounded gradients, F_t is the same quadratic and sigma_t^2 = A^2 = 1/4; its pseudo-regret
+(sum F_t(x_t) - min_u sum F_t(u), the comparator fixed by the oblivious switches) is, in expectation, the largest
+expected regret to a fixed u.  A learner that lags one round behind the switching target pays about 1/2 per round,
+1,000 at T = 2,000, far above the bound (about 78 at mu = 1); measured: about 5.
 """
 import math
 
@@ -34,17 +36,25 @@ def theorem7(mu, noise, horizon=T):
 
 
 @pytest.mark.parametrize("mu", [1.0, 0.25])
-@pytest.mark.parametrize("drift,noise", [("switching", 0.0), ("adaptive", 0.0), ("rotation", 0.0), ("switching", 0.3)])
+@pytest.mark.parametrize("drift,noise", [("switching", 0.0), ("adaptive", 0.0), ("rotation", 0.0), ("switching", 0.5)])
 def test_regret_is_under_theorem_7(mu, drift, noise):
     """Every-round switches, the target opposite the learner (theta_t = -kappa x_t / ||x_t||, chosen after seeing
-    x_t, which the SEA model allows), a rotation by 2.5 radians a round, and the switch with noise s = 0.3."""
-    env = environments.make("sea_quadratic", dim=3, noise=noise, kappa=KAPPA, drift=drift, period=1, omega=2.5)
+    x_t, which the SEA model allows), a rotation by 2.5 radians a round, and the switch with bounded noise
+    (sigma = 1/2, the wiggle world)."""
+    if noise:
+        env = environments.make("sea_nonconvex", dim=3, noise=0.0, kappa=KAPPA, drift=drift, period=1, wiggle=noise,
+                                frequency=1.0)
+        metric = "pseudo_regret"
+    else:
+        env = environments.make("sea_quadratic", dim=3, noise=0.0, kappa=KAPPA, drift=drift, period=1, omega=2.5)
+        metric = "regret"
     learner = olearn.make("optimistic_ftrl", rule="strongly_convex", lam=mu)
     res = olearn.run(learner, env, horizon=T, seeds=4, backend="python", checkpoints=4)
-    regret = res.metric("regret")[0].mean(axis=0)  # mean over seeds, at each checkpoint
+    assert np.allclose(res.metric("sigma2")[0] / res.rounds, noise**2)  # sigma_t^2 as the docstring says
+    regret = res.metric(metric)[0].mean(axis=0)  # mean over seeds, at each checkpoint
     for t, r in zip(res.rounds, regret):
-        assert r <= theorem7(mu, noise, int(t)) + noise**2 / 2, (t, r, theorem7(mu, noise, int(t)))
-    print(mu, drift, noise, "regret", regret, "bound", theorem7(mu, noise))
+        assert r <= theorem7(mu, noise, int(t)), (t, r, theorem7(mu, noise, int(t)))
+    print(mu, drift, noise, metric, regret, "bound", theorem7(mu, noise))
     # the regret is not trivially small: the switch costs the learner something
     assert regret[-1] > 0.1, regret
 
