@@ -31,8 +31,8 @@ Euclidean projection onto X.  State slot 0 is a flag: the first ``act`` puts the
       eta_t = D^2 / (nu + sum_{s<t} eta_s ||g_s - M_s||^2),
 
   D the diameter of X, as in the paper (:func:`olearn.engine.domains.step_scale`: 1 on the one-point simplex) and
-  nu > 0 (default 2 D, their nu = 2 D G at G = 1).  If every f_t is convex with ||grad f_t|| <= G, nu = 2 D G gives R_T(u) <= 3 sqrt(2) D G
-  sqrt(T) + 4 D G on every sequence (deterministic); in the SEA model with F_t L-smooth, E[R_T(u)] <= 6 D
+  nu > 0 (default 2 D, their nu = 2 D G at G = 1).  If every f_t is convex with ||grad f_t|| <= G, nu = 2 D G gives
+  R_T(u) <= 3 sqrt(2) D G sqrt(T) + 4 D G on every sequence (deterministic); in the SEA model with F_t L-smooth, E[R_T(u)] <= 6 D
   sqrt(sigma^2_{1:T}) + 3 sqrt(2) D sqrt(Sigma^2_{1:T}) + 3 sqrt(2) D G / 2 + nu + (4 D^2 G^2 + 9 L^2 D^4) / nu
   (both Theorem 5; they need each f_t convex, where Chen et al. need convexity of the mean F_t only).  That is the
   step of the arXiv v2 text; a later paper (Wang, Barik, Zhao and Tan, NeurIPS 2025) restates Sachs et al.'s step as
