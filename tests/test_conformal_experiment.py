@@ -191,3 +191,35 @@ def test_a_season_of_one_does_not_count_the_naive_series_twice():
            "window": 20, "calib_frac": 0.2, "test_frac": 0.3, "feedback_delay": False, "backend": "python", "g": 8}
     rows, _ = ts.real_rows(cfg, None)
     assert [r["forecaster"] for r in rows] == ["naive"]
+
+
+def test_synthetic_scale_largest_gives_every_method_the_streams_largest_score(tmp_path):
+    """``synthetic_scale = "largest"``: each method runs with scale = the seed's largest score (calibration prefix
+    included), the shift runs' max_scale; the default keeps D = sqrt(3) max |calibration score|."""
+    import environments.score_streams as streams
+    from olearn import conformal
+
+    base = {"methods": ["sf_ogd", "saocp"], "coverage": 0.9, "window": 5, "calibration": 10, "rounds": 40, "seeds": 1,
+            "backend": "python", "g": 8, "synthetic_g": 8, "streams": {"stair": {"stream": "change_points",
+                                                                                 "scales": [0.5, 3.0], "period": 10}}}
+    env = streams.make("change_points", scales=[0.5, 3.0], period=10)
+    with np.errstate(over="ignore"):
+        s = np.array([env.type.loss(None, env.row(), None, t, 0, 0) for t in range(50)])
+    assert s[10:].max() > np.sqrt(3) * s[:10].max()  # the stream leaves the calibration's scale
+    for convention, given in (("calibration", {}), ("largest", {"scale": float(s.max())})):
+        rows, _ = ts.synthetic_rows({**base, "synthetic_scale": convention})
+        for row in rows:
+            extra = {"g": 8} if row["method"] == "saocp" else {}
+            radii = conformal.run_scores(row["method"], s[10:], coverage=0.9, calibration=s[:10], backend="python",
+                                         **extra, **given)
+            assert row["width"] == pytest.approx(np.median(radii), abs=1e-12)
+            assert row["coverage"] == pytest.approx(np.mean(s[10:] <= radii), abs=1e-12)
+    far = ts.synthetic_rows({**base, "synthetic_scale": "largest"})[0]
+    near = ts.synthetic_rows({**base, "synthetic_scale": "calibration"})[0]
+    assert [r["width"] for r in far] != [r["width"] for r in near]
+    config = tmp_path / "bad.toml"
+    config.write_text(CONFIG.read_text().replace('synthetic_scale = "calibration"', 'synthetic_scale = "huge"'))
+    with pytest.raises(ValueError, match="synthetic_scale must be one of calibration, largest; got 'huge'"):
+        ts.options(["--config", str(config), "--out", str(tmp_path)])
+    cfg, _ = ts.options(["--config", str(CONFIG), "--out", str(tmp_path), "--synthetic-scale", "largest"])
+    assert cfg["synthetic_scale"] == "largest"

@@ -24,7 +24,11 @@ Synthetic rows: the score streams of ``environments/score_streams.py`` (sudden c
 paper's gradual shift as a staircase of scales, a linear drift, heavy tails), a calibration prefix
 of ``calibration`` scores, then ``rounds`` scored rounds, averaged over ``seeds`` seeds; they mimic
 the paper's distribution-shift runs (regimes of 500 rounds), so SAOCP gets their lifetime
-multiplier ``synthetic_g`` = 32.
+multiplier ``synthetic_g`` = 32.  Their scale D is, by default, the time-series runs' (``synthetic_scale =
+"calibration"``: sqrt(3) max |calibration score|, for every method that uses one); ``"largest"`` (or
+``--synthetic-scale largest``) gives every method the largest score of the seed's stream, calibration prefix
+included, as ``scale``: the shift runs' convention (all methods get ``max_scale`` = D, a bound on every score),
+with the bound known in advance.
 
 Outputs in ``--out``:
 
@@ -64,6 +68,7 @@ from olearn.experiment.script import default_out
 
 HERE = Path(__file__).resolve().parent
 SEASONAL = ("seasonal_naive", "exp_smoothing")  # forecasters given the season length H
+SYNTHETIC_SCALES = ("calibration", "largest")  # D from the calibration prefix, or the stream's largest score given
 LABELS = {"split": "SCP", "nexcp": "NExCP", "aci": "ACI", "faci": "FACI", "faci_s": "FACI-S", "sf_ogd": "SF-OGD", "saocp": "SAOCP"}
 
 
@@ -72,11 +77,18 @@ def options(argv=None):
     parser.add_argument("--config", type=Path, default=HERE / "time_series.toml")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--small", action="store_true", help="test size (seconds)")
+    parser.add_argument("--synthetic-scale", choices=SYNTHETIC_SCALES, default=None,
+                        help="the synthetic streams' scale D (default: the config's synthetic_scale)")
     args = parser.parse_args(argv)
     raw = tomllib.loads(args.config.read_text())
     cfg = dict(raw.get("full", {}))
     if args.small:
         cfg.update(raw.get("small", {}))
+    if args.synthetic_scale is not None:
+        cfg["synthetic_scale"] = args.synthetic_scale
+    cfg.setdefault("synthetic_scale", "calibration")
+    if cfg["synthetic_scale"] not in SYNTHETIC_SCALES:
+        raise ValueError(f"synthetic_scale must be one of {', '.join(SYNTHETIC_SCALES)}; got {cfg['synthetic_scale']!r}")
     out = args.out or default_out(args.config)
     out.mkdir(parents=True, exist_ok=True)
     return cfg, out
@@ -146,9 +158,10 @@ def synthetic_rows(cfg):
         for seed in range(cfg["seeds"]):
             with np.errstate(over="ignore"):  # the counter-based generator wraps around on purpose
                 s = np.array([env.type.loss(None, row, None, t, seed, 0) for t in range(n_cal + n)])
+            given = {"scale": float(s.max())} if cfg["synthetic_scale"] == "largest" else {}
             for method in cfg["methods"]:
                 radii = conformal.run_scores(method, s[n_cal:], coverage=cfg["coverage"], calibration=s[:n_cal],
-                                             backend=cfg["backend"], **_params(method, cfg, synthetic=True))
+                                             backend=cfg["backend"], **_params(method, cfg, synthetic=True), **given)
                 per_method[method].append(evaluate(s[n_cal:], radii, cfg["coverage"], cfg["window"]))
         for method, runs in per_method.items():
             values = {k: np.array([r[k] for r in runs]) for k in runs[0]}
@@ -301,7 +314,7 @@ def main(argv=None):
     print((out / "table.md").read_text())
     print(verdicts.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     shifting = verdicts[verdicts["dataset"].isin(cfg["shifting"]) | (verdicts["forecaster"] == "mean")]
-    print(f"shifting series {list(shifting['dataset'])}: SAOCP lowest-or-tied LCE {shifting['lce_best'].tolist()}, "
+    print(f"shifting series {list(shifting['dataset'])} (synthetic scale: {cfg['synthetic_scale']}): SAOCP lowest-or-tied LCE {shifting['lce_best'].tolist()}, "
           f"SAReg {shifting['sareg_best'].tolist()}, coverage {shifting['coverage'].round(3).tolist()}")
     print(f"SAOCP lowest-or-tied LCE on {verdicts['lce_best'].sum()}/{len(verdicts)} series, SAReg on "
           f"{verdicts['sareg_best'].sum()}/{len(verdicts)}, coverage within 0.01 on {verdicts['coverage_ok'].sum()}/{len(verdicts)}")
