@@ -193,7 +193,7 @@ def test_a_season_of_one_does_not_count_the_naive_series_twice():
     assert [r["forecaster"] for r in rows] == ["naive"]
 
 
-def test_synthetic_scale_largest_gives_every_method_the_streams_largest_score(tmp_path):
+def test_synthetic_scale_largest_gives_every_method_the_streams_largest_score(tmp_path, monkeypatch):
     """``synthetic_scale = "largest"``: each method runs with scale = the seed's largest score (calibration prefix
     included), the shift runs' max_scale; the default keeps D = sqrt(3) max |calibration score|."""
     import environments.score_streams as streams
@@ -223,3 +223,6 @@ def test_synthetic_scale_largest_gives_every_method_the_streams_largest_score(tm
         ts.options(["--config", str(config), "--out", str(tmp_path)])
     cfg, _ = ts.options(["--config", str(CONFIG), "--out", str(tmp_path), "--synthetic-scale", "largest"])
     assert cfg["synthetic_scale"] == "largest"
+    monkeypatch.chdir(tmp_path)  # without --out, the variant writes beside the default table, not over it
+    assert ts.options(["--synthetic-scale", "largest"])[1] == Path("runs/conformal/time_series_largest_scale")
+    assert ts.options([])[1] == Path("runs/conformal/time_series")

@@ -28,7 +28,7 @@ multiplier ``synthetic_g`` = 32.  Their scale D is, by default, the time-series 
 "calibration"``: sqrt(3) max |calibration score|, for every method that uses one); ``"largest"`` (or
 ``--synthetic-scale largest``) gives every method the largest score of the seed's stream, calibration prefix
 included, as ``scale``: the shift runs' convention (all methods get ``max_scale`` = D, a bound on every score),
-with the bound known in advance.
+with the bound known in advance (written, without ``--out``, to ``runs/conformal/time_series_largest_scale``).
 
 Outputs in ``--out``:
 
@@ -90,6 +90,8 @@ def options(argv=None):
     if cfg["synthetic_scale"] not in SYNTHETIC_SCALES:
         raise ValueError(f"synthetic_scale must be one of {', '.join(SYNTHETIC_SCALES)}; got {cfg['synthetic_scale']!r}")
     out = args.out or default_out(args.config)
+    if args.out is None and cfg["synthetic_scale"] != "calibration":  # beside the default table, not over it
+        out = out.with_name(f"{out.name}_{cfg['synthetic_scale']}_scale")
     out.mkdir(parents=True, exist_ok=True)
     return cfg, out
 
