@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from olearn.core.errors import ParameterError, did_you_mean
+from olearn.core.errors import ParameterError, check_flag, did_you_mean
 
 #: the kinds of parameter that hold one value (a list of them given to make() is a grid)
 SCALAR_KINDS = ("float", "int", "bool", "choice")
@@ -33,16 +33,20 @@ def real_array(value, copy: bool = False) -> np.ndarray:
     return arr.astype(np.float64, copy=copy)
 
 
-def finite_vector(owner: str, name: str, value, allowed: str) -> np.ndarray:
-    """``value`` as a 1-D float64 array when it is a non-empty 1-D sequence of finite real numbers (bools, complex
-    values, text and other objects are not); otherwise a :class:`ParameterError` naming ``name`` with ``allowed``."""
+def finite_vector(owner: str, name: str, value, allowed: str, low: float = -math.inf) -> np.ndarray:
+    """``value`` as a 1-D float64 array when it is a non-empty 1-D sequence of finite real numbers, each >= ``low``
+    (bools, complex values, text and other objects are not); otherwise a :class:`ParameterError` naming ``name``
+    with ``allowed``."""
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError, OverflowError):  # a ragged or unreadable sequence
         arr = None
     if arr is None or arr.dtype.kind not in "iuf" or arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ParameterError(owner, name, value, allowed)
-    return arr.astype(np.float64)
+    arr = arr.astype(np.float64)
+    if np.any(arr < low):
+        raise ParameterError(owner, name, value, allowed)
+    return arr
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,7 @@ class Param:
                 raise bad
             return value
         if self.kind == "bool":
-            if not isinstance(value, (bool, np.bool_)):
-                raise bad
-            return bool(value)
+            return check_flag(owner, self.name, value)
         if self.kind in ("float", "int"):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise bad

@@ -213,9 +213,7 @@ def information_gain(counts, values: dict, noise: float | None = None) -> float:
     Allowed: ``counts`` a non-empty 1-d list of finite numbers >= 0, one per arm; ``noise`` sigma finite and > 0, or
     None (``values``' noise); otherwise a ParameterError naming it."""
     allowed = "a non-empty 1-d list of finite play counts >= 0, one per arm"
-    n = finite_vector("information_gain", "counts", counts, allowed)
-    if np.any(n < 0):
-        raise ParameterError("information_gain", "counts", counts, allowed)
+    n = finite_vector("information_gain", "counts", counts, allowed, low=0.0)
     if noise is not None:
         noise = check_range("information_gain", "noise", noise, 0.0, open_low=True, allowed="a finite number > 0, or None")
     k = n.size

@@ -179,9 +179,7 @@ def adanormal_regret_bound(counts, i) -> float:
     sqrt(3 C_i (ln N + ln B + ln(1 + ln N))), B = 1 + (3/2) mean_j (1 + ln(1 + C_j)), for ``counts`` the N >= 1
     finite C_j = sum_t |r_{t,j}| >= 0 (losses in [0, 1]) and an integer 0 <= i < N."""
     owner = "adanormal_regret_bound"
-    counts = finite_vector(owner, "counts", counts, "a non-empty 1-D sequence of finite C_j >= 0")
-    if np.any(counts < 0.0):
-        raise ParameterError(owner, "counts", counts, "a non-empty 1-D sequence of finite C_j >= 0")
+    counts = finite_vector(owner, "counts", counts, "a non-empty 1-D sequence of finite C_j >= 0", low=0.0)
     n = counts.size
     i = check_integer(owner, "i", i, 0, n - 1, meaning="the expert's index, 0 <= i < N")
     spread = 1.0 + 1.5 * float(np.mean(1.0 + np.log1p(counts)))
