@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from olearn.conformal import datasets
+from olearn.experiment.config import ConfigError
 from olearn.experiment.script import run_figure_script
 
 CONFIG = Path(__file__).resolve().parents[1] / "experiments" / "conformal" / "time_series.toml"
@@ -219,7 +220,7 @@ def test_synthetic_scale_largest_gives_every_method_the_streams_largest_score(tm
     assert [r["width"] for r in far] != [r["width"] for r in near]
     config = tmp_path / "bad.toml"
     config.write_text(CONFIG.read_text().replace('synthetic_scale = "calibration"', 'synthetic_scale = "huge"'))
-    with pytest.raises(ValueError, match="synthetic_scale must be one of calibration, largest; got 'huge'"):
+    with pytest.raises(ConfigError, match=r"bad.toml: parameter 'synthetic_scale' = 'huge' is invalid; allowed: one of calibration, largest"):
         ts.options(["--config", str(config), "--out", str(tmp_path)])
     cfg, _ = ts.options(["--config", str(CONFIG), "--out", str(tmp_path), "--synthetic-scale", "largest"])
     assert cfg["synthetic_scale"] == "largest"

@@ -64,6 +64,7 @@ from olearn import conformal
 from olearn.analysis import standard_error
 from olearn.conformal import datasets, metrics
 from olearn.conformal.intervals import forecast_scores, live_feedback
+from olearn.experiment.config import ConfigError
 from olearn.experiment.script import default_out
 
 HERE = Path(__file__).resolve().parent
@@ -88,7 +89,7 @@ def options(argv=None):
         cfg["synthetic_scale"] = args.synthetic_scale
     cfg.setdefault("synthetic_scale", "calibration")
     if cfg["synthetic_scale"] not in SYNTHETIC_SCALES:
-        raise ValueError(f"synthetic_scale must be one of {', '.join(SYNTHETIC_SCALES)}; got {cfg['synthetic_scale']!r}")
+        raise ConfigError(str(args.config), "synthetic_scale", cfg["synthetic_scale"], f"one of {', '.join(SYNTHETIC_SCALES)}")
     out = args.out or default_out(args.config)
     if args.out is None and cfg["synthetic_scale"] != "calibration":  # beside the default table, not over it
         out = out.with_name(f"{out.name}_{cfg['synthetic_scale']}_scale")
